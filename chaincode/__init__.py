@@ -1,0 +1,1 @@
+"""Python chaincode: the shim (chaincode as a service) and the contracts."""

@@ -1,0 +1,1 @@
+"""Fabric Gateway client (generic: knows nothing of trade finance or of the launcher)."""

@@ -1,0 +1,1 @@
+"""Launcher for a real Hyperledger Fabric v3.1 test network."""

@@ -1,0 +1,1 @@
+"""The trade-finance schema, compiled from the .proto files beside this module."""
