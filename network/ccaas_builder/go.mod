@@ -1,0 +1,3 @@
+module github.com/fabric-tradefin/ccaas-builder
+
+go 1.22

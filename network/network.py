@@ -1,0 +1,662 @@
+"""The network orchestrator: up, down, status, logs, info and chaincode deployment.
+
+State lives in a working directory (``.tradefin/`` by default): crypto, genesis blocks, one config
+directory per node, ledgers, logs, connection profiles and ``state.json`` (what runs where). ``down``
+stops every unit and keeps the ledgers; ``up`` brings the same network back with its data;
+``down(purge=True)`` removes everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from . import channel_config, crypto, node_config
+from .chaincode_package import Connection, write_package
+from .errors import NetworkError
+from .fabric import FabricInstallation, ensure_fabric
+from .layout import Layout, default_workdir
+from .orderer_admin import ParticipationClient, healthy, metric_value
+from .peer_admin import PeerAdmin, PeerCommandError
+from .ports import CHAINCODE_SLOTS, PortPlan, check_free, default_base, plan_ports
+from .profiles import write_profiles
+from .progress import Progress, SilentProgress
+from .runtime import Runtime, Unit, UnitError
+from .runtime.native import NativeRuntime
+from .spec import BankSpec, NetworkSpec, load_spec, parse_spec
+from .waiting import NotReadyError, wait_for
+
+HOST = "127.0.0.1"
+STATE_VERSION = 1
+T = TypeVar("T")
+X = TypeVar("X")
+
+
+class NetworkBusyError(NetworkError):
+    """Another tradefin command is operating on the same working directory."""
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    name: str
+    kind: str
+    running: bool
+    healthy: bool | None
+    ports: dict[str, int]
+    memory_bytes: int | None
+
+
+@dataclass(frozen=True)
+class NetworkStatus:
+    workdir: Path
+    state: str  # "running", "stopped", "degraded", "absent"
+    runtime: str | None
+    units: list[UnitStatus] = field(default_factory=list)
+    chaincodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workdir": str(self.workdir),
+            "state": self.state,
+            "runtime": self.runtime,
+            "units": [u.__dict__ for u in self.units],
+            "chaincodes": self.chaincodes,
+        }
+
+
+@dataclass(frozen=True)
+class DeployedChaincode:
+    channel: str
+    name: str
+    version: str
+    sequence: int
+    package_id: str
+    slot: int
+    contracts: str
+
+
+def _each(function: Callable[[X], T], items: Iterable[X]) -> list[T]:
+    """``function`` applied to every item in parallel threads; the first failure is raised."""
+    work = list(items)
+    if len(work) <= 1:
+        return [function(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(8, len(work))) as pool:
+        futures = [pool.submit(function, item) for item in work]
+        return [f.result() for f in futures]
+
+
+def _tcp_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+class FabricNetwork:
+    """One Fabric network in one working directory."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        spec: NetworkSpec,
+        spec_source: str,
+        *,
+        runtime: str = "native",
+        port_base: int | None = None,
+        images: str = "local",
+        fabric: FabricInstallation | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.spec = spec
+        self.spec_source = spec_source
+        self.runtime_name = runtime
+        self.images = images
+        self.port_base = port_base if port_base is not None else default_base()
+        self.layout = Layout(workdir, spec)
+        self.ports: PortPlan = plan_ports(spec, self.port_base)
+        self._fabric = fabric
+        self.progress: Progress = progress or SilentProgress()
+        self._runtime: Runtime | None = None
+        self._state_lock = threading.RLock()  # units start in parallel threads
+        self._state: dict[str, Any] = self._read_state() or {}
+
+    # --- construction ------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        workdir: Path | None = None,
+        spec_path: str | Path | None = None,
+        *,
+        orderers: str | None = None,
+        runtime: str | None = None,
+        port_base: int | None = None,
+        images: str | None = None,
+        progress: Progress | None = None,
+    ) -> FabricNetwork:
+        """Open the network of ``workdir``, or define a new one from ``spec_path``.
+
+        An existing network keeps its spec, runtime and ports; asking for a different spec, runtime or
+        orderer variant than the one it was created with is refused (``down --purge`` first).
+        """
+        root = (workdir or default_workdir()).resolve()
+        state_path = root / "state.json"
+        if state_path.exists():
+            state = json.loads(state_path.read_text())
+            spec = parse_spec(yaml.safe_load(state["spec_source"]))
+            spec = spec.with_orderers(state["orderers"])
+            existing = cls(root, spec, state["spec_source"], runtime=state["runtime"], port_base=state["port_base"],
+                           images=state.get("images", "local"), progress=progress)
+            existing._refuse_changes(spec_path, orderers, runtime, port_base, images)
+            return existing
+        source_path = Path(spec_path) if spec_path is not None else None
+        spec = load_spec(source_path)
+        source = source_path.read_text() if source_path is not None else _default_spec_text()
+        if orderers is not None:
+            spec = spec.with_orderers(orderers)
+        return cls(root, spec, source, runtime=runtime or "native", port_base=port_base, images=images or "local",
+                   progress=progress)
+
+    def _refuse_changes(self, spec_path: str | Path | None, orderers: str | None, runtime: str | None,
+                        port_base: int | None, images: str | None) -> None:
+        differences = []
+        if spec_path is not None and Path(spec_path).read_text() != self.spec_source:
+            differences.append("a different spec")
+        if orderers is not None and orderers != self.spec.orderer.variant:
+            differences.append(f"orderers {orderers} (it has {self.spec.orderer.variant})")
+        if runtime is not None and runtime != self.runtime_name:
+            differences.append(f"runtime {runtime} (it runs {self.runtime_name})")
+        if port_base is not None and port_base != self.port_base:
+            differences.append(f"port base {port_base} (it uses {self.port_base})")
+        if images is not None and images != self.images:
+            differences.append(f"images {images} (it uses {self.images})")
+        if differences:
+            raise NetworkError(
+                f"the network in {self.workdir} was created with other settings; asked for "
+                + ", ".join(differences) + ". Run `tradefin network down --purge` first to start afresh."
+            )
+
+    # --- state ---------------------------------------------------------------------------------------
+
+    def _read_state(self) -> dict[str, Any] | None:
+        try:
+            state: dict[str, Any] = json.loads(self.layout.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return state
+
+    def _save_state(self) -> None:
+        with self._state_lock:
+            self._write_state()
+
+    def _write_state(self) -> None:
+        self._state.update({
+            "version": STATE_VERSION,
+            "spec_source": self.spec_source,
+            "orderers": self.spec.orderer.variant,
+            "runtime": self.runtime_name,
+            "images": self.images,
+            "port_base": self.port_base,
+        })
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        tmp = self.layout.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._state, indent=2, sort_keys=True) + "\n")
+        tmp.replace(self.layout.state_file)
+
+    @property
+    def units(self) -> dict[str, dict[str, Any]]:
+        units: dict[str, dict[str, Any]] = self._state.setdefault("units", {})
+        return units
+
+    @property
+    def chaincodes(self) -> dict[str, dict[str, Any]]:
+        chaincodes: dict[str, dict[str, Any]] = self._state.setdefault("chaincodes", {})
+        return chaincodes
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.layout.lock_file.open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise NetworkBusyError(f"another tradefin command is operating on {self.workdir}") from exc
+            try:
+                self._state = self._read_state() or self._state
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # --- collaborators ---------------------------------------------------------------------------------
+
+    @property
+    def fabric(self) -> FabricInstallation:
+        if self._fabric is None:
+            self._fabric = ensure_fabric(progress=self.progress.note)
+        return self._fabric
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            if self.runtime_name == "native":
+                self._runtime = NativeRuntime(self.fabric, self.layout.logs)
+            elif self.runtime_name == "docker":
+                from .runtime.docker import DockerRuntime  # imported lazily: needs the docker SDK
+
+                self._runtime = DockerRuntime(self.fabric, self.layout, images=self.images, progress=self.progress)
+            else:
+                raise NetworkError(f"unknown runtime {self.runtime_name!r}; use native or docker")
+        return self._runtime
+
+    def _builder_path(self) -> str:
+        if self.runtime_name == "docker":
+            return node_config.IMAGE_BUILDER_PATH
+        return str(self.fabric.builder_dir)
+
+    def peer_admin(self, bank: BankSpec, peer_index: int = 0, user: str = "Admin") -> PeerAdmin:
+        return PeerAdmin(self.fabric, self.layout, self.ports, bank, peer_index, user)
+
+    def participation(self, orderer: str) -> ParticipationClient:
+        admin = self.layout.orderer_admin / "tls"
+        return ParticipationClient(self.ports.port(orderer, "admin"), self.layout.orderer_tls_ca,
+                                   admin / "client.crt", admin / "client.key")
+
+    def orderer_port(self) -> int:
+        """The listen port of the orderer the CLI talks to (the Raft/BFT leader when known)."""
+        for name in self.spec.orderer.node_names():
+            for channel in self.spec.channels:
+                if self._is_leader(name, channel.name):
+                    return self.ports.port(name, "listen")
+        return self.ports.port(self.spec.orderer.node_names()[0], "listen")
+
+    def _is_leader(self, orderer: str, channel: str) -> bool:
+        subsystem = "etcdraft" if self.spec.orderer.consensus == "etcdraft" else "BFT"
+        value = metric_value(self.ports.port(orderer, "operations"), f"consensus_{subsystem}_is_leader",
+                             {"channel": channel})
+        return value == 1.0
+
+    # --- units ---------------------------------------------------------------------------------------
+
+    def _orderer_units(self) -> list[tuple[Unit, node_config.NodeConfig]]:
+        units = []
+        for name in self.spec.orderer.node_names():
+            config = node_config.orderer_config(self.layout, self.ports, name)
+            units.append((Unit(name, "orderer", "orderer", (), config.env, config.ports,
+                               config.ports["operations"], (self.workdir,)), config))
+        return units
+
+    def _peer_units(self) -> list[tuple[Unit, node_config.NodeConfig]]:
+        units = []
+        for bank in self.spec.banks:
+            for index in range(bank.peers):
+                config = node_config.peer_config(self.layout, self.ports, bank, index, self._builder_path())
+                units.append((Unit(config.name, "peer", "peer", ("node", "start"), config.env, config.ports,
+                                   config.ports["operations"], (self.workdir,)), config))
+        return units
+
+    def _chaincode_unit(self, bank: BankSpec, deployed: DeployedChaincode) -> Unit:
+        tls = crypto.chaincode_tls(self.layout)
+        port = self.ports.chaincode_slots[bank.name][deployed.slot]
+        args = ["serve", "--address", f"{HOST}:{port}", "--package-id", deployed.package_id,
+                "--tls-cert", str(tls.server_cert(bank.name)), "--tls-key", str(tls.server_key(bank.name)),
+                "--contracts", deployed.contracts]
+        if self.spec.chaincode.mutual_tls:
+            args += ["--client-ca", str(tls.ca_cert)]
+        name = f"{bank.name}-cc-{deployed.name}-{deployed.channel}"
+        return Unit(name, "chaincode", "chaincode", tuple(args), {"PYTHONUNBUFFERED": "1"},
+                    {"server": port}, None, (self.workdir,))
+
+    def _running(self, name: str) -> bool:
+        handle = self.units.get(name)
+        return handle is not None and self.runtime.is_running(handle)
+
+    def _start(self, unit: Unit) -> None:
+        if self._running(unit.name):
+            return
+        handle = self.runtime.start(unit)
+        handle.update({"kind": unit.kind, "ports": unit.ports})
+        with self._state_lock:
+            self.units[unit.name] = handle
+            self._save_state()
+        self._wait_started(unit, handle)
+
+    def _exit_reason(self, unit: Unit, handle: dict[str, Any]) -> str | None:
+        if self.runtime.is_running(handle):
+            return None
+        return f"{unit.name} exited; its last log lines:\n{self.runtime.logs(handle, 25)}"
+
+    def _wait_started(self, unit: Unit, handle: dict[str, Any]) -> None:
+        def ready() -> bool:
+            if unit.health_port is not None and not healthy(unit.health_port):
+                return False
+            return all(_tcp_open(port) for port in unit.ports.values())
+
+        try:
+            wait_for(ready, timeout=60, what=f"{unit.name} to start",
+                     fail_fast=lambda: self._exit_reason(unit, handle))
+        except NotReadyError as exc:
+            raise NetworkError(f"{exc}\n{self._last_lines(unit.name)}") from exc
+
+    def _last_lines(self, name: str, lines: int = 25) -> str:
+        handle = self.units.get(name)
+        if handle is None:
+            return ""
+        text = self.runtime.logs(handle, lines)
+        return f"last log lines of {name}:\n{text}" if text else ""
+
+    # --- up --------------------------------------------------------------------------------------------
+
+    def up(self) -> NetworkStatus:
+        """Bring the network up (or back up, with its data); deploy the chaincode; prove readiness."""
+        with self._locked():
+            status = self._status()
+            if status.state == "running":
+                self.progress.note(f"the network in {self.workdir} is already running")
+                return status
+            started_before = {name for name in self.units if self._running(name)}
+            try:
+                self._up()
+            except BaseException:
+                # Leave nothing running that this call started (Ctrl-C included).
+                self._stop_units(exclude=started_before)
+                self._state["status"] = "stopped"
+                self._save_state()
+                raise
+            self._state["status"] = "running"
+            self._save_state()
+            return self._status()
+
+    def _up(self) -> None:
+        with self.progress.step("Fabric binaries"):
+            fabric = self.fabric
+            self.progress.note(f"Fabric {fabric.version} ({fabric.commit[:7]}) from {fabric.source}: {fabric.bin_dir}")
+        with self.progress.step("Runtime"):
+            self.runtime.prepare()
+        with self.progress.step("Ports"):
+            taken_by_us = {port for name in self.units if self._running(name)
+                           for port in self.units[name].get("ports", {}).values()}
+            check_free([row for row in self.ports.all_ports() if row[2] not in taken_by_us])
+        with self.progress.step("Crypto material (cryptogen, TLS everywhere)"):
+            crypto.generate_org_crypto(self.layout, fabric)
+            crypto.chaincode_tls(self.layout)
+        with self.progress.step("Channel genesis blocks (configtxgen)"):
+            blocks = channel_config.generate_blocks(self.layout, self.ports, fabric)
+        orderers = self._orderer_units()
+        peers = self._peer_units()
+        for _, config in orderers + peers:
+            config.write()
+        self._save_state()
+        with self.progress.step(f"Orderers ({self.spec.orderer.variant})"):
+            _each(self._start, [unit for unit, _ in orderers])
+        with self.progress.step("Orderers join the channels"):
+            self._join_orderers(blocks)
+        with self.progress.step("Peers"):
+            _each(self._start, [unit for unit, _ in peers])
+        with self.progress.step("Peers join the channels"):
+            self._join_peers(blocks)
+        with self.progress.step(f"Chaincode {self.spec.chaincode.name} on every channel"):
+            cc = self.spec.chaincode
+            _each(lambda channel: self._deploy(channel.name, cc.name, cc.version, cc.contracts), self.spec.channels)
+        with self.progress.step("Connection profiles"):
+            write_profiles(self.layout, self.ports)
+
+    def _join_orderers(self, blocks: dict[str, Path]) -> None:
+        def join(orderer: str) -> None:
+            client = self.participation(orderer)
+            for channel, block in blocks.items():
+                if client.channel(channel) is None:
+                    client.join(channel, block.read_bytes())
+
+        _each(join, self.spec.orderer.node_names())
+        for channel in blocks:
+            def consenters_active(ch: str = channel) -> bool:
+                for orderer in self.spec.orderer.node_names():
+                    membership = self.participation(orderer).channel(ch)
+                    if membership is None or membership.status != "active":
+                        return False
+                return True
+
+            wait_for(consenters_active, timeout=60, what=f"orderers active on {channel}")
+            def has_leader(ch: str = channel) -> bool:
+                return any(self._is_leader(o, ch) for o in self.spec.orderer.node_names())
+
+            wait_for(has_leader, timeout=60, what=f"a consensus leader on {channel}")
+
+    def _join_peers(self, blocks: dict[str, Path]) -> None:
+        def join(peer: tuple[BankSpec, int]) -> None:
+            bank, index = peer
+            admin = self.peer_admin(bank, index)
+            joined = set(admin.joined_channels())
+            for channel, block in blocks.items():
+                if bank.name in self.spec.channel(channel).banks and channel not in joined:
+                    admin.join(block)
+
+        _each(join, [(bank, index) for bank in self.spec.banks for index in range(bank.peers)])
+
+    # --- chaincode -------------------------------------------------------------------------------------
+
+    def _next_slot(self, key: str) -> int:
+        existing = self.chaincodes.get(key)
+        if existing is not None:
+            return int(existing["slot"])
+        used = {int(cc["slot"]) for cc in self.chaincodes.values()}
+        for slot in range(CHAINCODE_SLOTS):
+            if slot not in used:
+                return slot
+        raise NetworkError(f"all {CHAINCODE_SLOTS} chaincode server slots of this network are taken")
+
+    def deploy_chaincode(self, channel: str, name: str, version: str = "1.0",
+                         contracts: str = "default") -> DeployedChaincode:
+        """Package, start the servers of, install, approve and commit a chaincode on one channel."""
+        with self._locked():
+            if self._status().state != "running":
+                raise NetworkError("the network is not running; run `tradefin network up` first")
+            if channel not in [c.name for c in self.spec.channels]:
+                names = ", ".join(c.name for c in self.spec.channels)
+                raise NetworkError(f"unknown channel {channel!r} (channels: {names})")
+            deployed = self._deploy(channel, name, version, contracts)
+            self._save_state()
+            return deployed
+
+    def _deploy(self, channel: str, name: str, version: str, contracts: str) -> DeployedChaincode:
+        key = f"{channel}/{name}"
+        slot = self._next_slot(key)
+        tls = crypto.chaincode_tls(self.layout)
+        connection = Connection(
+            address=f"{{{{.chaincode.slot{slot}}}}}",
+            root_cert_pem=tls.ca_cert.read_text(),
+            client_cert_pem=tls.client_cert.read_text() if self.spec.chaincode.mutual_tls else None,
+            client_key_pem=tls.client_key.read_text() if self.spec.chaincode.mutual_tls else None,
+        )
+        label = f"{name}_{version}"
+        package_path = self.layout.chaincode_dir(channel, name) / f"{label}.tar.gz"
+        package_id = write_package(package_path, label, connection)
+        banks = self.spec.channel_banks(channel)
+        admins = [self.peer_admin(bank) for bank in banks]
+        previous = self.chaincodes.get(key)
+        committed = admins[0].committed(channel, name)
+        committed_seq = int(committed["sequence"]) if committed else 0  # type: ignore[call-overload]
+        unchanged = (previous is not None and committed is not None and previous["package_id"] == package_id
+                     and previous["version"] == version and previous["contracts"] == contracts)
+        sequence = committed_seq if unchanged else committed_seq + 1
+        deployed = DeployedChaincode(channel, name, version, sequence, package_id, slot, contracts)
+        self.chaincodes[key] = deployed.__dict__
+        self._save_state()
+        # Servers first: the peer dials the chaincode as soon as the definition is committed (§10).
+        _each(self._start, [self._chaincode_unit(bank, deployed) for bank in banks])
+        if unchanged:
+            return deployed
+        orderer_port = self.orderer_port()
+
+        def install_and_approve(bank: BankSpec) -> None:
+            for index in range(bank.peers):
+                admin = self.peer_admin(bank, index)
+                if package_id not in admin.installed_package_ids():
+                    admin.install(package_path)
+            admin = self.peer_admin(bank)
+            approvals = admin.commit_readiness(channel, name, version, sequence, [])
+            if not approvals.get(bank.msp_id):
+                admin.approve(channel, name, version, sequence, package_id, orderer_port, [])
+
+        _each(install_and_approve, banks)
+        endorsers = [(admin.address, self.layout.peer_crypto(admin.bank, 0) / "tls" / "ca.crt") for admin in admins]
+        wait_for(lambda: all(admins[0].commit_readiness(channel, name, version, sequence, []).values()),
+                 timeout=60, what=f"approvals of {name} on {channel}", interval=0.3)
+        admins[0].commit(channel, name, version, sequence, orderer_port, endorsers, [])
+        wait_for(lambda: all(self._committed_sequence(a, channel, name) == sequence for a in admins),
+                 timeout=60, what=f"{name} committed on every peer of {channel}", interval=0.2)
+        self._first_transaction(channel, name, admins[0], endorsers, orderer_port)
+        return deployed
+
+    @staticmethod
+    def _committed_sequence(admin: PeerAdmin, channel: str, name: str) -> int | None:
+        committed = admin.committed(channel, name)
+        return int(committed["sequence"]) if committed else None  # type: ignore[call-overload]
+
+    def _first_transaction(self, channel: str, name: str, admin: PeerAdmin, endorsers: list[tuple[str, Path]],
+                           orderer_port: int) -> None:
+        """Readiness evidence: a real transaction endorsed by every bank of the channel commits VALID."""
+        def attempt() -> bool:
+            try:
+                admin.invoke(channel, name, ["kv:Put", "tradefin.ready", str(time.time_ns())], orderer_port, endorsers)
+            except PeerCommandError as exc:
+                if "connection" in exc.output or "not yet" in exc.output or "UNAVAILABLE" in exc.output:
+                    return False
+                raise
+            return True
+
+        wait_for(attempt, timeout=60, what=f"a first VALID transaction on {channel}", interval=0.3)
+
+    # --- down / status / logs / info -------------------------------------------------------------------
+
+    def _stop_units(self, exclude: set[str] | None = None) -> None:
+        """Stop chaincode servers, then peers, then orderers (each group in parallel)."""
+        for kind in ("chaincode", "peer", "orderer"):
+            batch = [name for name, handle in self.units.items()
+                     if handle.get("kind") == kind and name not in (exclude or set())]
+            _each(lambda name: self.runtime.stop(self.units[name]), batch)
+
+    def down(self, purge: bool = False) -> None:
+        """Stop every unit (ledgers kept); with ``purge`` also remove the working directory."""
+        if not self.layout.state_file.exists() and not purge:
+            return
+        with self._locked():
+            self._stop_units()
+            for handle in self.units.values():
+                with contextlib.suppress(UnitError):
+                    self.runtime.remove(handle)
+            self._state["units"] = {}
+            self._state["status"] = "stopped"
+            if not purge:
+                self._save_state()
+        if purge:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _status(self) -> NetworkStatus:
+        if not self.layout.state_file.exists():
+            return NetworkStatus(self.workdir, "absent", None)
+        units = []
+        for unit, _ in self._orderer_units() + self._peer_units():
+            handle = self.units.get(unit.name)
+            running = handle is not None and self.runtime.is_running(handle)
+            units.append(UnitStatus(unit.name, unit.kind, running,
+                                    healthy(unit.health_port) if running and unit.health_port else None,
+                                    unit.ports, self.runtime.memory_bytes(handle) if running and handle else None))
+        for key, cc in self.chaincodes.items():
+            deployed = DeployedChaincode(**cc)
+            for bank in self.spec.channel_banks(deployed.channel):
+                unit = self._chaincode_unit(bank, deployed)
+                handle = self.units.get(unit.name)
+                running = handle is not None and self.runtime.is_running(handle)
+                units.append(UnitStatus(unit.name, "chaincode", running, None, unit.ports,
+                                        self.runtime.memory_bytes(handle) if running and handle else None))
+            del key
+        flags = [u.running for u in units]
+        state = "running" if flags and all(flags) else "stopped" if not any(flags) else "degraded"
+        return NetworkStatus(self.workdir, state, self.runtime_name, units, dict(self.chaincodes))
+
+    def status(self) -> NetworkStatus:
+        return self._status()
+
+    def logs(self, node: str, lines: int = 200) -> str:
+        handle = self.units.get(node)
+        if handle is None:
+            log = self.layout.log(node)
+            if log.exists():
+                from .runtime.native import tail
+
+                return tail(log, lines)
+            known = ", ".join(sorted(self.units)) or "none running"
+            raise NetworkError(f"unknown node {node!r} (nodes: {known})")
+        return self.runtime.logs(handle, lines)
+
+    def info(self) -> dict[str, Any]:
+        """Every endpoint, MSP id, TLS CA, identity path and channel; JSON-serialisable."""
+        layout, ports = self.layout, self.ports
+        orderers = [
+            {
+                "name": name,
+                "host": layout.orderer_host(name),
+                "address": f"{HOST}:{ports.port(name, 'listen')}",
+                "admin_address": f"{HOST}:{ports.port(name, 'admin')}",
+                "operations_address": f"{HOST}:{ports.port(name, 'operations')}",
+                "tls_ca": str(layout.orderer_tls_ca),
+            }
+            for name in self.spec.orderer.node_names()
+        ]
+        banks = []
+        for bank in self.spec.banks:
+            banks.append({
+                "name": bank.name,
+                "display_name": bank.display_name,
+                "msp_id": bank.msp_id,
+                "bic": bank.bic,
+                "country": bank.country,
+                "tls_ca": str(layout.bank_tls_ca(bank)),
+                "ca": str(layout.bank_ca(bank)),
+                "peers": [
+                    {
+                        "name": node,
+                        "host": bank.peer_host(i),
+                        "address": f"{HOST}:{ports.port(node, 'listen')}",
+                        "operations_address": f"{HOST}:{ports.port(node, 'operations')}",
+                        "tls_ca": str(layout.peer_crypto(bank, i) / "tls" / "ca.crt"),
+                    }
+                    for i, node in enumerate(bank.peer_names())
+                ],
+                "admin": {"msp": str(layout.bank_user(bank, "Admin") / "msp")},
+                "client": {"msp": str(layout.bank_user(bank, "User1") / "msp")},
+                "connection_profile": {"json": str(layout.profile(bank, "json")),
+                                       "yaml": str(layout.profile(bank, "yaml"))},
+                "channels": [c.name for c in self.spec.channels if bank.name in c.banks],
+            })
+        return {
+            "name": self.spec.name,
+            "workdir": str(self.workdir),
+            "runtime": self.runtime_name,
+            "fabric": self.fabric.to_json(),
+            "orderer": {"msp_id": self.spec.orderer.msp_id, "consensus": self.spec.orderer.consensus,
+                        "variant": self.spec.orderer.variant, "nodes": orderers,
+                        "admin": {"msp": str(layout.orderer_admin / "msp")}},
+            "banks": banks,
+            "channels": [{"name": c.name, "banks": list(c.banks)} for c in self.spec.channels],
+            "chaincodes": list(self.chaincodes.values()),
+        }
+
+
+def _default_spec_text() -> str:
+    from .spec import default_spec_path
+
+    return default_spec_path().read_text()

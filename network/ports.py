@@ -1,0 +1,98 @@
+"""Deterministic port allocation: one block of ports per network, named ports per node.
+
+Like Fabric's own integration framework, every node reserves a fixed list of named ports taken in
+order from the network's block, so the same spec and base always give the same ports, and parallel
+test workers (each with its own block) never collide. Blocks stay below Linux's ephemeral range.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from dataclasses import dataclass
+
+from .errors import NetworkError
+from .spec import NetworkSpec
+
+BLOCK_SIZE = 200
+DEFAULT_BASE = 20000
+EPHEMERAL_START = 32768
+ORDERER_PORTS = ("listen", "admin", "operations")
+PEER_PORTS = ("listen", "chaincode", "operations")
+CHAINCODE_SLOTS = 8  # chaincode servers each bank can run (one per deployed chaincode and channel)
+_STRIDE = 4  # ports reserved per orderer or peer (one spare)
+
+
+class PortError(NetworkError):
+    """A port is unusable; the message names the node and the port."""
+
+
+@dataclass(frozen=True)
+class PortPlan:
+    """Every port of one network, by node name and port name."""
+
+    base: int
+    nodes: dict[str, dict[str, int]]
+    chaincode_slots: dict[str, list[int]]  # bank name -> ports of its chaincode server slots
+
+    def port(self, node: str, name: str) -> int:
+        return self.nodes[node][name]
+
+    def all_ports(self) -> list[tuple[str, str, int]]:
+        rows = [(node, name, port) for node, ports in self.nodes.items() for name, port in ports.items()]
+        rows += [(f"{bank}-chaincode", f"slot{i}", port)
+                 for bank, ports in self.chaincode_slots.items() for i, port in enumerate(ports)]
+        return rows
+
+
+def default_base() -> int:
+    """TRADEFIN_PORT_BASE, else one block per pytest-xdist worker above 20000."""
+    explicit = os.environ.get("TRADEFIN_PORT_BASE")
+    if explicit:
+        return int(explicit)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    return DEFAULT_BASE + index * BLOCK_SIZE
+
+
+def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
+    """Assign ports in a fixed order: orderers, then each bank's peers, then its chaincode slots."""
+    if base < 1024:
+        raise PortError(f"port base {base} is below 1024")
+    nodes: dict[str, dict[str, int]] = {}
+    slots: dict[str, list[int]] = {}
+    cursor = base
+    for name in spec.orderer.node_names():
+        nodes[name] = {port: cursor + i for i, port in enumerate(ORDERER_PORTS)}
+        cursor += _STRIDE
+    for bank in spec.banks:
+        for name in bank.peer_names():
+            nodes[name] = {port: cursor + i for i, port in enumerate(PEER_PORTS)}
+            cursor += _STRIDE
+        slots[bank.name] = list(range(cursor, cursor + CHAINCODE_SLOTS))
+        cursor += CHAINCODE_SLOTS
+    if cursor - base > BLOCK_SIZE:
+        raise PortError(f"the network needs {cursor - base} ports, more than a block of {BLOCK_SIZE}")
+    if cursor > EPHEMERAL_START:
+        raise PortError(f"ports {base}-{cursor - 1} reach into the ephemeral range (from {EPHEMERAL_START})")
+    return PortPlan(base, nodes, slots)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return True
+            raise
+    return False
+
+
+def check_free(ports: list[tuple[str, str, int]]) -> None:
+    """Raise :class:`PortError` naming the first node whose port is taken."""
+    for node, name, port in ports:
+        if port_in_use(port):
+            raise PortError(f"port {port} ({node} {name}) is already in use on 127.0.0.1")

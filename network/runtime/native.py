@@ -1,0 +1,123 @@
+"""Native runtime: every unit is a local process in its own session, logging to a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+from ..fabric import FabricInstallation
+from . import Unit, UnitError
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The process start time (clock ticks since boot), to tell a recycled pid from ours."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22; the command name (field 2) may contain spaces, so split after its closing parenthesis.
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[19])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def tail(path: Path, lines: int) -> str:
+    try:
+        with path.open("r", errors="replace") as handle:
+            return "".join(deque(handle, maxlen=lines))
+    except OSError:
+        return ""
+
+
+class NativeRuntime:
+    """Runs Fabric binaries and the chaincode server as processes bound to 127.0.0.1."""
+
+    name = "native"
+
+    def __init__(self, fabric: FabricInstallation, log_dir: Path) -> None:
+        self.fabric = fabric
+        self.log_dir = log_dir
+
+    def prepare(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def _argv(self, unit: Unit) -> list[str]:
+        if unit.program == "chaincode":
+            return [sys.executable, "-m", "tradefin.chaincode", *unit.args]
+        return [str(self.fabric.program(unit.program)), *unit.args]
+
+    def start(self, unit: Unit) -> dict[str, object]:
+        log_path = self.log_dir / f"{unit.name}.log"
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("CORE_", "ORDERER_"))}
+        env.update(unit.env)
+        with log_path.open("ab") as log:
+            try:
+                process = subprocess.Popen(
+                    self._argv(unit), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True, close_fds=True,
+                )
+            except OSError as exc:
+                raise UnitError(f"{unit.name}: cannot start: {exc}") from exc
+        return {"runtime": self.name, "unit": unit.name, "pid": process.pid,
+                "ticks": _start_ticks(process.pid), "log": str(log_path)}
+
+    def _pid(self, handle: dict[str, object]) -> int | None:
+        pid = handle.get("pid")
+        if not isinstance(pid, int) or not _alive(pid):
+            return None
+        if handle.get("ticks") is not None and _start_ticks(pid) != handle.get("ticks"):
+            return None  # the pid was recycled by another process
+        return pid
+
+    def is_running(self, handle: dict[str, object]) -> bool:
+        return self._pid(handle) is not None
+
+    def stop(self, handle: dict[str, object], timeout: float = 10.0) -> None:
+        pid = self._pid(handle)
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap our own children
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+    def remove(self, handle: dict[str, object]) -> None:
+        return None
+
+    def logs(self, handle: dict[str, object], lines: int) -> str:
+        log = handle.get("log")
+        return tail(Path(str(log)), lines) if log else ""
+
+    def memory_bytes(self, handle: dict[str, object]) -> int | None:
+        pid = self._pid(handle)
+        if pid is None:
+            return None
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            return None
+        return None

@@ -1,0 +1,314 @@
+"""The network spec: topology as data, validated before anything starts.
+
+A spec names an orderer organisation and its consensus (``raft1``, ``raft3`` or ``bft4``), the banks (one
+Fabric organisation each, with MSP id, BIC and country) and the consortium channels. Every error names
+the field it is about, e.g. ``channels[1].banks[0]: unknown bank 'bank9' (known: bank1, bank2, bank3)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
+    "raft1": ("etcdraft", 1),
+    "raft3": ("etcdraft", 3),
+    "bft4": ("BFT", 4),
+}
+CONSENSUS_TYPES = {"raft": "etcdraft", "etcdraft": "etcdraft", "bft": "BFT"}
+MIN_BFT_NODES = 4
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_MSP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
+_CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
+_BIC_RE = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+_CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([A-Za-z0-9_-]*[A-Za-z0-9])?$")
+
+
+class SpecError(ValueError):
+    """The spec is invalid; ``field`` names where (a dotted path with list indices)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OrdererSpec:
+    org_name: str
+    msp_id: str
+    domain: str
+    consensus: str  # "etcdraft" or "BFT"
+    nodes: int
+    batch_timeout_ms: int = 200
+
+    @property
+    def variant(self) -> str:
+        prefix = "raft" if self.consensus == "etcdraft" else "bft"
+        return f"{prefix}{self.nodes}"
+
+    def node_names(self) -> list[str]:
+        return [f"orderer{i}" for i in range(self.nodes)]
+
+
+@dataclass(frozen=True)
+class BankSpec:
+    name: str
+    msp_id: str
+    bic: str
+    country: str
+    display_name: str
+    domain: str
+    peers: int = 1
+
+    def peer_names(self) -> list[str]:
+        """Node names of this bank's peers, e.g. ``bank1-peer0``."""
+        return [f"{self.name}-peer{i}" for i in range(self.peers)]
+
+    def peer_host(self, index: int) -> str:
+        return f"peer{index}.{self.domain}"
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    banks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChaincodeSpec:
+    """The chaincode ``network up`` deploys on every channel."""
+
+    name: str = "tradefin"
+    version: str = "1.0"
+    contracts: str = "default"
+    mutual_tls: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    name: str
+    orderer: OrdererSpec
+    banks: tuple[BankSpec, ...]
+    channels: tuple[ChannelSpec, ...]
+    chaincode: ChaincodeSpec = field(default_factory=ChaincodeSpec)
+
+    def bank(self, name: str) -> BankSpec:
+        for bank in self.banks:
+            if bank.name == name:
+                return bank
+        raise KeyError(name)
+
+    def channel(self, name: str) -> ChannelSpec:
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
+
+    def channel_banks(self, channel: str) -> list[BankSpec]:
+        return [self.bank(name) for name in self.channel(channel).banks]
+
+    def with_orderers(self, variant: str) -> NetworkSpec:
+        """The same network with another orderer variant (``raft1``, ``raft3``, ``bft4``)."""
+        if variant not in ORDERER_VARIANTS:
+            raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
+        consensus, nodes = ORDERER_VARIANTS[variant]
+        return replace(self, orderer=replace(self.orderer, consensus=consensus, nodes=nodes))
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+
+def default_spec_path() -> Path:
+    return Path(str(resources.files("tradefin.network").joinpath("specs/default.yaml")))
+
+
+def load_spec(path: str | Path | None = None) -> NetworkSpec:
+    """Read and validate a spec file (the packaged default when ``path`` is None)."""
+    spec_path = Path(path) if path is not None else default_spec_path()
+    try:
+        text = spec_path.read_text()
+    except OSError as exc:
+        raise SpecError("spec", f"cannot read {spec_path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError("spec", f"{spec_path} is not valid YAML: {exc}") from exc
+    return parse_spec(data)
+
+
+class _Reader:
+    """Typed access to one mapping of the YAML document, with field paths for errors."""
+
+    def __init__(self, data: object, path: str) -> None:
+        if not isinstance(data, Mapping):
+            raise SpecError(path or "spec", "must be a mapping")
+        self.data: Mapping[str, Any] = data
+        self.path = path
+        self.used: set[str] = set()
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def raw(self, key: str, default: object = None) -> object:
+        self.used.add(key)
+        return self.data.get(key, default)
+
+    def string(self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None,
+               hint: str = "") -> str:
+        value = self.raw(key, default)
+        if value is None:
+            raise SpecError(self.at(key), "is required")
+        if not isinstance(value, str) or not value:
+            raise SpecError(self.at(key), "must be a non-empty string")
+        if pattern is not None and not pattern.match(value):
+            raise SpecError(self.at(key), f"{value!r} is not valid{': ' + hint if hint else ''}")
+        return value
+
+    def integer(self, key: str, default: int, minimum: int, maximum: int) -> int:
+        value = self.raw(key, default)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise SpecError(self.at(key), "must be an integer")
+        if not minimum <= value <= maximum:
+            raise SpecError(self.at(key), f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise SpecError(self.at(key), "must be true or false")
+        return value
+
+    def items(self, key: str) -> Sequence[object]:
+        value = self.raw(key)
+        if value is None:
+            raise SpecError(self.at(key), "is required")
+        if not isinstance(value, list):
+            raise SpecError(self.at(key), "must be a list")
+        return value
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise SpecError(self.at(str(unknown[0])), "unknown field")
+
+
+def parse_spec(data: object) -> NetworkSpec:
+    """Validate a parsed YAML document and build the spec."""
+    top = _Reader(data, "")
+    name = top.string("name", "tradefin", _NAME_RE, "lower-case letters, digits and '-'")
+    orderer = _parse_orderer(top.raw("orderer", {}), name)
+    bank_items = top.items("banks")
+    banks = tuple(_parse_bank(item, f"banks[{i}]", name) for i, item in enumerate(bank_items))
+    if len(banks) < 2:
+        raise SpecError("banks", "a consortium needs at least two banks")
+    _unique([b.name for b in banks], "banks", "name")
+    _unique([b.msp_id for b in banks] + [orderer.msp_id], "banks", "msp_id")
+    _unique([b.bic for b in banks], "banks", "bic")
+    _unique([b.domain for b in banks] + [orderer.domain], "banks", "domain")
+    channel_items = top.items("channels")
+    known = [b.name for b in banks]
+    channels = tuple(_parse_channel(item, f"channels[{i}]", known) for i, item in enumerate(channel_items))
+    if not channels:
+        raise SpecError("channels", "at least one channel is required")
+    _unique([c.name for c in channels], "channels", "name")
+    chaincode = _parse_chaincode(top.raw("chaincode", {}))
+    top.finish()
+    return NetworkSpec(name, orderer, banks, channels, chaincode)
+
+
+def _unique(values: list[str], list_field: str, key: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise SpecError(f"{list_field}[{index}].{key}", f"duplicate {key} {value!r}")
+        seen.add(value)
+
+
+def _parse_orderer(data: object, network: str) -> OrdererSpec:
+    reader = _Reader(data, "orderer")
+    variant = reader.raw("variant")
+    if variant is not None:
+        if variant not in ORDERER_VARIANTS:
+            raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
+        consensus, nodes = ORDERER_VARIANTS[str(variant)]
+        if reader.raw("consensus") is not None or reader.raw("nodes") is not None:
+            raise SpecError("orderer.variant", "give either variant or consensus + nodes, not both")
+    else:
+        kind = reader.string("consensus", "raft")
+        if kind.lower() not in CONSENSUS_TYPES:
+            raise SpecError("orderer.consensus", f"unknown consensus {kind!r}; use raft or bft")
+        consensus = CONSENSUS_TYPES[kind.lower()]
+        nodes = reader.integer("nodes", 1, 1, 9)
+    if consensus == "BFT" and nodes < MIN_BFT_NODES:
+        raise SpecError("orderer.nodes", f"BFT needs at least {MIN_BFT_NODES} nodes to tolerate one fault, got {nodes}")
+    spec = OrdererSpec(
+        org_name=reader.string("org", "orderers", _NAME_RE),
+        msp_id=reader.string("msp_id", "OrdererMSP", _MSP_RE),
+        domain=reader.string("domain", f"orderer.{network}.test", _DOMAIN_RE, "a lower-case DNS name"),
+        consensus=consensus,
+        nodes=nodes,
+        batch_timeout_ms=reader.integer("batch_timeout_ms", 200, 10, 10_000),
+    )
+    reader.finish()
+    return spec
+
+
+def _parse_bank(data: object, path: str, network: str) -> BankSpec:
+    reader = _Reader(data, path)
+    name = reader.string("name", pattern=_NAME_RE, hint="lower-case letters, digits and '-'")
+    bank = BankSpec(
+        name=name,
+        msp_id=reader.string("msp_id", pattern=_MSP_RE),
+        bic=reader.string("bic", pattern=_BIC_RE, hint="an ISO 9362 BIC (8 or 11 characters)"),
+        country=reader.string("country", pattern=_COUNTRY_RE, hint="an ISO 3166-1 alpha-2 code"),
+        display_name=reader.string("display_name", name),
+        domain=reader.string("domain", f"{name}.{network}.test", _DOMAIN_RE, "a lower-case DNS name"),
+        peers=reader.integer("peers", 1, 1, 4),
+    )
+    if bank.bic[4:6] != bank.country:
+        raise SpecError(f"{path}.bic",
+                        f"BIC {bank.bic} is for country {bank.bic[4:6]}, the bank's country is {bank.country}")
+    reader.finish()
+    return bank
+
+
+def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSpec:
+    reader = _Reader(data, path)
+    name = reader.string("name", pattern=_CHANNEL_RE, hint="lower-case letters, digits, '.' and '-'")
+    members = reader.items("banks")
+    banks: list[str] = []
+    for index, member in enumerate(members):
+        where = f"{path}.banks[{index}]"
+        if not isinstance(member, str):
+            raise SpecError(where, "must be a bank name")
+        if member not in known_banks:
+            raise SpecError(where, f"unknown bank {member!r} (known: {', '.join(known_banks)})")
+        if member in banks:
+            raise SpecError(where, f"bank {member!r} is listed twice")
+        banks.append(member)
+    if len(banks) < 2:
+        raise SpecError(f"{path}.banks", f"a consortium channel needs at least two banks, got {len(banks)}")
+    reader.finish()
+    return ChannelSpec(name, tuple(banks))
+
+
+def _parse_chaincode(data: object) -> ChaincodeSpec:
+    reader = _Reader(data, "chaincode")
+    spec = ChaincodeSpec(
+        name=reader.string("name", "tradefin", _CC_NAME_RE, "letters, digits, '_' and '-'"),
+        version=reader.string("version", "1.0"),
+        contracts=reader.string("contracts", "default"),
+        mutual_tls=reader.boolean("mutual_tls", False),
+    )
+    reader.finish()
+    return spec
