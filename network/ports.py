@@ -74,8 +74,9 @@ def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
         cursor += CHAINCODE_SLOTS
     if cursor - base > BLOCK_SIZE:
         raise PortError(f"the network needs {cursor - base} ports, more than a block of {BLOCK_SIZE}")
-    if cursor > EPHEMERAL_START:
-        raise PortError(f"ports {base}-{cursor - 1} reach into the ephemeral range (from {EPHEMERAL_START})")
+    if base + BLOCK_SIZE > EPHEMERAL_START:
+        raise PortError(f"the port block {base}-{base + BLOCK_SIZE - 1} reaches into the ephemeral range "
+                        f"(from {EPHEMERAL_START})")
     return PortPlan(base, nodes, slots)
 
 

@@ -1,0 +1,115 @@
+"""Spec validation: a bad spec is refused before anything starts, with the field named."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tradefin.network.spec import SpecError, default_spec_path, load_spec, parse_spec
+
+
+def default_doc() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(default_spec_path().read_text())
+    return doc
+
+
+def refused(doc: object) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        parse_spec(doc)
+    return info.value
+
+
+def test_default_spec_has_three_banks_and_two_channels_sharing_one_bank() -> None:
+    spec = load_spec()
+    assert [b.name for b in spec.banks] == ["bank1", "bank2", "bank3"]
+    assert [c.name for c in spec.channels] == ["asia-europe", "asia-americas"]
+    shared = set(spec.channel("asia-europe").banks) & set(spec.channel("asia-americas").banks)
+    assert shared == {"bank1"}
+    assert spec.orderer.variant == "raft1"
+    assert all(b.peers == 1 for b in spec.banks)
+
+
+@pytest.mark.parametrize("variant, consensus, nodes", [("raft1", "etcdraft", 1), ("raft3", "etcdraft", 3),
+                                                        ("bft4", "BFT", 4)])
+def test_orderer_variants(variant: str, consensus: str, nodes: int) -> None:
+    spec = load_spec().with_orderers(variant)
+    assert (spec.orderer.consensus, spec.orderer.nodes, spec.orderer.variant) == (consensus, nodes, variant)
+    assert spec.orderer.node_names() == [f"orderer{i}" for i in range(nodes)]
+
+
+def test_unknown_bank_in_channel_names_the_field() -> None:
+    doc = default_doc()
+    doc["channels"][1]["banks"] = ["bank1", "bank9"]
+    error = refused(doc)
+    assert error.field == "channels[1].banks[1]"
+    assert "unknown bank 'bank9'" in str(error) and "bank1, bank2, bank3" in str(error)
+
+
+@pytest.mark.parametrize("key, field", [("name", "banks[1].name"), ("msp_id", "banks[1].msp_id"),
+                                         ("bic", "banks[1].bic")])
+def test_duplicate_bank_fields_are_refused(key: str, field: str) -> None:
+    doc = default_doc()
+    doc["banks"][1][key] = doc["banks"][0][key]
+    if key == "bic":
+        doc["banks"][1]["country"] = doc["banks"][0]["country"]
+    error = refused(doc)
+    assert error.field == field and "duplicate" in str(error)
+
+
+def test_duplicate_channel_names_are_refused() -> None:
+    doc = default_doc()
+    doc["channels"][1]["name"] = doc["channels"][0]["name"]
+    assert refused(doc).field == "channels[1].name"
+
+
+def test_bft_with_fewer_than_four_nodes_is_refused() -> None:
+    doc = default_doc()
+    doc["orderer"].pop("variant")
+    doc["orderer"].update({"consensus": "bft", "nodes": 3})
+    error = refused(doc)
+    assert error.field == "orderer.nodes" and "at least 4" in str(error)
+
+
+def test_channel_with_one_bank_is_refused() -> None:
+    doc = default_doc()
+    doc["channels"][0]["banks"] = ["bank1"]
+    error = refused(doc)
+    assert error.field == "channels[0].banks" and "at least two banks" in str(error)
+
+
+def test_bank_listed_twice_in_a_channel_is_refused() -> None:
+    doc = default_doc()
+    doc["channels"][0]["banks"] = ["bank1", "bank1"]
+    assert refused(doc).field == "channels[0].banks[1]"
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["banks"][0].update(bic="NOTABIC"), "banks[0].bic"),
+    (lambda d: d["banks"][0].update(country="hk"), "banks[0].country"),
+    (lambda d: d["banks"][0].update(bic="ASTBDEFF"), "banks[0].bic"),  # BIC country is not the bank's
+    (lambda d: d["banks"][0].pop("msp_id"), "banks[0].msp_id"),
+    (lambda d: d["banks"][0].update(peers=0), "banks[0].peers"),
+    (lambda d: d["channels"][0].update(name="Asia_Europe"), "channels[0].name"),
+    (lambda d: d["orderer"].update(variant="solo"), "orderer.variant"),
+    (lambda d: d.update(surprise=1), "surprise"),
+    (lambda d: d["banks"][2].update(colour="blue"), "banks[2].colour"),
+    (lambda d: d.update(banks=[d["banks"][0]]), "banks"),
+    (lambda d: d.update(channels=[]), "channels"),
+])
+def test_invalid_fields_are_named(mutate: Any, field: str) -> None:
+    doc = copy.deepcopy(default_doc())
+    mutate(doc)
+    assert refused(doc).field == field
+
+
+def test_spec_file_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("banks: [\n")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(bad)
+    with pytest.raises(SpecError, match="cannot read"):
+        load_spec(tmp_path / "missing.yaml")
