@@ -156,9 +156,7 @@ class PeerConnection:
             return
         text = f"unexpected {_type_name(message.type)} in state {self.state.value}"
         logger.error("%s (transaction %s)", text, _short(message.txid))
-        await self._send(
-            _Msg(type=_Msg.ERROR, payload=text.encode(), txid=message.txid, channel_id=message.channel_id)
-        )
+        await self._send(_Msg(type=_Msg.ERROR, payload=text.encode(), txid=message.txid, channel_id=message.channel_id))
         raise ProtocolError(text)
 
     def _become_ready(self, payload: bytes) -> None:
@@ -194,9 +192,7 @@ class PeerConnection:
     def _reject(self, message: Any, text: str) -> None:
         logger.error("%s (transaction %s)", text, _short(message.txid))
         self._spawn(
-            self._send(
-                _Msg(type=_Msg.ERROR, payload=text.encode(), txid=message.txid, channel_id=message.channel_id)
-            )
+            self._send(_Msg(type=_Msg.ERROR, payload=text.encode(), txid=message.txid, channel_id=message.channel_id))
         )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:

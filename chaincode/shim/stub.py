@@ -205,9 +205,7 @@ class ChaincodeStub:
         self._request_lock = asyncio.Lock()
         self._event: tuple[str, bytes] | None = None
         self._client_identity: ClientIdentity | None = None
-        self._writes: dict[tuple[str, str, int], tuple[Any, ...]] | None = (
-            {} if connection.use_write_batch else None
-        )
+        self._writes: dict[tuple[str, str, int], tuple[Any, ...]] | None = {} if connection.use_write_batch else None
 
     # ------------------------------------------------------------------ transaction facts
 
@@ -454,13 +452,9 @@ class ChaincodeStub:
             self, lambda: self._query_call(_Msg.GET_STATE_BY_RANGE, request), _decode_state_record
         )
 
-    def _query_iterator(
-        self, collection: str, query: str, metadata: bytes = b""
-    ) -> QueryResultIterator[StateRecord]:
+    def _query_iterator(self, collection: str, query: str, metadata: bytes = b"") -> QueryResultIterator[StateRecord]:
         request = chaincode_shim_pb2.GetQueryResult(query=query, collection=collection, metadata=metadata)
-        return QueryResultIterator(
-            self, lambda: self._query_call(_Msg.GET_QUERY_RESULT, request), _decode_state_record
-        )
+        return QueryResultIterator(self, lambda: self._query_call(_Msg.GET_QUERY_RESULT, request), _decode_state_record)
 
     @staticmethod
     def _simple_range(start: str, end: str) -> tuple[str, str]:
@@ -521,9 +515,7 @@ class ChaincodeStub:
         """A rich (CouchDB selector) query. A goleveldb peer refuses it: iterating raises PeerError."""
         return self._query_iterator("", query)
 
-    async def get_query_result_with_pagination(
-        self, query: str, page_size: int, bookmark: str = ""
-    ) -> StatePage:
+    async def get_query_result_with_pagination(self, query: str, page_size: int, bookmark: str = "") -> StatePage:
         """One page of a rich query."""
         return await self._page(self._query_iterator("", query, self._page_request(page_size, bookmark)))
 

@@ -234,10 +234,7 @@ def test_same_txid_on_two_channels_is_demultiplexed() -> None:
         requests = {m.channel_id: m for m in (await stream.receive(), await stream.receive())}
         stream.send(response(requests["two"], b"2"))
         stream.send(response(requests["one"], b"1"))
-        done = {
-            m.channel_id: completed_response(m).payload
-            for m in (await stream.receive(), await stream.receive())
-        }
+        done = {m.channel_id: completed_response(m).payload for m in (await stream.receive(), await stream.receive())}
         assert done == {"one": b"value:1", "two": b"value:2"}
         await shutdown(stream, task)
 
