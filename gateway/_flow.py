@@ -1,0 +1,128 @@
+"""The sans-IO core: protocol steps are generators that *yield* effects and receive their results.
+
+A flow yields :class:`Call` (a unary gRPC call: method path, serialised request, deadline),
+:class:`Sign` (a digest to sign) or :class:`Pause` (a wait), and receives bytes back: the serialised
+response, the signature, or ``b""``. A failed call is thrown into the flow as a
+:class:`~tradefin.gateway.errors.GatewayError`, which the flow refines (EndorseError, ...) or acts on
+(the resubmit path). The sync and asyncio front ends each have a ten-line driver that performs the
+effects; everything else -- building, signing, parsing, classifying, deciding -- is written once here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from tradefin.gateway.hashes import Hash
+from tradefin.gateway.identity import X509Identity
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
+
+__all__ = ["Call", "Context", "Effect", "Flow", "Method", "Pause", "Sign", "Signable", "serialize"]
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+class Method:
+    """gRPC method paths of the gateway and deliver services."""
+
+    EVALUATE = "/gateway.Gateway/Evaluate"
+    ENDORSE = "/gateway.Gateway/Endorse"
+    SUBMIT = "/gateway.Gateway/Submit"
+    COMMIT_STATUS = "/gateway.Gateway/CommitStatus"
+    CHAINCODE_EVENTS = "/gateway.Gateway/ChaincodeEvents"
+    DELIVER = "/protos.Deliver/Deliver"
+    DELIVER_FILTERED = "/protos.Deliver/DeliverFiltered"
+    DELIVER_WITH_PRIVATE_DATA = "/protos.Deliver/DeliverWithPrivateData"
+
+    UNARY = (EVALUATE, ENDORSE, SUBMIT, COMMIT_STATUS)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Effect: make a unary gRPC call with a serialised request; the flow receives the serialised reply."""
+
+    method: str
+    request: bytes
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """Effect: sign a digest with the gateway's signer; the flow receives the signature."""
+
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Effect: wait before the next step; the flow receives ``b""``."""
+
+    seconds: float
+
+
+Effect = Call | Sign | Pause
+
+
+def serialize(message: Any) -> bytes:
+    """Serialise a Fabric protobuf message (the bindings are untyped, the bytes are not)."""
+    encoded: bytes = message.SerializeToString()
+    return encoded
+
+
+Flow = Generator[Effect, bytes, T]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every step needs from the gateway, apart from I/O: who signs, how, and the defaults."""
+
+    identity: X509Identity
+    hash: Hash
+    timeouts: Timeouts
+    resubmit: ResubmitPolicy | None
+    tls_certificate_hash: bytes | None = None
+    can_sign: bool = True
+    creator: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "creator", self.identity.creator)
+
+
+class Signable(Generic[D]):
+    """Base of every signable step: serialised bytes, the digest of the signed part, and a signature.
+
+    ``client`` is the front end's driver (opaque here), ``data`` the step's serialised content. The
+    object is immutable for its users; the signature is made at most once (on first use) and kept.
+    """
+
+    __slots__ = ("_client", "_context", "_data", "_digest", "_signature")
+
+    def __init__(self, client: object, context: Context, data: D, signature: bytes | None = None) -> None:
+        self._client = client
+        self._context = context
+        self._data = data
+        self._signature = signature or None
+        self._digest: bytes | None = None
+
+    def _signed_message(self) -> bytes:
+        """The bytes the signature covers (hashed with the gateway's hash)."""
+        raise NotImplementedError
+
+    @property
+    def digest(self) -> bytes:
+        """The digest to sign: the gateway's hash of the signed part of ``bytes``."""
+        if self._digest is None:
+            self._digest = self._context.hash(self._signed_message())
+        return self._digest
+
+    @property
+    def signature(self) -> bytes | None:
+        """The signature, once made (or given to ``new_signed_...``); ``None`` before."""
+        return self._signature
+
+    def _sign(self) -> Flow[bytes]:
+        if self._signature is None:
+            self._signature = yield Sign(self.digest)
+        return self._signature

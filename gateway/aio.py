@@ -1,0 +1,595 @@
+"""The asyncio front end: the same names and types as :mod:`tradefin.gateway` (the blocking one).
+
+``connect`` -> Gateway -> Network -> Contract -> Proposal -> Transaction -> Commit, with coroutines
+where the blocking API blocks. The protocol logic is the sans-IO core's; this module only performs its
+effects with a ``grpc.aio`` channel. The signer may be a plain function or a coroutine function
+(e.g. a remote HSM). Cancelling the awaiting task cancels the gRPC call in flight.
+
+Deadlines: every call takes ``timeout=`` (seconds), defaulting to the gateway's :class:`Timeouts`.
+"""
+
+# `timeout=` here is a gRPC deadline that travels to the peer (grpc-timeout), which asyncio.timeout()
+# cannot express; and the names must match the blocking front end.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+
+from tradefin.gateway import _grpc, hashes
+from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign
+from tradefin.gateway.block_events import (
+    BLOCKS,
+    BLOCKS_WITH_PRIVATE_DATA,
+    FILTERED_BLOCKS,
+    Block,
+    BlockAndPrivateData,
+    BlockEventsKind,
+    BlockEventsRequestBase,
+    FilteredBlock,
+    block_events_request_data_from_bytes,
+)
+from tradefin.gateway.chaincode_events import (
+    ChaincodeEvent,
+    ChaincodeEventsRequestBase,
+    chaincode_events_from_response,
+    events_request_data_from_bytes,
+)
+from tradefin.gateway.checkpointers import Checkpoint
+from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit_data_from_bytes
+from tradefin.gateway.contract import ContractBase
+from tradefin.gateway.endpoint import Endpoint
+from tradefin.gateway.errors import SigningError
+from tradefin.gateway.gateway import GatewayBase, new_context
+from tradefin.gateway.hashes import Hash
+from tradefin.gateway.identity import X509Identity
+from tradefin.gateway.network import NetworkBase
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.proposal import Argument, ProposalBase, proposal_data_from_bytes
+from tradefin.gateway.resolution import Resolution, resolve_flow
+from tradefin.gateway.status import Status
+from tradefin.gateway.transaction import TransactionBase, transaction_data_from_bytes
+
+__all__ = [
+    "AsyncSigner",
+    "BlockEventsRequest",
+    "ChaincodeEventsRequest",
+    "Commit",
+    "Contract",
+    "EventStream",
+    "Gateway",
+    "Network",
+    "Proposal",
+    "SubmittedTransaction",
+    "Transaction",
+    "connect",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+AsyncSigner = Callable[[bytes], bytes | Awaitable[bytes]]
+"""Signs a digest, returning the signature or an awaitable of it."""
+
+
+class _Driver:
+    """Performs the core's effects with an asyncio gRPC channel and the gateway's signer."""
+
+    __slots__ = ("_channel", "_owns_channel", "_signer", "_unary", "context")
+
+    def __init__(self, channel: Any, owns_channel: bool, signer: AsyncSigner | None, context: Context) -> None:
+        self._channel = channel
+        self._owns_channel = owns_channel
+        self._signer = signer
+        self.context = context
+        self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
+
+    async def sign(self, digest: bytes) -> bytes:
+        if self._signer is None:
+            raise SigningError(
+                "this gateway has no signer: sign offline (object.digest) and use gateway.new_signed_...()"
+            )
+        signature = self._signer(digest)
+        if inspect.isawaitable(signature):
+            return await signature
+        return signature
+
+    async def run(self, flow: Flow[T]) -> T:
+        unary = self._unary
+        try:
+            effect = next(flow)
+            while True:
+                kind = type(effect)
+                if kind is Call:
+                    call = cast(Call, effect)
+                    try:
+                        reply = await unary[call.method](call.request, timeout=call.timeout)
+                    except _grpc.RpcError as error:
+                        effect = flow.throw(_grpc.gateway_error(error))
+                        continue
+                elif kind is Sign:
+                    reply = await self.sign(cast(Sign, effect).digest)
+                else:
+                    await asyncio.sleep(cast(Pause, effect).seconds)
+                    reply = b""
+                effect = flow.send(reply)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        finally:
+            flow.close()
+
+    def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
+        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
+
+    def open_deliver(self, method: str, envelope: bytes, timeout: float | None) -> Any:
+        return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
+
+    async def close(self) -> None:
+        if self._owns_channel:
+            await self._channel.close()
+
+
+class EventStream(Generic[E]):
+    """An async iterator over events from a gRPC stream; ``close()`` (or ``async with``) cancels it.
+
+    A failed stream raises :class:`~tradefin.gateway.errors.GatewayError` (or ``BlockEventsError``);
+    after ``close()`` iteration simply ends.
+    """
+
+    __slots__ = ("_buffer", "_call", "_closed", "_read")
+
+    def __init__(self, call: Any, read: Callable[[bytes], Sequence[E] | None]) -> None:
+        self._call = call
+        self._read = read
+        self._buffer: deque[E] = deque()
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[E]:
+        return self
+
+    async def __anext__(self) -> E:
+        while not self._buffer:
+            if self._closed:
+                raise StopAsyncIteration
+            try:
+                response = await self._call.read()
+            except _grpc.RpcError as error:
+                if self._closed:
+                    raise StopAsyncIteration from None
+                self._closed = True
+                raise _grpc.gateway_error(error) from error
+            except asyncio.CancelledError:
+                if self._closed:
+                    raise StopAsyncIteration from None
+                raise
+            if not isinstance(response, bytes):  # grpc.aio.EOF: the server ended the stream
+                self._closed = True
+                raise StopAsyncIteration
+            events = self._read(response)
+            if events is None:
+                self.close()
+                raise StopAsyncIteration
+            self._buffer.extend(events)
+        return self._buffer.popleft()
+
+    def close(self) -> None:
+        """Cancel the stream; iteration ends."""
+        if not self._closed:
+            self._closed = True
+            self._call.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel the stream (awaitable form of :meth:`close`)."""
+        self.close()
+
+    async def __aenter__(self) -> EventStream[E]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Proposal(ProposalBase):
+    """A signable proposal: ``await evaluate()`` it (a query) or ``await endorse()`` it."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def evaluate(self, *, timeout: float | None = None) -> bytes:
+        """Run the proposal on one peer, commit nothing, and return the chaincode's result.
+
+        Raises:
+            EvaluateError: the gateway or the chaincode refused it.
+        """
+        return await self._client.run(self._evaluate_flow(timeout))
+
+    async def endorse(self, *, timeout: float | None = None) -> Transaction:
+        """Collect the endorsements the policy needs and return the transaction to submit.
+
+        Raises:
+            EndorseError: with per-peer details, e.g. when the chaincode rejects the call.
+        """
+        return await self._client.run(self._endorse_flow(Transaction, timeout))
+
+
+class Transaction(TransactionBase):
+    """An endorsed transaction: its ``result``, then ``await submit()`` (or ``await resolve()``)."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def submit(self, *, timeout: float | None = None) -> SubmittedTransaction:
+        """Sign and send the transaction to the orderers; returns at once, with the commit to wait for.
+
+        Raises:
+            SubmitError: the gateway could not hand it to the ordering service.
+        """
+        return await self._client.run(self._submit_flow(SubmittedTransaction, timeout))
+
+    async def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+        """Submit and wait for a final answer, resubmitting this same envelope if it is lost.
+
+        Safe to call after a :class:`SubmitError`. ``policy`` defaults to the gateway's (or the defaults).
+        Returns VALID / INVALID (with the code) / UNKNOWN; raises SubmitError only if the gateway
+        refused the very first submit before any orderer saw it.
+        """
+        timeouts = timeouts or self._context.timeouts
+        commit = CommitBase(self._client, self._context, self._commit_data())
+        flow = resolve_flow(
+            self,
+            commit,
+            policy or self._context.resubmit or ResubmitPolicy(),
+            submitted=False,
+            submit_timeout=timeouts.submit,
+            status_timeout=timeouts.commit_status,
+        )
+        return await self._client.run(flow)
+
+
+class Commit(CommitBase):
+    """The commit status request of one transaction."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def status(self, *, timeout: float | None = None) -> Status:
+        """Wait until the transaction is committed and return its status (valid or not).
+
+        Raises:
+            CommitStatusError: the status could not be obtained (the transaction may still commit).
+        """
+        return await self._client.run(self._status_flow(timeout))
+
+
+class SubmittedTransaction(SubmittedTransactionBase, Commit):
+    """A submitted transaction: its ``result`` now, ``await status()`` later, or ``await resolve()``."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+        """Wait for a final answer, resubmitting the same envelope if the first copy was lost.
+
+        Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`.
+        """
+        timeouts = timeouts or self._context.timeouts
+        flow = resolve_flow(
+            self._transaction,
+            self,
+            policy or self._context.resubmit or ResubmitPolicy(),
+            submitted=True,
+            submit_timeout=timeouts.submit,
+            status_timeout=timeouts.commit_status,
+        )
+        return await self._client.run(flow)
+
+
+class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
+    """A signable request for chaincode events; ``await events()`` opens the stream."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def events(self, *, timeout: float | None = None) -> EventStream[ChaincodeEvent]:
+        """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
+        request = await self._client.run(self._signed_request_flow())
+        return EventStream(self._client.open_chaincode_events(request, timeout), chaincode_events_from_response)
+
+
+class BlockEventsRequest(BlockEventsRequestBase[E]):
+    """A signable request for block events of one kind; ``await events()`` opens the stream."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def events(self, *, timeout: float | None = None) -> EventStream[E]:
+        """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
+        envelope = await self._client.run(self._signed_request_flow())
+        parse, channel = self._kind.parse, self._data.channel
+
+        def read(response: bytes) -> Sequence[E] | None:
+            event = parse(response, channel)
+            return None if event is None else (event,)
+
+        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read)
+
+
+class Contract(ContractBase):
+    """A chaincode (optionally one named contract in it) on a channel."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    async def evaluate(
+        self,
+        transaction_name: str,
+        args: Sequence[Argument] = (),
+        *,
+        transient: Mapping[str, bytes] | None = None,
+        target_orgs: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
+        """Query: run the transaction on one peer (of ``target_orgs`` if given) and return its result.
+
+        Raises:
+            EvaluateError: with the peer's message when the chaincode rejects the call.
+        """
+        return await self._client.run(self._evaluate_flow(transaction_name, args, transient, target_orgs, timeout))
+
+    async def submit(
+        self,
+        transaction_name: str,
+        args: Sequence[Argument] = (),
+        *,
+        transient: Mapping[str, bytes] | None = None,
+        endorsing_orgs: Sequence[str] | None = None,
+        timeouts: Timeouts | None = None,
+        resubmit: ResubmitPolicy | bool = True,
+    ) -> bytes:
+        """Endorse, submit and wait for the commit; return the chaincode's result once committed VALID.
+
+        ``resubmit``: ``True`` uses the gateway's resubmit policy, ``False`` the official clients'
+        behaviour (one submit, one status call), or a :class:`ResubmitPolicy` for this call.
+
+        Raises:
+            EndorseError: not endorsed (nothing was submitted).
+            SubmitError: the gateway refused the envelope before any orderer saw it.
+            CommitError: committed invalid, with the validation code (e.g. MVCC_READ_CONFLICT).
+            TransactionInDoubtError: outcome still unknown after the resubmit policy ran out
+                (a CommitStatusError; without a policy, CommitStatusError / SubmitError as they come).
+        """
+        return await self._client.run(
+            self._submit_flow(transaction_name, args, transient, endorsing_orgs, timeouts, resubmit)
+        )
+
+    async def submit_async(
+        self,
+        transaction_name: str,
+        args: Sequence[Argument] = (),
+        *,
+        transient: Mapping[str, bytes] | None = None,
+        endorsing_orgs: Sequence[str] | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> SubmittedTransaction:
+        """Endorse and submit; return at once with the result, and the commit status to ask for later."""
+        return await self._client.run(
+            self._submit_async_flow(SubmittedTransaction, transaction_name, args, transient, endorsing_orgs, timeouts)
+        )
+
+    def new_proposal(
+        self,
+        transaction_name: str,
+        args: Sequence[Argument] = (),
+        *,
+        transient: Mapping[str, bytes] | None = None,
+        endorsing_orgs: Sequence[str] | None = None,
+    ) -> Proposal:
+        """Build a proposal for the fine-grained flow (or offline signing); nothing is sent yet."""
+        data = self._proposal_data(transaction_name, args, transient, endorsing_orgs)
+        return Proposal(self._client, self._context, data)
+
+
+class Network(NetworkBase):
+    """A channel: its contracts, its events, the commit status of any transaction on it."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    def get_contract(self, chaincode: str, contract_name: str | None = None) -> Contract:
+        """The chaincode ``chaincode`` (and its contract ``contract_name``, if given) on this channel."""
+        return Contract(self._client, self._context, self._name, chaincode, contract_name)
+
+    def new_commit(self, transaction_id: str) -> Commit:
+        """The commit status request of any transaction on this channel, by tx id."""
+        return Commit(self._client, self._context, self._commit_data(transaction_id))
+
+    def new_chaincode_events_request(
+        self, chaincode: str, *, start_block: int | None = None, checkpoint: Checkpoint | None = None
+    ) -> ChaincodeEventsRequest:
+        """A chaincode events request (see :meth:`chaincode_events`), e.g. for offline signing."""
+        return ChaincodeEventsRequest(
+            self._client, self._context, self._chaincode_events_data(chaincode, start_block, checkpoint)
+        )
+
+    async def chaincode_events(
+        self,
+        chaincode: str,
+        *,
+        start_block: int | None = None,
+        checkpoint: Checkpoint | None = None,
+        timeout: float | None = None,
+    ) -> EventStream[ChaincodeEvent]:
+        """Stream the chaincode's events: from the checkpoint if it has one, else ``start_block``,
+        else the next commit. Call ``checkpointer.checkpoint_chaincode_event(event)`` after processing
+        each event to resume after a restart with nothing lost and nothing repeated."""
+        request = self.new_chaincode_events_request(chaincode, start_block=start_block, checkpoint=checkpoint)
+        return await request.events(timeout=timeout)
+
+    def _block_request(
+        self, kind: BlockEventsKind[E], start_block: int | None, checkpoint: Checkpoint | None
+    ) -> BlockEventsRequest[E]:
+        data = self._block_events_data(start_block, checkpoint)
+        return BlockEventsRequest(self._client, self._context, data, kind=kind)
+
+    def new_block_events_request(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None
+    ) -> BlockEventsRequest[Block]:
+        """A request for full blocks (see :meth:`block_events`)."""
+        return self._block_request(BLOCKS, start_block, checkpoint)
+
+    def new_filtered_block_events_request(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None
+    ) -> BlockEventsRequest[FilteredBlock]:
+        """A request for filtered blocks (see :meth:`filtered_block_events`)."""
+        return self._block_request(FILTERED_BLOCKS, start_block, checkpoint)
+
+    def new_block_and_private_data_events_request(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None
+    ) -> BlockEventsRequest[BlockAndPrivateData]:
+        """A request for blocks with private data (see :meth:`block_and_private_data_events`)."""
+        return self._block_request(BLOCKS_WITH_PRIVATE_DATA, start_block, checkpoint)
+
+    async def block_events(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None, timeout: float | None = None
+    ) -> EventStream[Block]:
+        """Stream full blocks from the checkpoint, else ``start_block``, else the next commit."""
+        request = self.new_block_events_request(start_block=start_block, checkpoint=checkpoint)
+        return await request.events(timeout=timeout)
+
+    async def filtered_block_events(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None, timeout: float | None = None
+    ) -> EventStream[FilteredBlock]:
+        """Stream filtered blocks (tx ids, validation codes, events without payloads)."""
+        request = self.new_filtered_block_events_request(start_block=start_block, checkpoint=checkpoint)
+        return await request.events(timeout=timeout)
+
+    async def block_and_private_data_events(
+        self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None, timeout: float | None = None
+    ) -> EventStream[BlockAndPrivateData]:
+        """Stream full blocks with the private data this peer holds (needs the peer's admin ACL)."""
+        request = self.new_block_and_private_data_events_request(start_block=start_block, checkpoint=checkpoint)
+        return await request.events(timeout=timeout)
+
+
+class Gateway(GatewayBase):
+    """A connection to a gateway peer with one identity. ``await close()`` it (or ``async with``)."""
+
+    __slots__ = ()
+    _client: _Driver
+
+    def get_network(self, channel: str) -> Network:
+        """The channel ``channel`` as seen through this gateway."""
+        return Network(self._client, self._context, channel)
+
+    def new_proposal(self, proposal_bytes: bytes) -> Proposal:
+        """Rebuild a proposal from :attr:`Proposal.bytes` (keeps any signature in them)."""
+        return self._rebuild(Proposal, proposal_data_from_bytes, proposal_bytes, None)
+
+    def new_signed_proposal(self, proposal_bytes: bytes, signature: bytes) -> Proposal:
+        """Rebuild a proposal signed offline; it will not be signed again."""
+        return self._rebuild(Proposal, proposal_data_from_bytes, proposal_bytes, signature)
+
+    def new_transaction(self, transaction_bytes: bytes) -> Transaction:
+        """Rebuild a transaction from :attr:`Transaction.bytes`."""
+        return self._rebuild(Transaction, transaction_data_from_bytes, transaction_bytes, None)
+
+    def new_signed_transaction(self, transaction_bytes: bytes, signature: bytes) -> Transaction:
+        """Rebuild a transaction signed offline."""
+        return self._rebuild(Transaction, transaction_data_from_bytes, transaction_bytes, signature)
+
+    def new_commit(self, commit_bytes: bytes) -> Commit:
+        """Rebuild a commit status request from :attr:`Commit.bytes`."""
+        return self._rebuild(Commit, commit_data_from_bytes, commit_bytes, None)
+
+    def new_signed_commit(self, commit_bytes: bytes, signature: bytes) -> Commit:
+        """Rebuild a commit status request signed offline."""
+        return self._rebuild(Commit, commit_data_from_bytes, commit_bytes, signature)
+
+    def new_chaincode_events_request(self, request_bytes: bytes) -> ChaincodeEventsRequest:
+        """Rebuild a chaincode events request from its bytes."""
+        return self._rebuild(ChaincodeEventsRequest, events_request_data_from_bytes, request_bytes, None)
+
+    def new_signed_chaincode_events_request(self, request_bytes: bytes, signature: bytes) -> ChaincodeEventsRequest:
+        """Rebuild a chaincode events request signed offline."""
+        return self._rebuild(ChaincodeEventsRequest, events_request_data_from_bytes, request_bytes, signature)
+
+    def new_signed_block_events_request(self, request_bytes: bytes, signature: bytes) -> BlockEventsRequest[Block]:
+        """Rebuild a full-block events request signed offline."""
+        return self._block_request(BLOCKS, request_bytes, signature)
+
+    def new_signed_filtered_block_events_request(
+        self, request_bytes: bytes, signature: bytes
+    ) -> BlockEventsRequest[FilteredBlock]:
+        """Rebuild a filtered-block events request signed offline."""
+        return self._block_request(FILTERED_BLOCKS, request_bytes, signature)
+
+    def new_signed_block_and_private_data_events_request(
+        self, request_bytes: bytes, signature: bytes
+    ) -> BlockEventsRequest[BlockAndPrivateData]:
+        """Rebuild a block-with-private-data events request signed offline."""
+        return self._block_request(BLOCKS_WITH_PRIVATE_DATA, request_bytes, signature)
+
+    def _block_request(self, kind: BlockEventsKind[E], request_bytes: bytes, signature: bytes) -> BlockEventsRequest[E]:
+        return self._rebuild(
+            BlockEventsRequest, block_events_request_data_from_bytes, request_bytes, signature, kind=kind
+        )
+
+    async def close(self) -> None:
+        """Close the channel if this gateway opened it (calls in flight are cancelled)."""
+        await self._client.close()
+
+    async def __aenter__(self) -> Gateway:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def connect(
+    endpoint: Endpoint | Any,
+    identity: X509Identity,
+    signer: AsyncSigner | None = None,
+    *,
+    hash: Hash = hashes.sha256,
+    timeouts: Timeouts | None = None,
+    resubmit: ResubmitPolicy | None = ResubmitPolicy(),  # noqa: B008 -- immutable
+    tls_client_certificate_hash: bytes | None = None,
+) -> Gateway:
+    """Connect to a gateway peer (the asyncio twin of :func:`tradefin.gateway.connect`).
+
+    Args:
+        endpoint: an :class:`Endpoint` (the gateway opens a ``grpc.aio`` channel and closes it on
+            ``close()``), or an existing ``grpc.aio.Channel`` (reused as is; the caller closes it).
+        identity: the client identity every request is made with.
+        signer: signs digests for ``identity`` (a function or a coroutine function); ``None`` for
+            offline signing only.
+        hash: digest applied before signing (``hashes.none`` for Ed25519).
+        timeouts: default deadline of each step.
+        resubmit: how ``submit`` ends every transaction in a definite state; ``None`` for the
+            official clients' behaviour.
+        tls_client_certificate_hash: SHA-256 of the client TLS certificate for block events under
+            mutual TLS; taken from the endpoint when it has a client certificate.
+    """
+    if isinstance(endpoint, Endpoint):
+        channel, owns_channel = _grpc.open_aio_channel(endpoint), True
+        tls_client_certificate_hash = tls_client_certificate_hash or endpoint.client_certificate_hash
+    else:
+        channel, owns_channel = endpoint, False
+    context = new_context(
+        identity,
+        hash=hash,
+        timeouts=timeouts or Timeouts(),
+        resubmit=resubmit,
+        tls_certificate_hash=tls_client_certificate_hash,
+        can_sign=signer is not None,
+    )
+    return Gateway(_Driver(channel, owns_channel, signer, context), context)

@@ -1,0 +1,173 @@
+"""Checkpointers: where an event listener got to, so that it resumes with no event lost or repeated.
+
+A checkpoint is ``(block number of the next expected event, id of the last processed transaction)``:
+
+* after processing an event, ``checkpoint_chaincode_event(event)`` stores ``(event block, event tx id)``;
+  resuming sends ``start = specified(block)`` with ``after_transaction_id = tx id`` and the peer skips
+  events up to and including that transaction;
+* after processing a whole block, ``checkpoint_block(n)`` stores ``(n + 1, "")``.
+
+:class:`FileCheckpointer` makes every update durable and atomic (temporary file, fsync, rename, fsync
+of the folder), so a crash leaves either the old or the new checkpoint, never a torn one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from tradefin.gateway.chaincode_events import ChaincodeEvent
+
+__all__ = ["Checkpoint", "Checkpointer", "FileCheckpointer", "InMemoryCheckpointer"]
+
+
+@runtime_checkable
+class Checkpoint(Protocol):
+    """A position to resume event listening from."""
+
+    @property
+    def block_number(self) -> int | None:
+        """The block of the next expected event, ``None`` when nothing was checkpointed yet."""
+        ...
+
+    @property
+    def transaction_id(self) -> str | None:
+        """The last processed transaction in that block, ``None`` when the whole block is still to come."""
+        ...
+
+
+class Checkpointer(Checkpoint, Protocol):
+    """A checkpoint that the listener moves forward as it processes events."""
+
+    def checkpoint_block(self, block_number: int) -> None:
+        """Record that every event of block ``block_number`` was processed."""
+        ...
+
+    def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
+        """Record that events up to transaction ``transaction_id`` of block ``block_number`` were processed."""
+        ...
+
+    def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
+        """Record that ``event`` (and every event before it) was processed."""
+        ...
+
+
+class InMemoryCheckpointer:
+    """A checkpointer in memory: resumes after a lost connection, not after a restart."""
+
+    __slots__ = ("_block_number", "_transaction_id")
+
+    def __init__(self) -> None:
+        self._block_number: int | None = None
+        self._transaction_id: str | None = None
+
+    @property
+    def block_number(self) -> int | None:
+        """The block of the next expected event, ``None`` before the first checkpoint."""
+        return self._block_number
+
+    @property
+    def transaction_id(self) -> str | None:
+        """The last processed transaction in that block, ``None`` if none."""
+        return self._transaction_id
+
+    def checkpoint_block(self, block_number: int) -> None:
+        """Record that block ``block_number`` was fully processed."""
+        self.checkpoint_transaction(block_number + 1, "")
+
+    def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
+        """Record progress up to ``transaction_id`` in ``block_number``."""
+        if block_number < 0:
+            raise ValueError("a block number is not negative")
+        self._block_number = block_number
+        self._transaction_id = transaction_id or None
+
+    def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
+        """Record that ``event`` was processed."""
+        self.checkpoint_transaction(event.block_number, event.transaction_id)
+
+
+class FileCheckpointer(InMemoryCheckpointer):
+    """A checkpointer persisted in a JSON file (``{"blockNumber": n, "transactionId": "..."}``).
+
+    The file is read when the checkpointer is created (a missing or empty file means "no checkpoint")
+    and rewritten atomically and durably at every checkpoint. One listener per file.
+    """
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self._path = Path(path)
+        self._load()
+
+    @property
+    def path(self) -> Path:
+        """The checkpoint file."""
+        return self._path
+
+    def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
+        """Record progress up to ``transaction_id`` in ``block_number`` and persist it before returning."""
+        super().checkpoint_transaction(block_number, transaction_id)
+        self._save()
+
+    def _load(self) -> None:
+        try:
+            text = self._path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        if not text.strip():
+            return
+        try:
+            state = json.loads(text)
+            block_number = state.get("blockNumber")
+            transaction_id = state.get("transactionId") or None
+            if block_number is not None:
+                block_number = int(block_number)
+                if block_number < 0:
+                    raise ValueError("negative block number")
+            if transaction_id is not None and not isinstance(transaction_id, str):
+                raise ValueError("transactionId is not a string")
+        except (ValueError, AttributeError, TypeError) as error:
+            raise ValueError(f"{self._path}: not a checkpoint file ({error})") from None
+        self._block_number = block_number
+        self._transaction_id = transaction_id
+
+    def _save(self) -> None:
+        state: dict[str, int | str] = {}
+        if self._block_number is not None:
+            state["blockNumber"] = self._block_number
+        if self._transaction_id:
+            state["transactionId"] = self._transaction_id
+        content = json.dumps(state).encode()
+        folder = self._path.parent
+        temporary = folder / f".{self._path.name}.{os.getpid()}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self._path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+        _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder entry is on disk.
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,109 @@
+"""Commit status: the signed ``CommitStatusRequest`` and the wait for a transaction's validation code.
+
+The request is ``gateway.CommitStatusRequest{transaction_id, channel_id, identity = creator}``,
+serialised once and signed over ``Hash(request)``; the peer checks the ``Gateway_CommitStatus`` ACL
+against it. The call blocks until the transaction is committed (or the deadline passes). For offline
+signing a commit travels as ``gateway.SignedCommitStatusRequest`` bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fabric_protos.gateway import gateway_pb2
+
+from tradefin.gateway._flow import Call, Context, Flow, Method, Signable, serialize
+from tradefin.gateway.errors import CommitStatusError, GatewayError
+from tradefin.gateway.status import Status
+
+if TYPE_CHECKING:
+    from tradefin.gateway.transaction import TransactionBase
+
+__all__ = ["CommitBase", "CommitData", "SubmittedTransactionBase", "commit_data_from_bytes", "new_commit_data"]
+
+
+@dataclass(frozen=True, slots=True)
+class CommitData:
+    """A serialised, not yet signed, commit status request."""
+
+    transaction_id: str
+    channel: str
+    request: bytes
+
+
+def new_commit_data(context: Context, channel: str, transaction_id: str) -> CommitData:
+    """The commit status request for a transaction id, asked with the gateway's identity."""
+    request = gateway_pb2.CommitStatusRequest(
+        transaction_id=transaction_id, channel_id=channel, identity=context.creator
+    ).SerializeToString()
+    return CommitData(transaction_id=transaction_id, channel=channel, request=request)
+
+
+def commit_data_from_bytes(signed_request: bytes) -> tuple[CommitData, bytes]:
+    """Rebuild a commit from ``gateway.SignedCommitStatusRequest`` bytes: its data and any signature."""
+    message = gateway_pb2.SignedCommitStatusRequest.FromString(signed_request)
+    request = gateway_pb2.CommitStatusRequest.FromString(message.request)
+    data = CommitData(transaction_id=request.transaction_id, channel=request.channel_id, request=message.request)
+    return data, message.signature
+
+
+class CommitBase(Signable[CommitData]):
+    """The commit status of one transaction, to be asked of the gateway peer."""
+
+    __slots__ = ()
+
+    @property
+    def transaction_id(self) -> str:
+        """The transaction id."""
+        return self._data.transaction_id
+
+    def _signed_message(self) -> bytes:
+        return self._data.request
+
+    def _status_flow(self, timeout: float | None) -> Flow[Status]:
+        signature = yield from self._sign()
+        request = gateway_pb2.SignedCommitStatusRequest(
+            request=self._data.request, signature=signature
+        ).SerializeToString()
+        try:
+            reply = yield Call(Method.COMMIT_STATUS, request, timeout or self._context.timeouts.commit_status)
+        except GatewayError as error:
+            raise CommitStatusError.from_gateway_error(error, self._data.transaction_id) from error.__cause__
+        response = gateway_pb2.CommitStatusResponse.FromString(reply)
+        return Status(
+            transaction_id=self._data.transaction_id, code=response.result, block_number=response.block_number
+        )
+
+    @property
+    def bytes(self) -> bytes:
+        """The request as ``gateway.SignedCommitStatusRequest`` bytes (for offline signing or storage)."""
+        return serialize(
+            gateway_pb2.SignedCommitStatusRequest(request=self._data.request, signature=self._signature or b"")
+        )
+
+
+class SubmittedTransactionBase(CommitBase):
+    """A transaction handed to the orderers: its result now, its commit status later.
+
+    It keeps the signed transaction so that the resubmit path can send the very same envelope again.
+    """
+
+    __slots__ = ("_transaction",)
+
+    def __init__(
+        self,
+        client: object,
+        context: Context,
+        data: CommitData,
+        signature: bytes | None = None,
+        *,
+        transaction: TransactionBase,
+    ) -> None:
+        super().__init__(client, context, data, signature)
+        self._transaction = transaction
+
+    @property
+    def result(self) -> bytes:
+        """What the chaincode returned when the transaction was endorsed."""
+        return self._transaction.result

@@ -1,0 +1,79 @@
+"""The gateway: a connection to one gateway peer with one signing identity.
+
+This module holds what both front ends share: the signing context built at connect time (identity,
+creator, hash, default timeouts, resubmit policy, TLS client certificate hash) and the rebuilding of
+signable objects from bytes (offline signing: ``new_signed_proposal(bytes, signature)`` and friends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tradefin.gateway import hashes
+from tradefin.gateway._flow import Context, Signable
+from tradefin.gateway.hashes import Hash
+from tradefin.gateway.identity import X509Identity
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
+
+__all__ = ["GatewayBase", "new_context"]
+
+S = TypeVar("S", bound=Signable[Any])
+
+
+def new_context(
+    identity: X509Identity,
+    *,
+    hash: Hash,
+    timeouts: Timeouts,
+    resubmit: ResubmitPolicy | None,
+    tls_certificate_hash: bytes | None,
+    can_sign: bool,
+) -> Context:
+    """The signing context of a gateway; rejects an Ed25519 identity paired with a digest hash."""
+    if identity.uses_ed25519 and hash is not hashes.none:
+        raise ValueError("Ed25519 identities sign the raw message: connect with hash=hashes.none")
+    return Context(
+        identity=identity,
+        hash=hash,
+        timeouts=timeouts,
+        resubmit=resubmit,
+        tls_certificate_hash=tls_certificate_hash,
+        can_sign=can_sign,
+    )
+
+
+class GatewayBase:
+    """What the gateway front ends share: the identity, the defaults, rebuilding signed objects."""
+
+    __slots__ = ("_client", "_context")
+
+    def __init__(self, client: object, context: Context) -> None:
+        self._client = client
+        self._context = context
+
+    @property
+    def identity(self) -> X509Identity:
+        """The identity every request is made and signed with."""
+        return self._context.identity
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The default timeouts of each step (override one with ``dataclasses.replace``)."""
+        return self._context.timeouts
+
+    @property
+    def resubmit_policy(self) -> ResubmitPolicy | None:
+        """The default resubmit policy of ``submit`` (``None``: official clients' behaviour)."""
+        return self._context.resubmit
+
+    def _rebuild(
+        self,
+        signable_class: type[S],
+        parse: Callable[[bytes], tuple[Any, bytes]],
+        serialized: bytes,
+        signature: bytes | None,
+        **extra: Any,
+    ) -> S:
+        data, embedded_signature = parse(serialized)
+        return signable_class(self._client, self._context, data, signature or embedded_signature or None, **extra)

@@ -1,0 +1,189 @@
+"""No transaction left in doubt: commit-status deadline, resubmit of the same envelope, a final answer.
+
+Facts this rests on (measured on Fabric v3.1, see the project's network notes):
+
+* With Raft, a Submit the orderer acknowledged can be lost when the leader dies with the transaction
+  in its unfinished block. Resubmitting the *same signed envelope* is safe: it keeps the tx id, so if
+  both copies get ordered the peers validate the first and mark the second ``DUPLICATE_TXID``.
+* CommitStatus answers from the peer's ledger, where a tx id lookup returns the *first* copy. So a
+  status of ``DUPLICATE_TXID`` only means "ask again"; the first copy's code is the answer.
+* Under load a CommitStatus call can be refused (concurrency limit) although the transaction
+  committed, and with BFT a Submit error can hide a commit: so a refusal is retried, and a failed
+  Submit is followed by a status probe before any resubmit.
+
+The final answer is VALID, INVALID (with the validation code the ledger recorded) or UNKNOWN.
+A transaction is never reported invalid without a validation code from the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from tradefin.gateway._flow import Flow, Pause
+from tradefin.gateway.commit import CommitBase
+from tradefin.gateway.errors import (
+    CommitError,
+    CommitStatusError,
+    GatewayError,
+    GrpcCode,
+    SubmitError,
+    TransactionInDoubtError,
+)
+from tradefin.gateway.options import ResubmitPolicy
+from tradefin.gateway.status import Status, ValidationCode
+from tradefin.gateway.transaction import TransactionBase
+
+__all__ = ["Outcome", "Resolution", "resolve_flow"]
+
+_logger = logging.getLogger(__name__)
+
+# Submit failures that mean the gateway never handed the envelope to an orderer.
+_NEVER_SENT = frozenset(
+    {
+        GrpcCode.INVALID_ARGUMENT,
+        GrpcCode.FAILED_PRECONDITION,
+        GrpcCode.NOT_FOUND,
+        GrpcCode.PERMISSION_DENIED,
+        GrpcCode.UNAUTHENTICATED,
+    }
+)
+
+
+class Outcome(Enum):
+    """Where a transaction ended."""
+
+    VALID = "VALID"
+    """Committed valid: its writes are on the ledger."""
+    INVALID = "INVALID"
+    """Committed invalid (the status says why): its writes were discarded."""
+    UNKNOWN = "UNKNOWN"
+    """Not known after every allowed attempt; it may still commit. Ask again later by tx id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The final answer about a submitted transaction.
+
+    Attributes:
+        transaction_id: the transaction id.
+        outcome: VALID, INVALID or UNKNOWN.
+        status: the commit status from the ledger (``None`` when UNKNOWN).
+        submit_attempts: how many times the envelope was submitted.
+        status_queries: how many CommitStatus calls were made.
+        error: the last error met on the way (``None`` if every call succeeded).
+    """
+
+    transaction_id: str
+    outcome: Outcome
+    status: Status | None
+    submit_attempts: int
+    status_queries: int
+    error: GatewayError | None = None
+
+    def raise_for_outcome(self) -> None:
+        """Raise :class:`CommitError` if INVALID, :class:`TransactionInDoubtError` if UNKNOWN."""
+        if self.outcome is Outcome.INVALID and self.status is not None:
+            raise CommitError(self.status)
+        if self.outcome is Outcome.UNKNOWN:
+            error = self.error
+            raise TransactionInDoubtError(
+                error.code if error else GrpcCode.UNKNOWN,
+                f"outcome unknown after {self.submit_attempts} submit(s) and {self.status_queries} status "
+                f"queries; it may still commit (last error: {error.message if error else 'none'})",
+                error.details if error else (),
+                transaction_id=self.transaction_id,
+                resolution=self,
+            ) from error
+
+
+def _answer(status: Status, submits: int, queries: int, error: GatewayError | None) -> Resolution:
+    outcome = Outcome.VALID if status.successful else Outcome.INVALID
+    return Resolution(status.transaction_id, outcome, status, submits, queries, error)
+
+
+def _single_attempt(
+    transaction: TransactionBase,
+    commit: CommitBase,
+    *,
+    submitted: bool,
+    submit_timeout: float | None,
+    status_timeout: float | None,
+) -> Flow[Resolution]:
+    """The official clients' behaviour: one Submit, one CommitStatus, errors raised as they come."""
+    if not submitted:
+        yield from transaction._submit_call(submit_timeout)
+    status = yield from commit._status_flow(status_timeout)
+    return _answer(status, 1, 1, None)
+
+
+def resolve_flow(
+    transaction: TransactionBase,
+    commit: CommitBase,
+    policy: ResubmitPolicy | None,
+    *,
+    submitted: bool,
+    submit_timeout: float | None = None,
+    status_timeout: float | None = None,
+) -> Flow[Resolution]:
+    """Drive a transaction to a final answer (see the module doc).
+
+    ``submitted`` says whether the envelope was already accepted by Submit once. Without a policy this
+    is one Submit and one CommitStatus, raising SubmitError / CommitStatusError like the official clients.
+    """
+    if policy is None:
+        return (
+            yield from _single_attempt(
+                transaction,
+                commit,
+                submitted=submitted,
+                submit_timeout=submit_timeout,
+                status_timeout=status_timeout,
+            )
+        )
+    transaction_id = transaction.transaction_id
+    wait = policy.commit_status_timeout or status_timeout
+    submits = 1 if submitted else 0
+    queries = 0
+    refusals = 0
+    last_error: GatewayError | None = None
+    need_submit = not submitted
+    timeout = wait
+    while queries < policy.max_status_queries:
+        if need_submit:
+            if submits >= policy.max_submits:
+                break
+            submits += 1
+            need_submit = False
+            if submits > 1:
+                _logger.info("transaction %s: submitting the same envelope again (attempt %d)", transaction_id, submits)
+            try:
+                yield from transaction._submit_call(submit_timeout)
+                timeout = wait
+            except SubmitError as error:
+                if submits == 1 and error.code in _NEVER_SENT:
+                    raise
+                _logger.info("transaction %s: submit failed (%s); probing its status", transaction_id, error.code.name)
+                last_error = error
+                timeout = policy.probe_timeout
+        queries += 1
+        try:
+            status = yield from commit._status_flow(timeout)
+        except CommitStatusError as error:
+            if error.code is GrpcCode.CANCELLED:
+                raise
+            last_error = error
+            timeout = wait
+            if error.code is GrpcCode.DEADLINE_EXCEEDED:
+                need_submit = True
+            else:
+                refusals += 1
+                yield Pause(policy.pause * 2 ** min(refusals - 1, 3))
+            continue
+        if status.code == ValidationCode.DUPLICATE_TXID:
+            timeout = wait
+            continue
+        return _answer(status, submits, queries, last_error)
+    _logger.warning("transaction %s: outcome unknown after %d submit(s)", transaction_id, submits)
+    return Resolution(transaction_id, Outcome.UNKNOWN, None, submits, queries, last_error)

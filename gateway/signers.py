@@ -1,0 +1,155 @@
+"""Signers: callables from a digest to a signature, so keys may live anywhere (files, HSMs, KMS).
+
+Fabric rules applied here:
+
+* ECDSA signatures are DER-encoded and **low-S** (``s <= n/2``); Fabric rejects high-S signatures
+  (the peer then reports a misleading "access denied" error).
+* Ed25519 signs the raw message: use it with :func:`tradefin.gateway.hashes.none`.
+
+An HSM signer that gets a raw ``r || s`` signature from PKCS#11 turns it into what Fabric wants with
+:func:`ecdsa_raw_to_low_s_der`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes as crypto_hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
+
+from tradefin.gateway.identity import msp_signcert_path
+
+__all__ = [
+    "PrivateKey",
+    "Signer",
+    "ecdsa_raw_to_low_s_der",
+    "ecdsa_to_low_s",
+    "load_msp_signer",
+    "load_private_key",
+    "new_private_key_signer",
+]
+
+Signer = Callable[[bytes], bytes]
+"""Signs a digest (the output of the gateway's hash) and returns the signature bytes."""
+
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+"""Private key types a Fabric identity can hold."""
+
+# Group orders of the curves Fabric MSPs accept (FIPS 186-4, D.1.2.3 and D.1.2.4).
+_CURVE_ORDERS: dict[str, int] = {
+    "secp256r1": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    "secp384r1": int(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16
+    ),
+}
+
+# ECDSA over a digest: only the digest length matters to the prehashed signing primitive.
+_PREHASHED_BY_LENGTH: dict[int, ec.ECDSA] = {
+    32: ec.ECDSA(utils.Prehashed(crypto_hashes.SHA256())),
+    48: ec.ECDSA(utils.Prehashed(crypto_hashes.SHA384())),
+    64: ec.ECDSA(utils.Prehashed(crypto_hashes.SHA512())),
+}
+
+
+def _curve_order(curve: ec.EllipticCurve) -> int:
+    try:
+        return _CURVE_ORDERS[curve.name]
+    except KeyError:
+        raise ValueError(f"unsupported curve for Fabric identities: {curve.name} (use P-256 or P-384)") from None
+
+
+def ecdsa_to_low_s(signature: bytes, curve: ec.EllipticCurve) -> bytes:
+    """Return the DER ECDSA ``signature`` with ``s`` replaced by ``n - s`` when ``s > n/2``."""
+    order = _curve_order(curve)
+    r, s = utils.decode_dss_signature(signature)
+    if s > order >> 1:
+        return utils.encode_dss_signature(r, order - s)
+    return signature
+
+
+def ecdsa_raw_to_low_s_der(signature: bytes, curve: ec.EllipticCurve) -> bytes:
+    """Turn a raw ``r || s`` ECDSA signature (PKCS#11 ``CKM_ECDSA`` output) into low-S DER."""
+    if len(signature) % 2:
+        raise ValueError("a raw ECDSA signature is r || s, two halves of equal length")
+    half = len(signature) // 2
+    order = _curve_order(curve)
+    r = int.from_bytes(signature[:half], "big")
+    s = int.from_bytes(signature[half:], "big")
+    if s > order >> 1:
+        s = order - s
+    return utils.encode_dss_signature(r, s)
+
+
+def _new_ecdsa_signer(key: ec.EllipticCurvePrivateKey) -> Signer:
+    order = _curve_order(key.curve)
+    half_order = order >> 1
+    sign = key.sign
+    decode = utils.decode_dss_signature
+    encode = utils.encode_dss_signature
+
+    def ecdsa_signer(digest: bytes) -> bytes:
+        algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
+        if algorithm is None:
+            raise ValueError(
+                f"ECDSA signs a digest of 32, 48 or 64 bytes, got {len(digest)} bytes: "
+                "use a hash such as SHA-256 (hash NONE is for Ed25519)"
+            )
+        signature = sign(digest, algorithm)
+        r, s = decode(signature)
+        if s > half_order:
+            return encode(r, order - s)
+        return signature
+
+    return ecdsa_signer
+
+
+def _new_ed25519_signer(key: ed25519.Ed25519PrivateKey) -> Signer:
+    def ed25519_signer(message: bytes) -> bytes:
+        return key.sign(message)
+
+    return ed25519_signer
+
+
+def new_private_key_signer(key: PrivateKey) -> Signer:
+    """A signer for an in-memory private key: ECDSA P-256/P-384 (low-S DER) or Ed25519."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return _new_ecdsa_signer(key)
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return _new_ed25519_signer(key)
+    raise TypeError(f"unsupported private key type: {type(key).__name__}")
+
+
+def load_private_key(pem: bytes, password: bytes | None = None) -> PrivateKey:
+    """Load a PEM private key (PKCS#8 or SEC1) that a Fabric identity can use."""
+    key = serialization.load_pem_private_key(pem, password=password)
+    if not isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+        raise TypeError(f"unsupported private key type for Fabric: {type(key).__name__}")
+    return key
+
+
+def load_msp_signer(msp_dir: str | Path, password: bytes | None = None) -> Signer:
+    """A signer for the private key of an MSP folder (``keystore/``, as cryptogen and Fabric CA write).
+
+    When the keystore holds several keys (Fabric CA re-enrolment), the one matching the signing
+    certificate in ``signcerts/`` is used.
+    """
+    from cryptography import x509
+
+    certificate = x509.load_pem_x509_certificate(msp_signcert_path(msp_dir).read_bytes())
+    wanted = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    keystore = Path(msp_dir) / "keystore"
+    for path in sorted(p for p in keystore.iterdir() if p.is_file()):
+        try:
+            key = load_private_key(path.read_bytes(), password)
+        except (ValueError, TypeError):
+            continue
+        public = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        if public == wanted:
+            return new_private_key_signer(key)
+    raise ValueError(f"{keystore}: no private key matches the certificate in signcerts/")

@@ -1,0 +1,130 @@
+"""Endorsed transactions: the prepared envelope, its result, signing it and submitting it.
+
+The gateway's Endorse answers with an *unsigned* envelope. The client signs ``Hash(envelope.payload)``
+and submits ``Envelope{payload, signature}``. The chaincode's result is read from the envelope:
+``Payload.data -> Transaction.actions[i].payload -> ChaincodeActionPayload.action.proposal_response_payload
+-> ProposalResponsePayload.extension -> ChaincodeAction.response.payload``. For offline signing a
+transaction travels as ``gateway.PreparedTransaction`` bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from google.protobuf.message import DecodeError
+
+from tradefin.gateway._flow import Call, Flow, Method, Signable, serialize
+from tradefin.gateway.commit import CommitData, SubmittedTransactionBase, new_commit_data
+from tradefin.gateway.errors import GatewayError, SubmitError
+
+__all__ = [
+    "TransactionBase",
+    "TransactionData",
+    "result_from_payload",
+    "transaction_data_from_bytes",
+]
+
+SubmittedT = TypeVar("SubmittedT", bound=SubmittedTransactionBase)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionData:
+    """An endorsed transaction: the envelope payload to sign and submit, and the chaincode's result."""
+
+    transaction_id: str
+    channel: str
+    payload: bytes
+    result: bytes
+
+
+def result_from_payload(payload: bytes) -> bytes:
+    """The chaincode response payload inside a prepared envelope's payload (see the module doc)."""
+    transaction = transaction_pb2.Transaction.FromString(common_pb2.Payload.FromString(payload).data)
+    problems = []
+    for action in transaction.actions:
+        try:
+            action_payload = transaction_pb2.ChaincodeActionPayload.FromString(action.payload)
+            response_payload = proposal_response_pb2.ProposalResponsePayload.FromString(
+                action_payload.action.proposal_response_payload
+            )
+            chaincode_action = proposal_pb2.ChaincodeAction.FromString(response_payload.extension)
+        except DecodeError as error:  # a malformed action: try the next one
+            problems.append(str(error))
+            continue
+        return bytes(chaincode_action.response.payload)
+    raise ValueError(f"no chaincode response in the transaction envelope ({'; '.join(problems) or 'no actions'})")
+
+
+def transaction_data_from_bytes(prepared_transaction: bytes) -> tuple[TransactionData, bytes]:
+    """Rebuild a transaction from ``gateway.PreparedTransaction`` bytes: its data and any signature."""
+    message = gateway_pb2.PreparedTransaction.FromString(prepared_transaction)
+    payload = message.envelope.payload
+    header = common_pb2.Payload.FromString(payload).header
+    channel_header = common_pb2.ChannelHeader.FromString(header.channel_header)
+    data = TransactionData(
+        transaction_id=message.transaction_id,
+        channel=channel_header.channel_id,
+        payload=payload,
+        result=result_from_payload(payload),
+    )
+    return data, message.envelope.signature
+
+
+class TransactionBase(Signable[TransactionData]):
+    """An endorsed transaction, ready to be signed and submitted to the ordering service."""
+
+    __slots__ = ()
+
+    @property
+    def transaction_id(self) -> str:
+        """The transaction id."""
+        return self._data.transaction_id
+
+    @property
+    def result(self) -> bytes:
+        """What the chaincode returned when it was endorsed."""
+        return self._data.result
+
+    def _signed_message(self) -> bytes:
+        return self._data.payload
+
+    def _commit_data(self) -> CommitData:
+        return new_commit_data(self._context, self._data.channel, self._data.transaction_id)
+
+    def _submit_call(self, timeout: float | None) -> Flow[None]:
+        """Sign (once) and send the envelope; the same bytes every time, so resubmits keep the tx id."""
+        signature = yield from self._sign()
+        data = self._data
+        request = gateway_pb2.SubmitRequest(
+            transaction_id=data.transaction_id,
+            channel_id=data.channel,
+            prepared_transaction=common_pb2.Envelope(payload=data.payload, signature=signature),
+        ).SerializeToString()
+        try:
+            yield Call(Method.SUBMIT, request, timeout or self._context.timeouts.submit)
+        except GatewayError as error:
+            raise SubmitError.from_gateway_error(error, data.transaction_id) from error.__cause__
+
+    def _submit_flow(self, submitted_class: type[SubmittedT], timeout: float | None) -> Flow[SubmittedT]:
+        """Submit, having built (and, with a signer, signed) the commit status request first,
+        so that nothing is left to fail after the transaction has gone to the orderers."""
+        yield from self._sign()
+        submitted = submitted_class(self._client, self._context, self._commit_data(), transaction=self)
+        if self._context.can_sign:
+            yield from submitted._sign()
+        yield from self._submit_call(timeout)
+        return submitted
+
+    @property
+    def bytes(self) -> bytes:
+        """The transaction as ``gateway.PreparedTransaction`` bytes (for offline signing or storage)."""
+        return serialize(
+            gateway_pb2.PreparedTransaction(
+                transaction_id=self._data.transaction_id,
+                envelope=common_pb2.Envelope(payload=self._data.payload, signature=self._signature or b""),
+            )
+        )

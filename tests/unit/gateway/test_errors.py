@@ -1,0 +1,94 @@
+"""Error classification: gRPC failures become Evaluate/Endorse/Submit/CommitStatus errors with the tx id,
+the gRPC code and the per-peer details decoded from grpc-status-details-bin."""
+
+from __future__ import annotations
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from google.rpc import status_pb2
+
+from tests.unit.gateway.fakes import FakePeer, FakeRpcError, failing
+from tradefin.gateway import (
+    CommitStatusError,
+    EndorseError,
+    ErrorDetail,
+    EvaluateError,
+    Gateway,
+    GatewayError,
+    GrpcCode,
+    SubmitError,
+    TransactionError,
+)
+from tradefin.gateway._grpc import gateway_error
+from tradefin.gateway.errors import details_from_status_bytes
+
+PEERS = (
+    ("peer0.bank1.example.com:7051", "Bank1MSP", "chaincode response 500, ERR_UNAUTHORIZED: not the issuing bank"),
+    ("peer0.bank2.example.com:9051", "Bank2MSP", "chaincode response 500, ERR_UNAUTHORIZED: not the issuing bank"),
+)
+
+
+def test_grpc_error_with_details_is_decoded() -> None:
+    error = gateway_error(FakeRpcError(grpc.StatusCode.ABORTED, "failed to endorse transaction", PEERS))
+    assert error.code is GrpcCode.ABORTED
+    assert error.message == "failed to endorse transaction"
+    assert error.details == tuple(ErrorDetail(*peer) for peer in PEERS)
+    assert "peer0.bank2.example.com:9051 (Bank2MSP): chaincode response 500" in str(error)
+
+
+def test_grpc_error_without_details() -> None:
+    error = gateway_error(FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused"))
+    assert (error.code, error.details) == (GrpcCode.UNAVAILABLE, ())
+
+
+def test_undecodable_status_trailer_gives_no_details() -> None:
+    assert details_from_status_bytes(b"\xff\xff") == ()
+    foreign = status_pb2.Status(code=2, message="x")
+    foreign.details.add(type_url="type.googleapis.com/other.Thing", value=b"\x01")
+    assert details_from_status_bytes(foreign.SerializeToString()) == ()
+
+
+@pytest.mark.parametrize(
+    ("method", "error_class", "code"),
+    [
+        ("Evaluate", EvaluateError, grpc.StatusCode.ABORTED),
+        ("Endorse", EndorseError, grpc.StatusCode.ABORTED),
+        ("Submit", SubmitError, grpc.StatusCode.UNAVAILABLE),
+        ("CommitStatus", CommitStatusError, grpc.StatusCode.PERMISSION_DENIED),
+    ],
+)
+def test_each_step_raises_its_error_with_tx_id_code_and_details(
+    gateway: Gateway, peer: FakePeer, method: str, error_class: type[TransactionError], code: object
+) -> None:
+    peer.script(f"/gateway.Gateway/{method}", failing(code, f"{method} failed", PEERS))
+    contract = gateway.get_network("asia-europe").get_contract("tradefin")
+    with pytest.raises(error_class) as caught:
+        if method == "Evaluate":
+            contract.evaluate("GetLC")
+        else:
+            contract.submit("Issue", resubmit=False)
+    error = caught.value
+    assert isinstance(error, GatewayError)
+    assert error.code.name == code.name  # type: ignore[attr-defined]
+    assert len(error.transaction_id) == 64
+    assert error.transaction_id in str(error)
+    assert [detail.msp_id for detail in error.details] == ["Bank1MSP", "Bank2MSP"]
+    assert isinstance(error.__cause__, FakeRpcError)
+
+
+def test_errors_of_a_step_keep_the_tx_id_of_the_proposal(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script("/gateway.Gateway/Endorse", failing(grpc.StatusCode.NOT_FOUND, "chaincode tradefin not found"))
+    proposal = gateway.get_network("asia-europe").get_contract("tradefin").new_proposal("Issue")
+    with pytest.raises(EndorseError) as caught:
+        proposal.endorse()
+    assert caught.value.transaction_id == proposal.transaction_id
+    assert caught.value.code is GrpcCode.NOT_FOUND
+    assert "chaincode tradefin not found" in str(caught.value)
+
+
+def test_deadline_exceeded_is_a_gateway_error_of_that_code(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script("/gateway.Gateway/Evaluate", failing(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"))
+    with pytest.raises(EvaluateError) as caught:
+        gateway.get_network("ch").get_contract("cc").evaluate("slow", timeout=0.01)
+    assert caught.value.code is GrpcCode.DEADLINE_EXCEEDED
+    assert peer.calls[0].timeout == 0.01

@@ -1,0 +1,162 @@
+"""Offline signing: every signable object exposes bytes and digest, and is rebuilt from bytes plus an
+externally made signature without being signed again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes as crypto_hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+
+from tests.unit.gateway.fakes import FakeChannel, FakePeer
+from tradefin.gateway import Gateway, SigningError, X509Identity, connect, hashes, new_private_key_signer
+
+
+@pytest.fixture
+def offline(channel: FakeChannel, identity: X509Identity) -> Iterator[Gateway]:
+    """A gateway with no signer: every signature must come from outside."""
+    with connect(channel, identity, None, resubmit=None) as gateway:
+        yield gateway
+
+
+def sign_outside(private_key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
+    return new_private_key_signer(private_key)(digest)
+
+
+def verify(identity: X509Identity, signature: bytes, message: bytes) -> None:
+    public_key = identity.certificate.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    public_key.verify(signature, message, ec.ECDSA(crypto_hashes.SHA256()))
+
+
+def test_nothing_is_signed_without_a_signer(offline: Gateway) -> None:
+    proposal = offline.get_network("ch").get_contract("cc").new_proposal("fn")
+    with pytest.raises(SigningError, match="sign offline"):
+        proposal.evaluate()
+
+
+def test_the_whole_submit_flow_signed_offline(
+    offline: Gateway, peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    contract = offline.get_network("asia-europe").get_contract("tradefin")
+    unsigned = contract.new_proposal("Issue", ["LC-1"], endorsing_orgs=["Bank1MSP"])
+    assert unsigned.digest == hashes.sha256(
+        gateway_pb2.ProposedTransaction.FromString(unsigned.bytes).proposal.proposal_bytes
+    )
+    proposal_signature = sign_outside(private_key, unsigned.digest)
+    proposal = offline.new_signed_proposal(unsigned.bytes, proposal_signature)
+    assert proposal.transaction_id == unsigned.transaction_id
+    assert proposal.endorsing_orgs == ("Bank1MSP",)
+    assert proposal.signature == proposal_signature
+
+    endorsed = proposal.endorse()
+    sent = gateway_pb2.EndorseRequest.FromString(peer.requests("/gateway.Gateway/Endorse")[0])
+    assert sent.proposed_transaction.signature == proposal_signature
+
+    payload = gateway_pb2.PreparedTransaction.FromString(endorsed.bytes).envelope.payload
+    assert endorsed.digest == hashes.sha256(payload)
+    transaction_signature = sign_outside(private_key, endorsed.digest)
+    transaction = offline.new_signed_transaction(endorsed.bytes, transaction_signature)
+    assert transaction.result == endorsed.result == b"result"
+    assert transaction.transaction_id == proposal.transaction_id
+
+    submitted = transaction.submit()
+    sent_submit = gateway_pb2.SubmitRequest.FromString(peer.requests("/gateway.Gateway/Submit")[0])
+    assert sent_submit.prepared_transaction.payload == payload
+    assert sent_submit.prepared_transaction.signature == transaction_signature
+    verify(identity, transaction_signature, payload)
+
+    assert submitted.signature is None  # no signer: the commit request is left for offline signing
+    request = gateway_pb2.SignedCommitStatusRequest.FromString(submitted.bytes).request
+    assert submitted.digest == hashes.sha256(request)
+    commit = offline.new_signed_commit(submitted.bytes, sign_outside(private_key, submitted.digest))
+    status = commit.status()
+    assert status.successful
+    assert status.transaction_id == proposal.transaction_id
+    sent_status = gateway_pb2.SignedCommitStatusRequest.FromString(peer.requests("/gateway.Gateway/CommitStatus")[0])
+    verify(identity, sent_status.signature, sent_status.request)
+
+
+def test_round_trips_keep_bytes_identical(offline: Gateway) -> None:
+    network = offline.get_network("asia-europe")
+    proposal = network.get_contract("tradefin", "lc").new_proposal("Issue", ["a"], transient={"k": b"v"})
+    assert offline.new_proposal(proposal.bytes).bytes == proposal.bytes
+    assert offline.new_signed_proposal(proposal.bytes, b"sig").digest == proposal.digest
+    commit = network.new_commit("a" * 64)
+    assert offline.new_commit(commit.bytes).bytes == commit.bytes
+    events = network.new_chaincode_events_request("tradefin", start_block=5)
+    assert offline.new_chaincode_events_request(events.bytes).bytes == events.bytes
+    signed_events = offline.new_signed_chaincode_events_request(events.bytes, b"sig")
+    assert signed_events.signature == b"sig"
+    assert signed_events.digest == events.digest
+
+
+@pytest.mark.parametrize("kind", ["blocks", "filtered", "private"])
+def test_block_events_requests_signed_offline(
+    offline: Gateway, peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey, kind: str
+) -> None:
+    network = offline.get_network("asia-europe")
+    cases: dict[str, tuple[Any, Any, str]] = {
+        "blocks": (network.new_block_events_request, offline.new_signed_block_events_request, "Deliver"),
+        "filtered": (
+            network.new_filtered_block_events_request,
+            offline.new_signed_filtered_block_events_request,
+            "DeliverFiltered",
+        ),
+        "private": (
+            network.new_block_and_private_data_events_request,
+            offline.new_signed_block_and_private_data_events_request,
+            "DeliverWithPrivateData",
+        ),
+    }
+    build, rebuild, method = cases[kind]
+    unsigned = build(start_block=3)
+    envelope = common_pb2.Envelope.FromString(unsigned.bytes)
+    assert unsigned.digest == hashes.sha256(envelope.payload)
+    signature = sign_outside(private_key, unsigned.digest)
+    request = rebuild(unsigned.bytes, signature)
+    stream = request.events()
+    stream.close()
+    [call] = [c for c in peer.calls if c.method == f"/protos.Deliver/{method}"]
+    sent = common_pb2.Envelope.FromString(call.request)
+    assert sent.signature == signature
+    assert sent.payload == envelope.payload
+    verify(identity, sent.signature, sent.payload)
+
+
+def test_chaincode_events_request_signed_offline(
+    offline: Gateway, peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    unsigned = offline.get_network("asia-europe").new_chaincode_events_request("tradefin")
+    request = offline.new_signed_chaincode_events_request(unsigned.bytes, sign_outside(private_key, unsigned.digest))
+    request.events().close()
+    [call] = [c for c in peer.calls if c.method == "/gateway.Gateway/ChaincodeEvents"]
+    sent = gateway_pb2.SignedChaincodeEventsRequest.FromString(call.request)
+    verify(identity, sent.signature, sent.request)
+
+
+def test_an_online_signer_signs_each_object_once(
+    identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    digests: list[bytes] = []
+    signer = new_private_key_signer(private_key)
+
+    def counting_signer(digest: bytes) -> bytes:
+        digests.append(digest)
+        return signer(digest)
+
+    with connect(FakeChannel(FakePeer()), identity, counting_signer) as gateway:
+        proposal = gateway.get_network("ch").get_contract("cc").new_proposal("fn")
+        proposal.evaluate()
+        proposal.evaluate()
+        assert len(digests) == 1
+        transaction = proposal.endorse()
+        submitted = transaction.submit()
+        submitted.status()
+        submitted.status()
+        assert len(digests) == 3  # proposal, transaction, commit status request (signed before Submit)
+        assert len(set(digests)) == 3

@@ -1,0 +1,237 @@
+"""No transaction left in doubt: the resubmit decision logic, scenario by scenario and as a property."""
+
+from __future__ import annotations
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from fabric_protos.gateway import gateway_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.unit.gateway.fakes import FakePeer, committed, failing
+from tradefin.gateway import (
+    CommitError,
+    CommitStatusError,
+    Gateway,
+    GrpcCode,
+    Outcome,
+    ResubmitPolicy,
+    SubmitError,
+    TransactionInDoubtError,
+    ValidationCode,
+    X509Identity,
+)
+from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign, serialize
+from tradefin.gateway.commit import CommitBase, new_commit_data
+from tradefin.gateway.errors import GatewayError
+from tradefin.gateway.gateway import new_context
+from tradefin.gateway.options import Timeouts
+from tradefin.gateway.resolution import Resolution, resolve_flow
+from tradefin.gateway.transaction import TransactionBase, TransactionData
+
+SUBMIT = "/gateway.Gateway/Submit"
+STATUS = "/gateway.Gateway/CommitStatus"
+DEADLINE = failing(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+
+
+def methods(peer: FakePeer) -> list[str]:
+    return [call.method.rsplit("/", 1)[1] for call in peer.calls]
+
+
+def test_lost_submit_is_resubmitted_with_the_same_envelope(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 9))
+    contract = gateway.get_network("ch").get_contract("cc")
+    assert contract.submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "Submit", "CommitStatus"]
+    first, second = peer.requests(SUBMIT)
+    assert first == second  # same signed envelope, same tx id
+    assert gateway_pb2.SubmitRequest.FromString(first).prepared_transaction.signature
+
+
+def test_resolution_reports_attempts_and_status(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 9))
+    submitted = gateway.get_network("ch").get_contract("cc").submit_async("fn")
+    resolution = submitted.resolve()
+    assert resolution.outcome is Outcome.VALID
+    assert resolution.submit_attempts == 2
+    assert resolution.status_queries == 2
+    assert resolution.status is not None and resolution.status.block_number == 9
+    assert isinstance(resolution.error, CommitStatusError)
+    assert resolution.transaction_id == submitted.transaction_id
+
+
+def test_failed_submit_is_probed_before_any_resubmit(gateway: Gateway, peer: FakePeer) -> None:
+    # e.g. BFT: "request already processed" although the transaction committed
+    peer.script(SUBMIT, failing(grpc.StatusCode.ABORTED, "request already processed"))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]
+    assert peer.calls[-1].timeout == gateway.resubmit_policy.probe_timeout  # type: ignore[union-attr]
+
+
+def test_submit_refused_before_any_orderer_saw_it_is_not_in_doubt(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(SUBMIT, failing(grpc.StatusCode.INVALID_ARGUMENT, "prepared transaction must be signed"))
+    with pytest.raises(SubmitError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.code is GrpcCode.INVALID_ARGUMENT
+    assert methods(peer) == ["Endorse", "Submit"]
+
+
+def test_refused_status_is_asked_again_without_resubmitting(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, failing(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many requests"), committed(0))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "CommitStatus"]
+
+
+def test_duplicate_txid_means_ask_again(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE, committed(ValidationCode.DUPLICATE_TXID), committed(ValidationCode.VALID))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer).count("Submit") == 2
+
+
+def test_invalid_is_reported_with_the_ledger_code(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE, committed(ValidationCode.MVCC_READ_CONFLICT))
+    with pytest.raises(CommitError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.code_name == "MVCC_READ_CONFLICT"
+
+
+def test_unknown_after_every_attempt_is_in_doubt_never_failed(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE)
+    policy = ResubmitPolicy(max_submits=3, probe_timeout=0.1, pause=0.0)
+    with pytest.raises(TransactionInDoubtError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn", resubmit=policy)
+    error = caught.value
+    assert isinstance(error, CommitStatusError)
+    assert error.resolution.outcome is Outcome.UNKNOWN
+    assert error.resolution.submit_attempts == 3
+    assert error.code is GrpcCode.DEADLINE_EXCEEDED
+    assert "may still commit" in str(error)
+    assert methods(peer).count("Submit") == 3
+    assert len(set(peer.requests(SUBMIT))) == 1
+
+
+def test_without_a_policy_errors_come_as_the_official_clients_raise_them(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, DEADLINE)
+    contract = gateway.get_network("ch").get_contract("cc")
+    with pytest.raises(CommitStatusError) as caught:
+        contract.submit("fn", resubmit=False)
+    assert not isinstance(caught.value, TransactionInDoubtError)
+    peer.script(SUBMIT, failing(grpc.StatusCode.UNAVAILABLE, "no orderers could successfully process transaction"))
+    with pytest.raises(SubmitError):
+        contract.submit("fn", resubmit=False)
+
+
+def test_cancelled_status_call_stops_the_resolution(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, failing(grpc.StatusCode.CANCELLED, "channel closed"))
+    with pytest.raises(CommitStatusError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.code is GrpcCode.CANCELLED
+
+
+def test_transaction_resolve_submits_and_resolves_after_a_submit_error(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(SUBMIT, failing(grpc.StatusCode.UNAVAILABLE, "no orderers"), committed(0))
+    peer.script(STATUS, DEADLINE, committed(0, 4))
+    transaction = gateway.get_network("ch").get_contract("cc").new_proposal("fn").endorse()
+    with pytest.raises(SubmitError):
+        transaction.submit()
+    resolution = transaction.resolve()
+    assert resolution.outcome is Outcome.VALID
+    assert len(set(peer.requests(SUBMIT))) == 1
+
+
+# -- the decision logic as a property, driven without any I/O ---------------------------------------------
+
+
+def context(identity: X509Identity) -> Context:
+    return new_context(
+        identity, hash=lambda m: m[:32], timeouts=Timeouts(), resubmit=None, tls_certificate_hash=None, can_sign=True
+    )
+
+
+class Ledger:
+    """A model network: a submit may be lost, a call may fail; the first copy that commits decides."""
+
+    def __init__(self, submit_plan: list[str], status_plan: list[str], code: int) -> None:
+        self.submit_plan = submit_plan
+        self.status_plan = status_plan
+        self.code = code
+        self.recorded: int | None = None
+        self.copies = 0
+        self.submitted: list[bytes] = []
+        self.pauses: list[float] = []
+
+    def submit(self, request: bytes) -> bytes:
+        self.submitted.append(request)
+        behaviour = self.submit_plan.pop(0) if self.submit_plan else "lost"
+        if behaviour in ("commits", "fails-but-commits"):
+            self.copies += 1
+            if self.recorded is None:
+                self.recorded = self.code
+        if behaviour.startswith("fails"):
+            raise GatewayError(GrpcCode.UNAVAILABLE, "no orderers could successfully process transaction")
+        return b""
+
+    def status(self) -> bytes:
+        behaviour = self.status_plan.pop(0) if self.status_plan else "answers"
+        if behaviour == "refused":
+            raise GatewayError(GrpcCode.RESOURCE_EXHAUSTED, "gateway concurrency limit")
+        if self.recorded is None:
+            raise GatewayError(GrpcCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        code = ValidationCode.DUPLICATE_TXID if behaviour == "duplicate" and self.copies > 1 else self.recorded
+        return serialize(gateway_pb2.CommitStatusResponse(result=code, block_number=5))
+
+    def run(self, flow: Flow[Resolution]) -> Resolution:
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    if isinstance(effect, Call):
+                        reply = self.submit(effect.request) if effect.method == Method.SUBMIT else self.status()
+                    elif isinstance(effect, Sign):
+                        reply = b"signature"
+                    else:
+                        assert isinstance(effect, Pause)
+                        self.pauses.append(effect.seconds)
+                        reply = b""
+                except GatewayError as error:
+                    effect = flow.throw(error)
+                    continue
+                effect = flow.send(reply)
+        except StopIteration as stop:
+            result: Resolution = stop.value
+            return result
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    submit_plan=st.lists(st.sampled_from(["commits", "lost", "fails-but-commits", "fails"]), max_size=6),
+    status_plan=st.lists(st.sampled_from(["answers", "refused", "duplicate"]), max_size=12),
+    code=st.sampled_from(
+        [ValidationCode.VALID, ValidationCode.MVCC_READ_CONFLICT, ValidationCode.PHANTOM_READ_CONFLICT]
+    ),
+    max_submits=st.integers(1, 4),
+)
+def test_a_committed_transaction_is_never_reported_failed(
+    identity: X509Identity, submit_plan: list[str], status_plan: list[str], code: int, max_submits: int
+) -> None:
+    ledger = Ledger(list(submit_plan), list(status_plan), code)
+    ctx = context(identity)
+    transaction = TransactionBase(None, ctx, TransactionData("tx1", "ch", b"payload", b"result"))
+    commit = CommitBase(None, ctx, new_commit_data(ctx, "ch", "tx1"))
+    policy = ResubmitPolicy(max_submits=max_submits, max_status_queries=8, pause=0.25)
+    resolution = ledger.run(resolve_flow(transaction, commit, policy, submitted=False))
+
+    assert len(set(ledger.submitted)) == 1  # only ever the same envelope
+    assert resolution.submit_attempts == len(ledger.submitted) <= max_submits
+    assert resolution.status_queries <= 8
+    assert all(0 < pause <= 2.0 for pause in ledger.pauses)
+    if resolution.outcome is Outcome.VALID:
+        assert ledger.recorded == ValidationCode.VALID
+    elif resolution.outcome is Outcome.INVALID:
+        assert resolution.status is not None
+        assert resolution.status.code == ledger.recorded != ValidationCode.VALID
+        assert resolution.status.code != ValidationCode.DUPLICATE_TXID
+    else:
+        assert resolution.status is None
+    if ledger.recorded is not None and resolution.outcome is not Outcome.UNKNOWN:
+        assert resolution.status is not None and resolution.status.code == ledger.recorded
