@@ -168,8 +168,10 @@ class ChaincodeServer:
             else:
                 port = server.add_secure_port(self.address, self.tls.credentials())
         except RuntimeError as exc:
+            await server.stop(None)
             raise OSError(f"cannot listen on {self.address}: {exc}") from exc
         if port == 0:
+            await server.stop(None)
             raise OSError(f"cannot listen on {self.address}")
         await server.start()
         self._server = server

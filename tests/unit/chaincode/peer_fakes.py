@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -151,6 +152,11 @@ def error(request: Any, text: str) -> Any:
 def completed_response(message: Any) -> Any:
     assert message.type == Msg.COMPLETED, Msg.Type.Name(message.type)
     return proposal_response_pb2.Response.FromString(message.payload)
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run one test scenario on a fresh event loop, with a deadline."""
+    asyncio.run(asyncio.wait_for(coroutine, 10))
 
 
 async def shutdown(stream: FakePeerStream, task: asyncio.Task[None]) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from fabric_protos.peer import chaincode_pb2
 
-from tests.unit.chaincode.peer_fakes import FakeLedgerPeer, Msg, completed_response
-from tests.unit.chaincode.test_handler import run
+from tests.unit.chaincode.peer_fakes import FakeLedgerPeer, Msg, completed_response, run
 from tradefin.chaincode.contract import (
     ChaincodeError,
     Context,

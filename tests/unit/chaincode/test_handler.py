@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import pytest
 from fabric_protos.peer import chaincode_shim_pb2
@@ -17,6 +16,7 @@ from tests.unit.chaincode.peer_fakes import (
     error,
     ready_payload,
     response,
+    run,
     shutdown,
     transaction,
 )
@@ -39,10 +39,6 @@ class ScriptedChaincode:
 
     async def invoke(self, stub: ChaincodeStub) -> ChaincodeResponse:
         return await self.functions[stub.function](stub)
-
-
-def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(asyncio.wait_for(coroutine, 10))
 
 
 async def read_value(stub: ChaincodeStub) -> ChaincodeResponse:

@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 from tests.unit.chaincode.certificates import NameOID, issue, name, org1_ca
-from tests.unit.chaincode.peer_fakes import FakeLedgerPeer, completed_response, serialized_identity
-from tests.unit.chaincode.test_handler import run
+from tests.unit.chaincode.peer_fakes import FakeLedgerPeer, completed_response, run, serialized_identity
 from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts import default_contracts
 from tradefin.chaincode.contracts.kv import KvContract
