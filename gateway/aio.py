@@ -178,7 +178,8 @@ class EventStream(Generic[E]):
         return self._buffer.popleft()
 
     def close(self) -> None:
-        """Cancel the stream; iteration ends."""
+        """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
+        self._buffer.clear()
         if not self._closed:
             self._closed = True
             self._call.cancel()

@@ -1,0 +1,129 @@
+"""Checkpointers: semantics, persistence across a restart, atomic writes, and the resume request."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fabric_protos.gateway import gateway_pb2
+
+from tradefin.gateway import ChaincodeEvent, Checkpointer, FileCheckpointer, Gateway, InMemoryCheckpointer
+
+
+def event(block: int, transaction_id: str) -> ChaincodeEvent:
+    return ChaincodeEvent(block, transaction_id, "tradefin", "LCIssued", b"{}")
+
+
+@pytest.mark.parametrize("make", [InMemoryCheckpointer, None])
+def test_checkpoint_semantics(tmp_path: Path, make: type[InMemoryCheckpointer] | None) -> None:
+    checkpointer: Checkpointer = make() if make else FileCheckpointer(tmp_path / "cp.json")
+    assert (checkpointer.block_number, checkpointer.transaction_id) == (None, None)
+    checkpointer.checkpoint_chaincode_event(event(5, "tx-a"))
+    assert (checkpointer.block_number, checkpointer.transaction_id) == (5, "tx-a")
+    checkpointer.checkpoint_block(5)
+    assert (checkpointer.block_number, checkpointer.transaction_id) == (6, None)
+    checkpointer.checkpoint_transaction(9, "tx-b")
+    assert (checkpointer.block_number, checkpointer.transaction_id) == (9, "tx-b")
+
+
+def test_file_checkpointer_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "listener.json"
+    first = FileCheckpointer(path)
+    first.checkpoint_chaincode_event(event(2**63 + 5, "tx-42"))
+    del first
+    restarted = FileCheckpointer(path)
+    assert (restarted.block_number, restarted.transaction_id) == (2**63 + 5, "tx-42")
+    assert json.loads(path.read_text()) == {"blockNumber": 2**63 + 5, "transactionId": "tx-42"}
+    restarted.checkpoint_block(2**63 + 5)
+    assert json.loads(path.read_text()) == {"blockNumber": 2**63 + 6}
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_file_written_by_the_official_clients_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "node.json"
+    path.write_text('{"blockNumber":"17","transactionId":"tx-node"}')  # the Node client writes a string
+    checkpointer = FileCheckpointer(path)
+    assert (checkpointer.block_number, checkpointer.transaction_id) == (17, "tx-node")
+
+
+def test_empty_or_missing_file_means_no_checkpoint(tmp_path: Path) -> None:
+    (tmp_path / "empty.json").write_text("")
+    assert FileCheckpointer(tmp_path / "empty.json").block_number is None
+    assert FileCheckpointer(tmp_path / "missing.json").block_number is None
+    assert not (tmp_path / "missing.json").exists()  # nothing is written before the first checkpoint
+
+
+def test_corrupt_file_is_refused_not_silently_reset(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"blockNumber": -3}')
+    with pytest.raises(ValueError, match="not a checkpoint file"):
+        FileCheckpointer(tmp_path / "bad.json")
+    (tmp_path / "torn.json").write_text('{"blockNum')
+    with pytest.raises(ValueError, match="not a checkpoint file"):
+        FileCheckpointer(tmp_path / "torn.json")
+
+
+def test_a_crash_during_a_write_leaves_the_previous_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "cp.json"
+    checkpointer = FileCheckpointer(path)
+    checkpointer.checkpoint_transaction(10, "tx-10")
+
+    def crash(*args: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        checkpointer.checkpoint_transaction(11, "tx-11")
+    monkeypatch.undo()
+    assert json.loads(path.read_text()) == {"blockNumber": 10, "transactionId": "tx-10"}
+    assert [p.name for p in tmp_path.iterdir()] == ["cp.json"]  # no temporary file left behind
+    restarted = FileCheckpointer(path)
+    assert (restarted.block_number, restarted.transaction_id) == (10, "tx-10")
+
+
+def test_every_checkpoint_is_fsynced_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        order.append("fsync")
+        real_fsync(descriptor)
+
+    def replace(source: Path, target: Path) -> None:
+        order.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    FileCheckpointer(tmp_path / "cp.json").checkpoint_block(1)
+    assert order == ["fsync", "rename", "fsync"]  # data, rename, folder entry
+
+
+def test_resume_request_from_a_checkpoint(gateway: Gateway, tmp_path: Path) -> None:
+    checkpointer = FileCheckpointer(tmp_path / "cp.json")
+    network = gateway.get_network("asia-europe")
+
+    def request(**options: Any) -> Any:
+        signed = network.new_chaincode_events_request("tradefin", **options)
+        return gateway_pb2.ChaincodeEventsRequest.FromString(
+            gateway_pb2.SignedChaincodeEventsRequest.FromString(signed.bytes).request
+        )
+
+    fresh = request(checkpoint=checkpointer)
+    assert fresh.start_position.WhichOneof("Type") == "next_commit"
+    assert request(checkpoint=checkpointer, start_block=4).start_position.specified.number == 4
+
+    checkpointer.checkpoint_chaincode_event(event(12, "tx-12"))
+    resumed = request(checkpoint=checkpointer, start_block=4)
+    assert resumed.start_position.specified.number == 12
+    assert resumed.after_transaction_id == "tx-12"
+    assert resumed.chaincode_id == "tradefin"
+    assert resumed.channel_id == "asia-europe"
+    assert resumed.identity == gateway.identity.creator
+
+    checkpointer.checkpoint_block(12)
+    after_block = request(checkpoint=checkpointer)
+    assert after_block.start_position.specified.number == 13
+    assert after_block.after_transaction_id == ""

@@ -1,0 +1,246 @@
+"""Events: chaincode events and block events requests, response parsing, sync and async iteration, close."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.orderer import ab_pb2
+from fabric_protos.peer import chaincode_event_pb2, events_pb2
+
+from tests.unit.gateway.fakes import FakeAioChannel, FakeChannel, FakePeer, FakeRpcError, prepared_envelope_payload
+from tradefin.gateway import (
+    Block,
+    BlockEventsError,
+    ChaincodeEvent,
+    Gateway,
+    GatewayError,
+    GrpcCode,
+    InMemoryCheckpointer,
+    X509Identity,
+    connect,
+    new_private_key_signer,
+)
+from tradefin.gateway import aio as gateway_aio
+from tradefin.gateway._flow import serialize
+
+MAX = 2**64 - 1
+
+
+def chaincode_events_response(block: int, *transaction_ids: str) -> bytes:
+    return serialize(
+        gateway_pb2.ChaincodeEventsResponse(
+            block_number=block,
+            events=[
+                chaincode_event_pb2.ChaincodeEvent(
+                    chaincode_id="tradefin", tx_id=tx, event_name="LCIssued", payload=tx.encode()
+                )
+                for tx in transaction_ids
+            ],
+        )
+    )
+
+
+def full_block_response(number: int, *transaction_ids: str) -> bytes:
+    envelopes = [
+        common_pb2.Envelope(payload=prepared_envelope_payload("asia-europe", tx, b"r")).SerializeToString()
+        for tx in transaction_ids
+    ]
+    metadata = [b"", b"", bytes([0, 11][: len(transaction_ids)]), b"", b""]
+    block = common_pb2.Block(
+        header=common_pb2.BlockHeader(number=number, previous_hash=b"prev", data_hash=b"data"),
+        data=common_pb2.BlockData(data=envelopes),
+        metadata=common_pb2.BlockMetadata(metadata=metadata),
+    )
+    return serialize(events_pb2.DeliverResponse(block=block))
+
+
+def filtered_block_response(number: int) -> bytes:
+    event = chaincode_event_pb2.ChaincodeEvent(chaincode_id="tradefin", tx_id="tx-1", event_name="LCIssued")
+    block = events_pb2.FilteredBlock(
+        channel_id="asia-europe",
+        number=number,
+        filtered_transactions=[
+            events_pb2.FilteredTransaction(
+                txid="tx-1",
+                type=common_pb2.ENDORSER_TRANSACTION,
+                tx_validation_code=0,
+                transaction_actions=events_pb2.FilteredTransactionActions(
+                    chaincode_actions=[events_pb2.FilteredChaincodeAction(chaincode_event=event)]
+                ),
+            ),
+            events_pb2.FilteredTransaction(txid="tx-2", type=3, tx_validation_code=11),
+        ],
+    )
+    return serialize(events_pb2.DeliverResponse(filtered_block=block))
+
+
+def status_response(status: int) -> bytes:
+    return serialize(events_pb2.DeliverResponse(status=status))
+
+
+def test_chaincode_events_request_fields(gateway: Gateway, peer: FakePeer) -> None:
+    peer.stream_responses = [chaincode_events_response(7, "tx-a", "tx-b"), chaincode_events_response(9, "tx-c")]
+    with gateway.get_network("asia-europe").chaincode_events("tradefin", start_block=7) as events:
+        received = list(events)
+    assert received == [
+        ChaincodeEvent(7, "tx-a", "tradefin", "LCIssued", b"tx-a"),
+        ChaincodeEvent(7, "tx-b", "tradefin", "LCIssued", b"tx-b"),
+        ChaincodeEvent(9, "tx-c", "tradefin", "LCIssued", b"tx-c"),
+    ]
+    [call] = peer.calls
+    assert call.method == "/gateway.Gateway/ChaincodeEvents"
+    signed = gateway_pb2.SignedChaincodeEventsRequest.FromString(call.request)
+    request = gateway_pb2.ChaincodeEventsRequest.FromString(signed.request)
+    assert (request.channel_id, request.chaincode_id) == ("asia-europe", "tradefin")
+    assert request.start_position.specified.number == 7
+    assert request.identity == gateway.identity.creator
+    assert signed.signature
+
+
+def test_default_start_is_the_next_commit(gateway: Gateway, peer: FakePeer) -> None:
+    gateway.get_network("asia-europe").chaincode_events("tradefin").close()
+    signed = gateway_pb2.SignedChaincodeEventsRequest.FromString(peer.calls[0].request)
+    request = gateway_pb2.ChaincodeEventsRequest.FromString(signed.request)
+    assert request.start_position.WhichOneof("Type") == "next_commit"
+
+
+def test_listener_resumes_after_a_restart_without_loss_or_duplicates(gateway: Gateway, peer: FakePeer) -> None:
+    """The checkpoint the listener leaves is exactly the resume request the peer needs."""
+    network = gateway.get_network("asia-europe")
+    checkpointer = InMemoryCheckpointer()
+    peer.stream_responses = [chaincode_events_response(3, "tx-1", "tx-2")]
+    with network.chaincode_events("tradefin", checkpoint=checkpointer) as events:
+        first = next(events)
+        checkpointer.checkpoint_chaincode_event(first)
+    network.chaincode_events("tradefin", checkpoint=checkpointer).close()
+    signed = gateway_pb2.SignedChaincodeEventsRequest.FromString(peer.calls[-1].request)
+    request = gateway_pb2.ChaincodeEventsRequest.FromString(signed.request)
+    assert (request.start_position.specified.number, request.after_transaction_id) == (3, "tx-1")
+
+
+def test_closing_a_stream_cancels_it_and_ends_iteration(gateway: Gateway, channel: FakeChannel, peer: FakePeer) -> None:
+    peer.stream_responses = [chaincode_events_response(1, "a", "b")]
+    events = gateway.get_network("ch").chaincode_events("tradefin")
+    assert next(events).transaction_id == "a"
+    events.close()
+    assert channel.streams[0][2].cancelled
+    assert list(events) == []
+
+
+def test_a_failed_stream_raises_a_gateway_error(peer: FakePeer, identity: X509Identity, private_key: Any) -> None:
+    channel = FakeChannel(peer, stream_error=FakeRpcError(grpc.StatusCode.NOT_FOUND, "channel not found"))
+    with connect(channel, identity, new_private_key_signer(private_key)) as gateway:
+        events = gateway.get_network("nope").chaincode_events("tradefin")
+        with pytest.raises(GatewayError) as caught:
+            next(events)
+    assert caught.value.code is GrpcCode.NOT_FOUND
+
+
+def test_block_events_envelope(gateway: Gateway, peer: FakePeer) -> None:
+    gateway.get_network("asia-europe").block_events(start_block=4).close()
+    [call] = peer.calls
+    assert call.method == "/protos.Deliver/Deliver"
+    envelope = common_pb2.Envelope.FromString(call.request)
+    payload = common_pb2.Payload.FromString(envelope.payload)
+    channel_header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
+    assert channel_header.type == common_pb2.DELIVER_SEEK_INFO
+    assert channel_header.channel_id == "asia-europe"
+    assert channel_header.timestamp.seconds > 0
+    assert channel_header.tls_cert_hash == b""
+    signature_header = common_pb2.SignatureHeader.FromString(payload.header.signature_header)
+    assert signature_header.creator == gateway.identity.creator
+    assert signature_header.nonce == b""
+    seek = ab_pb2.SeekInfo.FromString(payload.data)
+    assert seek.start.specified.number == 4
+    assert seek.stop.specified.number == MAX
+    assert envelope.signature
+
+
+def test_block_events_carry_the_tls_certificate_hash(peer: FakePeer, identity: X509Identity, private_key: Any) -> None:
+    with connect(
+        FakeChannel(peer), identity, new_private_key_signer(private_key), tls_client_certificate_hash=b"h" * 32
+    ) as gateway:
+        gateway.get_network("ch").filtered_block_events().close()
+    payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(peer.calls[0].request).payload)
+    header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
+    assert header.tls_cert_hash == b"h" * 32
+    assert ab_pb2.SeekInfo.FromString(payload.data).start.WhichOneof("Type") == "next_commit"
+
+
+def test_full_blocks_are_typed(gateway: Gateway, peer: FakePeer) -> None:
+    peer.stream_responses = [full_block_response(5, "tx-1", "tx-2"), status_response(common_pb2.SUCCESS)]
+    with gateway.get_network("asia-europe").block_events(start_block=5) as blocks:
+        received = list(blocks)
+    [block] = received
+    assert isinstance(block, Block)
+    assert (block.number, block.previous_hash, block.data_hash) == (5, b"prev", b"data")
+    assert block.validation_codes == bytes([0, 11])
+    transactions = block.transactions()
+    assert [(t.transaction_id, t.validation_code_name, t.header_type) for t in transactions] == [
+        ("tx-1", "VALID", 3),
+        ("tx-2", "MVCC_READ_CONFLICT", 3),
+    ]
+
+
+def test_filtered_blocks_are_typed(gateway: Gateway, peer: FakePeer) -> None:
+    peer.stream_responses = [filtered_block_response(8)]
+    with gateway.get_network("asia-europe").filtered_block_events() as blocks:
+        block = next(blocks)
+    assert peer.calls[0].method == "/protos.Deliver/DeliverFiltered"
+    assert (block.channel, block.number) == ("asia-europe", 8)
+    first, second = block.transactions
+    assert first.chaincode_events == (ChaincodeEvent(8, "tx-1", "tradefin", "LCIssued", b""),)
+    assert (second.transaction_id, second.validation_code_name) == ("tx-2", "MVCC_READ_CONFLICT")
+
+
+def test_blocks_with_private_data(gateway: Gateway, peer: FakePeer) -> None:
+    block = common_pb2.Block(header=common_pb2.BlockHeader(number=2))
+    response = events_pb2.DeliverResponse(block_and_private_data=events_pb2.BlockAndPrivateData(block=block))
+    response.block_and_private_data.private_data_map[0].data_model = 0
+    peer.stream_responses = [serialize(response)]
+    with gateway.get_network("ch").block_and_private_data_events(start_block=2) as blocks:
+        received = next(blocks)
+    assert peer.calls[0].method == "/protos.Deliver/DeliverWithPrivateData"
+    assert received.block.number == 2
+    assert set(received.private_data) == {0}
+
+
+def test_deliver_refusal_is_a_block_events_error(gateway: Gateway, peer: FakePeer) -> None:
+    peer.stream_responses = [status_response(common_pb2.FORBIDDEN)]
+    with gateway.get_network("ch").block_events() as blocks, pytest.raises(BlockEventsError) as caught:
+        next(blocks)
+    assert caught.value.deliver_status == "FORBIDDEN"
+    assert caught.value.code is GrpcCode.PERMISSION_DENIED
+
+
+def test_async_event_streams(peer: FakePeer, identity: X509Identity, private_key: Any) -> None:
+    peer.stream_responses = [chaincode_events_response(4, "tx-1", "tx-2")]
+
+    async def listen() -> list[ChaincodeEvent]:
+        async with gateway_aio.connect(FakeAioChannel(peer), identity, new_private_key_signer(private_key)) as gw:
+            events = await gw.get_network("ch").chaincode_events("tradefin", start_block=4)
+            async with events:
+                return [event async for event in events]
+
+    assert [event.transaction_id for event in asyncio.run(listen())] == ["tx-1", "tx-2"]
+
+
+def test_async_stream_close_ends_iteration(peer: FakePeer, identity: X509Identity, private_key: Any) -> None:
+    peer.stream_responses = [full_block_response(1, "a"), full_block_response(2, "b")]
+
+    async def listen() -> list[int]:
+        gw = gateway_aio.connect(FakeAioChannel(peer), identity, new_private_key_signer(private_key))
+        blocks = await gw.get_network("ch").block_events()
+        numbers = []
+        async for block in blocks:
+            numbers.append(block.number)
+            await blocks.aclose()
+        await gw.close()
+        return numbers
+
+    assert asyncio.run(listen()) == [1]

@@ -1,0 +1,254 @@
+"""The real gRPC wiring, against an in-process gRPC server standing in for the peer's services:
+mutual TLS with a server name override, raw-bytes calls, error details in the trailer, deadlines,
+streams and their cancellation, and the TLS certificate hash that block event requests must carry."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes as crypto_hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.peer import chaincode_event_pb2, events_pb2
+from google.protobuf import any_pb2
+from google.rpc import status_pb2
+
+from tests.unit.gateway.fakes import FakePeer
+from tradefin.gateway import (
+    ChaincodeEvent,
+    EndorseError,
+    Endpoint,
+    EvaluateError,
+    GrpcCode,
+    X509Identity,
+    connect,
+    new_private_key_signer,
+)
+from tradefin.gateway import aio as gateway_aio
+from tradefin.gateway._flow import serialize
+
+PEER_NAME = "peer0.bank1.example.com"
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@dataclass
+class TlsMaterial:
+    ca: bytes
+    server_certificate: bytes
+    server_key: bytes
+    client_certificate: bytes
+    client_key: bytes
+
+
+def make_tls() -> TlsMaterial:
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tlsca.bank1.example.com")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, crypto_hashes.SHA256())
+    )
+
+    def leaf(common_name: str, server: bool) -> tuple[bytes, bytes]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
+        if server:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        return _pem(builder.sign(ca_key, crypto_hashes.SHA256())), _key_pem(key)
+
+    server_certificate, server_key = leaf(PEER_NAME, server=True)
+    client_certificate, client_key = leaf("User1@bank1.example.com", server=False)
+    return TlsMaterial(_pem(ca), server_certificate, server_key, client_certificate, client_key)
+
+
+@dataclass
+class PeerServer:
+    """Raw-bytes handlers over a FakePeer, plus what the streams saw."""
+
+    peer: FakePeer
+    deliver_requests: list[bytes] = field(default_factory=list)
+    client_certificates: list[bytes] = field(default_factory=list)
+    stream_cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def unary(self, method: str) -> Any:
+        def handle(request: bytes, context: Any) -> bytes:
+            if method == "/gateway.Gateway/Evaluate" and self.peer.result == b"slow":
+                time.sleep(0.5)
+            if method == "/gateway.Gateway/Endorse" and self.peer.result == b"reject":
+                status = status_pb2.Status(code=grpc.StatusCode.ABORTED.value[0], message="failed to endorse")
+                detail = any_pb2.Any()
+                detail.Pack(gateway_pb2.ErrorDetail(address=f"{PEER_NAME}:7051", msp_id="Bank1MSP", message="ERR_X"))
+                status.details.append(detail)
+                context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+                context.abort(grpc.StatusCode.ABORTED, "failed to endorse")
+            return self.peer.handle(method, request, context.time_remaining())
+
+        return grpc.unary_unary_rpc_method_handler(handle)
+
+    def chaincode_events(self, request: bytes, context: Any) -> Iterator[bytes]:
+        yield serialize(
+            gateway_pb2.ChaincodeEventsResponse(
+                block_number=4,
+                events=[chaincode_event_pb2.ChaincodeEvent(chaincode_id="tradefin", tx_id="tx-1", event_name="E")],
+            )
+        )
+        while context.is_active():
+            time.sleep(0.01)
+        self.stream_cancelled.set()
+
+    def deliver(self, requests: Iterator[bytes], context: Any) -> Iterator[bytes]:
+        self.deliver_requests.append(next(requests))
+        self.client_certificates.extend(context.auth_context().get("x509_pem_cert", []))
+        block = common_pb2.Block(header=common_pb2.BlockHeader(number=0))
+        yield serialize(events_pb2.DeliverResponse(block=block))
+        yield serialize(events_pb2.DeliverResponse(status=common_pb2.SUCCESS))
+
+    def handlers(self) -> list[Any]:
+        gateway_methods = {
+            name: self.unary(f"/gateway.Gateway/{name}") for name in ("Evaluate", "Endorse", "Submit", "CommitStatus")
+        }
+        gateway_methods["ChaincodeEvents"] = grpc.unary_stream_rpc_method_handler(self.chaincode_events)
+        return [
+            grpc.method_handlers_generic_handler("gateway.Gateway", gateway_methods),
+            grpc.method_handlers_generic_handler(
+                "protos.Deliver", {"Deliver": grpc.stream_stream_rpc_method_handler(self.deliver)}
+            ),
+        ]
+
+
+@pytest.fixture(scope="module")
+def tls() -> TlsMaterial:
+    return make_tls()
+
+
+@pytest.fixture
+def server(tls: TlsMaterial) -> Iterator[tuple[PeerServer, Endpoint]]:
+    peer_server = PeerServer(FakePeer())
+    grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    grpc_server.add_generic_rpc_handlers(peer_server.handlers())
+    credentials = grpc.ssl_server_credentials(
+        [(tls.server_key, tls.server_certificate)], root_certificates=tls.ca, require_client_auth=True
+    )
+    port = grpc_server.add_secure_port("127.0.0.1:0", credentials)
+    grpc_server.start()
+    endpoint = Endpoint.tls(
+        f"127.0.0.1:{port}",
+        tls.ca,
+        client_certificate=tls.client_certificate,
+        client_key=tls.client_key,
+        server_name_override=PEER_NAME,
+    )
+    try:
+        yield peer_server, endpoint
+    finally:
+        grpc_server.stop(grace=None).wait(5)
+
+
+def test_blocking_front_end_over_mutual_tls(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+        contract = gateway.get_network("asia-europe").get_contract("tradefin")
+        assert contract.evaluate("Get") == b"result"
+        assert contract.submit("Issue", ["LC-1"]) == b"result"
+
+        peer_server.peer.result = b"reject"
+        with pytest.raises(EndorseError) as caught:
+            contract.submit("Issue")
+        assert caught.value.code is GrpcCode.ABORTED
+        assert [(d.address, d.msp_id, d.message) for d in caught.value.details] == [
+            (f"{PEER_NAME}:7051", "Bank1MSP", "ERR_X")
+        ]
+
+        peer_server.peer.result = b"slow"
+        with pytest.raises(EvaluateError) as slow:
+            contract.evaluate("Get", timeout=0.1)
+        assert slow.value.code is GrpcCode.DEADLINE_EXCEEDED
+
+        events = gateway.get_network("asia-europe").chaincode_events("tradefin")
+        assert next(events) == ChaincodeEvent(4, "tx-1", "tradefin", "E", b"")
+        events.close()
+        assert peer_server.stream_cancelled.wait(5)
+
+        blocks = list(gateway.get_network("asia-europe").block_events(start_block=0))
+        assert [block.number for block in blocks] == [0]
+
+    envelope = common_pb2.Envelope.FromString(peer_server.deliver_requests[0])
+    header = common_pb2.ChannelHeader.FromString(common_pb2.Payload.FromString(envelope.payload).header.channel_header)
+    [client_certificate] = peer_server.client_certificates
+    der = x509.load_pem_x509_certificate(client_certificate).public_bytes(serialization.Encoding.DER)
+    assert header.tls_cert_hash == hashlib.sha256(der).digest()
+
+
+def test_asyncio_front_end_over_mutual_tls(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+
+    async def scenario() -> None:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            contract = gateway.get_network("asia-europe").get_contract("tradefin")
+            results = await asyncio.gather(*(contract.submit("Issue", [str(i)]) for i in range(20)))
+            assert results == [b"result"] * 20
+            assert await contract.evaluate("Get") == b"result"
+
+            peer_server.peer.result = b"reject"
+            with pytest.raises(EndorseError) as caught:
+                await contract.submit("Issue")
+            assert caught.value.details[0].message == "ERR_X"
+
+            peer_server.peer.result = b"slow"
+            with pytest.raises(EvaluateError) as slow:
+                await contract.evaluate("Get", timeout=0.1)
+            assert slow.value.code is GrpcCode.DEADLINE_EXCEEDED
+
+            events = await gateway.get_network("asia-europe").chaincode_events("tradefin")
+            async for event in events:
+                assert event.transaction_id == "tx-1"
+                break
+            await events.aclose()
+
+            blocks = await gateway.get_network("asia-europe").block_events(start_block=0)
+            assert [block.number async for block in blocks] == [0]
+
+    asyncio.run(scenario())
+    assert peer_server.stream_cancelled.wait(5)
