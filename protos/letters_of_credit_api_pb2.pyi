@@ -242,17 +242,13 @@ class DeclineConfirmationRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
     LC_ID_FIELD_NUMBER: builtins.int
-    REASON_FIELD_NUMBER: builtins.int
     lc_id: builtins.str
-    reason: builtins.str
-    """Up to 200 characters."""
     def __init__(
         self,
         *,
         lc_id: builtins.str = ...,
-        reason: builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["lc_id", b"lc_id", "reason", b"reason"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["lc_id", b"lc_id"]) -> None: ...
 
 Global___DeclineConfirmationRequest: typing_extensions.TypeAlias = DeclineConfirmationRequest
 

@@ -1258,7 +1258,7 @@ class CreditTermsRecord(google.protobuf.message.Message):
     credit's other private records are derived.
     """
     amendment_seq: builtins.int
-    """The terms include every amendment accepted up to this number."""
+    """Number of the last amendment applied (amendments are accepted in number order; 0 = none)."""
     @property
     def terms(self) -> Global___LetterOfCreditTerms: ...
     def __init__(
@@ -2034,6 +2034,7 @@ class TransferRecord(google.protobuf.message.Message):
     INSURANCE_COVER_PCT_FIELD_NUMBER: builtins.int
     SUBSTITUTE_APPLICANT_FIELD_NUMBER: builtins.int
     TRANSFERRED_ON_FIELD_NUMBER: builtins.int
+    UTILISED_FIELD_NUMBER: builtins.int
     transfer_id: builtins.str
     lc_id: builtins.str
     salt: builtins.bytes
@@ -2042,6 +2043,8 @@ class TransferRecord(google.protobuf.message.Message):
     """Insurance cover percentage, which may only be increased."""
     substitute_applicant: builtins.bool
     """The first beneficiary's name replaces the applicant's in the transferred credit."""
+    utilised: builtins.int
+    """Claimed by live presentations under this transfer plus honoured under it."""
     @property
     def transferring_bank(self) -> tradefin.protos.common_pb2.BankRef: ...
     @property
@@ -2077,9 +2080,10 @@ class TransferRecord(google.protobuf.message.Message):
         insurance_cover_pct: builtins.int = ...,
         substitute_applicant: builtins.bool = ...,
         transferred_on: tradefin.protos.common_pb2.Date | None = ...,
+        utilised: builtins.int = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["amount", b"amount", "expiry_date", b"expiry_date", "latest_shipment_date", b"latest_shipment_date", "second_beneficiary", b"second_beneficiary", "second_beneficiary_bank", b"second_beneficiary_bank", "transferred_on", b"transferred_on", "transferring_bank", b"transferring_bank", "unit_price", b"unit_price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "expiry_date", b"expiry_date", "insurance_cover_pct", b"insurance_cover_pct", "latest_shipment_date", b"latest_shipment_date", "lc_id", b"lc_id", "presentation_period_days", b"presentation_period_days", "salt", b"salt", "second_beneficiary", b"second_beneficiary", "second_beneficiary_bank", b"second_beneficiary_bank", "substitute_applicant", b"substitute_applicant", "transfer_id", b"transfer_id", "transferred_on", b"transferred_on", "transferring_bank", b"transferring_bank", "unit_price", b"unit_price"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "expiry_date", b"expiry_date", "insurance_cover_pct", b"insurance_cover_pct", "latest_shipment_date", b"latest_shipment_date", "lc_id", b"lc_id", "presentation_period_days", b"presentation_period_days", "salt", b"salt", "second_beneficiary", b"second_beneficiary", "second_beneficiary_bank", b"second_beneficiary_bank", "substitute_applicant", b"substitute_applicant", "transfer_id", b"transfer_id", "transferred_on", b"transferred_on", "transferring_bank", b"transferring_bank", "unit_price", b"unit_price", "utilised", b"utilised"]) -> None: ...
 
 Global___TransferRecord: typing_extensions.TypeAlias = TransferRecord
 
