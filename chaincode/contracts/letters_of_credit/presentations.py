@@ -1,0 +1,850 @@
+"""The presentation sub-machine: present, notice of completeness (eUCP), examine, refuse, waiver,
+return, preclusion, honour, payment at maturity and reimbursement (arts. 7-8, 12-16, eUCP e7).
+
+The examining bank is the bank presented to (the issuing, nominated or confirming bank). A
+presentation reserves its claim against the credit when it is received, so that
+``drawn + reserved <= max_amount`` always holds (INV-LC-04) and two presentations racing for the same
+balance touch the same private key (at most one commits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from tradefin.protos import common_pb2
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+from . import money
+from .access import Role, Transaction, is_bank, require_bank
+from .amendments import AcceptedAmendment, apply_accepted
+from .banking_days import BankingDays, CalendarBook
+from .credit import CreditFile, advance, copy, credit_banks, presentation_banks, require_active
+from .errors import LcRuleError, deadline_passed, duplicate, expired, insufficient_funds, invalid_input, invalid_state
+from .events import transition_event
+from .examination import ExaminationBasis, instalment_of, latest_shipment, objective_discrepancies
+from .ledger import Transition, Write
+from .records import (
+    amendment_key,
+    credit_key,
+    position_key,
+    presentation_key,
+    presentation_record_key,
+    record_hash,
+    request_hash,
+    transfer_key,
+)
+from .terms import EUCP_RULES, amended_terms, partial_drawings_allowed
+from .validation import (
+    check_money,
+    check_place,
+    check_same_currency,
+    check_sha256_hex,
+    check_text,
+    from_date,
+    to_date,
+)
+
+#: Honoured and paid: nothing is owed to the presenter any more.
+PAID_STATES: Final = frozenset(
+    {lc.PRESENTATION_STATE_HONOURED, lc.PRESENTATION_STATE_NEGOTIATED, lc.PRESENTATION_STATE_MATURED_PAID}
+)
+#: States from which the examining bank may honour without further examination.
+HONOURABLE_STATES: Final = frozenset(
+    {lc.PRESENTATION_STATE_COMPLYING, lc.PRESENTATION_STATE_WAIVED, lc.PRESENTATION_STATE_PRECLUDED}
+)
+#: States in which the examining bank has not yet refused, and the refusal clock runs.
+OPEN_EXAMINATION_STATES: Final = frozenset({lc.PRESENTATION_STATE_UNDER_EXAMINATION, lc.PRESENTATION_STATE_DISCREPANT})
+#: Refusal disposals under which the issuing bank may still take the applicant's waiver (16c iii b).
+WAIVABLE_DISPOSALS: Final = frozenset({lc.REFUSAL_DISPOSAL_HOLD, lc.REFUSAL_DISPOSAL_NOTIFY})
+
+MAX_DOCUMENTS: Final = 99
+
+
+def state_name(state: lc.PresentationState.ValueType) -> str:
+    """``COMPLYING`` for PRESENTATION_STATE_COMPLYING."""
+    return lc.PresentationState.Name(state).removeprefix("PRESENTATION_STATE_")
+
+
+@dataclass(frozen=True)
+class PresentationFile:
+    """A presentation's public stub and private record."""
+
+    stub: lc.PresentationStub
+    record: lc.PresentationRecord
+
+    @property
+    def presentation_id(self) -> str:
+        """The client-generated id."""
+        return self.stub.presentation_id
+
+    def response(self) -> api.PresentationResponse:
+        """The answer for this presentation."""
+        return api.PresentationResponse(presentation=self.stub, record=self.record)
+
+
+def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
+    """Returned, reimbursed, or paid by the issuing bank itself: nothing left to do."""
+    state = presentation.stub.state
+    if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED):
+        return True
+    return state in PAID_STATES and presentation.record.honour.bank_msp_id == issuing_msp_id
+
+
+def receiving_bank(credit: CreditFile, bic: str) -> common_pb2.BankRef:
+    """The bank a presentation is made to, by BIC: one the credit is available with (art. 6)."""
+    for bank in presentation_banks(credit.stub, credit.terms.terms):
+        if bank.bic[:8] == bic[:8] and (len(bic) == 8 or len(bank.bic) == 8 or bank.bic == bic):
+            return bank
+    raise invalid_input("receiving_bank_bic", "is not a bank the credit is available with or confirmed by")
+
+
+def presenting_bank(credit: CreditFile, transfer: lc.TransferRecord | None) -> common_pb2.BankRef:
+    """The beneficiary's bank: the advising bank, or the second beneficiary's bank for a transfer."""
+    return transfer.second_beneficiary_bank if transfer is not None else credit.stub.advising_bank
+
+
+# ------------------------------------------------------------------------------------------------
+# Input checks
+
+
+def check_documents(documents: Sequence[lc.Document], field: str = "documents") -> None:
+    """Presented documents: types, references, hashes, counts and key data within bounds."""
+    if not documents:
+        raise invalid_input(field, "a presentation contains at least one document")
+    if len(documents) > MAX_DOCUMENTS:
+        raise invalid_input(field, f"at most {MAX_DOCUMENTS} documents")
+    for index, document in enumerate(documents):
+        path = f"{field}[{index}]"
+        if document.doc_type not in lc.DocumentType.DESCRIPTOR.values_by_number or not document.doc_type:
+            raise invalid_input(f"{path}.doc_type", "is required")
+        check_text(document.doc_ref, f"{path}.doc_ref", lines=1, width=35, required=True)
+        if document.HasField("issue_date"):
+            to_date(document.issue_date, f"{path}.issue_date")
+        check_sha256_hex(document.sha256, f"{path}.sha256")
+        if len(document.storage_uri) > 200 or not document.storage_uri.isprintable() or " " in document.storage_uri:
+            raise invalid_input(f"{path}.storage_uri", "at most 200 printable characters without spaces")
+        if document.originals > MAX_DOCUMENTS or document.copies > MAX_DOCUMENTS:
+            raise invalid_input(path, f"at most {MAX_DOCUMENTS} originals and copies")
+        _check_key_data(document.key_data, f"{path}.key_data")
+
+
+def _check_key_data(key_data: lc.DocumentKeyData, field: str) -> None:
+    for name in ("invoice_number", "transport_document_number", "vessel", "quantity_unit"):
+        check_text(getattr(key_data, name), f"{field}.{name}", lines=1, width=35)
+    if key_data.HasField("shipment_date"):
+        to_date(key_data.shipment_date, f"{field}.shipment_date")
+    check_place(key_data.port_of_loading, f"{field}.port_of_loading")
+    check_place(key_data.port_of_discharge, f"{field}.port_of_discharge")
+    if key_data.quantity < 0:
+        raise invalid_input(f"{field}.quantity", "must not be negative")
+    if key_data.HasField("amount"):
+        check_money(key_data.amount, f"{field}.amount")
+
+
+def check_discrepancies(discrepancies: Iterable[lc.Discrepancy], field: str = "discrepancies") -> None:
+    """Examiner-stated discrepancies: a code from the closed list, text within 77J bounds."""
+    for index, item in enumerate(discrepancies):
+        path = f"{field}[{index}]"
+        if not item.code or item.code not in lc.DiscrepancyCode.DESCRIPTOR.values_by_number:
+            raise invalid_input(f"{path}.code", "is required and must be a discrepancy code")
+        check_text(item.text, f"{path}.text", lines=70, width=50, required=item.code == lc.DISCREPANCY_CODE_OTHER)
+        check_text(item.doc_ref, f"{path}.doc_ref", lines=1, width=35)
+        if item.automated:
+            raise invalid_input(f"{path}.automated", "is set by the chaincode's objective checks only")
+
+
+def _code_names(codes: Iterable[lc.DiscrepancyCode.ValueType]) -> str:
+    return ",".join(lc.DiscrepancyCode.Name(code).removeprefix("DISCREPANCY_CODE_") for code in sorted(set(codes)))
+
+
+# ------------------------------------------------------------------------------------------------
+# One step of the sub-machine
+
+
+def _step(
+    tx: Transaction,
+    credit: CreditFile,
+    before: PresentationFile,
+    after: PresentationFile,
+    event_type: lc.LcEventType.ValueType,
+    *,
+    position: lc.CreditPosition | None = None,
+    transfer: lc.TransferRecord | None = None,
+    accepted: AcceptedAmendment | None = None,
+    credit_state: lc.CreditState.ValueType | None = None,
+    reason_code: str = "",
+) -> Transition[api.PresentationResponse]:
+    """Write the presentation (stub + record) and the credit stub, plus whatever else changed."""
+    stub = after.stub
+    stub.version = before.stub.version + 1
+    stub.updated_tx_id = tx.tx_id
+    credit_stub = advance(accepted.stub if accepted else credit.stub, tx, event_type)
+    if credit_state is not None:
+        credit_stub.state = credit_state
+    issuing = credit.stub.issuing_bank.msp_id
+    if is_settled(after, issuing) and not is_settled(before, issuing):
+        credit_stub.open_presentations -= 1
+    lc_id, presentation_id = credit.lc_id, stub.presentation_id
+    writes = [
+        Write(presentation_key(presentation_id), stub),
+        credit.private(presentation_record_key(presentation_id), after.record),
+        Write(credit_key(lc_id), credit_stub),
+    ]
+    if position is not None:
+        writes.append(credit.private(position_key(lc_id), position))
+    if transfer is not None:
+        writes.append(credit.private(transfer_key(lc_id, transfer.transfer_id), transfer))
+    if accepted is not None:
+        writes.append(credit.private(amendment_key(lc_id, accepted.amendment.seq), accepted.amendment))
+        writes.extend(accepted.writes)
+    event = transition_event(
+        tx,
+        event_type,
+        lc_id=lc_id,
+        object_type="presentation",
+        object_id=presentation_id,
+        from_state=state_name(before.stub.state),
+        to_state=state_name(stub.state),
+        reason_code=reason_code,
+        payload_hash=record_hash(after.record),
+    )
+    return Transition(response=after.response(), writes=tuple(writes), event=event)
+
+
+def _edit(presentation: PresentationFile) -> PresentationFile:
+    return PresentationFile(copy(presentation.stub), copy(presentation.record))
+
+
+def _release(
+    position: lc.CreditPosition, record: lc.PresentationRecord, transfer: lc.TransferRecord | None, *, drawn: int = 0
+) -> tuple[lc.CreditPosition, lc.TransferRecord | None]:
+    """Give back a presentation's reservation, keeping ``drawn`` of it as utilised."""
+    released = copy(position)
+    released.reserved -= record.reserved
+    if record.instalment:
+        released.instalment_utilised[record.instalment - 1] += drawn - record.reserved
+    updated_transfer = None
+    if transfer is not None:
+        updated_transfer = copy(transfer)
+        updated_transfer.utilised += drawn - record.reserved
+    record.reserved = 0
+    return released, updated_transfer
+
+
+def _require_complete(presentation: PresentationFile) -> None:
+    if presentation.stub.state == lc.PRESENTATION_STATE_INCOMPLETE:
+        raise invalid_state("the presenter's notice of completeness (eUCP) has not been received yet")
+
+
+def _past_deadline(presentation: PresentationFile, days: BankingDays, tx: Transaction) -> bool:
+    deadline = to_date(presentation.stub.examination_deadline, "examination_deadline")
+    return days.counting_day(tx.timestamp) > deadline
+
+
+def _require_transfer_match(presentation: PresentationFile, transfer: lc.TransferRecord | None) -> None:
+    expected = presentation.stub.transfer_id
+    if (transfer.transfer_id if transfer else "") != expected:
+        raise invalid_state("the transfer record does not match the presentation")
+
+
+# ------------------------------------------------------------------------------------------------
+# Transitions
+
+
+def present(
+    tx: Transaction,
+    credit: CreditFile,
+    request: api.PresentRequest,
+    existing: lc.PresentationStub | None,
+    existing_record: lc.PresentationRecord | None,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """The beneficiary's bank presents documents. Idempotent: the same request under the same id is
+    answered with the stored presentation and writes nothing; another request under it is a duplicate."""
+    presenter = presenting_bank(credit, transfer)
+    require_bank(tx.caller, presenter, (Role.CLIENT_BENEFICIARY, Role.ADVISOR), "presenting documents")
+    fingerprint = request_hash(request)
+    if existing is not None:
+        if existing_record is None or existing.lc_id != request.lc_id or existing_record.request_hash != fingerprint:
+            raise duplicate("presentation_id", "already used for a different presentation")
+        return Transition(response=api.PresentationResponse(presentation=existing, record=existing_record))
+
+    stub, terms = credit.stub, credit.terms.terms
+    require_active(stub, "presentation")
+    receiver = receiving_bank(credit, request.receiving_bank_bic)
+    receiver_days = calendars.of(receiver)
+    expiry = to_date(terms.expiry_date, "terms.expiry_date")
+    if transfer is not None and transfer.HasField("expiry_date"):
+        expiry = to_date(transfer.expiry_date, "transfer.expiry_date")
+    received_on = receiver_days.counting_day(tx.timestamp)
+    if received_on > receiver_days.last_day(expiry):
+        raise expired(
+            f"presentation counted on {received_on.isoformat()} is after the expiry {expiry.isoformat()} "
+            f"(extended to {receiver_days.last_day(expiry).isoformat()} at {receiver_days.place})"
+        )
+    check_same_currency(request.claimed, credit.currency, "claimed")
+    check_documents(request.documents)
+    if request.awaiting_completeness and terms.rules not in EUCP_RULES:
+        raise invalid_input("awaiting_completeness", "only an eUCP credit takes electronic presentations in parts")
+
+    claimed = request.claimed.minor_units
+    position = copy(credit.position)
+    available = position.max_amount - position.drawn - position.reserved
+    if claimed > available:
+        raise insufficient_funds(
+            "claimed.minor_units",
+            f"the credit's available balance is {money.format_amount(available, credit.currency)} {credit.currency}",
+        )
+    updated_transfer = None
+    if transfer is not None:
+        if claimed > transfer.amount.minor_units - transfer.utilised:
+            raise insufficient_funds("claimed.minor_units", "exceeds what remains of the transferred amount")
+        updated_transfer = copy(transfer)
+        updated_transfer.utilised += claimed
+
+    record = lc.PresentationRecord(
+        presentation_id=request.presentation_id,
+        lc_id=stub.lc_id,
+        salt=credit.salt_for(presentation_record_key(request.presentation_id)),
+        request_hash=fingerprint,
+        claimed=request.claimed,
+        documents=request.documents,
+        reserved=claimed,
+    )
+    record.instalment = instalment_of(terms, latest_shipment(record) or received_on)
+    position.reserved += claimed
+    if record.instalment:
+        position.instalment_utilised[record.instalment - 1] += claimed
+
+    presentation = lc.PresentationStub(
+        presentation_id=request.presentation_id,
+        lc_id=stub.lc_id,
+        state=(
+            lc.PRESENTATION_STATE_INCOMPLETE
+            if request.awaiting_completeness
+            else lc.PRESENTATION_STATE_UNDER_EXAMINATION
+        ),
+        presenting_bank=presenter,
+        receiving_bank=receiver,
+        received_on=from_date(received_on),
+        calendar_place=receiver_days.place,
+        calendar_version=receiver_days.version,
+        transfer_id=request.transfer_id,
+        version=1,
+        created_tx_id=tx.tx_id,
+        updated_tx_id=tx.tx_id,
+    )
+    if not request.awaiting_completeness:
+        presentation.examination_deadline.CopyFrom(from_date(receiver_days.examination_deadline(received_on)))
+
+    credit_stub = advance(stub, tx, lc.LC_EVENT_TYPE_PRESENTED)
+    credit_stub.open_presentations += 1
+    writes = [
+        Write(presentation_key(request.presentation_id), presentation, endorsers=tuple(stub.endorsing_msp_ids)),
+        credit.private(presentation_record_key(request.presentation_id), record),
+        credit.private(position_key(stub.lc_id), position),
+        Write(credit_key(stub.lc_id), credit_stub),
+    ]
+    if updated_transfer is not None:
+        writes.append(credit.private(transfer_key(stub.lc_id, updated_transfer.transfer_id), updated_transfer))
+    event = transition_event(
+        tx,
+        lc.LC_EVENT_TYPE_PRESENTED,
+        lc_id=stub.lc_id,
+        object_type="presentation",
+        object_id=request.presentation_id,
+        to_state=state_name(presentation.state),
+        payload_hash=record_hash(record),
+    )
+    return Transition(
+        response=api.PresentationResponse(presentation=presentation, record=record), writes=tuple(writes), event=event
+    )
+
+
+def notify_completeness(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """eUCP: the presenter's notice of completeness; the examination period starts the banking day
+    after it, and the presentation must be complete by the expiry date."""
+    require_bank(
+        tx.caller, presentation.stub.presenting_bank, (Role.CLIENT_BENEFICIARY, Role.ADVISOR), "notifying completeness"
+    )
+    if presentation.stub.state != lc.PRESENTATION_STATE_INCOMPLETE:
+        raise invalid_state(f"presentation is {state_name(presentation.stub.state)}, not INCOMPLETE")
+    expiry = to_date(credit.terms.terms.expiry_date, "terms.expiry_date")
+    if transfer is not None and transfer.HasField("expiry_date"):
+        expiry = to_date(transfer.expiry_date, "transfer.expiry_date")
+    receiver_days = calendars.of(presentation.stub.receiving_bank)
+    notified_on = receiver_days.counting_day(tx.timestamp)
+    if notified_on > receiver_days.last_day(expiry):
+        raise expired(f"notice of completeness on {notified_on.isoformat()} is after the expiry {expiry.isoformat()}")
+    after = _edit(presentation)
+    after.stub.state = lc.PRESENTATION_STATE_UNDER_EXAMINATION
+    after.stub.completeness_notified_on.CopyFrom(from_date(notified_on))
+    after.stub.examination_deadline.CopyFrom(from_date(receiver_days.examination_deadline(notified_on)))
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_COMPLETENESS_NOTIFIED)
+
+
+def _basis(
+    credit: CreditFile,
+    terms: lc.LetterOfCreditTerms,
+    presentation: PresentationFile,
+    transfer: lc.TransferRecord | None,
+    days: BankingDays,
+) -> ExaminationBasis:
+    stub = presentation.stub
+    presented_on = stub.completeness_notified_on if stub.HasField("completeness_notified_on") else stub.received_on
+    return ExaminationBasis(
+        terms=terms,
+        position=credit.position,
+        transfer=transfer,
+        presented_on=to_date(presented_on, "received_on"),
+        days=days,
+    )
+
+
+def _complying_amendment(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    transfer: lc.TransferRecord | None,
+    days: BankingDays,
+    pending: lc.AmendmentRecord | None,
+) -> AcceptedAmendment | None:
+    """INV-LC-07: a presentation that complies only with the next advised amendment accepts it."""
+    if pending is None or pending.status != lc.AMENDMENT_STATUS_ADVISED or pending.changes.cancel:
+        return None
+    if min(credit.stub.pending_amendment_seqs, default=0) != pending.seq:
+        return None
+    try:
+        terms = amended_terms(credit.terms.terms, pending.changes)
+        if objective_discrepancies(_basis(credit, terms, presentation, transfer, days), presentation.record):
+            return None
+        return apply_accepted(
+            tx, credit, pending, days.local_date(tx.timestamp), by_presentation=presentation.presentation_id
+        )
+    except LcRuleError:
+        return None
+
+
+def examine(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    request: api.ExamineRequest,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+    next_amendment: lc.AmendmentRecord | None,
+) -> Transition[api.PresentationResponse]:
+    """The examining bank records its examination: the objective checks plus its own findings.
+
+    Discrepant after the refusal deadline means PRECLUDED: the bank can no longer refuse (art. 16f).
+    """
+    require_bank(tx.caller, presentation.stub.receiving_bank, (Role.EXAMINER,), "examining a presentation")
+    examiner_days = calendars.of(presentation.stub.receiving_bank)
+    _require_complete(presentation)
+    _require_transfer_match(presentation, transfer)
+    if presentation.stub.state != lc.PRESENTATION_STATE_UNDER_EXAMINATION:
+        raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; it was examined already")
+    check_discrepancies(request.discrepancies)
+
+    terms_record = credit.terms
+    automated = objective_discrepancies(
+        _basis(credit, terms_record.terms, presentation, transfer, examiner_days), presentation.record
+    )
+    accepted = None
+    if automated:
+        accepted = _complying_amendment(tx, credit, presentation, transfer, examiner_days, next_amendment)
+        if accepted is not None:
+            automated = []
+    found = [*automated, *request.discrepancies]
+    after = _edit(presentation)
+    after.record.examinations.append(
+        lc.Examination(
+            bank_msp_id=tx.caller.msp_id,
+            result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
+            discrepancies=found,
+            examined_on=from_date(examiner_days.local_date(tx.timestamp)),
+            terms_amendment_seq=accepted.amendment.seq if accepted else terms_record.amendment_seq,
+            examiner_hash=tx.caller.identity_hash,
+        )
+    )
+    if not found:
+        after.stub.state = lc.PRESENTATION_STATE_COMPLYING
+    elif _past_deadline(presentation, examiner_days, tx):
+        after.stub.state = lc.PRESENTATION_STATE_PRECLUDED
+    else:
+        after.stub.state = lc.PRESENTATION_STATE_DISCREPANT
+    after.stub.discrepancy_codes.extend(sorted({item.code for item in found}))
+    reason = _code_names(item.code for item in found)
+    if accepted is not None:
+        reason = f"AMENDMENT_{accepted.amendment.seq}_ACCEPTED"
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_EXAMINED, accepted=accepted, reason_code=reason)
+
+
+def refuse(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    request: api.RefuseRequest,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """One complete refusal notice (art. 16c-d, MT734; INV-LC-06): by the examining bank, once, with
+    every discrepancy and a disposal code, no later than the fifth banking day after presentation."""
+    stub = presentation.stub
+    require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER,), "refusing a presentation")
+    examiner_days = calendars.of(stub.receiving_bank)
+    _require_complete(presentation)
+    _require_transfer_match(presentation, transfer)
+    if stub.state == lc.PRESENTATION_STATE_PRECLUDED or (
+        stub.state in OPEN_EXAMINATION_STATES and _past_deadline(presentation, examiner_days, tx)
+    ):
+        raise deadline_passed(
+            f"the refusal deadline was {to_date(stub.examination_deadline, 'deadline').isoformat()}: the "
+            "presentation is precluded and can only be honoured (art. 16f)"
+        )
+    if stub.state not in OPEN_EXAMINATION_STATES:
+        raise invalid_state(f"presentation is {state_name(stub.state)}; a refusal is given once, in one notice")
+    if not request.discrepancies:
+        raise invalid_input("discrepancies", "a refusal states at least one discrepancy")
+    check_discrepancies(request.discrepancies)
+    if not request.disposal or request.disposal not in lc.RefusalDisposal.DESCRIPTOR.values_by_number:
+        raise invalid_input("disposal", "a refusal states what happens to the documents (77B)")
+    if request.disposal == lc.REFUSAL_DISPOSAL_NOTIFY and stub.receiving_bank.msp_id != credit.stub.issuing_bank.msp_id:
+        raise invalid_input("disposal", "only the issuing bank holds documents pending the applicant's waiver")
+    if request.HasField("charges_claimed"):
+        check_same_currency(request.charges_claimed, credit.currency, "charges_claimed")
+    check_text(request.narrative, "narrative", lines=20, width=65)
+
+    required = {
+        item.code
+        for item in objective_discrepancies(
+            _basis(credit, credit.terms.terms, presentation, transfer, examiner_days), presentation.record
+        )
+    }
+    for examination in presentation.record.examinations:
+        required.update(item.code for item in examination.discrepancies)
+    missing = required - {item.code for item in request.discrepancies}
+    if missing:
+        raise invalid_input("discrepancies", f"the notice must state every discrepancy; missing {_code_names(missing)}")
+
+    after = _edit(presentation)
+    record = after.record
+    total = record.claimed.minor_units + (
+        request.charges_claimed.minor_units if request.HasField("charges_claimed") else 0
+    )
+    record.refusal.CopyFrom(
+        lc.RefusalNotice(
+            bank_msp_id=tx.caller.msp_id,
+            refused_on=from_date(examiner_days.local_date(tx.timestamp)),
+            utilisation_amount=record.claimed,
+            total_claimed=common_pb2.Money(currency=credit.currency, minor_units=total),
+            discrepancies=request.discrepancies,
+            disposal=request.disposal,
+            narrative=request.narrative,
+        )
+    )
+    if request.HasField("charges_claimed"):
+        record.refusal.charges_claimed.CopyFrom(request.charges_claimed)
+    if not record.examinations:
+        record.examinations.append(
+            lc.Examination(
+                bank_msp_id=tx.caller.msp_id,
+                result=lc.EXAMINATION_RESULT_DISCREPANT,
+                discrepancies=request.discrepancies,
+                examined_on=record.refusal.refused_on,
+                terms_amendment_seq=credit.terms.amendment_seq,
+                examiner_hash=tx.caller.identity_hash,
+            )
+        )
+    after.stub.disposal = request.disposal
+    del after.stub.discrepancy_codes[:]
+    after.stub.discrepancy_codes.extend(sorted({item.code for item in request.discrepancies}))
+    position = updated_transfer = None
+    if request.disposal == lc.REFUSAL_DISPOSAL_RETURN:
+        after.stub.state = lc.PRESENTATION_STATE_RETURNED
+        position, updated_transfer = _release(credit.position, record, transfer)
+    else:
+        after.stub.state = lc.PRESENTATION_STATE_REFUSED
+    return _step(
+        tx,
+        credit,
+        presentation,
+        after,
+        lc.LC_EVENT_TYPE_REFUSED,
+        position=position,
+        transfer=updated_transfer,
+        reason_code=lc.RefusalDisposal.Name(request.disposal).removeprefix("REFUSAL_DISPOSAL_"),
+    )
+
+
+def _require_issuer_examines(credit: CreditFile, presentation: PresentationFile) -> None:
+    if presentation.stub.receiving_bank.msp_id != credit.stub.issuing_bank.msp_id:
+        raise invalid_state("a waiver is sought by the issuing bank on documents it examines (art. 16b)")
+
+
+def _require_waivable(presentation: PresentationFile) -> None:
+    stub = presentation.stub
+    if stub.state == lc.PRESENTATION_STATE_DISCREPANT:
+        return
+    if stub.state == lc.PRESENTATION_STATE_REFUSED and stub.disposal in WAIVABLE_DISPOSALS:
+        return
+    raise invalid_state(
+        f"presentation is {state_name(stub.state)}: a waiver needs discrepant documents the issuing bank still holds"
+    )
+
+
+def request_waiver(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+) -> Transition[api.PresentationResponse]:
+    """The issuing bank asks the applicant to waive the discrepancies; the clock is not extended."""
+    require_bank(tx.caller, credit.stub.issuing_bank, (Role.EXAMINER,), "requesting a waiver")
+    issuer_days = calendars.of(credit.stub.issuing_bank)
+    _require_issuer_examines(credit, presentation)
+    _require_waivable(presentation)
+    if presentation.stub.state == lc.PRESENTATION_STATE_DISCREPANT and _past_deadline(presentation, issuer_days, tx):
+        raise deadline_passed("the examination period is over: the presentation is precluded, not waivable")
+    if presentation.record.waiver.status:
+        raise invalid_state("a waiver was already requested for this presentation")
+    after = _edit(presentation)
+    after.record.waiver.status = lc.WAIVER_STATUS_REQUESTED
+    after.record.waiver.requested_on.CopyFrom(from_date(issuer_days.local_date(tx.timestamp)))
+    after.stub.waiver = lc.WAIVER_STATUS_REQUESTED
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_WAIVER_REQUESTED)
+
+
+def grant_waiver(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+) -> Transition[api.PresentationResponse]:
+    """The applicant (a client of the issuing bank) waives the discrepancies (INV-LC-10)."""
+    require_bank(tx.caller, credit.stub.issuing_bank, (Role.CLIENT_APPLICANT,), "waiving discrepancies")
+    issuer_days = calendars.of(credit.stub.issuing_bank)
+    _require_waivable(presentation)
+    if presentation.record.waiver.status != lc.WAIVER_STATUS_REQUESTED:
+        raise invalid_state("the issuing bank has not asked for a waiver (or it was already given)")
+    after = _edit(presentation)
+    after.record.waiver.status = lc.WAIVER_STATUS_GRANTED
+    after.record.waiver.granted_on.CopyFrom(from_date(issuer_days.local_date(tx.timestamp)))
+    after.record.waiver.applicant_hash = tx.caller.identity_hash
+    after.stub.waiver = lc.WAIVER_STATUS_GRANTED
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_WAIVER_GRANTED)
+
+
+def accept_waiver(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+) -> Transition[api.PresentationResponse]:
+    """The issuing bank accepts the applicant's waiver; effective only while the presenter has not
+    instructed otherwise (documents not returned)."""
+    require_bank(tx.caller, credit.stub.issuing_bank, (Role.EXAMINER, Role.APPROVER), "accepting a waiver")
+    issuer_days = calendars.of(credit.stub.issuing_bank)
+    _require_issuer_examines(credit, presentation)
+    _require_waivable(presentation)
+    if presentation.record.waiver.status != lc.WAIVER_STATUS_GRANTED:
+        raise invalid_state("the applicant has not waived the discrepancies")
+    after = _edit(presentation)
+    after.record.waiver.status = lc.WAIVER_STATUS_ACCEPTED
+    after.record.waiver.accepted_on.CopyFrom(from_date(issuer_days.local_date(tx.timestamp)))
+    after.stub.waiver = lc.WAIVER_STATUS_ACCEPTED
+    after.stub.state = lc.PRESENTATION_STATE_WAIVED
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_WAIVER_ACCEPTED)
+
+
+def return_documents(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, transfer: lc.TransferRecord | None
+) -> Transition[api.PresentationResponse]:
+    """Refused documents go back to the presenter (examining bank's act or presenter's instruction);
+    the reservation is released and a waiver can no longer take effect."""
+    stub = presentation.stub
+    if is_bank(tx.caller, stub.receiving_bank):
+        require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER,), "returning documents")
+    else:
+        require_bank(tx.caller, stub.presenting_bank, (Role.CLIENT_BENEFICIARY, Role.ADVISOR), "instructing the return")
+    _require_transfer_match(presentation, transfer)
+    if stub.state != lc.PRESENTATION_STATE_REFUSED:
+        raise invalid_state(f"presentation is {state_name(stub.state)}; only refused documents are returned")
+    after = _edit(presentation)
+    after.stub.state = lc.PRESENTATION_STATE_RETURNED
+    position, updated_transfer = _release(credit.position, after.record, transfer)
+    return _step(
+        tx,
+        credit,
+        presentation,
+        after,
+        lc.LC_EVENT_TYPE_DOCUMENTS_RETURNED,
+        position=position,
+        transfer=updated_transfer,
+    )
+
+
+def preclude(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+) -> Transition[api.PresentationResponse]:
+    """Any bank of the credit records that the examining bank let the refusal deadline pass."""
+    require_bank(tx.caller, credit_banks(credit.stub), (), "recording a preclusion")
+    examiner_days = calendars.of(presentation.stub.receiving_bank)
+    _require_complete(presentation)
+    if presentation.stub.state not in OPEN_EXAMINATION_STATES:
+        raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to preclude")
+    if not _past_deadline(presentation, examiner_days, tx):
+        deadline = to_date(presentation.stub.examination_deadline, "examination_deadline")
+        raise invalid_state(f"the examining bank may refuse until {deadline.isoformat()}")
+    after = _edit(presentation)
+    after.stub.state = lc.PRESENTATION_STATE_PRECLUDED
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_PRECLUDED)
+
+
+def _honour_kind(
+    terms: lc.LetterOfCreditTerms, by_issuer: bool
+) -> tuple[lc.HonourKind.ValueType, lc.PresentationState.ValueType]:
+    if terms.available_by == lc.AVAILABLE_BY_ACCEPTANCE:
+        return lc.HONOUR_KIND_ACCEPTANCE, lc.PRESENTATION_STATE_ACCEPTED
+    if terms.available_by == lc.AVAILABLE_BY_DEFERRED_PAYMENT:
+        return lc.HONOUR_KIND_DEFERRED_PAYMENT, lc.PRESENTATION_STATE_DEFERRED_UNDERTAKEN
+    if terms.available_by == lc.AVAILABLE_BY_NEGOTIATION and not by_issuer:
+        return lc.HONOUR_KIND_NEGOTIATION, lc.PRESENTATION_STATE_NEGOTIATED
+    return lc.HONOUR_KIND_SIGHT_PAYMENT, lc.PRESENTATION_STATE_HONOURED
+
+
+def honour(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    request: api.HonourRequest,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """The examining bank honours a complying, waived or precluded presentation: pays at sight,
+    negotiates, accepts a draft or undertakes deferred payment (INV-LC-05, INV-LC-09, INV-LC-11)."""
+    stub, terms, position = presentation.stub, credit.terms.terms, credit.position
+    bank = require_bank(
+        tx.caller, stub.receiving_bank, (Role.EXAMINER, Role.APPROVER, Role.TREASURY), "honouring a presentation"
+    )
+    examiner_days = calendars.of(bank)
+    _require_complete(presentation)
+    _require_transfer_match(presentation, transfer)
+    precluded = stub.state in OPEN_EXAMINATION_STATES and _past_deadline(presentation, examiner_days, tx)
+    if stub.state not in HONOURABLE_STATES and not precluded:
+        raise invalid_state(
+            f"presentation is {state_name(stub.state)}: only complying, waived or precluded presentations are honoured"
+        )
+    expiry = to_date(
+        transfer.expiry_date if transfer and transfer.HasField("expiry_date") else terms.expiry_date, "expiry"
+    )
+    if to_date(stub.received_on, "received_on") > examiner_days.last_day(expiry):
+        raise expired("the presentation was received after the expiry date and is never honoured")
+    check_same_currency(request.amount, credit.currency, "amount")
+    amount = request.amount.minor_units
+    if amount > presentation.record.claimed.minor_units:
+        raise invalid_input("amount", "is more than the presentation claims")
+    available = position.max_amount - position.drawn - (position.reserved - presentation.record.reserved)
+    if amount > available:
+        raise insufficient_funds("amount", "exceeds the credit's available balance")
+    if not partial_drawings_allowed(terms) and position.honoured_drawings:
+        raise invalid_state("partial drawings are prohibited and the credit was already drawn (INV-LC-09)")
+    by_issuer = bank.msp_id == credit.stub.issuing_bank.msp_id
+    kind, state = _honour_kind(terms, by_issuer)
+    honoured_on = examiner_days.local_date(tx.timestamp)
+    deferred = kind in (lc.HONOUR_KIND_ACCEPTANCE, lc.HONOUR_KIND_DEFERRED_PAYMENT)
+    if deferred != request.HasField("maturity_date"):
+        raise invalid_input("maturity_date", "is required for acceptance or deferred payment, and only then")
+    if deferred and to_date(request.maturity_date, "maturity_date") < honoured_on:
+        raise invalid_input("maturity_date", "is before the date of honour")
+
+    after = _edit(presentation)
+    updated_position, updated_transfer = _release(position, after.record, transfer, drawn=amount)
+    updated_position.drawn += amount
+    updated_position.honoured_drawings += 1
+    if not by_issuer:
+        updated_position.reimbursable += amount
+    after.record.honour.CopyFrom(
+        lc.Honour(kind=kind, bank_msp_id=bank.msp_id, amount=request.amount, honoured_on=from_date(honoured_on))
+    )
+    if deferred:
+        after.record.honour.maturity_date.CopyFrom(request.maturity_date)
+    else:
+        after.record.honour.paid_on.CopyFrom(from_date(honoured_on))
+    after.stub.state = state
+    utilised = updated_position.drawn >= updated_position.max_amount or not partial_drawings_allowed(terms)
+    credit_state = (
+        lc.CREDIT_STATE_FULLY_UTILISED
+        if utilised and credit.stub.state in (lc.CREDIT_STATE_ISSUED, lc.CREDIT_STATE_ADVISED)
+        else None
+    )
+    return _step(
+        tx,
+        credit,
+        presentation,
+        after,
+        lc.LC_EVENT_TYPE_HONOURED,
+        position=updated_position,
+        transfer=updated_transfer,
+        credit_state=credit_state,
+        reason_code=lc.HonourKind.Name(kind).removeprefix("HONOUR_KIND_"),
+    )
+
+
+def pay_at_maturity(
+    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+) -> Transition[api.PresentationResponse]:
+    """The honouring bank pays an accepted draft or deferred-payment undertaking at maturity."""
+    honour_record = presentation.record.honour
+    payer = next((bank for bank in credit_banks(credit.stub) if bank.msp_id == honour_record.bank_msp_id), None)
+    if payer is None or presentation.stub.state not in (
+        lc.PRESENTATION_STATE_ACCEPTED,
+        lc.PRESENTATION_STATE_DEFERRED_UNDERTAKEN,
+    ):
+        raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing matures")
+    require_bank(tx.caller, payer, (Role.TREASURY, Role.APPROVER), "paying at maturity")
+    today = calendars.of(payer).local_date(tx.timestamp)
+    maturity = to_date(honour_record.maturity_date, "maturity_date")
+    if today < maturity:
+        raise invalid_state(f"payment falls due on {maturity.isoformat()}")
+    after = _edit(presentation)
+    after.record.honour.paid_on.CopyFrom(from_date(today))
+    after.stub.state = lc.PRESENTATION_STATE_MATURED_PAID
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_PAID_AT_MATURITY)
+
+
+def reimburse(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    request: api.ReimburseRequest,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """The issuing bank reimburses the nominated or confirming bank that honoured and paid (7c, 8c);
+    the sum reimbursed never exceeds the sum honoured (INV-LC-11)."""
+    require_bank(tx.caller, credit.stub.issuing_bank, (Role.TREASURY, Role.ISSUER), "reimbursing")
+    honour_record = presentation.record.honour
+    if presentation.stub.state not in PAID_STATES:
+        raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to reimburse")
+    if honour_record.bank_msp_id == credit.stub.issuing_bank.msp_id:
+        raise invalid_state("the issuing bank honoured this presentation itself; nothing to reimburse")
+    check_same_currency(request.amount, credit.currency, "amount")
+    reimbursed = sum(item.amount.minor_units for item in presentation.record.reimbursements)
+    outstanding = honour_record.amount.minor_units - reimbursed
+    if request.amount.minor_units > outstanding:
+        raise invalid_input("amount", f"exceeds the {money.format_amount(outstanding, credit.currency)} outstanding")
+    after = _edit(presentation)
+    after.record.reimbursements.append(
+        lc.Reimbursement(
+            amount=request.amount,
+            value_date=from_date(calendars.of(credit.stub.issuing_bank).local_date(tx.timestamp)),
+            paying_msp_id=tx.caller.msp_id,
+            claimant_msp_id=honour_record.bank_msp_id,
+        )
+    )
+    if request.amount.minor_units == outstanding:
+        after.stub.state = lc.PRESENTATION_STATE_REIMBURSED
+    position = copy(credit.position)
+    position.reimbursed += request.amount.minor_units
+    return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_REIMBURSED, position=position)

@@ -1,0 +1,395 @@
+"""The lifecycle of a credit over a :class:`~.ledger.CreditLedger`: read, decide, write.
+
+One method per operation. Each reads the records the operation needs, hands them to the pure rule
+function, and stores what the rule returned (records, endorsement policies, the event). A rule error
+propagates before anything is written. The contract layer only decodes arguments, builds the
+:class:`~.access.Transaction`, calls one method and encodes the answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TypeVar
+
+from google.protobuf.message import Message
+
+from tradefin.protos import calendar_pb2, common_pb2
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+from . import amendments, credit, governance, presentations, transfers
+from .access import Caller, Transaction, is_bank
+from .banking_days import CalendarBook, calendar_place
+from .credit import CreditFile, credit_banks, presentation_banks
+from .errors import not_found, timestamp_skew, unauthorized
+from .events import event_name
+from .ledger import PUBLIC, CreditLedger, Transition
+from .presentations import PresentationFile
+from .records import (
+    RecordKey,
+    amendment_key,
+    calendar_key,
+    credit_key,
+    lc_id_of,
+    position_key,
+    presentation_key,
+    presentation_record_key,
+    terms_key,
+    transfer_key,
+)
+from .validation import check_bank, check_place_code, check_ref16
+
+MessageT = TypeVar("MessageT", bound=Message)
+ResponseT = TypeVar("ResponseT", bound=Message)
+
+#: Endorsers refuse proposals whose timestamp is further than this from their own clock.
+DEFAULT_MAX_TIMESTAMP_SKEW = datetime.timedelta(minutes=5)
+
+
+def check_timestamp_skew(
+    tx_timestamp: datetime.datetime,
+    endorser_now: datetime.datetime,
+    max_skew: datetime.timedelta = DEFAULT_MAX_TIMESTAMP_SKEW,
+) -> None:
+    """ERR_TIMESTAMP_SKEW when the client-set proposal timestamp is far from the endorser's clock.
+
+    This only refuses to endorse; the endorser's clock never reaches the written state (INV-LC-15).
+    """
+    skew = abs(tx_timestamp - endorser_now)
+    if skew > max_skew:
+        raise timestamp_skew(
+            f"the proposal timestamp is {int(skew.total_seconds())} s from this endorser's clock "
+            f"(at most {int(max_skew.total_seconds())} s)"
+        )
+
+
+class LettersOfCreditService:
+    """Every operation of the letters-of-credit lifecycle, over a ledger."""
+
+    def __init__(self, ledger: CreditLedger) -> None:
+        self._ledger = ledger
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def _get(self, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC) -> MessageT | None:
+        value = await self._ledger.read(key, collection)
+        if value is None:
+            return None
+        message = message_type()
+        message.ParseFromString(value)
+        return message
+
+    async def _stub(self, lc_id: str) -> lc.CreditStub:
+        stub = await self._get(credit_key(lc_id), lc.CreditStub)
+        if stub is None:
+            raise not_found("lc_id", f"no credit {lc_id}")
+        return stub
+
+    async def _private(self, key: RecordKey, message_type: type[MessageT], stub: lc.CreditStub) -> MessageT:
+        record = await self._get(key, message_type, stub.collection)
+        if record is None:
+            raise not_found("lc_id", f"the private records of {stub.lc_id} are missing from {stub.collection}")
+        return record
+
+    async def _credit(self, caller: Caller, lc_id: str) -> CreditFile:
+        """The credit's stub and private records; only a bank of the credit reads the private part."""
+        stub = await self._stub(lc_id)
+        _require_member(caller, stub)
+        return CreditFile(
+            stub=stub,
+            terms=await self._private(terms_key(lc_id), lc.CreditTermsRecord, stub),
+            position=await self._private(position_key(lc_id), lc.CreditPosition, stub),
+        )
+
+    async def _calendars(self, banks: Iterable[common_pb2.BankRef]) -> CalendarBook:
+        places = dict.fromkeys(calendar_place(bank) for bank in banks)
+        found = {}
+        for place in places:
+            calendar = await self._get(calendar_key(place), calendar_pb2.BankingCalendar)
+            if calendar is not None:
+                found[place] = calendar
+        return CalendarBook(found)
+
+    async def _presentation(self, caller: Caller, presentation_id: str) -> tuple[CreditFile, PresentationFile]:
+        stub = await self._get(presentation_key(presentation_id), lc.PresentationStub)
+        if stub is None:
+            raise not_found("presentation_id", f"no presentation {presentation_id}")
+        credit_file = await self._credit(caller, stub.lc_id)
+        record = await self._private(presentation_record_key(presentation_id), lc.PresentationRecord, credit_file.stub)
+        return credit_file, PresentationFile(stub, record)
+
+    async def _transfer(self, credit_file: CreditFile, transfer_id: str) -> lc.TransferRecord | None:
+        if not transfer_id:
+            return None
+        return await self._get(
+            transfer_key(credit_file.lc_id, transfer_id), lc.TransferRecord, credit_file.stub.collection
+        )
+
+    async def _amendment(self, credit_file: CreditFile, seq: int) -> lc.AmendmentRecord:
+        amendment = await self._get(
+            amendment_key(credit_file.lc_id, seq), lc.AmendmentRecord, credit_file.stub.collection
+        )
+        if amendment is None:
+            raise not_found("seq", f"credit {credit_file.lc_id} has no amendment {seq}")
+        return amendment
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def _commit(self, transition: Transition[ResponseT]) -> ResponseT:
+        for write in transition.writes:
+            await self._ledger.write(write.key, write.record.SerializeToString(deterministic=True), write.collection)
+            if write.endorsers:
+                await self._ledger.require_endorsers(write.key, write.endorsers, write.collection)
+        if transition.event is not None:
+            await self._ledger.emit_event(
+                event_name(transition.event.type), transition.event.SerializeToString(deterministic=True)
+            )
+        return transition.response
+
+    # -- credit ----------------------------------------------------------------------------------
+
+    async def apply(self, tx: Transaction, request: api.ApplyRequest) -> api.CreditResponse:
+        """Apply for a credit (the applicant through the issuing bank)."""
+        terms = request.terms
+        check_bank(terms.issuing_bank, "terms.issuing_bank")
+        check_ref16(terms.lc_number, "terms.lc_number")
+        existing = await self._get(credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), lc.CreditStub)
+        calendars = await self._calendars([terms.issuing_bank])
+        return await self._commit(credit.apply_for_credit(tx, request, existing, calendars))
+
+    async def issue(self, tx: Transaction, request: api.IssueRequest) -> api.CreditResponse:
+        """Issue the credit (issuing bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        calendars = await self._calendars([credit_file.stub.issuing_bank])
+        return await self._commit(credit.issue_credit(tx, credit_file, calendars))
+
+    async def advise(self, tx: Transaction, request: api.AdviseRequest) -> api.CreditResponse:
+        """Advise the credit (advising bank)."""
+        stub = await self._stub(request.lc_id)
+        return await self._commit(credit.advise_credit(tx, stub, await self._calendars([stub.advising_bank])))
+
+    async def add_confirmation(self, tx: Transaction, request: api.AddConfirmationRequest) -> api.CreditResponse:
+        """Add a confirmation (requested confirmer)."""
+        stub = await self._stub(request.lc_id)
+        calendars = await self._calendars([stub.confirming_bank] if stub.HasField("confirming_bank") else [])
+        return await self._commit(credit.add_confirmation(tx, stub, calendars))
+
+    async def decline_confirmation(
+        self, tx: Transaction, request: api.DeclineConfirmationRequest
+    ) -> api.CreditResponse:
+        """Decline to confirm (requested confirmer)."""
+        return await self._commit(credit.decline_confirmation(tx, await self._stub(request.lc_id)))
+
+    async def expire(self, tx: Transaction, request: api.ExpireRequest) -> api.CreditResponse:
+        """Record the credit's expiry (any bank of the credit)."""
+        stub = await self._stub(request.lc_id)
+        return await self._commit(credit.expire_credit(tx, stub, await self._calendars(credit_banks(stub))))
+
+    async def close(self, tx: Transaction, request: api.CloseRequest) -> api.CreditResponse:
+        """Close a finished credit (issuing bank)."""
+        return await self._commit(credit.close_credit(tx, await self._credit(tx.caller, request.lc_id)))
+
+    # -- amendments ------------------------------------------------------------------------------
+
+    async def propose_amendment(self, tx: Transaction, request: api.ProposeAmendmentRequest) -> api.AmendmentResponse:
+        """Propose the next amendment (issuing bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        calendars = await self._calendars([credit_file.stub.issuing_bank])
+        return await self._commit(amendments.propose_amendment(tx, credit_file, request, calendars))
+
+    async def advise_amendment(self, tx: Transaction, request: api.AdviseAmendmentRequest) -> api.AmendmentResponse:
+        """Advise an amendment (advising bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        amendment = await self._amendment(credit_file, request.seq)
+        calendars = await self._calendars([credit_file.stub.advising_bank])
+        return await self._commit(amendments.advise_amendment(tx, credit_file, amendment, request.seq, calendars))
+
+    async def decide_amendment_confirmation(
+        self, tx: Transaction, request: api.DecideAmendmentConfirmationRequest
+    ) -> api.AmendmentResponse:
+        """Extend the confirmation to an amendment, or not (confirming bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        amendment = await self._amendment(credit_file, request.seq)
+        return await self._commit(amendments.decide_amendment_confirmation(tx, credit_file, amendment, request))
+
+    async def accept_amendment(self, tx: Transaction, request: api.AcceptAmendmentRequest) -> api.AmendmentResponse:
+        """Accept an amendment (beneficiary, through the advising bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        amendment = await self._amendment(credit_file, request.seq)
+        calendars = await self._calendars([credit_file.stub.advising_bank])
+        return await self._commit(amendments.accept_amendment(tx, credit_file, amendment, request, calendars))
+
+    async def reject_amendment(self, tx: Transaction, request: api.RejectAmendmentRequest) -> api.AmendmentResponse:
+        """Reject an amendment (beneficiary, through the advising bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        amendment = await self._amendment(credit_file, request.seq)
+        calendars = await self._calendars([credit_file.stub.advising_bank])
+        return await self._commit(amendments.reject_amendment(tx, credit_file, amendment, request, calendars))
+
+    # -- presentations ---------------------------------------------------------------------------
+
+    async def present(self, tx: Transaction, request: api.PresentRequest) -> api.PresentationResponse:
+        """Present documents (beneficiary's bank); idempotent on the presentation id."""
+        key = presentation_key(request.presentation_id)
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        existing = await self._get(key, lc.PresentationStub)
+        existing_record = None
+        if existing is not None and existing.lc_id == credit_file.lc_id:
+            existing_record = await self._get(
+                presentation_record_key(request.presentation_id), lc.PresentationRecord, credit_file.stub.collection
+            )
+        transfer = await self._transfer(credit_file, request.transfer_id)
+        if request.transfer_id and transfer is None:
+            raise not_found("transfer_id", f"credit {credit_file.lc_id} has no transfer {request.transfer_id}")
+        calendars = await self._calendars(presentation_banks(credit_file.stub, credit_file.terms.terms))
+        return await self._commit(
+            presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
+        )
+
+    async def _presentation_step(
+        self, tx: Transaction, presentation_id: str
+    ) -> tuple[CreditFile, PresentationFile, lc.TransferRecord | None, CalendarBook]:
+        credit_file, presentation = await self._presentation(tx.caller, presentation_id)
+        transfer = await self._transfer(credit_file, presentation.stub.transfer_id)
+        banks = [presentation.stub.receiving_bank, credit_file.stub.issuing_bank]
+        payer = next(
+            (bank for bank in credit_banks(credit_file.stub) if bank.msp_id == presentation.record.honour.bank_msp_id),
+            None,
+        )
+        if payer is not None:
+            banks.append(payer)
+        return credit_file, presentation, transfer, await self._calendars(banks)
+
+    async def notify_completeness(
+        self, tx: Transaction, request: api.NotifyCompletenessRequest
+    ) -> api.PresentationResponse:
+        """eUCP notice of completeness (presenter)."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.notify_completeness(tx, credit_file, presentation, transfer, calendars))
+
+    async def examine(self, tx: Transaction, request: api.ExamineRequest) -> api.PresentationResponse:
+        """Record the examination (examining bank)."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        pending = credit_file.stub.pending_amendment_seqs
+        next_amendment = await self._amendment(credit_file, min(pending)) if pending else None
+        return await self._commit(
+            presentations.examine(tx, credit_file, presentation, request, transfer, calendars, next_amendment)
+        )
+
+    async def refuse(self, tx: Transaction, request: api.RefuseRequest) -> api.PresentationResponse:
+        """Refuse in one notice (examining bank)."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.refuse(tx, credit_file, presentation, request, transfer, calendars))
+
+    async def request_waiver(self, tx: Transaction, request: api.RequestWaiverRequest) -> api.PresentationResponse:
+        """Ask the applicant for a waiver (issuing bank)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.request_waiver(tx, credit_file, presentation, calendars))
+
+    async def grant_waiver(self, tx: Transaction, request: api.GrantWaiverRequest) -> api.PresentationResponse:
+        """Waive the discrepancies (applicant)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.grant_waiver(tx, credit_file, presentation, calendars))
+
+    async def accept_waiver(self, tx: Transaction, request: api.AcceptWaiverRequest) -> api.PresentationResponse:
+        """Accept the applicant's waiver (issuing bank)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.accept_waiver(tx, credit_file, presentation, calendars))
+
+    async def return_documents(self, tx: Transaction, request: api.ReturnDocumentsRequest) -> api.PresentationResponse:
+        """Return refused documents (examining bank, or on the presenter's instruction)."""
+        credit_file, presentation, transfer, _ = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.return_documents(tx, credit_file, presentation, transfer))
+
+    async def preclude(self, tx: Transaction, request: api.PrecludeRequest) -> api.PresentationResponse:
+        """Record that the refusal deadline passed (any bank of the credit)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.preclude(tx, credit_file, presentation, calendars))
+
+    async def honour(self, tx: Transaction, request: api.HonourRequest) -> api.PresentationResponse:
+        """Honour, negotiate, accept or undertake deferred payment (examining bank)."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.honour(tx, credit_file, presentation, request, transfer, calendars))
+
+    async def pay_at_maturity(self, tx: Transaction, request: api.PayAtMaturityRequest) -> api.PresentationResponse:
+        """Pay an acceptance or deferred-payment undertaking at maturity (honouring bank)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.pay_at_maturity(tx, credit_file, presentation, calendars))
+
+    async def reimburse(self, tx: Transaction, request: api.ReimburseRequest) -> api.PresentationResponse:
+        """Reimburse the honouring bank (issuing bank)."""
+        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(presentations.reimburse(tx, credit_file, presentation, request, calendars))
+
+    # -- transfer and governance -----------------------------------------------------------------
+
+    async def transfer(self, tx: Transaction, request: api.TransferRequest) -> api.TransferResponse:
+        """Transfer the credit to a second beneficiary (transferring bank)."""
+        credit_file = await self._credit(tx.caller, request.lc_id)
+        existing = await self._get(
+            transfer_key(credit_file.lc_id, request.transfer_id), lc.TransferRecord, credit_file.stub.collection
+        )
+        calendars = await self._calendars(credit_banks(credit_file.stub))
+        return await self._commit(transfers.transfer_credit(tx, credit_file, request, existing, calendars))
+
+    async def publish_calendar(self, tx: Transaction, request: api.PublishCalendarRequest) -> api.CalendarResponse:
+        """Publish the next version of a place's banking-day calendar (compliance officer)."""
+        check_place_code(request.calendar.place, "calendar.place")
+        current = await self._get(calendar_key(request.calendar.place), calendar_pb2.BankingCalendar)
+        return await self._commit(governance.publish_calendar(tx, request, current))
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    async def get_credit(self, caller: Caller, request: api.GetCreditRequest) -> api.CreditResponse:
+        """The public stub of a credit (any member of the channel)."""
+        del caller
+        return api.CreditResponse(credit=await self._stub(request.lc_id))
+
+    async def get_credit_terms(self, caller: Caller, request: api.GetCreditTermsRequest) -> api.CreditTermsResponse:
+        """The terms and balances of a credit (its banks only)."""
+        credit_file = await self._credit(caller, request.lc_id)
+        return api.CreditTermsResponse(credit=credit_file.stub, terms=credit_file.terms, position=credit_file.position)
+
+    async def get_amendment(self, caller: Caller, request: api.GetAmendmentRequest) -> api.AmendmentResponse:
+        """An amendment (the credit's banks only)."""
+        credit_file = await self._credit(caller, request.lc_id)
+        return api.AmendmentResponse(credit=credit_file.stub, amendment=await self._amendment(credit_file, request.seq))
+
+    async def get_presentation(self, caller: Caller, request: api.GetPresentationRequest) -> api.PresentationResponse:
+        """A presentation: its public stub for anyone, its private record for the credit's banks."""
+        stub = await self._get(presentation_key(request.presentation_id), lc.PresentationStub)
+        if stub is None:
+            raise not_found("presentation_id", f"no presentation {request.presentation_id}")
+        credit_stub = await self._stub(stub.lc_id)
+        if not any(is_bank(caller, bank) for bank in credit_banks(credit_stub)):
+            return api.PresentationResponse(presentation=stub)
+        record = await self._private(
+            presentation_record_key(request.presentation_id), lc.PresentationRecord, credit_stub
+        )
+        return api.PresentationResponse(presentation=stub, record=record)
+
+    async def get_transfer(self, caller: Caller, request: api.GetTransferRequest) -> api.TransferResponse:
+        """A transfer (the credit's banks only)."""
+        credit_file = await self._credit(caller, request.lc_id)
+        record = await self._get(
+            transfer_key(request.lc_id, request.transfer_id), lc.TransferRecord, credit_file.stub.collection
+        )
+        if record is None:
+            raise not_found("transfer_id", f"credit {request.lc_id} has no transfer {request.transfer_id}")
+        return api.TransferResponse(credit=credit_file.stub, transfer=record)
+
+    async def get_calendar(self, caller: Caller, request: api.GetCalendarRequest) -> api.CalendarResponse:
+        """The current banking-day calendar of a place (anyone)."""
+        del caller
+        check_place_code(request.place, "place")
+        calendar = await self._get(calendar_key(request.place), calendar_pb2.BankingCalendar)
+        if calendar is None:
+            raise not_found("place", f"no banking-day calendar has been published for {request.place}")
+        return api.CalendarResponse(calendar=calendar)
+
+
+def _require_member(caller: Caller, stub: lc.CreditStub) -> None:
+    """Only the credit's banks see its private records (checked before reading them)."""
+    if not any(is_bank(caller, bank) for bank in credit_banks(stub)):
+        raise unauthorized(f"{caller.msp_id} is not a bank of credit {stub.lc_id}")
