@@ -1169,7 +1169,7 @@ class CreditStub(google.protobuf.message.Message):
     transferable: builtins.bool
     transferred: builtins.bool
     last_amendment_seq: builtins.int
-    """Highest amendment number proposed, and the highest accepted (or rejected) so far."""
+    """Highest amendment number proposed, and the last one accepted."""
     accepted_amendment_seq: builtins.int
     terms_hash: builtins.str
     """Hex SHA-256 of salt || canonical JSON of the current terms."""
