@@ -18,6 +18,15 @@ from tradefin.chaincode.__main__ import UsageError, load_contracts, main, parse_
 from tradefin.chaincode.contracts.kv import KvContract
 
 
+def test_chaincode_imports_neither_gateway_nor_network() -> None:
+    probe = (
+        "import sys, tradefin.chaincode.__main__, tradefin.chaincode.contracts.kv\n"
+        "loaded = [m for m in sys.modules if m.startswith(('tradefin.gateway', 'tradefin.network'))]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
 def test_parse_address_keeps_to_loopback_unless_allowed() -> None:
     assert parse_address("127.0.0.1:9999", allow_any_host=False) == ("127.0.0.1", 9999)
     assert parse_address("localhost:1", allow_any_host=False) == ("localhost", 1)
