@@ -51,6 +51,18 @@ _NEVER_SENT = frozenset(
 )
 
 
+def _never_sent(error: SubmitError) -> bool:
+    """Whether the gateway refused the Submit before handing the envelope to any orderer."""
+    if error.code in _NEVER_SENT:
+        return True
+    # The peer's concurrency limiter answers with a plain error (UNKNOWN) before the gateway runs.
+    return "exceeding concurrency limit" in error.message
+
+
+def _backoff(policy: ResubmitPolicy, refusals: int) -> float:
+    return policy.pause * (1 << min(refusals - 1, 3))
+
+
 class Outcome(Enum):
     """Where a transaction ended."""
 
@@ -145,6 +157,7 @@ def resolve_flow(
     transaction_id = transaction.transaction_id
     wait = policy.commit_status_timeout or status_timeout
     submits = 1 if submitted else 0
+    possibly_sent = submitted  # could any copy of the envelope have reached an orderer?
     queries = 0
     refusals = 0
     last_error: GatewayError | None = None
@@ -160,13 +173,23 @@ def resolve_flow(
                 _logger.info("transaction %s: submitting the same envelope again (attempt %d)", transaction_id, submits)
             try:
                 yield from transaction._submit_call(submit_timeout)
+                possibly_sent = True
                 timeout = wait
             except SubmitError as error:
-                if submits == 1 and error.code in _NEVER_SENT:
-                    raise
-                _logger.info("transaction %s: submit failed (%s); probing its status", transaction_id, error.code.name)
                 last_error = error
-                timeout = policy.probe_timeout
+                if not _never_sent(error):
+                    _logger.info(
+                        "transaction %s: submit failed (%s); probing its status", transaction_id, error.code.name
+                    )
+                    possibly_sent = True
+                    timeout = policy.probe_timeout
+                elif not possibly_sent:
+                    if error.code in _NEVER_SENT or submits >= policy.max_submits:
+                        raise
+                    refusals += 1
+                    yield Pause(_backoff(policy, refusals))
+                    need_submit = True
+                    continue
         queries += 1
         try:
             status = yield from commit._status_flow(timeout)
@@ -179,11 +202,13 @@ def resolve_flow(
                 need_submit = True
             else:
                 refusals += 1
-                yield Pause(policy.pause * 2 ** min(refusals - 1, 3))
+                yield Pause(_backoff(policy, refusals))
             continue
         if status.code == ValidationCode.DUPLICATE_TXID:
             timeout = wait
             continue
         return _answer(status, submits, queries, last_error)
+    if not possibly_sent and isinstance(last_error, SubmitError):
+        raise last_error
     _logger.warning("transaction %s: outcome unknown after %d submit(s)", transaction_id, submits)
     return Resolution(transaction_id, Outcome.UNKNOWN, None, submits, queries, last_error)

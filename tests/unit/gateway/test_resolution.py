@@ -169,6 +169,8 @@ class Ledger:
                 self.recorded = self.code
         if behaviour.startswith("fails"):
             raise GatewayError(GrpcCode.UNAVAILABLE, "no orderers could successfully process transaction")
+        if behaviour == "refused":
+            raise GatewayError(GrpcCode.UNKNOWN, "too many requests, exceeding concurrency limit (500)")
         return b""
 
     def status(self) -> bytes:
@@ -204,7 +206,7 @@ class Ledger:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    submit_plan=st.lists(st.sampled_from(["commits", "lost", "fails-but-commits", "fails"]), max_size=6),
+    submit_plan=st.lists(st.sampled_from(["commits", "lost", "fails-but-commits", "fails", "refused"]), max_size=6),
     status_plan=st.lists(st.sampled_from(["answers", "refused", "duplicate"]), max_size=12),
     code=st.sampled_from(
         [ValidationCode.VALID, ValidationCode.MVCC_READ_CONFLICT, ValidationCode.PHANTOM_READ_CONFLICT]
@@ -219,7 +221,12 @@ def test_a_committed_transaction_is_never_reported_failed(
     transaction = TransactionBase(None, ctx, TransactionData("tx1", "ch", b"payload", b"result"))
     commit = CommitBase(None, ctx, new_commit_data(ctx, "ch", "tx1"))
     policy = ResubmitPolicy(max_submits=max_submits, max_status_queries=8, pause=0.25)
-    resolution = ledger.run(resolve_flow(transaction, commit, policy, submitted=False))
+    try:
+        resolution = ledger.run(resolve_flow(transaction, commit, policy, submitted=False))
+    except SubmitError:
+        assert ledger.recorded is None  # refused every time: definitely not committed, so not in doubt
+        assert not any(plan != "refused" for plan in submit_plan[: len(ledger.submitted)])
+        return
 
     assert len(set(ledger.submitted)) == 1  # only ever the same envelope
     assert resolution.submit_attempts == len(ledger.submitted) <= max_submits
@@ -235,3 +242,26 @@ def test_a_committed_transaction_is_never_reported_failed(
         assert resolution.status is None
     if ledger.recorded is not None and resolution.outcome is not Outcome.UNKNOWN:
         assert resolution.status is not None and resolution.status.code == ledger.recorded
+
+
+def test_a_submit_refused_by_the_concurrency_limit_is_retried(gateway: Gateway, peer: FakePeer) -> None:
+    limit = failing(
+        grpc.StatusCode.UNKNOWN, "too many requests for /gateway.Gateway, exceeding concurrency limit (500)"
+    )
+    peer.script(SUBMIT, limit, limit, committed(0))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "Submit", "Submit", "CommitStatus"]
+
+
+def test_an_envelope_never_sent_is_a_submit_error_not_a_doubt(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(SUBMIT, failing(grpc.StatusCode.UNKNOWN, "too many requests, exceeding concurrency limit (500)"))
+    with pytest.raises(SubmitError):
+        gateway.get_network("ch").get_contract("cc").submit("fn", resubmit=ResubmitPolicy(max_submits=2, pause=0))
+    assert methods(peer) == ["Endorse", "Submit", "Submit"]
+
+
+def test_a_later_refusal_does_not_hide_an_earlier_copy(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(SUBMIT, committed(0), failing(grpc.StatusCode.INVALID_ARGUMENT, "odd"))
+    peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 8))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "Submit", "CommitStatus"]
