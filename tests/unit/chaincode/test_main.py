@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,12 +87,22 @@ def test_server_process_announces_serves_and_stops_on_sigterm(tmp_path: Path) ->
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
+        lines: queue.Queue[str] = queue.Queue()
+        stderr = process.stderr
+
+        def pump() -> None:
+            for text in stderr:
+                lines.put(text)
+
+        threading.Thread(target=pump, daemon=True).start()
         deadline = time.monotonic() + 30
         line = ""
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if "chaincode server listening on" in line or not line:
-                break
+        while time.monotonic() < deadline and "chaincode server listening on" not in line:
+            try:
+                line = lines.get(timeout=1.0)
+            except queue.Empty:
+                if process.poll() is not None:
+                    break
         match = re.search(r"chaincode server listening on 127\.0\.0\.1:(\d+)$", line.strip())
         assert match, line
         registered, _, completed = asyncio.run(play_peer(int(match.group(1)), tls.channel_credentials(tls.client)))
@@ -98,7 +110,8 @@ def test_server_process_announces_serves_and_stops_on_sigterm(tmp_path: Path) ->
         assert completed.type == Msg.COMPLETED
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
-        rest = process.stderr.read()
+        time.sleep(0.2)  # let the reader thread drain what the process wrote while stopping
+        rest = "".join(lines.get_nowait() for _ in range(lines.qsize()))
         assert "Traceback" not in rest
     finally:
         if process.poll() is None:
