@@ -626,8 +626,3 @@ class ChaincodeStub:
         except DecodeError as exc:
             raise ProtocolError("cannot decode the called chaincode's response") from exc
         return ChaincodeResponse(response.status, response.message, response.payload)
-
-    async def _finish(self) -> tuple[str, bytes] | None:
-        """Flush buffered writes and hand back the event; called by the shim, once, at the end."""
-        await self.flush_writes()
-        return self._event
