@@ -47,7 +47,7 @@ def _mypy_plugin() -> str:
 def generate(output_dir: Path) -> dict[str, bytes]:
     """Compile every ``.proto`` file into ``output_dir`` and return the generated files by name."""
     try:
-        from grpc_tools import protoc  # type: ignore[import-untyped]  # noqa: PLC0415 - dev-only tool
+        from grpc_tools import protoc  # type: ignore[import-untyped]
     except ImportError as exc:
         raise ProtoBuildError("grpcio-tools is not installed: install the dev extras") from exc
     well_known = Path(protoc.__file__).resolve().parent / "_proto"

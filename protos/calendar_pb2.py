@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from tradefin.protos import common_pb2 as tradefin_dot_protos_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etradefin/protos/calendar.proto\x12\x0btradefin.v1\x1a\x1ctradefin/protos/common.proto\"\x81\x02\n\x0f\x42\x61nkingCalendar\x12\r\n\x05place\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12*\n\x0cweekend_days\x18\x03 \x03(\x0e\x32\x14.tradefin.v1.Weekday\x12#\n\x08holidays\x18\x04 \x03(\x0b\x32\x11.tradefin.v1.Date\x12\x1a\n\x12utc_offset_minutes\x18\x05 \x01(\x05\x12!\n\x19\x63lose_of_business_minutes\x18\x06 \x01(\x05\x12)\n\x0e\x63overs_through\x18\x07 \x01(\x0b\x32\x11.tradefin.v1.Date\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t*\xb6\x01\n\x07Weekday\x12\x17\n\x13WEEKDAY_UNSPECIFIED\x10\x00\x12\x12\n\x0eWEEKDAY_MONDAY\x10\x01\x12\x13\n\x0fWEEKDAY_TUESDAY\x10\x02\x12\x15\n\x11WEEKDAY_WEDNESDAY\x10\x03\x12\x14\n\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n\x0eWEEKDAY_SUNDAY\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etradefin/protos/calendar.proto\x12\x0btradefin.v1\x1a\x1ctradefin/protos/common.proto\"\xaf\x02\n\x0f\x42\x61nkingCalendar\x12\r\n\x05place\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12*\n\x0cweekend_days\x18\x03 \x03(\x0e\x32\x14.tradefin.v1.Weekday\x12#\n\x08holidays\x18\x04 \x03(\x0b\x32\x11.tradefin.v1.Date\x12\x1a\n\x12utc_offset_minutes\x18\x05 \x01(\x05\x12!\n\x19\x63lose_of_business_minutes\x18\x06 \x01(\x05\x12)\n\x0e\x63overs_through\x18\x07 \x01(\x0b\x32\x11.tradefin.v1.Date\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12,\n\x11open_weekend_days\x18\t \x03(\x0b\x32\x11.tradefin.v1.Date*\xb6\x01\n\x07Weekday\x12\x17\n\x13WEEKDAY_UNSPECIFIED\x10\x00\x12\x12\n\x0eWEEKDAY_MONDAY\x10\x01\x12\x13\n\x0fWEEKDAY_TUESDAY\x10\x02\x12\x15\n\x11WEEKDAY_WEDNESDAY\x10\x03\x12\x14\n\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n\x0eWEEKDAY_SUNDAY\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tradefin.protos.calendar_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WEEKDAY']._serialized_start=338
-  _globals['_WEEKDAY']._serialized_end=520
+  _globals['_WEEKDAY']._serialized_start=384
+  _globals['_WEEKDAY']._serialized_end=566
   _globals['_BANKINGCALENDAR']._serialized_start=78
-  _globals['_BANKINGCALENDAR']._serialized_end=335
+  _globals['_BANKINGCALENDAR']._serialized_end=381
 # @@protoc_insertion_point(module_scope)

@@ -65,6 +65,7 @@ class BankingCalendar(google.protobuf.message.Message):
     CLOSE_OF_BUSINESS_MINUTES_FIELD_NUMBER: builtins.int
     COVERS_THROUGH_FIELD_NUMBER: builtins.int
     DESCRIPTION_FIELD_NUMBER: builtins.int
+    OPEN_WEEKEND_DAYS_FIELD_NUMBER: builtins.int
     place: builtins.str
     """UN/LOCODE ("GBLON") or ISO 3166-1 alpha-2 country ("GB")."""
     version: builtins.int
@@ -91,6 +92,10 @@ class BankingCalendar(google.protobuf.message.Message):
         Absent = no limit.
         """
 
+    @property
+    def open_weekend_days(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.common_pb2.Date]:
+        """Weekend days on which banks of the place are open (make-up working days), ascending."""
+
     def __init__(
         self,
         *,
@@ -102,8 +107,9 @@ class BankingCalendar(google.protobuf.message.Message):
         close_of_business_minutes: builtins.int = ...,
         covers_through: tradefin.protos.common_pb2.Date | None = ...,
         description: builtins.str = ...,
+        open_weekend_days: collections.abc.Iterable[tradefin.protos.common_pb2.Date] | None = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["covers_through", b"covers_through"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["close_of_business_minutes", b"close_of_business_minutes", "covers_through", b"covers_through", "description", b"description", "holidays", b"holidays", "place", b"place", "utc_offset_minutes", b"utc_offset_minutes", "version", b"version", "weekend_days", b"weekend_days"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["close_of_business_minutes", b"close_of_business_minutes", "covers_through", b"covers_through", "description", b"description", "holidays", b"holidays", "open_weekend_days", b"open_weekend_days", "place", b"place", "utc_offset_minutes", b"utc_offset_minutes", "version", b"version", "weekend_days", b"weekend_days"]) -> None: ...
 
 Global___BankingCalendar: typing_extensions.TypeAlias = BankingCalendar

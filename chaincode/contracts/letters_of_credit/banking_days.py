@@ -8,7 +8,7 @@ transaction timestamp shifted by the calendar's fixed UTC offset, never from the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,12 +34,11 @@ def check_calendar(calendar: calendar_pb2.BankingCalendar, field: str = "calenda
         raise invalid_input(f"{field}.weekend_days", "holds a value that is not a weekday")
     if len(set(weekend)) != len(weekend) or len(weekend) > 6:
         raise invalid_input(f"{field}.weekend_days", "must be distinct and leave at least one banking day")
-    previous: datetime.date | None = None
-    for index, holiday in enumerate(calendar.holidays):
-        day = to_date(holiday, f"{field}.holidays[{index}]")
-        if previous is not None and day <= previous:
-            raise invalid_input(f"{field}.holidays[{index}]", "holidays must be in ascending order, once each")
-        previous = day
+    _check_ascending(calendar.holidays, f"{field}.holidays")
+    _check_ascending(calendar.open_weekend_days, f"{field}.open_weekend_days")
+    for index, day in enumerate(calendar.open_weekend_days):
+        if to_date(day, f"{field}.open_weekend_days[{index}]").isoweekday() not in weekend:
+            raise invalid_input(f"{field}.open_weekend_days[{index}]", "is not a weekend day of the calendar")
     if abs(calendar.utc_offset_minutes) > _MAX_UTC_OFFSET_MINUTES:
         raise invalid_input(f"{field}.utc_offset_minutes", "must be within +/-14 hours")
     if not 0 <= calendar.close_of_business_minutes < _MINUTES_PER_DAY:
@@ -47,6 +46,15 @@ def check_calendar(calendar: calendar_pb2.BankingCalendar, field: str = "calenda
     if calendar.HasField("covers_through"):
         to_date(calendar.covers_through, f"{field}.covers_through")
     check_text(calendar.description, f"{field}.description", lines=1, width=200)
+
+
+def _check_ascending(days: Iterable[common_pb2.Date], field: str) -> None:
+    previous: datetime.date | None = None
+    for index, value in enumerate(days):
+        day = to_date(value, f"{field}[{index}]")
+        if previous is not None and day <= previous:
+            raise invalid_input(f"{field}[{index}]", "dates must be in ascending order, once each")
+        previous = day
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class BankingDays:
     version: int
     weekend: frozenset[int]
     holidays: frozenset[datetime.date]
+    open_weekend_days: frozenset[datetime.date]
     utc_offset: datetime.timedelta
     close_of_business: datetime.timedelta | None
     covers_through: datetime.date | None
@@ -69,6 +78,9 @@ class BankingDays:
             version=calendar.version,
             weekend=frozenset(calendar.weekend_days),
             holidays=frozenset(to_date(day, "calendar.holidays") for day in calendar.holidays),
+            open_weekend_days=frozenset(
+                to_date(day, "calendar.open_weekend_days") for day in calendar.open_weekend_days
+            ),
             utc_offset=datetime.timedelta(minutes=calendar.utc_offset_minutes),
             close_of_business=(
                 datetime.timedelta(minutes=calendar.close_of_business_minutes)
@@ -89,7 +101,9 @@ class BankingDays:
                 f"the banking-day calendar of {self.place} (version {self.version}) ends on "
                 f"{self.covers_through.isoformat()} and cannot tell whether {day.isoformat()} is a banking day"
             )
-        return day.isoweekday() not in self.weekend and day not in self.holidays
+        if day in self.holidays:
+            return False
+        return day.isoweekday() not in self.weekend or day in self.open_weekend_days
 
     def next_banking_day(self, day: datetime.date) -> datetime.date:
         """``day`` itself if banks are open, else the first banking day after it (art. 29a)."""

@@ -76,6 +76,7 @@ def calendars() -> list[calendar_pb2.BankingCalendar]:
             version=1,
             weekend_days=weekend,
             holidays=golden_week,
+            open_weekend_days=[date("2025-09-28"), date("2025-10-11")],
             utc_offset_minutes=480,
             close_of_business_minutes=17 * 60,
             description="PRC banking days 2025",
