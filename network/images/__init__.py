@@ -134,6 +134,7 @@ class Images:
     def build(self, tag: str, context: BuildContext, labels: dict[str, str]) -> None:
         """``docker build`` of ``context`` with no network; the tag is applied only on success."""
         started = time.monotonic()
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=self.cache_dir) as tar:
             context.write_tar(tar)
             size = tar.tell()
@@ -215,15 +216,38 @@ class Images:
 
     def _chaincode_image(self) -> str:
         root = python_image.project_root()
-        base = self.base_image()
-        dockerfile = python_image.chaincode_dockerfile(base)
-        digest = python_image.inputs_digest(root, base, dockerfile)
+        deps_image = self.deps_image(root)
+        dockerfile = python_image.chaincode_dockerfile(deps_image)
+        digest = python_image.inputs_digest(root, deps_image, dockerfile)
         tag = python_image.chaincode_tag(python_image.project_version(root), digest)
         if self.present(tag):
             return tag
         with _exclusive(self._lock_path(tag)):
             if not self.present(tag):
-                self._build_chaincode(root, base, tag, digest)
+                started = time.monotonic()
+                work = Path(tempfile.mkdtemp(prefix="chaincode.", dir=self.cache_dir))
+                try:
+                    project_wheel = python_image.build_project_wheel(root, work, work / "dist")
+                    self.note(f"project wheel built in {time.monotonic() - started:.1f}s")
+                    self.build(tag, python_image.chaincode_context(deps_image, project_wheel),
+                               {"tradefin.inputs": digest})
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
+                self._remove_stale(python_image.CHAINCODE_REPOSITORY, keep=tag)
+        return tag
+
+    def deps_image(self, root: Path) -> str:
+        """The base image plus a venv holding the project's dependencies; rebuilt when they change."""
+        base = self.base_image()
+        deps = python_image.dependencies(root)
+        tag = python_image.deps_tag(base, deps)
+        if self.present(tag):
+            return tag
+        with _exclusive(self._lock_path(tag)):
+            if not self.present(tag):
+                wheels = self.dependency_wheels(root)
+                self.build(tag, python_image.deps_context(base, deps, wheels), {"tradefin.inputs": tag})
+                self._remove_stale(python_image.DEPS_REPOSITORY, keep=tag)
         return tag
 
     def dependency_wheels(self, root: Path) -> list[Path]:
@@ -243,19 +267,6 @@ class Images:
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
         return sorted(target.glob("*.whl"))
-
-    def _build_chaincode(self, root: Path, base: str, tag: str, digest: str) -> None:
-        started = time.monotonic()
-        wheels = self.dependency_wheels(root)
-        work = Path(tempfile.mkdtemp(prefix="chaincode.", dir=self.cache_dir))
-        try:
-            project_wheel = python_image.build_project_wheel(root, work, work / "dist")
-            self.note(f"wheels ready in {time.monotonic() - started:.1f}s")
-            context = python_image.chaincode_context(base, project_wheel, wheels)
-            self.build(tag, context, {"tradefin.inputs": digest})
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        self._remove_stale(python_image.CHAINCODE_REPOSITORY, keep=tag)
 
     def _remove_stale(self, repository: str, keep: str) -> None:
         """Drop older builds of ``repository`` that no container uses, and the install stages left behind."""

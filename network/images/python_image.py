@@ -6,14 +6,15 @@ Two steps, each cached by a tag derived from its inputs:
    with ``debootstrap --variant=minbase --include=python3 bookworm``, trimmed (no .deb cache, apt lists,
    docs, man pages or locales) and imported with ``docker import``. The Debian mirror is the one this
    machine's apt sources name (or ``TRADEFIN_DEBIAN_MIRROR``); it is never written into the repository.
-2. The server image ``tradefin/chaincode:<version>-<inputs digest>``: a virtual environment at
-   ``/opt/tradefin`` holding the project's wheel and its dependency wheels, all built on this machine
-   by a CPython 3.11 (the ABI of bookworm's python3.11) and installed with
-   ``pip install --no-index --find-links``. pip itself runs from its wheel during the build and is not
-   left in the image. The build runs with no network at all.
+2. The dependencies image ``tradefin/chaincode-deps:<dependencies key>-<digest>``: a virtual environment
+   at ``/opt/tradefin`` holding the project's dependency wheels, built on this machine by a CPython 3.11
+   (the ABI of bookworm's python3.11) and installed with ``pip install --no-index --find-links``. pip
+   runs from its wheel (kept at /tools/pip.whl, never installed). Rebuilt only when the declared
+   dependencies change.
+3. The server image ``tradefin/chaincode:<version>-<inputs digest>``: the project's own wheel installed
+   into that venv (about a second). Rebuilt only when the project's packaged sources change.
 
-The inputs digest covers the project's packaged sources, its declared dependencies and the base image,
-so the image is rebuilt only when the project's code or dependencies change.
+Builds run with no network at all.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from .context import BuildContext
 
 BASE_REPOSITORY = "tradefin/debian-python"
 CHAINCODE_REPOSITORY = "tradefin/chaincode"
+DEPS_REPOSITORY = "tradefin/chaincode-deps"
 SUITE = "bookworm"
 VENV = "/opt/tradefin"
 PYTHON = f"{VENV}/bin/python3"
 ENTRYPOINT = (PYTHON, "-m", "tradefin.chaincode")
+PIP_WHEEL = "/tools/pip.whl"  # pip runs from its wheel at build time; it is never installed
 DISTRIBUTION = "fabric-tradefin"
 # The ABI of bookworm's python3 (3.11): wheels built on the host must match it.
 TARGET_PYTHON = (3, 11)
@@ -285,34 +288,37 @@ def build_project_wheel(root: Path, work: Path, out: Path) -> Path:
     return wheels[-1]
 
 
-# --- the server image ------------------------------------------------------------------------------------
+# --- the server image: dependencies, then the project ------------------------------------------------------
 
 
-def chaincode_dockerfile(base_tag: str) -> str:
-    """Multi-stage: install into a venv with pip run from its wheel, then copy only the venv."""
-    install = [PYTHON, "/tools/pip.whl/pip", "install", "--no-index", "--find-links", "/wheels",
-               "--no-cache-dir", "--disable-pip-version-check", "--no-warn-script-location",
-               "--requirement", "/wheels/requirements.txt"]
+def _pip_install(*args: str) -> list[str]:
+    """pip run from its wheel (not installed anywhere) with the venv's python; never touches a network."""
+    return [PYTHON, PIP_WHEEL + "/pip", "install", "--no-index", "--no-cache-dir", "--disable-pip-version-check",
+            "--no-warn-script-location", *args]
+
+
+def deps_dockerfile(base_tag: str) -> str:
+    """The dependencies image: a venv holding every dependency wheel (multi-stage: no wheels left behind)."""
     return "\n".join([
-        "# fabric-tradefin chaincode server image: bookworm's python3 and the project's wheels.",
+        "# fabric-tradefin chaincode server dependencies: a venv with the project's dependency wheels.",
         f"FROM {base_tag} AS install",
         "LABEL tradefin.stage=install",
-        "COPY wheels/ /wheels/",
         "COPY tools/ /tools/",
+        "COPY wheels/ /wheels/",
         f'RUN ["/usr/bin/python3", "-m", "venv", "--without-pip", "{VENV}"]',
-        f"RUN {json.dumps(install)}",
+        f"RUN {json.dumps(_pip_install('--find-links', '/wheels', '--requirement', '/wheels/requirements.txt'))}",
         "",
         f"FROM {base_tag}",
         f"COPY --from=install {VENV} {VENV}",
+        "COPY tools/ /tools/",
         f"ENV PATH={VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PYTHONUNBUFFERED=1",
-        "LABEL tradefin.image=chaincode",
-        f"ENTRYPOINT {json.dumps(list(ENTRYPOINT))}",
+        "LABEL tradefin.image=chaincode-deps",
     ]) + "\n"
 
 
-def chaincode_context(base_tag: str, project_wheel: Path, dependency_wheels: list[Path]) -> BuildContext:
-    """Build context: the Dockerfile, every wheel, a requirements file, and pip's wheel as ``tools/pip.whl``."""
-    context = BuildContext(chaincode_dockerfile(base_tag))
+def deps_context(base_tag: str, deps: list[str], dependency_wheels: list[Path]) -> BuildContext:
+    """Dependency wheels, a requirements file naming ``deps``, and pip's wheel as ``tools/pip.whl``."""
+    context = BuildContext(deps_dockerfile(base_tag))
     pip_wheels = [w for w in dependency_wheels if w.name.startswith("pip-")]
     if not pip_wheels:
         raise ImageInputError("pip's own wheel is missing from the dependency wheels")
@@ -320,8 +326,33 @@ def chaincode_context(base_tag: str, project_wheel: Path, dependency_wheels: lis
         if wheel not in pip_wheels:
             context.add_file(f"wheels/{wheel.name}", wheel, 0o644)
     context.add_file("tools/pip.whl", pip_wheels[-1], 0o644)
-    context.add_file(f"wheels/{project_wheel.name}", project_wheel, 0o644)
-    context.add_bytes("wheels/requirements.txt", f"/wheels/{project_wheel.name}\n".encode(), 0o644)
+    context.add_bytes("wheels/requirements.txt", "".join(f"{dep}\n" for dep in deps).encode(), 0o644)
+    return context
+
+
+def deps_tag(base_tag: str, deps: list[str]) -> str:
+    digest = hashlib.sha256(f"{base_tag}\n{dependencies_key(deps)}\n{deps_dockerfile(base_tag)}".encode())
+    return f"{DEPS_REPOSITORY}:{dependencies_key(deps)}-{digest.hexdigest()[:12]}"
+
+
+def chaincode_dockerfile(deps_image: str) -> str:
+    """The server image: the project's wheel installed into the dependencies image's venv."""
+    requirements = "/project/requirements.txt"
+    return "\n".join([
+        "# fabric-tradefin chaincode server image: the project's wheel on top of its dependencies.",
+        f"FROM {deps_image}",
+        "COPY project/ /project/",
+        f"RUN {' '.join(_pip_install('--requirement', requirements))} && rm -rf /project",
+        "LABEL tradefin.image=chaincode",
+        f"ENTRYPOINT {json.dumps(list(ENTRYPOINT))}",
+    ]) + "\n"
+
+
+def chaincode_context(deps_image: str, project_wheel: Path) -> BuildContext:
+    """The project's wheel and a requirements file naming it."""
+    context = BuildContext(chaincode_dockerfile(deps_image))
+    context.add_file(f"project/{project_wheel.name}", project_wheel, 0o644)
+    context.add_bytes("project/requirements.txt", f"/project/{project_wheel.name}\n".encode(), 0o644)
     return context
 
 

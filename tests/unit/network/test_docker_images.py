@@ -241,30 +241,43 @@ def test_project_root_is_this_checkout_or_the_override(tmp_path: Path, monkeypat
         python_image.project_root()
 
 
-def test_chaincode_context_installs_the_wheels_offline(tmp_path: Path) -> None:
+def test_deps_context_installs_the_dependency_wheels_offline(tmp_path: Path) -> None:
     wheels = []
     for name in ("pip-26.0-py3-none-any.whl", "grpcio-1.71.0-cp311-cp311-manylinux2014_x86_64.whl"):
         (tmp_path / name).write_bytes(name.encode())
         wheels.append(tmp_path / name)
-    project = tmp_path / "fabric_tradefin-1.2.3-py3-none-any.whl"
-    project.write_bytes(b"project")
-    context = python_image.chaincode_context("tradefin/debian-python:bookworm-abc", project, wheels)
+    base = "tradefin/debian-python:bookworm-abc"
+    context = python_image.deps_context(base, ["grpcio>=1.71", "pyyaml>=6"], wheels)
     members = _members(context)
     assert "tools/pip.whl" in members and "wheels/pip-26.0-py3-none-any.whl" not in members
     assert "wheels/grpcio-1.71.0-cp311-cp311-manylinux2014_x86_64.whl" in members
-    assert _read(context, "wheels/requirements.txt") == b"/wheels/fabric_tradefin-1.2.3-py3-none-any.whl\n"
+    assert _read(context, "wheels/requirements.txt") == b"grpcio>=1.71\npyyaml>=6\n"
     dockerfile = context.dockerfile
-    assert "FROM tradefin/debian-python:bookworm-abc AS install" in dockerfile
+    assert f"FROM {base} AS install" in dockerfile
     assert '"--no-index"' in dockerfile and '"--find-links", "/wheels"' in dockerfile
     assert '"-m", "venv", "--without-pip", "/opt/tradefin"' in dockerfile
-    # The final stage copies only the virtual environment (no wheels, no pip).
+    # The final stage copies the virtual environment and pip's wheel, not the dependency wheels.
     final = dockerfile.split("\n\n", 1)[1]
     assert "COPY --from=install /opt/tradefin /opt/tradefin" in final and "wheels" not in final
-    assert 'ENTRYPOINT ["/opt/tradefin/bin/python3", "-m", "tradefin.chaincode"]' in final
+    tag = python_image.deps_tag(base, ["grpcio>=1.71", "pyyaml>=6"])
+    assert tag.startswith("tradefin/chaincode-deps:")
+    assert python_image.deps_tag(base, ["grpcio>=1.72", "pyyaml>=6"]) != tag
+    assert python_image.deps_tag("tradefin/debian-python:bookworm-def", ["grpcio>=1.71", "pyyaml>=6"]) != tag
 
 
-def test_chaincode_context_needs_pip(tmp_path: Path) -> None:
+def test_deps_context_needs_pip(tmp_path: Path) -> None:
+    with pytest.raises(python_image.ImageInputError, match="pip"):
+        python_image.deps_context("base", [], [])
+
+
+def test_chaincode_context_adds_only_the_project_wheel(tmp_path: Path) -> None:
     project = tmp_path / "fabric_tradefin-1.2.3-py3-none-any.whl"
     project.write_bytes(b"project")
-    with pytest.raises(python_image.ImageInputError, match="pip"):
-        python_image.chaincode_context("base", project, [])
+    context = python_image.chaincode_context("tradefin/chaincode-deps:abc", project)
+    files = sorted(name for name, member in _members(context).items() if member.isfile())
+    assert files == ["Dockerfile", "project/fabric_tradefin-1.2.3-py3-none-any.whl", "project/requirements.txt"]
+    assert _read(context, "project/requirements.txt") == b"/project/fabric_tradefin-1.2.3-py3-none-any.whl\n"
+    dockerfile = context.dockerfile
+    assert "FROM tradefin/chaincode-deps:abc\n" in dockerfile
+    assert "/opt/tradefin/bin/python3 /tools/pip.whl/pip install --no-index" in dockerfile
+    assert 'ENTRYPOINT ["/opt/tradefin/bin/python3", "-m", "tradefin.chaincode"]' in dockerfile
