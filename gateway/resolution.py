@@ -51,6 +51,11 @@ _NEVER_SENT = frozenset(
 )
 
 
+# A CommitStatus wait that ended without an answer: the deadline passed (a peer racing its own deadline
+# may answer CANCELLED). A closed gateway does not get here: the next call fails outright.
+_WAIT_ENDED = frozenset({GrpcCode.DEADLINE_EXCEEDED, GrpcCode.CANCELLED})
+
+
 def _never_sent(error: SubmitError) -> bool:
     """Whether the gateway refused the Submit before handing the envelope to any orderer."""
     if error.code in _NEVER_SENT:
@@ -194,11 +199,9 @@ def resolve_flow(
         try:
             status = yield from commit._status_flow(timeout)
         except CommitStatusError as error:
-            if error.code is GrpcCode.CANCELLED:
-                raise
             last_error = error
             timeout = wait
-            if error.code is GrpcCode.DEADLINE_EXCEEDED:
+            if error.code in _WAIT_ENDED:
                 need_submit = True
             else:
                 refusals += 1

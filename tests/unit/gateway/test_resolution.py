@@ -121,11 +121,20 @@ def test_without_a_policy_errors_come_as_the_official_clients_raise_them(gateway
         contract.submit("fn", resubmit=False)
 
 
-def test_cancelled_status_call_stops_the_resolution(gateway: Gateway, peer: FakePeer) -> None:
-    peer.script(STATUS, failing(grpc.StatusCode.CANCELLED, "channel closed"))
-    with pytest.raises(CommitStatusError) as caught:
+def test_a_status_wait_ended_by_the_peer_counts_as_a_deadline(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, failing(grpc.StatusCode.CANCELLED, "context canceled"), committed(0))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "Submit", "CommitStatus"]
+
+
+def test_a_closed_gateway_stops_the_resolution(gateway: Gateway, peer: FakePeer) -> None:
+    def closed(request: bytes, timeout: float | None) -> bytes:
+        raise ValueError("Cannot invoke RPC on closed channel!")
+
+    peer.script(STATUS, DEADLINE)
+    peer.script(SUBMIT, committed(0), closed)
+    with pytest.raises(ValueError, match="closed channel"):
         gateway.get_network("ch").get_contract("cc").submit("fn")
-    assert caught.value.code is GrpcCode.CANCELLED
 
 
 def test_transaction_resolve_submits_and_resolves_after_a_submit_error(gateway: Gateway, peer: FakePeer) -> None:
