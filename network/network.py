@@ -447,14 +447,18 @@ class FabricNetwork:
 
     # --- chaincode -------------------------------------------------------------------------------------
 
-    def _next_slot(self, key: str) -> int:
-        existing = self.chaincodes.get(key)
-        if existing is not None:
-            return int(existing["slot"])
-        used = {int(cc["slot"]) for cc in self.chaincodes.values()}
-        for slot in range(CHAINCODE_SLOTS):
-            if slot not in used:
-                return slot
+    def _reserve_slot(self, key: str) -> int:
+        """The chaincode server slot of ``key`` (channel/name): its own, or the lowest free one."""
+        with self._state_lock:
+            existing = self._state.setdefault("slots", {}).get(key)
+            if existing is not None:
+                return int(existing)
+            used = set(self._state["slots"].values())
+            for slot in range(CHAINCODE_SLOTS):
+                if slot not in used:
+                    self._state["slots"][key] = slot
+                    self._save_state()
+                    return slot
         raise NetworkError(f"all {CHAINCODE_SLOTS} chaincode server slots of this network are taken")
 
     def deploy_chaincode(self, channel: str, name: str, version: str = "1.0",
@@ -472,7 +476,7 @@ class FabricNetwork:
 
     def _deploy(self, channel: str, name: str, version: str, contracts: str) -> DeployedChaincode:
         key = f"{channel}/{name}"
-        slot = self._next_slot(key)
+        slot = self._reserve_slot(key)
         tls = crypto.chaincode_tls(self.layout)
         connection = Connection(
             address=f"{{{{.chaincode.slot{slot}}}}}",

@@ -95,7 +95,11 @@ class PeerAdmin:
         return [entry["package_id"] for entry in doc.get("installed_chaincodes") or []]
 
     def install(self, package: Path) -> None:
-        self.run("lifecycle", "chaincode", "install", str(package), what=f"install {package.name}", timeout=300)
+        try:
+            self.run("lifecycle", "chaincode", "install", str(package), what=f"install {package.name}", timeout=300)
+        except PeerCommandError as exc:
+            if "already successfully installed" not in exc.output:
+                raise
 
     def approve(self, channel: str, name: str, version: str, sequence: int, package_id: str,
                 orderer_port: int, extra: list[str]) -> None:

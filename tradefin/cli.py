@@ -174,12 +174,12 @@ def network_status(ctx: click.Context, as_json: bool) -> None:
         return
     table = Table(title=f"network in {root}: {status.state} ({status.runtime})")
     for column in ("node", "kind", "running", "healthy", "ports", "RSS MiB"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "node")
     for unit in status.units:
         rss = f"{unit.memory_bytes / 2**20:.0f}" if unit.memory_bytes else "-"
         table.add_row(unit.name, unit.kind, "yes" if unit.running else "[red]no[/red]",
                       {True: "yes", False: "[red]no[/red]", None: "-"}[unit.healthy],
-                      " ".join(f"{k}={v}" for k, v in unit.ports.items()), rss)
+                      " ".join(str(port) for port in unit.ports.values()), rss)
     out.print(table)
 
 

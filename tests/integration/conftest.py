@@ -1,0 +1,48 @@
+"""The real Fabric network the integration tests run against, started once per test session.
+
+The default three-bank, two-channel network comes up natively in a temporary working directory, on
+this worker's port block, with the project's chaincode deployed on both channels; it is purged at the
+end. Nothing here is a stand-in: the nodes are Fabric's own peer and orderer built from its Go module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tradefin.network.network import FabricNetwork
+from tradefin.network.ports import default_base
+from tradefin.network.progress import SilentProgress
+
+# Port blocks (200 ports each): the session network takes this worker's default block; tests that
+# bring up networks of their own take fixed offsets from it.
+FAULT_BLOCK_OFFSET = 1000
+DOCKER_BLOCK_OFFSET = 1400
+RAFT3_BLOCK_OFFSET = 1600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def fabric_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
+    """The default network (raft1, native), up with the chaincode on every channel."""
+    workdir = Path(os.environ.get("TRADEFIN_TEST_WORKDIR") or tmp_path_factory.mktemp("network"))
+    network = FabricNetwork.create(workdir, port_base=default_base(), progress=SilentProgress())
+    network.up()
+    try:
+        yield network
+    finally:
+        network.down(purge=True)
+
+
+@pytest.fixture()
+def port_block() -> int:
+    """A port block of its own for a test that starts a throw-away network."""
+    return default_base() + FAULT_BLOCK_OFFSET
