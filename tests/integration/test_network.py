@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from tradefin.network.network import FabricNetwork
 from tradefin.network.peer_admin import PeerAdmin, PeerCommandError
 
 
-def endorsers(network: FabricNetwork, channel: str) -> list[tuple[str, object]]:
+def endorsers(network: FabricNetwork, channel: str) -> list[tuple[str, Path]]:
     return [(network.peer_admin(bank).address, network.layout.peer_crypto(bank, 0) / "tls" / "ca.crt")
             for bank in network.spec.channel_banks(channel)]
 
@@ -40,7 +41,7 @@ def test_kv_invoke_and_query_with_the_peer_cli_under_majority(fabric_network: Fa
     banks = net.spec.channel_banks(channel)
     key, value = f"greeting-{time.time_ns()}", f"hello {channel}"
     net.peer_admin(banks[0]).invoke(channel, "tradefin", ["kv:Put", key, value], net.orderer_port(),
-                                    endorsers(net, channel))  # type: ignore[arg-type]
+                                    endorsers(net, channel))
     for bank in banks:  # every bank's peer has committed the same value
         assert net.peer_admin(bank).query(channel, "tradefin", ["kv:Get", key]) == value
 
@@ -53,7 +54,7 @@ def test_one_bank_alone_cannot_satisfy_majority(fabric_network: FabricNetwork) -
     key = f"lonely-{time.time_ns()}"
     with pytest.raises(PeerCommandError) as info:
         net.peer_admin(bank1).invoke(channel, "tradefin", ["kv:Put", key, "x"], net.orderer_port(),
-                                     only_bank1)  # type: ignore[arg-type]
+                                     only_bank1)
     assert "ENDORSEMENT_POLICY_FAILURE" in info.value.output
     with pytest.raises(PeerCommandError):
         net.peer_admin(bank1).query(channel, "tradefin", ["kv:Get", key])
@@ -78,7 +79,7 @@ def test_stop_and_restart_keeps_the_ledger(fabric_network: FabricNetwork) -> Non
     banks = net.spec.channel_banks(channel)
     key = f"survivor-{time.time_ns()}"
     net.peer_admin(banks[0]).invoke(channel, "tradefin", ["kv:Put", key, "still here"], net.orderer_port(),
-                                    endorsers(net, channel))  # type: ignore[arg-type]
+                                    endorsers(net, channel))
     pids = [handle["pid"] for handle in net.units.values()]
     net.down()
     assert net.status().state == "stopped"
