@@ -521,6 +521,20 @@ class Gateway(GatewayBase):
         """Rebuild a chaincode events request signed offline."""
         return self._rebuild(ChaincodeEventsRequest, events_request_data_from_bytes, request_bytes, signature)
 
+    def new_block_events_request(self, request_bytes: bytes) -> BlockEventsRequest[Block]:
+        """Rebuild a full-block events request from its bytes."""
+        return self._block_request(BLOCKS, request_bytes, None)
+
+    def new_filtered_block_events_request(self, request_bytes: bytes) -> BlockEventsRequest[FilteredBlock]:
+        """Rebuild a filtered-block events request from its bytes."""
+        return self._block_request(FILTERED_BLOCKS, request_bytes, None)
+
+    def new_block_and_private_data_events_request(
+        self, request_bytes: bytes
+    ) -> BlockEventsRequest[BlockAndPrivateData]:
+        """Rebuild a block-with-private-data events request from its bytes."""
+        return self._block_request(BLOCKS_WITH_PRIVATE_DATA, request_bytes, None)
+
     def new_signed_block_events_request(self, request_bytes: bytes, signature: bytes) -> BlockEventsRequest[Block]:
         """Rebuild a full-block events request signed offline."""
         return self._block_request(BLOCKS, request_bytes, signature)
@@ -537,7 +551,9 @@ class Gateway(GatewayBase):
         """Rebuild a block-with-private-data events request signed offline."""
         return self._block_request(BLOCKS_WITH_PRIVATE_DATA, request_bytes, signature)
 
-    def _block_request(self, kind: BlockEventsKind[E], request_bytes: bytes, signature: bytes) -> BlockEventsRequest[E]:
+    def _block_request(
+        self, kind: BlockEventsKind[E], request_bytes: bytes, signature: bytes | None
+    ) -> BlockEventsRequest[E]:
         return self._rebuild(
             BlockEventsRequest, block_events_request_data_from_bytes, request_bytes, signature, kind=kind
         )

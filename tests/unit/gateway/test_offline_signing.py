@@ -90,6 +90,10 @@ def test_round_trips_keep_bytes_identical(offline: Gateway) -> None:
     assert offline.new_commit(commit.bytes).bytes == commit.bytes
     events = network.new_chaincode_events_request("tradefin", start_block=5)
     assert offline.new_chaincode_events_request(events.bytes).bytes == events.bytes
+    blocks = network.new_filtered_block_events_request(start_block=1)
+    assert offline.new_filtered_block_events_request(blocks.bytes).bytes == blocks.bytes
+    assert offline.new_block_events_request(blocks.bytes).digest == blocks.digest
+    assert offline.new_block_and_private_data_events_request(blocks.bytes).signature is None
     signed_events = offline.new_signed_chaincode_events_request(events.bytes, b"sig")
     assert signed_events.signature == b"sig"
     assert signed_events.digest == events.digest
