@@ -169,8 +169,9 @@ class Images:
         try:
             self.client.images.pull(repository, tag=tag)
         except (APIError, DockerException) as exc:
+            reason = getattr(exc, "explanation", None) or str(exc)
             raise ImageError(
-                f"cannot pull {reference} ({exc}). The official images need a reachable registry "
+                f"cannot pull {reference}: {reason}. The official images need a reachable registry "
                 "(docker.io or ghcr.io); without one, load them with `docker load`, or use the images "
                 "built here from the same Fabric binaries (--images local, the default)"
             ) from exc

@@ -27,6 +27,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, NotFound
 from docker.types import LogConfig
+from requests.exceptions import ConnectionError as EngineGone
 from requests.exceptions import RequestException
 
 from ..docker_engine import DockerEngineError, connect, ensure_engine
@@ -207,7 +208,7 @@ class DockerRuntime:
             return None
         try:
             attrs: dict[str, Any] = client.api.inspect_container(container)
-        except NotFound:
+        except (NotFound, EngineGone):  # an engine that went away took its containers with it
             return None
         except _ENGINE_ERRORS as exc:
             raise UnitError(f"{handle.get('unit')}: cannot inspect container {handle.get('container')}: {exc}") from exc
@@ -224,7 +225,7 @@ class DockerRuntime:
             return
         try:
             client.api.stop(str(handle["id"]), timeout=max(1, math.ceil(timeout)))
-        except NotFound:
+        except (NotFound, EngineGone):
             return
         except _ENGINE_ERRORS as exc:
             raise UnitError(f"{handle.get('unit')}: cannot stop container {handle.get('container')}: {exc}") from exc
@@ -238,7 +239,7 @@ class DockerRuntime:
         self._save_logs(client, container, str(handle.get("unit", container)))
         try:
             client.api.remove_container(container, v=True, force=True)
-        except NotFound:
+        except (NotFound, EngineGone):
             return
         except _ENGINE_ERRORS as exc:
             raise UnitError(f"{handle.get('unit')}: cannot remove container {handle.get('container')}: {exc}") from exc
@@ -258,7 +259,7 @@ class DockerRuntime:
             try:
                 output: bytes = client.api.logs(container, stdout=True, stderr=True, tail=lines)
                 return output.decode(errors="replace")
-            except NotFound:
+            except (NotFound, EngineGone):
                 pass
             except _ENGINE_ERRORS as exc:
                 raise UnitError(f"{handle.get('unit')}: cannot read the logs of {handle.get('container')}: {exc}") \

@@ -136,3 +136,17 @@ def test_start_without_an_engine_fails_clearly(layout: Layout, tmp_path: Path,
     fabric = FabricInstallation(tmp_path, tmp_path, "3.1.5", "0" * 40, "cache")
     with pytest.raises(UnitError, match="bank1-peer0: no Docker engine answers at DOCKER_HOST"):
         DockerRuntime(fabric, layout).start(_peer_unit(layout.root))
+
+
+def test_an_engine_that_went_away_counts_as_nothing_running(layout: Layout, tmp_path: Path) -> None:
+    import docker
+
+    fabric = FabricInstallation(tmp_path, tmp_path, "3.1.5", "0" * 40, "cache")
+    runtime = DockerRuntime(fabric, layout)
+    runtime._client = docker.DockerClient(base_url=f"unix://{tmp_path}/gone.sock", version="1.41", timeout=2)
+    handle: dict[str, object] = {"runtime": "docker", "unit": "bank1-peer0", "container": "c", "id": "abc"}
+    assert runtime.is_running(handle) is False
+    assert runtime.memory_bytes(handle) is None
+    runtime.stop(handle)
+    runtime.remove(handle)
+    assert runtime.logs(handle, 5) == ""
