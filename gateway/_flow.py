@@ -14,11 +14,23 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from tradefin.gateway.errors import GatewayError, TransactionError
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 
-__all__ = ["Call", "Context", "Effect", "Flow", "Method", "Pause", "Sign", "Signable", "serialize"]
+__all__ = [
+    "Call",
+    "Context",
+    "Effect",
+    "Flow",
+    "Method",
+    "Pause",
+    "Sign",
+    "Signable",
+    "serialize",
+    "transaction_call",
+]
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -63,6 +75,16 @@ class Pause:
 
 
 Effect = Call | Sign | Pause
+
+
+def transaction_call(
+    method: str, request: bytes, timeout: float, error_class: type[TransactionError], transaction_id: str
+) -> Flow[bytes]:
+    """One gateway call about a transaction; a failure is raised as ``error_class`` with the tx id."""
+    try:
+        return (yield Call(method, request, timeout))
+    except GatewayError as error:
+        raise error_class.from_gateway_error(error, transaction_id) from error.__cause__
 
 
 def serialize(message: Any) -> bytes:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from fabric_protos.gateway import gateway_pb2
 
-from tradefin.gateway._flow import Call, Context, Flow, Method, Signable, serialize
-from tradefin.gateway.errors import CommitStatusError, GatewayError
+from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
+from tradefin.gateway.errors import CommitStatusError
 from tradefin.gateway.status import Status
 
 if TYPE_CHECKING:
@@ -66,10 +66,9 @@ class CommitBase(Signable[CommitData]):
         request = gateway_pb2.SignedCommitStatusRequest(
             request=self._data.request, signature=signature
         ).SerializeToString()
-        try:
-            reply = yield Call(Method.COMMIT_STATUS, request, timeout or self._context.timeouts.commit_status)
-        except GatewayError as error:
-            raise CommitStatusError.from_gateway_error(error, self._data.transaction_id) from error.__cause__
+        timeout = timeout or self._context.timeouts.commit_status
+        transaction_id = self._data.transaction_id
+        reply = yield from transaction_call(Method.COMMIT_STATUS, request, timeout, CommitStatusError, transaction_id)
         response = gateway_pb2.CommitStatusResponse.FromString(reply)
         return Status(
             transaction_id=self._data.transaction_id, code=response.result, block_number=response.block_number

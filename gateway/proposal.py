@@ -21,8 +21,8 @@ from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 
-from tradefin.gateway._flow import Call, Context, Flow, Method, Signable, serialize
-from tradefin.gateway.errors import EndorseError, EvaluateError, GatewayError
+from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
+from tradefin.gateway.errors import EndorseError, EvaluateError
 from tradefin.gateway.transaction import TransactionBase, TransactionData, result_from_payload
 
 __all__ = [
@@ -159,10 +159,8 @@ class ProposalBase(Signable[ProposalData]):
             proposed_transaction=self._signed_proposal(signature),
             target_organizations=data.endorsing_orgs,
         ).SerializeToString()
-        try:
-            reply = yield Call(Method.EVALUATE, request, timeout or self._context.timeouts.evaluate)
-        except GatewayError as error:
-            raise EvaluateError.from_gateway_error(error, data.transaction_id) from error.__cause__
+        timeout = timeout or self._context.timeouts.evaluate
+        reply = yield from transaction_call(Method.EVALUATE, request, timeout, EvaluateError, data.transaction_id)
         return bytes(gateway_pb2.EvaluateResponse.FromString(reply).result.payload)
 
     def _endorse_flow(self, transaction_class: type[TransactionT], timeout: float | None) -> Flow[TransactionT]:
@@ -174,10 +172,8 @@ class ProposalBase(Signable[ProposalData]):
             proposed_transaction=self._signed_proposal(signature),
             endorsing_organizations=data.endorsing_orgs,
         ).SerializeToString()
-        try:
-            reply = yield Call(Method.ENDORSE, request, timeout or self._context.timeouts.endorse)
-        except GatewayError as error:
-            raise EndorseError.from_gateway_error(error, data.transaction_id) from error.__cause__
+        timeout = timeout or self._context.timeouts.endorse
+        reply = yield from transaction_call(Method.ENDORSE, request, timeout, EndorseError, data.transaction_id)
         payload = gateway_pb2.EndorseResponse.FromString(reply).prepared_transaction.payload
         prepared = TransactionData(
             transaction_id=data.transaction_id,

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 from tradefin.gateway import _grpc, hashes
-from tradefin.gateway._flow import Call, Context, Flow, Method, Sign
+from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign
 from tradefin.gateway.block_events import (
     BLOCKS,
     BLOCKS_WITH_PRIVATE_DATA,
@@ -104,7 +104,7 @@ class _Driver:
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)
                 else:
-                    time.sleep(effect.seconds)  # type: ignore[union-attr]
+                    time.sleep(cast(Pause, effect).seconds)
                     reply = b""
                 effect = flow.send(reply)
         except StopIteration as stop:

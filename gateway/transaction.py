@@ -17,9 +17,9 @@ from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
-from tradefin.gateway._flow import Call, Flow, Method, Signable, serialize
+from tradefin.gateway._flow import Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.commit import CommitData, SubmittedTransactionBase, new_commit_data
-from tradefin.gateway.errors import GatewayError, SubmitError
+from tradefin.gateway.errors import SubmitError
 
 __all__ = [
     "TransactionBase",
@@ -104,10 +104,8 @@ class TransactionBase(Signable[TransactionData]):
             channel_id=data.channel,
             prepared_transaction=common_pb2.Envelope(payload=data.payload, signature=signature),
         ).SerializeToString()
-        try:
-            yield Call(Method.SUBMIT, request, timeout or self._context.timeouts.submit)
-        except GatewayError as error:
-            raise SubmitError.from_gateway_error(error, data.transaction_id) from error.__cause__
+        timeout = timeout or self._context.timeouts.submit
+        yield from transaction_call(Method.SUBMIT, request, timeout, SubmitError, data.transaction_id)
 
     def _submit_flow(self, submitted_class: type[SubmittedT], timeout: float | None) -> Flow[SubmittedT]:
         """Submit, having built (and, with a signer, signed) the commit status request first,
