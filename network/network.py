@@ -23,13 +23,15 @@ from typing import Any, TypeVar
 
 import yaml
 
+from ..gateway import EndorseError, Endpoint, Gateway, connect, load_msp_identity, load_msp_signer
 from . import channel_config, crypto, node_config
 from .chaincode_package import Connection, write_package
+from .discovery import DiscoveryClient
 from .errors import NetworkError
 from .fabric import FabricInstallation, ensure_fabric
 from .layout import Layout, default_workdir
 from .orderer_admin import ParticipationClient, healthy, metric_value
-from .peer_admin import PeerAdmin, PeerCommandError
+from .peer_admin import PeerAdmin
 from .ports import CHAINCODE_SLOTS, PortPlan, check_free, default_base, plan_ports
 from .profiles import write_profiles
 from .progress import Progress, SilentProgress
@@ -40,6 +42,7 @@ from .waiting import NotReadyError, wait_for
 
 HOST = "127.0.0.1"
 STATE_VERSION = 1
+_SETTLING = ("no combination of peers", "no peers available", "failed to connect", "UNAVAILABLE")
 T = TypeVar("T")
 X = TypeVar("X")
 
@@ -409,6 +412,8 @@ class FabricNetwork:
         with self.progress.step(f"Chaincode {self.spec.chaincode.name} on every channel"):
             cc = self.spec.chaincode
             _each(lambda channel: self._deploy(channel.name, cc.name, cc.version, cc.contracts), self.spec.channels)
+        with self.progress.step("First transaction on every channel (gateway, endorsed by its banks)"):
+            _each(self._first_transaction, [channel.name for channel in self.spec.channels])
         with self.progress.step("Connection profiles"):
             write_profiles(self.layout, self.ports)
 
@@ -501,6 +506,7 @@ class FabricNetwork:
         # Servers first: the peer dials the chaincode as soon as the definition is committed (§10).
         _each(self._start, [self._chaincode_unit(bank, deployed) for bank in banks])
         if unchanged:
+            self._wait_discovered(channel, name)
             return deployed
         orderer_port = self.orderer_port()
 
@@ -521,7 +527,7 @@ class FabricNetwork:
         admins[0].commit(channel, name, version, sequence, orderer_port, endorsers, [])
         wait_for(lambda: all(self._committed_sequence(a, channel, name) == sequence for a in admins),
                  timeout=60, what=f"{name} committed on every peer of {channel}", interval=0.2)
-        self._first_transaction(channel, name, admins[0], endorsers, orderer_port)
+        self._wait_discovered(channel, name)
         return deployed
 
     @staticmethod
@@ -529,19 +535,56 @@ class FabricNetwork:
         committed = admin.committed(channel, name)
         return int(committed["sequence"]) if committed else None  # type: ignore[call-overload]
 
-    def _first_transaction(self, channel: str, name: str, admin: PeerAdmin, endorsers: list[tuple[str, Path]],
-                           orderer_port: int) -> None:
-        """Readiness evidence: a real transaction endorsed by every bank of the channel commits VALID."""
-        def attempt() -> bool:
-            try:
-                admin.invoke(channel, name, ["kv:Put", "tradefin.ready", str(time.time_ns())], orderer_port, endorsers)
-            except PeerCommandError as exc:
-                if "connection" in exc.output or "not yet" in exc.output or "UNAVAILABLE" in exc.output:
-                    return False
-                raise
+    def discovery(self, bank: BankSpec, peer_index: int = 0) -> DiscoveryClient:
+        """A discovery client on one of the bank's peers, as the bank's User1."""
+        node = bank.peer_names()[peer_index]
+        return DiscoveryClient(f"{HOST}:{self.ports.port(node, 'listen')}",
+                               self.layout.peer_crypto(bank, peer_index) / "tls" / "ca.crt", bank.peer_host(peer_index),
+                               self.layout.bank_user(bank, "User1") / "msp", bank.msp_id)
+
+    def _wait_discovered(self, channel: str, chaincode: str) -> None:
+        """Evidence: every bank's peer discovers every peer of the channel, each with the chaincode."""
+        banks = self.spec.channel_banks(channel)
+        expected = {(bank.msp_id, f"{HOST}:{self.ports.port(node, 'listen')}")
+                    for bank in banks for node in bank.peer_names()}
+
+        def everyone_sees_everyone() -> bool:
+            for bank in banks:
+                for index in range(bank.peers):
+                    seen = {(p.msp_id, p.endpoint) for p in self.discovery(bank, index).peers(channel)
+                            if chaincode in p.chaincodes}
+                    if seen != expected:
+                        return False
             return True
 
-        wait_for(attempt, timeout=60, what=f"a first VALID transaction on {channel}", interval=0.3)
+        wait_for(everyone_sees_everyone, timeout=60, what=f"discovery of every peer of {channel} with {chaincode}",
+                 interval=0.2)
+
+    def gateway(self, bank: BankSpec, user: str = "User1", peer_index: int = 0) -> Gateway:
+        """A gateway connection to one of the bank's peers as one of its users (the caller closes it)."""
+        msp = self.layout.bank_user(bank, user) / "msp"
+        tls_ca = (self.layout.peer_crypto(bank, peer_index) / "tls" / "ca.crt").read_bytes()
+        endpoint = Endpoint.tls(f"{HOST}:{self.ports.port(bank.peer_names()[peer_index], 'listen')}", tls_ca,
+                                server_name_override=bank.peer_host(peer_index))
+        return connect(endpoint, load_msp_identity(msp, bank.msp_id), load_msp_signer(msp))
+
+    def _first_transaction(self, channel: str) -> None:
+        """Evidence: a transaction submitted through a bank's gateway, endorsed across banks, commits VALID."""
+        bank = self.spec.channel_banks(channel)[0]
+        with self.gateway(bank) as gateway:
+            contract = gateway.get_network(channel).get_contract(self.spec.chaincode.name)
+
+            def submitted() -> bool:
+                try:
+                    contract.submit("kv:Put", ["tradefin.ready", str(time.time_ns())])
+                except EndorseError as exc:
+                    # Gossip may still be settling right after a (re)start (NETWORK-RECIPE §10).
+                    if any(hint in str(exc) for hint in _SETTLING):
+                        return False
+                    raise
+                return True
+
+            wait_for(submitted, timeout=60, what=f"a first VALID transaction on {channel}", interval=0.2)
 
     # --- down / status / logs / info -------------------------------------------------------------------
 
