@@ -24,6 +24,7 @@ from pathlib import Path
 
 import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+from requests.exceptions import RequestException
 
 from ..docker_engine import apt_install
 from ..errors import NetworkError
@@ -124,7 +125,7 @@ class Images:
             self.client.images.get(tag)
         except ImageNotFound:
             return False
-        except (APIError, DockerException) as exc:
+        except (APIError, DockerException, RequestException) as exc:
             raise ImageError(f"cannot inspect image {tag}: {exc}") from exc
         return True
 
