@@ -57,7 +57,7 @@ def test_business_date_uses_the_places_utc_offset_not_the_peer_clock() -> None:
     days = shanghai()
     assert days.local_date(ts("2025-11-03T17:30:00+00:00")) == D(2025, 11, 4)  # 01:30 in Shanghai
     assert london().local_date(ts("2025-11-03T17:30:00+00:00")) == D(2025, 11, 3)
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(ValueError, match=r"timezone-aware"):
         days.local_date(datetime.datetime(2025, 11, 3, 9, 0))
 
 

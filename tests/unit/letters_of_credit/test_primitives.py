@@ -41,7 +41,7 @@ def test_invalid_bics_name_the_field(bic: str) -> None:
 
 
 def test_bic_country_must_be_iso_3166() -> None:
-    with pytest.raises(LcRuleError, match="BIC country 'QQ'"):
+    with pytest.raises(LcRuleError, match=r"BIC country 'QQ'"):
         validation.check_bic("DEUTQQFF", "bic")
 
 
@@ -50,7 +50,7 @@ def test_lei_check_digits() -> None:
     validation.check_lei(lei, "lei")
     validation.check_lei("529900T8BM49AURSDO55", "lei")  # a published LEI
     tampered = lei[:-1] + str((int(lei[-1]) + 1) % 10)
-    with pytest.raises(LcRuleError, match="MOD 97-10"):
+    with pytest.raises(LcRuleError, match=r"MOD 97-10"):
         validation.check_lei(tampered, "terms.applicant.lei")
     with rejects("lei"):
         validation.check_lei("TOO-SHORT", "lei")
@@ -59,7 +59,7 @@ def test_lei_check_digits() -> None:
 def test_iban_mod_97() -> None:
     validation.check_iban("GB82WEST12345698765432", "iban")
     validation.check_iban("DE89370400440532013000", "iban")
-    with pytest.raises(LcRuleError, match="MOD 97"):
+    with pytest.raises(LcRuleError, match=r"MOD 97"):
         validation.check_iban("GB83WEST12345698765432", "iban")
     with rejects("iban"):
         validation.check_iban("QQ82WEST12345698765432", "iban")
@@ -85,13 +85,13 @@ def test_invalid_ref16(reference: str) -> None:
 
 def test_text_bounds_lines_width_and_charset() -> None:
     validation.check_text("LINE ONE\nLINE TWO", "f", lines=2, width=8)
-    with pytest.raises(LcRuleError, match="more than 2 lines"):
+    with pytest.raises(LcRuleError, match=r"more than 2 lines"):
         validation.check_text("A\nB\nC", "f", lines=2, width=8)
-    with pytest.raises(LcRuleError, match="line 2 longer than 8"):
+    with pytest.raises(LcRuleError, match=r"line 2 longer than 8"):
         validation.check_text("A\n123456789", "f", lines=2, width=8)
-    with pytest.raises(LcRuleError, match="character set"):
+    with pytest.raises(LcRuleError, match=r"character set"):
         validation.check_text("TAB\tHERE", "f", lines=1, width=20)
-    with pytest.raises(LcRuleError, match="is required"):
+    with pytest.raises(LcRuleError, match=r"is required"):
         validation.check_text("", "f", lines=1, width=1, required=True)
 
 
