@@ -604,6 +604,12 @@ class FabricNetwork:
             for handle in self.units.values():
                 with contextlib.suppress(UnitError):
                     self.runtime.remove(handle)
+            if purge and self.runtime_name == "docker":
+                from .runtime.docker import DockerRuntime
+
+                runtime = self.runtime
+                if isinstance(runtime, DockerRuntime):
+                    runtime.remove_all()  # also containers state.json lost track of
             self._state["units"] = {}
             self._state["status"] = "stopped"
             if not purge:

@@ -203,6 +203,35 @@ def network_info(ctx: click.Context, as_json: bool) -> None:
     out.print_json(json.dumps(_open(ctx).info()))
 
 
+# --- docker engine -------------------------------------------------------------------------------------
+
+
+@main.group()
+def engine() -> None:
+    """The Docker engine the docker runtime uses (started with --bridge=none when none answers)."""
+
+
+@engine.command("start")
+@friendly_errors
+def engine_start() -> None:
+    """Make sure a Docker engine answers (start Debian's dockerd if needed, as root)."""
+    from .network.docker_engine import ensure_engine
+
+    progress = ConsoleProgress()
+    with progress.step("Docker engine"):
+        client = ensure_engine(progress.note)
+    out.print(f"Docker engine {client.version().get('Version', '?')} answers")
+
+
+@engine.command("stop")
+@friendly_errors
+def engine_stop() -> None:
+    """Stop the dockerd that tradefin started (an engine started otherwise is left alone)."""
+    from .network.docker_engine import stop_engine
+
+    out.print("stopped the dockerd tradefin started" if stop_engine() else "no dockerd started by tradefin runs")
+
+
 # --- chaincode -----------------------------------------------------------------------------------------
 
 
@@ -225,6 +254,24 @@ def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, 
     with net.progress.step(f"deploy {name} on {channel}"):
         deployed = net.deploy_chaincode(channel, name, version, contracts)
     out.print(f"{name} {version} sequence {deployed.sequence} committed on {channel}; package {deployed.package_id}")
+
+
+# --- the main job --------------------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--runtime", type=click.Choice(["native", "docker"]), default=None, help="Processes or containers.")
+@click.option("--down", "stop_after", is_flag=True, help="Stop the network afterwards (ledgers kept).")
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, runtime: str | None, stop_after: bool) -> None:
+    """The main job: network up, chaincode on every channel, a real flow through the typed client."""
+    from .demo import run_demo
+
+    timeline = run_demo(ctx.obj["workdir"], ConsoleProgress(), out, runtime=runtime)
+    timeline.render(out, "what happened on the ledger")
+    if stop_after:
+        _open(ctx).down()
 
 
 if __name__ == "__main__":  # pragma: no cover
