@@ -181,7 +181,11 @@ def _step(
     stub = after.stub
     stub.version = before.stub.version + 1
     stub.updated_tx_id = tx.tx_id
-    credit_stub = advance(accepted.stub if accepted else credit.stub, tx, event_type)
+    if accepted is not None:  # the acceptance already advanced the stub within this transaction
+        credit_stub = accepted.stub
+        credit_stub.last_event = event_type
+    else:
+        credit_stub = advance(credit.stub, tx, event_type)
     if credit_state is not None:
         credit_stub.state = credit_state
     issuing = credit.stub.issuing_bank.msp_id

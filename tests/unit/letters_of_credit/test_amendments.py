@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
-from tradefin.chaincode.contracts.letters_of_credit.records import amendment_key, terms_hash
+from tradefin.chaincode.contracts.letters_of_credit.records import amendment_key, credit_key, terms_hash
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -168,6 +168,7 @@ def test_examination_uses_the_last_accepted_terms_until_a_presentation_accepts_t
     assert desk.terms(lc_id).terms.latest_shipment_date == date("2025-12-20")
     assert desk.presentation(pid)[1].examinations[0].terms_amendment_seq == 1
     assert desk.ledger.last_event().reason_code == "AMENDMENT_1_ACCEPTED"
+    assert desk.stub(lc_id).version == len(desk.ledger.history[("", credit_key(lc_id))])
 
 
 def test_unaccepted_amendment_is_not_used_when_the_presentation_fails_it_too() -> None:
