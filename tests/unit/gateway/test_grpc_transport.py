@@ -124,6 +124,8 @@ class PeerServer:
         return grpc.unary_unary_rpc_method_handler(handle)
 
     def chaincode_events(self, request: bytes, context: Any) -> Iterator[bytes]:
+        # The stream never ends by itself: its termination is the client's cancellation.
+        context.add_callback(self.stream_cancelled.set)
         yield serialize(
             gateway_pb2.ChaincodeEventsResponse(
                 block_number=4,
@@ -132,7 +134,6 @@ class PeerServer:
         )
         while context.is_active():
             time.sleep(0.01)
-        self.stream_cancelled.set()
 
     def deliver(self, requests: Iterator[bytes], context: Any) -> Iterator[bytes]:
         self.deliver_requests.append(next(requests))
