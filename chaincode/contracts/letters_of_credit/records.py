@@ -132,8 +132,9 @@ def request_hash(request: Message) -> str:
 
 
 def record_hash(record: Message) -> str:
-    """Hex SHA-256 of a (salted) private record, for events."""
-    return hashlib.sha256(canonical_json(record)).hexdigest()
+    """Hex SHA-256 of a (salted) private record as written (deterministic serialization): the same
+    digest Fabric records for the private write, so an event can be matched to its block entry."""
+    return hashlib.sha256(record.SerializeToString(deterministic=True)).hexdigest()
 
 
 def derived_salt(credit_secret: bytes, key: RecordKey) -> bytes:

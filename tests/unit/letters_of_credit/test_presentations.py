@@ -3,11 +3,13 @@ honour in each availability, payment at maturity, reimbursement, eUCP completene
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
+from tradefin.chaincode.contracts.letters_of_credit.records import presentation_record_key
 from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
@@ -45,6 +47,8 @@ def test_presentation_reserves_the_claim_and_sets_the_refusal_deadline() -> None
     assert desk.position(lc_id).reserved == 10_000_000
     assert desk.stub(lc_id).open_presentations == 1
     assert desk.ledger.events[-1][1] == "lc.presented"
+    written = desk.ledger.state[(desk.stub(lc_id).collection, presentation_record_key(pid))]
+    assert desk.ledger.last_event().payload_hash == hashlib.sha256(written).hexdigest()  # Fabric's PDC hash
 
 
 def test_happy_path_sight_payment_by_the_nominated_bank_then_reimbursement() -> None:
