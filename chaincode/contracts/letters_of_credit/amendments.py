@@ -17,7 +17,7 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .access import Role, Transaction, require_bank
 from .banking_days import CalendarBook
-from .credit import CreditFile, advance, copy, require_active, require_not_expired
+from .credit import CreditFile, advance, copy, credit_event, require_active, require_not_expired
 from .errors import invalid_input, invalid_state
 from .events import transition_event
 from .ledger import Transition, Write
@@ -230,14 +230,11 @@ def apply_accepted(
         updated = _decided(stub, tx, amendment.seq, lc.LC_EVENT_TYPE_CANCELLED)
         updated.accepted_amendment_seq = amendment.seq
         updated.state = lc.CREDIT_STATE_CANCELLED
-        event = transition_event(
+        event = credit_event(
             tx,
             lc.LC_EVENT_TYPE_CANCELLED,
-            lc_id=stub.lc_id,
-            object_type="credit",
-            object_id=stub.lc_id,
-            from_state=lc.CreditState.Name(stub.state).removeprefix("CREDIT_STATE_"),
-            to_state="CANCELLED",
+            stub,
+            updated,
             reason_code=f"AMENDMENT_{amendment.seq}",
             payload_hash=record_hash(accepted),
         )

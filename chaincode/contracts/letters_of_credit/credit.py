@@ -144,7 +144,7 @@ def require_not_expired(
     return day
 
 
-def _credit_event(
+def credit_event(
     tx: Transaction,
     event_type: lc.LcEventType.ValueType,
     before: lc.CreditStub,
@@ -153,6 +153,7 @@ def _credit_event(
     payload_hash: str = "",
     reason_code: str = "",
 ) -> lc.LetterOfCreditEvent:
+    """The event of a credit-level transition from ``before`` to ``after``."""
     return transition_event(
         tx,
         event_type,
@@ -177,7 +178,7 @@ def _stub_only(
     return Transition(
         response=api.CreditResponse(credit=updated),
         writes=(Write(credit_key(updated.lc_id), updated, endorsers=endorsers),),
-        event=_credit_event(tx, event_type, stub, updated),
+        event=credit_event(tx, event_type, stub, updated),
     )
 
 
@@ -246,7 +247,7 @@ def apply_for_credit(
             Write(terms_key(lc_id), terms_record, stub.collection),
             Write(position_key(lc_id), position, stub.collection),
         ),
-        event=_credit_event(tx, lc.LC_EVENT_TYPE_APPLIED, lc.CreditStub(), stub, payload_hash=stub.terms_hash),
+        event=credit_event(tx, lc.LC_EVENT_TYPE_APPLIED, lc.CreditStub(), stub, payload_hash=stub.terms_hash),
     )
 
 
@@ -276,7 +277,7 @@ def issue_credit(tx: Transaction, credit: CreditFile, calendars: CalendarBook) -
             Write(credit_key(stub.lc_id), issued),
             Write(terms_key(stub.lc_id), terms_record, stub.collection),
         ),
-        event=_credit_event(tx, lc.LC_EVENT_TYPE_ISSUED, stub, issued, payload_hash=issued.terms_hash),
+        event=credit_event(tx, lc.LC_EVENT_TYPE_ISSUED, stub, issued, payload_hash=issued.terms_hash),
     )
 
 

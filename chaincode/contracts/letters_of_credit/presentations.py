@@ -9,6 +9,7 @@ balance touch the same private key (at most one commits).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -99,6 +100,13 @@ def receiving_bank(credit: CreditFile, bic: str) -> common_pb2.BankRef:
         if bank.bic[:8] == bic[:8] and (len(bic) == 8 or len(bank.bic) == 8 or bank.bic == bic):
             return bank
     raise invalid_input("receiving_bank_bic", "is not a bank the credit is available with or confirmed by")
+
+
+def effective_expiry(credit: CreditFile, transfer: lc.TransferRecord | None) -> datetime.date:
+    """The expiry a presentation is held to: the credit's, or the transferred credit's earlier one."""
+    if transfer is not None and transfer.HasField("expiry_date"):
+        return to_date(transfer.expiry_date, "transfer.expiry_date")
+    return to_date(credit.terms.terms.expiry_date, "terms.expiry_date")
 
 
 def presenting_bank(credit: CreditFile, transfer: lc.TransferRecord | None) -> common_pb2.BankRef:
@@ -281,9 +289,7 @@ def present(
     require_active(stub, "presentation")
     receiver = receiving_bank(credit, request.receiving_bank_bic)
     receiver_days = calendars.of(receiver)
-    expiry = to_date(terms.expiry_date, "terms.expiry_date")
-    if transfer is not None and transfer.HasField("expiry_date"):
-        expiry = to_date(transfer.expiry_date, "transfer.expiry_date")
+    expiry = effective_expiry(credit, transfer)
     received_on = receiver_days.counting_day(tx.timestamp)
     if received_on > receiver_days.last_day(expiry):
         raise expired(
@@ -383,9 +389,7 @@ def notify_completeness(
     )
     if presentation.stub.state != lc.PRESENTATION_STATE_INCOMPLETE:
         raise invalid_state(f"presentation is {state_name(presentation.stub.state)}, not INCOMPLETE")
-    expiry = to_date(credit.terms.terms.expiry_date, "terms.expiry_date")
-    if transfer is not None and transfer.HasField("expiry_date"):
-        expiry = to_date(transfer.expiry_date, "transfer.expiry_date")
+    expiry = effective_expiry(credit, transfer)
     receiver_days = calendars.of(presentation.stub.receiving_bank)
     notified_on = receiver_days.counting_day(tx.timestamp)
     if notified_on > receiver_days.last_day(expiry):
@@ -740,9 +744,7 @@ def honour(
         raise invalid_state(
             f"presentation is {state_name(stub.state)}: only complying, waived or precluded presentations are honoured"
         )
-    expiry = to_date(
-        transfer.expiry_date if transfer and transfer.HasField("expiry_date") else terms.expiry_date, "expiry"
-    )
+    expiry = effective_expiry(credit, transfer)
     if to_date(stub.received_on, "received_on") > examiner_days.last_day(expiry):
         raise expired("the presentation was received after the expiry date and is never honoured")
     check_same_currency(request.amount, credit.currency, "amount")
