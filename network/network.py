@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import yaml
 
 from ..gateway import EndorseError, Endpoint, Gateway, connect, load_msp_identity, load_msp_signer
-from . import channel_config, crypto, node_config
+from . import channel_config, crypto, identities, node_config
 from .chaincode_package import Connection, write_package
 from .discovery import DiscoveryClient
 from .errors import NetworkError
@@ -394,6 +394,7 @@ class FabricNetwork:
         with self.progress.step("Crypto material (cryptogen, TLS everywhere)"):
             crypto.generate_org_crypto(self.layout, fabric)
             crypto.chaincode_tls(self.layout)
+            identities.issue_default_identities(self.layout)
         with self.progress.step("Channel genesis blocks (configtxgen)"):
             blocks = channel_config.generate_blocks(self.layout, self.ports, fabric)
         orderers = self._orderer_units()
@@ -691,6 +692,8 @@ class FabricNetwork:
                 ],
                 "admin": {"msp": str(layout.bank_user(bank, "Admin") / "msp")},
                 "client": {"msp": str(layout.bank_user(bank, "User1") / "msp")},
+                "users": {user: {"msp": str(layout.bank_user(bank, user) / "msp"), "role": role}
+                          for user, role in identities.DEFAULT_USERS},
                 "connection_profile": {"json": str(layout.profile(bank, "json")),
                                        "yaml": str(layout.profile(bank, "yaml"))},
                 "channels": [c.name for c in self.spec.channels if bank.name in c.banks],

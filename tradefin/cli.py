@@ -203,6 +203,41 @@ def network_info(ctx: click.Context, as_json: bool) -> None:
     out.print_json(json.dumps(_open(ctx).info()))
 
 
+# --- identities ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def identity() -> None:
+    """Bank users whose certificates carry a role (Fabric CA attributes)."""
+
+
+@identity.command("issue")
+@click.option("--bank", required=True, help="Bank name from the spec, e.g. bank1.")
+@click.option("--user", required=True, help="User name; the identity is <user>@<bank domain>.")
+@click.option("--role", required=True, help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
+@click.option("--attr", "attrs", multiple=True, help="Extra attribute name=value (repeatable), e.g. lei=...")
+@click.pass_context
+@friendly_errors
+def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: tuple[str, ...]) -> None:
+    """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
+    from .network.identities import IdentityError, issue_identity
+
+    net = _open(ctx)
+    try:
+        bank_spec = net.spec.bank(bank)
+    except KeyError:
+        raise IdentityError(f"unknown bank {bank!r} (banks: {', '.join(b.name for b in net.spec.banks)})") from None
+    extra = {}
+    for item in attrs:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise IdentityError(f"--attr {item!r} must be name=value")
+        extra[name] = value
+    issued = issue_identity(net.layout, bank_spec, user, role, extra)
+    out.print_json(json.dumps({"identity": issued.name, "msp_id": issued.msp_id, "msp_dir": str(issued.msp_dir),
+                               "attributes": issued.attributes}))
+
+
 # --- docker engine -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,126 @@
+"""Role-bearing user identities: X.509 certificates signed by a bank's CA, with Fabric CA attributes.
+
+The chaincode authorises by MSP id plus a ``role`` attribute carried in the caller's certificate, in
+the X.509 extension Fabric CA writes (OID 1.2.3.4.5.6.7.8.1, value = JSON ``{"attrs": {...}}``).
+Here the bank's own CA (the one cryptogen made) signs them, so no CA server is needed; a bank running
+Fabric CA gets the same result with ``fabric-ca-client register --id.attrs 'role=issuer:ecert,bic=...'``.
+
+Each identity is written in the MSP folder layout cryptogen and Fabric CA use
+(``signcerts/``, ``keystore/priv_sk``, ``cacerts/``, ``tlscacerts/``, ``config.yaml`` with NodeOUs), with
+organisational unit ``client`` so the channel's Writers policy admits it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from .errors import NetworkError
+from .layout import Layout
+from .spec import BankSpec
+
+FABRIC_CA_ATTRIBUTES_OID = ObjectIdentifier("1.2.3.4.5.6.7.8.1")
+ROLES = ("issuer", "advisor", "examiner", "approver", "treasury", "compliance", "auditor",
+         "client-applicant", "client-beneficiary")
+# One user per role per bank, plus a second approver so dual control has two distinct approvers.
+DEFAULT_USERS: tuple[tuple[str, str], ...] = (*((role, role) for role in ROLES), ("approver2", "approver"))
+
+
+class IdentityError(NetworkError):
+    """A user identity could not be issued."""
+
+
+@dataclass(frozen=True)
+class IssuedIdentity:
+    name: str  # e.g. issuer@bank1.tradefin.test
+    msp_id: str
+    msp_dir: Path
+    role: str
+    attributes: dict[str, str]
+
+
+def attributes_extension(attributes: dict[str, str]) -> x509.UnrecognizedExtension:
+    """The Fabric CA attribute extension (raw JSON bytes, as fabric-ca's attrmgr writes it)."""
+    value = json.dumps({"attrs": attributes}, sort_keys=True, separators=(",", ":")).encode()
+    return x509.UnrecognizedExtension(FABRIC_CA_ATTRIBUTES_OID, value)
+
+
+def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
+                   extra_attributes: dict[str, str] | None = None) -> IssuedIdentity:
+    """Issue ``user@<bank domain>`` with ``role`` (and the bank's BIC) unless it already exists."""
+    if role not in ROLES:
+        raise IdentityError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if not user or any(c in user for c in "/@ \\") or user.startswith("."):
+        raise IdentityError(f"user name {user!r} must be a plain name (no '/', '@', spaces)")
+    name = f"{user}@{bank.domain}"
+    home = layout.bank_user(bank, user)
+    attributes = {"role": role, "bic": bank.bic, "hf.EnrollmentID": name, "hf.Type": "client",
+                  "hf.Affiliation": "", **(extra_attributes or {})}
+    msp = home / "msp"
+    if (msp / "signcerts").exists():
+        return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
+    org = layout.bank_org(bank)
+    ca_cert_path = layout.bank_ca(bank)
+    try:
+        ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
+        ca_key = serialization.load_pem_private_key((org / "ca" / "priv_sk").read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the CA of {bank.name} in {org / 'ca'}: {exc}") from exc
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise IdentityError(f"the CA key of {bank.name} is not an ECDSA key")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, bank.country),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "client"),
+        x509.NameAttribute(NameOID.COMMON_NAME, name),
+    ])
+    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        # Fabric's MSP validates the chain at the certificate's own NotBefore, so it may not precede the CA's.
+        .not_valid_before(max(now - datetime.timedelta(minutes=5), ca_cert.not_valid_before_utc))
+        .not_valid_after(min(now + datetime.timedelta(days=3650), ca_cert.not_valid_after_utc))
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .add_extension(attributes_extension(attributes), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    staging = home.with_name(home.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    template = layout.bank_user(bank, "User1") / "msp"
+    for folder in ("cacerts", "tlscacerts"):
+        shutil.copytree(template / folder, staging / "msp" / folder)
+    shutil.copy(template / "config.yaml", staging / "msp" / "config.yaml")
+    (staging / "msp" / "admincerts").mkdir()
+    (staging / "msp" / "signcerts").mkdir()
+    (staging / "msp" / "keystore").mkdir()
+    (staging / "msp" / "signcerts" / f"{name}-cert.pem").write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM))
+    key_path = staging / "msp" / "keystore" / "priv_sk"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    shutil.rmtree(home, ignore_errors=True)
+    staging.rename(home)
+    return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
+
+
+def issue_default_identities(layout: Layout) -> list[IssuedIdentity]:
+    """One user per role for every bank (``issuer@bank1...``, ``approver2@...``), kept across restarts."""
+    return [issue_identity(layout, bank, user, role) for bank in layout.spec.banks for user, role in DEFAULT_USERS]
