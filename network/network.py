@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import shutil
 import socket
@@ -26,6 +27,7 @@ import yaml
 from ..gateway import EndorseError, Endpoint, Gateway, connect, load_msp_identity, load_msp_signer
 from . import channel_config, crypto, identities, node_config
 from .chaincode_package import Connection, write_package
+from .collections import write_collections_config
 from .discovery import DiscoveryClient
 from .errors import NetworkError
 from .fabric import FabricInstallation, ensure_fabric
@@ -88,6 +90,7 @@ class DeployedChaincode:
     package_id: str
     slot: int
     contracts: str
+    collections: str = ""  # digest of the collections config in the definition
 
 
 def _each(function: Callable[[X], T], items: Iterable[X]) -> list[T]:
@@ -495,13 +498,19 @@ class FabricNetwork:
         package_id = write_package(package_path, label, connection)
         banks = self.spec.channel_banks(channel)
         admins = [self.peer_admin(bank) for bank in banks]
+        collections = write_collections_config(self.layout.chaincode_dir(channel, name) / "collections.json",
+                                               contracts, [bank.msp_id for bank in banks])
+        definition = ["--collections-config", str(collections)] if collections else []
         previous = self.chaincodes.get(key)
         committed = admins[0].committed(channel, name)
         committed_seq = int(committed["sequence"]) if committed else 0  # type: ignore[call-overload]
+        collections_digest = hashlib.sha256(collections.read_bytes()).hexdigest() if collections else ""
         unchanged = (previous is not None and committed is not None and previous["package_id"] == package_id
-                     and previous["version"] == version and previous["contracts"] == contracts)
+                     and previous["version"] == version and previous["contracts"] == contracts
+                     and previous.get("collections") == collections_digest)
         sequence = committed_seq if unchanged else committed_seq + 1
-        deployed = DeployedChaincode(channel, name, version, sequence, package_id, slot, contracts)
+        deployed = DeployedChaincode(channel, name, version, sequence, package_id, slot, contracts,
+                                     collections_digest)
         self.chaincodes[key] = deployed.__dict__
         self._save_state()
         # Servers first: the peer dials the chaincode as soon as the definition is committed (§10).
@@ -517,15 +526,15 @@ class FabricNetwork:
                 if package_id not in admin.installed_package_ids():
                     admin.install(package_path)
             admin = self.peer_admin(bank)
-            approvals = admin.commit_readiness(channel, name, version, sequence, [])
+            approvals = admin.commit_readiness(channel, name, version, sequence, definition)
             if not approvals.get(bank.msp_id):
-                admin.approve(channel, name, version, sequence, package_id, orderer_port, [])
+                admin.approve(channel, name, version, sequence, package_id, orderer_port, definition)
 
         _each(install_and_approve, banks)
         endorsers = [(admin.address, self.layout.peer_crypto(admin.bank, 0) / "tls" / "ca.crt") for admin in admins]
-        wait_for(lambda: all(admins[0].commit_readiness(channel, name, version, sequence, []).values()),
+        wait_for(lambda: all(admins[0].commit_readiness(channel, name, version, sequence, definition).values()),
                  timeout=60, what=f"approvals of {name} on {channel}", interval=0.3)
-        admins[0].commit(channel, name, version, sequence, orderer_port, endorsers, [])
+        admins[0].commit(channel, name, version, sequence, orderer_port, endorsers, definition)
         wait_for(lambda: all(self._committed_sequence(a, channel, name) == sequence for a in admins),
                  timeout=60, what=f"{name} committed on every peer of {channel}", interval=0.2)
         self._wait_discovered(channel, name)

@@ -1,10 +1,15 @@
-"""The project's contracts and the registry the chaincode server runs by default."""
+"""The project's contracts, the registry the chaincode server runs by default, and the private data
+collections those contracts need (the launcher puts them into the chaincode definition)."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from tradefin.chaincode.contract import Contract
 
-__all__ = ["default_contracts"]
+__all__ = ["CollectionDefinition", "collection_definitions", "default_contracts"]
 
 
 def default_contracts() -> list[Contract]:
@@ -14,5 +19,32 @@ def default_contracts() -> list[Contract]:
     prefix). Add a contract here to ship it in the chaincode.
     """
     from tradefin.chaincode.contracts.kv import KvContract
+    from tradefin.chaincode.contracts.letters_of_credit.contract import LettersOfCreditContract
 
-    return [KvContract()]
+    return [KvContract(), LettersOfCreditContract()]
+
+
+@dataclass(frozen=True)
+class CollectionDefinition:
+    """A private data collection shared by ``members`` (MSP ids): member-only reads and writes, and
+    writes endorsed by every member."""
+
+    name: str
+    members: tuple[str, ...]
+    block_to_live: int = 0
+
+
+def collection_definitions(channel_msp_ids: Iterable[str]) -> list[CollectionDefinition]:
+    """The collections the default contracts use on a channel whose banks have these MSP ids.
+
+    Letters of credit keep their terms in a collection of the credit's banks (issuing, advising and,
+    when there is one, confirming bank): one collection per set of at least two banks of the channel.
+    """
+    from tradefin.chaincode.contracts.letters_of_credit.records import credit_collection_name
+
+    banks = sorted(set(channel_msp_ids))
+    definitions = []
+    for size in range(2, len(banks) + 1):
+        for members in itertools.combinations(banks, size):
+            definitions.append(CollectionDefinition(credit_collection_name(members), members))
+    return definitions
