@@ -21,7 +21,7 @@ from tradefin.network.progress import SilentProgress
 
 from .table import print_table
 
-PORT_BASE = 23000
+PORT_BASE = 31000
 
 
 def cold_install() -> tuple[float, str]:
