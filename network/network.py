@@ -481,6 +481,7 @@ class FabricNetwork:
                 raise NetworkError(f"unknown channel {channel!r} (channels: {names})")
             deployed = self._deploy(channel, name, version, contracts)
             self._save_state()
+            self.prove_invocation(channel, name)
             return deployed
 
     def _deploy(self, channel: str, name: str, version: str, contracts: str) -> DeployedChaincode:
@@ -577,6 +578,20 @@ class FabricNetwork:
         endpoint = Endpoint.tls(f"{HOST}:{self.ports.port(bank.peer_names()[peer_index], 'listen')}", tls_ca,
                                 server_name_override=bank.peer_host(peer_index))
         return connect(endpoint, load_msp_identity(msp, bank.msp_id), load_msp_signer(msp))
+
+    def prove_invocation(self, channel: str, name: str) -> dict[str, list[str]]:
+        """Evidence: every bank's peer runs the chaincode (its metadata, evaluated on each bank's peer).
+
+        Returns the contract names each bank's chaincode server reports, by MSP id.
+        """
+        answers: dict[str, list[str]] = {}
+        for bank in self.spec.channel_banks(channel):
+            with self.gateway(bank) as gateway:
+                contract = gateway.get_network(channel).get_contract(name)
+                metadata = json.loads(contract.evaluate("org.hyperledger.fabric:GetMetadata",
+                                                        target_orgs=[bank.msp_id]))
+                answers[bank.msp_id] = sorted(metadata.get("contracts", {}))
+        return answers
 
     def _first_transaction(self, channel: str) -> None:
         """Evidence: a transaction submitted through a bank's gateway, endorsed across banks, commits VALID."""

@@ -96,3 +96,21 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def test_chaincode_deploy_of_a_second_chaincode(fabric_network: FabricNetwork) -> None:
+    """`chaincode deploy`: packaged, installed and approved by both banks, committed, served, invoked."""
+    net = fabric_network
+    deployed = net.deploy_chaincode("asia-americas", "kvonly", "1.0", "tradefin.chaincode.contracts.kv:KvContract")
+    assert deployed.package_id.startswith("kvonly_1.0:") and deployed.sequence == 1
+    served = net.prove_invocation("asia-americas", "kvonly")
+    assert set(served) == {"Bank1MSP", "Bank3MSP"}
+    assert all("kv" in names and "lc" not in names for names in served.values())
+    bank1, bank3 = net.spec.channel_banks("asia-americas")
+    net.peer_admin(bank1).invoke("asia-americas", "kvonly", ["kv:Put", "only", "here"], net.orderer_port(),
+                                 endorsers(net, "asia-americas"))
+    assert net.peer_admin(bank3).query("asia-americas", "kvonly", ["kv:Get", "only"]) == "here"
+    # deploying the same thing again changes nothing (same package id, same sequence)
+    again = net.deploy_chaincode("asia-americas", "kvonly", "1.0", "tradefin.chaincode.contracts.kv:KvContract")
+    assert again == deployed
+    assert net.status().state == "running"
