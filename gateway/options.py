@@ -42,8 +42,9 @@ class ResubmitPolicy:
     * after a failed Submit (which may hide a commit, e.g. with BFT ordering), the status is probed for
       ``probe_timeout`` before resubmitting;
     * a refused CommitStatus call is repeated after ``pause`` without resubmitting;
-    * after ``max_submits`` submissions or ``max_status_queries`` status queries the answer is
-      UNKNOWN (never "failed": a transaction is reported invalid only with the code the ledger recorded).
+    * the envelope is submitted at most ``max_submits`` times; once those are spent the status is
+      still asked for, and after ``max_status_queries`` status queries the answer is UNKNOWN (never
+      "failed": a transaction is reported invalid only with the code the ledger recorded).
 
     Attributes:
         commit_status_timeout: deadline of each CommitStatus wait; ``None`` uses the gateway's

@@ -169,9 +169,12 @@ def resolve_flow(
     need_submit = not submitted
     timeout = wait
     while queries < policy.max_status_queries:
-        if need_submit:
-            if submits >= policy.max_submits:
+        if need_submit and submits >= policy.max_submits:
+            if not possibly_sent:
                 break
+            # No submit left, but a copy may be on its way: keep asking until the queries run out.
+            need_submit = False
+        if need_submit:
             submits += 1
             need_submit = False
             if submits > 1:

@@ -110,6 +110,15 @@ def test_unknown_after_every_attempt_is_in_doubt_never_failed(gateway: Gateway, 
     assert len(set(peer.requests(SUBMIT))) == 1
 
 
+def test_the_status_is_still_asked_for_once_the_submits_are_spent(gateway: Gateway, peer: FakePeer) -> None:
+    # Found on the real network: status waits shorter than a block used to give up after the last submit.
+    peer.script(STATUS, DEADLINE, DEADLINE, DEADLINE, DEADLINE, committed(ValidationCode.VALID, 4))
+    policy = ResubmitPolicy(max_submits=2, max_status_queries=10, pause=0.0)
+    assert gateway.get_network("ch").get_contract("cc").submit("fn", resubmit=policy) == b"result"
+    assert methods(peer).count("Submit") == 2
+    assert methods(peer).count("CommitStatus") == 5
+
+
 def test_without_a_policy_errors_come_as_the_official_clients_raise_them(gateway: Gateway, peer: FakePeer) -> None:
     peer.script(STATUS, DEADLINE)
     contract = gateway.get_network("ch").get_contract("cc")
