@@ -60,8 +60,14 @@ def open_aio_channel(endpoint: Endpoint) -> Any:
     return grpc.aio.secure_channel(endpoint.address, _credentials(endpoint), options=channel_options(endpoint))
 
 
-def gateway_error(error: Any) -> GatewayError:
-    """Classify a grpcio error: code, message and the per-node details of its status trailer."""
+def gateway_error(error: Any, *, elapsed: float | None = None, timeout: float | None = None) -> GatewayError:
+    """Classify a grpcio error: code, message and the per-node details of its status trailer.
+
+    ``elapsed`` and ``timeout`` (seconds) tell a deadline apart from a cancellation: when the deadline
+    passes, the peer resets the stream, and grpcio may read that reset (``CANCELLED``) before its own
+    deadline timer fires. A call this client did not cancel and whose deadline had passed is reported
+    as ``DEADLINE_EXCEEDED``.
+    """
     try:
         code = GrpcCode(error.code().value[0])
     except (AttributeError, TypeError, ValueError, IndexError):
@@ -70,6 +76,8 @@ def gateway_error(error: Any) -> GatewayError:
         message = error.details() or ""
     except AttributeError:
         message = str(error)
+    if code is GrpcCode.CANCELLED and timeout is not None and elapsed is not None and elapsed >= timeout:
+        code, message = GrpcCode.DEADLINE_EXCEEDED, f"deadline of {timeout:g} s exceeded ({message})"
     details: tuple[Any, ...] = ()
     try:
         metadata = error.trailing_metadata() or ()

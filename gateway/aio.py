@@ -18,6 +18,7 @@ import asyncio
 import inspect
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
@@ -107,10 +108,12 @@ class _Driver:
                 kind = type(effect)
                 if kind is Call:
                     call = cast(Call, effect)
+                    started = monotonic()
                     try:
                         reply = await unary[call.method](call.request, timeout=call.timeout)
                     except _grpc.RpcError as error:
-                        effect = flow.throw(_grpc.gateway_error(error))
+                        elapsed = monotonic() - started
+                        effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
                 elif kind is Sign:
                     reply = await self.sign(cast(Sign, effect).digest)

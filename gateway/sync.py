@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
@@ -96,10 +97,12 @@ class _Driver:
                 kind = type(effect)
                 if kind is Call:
                     call = cast(Call, effect)
+                    started = monotonic()
                     try:
                         reply = unary[call.method](call.request, timeout=call.timeout)
                     except _grpc.RpcError as error:
-                        effect = flow.throw(_grpc.gateway_error(error))
+                        elapsed = monotonic() - started
+                        effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)

@@ -41,6 +41,16 @@ def test_grpc_error_without_details() -> None:
     assert (error.code, error.details) == (GrpcCode.UNAVAILABLE, ())
 
 
+def test_a_stream_reset_after_the_deadline_is_a_deadline_not_a_cancellation() -> None:
+    # Seen on the real network: the peer resets the stream at the deadline, grpcio may say CANCELLED.
+    reset = FakeRpcError(grpc.StatusCode.CANCELLED, "Stream removed (RST_STREAM with error code 8)")
+    error = gateway_error(reset, elapsed=0.0021, timeout=0.002)
+    assert error.code is GrpcCode.DEADLINE_EXCEEDED
+    assert "deadline of 0.002 s exceeded" in error.message and "RST_STREAM" in error.message
+    assert gateway_error(reset, elapsed=0.5, timeout=5.0).code is GrpcCode.CANCELLED  # cancelled in time
+    assert gateway_error(reset).code is GrpcCode.CANCELLED
+
+
 def test_undecodable_status_trailer_gives_no_details() -> None:
     assert details_from_status_bytes(b"\xff\xff") == ()
     foreign = status_pb2.Status(code=2, message="x")
