@@ -12,14 +12,13 @@ engine is shared by every network of the machine and keeps running after the com
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
@@ -27,6 +26,7 @@ from docker.errors import DockerException
 from requests.exceptions import RequestException
 
 from .errors import NetworkError
+from .processes import exclusive, process_alive
 from .runtime.native import tail
 from .waiting import NotReadyError, wait_for
 
@@ -116,31 +116,12 @@ def apt_install(package: str, program: str, note: Note = _noop) -> str:
     return found
 
 
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def _our_dockerd_pid() -> int | None:
     try:
         pid = int(pidfile().read_text().strip())
     except (OSError, ValueError):
         return None
-    if not _alive(pid):
+    if not process_alive(pid):
         return None
     try:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
@@ -171,7 +152,7 @@ def ensure_engine(note: Note = _noop) -> docker.DockerClient:
             f"{' '.join(DOCKERD_FLAGS)} &` (or run tradefin as root), then add yourself to the docker group"
         )
     dockerd = apt_install("docker.io", "dockerd", note)
-    with _exclusive(engine_dir() / "start.lock"):
+    with exclusive(engine_dir() / "start.lock"):
         client = connect()  # another tradefin may have started it while we waited
         if client is not None:
             return client
@@ -214,7 +195,7 @@ def stop_engine(timeout: float = 30.0) -> bool:
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        if not _alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.1)
     raise DockerEngineError(f"dockerd (pid {pid}) did not stop within {timeout:.0f}s; see {logfile()}")

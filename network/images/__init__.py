@@ -13,13 +13,12 @@ by several processes are serialised with a lock file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import re
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import docker
@@ -29,6 +28,7 @@ from requests.exceptions import RequestException
 from ..docker_engine import apt_install
 from ..errors import NetworkError
 from ..fabric import FabricInstallation, cache_root
+from ..processes import exclusive
 from . import fabric_images, python_image
 from .context import BuildContext
 
@@ -61,17 +61,6 @@ def _noop(_: str) -> None:
 def docker_cache_dir() -> Path:
     """Per-user cache of the docker runtime (dependency wheels, lock files, scratch space)."""
     return cache_root() / "docker"
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _build_log_tail(log: Iterable[object], lines: int = 20) -> str:
@@ -157,7 +146,7 @@ class Images:
         if self.present(tag):
             return tag
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self._lock_path(tag)):
+        with exclusive(self._lock_path(tag)):
             if not self.present(tag):
                 self.build(tag, context, {"tradefin.inputs": digest})
         return tag
@@ -187,7 +176,7 @@ class Images:
         if self.present(tag):
             return tag
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self._lock_path(tag)):
+        with exclusive(self._lock_path(tag)):
             if not self.present(tag):
                 self._import_base(recipe, tag)
         return tag
@@ -224,7 +213,7 @@ class Images:
         tag = python_image.chaincode_tag(python_image.project_version(root), digest)
         if self.present(tag):
             return tag
-        with _exclusive(self._lock_path(tag)):
+        with exclusive(self._lock_path(tag)):
             if not self.present(tag):
                 started = time.monotonic()
                 work = Path(tempfile.mkdtemp(prefix="chaincode.", dir=self.cache_dir))
@@ -245,7 +234,7 @@ class Images:
         tag = python_image.deps_tag(base, deps)
         if self.present(tag):
             return tag
-        with _exclusive(self._lock_path(tag)):
+        with exclusive(self._lock_path(tag)):
             if not self.present(tag):
                 wheels = self.dependency_wheels(root)
                 self.build(tag, python_image.deps_context(base, deps, wheels), {"tradefin.inputs": tag})
@@ -257,7 +246,7 @@ class Images:
         python_image.check_host_python()
         deps = python_image.dependencies(root)
         target = self.cache_dir / "wheels" / python_image.dependencies_key(deps)
-        with _exclusive(target.with_suffix(".lock")):
+        with exclusive(target.with_suffix(".lock")):
             if not (target / "complete").is_file():
                 self.note("building the dependency wheels of the chaincode image (pip wheel)")
                 staging = Path(tempfile.mkdtemp(prefix="wheels.", dir=target.parent))

@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 
 from ..fabric import FabricInstallation
+from ..processes import process_alive
 from . import Unit, UnitError
 
 
@@ -24,14 +25,6 @@ def _start_ticks(pid: int) -> int | None:
     # Field 22; the command name (field 2) may contain spaces, so split after its closing parenthesis.
     fields = stat.rsplit(")", 1)[1].split()
     return int(fields[19])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def tail(path: Path, lines: int) -> str:
@@ -76,7 +69,7 @@ class NativeRuntime:
 
     def _pid(self, handle: dict[str, object]) -> int | None:
         pid = handle.get("pid")
-        if not isinstance(pid, int) or not _alive(pid):
+        if not isinstance(pid, int) or not process_alive(pid):
             return None
         if handle.get("ticks") is not None and _start_ticks(pid) != handle.get("ticks"):
             return None  # the pid was recycled by another process
@@ -95,7 +88,7 @@ class NativeRuntime:
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # reap our own children
-            if not _alive(pid):
+            if not process_alive(pid):
                 return
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):

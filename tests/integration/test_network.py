@@ -9,6 +9,7 @@ import pytest
 
 from tradefin.network.network import FabricNetwork
 from tradefin.network.peer_admin import PeerAdmin, PeerCommandError
+from tradefin.network.processes import process_alive
 
 
 def endorsers(network: FabricNetwork, channel: str) -> list[tuple[str, Path]]:
@@ -83,19 +84,11 @@ def test_stop_and_restart_keeps_the_ledger(fabric_network: FabricNetwork) -> Non
     pids = [handle["pid"] for handle in net.units.values()]
     net.down()
     assert net.status().state == "stopped"
-    assert all(not _alive(pid) for pid in pids)
+    assert all(not process_alive(pid) for pid in pids)
     net.up()
     assert net.status().state == "running"
     for bank in banks:
         assert net.peer_admin(bank).query(channel, "tradefin", ["kv:Get", key]) == "still here"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 def test_chaincode_deploy_of_a_second_chaincode(fabric_network: FabricNetwork) -> None:

@@ -16,15 +16,8 @@ from tradefin.network import node_config
 from tradefin.network.errors import NetworkError
 from tradefin.network.network import FabricNetwork
 from tradefin.network.ports import PortError
+from tradefin.network.processes import process_alive
 from tradefin.network.progress import SilentProgress
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 def _processes_under(workdir: Path) -> list[str]:
@@ -38,7 +31,7 @@ def _processes_under(workdir: Path) -> list[str]:
             environ = (entry / "environ").read_bytes()
         except OSError:
             continue
-        if (str(workdir).encode() in environ or str(workdir) in cmdline) and _alive(int(entry.name)):
+        if (str(workdir).encode() in environ or str(workdir) in cmdline) and process_alive(int(entry.name)):
             found.append(cmdline)
     return found
 
