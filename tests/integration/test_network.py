@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from tradefin.cli import main
 from tradefin.network.network import FabricNetwork
 from tradefin.network.peer_admin import PeerAdmin, PeerCommandError
 from tradefin.network.processes import process_alive
@@ -85,6 +88,10 @@ def test_stop_and_restart_keeps_the_ledger(fabric_network: FabricNetwork) -> Non
     net.down()
     assert net.status().state == "stopped"
     assert all(not process_alive(pid) for pid in pids)
+    said = CliRunner().invoke(main, ["--workdir", str(net.workdir), "network", "status"])
+    assert said.exit_code == 0 and "is stopped" in said.output
+    as_json = CliRunner().invoke(main, ["--workdir", str(net.workdir), "network", "status", "--json"])
+    assert json.loads(as_json.output)["state"] == "stopped"
     net.up()
     assert net.status().state == "running"
     for bank in banks:
