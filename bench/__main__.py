@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "gateway": "bench.gateway",
     "network": "bench.network",
 }
 
