@@ -20,6 +20,7 @@ from tradefin.network.progress import SilentProgress
 # Port blocks (200 ports each): the session network takes this worker's default block; tests that
 # bring up networks of their own take fixed offsets from it.
 FAULT_BLOCK_OFFSET = 1000
+BFT4_BLOCK_OFFSET = 1200
 DOCKER_BLOCK_OFFSET = 1400
 RAFT3_BLOCK_OFFSET = 1600
 
