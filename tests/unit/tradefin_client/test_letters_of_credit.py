@@ -1,0 +1,242 @@
+"""The typed letters-of-credit client over the real gateway code, with only the gRPC transport faked:
+what reaches the chaincode (transaction, transient request, endorsing banks), typed answers and errors,
+for the blocking and the asyncio front end alike."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from tests.unit.gateway.fakes import FakePeer, committed
+from tests.unit.letters_of_credit.support import ADVISER, CONFIRMER, ISSUER, documents, sample_terms, usd
+from tests.unit.tradefin_client.contract_double import ContractDouble, Invocation, Refusal
+from tradefin.gateway import CommitError, Gateway
+from tradefin.gateway import aio as gateway_aio
+from tradefin.gateway.tradefin import (
+    Committed,
+    InvalidInputError,
+    LettersOfCredit,
+    NotFoundError,
+    UnauthorizedError,
+    aio,
+    money,
+    money_text,
+)
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+LC_ID = "TFINCNSH:LC2025-0001"
+PRESENTATION_ID = str(uuid.uuid4())
+
+
+def stub(state: lc.CreditState.ValueType = lc.CREDIT_STATE_ISSUED, *, confirmed: bool = False) -> lc.CreditStub:
+    credit = lc.CreditStub(lc_id=LC_ID, issuing_bank=ISSUER, advising_bank=ADVISER, state=state, version=2)
+    if confirmed:
+        credit.confirming_bank.CopyFrom(CONFIRMER)
+    return credit
+
+
+def answers_credit(state: lc.CreditState.ValueType, *, confirmed: bool = False) -> api.CreditResponse:
+    return api.CreditResponse(credit=stub(state, confirmed=confirmed))
+
+
+def presentation(state: lc.PresentationState.ValueType) -> lc.PresentationStub:
+    return lc.PresentationStub(presentation_id=PRESENTATION_ID, lc_id=LC_ID, state=state)
+
+
+def answers_presentation(state: lc.PresentationState.ValueType) -> Callable[[Invocation], api.PresentationResponse]:
+    return lambda call: api.PresentationResponse(presentation=presentation(state))
+
+
+def request_of(invocation: Invocation, message_type: type[api.ApplyRequest]) -> api.ApplyRequest:
+    return message_type.FromString(invocation.transient["request"])
+
+
+def test_a_submit_sends_its_request_in_the_transient_map_only(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:Apply", lambda call: answers_credit(lc.CREDIT_STATE_DRAFT_APPLICATION))
+    terms = sample_terms()
+    applied = LettersOfCredit(gateway, "asia-europe").apply(terms)
+
+    assert isinstance(applied, Committed)
+    assert applied.record.state == lc.CREDIT_STATE_DRAFT_APPLICATION and applied.block_number == 7
+    assert len(applied.transaction_id) == 64
+    [call] = contract.calls()
+    assert (call.kind, call.transaction, call.args) == ("endorse", "lc:Apply", [])
+    request = request_of(call, api.ApplyRequest)
+    assert request.terms == terms and len(request.salt) == 32
+    assert call.organizations == ["AdviserMSP", "IssuerMSP"]  # the credit's banks, not the channel's
+
+
+def test_the_credit_banks_endorse_and_are_looked_up_once(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED, confirmed=True))
+    contract.on("lc:Issue", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED, confirmed=True))
+    contract.on("lc:Advise", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED, confirmed=True))
+    credits = LettersOfCredit(gateway, "asia-europe")
+
+    credits.issue(LC_ID)
+    advised = credits.advise(LC_ID)
+
+    lookup, issue, advise = contract.calls()
+    assert (lookup.kind, lookup.transaction, lookup.organizations) == ("evaluate", "lc:GetCredit", ["Bank1MSP"])
+    assert api.GetCreditRequest.FromString(lookup.args[0]).lc_id == LC_ID
+    assert issue.organizations == advise.organizations == ["AdviserMSP", "ConfirmerMSP", "IssuerMSP"]
+    assert api.AdviseRequest.FromString(advise.transient["request"]).lc_id == LC_ID
+    assert advised.record.state == lc.CREDIT_STATE_ADVISED
+
+
+def test_a_presentation_step_finds_the_credit_of_the_presentation(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:GetPresentation", answers_presentation(lc.PRESENTATION_STATE_UNDER_EXAMINATION))
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED))
+    contract.on("lc:Examine", answers_presentation(lc.PRESENTATION_STATE_COMPLYING))
+    credits = LettersOfCredit(gateway, "asia-europe")
+
+    examined = credits.examine(PRESENTATION_ID)
+    credits.examine(PRESENTATION_ID)
+
+    assert examined.record.state == lc.PRESENTATION_STATE_COMPLYING
+    kinds = [(call.kind, call.transaction) for call in contract.calls()]
+    assert kinds == [
+        ("evaluate", "lc:GetPresentation"),
+        ("evaluate", "lc:GetCredit"),
+        ("endorse", "lc:Examine"),
+        ("endorse", "lc:Examine"),
+    ]
+    assert contract.calls("endorse")[0].organizations == ["AdviserMSP", "IssuerMSP"]
+
+
+def test_a_presentation_made_by_the_client_needs_no_lookup(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED))
+    contract.on("lc:Present", answers_presentation(lc.PRESENTATION_STATE_UNDER_EXAMINATION))
+    contract.on("lc:Honour", answers_presentation(lc.PRESENTATION_STATE_HONOURED))
+    credits = LettersOfCredit(gateway, "asia-europe")
+
+    presented = credits.present(
+        LC_ID,
+        receiving_bank_bic=ADVISER.bic,
+        claimed=usd("100000.00"),
+        documents=documents(),
+        presentation_id=PRESENTATION_ID,
+    )
+    credits.honour(presented.record.presentation_id, money("USD", "100000.00"))
+
+    present, honour = contract.calls("endorse")
+    request = api.PresentRequest.FromString(present.transient["request"])
+    assert (request.presentation_id, request.claimed.minor_units, len(request.documents)) == (PRESENTATION_ID, 10**7, 3)
+    assert api.HonourRequest.FromString(honour.transient["request"]).amount.minor_units == 10**7
+    assert [call.transaction for call in contract.calls("evaluate")] == ["lc:GetCredit"]
+
+
+def test_an_unknown_credit_is_left_to_the_chaincode(gateway: Gateway, contract: ContractDouble) -> None:
+    def missing(call: Invocation) -> api.CreditResponse:
+        raise Refusal(f"ERR_NOT_FOUND: lc_id: no credit {LC_ID}")
+
+    contract.on("lc:GetCredit", missing)
+    contract.on("lc:Issue", missing)
+    with pytest.raises(NotFoundError) as refused:
+        LettersOfCredit(gateway, "asia-europe").issue(LC_ID)
+    endorse = contract.calls("endorse")[0]
+    assert endorse.organizations == []  # the gateway chooses; the chaincode refuses
+    assert refused.value.field == "lc_id" and refused.value.transaction_id is not None
+    assert len(refused.value.details) == 2
+
+
+def test_early_checks_refuse_before_anything_is_sent(gateway: Gateway, contract: ContractDouble) -> None:
+    credits = LettersOfCredit(gateway, "asia-europe")
+    with pytest.raises(InvalidInputError) as refused:
+        credits.apply(sample_terms(lc_number=""))
+    assert refused.value.field == "terms.lc_number" and refused.value.transaction_id is None
+    with pytest.raises(InvalidInputError, match="salt"):
+        credits.apply(sample_terms(), salt=b"short")
+    with pytest.raises(InvalidInputError) as bad_id:
+        credits.examine("not-a-uuid")
+    assert bad_id.value.field == "presentation_id"
+    with pytest.raises(InvalidInputError) as no_disposal:
+        credits.refuse(
+            PRESENTATION_ID, [lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT)], lc.REFUSAL_DISPOSAL_UNSPECIFIED
+        )
+    assert no_disposal.value.field == "disposal"
+    with pytest.raises(InvalidInputError, match="currency"):
+        money("XYZ", "1.00")
+    assert contract.calls() == []
+
+
+def test_without_early_checks_the_chaincode_decides(gateway: Gateway, contract: ContractDouble) -> None:
+    def refuse(call: Invocation) -> api.CreditResponse:
+        raise Refusal("ERR_INVALID_INPUT: terms.lc_number: is required")
+
+    contract.on("lc:Apply", refuse)
+    with pytest.raises(InvalidInputError) as refused:
+        LettersOfCredit(gateway, "asia-europe", validate=False).apply(sample_terms(lc_number=""))
+    assert refused.value.field == "terms.lc_number" and refused.value.transaction_id is not None
+
+
+def test_discovery_mode_leaves_the_endorsers_to_the_gateway(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:Issue", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+    LettersOfCredit(gateway, "asia-europe", pin_endorsers=False).issue(LC_ID)
+    [call] = contract.calls()
+    assert (call.kind, call.organizations) == ("endorse", [])
+
+
+def test_a_transaction_committed_invalid_raises_the_gateways_commit_error(
+    gateway: Gateway, contract: ContractDouble, peer: FakePeer
+) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED))
+    contract.on("lc:Present", answers_presentation(lc.PRESENTATION_STATE_UNDER_EXAMINATION))
+    peer.script("/gateway.Gateway/CommitStatus", committed(11))
+    with pytest.raises(CommitError) as lost:
+        LettersOfCredit(gateway, "asia-europe").present(
+            LC_ID, receiving_bank_bic=ADVISER.bic, claimed=usd("1.00"), documents=documents()
+        )
+    assert lost.value.code_name == "MVCC_READ_CONFLICT"
+
+
+def test_queries_answer_records_and_no_private_record_for_outsiders(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:GetPresentation", answers_presentation(lc.PRESENTATION_STATE_UNDER_EXAMINATION))
+    contract.on(
+        "lc:GetCreditTerms",
+        lambda call: api.CreditTermsResponse(
+            credit=stub(), terms=lc.CreditTermsRecord(terms=sample_terms()), position=lc.CreditPosition(drawn=5)
+        ),
+    )
+    credits = LettersOfCredit(gateway, "asia-europe")
+    details = credits.get_presentation(PRESENTATION_ID)
+    assert details.record is None and details.presentation.lc_id == LC_ID
+    credit = credits.get_credit_terms(LC_ID)
+    assert credit.position.drawn == 5 and credit.terms.terms.lc_number == "LC2025-0001"
+    assert all(call.organizations == ["Bank1MSP"] for call in contract.calls())
+
+
+def test_the_asyncio_twin_has_the_same_operations(aio_gateway: gateway_aio.Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+
+    def refuse(call: Invocation) -> api.CreditResponse:
+        raise Refusal("ERR_UNAUTHORIZED: advising a credit is reserved to TFADGB2L (AdviserMSP)")
+
+    contract.on("lc:Advise", refuse)
+    contract.on("lc:Issue", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+
+    async def run() -> tuple[Committed[lc.CreditStub], UnauthorizedError]:
+        credits = aio.LettersOfCredit(aio_gateway, "asia-europe")
+        issued = await credits.issue(LC_ID)
+        with pytest.raises(UnauthorizedError) as refused:
+            await credits.advise(LC_ID)
+        return issued, refused.value
+
+    issued, refused = asyncio.run(run())
+    assert issued.record.state == lc.CREDIT_STATE_ISSUED and issued.block_number == 7
+    assert "reserved to TFADGB2L" in refused.reason and refused.transaction_id is not None
+    assert [call.transaction for call in contract.calls()] == ["lc:GetCredit", "lc:Issue", "lc:Advise"]
+
+
+def test_both_twins_keep_each_operations_signature_and_documentation() -> None:
+    blocking_names = {name for name, _ in inspect.getmembers(LettersOfCredit, inspect.isfunction)}
+    for name in ("apply", "issue", "present", "refuse", "honour", "transfer", "get_presentation"):
+        blocking, asynchronous = getattr(LettersOfCredit, name), getattr(aio.LettersOfCredit, name)
+        assert name in blocking_names and inspect.iscoroutinefunction(asynchronous)
+        assert blocking.__doc__ == asynchronous.__doc__ and blocking.__doc__
+        assert inspect.signature(blocking) == inspect.signature(asynchronous)
+    assert money_text(money("JPY", "1500")) == "JPY 1500"
