@@ -191,8 +191,8 @@ def test_a_raft_leader_killed_under_load_loses_no_valid_transaction_and_leaves_n
             f"{not_endorsed} never submitted, leader {killed} killed"
         )
         print(summary)
-        assert len(answers) > 300, summary  # the load ran before and after the kill
-        assert outcomes[Outcome.VALID] > 300, summary
+        assert len(answers) > 200, summary  # the load ran before and after the kill
+        assert outcomes[Outcome.VALID] > 200, summary
 
         # A new leader took over among the survivors.
         survivors = [name for name in orderers if name != killed]
