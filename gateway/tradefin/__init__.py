@@ -14,7 +14,7 @@ Submits carry their request in the transient map and return :class:`Committed`; 
 exception class per error code (:class:`TradeFinanceError` is their base).
 """
 
-from tradefin.gateway.tradefin._core import ClientSettings, Committed
+from tradefin.gateway.tradefin._core import ClientSettings, Committed, Session
 from tradefin.gateway.tradefin._drivers import DEFAULT_CHAINCODE
 from tradefin.gateway.tradefin.errors import (
     ApprovalRequiredError,
@@ -72,6 +72,7 @@ __all__ = [
     "PresentationDetails",
     "QuoteExpiredError",
     "SanctionsError",
+    "Session",
     "TimestampSkewError",
     "TradeFinanceError",
     "TransferDetails",

@@ -6,6 +6,8 @@ or :class:`Transact` (a submit: transaction name, transient map, endorsing organ
 end performs the step with the gateway and sends back the result bytes (for a query) or a
 :class:`Receipt` (for a committed transaction); a chaincode refusal is thrown into the operation as
 the typed :class:`~.errors.TradeFinanceError`. The operation parses the answer into typed records.
+With a :class:`Session`, an operation first yields :class:`AwaitCommit` so that its bank's peer has
+committed what the session's other clients wrote (read your writes across banks).
 
 So each operation is written once; the blocking and the asyncio clients are thin drivers
 (``_drivers``), and a new domain (payments, compliance) adds a flows class and two one-line twins
@@ -14,7 +16,8 @@ per operation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+import threading
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Generic, ParamSpec, TypeVar
 
@@ -25,15 +28,19 @@ from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from .errors import TradeFinanceError, error_class
 
 __all__ = [
+    "LAGGING_PEER_PAUSES",
     "REQUEST_FIELD",
+    "AwaitCommit",
     "ClientSettings",
     "Committed",
     "Flow",
     "FlowsBase",
     "Query",
     "Receipt",
+    "Session",
     "Step",
     "Transact",
+    "endorsers_disagree",
 ]
 
 T = TypeVar("T")
@@ -64,6 +71,13 @@ class Transact:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitCommit:
+    """Step: wait until the client's own peer has committed ``transaction_id`` (valid or not)."""
+
+    transaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """What the front end sends back for a :class:`Transact`: committed VALID, where, and the answer."""
 
@@ -72,8 +86,55 @@ class Receipt:
     result: bytes
 
 
-Step = Query | Transact
+Step = Query | Transact | AwaitCommit
 Flow = Generator[Step, bytes | Receipt, T]
+
+#: Pauses (seconds) before endorsing again when the credit's banks' peers answered differently: one of
+#: them has not committed the latest block yet. A refusal every peer agrees on is never retried.
+LAGGING_PEER_PAUSES: Final = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+def endorsers_disagree(details: Iterable[tuple[str, str]], endorsing_orgs: tuple[str, ...] | None) -> bool:
+    """Whether the endorsers of a failed endorsement answered differently (``details``: the failing
+    peers' MSP ids and messages): some endorsed while others refused, or their results differ. That is
+    a peer behind the others' ledger height, not a refusal by the rules."""
+    failures = list(details)
+    if any("ProposalResponsePayloads do not match" in message for _, message in failures):
+        return True
+    refused_by = {msp_id for msp_id, _ in failures}
+    return bool(endorsing_orgs) and bool(refused_by) and refused_by < set(endorsing_orgs or ())
+
+
+class Session:
+    """Read your writes across the clients of one application (say, the desks of both banks in a test,
+    a demo or a batch job): before an operation, a client waits until its own bank's peer has committed
+    the latest transaction any client of the session committed. Peers of different banks commit a block
+    a few milliseconds apart, so without it the next bank may act on the state before that block.
+    Thread-safe; costs one commit-status call when the last writer was another bank.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: str | None = None
+        self._seen_by: set[str] = set()
+
+    def committed(self, transaction_id: str, msp_id: str) -> None:
+        """A client of ``msp_id`` saw ``transaction_id`` committed on its peer."""
+        with self._lock:
+            if transaction_id != self._last:
+                self._last, self._seen_by = transaction_id, set()
+            self._seen_by.add(msp_id)
+
+    def pending(self, msp_id: str) -> str | None:
+        """The transaction the peer of ``msp_id`` must have committed first, if it may not have."""
+        with self._lock:
+            return None if self._last is None or msp_id in self._seen_by else self._last
+
+    def seen(self, transaction_id: str, msp_id: str) -> None:
+        """The peer of ``msp_id`` has committed ``transaction_id`` (no-op if a newer one came since)."""
+        with self._lock:
+            if transaction_id == self._last:
+                self._seen_by.add(msp_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +162,13 @@ class ClientSettings:
         validate: run the early checks before sending (the chaincode checks everything anyway).
         pin_endorsers: endorse submits by exactly the organisations the ledger requires (the record's
             banks), instead of the gateway's discovery from the channel's policy.
+        session: shared with other clients for read-your-writes across banks (see :class:`Session`).
     """
 
     msp_id: str
     validate: bool = True
     pin_endorsers: bool = True
+    session: Session | None = None
 
 
 def parse(message_type: type[MessageT], payload: bytes, transaction: str) -> MessageT:
@@ -127,8 +190,17 @@ class FlowsBase:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
 
+    def _catch_up(self) -> Flow[None]:
+        """With a session: wait until this bank's peer has what the session's clients committed."""
+        session, msp_id = self.settings.session, self.settings.msp_id
+        pending = session.pending(msp_id) if session is not None else None
+        if session is not None and pending is not None:
+            yield AwaitCommit(pending)
+            session.seen(pending, msp_id)
+
     def _query(self, transaction: str, request: Message, answer: type[MessageT]) -> Flow[MessageT]:
         """Evaluate on the caller's own organisation and decode the answer."""
+        yield from self._catch_up()
         reply = yield Query(transaction, request.SerializeToString(deterministic=True), (self.settings.msp_id,))
         if not isinstance(reply, bytes):
             raise TypeError(f"a query step expects bytes back, got {type(reply).__name__}")
@@ -140,9 +212,12 @@ class FlowsBase:
         """Submit with the request in the transient map; the receipt and the decoded answer."""
         transient = {REQUEST_FIELD: request.SerializeToString(deterministic=True)}
         orgs = endorsing_orgs if self.settings.pin_endorsers else None
+        yield from self._catch_up()
         receipt = yield Transact(transaction, transient, orgs)
         if not isinstance(receipt, Receipt):
             raise TypeError(f"a transact step expects a Receipt back, got {type(receipt).__name__}")
+        if self.settings.session is not None:
+            self.settings.session.committed(receipt.transaction_id, self.settings.msp_id)
         return receipt, parse(answer, receipt.result, transaction)
 
     def _check(self, check: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> None:

@@ -16,14 +16,16 @@ to them like any method, and return the flow's result (or a coroutine of it).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
+import time
 from collections.abc import Callable, Coroutine
 from typing import Concatenate, Final, Generic, ParamSpec, TypeVar
 
-from tradefin.gateway import Contract, EndorseError, EvaluateError, Gateway, aio
+from tradefin.gateway import Contract, EndorseError, EvaluateError, Gateway, Resolution, Status, aio
 
-from ._core import Flow, FlowsBase, Query, Receipt, Step
+from ._core import LAGGING_PEER_PAUSES, AwaitCommit, Flow, FlowsBase, Receipt, Step, Transact, endorsers_disagree
 from .errors import TradeFinanceError, chaincode_error
 
 __all__ = ["DEFAULT_CHAINCODE", "AsyncClient", "BlockingClient", "asynchronous", "blocking"]
@@ -37,16 +39,31 @@ OperationT = TypeVar("OperationT", bound=Callable[..., object])
 DEFAULT_CHAINCODE: Final = "tradefin"
 
 
-def _typed(error: EvaluateError | EndorseError) -> Exception:
-    """The chaincode's refusal as its typed error, else the gateway error itself."""
+def _refusal(error: EvaluateError | EndorseError) -> TradeFinanceError:
+    """The chaincode's refusal as its typed error; a failure without a catalogue code is re-raised."""
     typed = chaincode_error(error)
     if typed is None:
-        return error
+        raise error
     typed.__cause__ = error
     return typed
 
 
-def _advance(flow: Flow[T], step: Step, outcome: bytes | Receipt | TradeFinanceError) -> Step:
+def _lagging(error: EndorseError, step: Transact, attempt: int) -> float | None:
+    """The pause before endorsing again when a peer lags behind; ``None``: answer with the error."""
+    if attempt >= len(LAGGING_PEER_PAUSES):
+        return None
+    if not endorsers_disagree(((detail.msp_id, detail.message) for detail in error.details), step.endorsing_orgs):
+        return None
+    return LAGGING_PEER_PAUSES[attempt]
+
+
+def _receipt(transaction_id: str, resolution: Resolution, result: bytes) -> Receipt:
+    resolution.raise_for_outcome()
+    block = resolution.status.block_number if resolution.status is not None else -1
+    return Receipt(transaction_id, block, result)
+
+
+def _advance(flow: Flow[T], outcome: bytes | Receipt | TradeFinanceError) -> Step:
     """Hand the flow what its step produced (or throw the refusal into it); its next step."""
     if isinstance(outcome, TradeFinanceError):
         return flow.throw(outcome)
@@ -58,34 +75,54 @@ class BlockingClient(Generic[FlowsT]):
     :class:`~tradefin.gateway.Gateway` (thread-safe, like the gateway)."""
 
     def __init__(self, gateway: Gateway, channel: str, contract_name: str, flows: FlowsT, chaincode: str) -> None:
-        self._gateway = gateway
-        self._contract: Contract = gateway.get_network(channel).get_contract(chaincode, contract_name)
+        self._network = gateway.get_network(channel)
+        self._contract: Contract = self._network.get_contract(chaincode, contract_name)
         self._flows = flows
         self.channel = channel
         """The channel the client works on."""
 
-    def _perform(self, step: Step) -> bytes | Receipt | TradeFinanceError:
-        try:
-            if isinstance(step, Query):
-                return self._contract.evaluate(step.transaction, [step.argument], target_orgs=step.target_orgs)
-            transaction = self._contract.new_proposal(
+    def wait_for_commit(self, transaction_id: str, *, timeout: float | None = None) -> Status:
+        """Wait until this client's own peer has committed a transaction (e.g. one another bank just
+        submitted), so that the next operation reads its writes; its commit status.
+
+        Raises:
+            CommitStatusError: the peer did not answer in time.
+        """
+        return self._network.new_commit(transaction_id).status(timeout=timeout)
+
+    def _transact(self, step: Transact) -> Receipt | TradeFinanceError:
+        attempt = 0
+        while True:
+            proposal = self._contract.new_proposal(
                 step.transaction, transient=step.transient, endorsing_orgs=step.endorsing_orgs
-            ).endorse()
-        except (EvaluateError, EndorseError) as error:
-            typed = _typed(error)
-            if isinstance(typed, TradeFinanceError):
-                return typed
-            raise
-        resolution = transaction.resolve()
-        resolution.raise_for_outcome()
-        block = resolution.status.block_number if resolution.status is not None else -1
-        return Receipt(transaction.transaction_id, block, transaction.result)
+            )
+            try:
+                transaction = proposal.endorse()
+                break
+            except EndorseError as error:
+                pause = _lagging(error, step, attempt)
+                if pause is None:
+                    return _refusal(error)
+                attempt += 1
+                time.sleep(pause)
+        return _receipt(transaction.transaction_id, transaction.resolve(), transaction.result)
+
+    def _perform(self, step: Step) -> bytes | Receipt | TradeFinanceError:
+        if isinstance(step, Transact):
+            return self._transact(step)
+        if isinstance(step, AwaitCommit):
+            self.wait_for_commit(step.transaction_id)
+            return b""
+        try:
+            return self._contract.evaluate(step.transaction, [step.argument], target_orgs=step.target_orgs)
+        except EvaluateError as error:
+            return _refusal(error)
 
     def _run(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
             while True:
-                step = _advance(flow, step, self._perform(step))
+                step = _advance(flow, self._perform(step))
         except StopIteration as stop:
             result: T = stop.value
             return result
@@ -100,34 +137,54 @@ class AsyncClient(Generic[FlowsT]):
     def __init__(
         self, gateway: aio.Gateway, channel: str, contract_name: str, flows: FlowsT, chaincode: str
     ) -> None:
-        self._gateway = gateway
-        self._contract: aio.Contract = gateway.get_network(channel).get_contract(chaincode, contract_name)
+        self._network = gateway.get_network(channel)
+        self._contract: aio.Contract = self._network.get_contract(chaincode, contract_name)
         self._flows = flows
         self.channel = channel
         """The channel the client works on."""
 
-    async def _perform(self, step: Step) -> bytes | Receipt | TradeFinanceError:
-        try:
-            if isinstance(step, Query):
-                return await self._contract.evaluate(step.transaction, [step.argument], target_orgs=step.target_orgs)
-            transaction = await self._contract.new_proposal(
+    async def wait_for_commit(self, transaction_id: str, *, timeout: float | None = None) -> Status:  # noqa: ASYNC109 -- the gateway's per-call deadline
+        """Wait until this client's own peer has committed a transaction (e.g. one another bank just
+        submitted), so that the next operation reads its writes; its commit status.
+
+        Raises:
+            CommitStatusError: the peer did not answer in time.
+        """
+        return await self._network.new_commit(transaction_id).status(timeout=timeout)
+
+    async def _transact(self, step: Transact) -> Receipt | TradeFinanceError:
+        attempt = 0
+        while True:
+            proposal = self._contract.new_proposal(
                 step.transaction, transient=step.transient, endorsing_orgs=step.endorsing_orgs
-            ).endorse()
-        except (EvaluateError, EndorseError) as error:
-            typed = _typed(error)
-            if isinstance(typed, TradeFinanceError):
-                return typed
-            raise
-        resolution = await transaction.resolve()
-        resolution.raise_for_outcome()
-        block = resolution.status.block_number if resolution.status is not None else -1
-        return Receipt(transaction.transaction_id, block, transaction.result)
+            )
+            try:
+                transaction = await proposal.endorse()
+                break
+            except EndorseError as error:
+                pause = _lagging(error, step, attempt)
+                if pause is None:
+                    return _refusal(error)
+                attempt += 1
+                await asyncio.sleep(pause)
+        return _receipt(transaction.transaction_id, await transaction.resolve(), transaction.result)
+
+    async def _perform(self, step: Step) -> bytes | Receipt | TradeFinanceError:
+        if isinstance(step, Transact):
+            return await self._transact(step)
+        if isinstance(step, AwaitCommit):
+            await self.wait_for_commit(step.transaction_id)
+            return b""
+        try:
+            return await self._contract.evaluate(step.transaction, [step.argument], target_orgs=step.target_orgs)
+        except EvaluateError as error:
+            return _refusal(error)
 
     async def _run(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
             while True:
-                step = _advance(flow, step, await self._perform(step))
+                step = _advance(flow, await self._perform(step))
         except StopIteration as stop:
             result: T = stop.value
             return result

@@ -32,7 +32,7 @@ from tradefin.protos import calendar_pb2, common_pb2, errors_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, refused
+from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, refused
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -629,6 +629,7 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
         chaincode: str = DEFAULT_CHAINCODE,
         validate: bool = True,
         pin_endorsers: bool = True,
+        session: Session | None = None,
     ) -> None:
         """Args:
         gateway: a connection to one of the caller's bank's peers, as a role-bearing user.
@@ -636,8 +637,11 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
         chaincode: the chaincode that runs the ``lc`` contract.
         validate: check arguments early with the rules' own checks (the chaincode checks anyway).
         pin_endorsers: endorse by the credit's banks (else: the gateway's discovery).
+        session: shared by clients that must read each other's writes (see :class:`Session`).
         """
-        settings = ClientSettings(gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers)
+        settings = ClientSettings(
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+        )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)
 
     apply = blocking(LettersOfCreditFlows.apply)
@@ -686,9 +690,12 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
         chaincode: str = DEFAULT_CHAINCODE,
         validate: bool = True,
         pin_endorsers: bool = True,
+        session: Session | None = None,
     ) -> None:
         """Args: as for :class:`LettersOfCredit`."""
-        settings = ClientSettings(gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers)
+        settings = ClientSettings(
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+        )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)
 
     apply = asynchronous(LettersOfCreditFlows.apply)

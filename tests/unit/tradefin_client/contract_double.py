@@ -34,7 +34,12 @@ class Invocation:
 
 
 class Refusal(Exception):
-    """Raise in a handler to refuse like the chaincode: ``ERR_CODE: text`` from every endorser."""
+    """Raise in a handler to refuse like the chaincode: ``ERR_CODE: text`` from every endorser, or
+    only from the peers of ``only`` (the others endorsed: a lagging peer)."""
+
+    def __init__(self, message: str, *, only: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.only = only
 
 
 Handler = Callable[[Invocation], Message]
@@ -79,7 +84,7 @@ class ContractDouble:
             raise FakeRpcError(
                 grpc.StatusCode.ABORTED if invocation.kind == "endorse" else grpc.StatusCode.UNKNOWN,
                 failure,
-                [(address, msp_id, message) for address, msp_id in self.peers],
+                [(address, msp_id, message) for address, msp_id in self.peers if msp_id in (refusal.only or (msp_id,))],
             ) from None
 
     def _evaluate(self, request: bytes, timeout: float | None) -> bytes:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from fabric_protos.gateway import gateway_pb2
 
 from tests.unit.gateway.fakes import FakePeer, committed
 from tests.unit.letters_of_credit.support import ADVISER, CONFIRMER, ISSUER, documents, sample_terms, usd
@@ -19,8 +20,10 @@ from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin import (
     Committed,
     InvalidInputError,
+    InvalidStateError,
     LettersOfCredit,
     NotFoundError,
+    Session,
     UnauthorizedError,
     aio,
     money,
@@ -240,3 +243,63 @@ def test_both_twins_keep_each_operations_signature_and_documentation() -> None:
         assert blocking.__doc__ == asynchronous.__doc__ and blocking.__doc__
         assert inspect.signature(blocking) == inspect.signature(asynchronous)
     assert money_text(money("JPY", "1500")) == "JPY 1500"
+
+
+def test_a_peer_behind_the_others_is_given_time_a_unanimous_refusal_is_not(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+    attempts: list[int] = []
+
+    def advise(call: Invocation) -> api.CreditResponse:
+        attempts.append(1)
+        if len(attempts) < 3:  # AdviserMSP's peer has not committed the issue yet; IssuerMSP's has
+            raise Refusal("ERR_INVALID_STATE: credit is DRAFT_APPLICATION", only=("AdviserMSP",))
+        return answers_credit(lc.CREDIT_STATE_ADVISED)
+
+    contract.peers = (("peer0.issuer:7051", "IssuerMSP"), ("peer0.adviser:9051", "AdviserMSP"))
+    contract.on("lc:Advise", advise)
+    credits = LettersOfCredit(gateway, "asia-europe")
+    assert credits.advise(LC_ID).record.state == lc.CREDIT_STATE_ADVISED
+    assert len(attempts) == 3
+
+    def refuse(call: Invocation) -> api.CreditResponse:
+        raise Refusal("ERR_INVALID_STATE: credit is ADVISED")
+
+    contract.on("lc:Expire", refuse)
+    with pytest.raises(InvalidStateError):
+        credits.expire(LC_ID)
+    assert [call.transaction for call in contract.calls("endorse")].count("lc:Expire") == 1
+
+
+def test_clients_sharing_a_session_read_each_others_writes(
+    gateway: Gateway, contract: ContractDouble, peer: FakePeer
+) -> None:
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+    contract.on("lc:Advise", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED))
+    session = Session()
+    session.committed("f" * 64, "OtherBankMSP")  # another bank's client of the session just committed
+    credits = LettersOfCredit(gateway, "asia-europe", session=session)
+
+    credits.get_credit(LC_ID)  # waits for that transaction on this bank's peer first, once
+    advised = credits.advise(LC_ID)
+
+    [waited] = [gateway_pb2.CommitStatusRequest.FromString(
+        gateway_pb2.SignedCommitStatusRequest.FromString(request).request
+    ) for request in peer.requests("/gateway.Gateway/CommitStatus")][:1]
+    assert waited.transaction_id == "f" * 64
+    statuses = len(peer.requests("/gateway.Gateway/CommitStatus"))
+    assert statuses == 2  # the wait, then the advice's own commit status
+    assert session.pending("Bank1MSP") is None and session.pending("OtherBankMSP") == advised.transaction_id
+
+
+def test_a_session_asks_a_bank_to_catch_up_only_when_another_bank_wrote_last() -> None:
+    session = Session()
+    assert session.pending("Bank1MSP") is None
+    session.committed("tx1", "Bank1MSP")
+    assert session.pending("Bank1MSP") is None and session.pending("Bank2MSP") == "tx1"
+    session.seen("tx1", "Bank2MSP")
+    assert session.pending("Bank2MSP") is None
+    session.committed("tx2", "Bank2MSP")
+    session.seen("tx1", "Bank1MSP")  # a late answer about an older transaction changes nothing
+    assert session.pending("Bank1MSP") == "tx2"
