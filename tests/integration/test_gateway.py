@@ -325,7 +325,7 @@ def test_block_events_full_filtered_and_with_private_data(bank1: Gateway) -> Non
     status = transaction.submit().status()
     height = status.block_number
 
-    # Full blocks: typed, hash-chained, with the transaction and its validation code.
+    # Full blocks: typed, consecutive, with the transaction and its validation code.
     with network.block_events(start_block=height - 1, timeout=10) as stream:
         previous, block = next(stream), next(stream)
     assert (previous.number, block.number) == (height - 1, height)
