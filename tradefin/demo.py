@@ -1,16 +1,32 @@
-"""The main job: a real network, the chaincode on every channel, and a real flow through the clients."""
+"""The main job: a real network, the chaincode on every channel, and a real flow through the clients.
+
+After a value written and read back on each channel, a documentary credit runs on asia-europe through the
+typed client, each step by a role-bearing user of its bank: the applicant applies through Asia Trade Bank,
+which issues; Euro Commerce Bank advises; the beneficiary presents documents through it; it examines
+them and honours (it is the nominated bank); Asia Trade Bank reimburses it.
+"""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import time
+import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from .gateway.tradefin import Committed, LettersOfCredit, NotFoundError, Session, date_of, money, money_text
 from .network.network import FabricNetwork
 from .network.progress import Progress
+from .network.spec import BankSpec
+from .protos import calendar_pb2, common_pb2
+from .protos import letters_of_credit_pb2 as lc
+
+CREDIT_CHANNEL = "asia-europe"
 
 
 @dataclass
@@ -32,7 +48,8 @@ class Timeline:
 
 
 def run_demo(workdir: Path | None, progress: Progress, console: Console, *, runtime: str | None = None) -> Timeline:
-    """Bring the network up (or reuse it), then write and read a value on each channel through the gateway."""
+    """Bring the network up (or reuse it), write and read a value on each channel through the gateway,
+    then run a letter of credit from application to reimbursement through the typed client."""
     network = FabricNetwork.create(workdir, runtime=runtime, progress=progress)
     started = time.monotonic()
     network.up()
@@ -54,4 +71,164 @@ def run_demo(workdir: Path | None, progress: Progress, console: Console, *, runt
             if read != value:
                 raise RuntimeError(f"{reader.display_name} read {read!r} on {channel.name}, expected {value!r}")
             timeline.add(reader.display_name, f"kv:Get {key}", channel.name, None, f"read back {read!r}")
+    if any(channel.name == CREDIT_CHANNEL for channel in network.spec.channels):
+        started = time.monotonic()
+        run_credit(network, timeline)
+        console.print(f"letter of credit from application to reimbursement in {time.monotonic() - started:.1f}s")
     return timeline
+
+
+# Banking-day calendars of the demo banks' countries (a bank's compliance officer publishes them once):
+# place, UTC offset in minutes, weekend.
+_CALENDARS = (("HK", 8 * 60), ("DE", 60))
+_WEEKEND = (calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY)
+
+
+def _bank_ref(bank: BankSpec) -> common_pb2.BankRef:
+    return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
+
+
+def _credit_terms(
+    issuing: common_pb2.BankRef, advising: common_pb2.BankRef, today: datetime.date
+) -> lc.LetterOfCreditTerms:
+    """USD 250,000 +/-5% for machine tools, available with the advising bank by sight payment."""
+    return lc.LetterOfCreditTerms(
+        form=lc.CREDIT_FORM_IRREVOCABLE,
+        lc_number="D" + uuid.uuid4().hex[:12].upper(),
+        rules=lc.APPLICABLE_RULES_UCP_LATEST_VERSION,
+        expiry_date=date_of(today + datetime.timedelta(days=90)),
+        expiry_place=common_pb2.Place(name="FRANKFURT", un_locode="DEFRA"),
+        applicant=common_pb2.PartyRef(
+            name="KOWLOON PRECISION IMPORTS LTD", address=["18 HARBOUR ROAD", "HONG KONG"], country="HK", kyc_ref="K-1"
+        ),
+        beneficiary=common_pb2.PartyRef(
+            name="RHEINLAND MASCHINENBAU GMBH", address=["MAINZER LANDSTR 1", "FRANKFURT"], country="DE"
+        ),
+        amount=money("USD", "250000.00"),
+        tolerance=lc.AmountTolerance(plus_pct=5, minus_pct=5),
+        available_with=lc.AvailableWith(nominated_bank=advising),
+        available_by=lc.AVAILABLE_BY_PAYMENT,
+        partial_shipments=lc.SHIPMENT_PERMISSION_ALLOWED,
+        port_of_loading=common_pb2.Place(name="HAMBURG", un_locode="DEHAM"),
+        port_of_discharge=common_pb2.Place(name="HONG KONG", un_locode="HKHKG"),
+        latest_shipment_date=date_of(today + datetime.timedelta(days=60)),
+        goods=lc.Goods(description="12 CNC TURNING CENTRES, CIF HONG KONG", incoterm="CIF"),
+        documents_required=[
+            lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_COMMERCIAL_INVOICE, originals=1, copies=1),
+            lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_BILL_OF_LADING, originals=3),
+        ],
+        confirmation_instruction=lc.CONFIRMATION_INSTRUCTION_WITHOUT,
+        issuing_bank=issuing,
+        advising_bank=advising,
+    )
+
+
+def _documents(shipped: datetime.date, invoiced: common_pb2.Money) -> list[lc.Document]:
+    """The beneficiary's invoice and full set of bills of lading (the files stay off the ledger: hashes)."""
+    number = uuid.uuid4().hex[:8].upper()
+
+    def digest(name: str) -> str:
+        return hashlib.sha256(f"{name}-{number}".encode()).hexdigest()
+
+    return [
+        lc.Document(
+            doc_type=lc.DOCUMENT_TYPE_COMMERCIAL_INVOICE,
+            doc_ref=f"INV-{number}",
+            issue_date=date_of(shipped),
+            sha256=digest("invoice"),
+            originals=1,
+            copies=1,
+            key_data=lc.DocumentKeyData(invoice_number=f"INV-{number}", amount=invoiced),
+        ),
+        lc.Document(
+            doc_type=lc.DOCUMENT_TYPE_BILL_OF_LADING,
+            doc_ref=f"BL-{number}",
+            issue_date=date_of(shipped),
+            sha256=digest("bill-of-lading"),
+            originals=3,
+            key_data=lc.DocumentKeyData(
+                transport_document_number=f"BL-{number}",
+                shipment_date=date_of(shipped),
+                port_of_loading=common_pb2.Place(un_locode="DEHAM"),
+                port_of_discharge=common_pb2.Place(un_locode="HKHKG"),
+                vessel="MAERSK ESSEN",
+            ),
+        ),
+    ]
+
+
+def _publish_calendars(compliance: LettersOfCredit, timeline: Timeline, actor: str) -> None:
+    """The time rules need the banks' banking-day calendars on the ledger; publish what is missing."""
+    for place, offset in _CALENDARS:
+        try:
+            compliance.get_calendar(place)
+        except NotFoundError:
+            calendar = calendar_pb2.BankingCalendar(
+                place=place, version=1, weekend_days=_WEEKEND, utc_offset_minutes=offset, description="demo calendar"
+            )
+            published = compliance.publish_calendar(calendar)
+            timeline.add(actor, f"lc:PublishCalendar {place}", CREDIT_CHANNEL, published.block_number,
+                         f"banking days of {place}, version {published.record.version}")
+
+
+def run_credit(network: FabricNetwork, timeline: Timeline) -> str:
+    """A letter of credit from application to reimbursement, each step by a user of its bank; its id."""
+    issuing_bank, advising_bank = network.spec.bank("bank1"), network.spec.bank("bank2")
+    session = Session()  # every actor's peer has what the previous actor wrote
+    with ExitStack() as stack:
+
+        def desk(bank: BankSpec, user: str) -> LettersOfCredit:
+            gateway = stack.enter_context(network.gateway(bank, user=user))
+            return LettersOfCredit(gateway, CREDIT_CHANNEL, session=session)
+
+        issuer, advisor = issuing_bank.display_name, advising_bank.display_name
+        _publish_calendars(desk(issuing_bank, "compliance"), timeline, f"{issuer} (compliance)")
+        today = datetime.datetime.now(datetime.UTC).date()
+        terms = _credit_terms(_bank_ref(issuing_bank), _bank_ref(advising_bank), today)
+        amount = terms.amount
+
+        def record(actor: str, action: str, committed: Committed[lc.CreditStub] | Committed[lc.PresentationStub],
+                   detail: str) -> None:
+            timeline.add(actor, action, CREDIT_CHANNEL, committed.block_number,
+                         f"{detail}; tx {committed.transaction_id[:12]}…")
+
+        applied = desk(issuing_bank, "client-applicant").apply(terms)
+        lc_id = applied.record.lc_id
+        record(f"applicant via {issuer}", f"lc:Apply {lc_id}", applied,
+               f"{money_text(amount)} +/-5% by sight payment; terms private, hash {applied.record.terms_hash[:10]}…")
+        issued = desk(issuing_bank, "issuer").issue(lc_id)
+        record(f"{issuer} (issuer)", "lc:Issue", issued, f"issued on {_iso(issued.record.issue_date)}, "
+               f"expires {_iso(issued.record.expiry_date)}")
+        advised = desk(advising_bank, "advisor").advise(lc_id)
+        record(f"{advisor} (advisor)", "lc:Advise", advised, "advised to the beneficiary")
+
+        claimed = money("USD", "248500.00")
+        presented = desk(advising_bank, "client-beneficiary").present(
+            lc_id,
+            receiving_bank_bic=advising_bank.bic,
+            claimed=claimed,
+            documents=_documents(today - datetime.timedelta(days=3), claimed),
+        )
+        presentation_id = presented.record.presentation_id
+        record(f"beneficiary via {advisor}", "lc:Present", presented,
+               f"{money_text(claimed)}, invoice + 3/3 bills of lading; refusal deadline "
+               f"{_iso(presented.record.examination_deadline)}")
+        examined = desk(advising_bank, "examiner").examine(presentation_id)
+        state = lc.PresentationState.Name(examined.record.state).removeprefix("PRESENTATION_STATE_")
+        record(f"{advisor} (examiner)", "lc:Examine", examined, f"{state} (objective checks on the ledger)")
+        honoured = desk(advising_bank, "approver").honour(presentation_id, claimed)
+        record(f"{advisor} (approver)", "lc:Honour", honoured, f"paid {money_text(claimed)} at sight")
+        treasury = desk(issuing_bank, "treasury")
+        reimbursed = treasury.reimburse(presentation_id, claimed)
+        record(f"{issuer} (treasury)", "lc:Reimburse", reimbursed, f"reimbursed {advisor} {money_text(claimed)}")
+
+        position = treasury.get_credit_terms(lc_id).position
+        available = position.max_amount - position.drawn - position.reserved
+        timeline.add(f"{issuer} (treasury)", "lc:GetCreditTerms", CREDIT_CHANNEL, None,
+                     f"drawn {money_text(common_pb2.Money(currency='USD', minor_units=position.drawn))}, "
+                     f"available {money_text(common_pb2.Money(currency='USD', minor_units=available))}")
+    return lc_id
+
+
+def _iso(day: common_pb2.Date) -> str:
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"

@@ -789,3 +789,19 @@ def test_the_client_refuses_the_same_invalid_fields_before_sending(desk: Desk, b
             applicant.apply(_mutated(banks, mutation))
         assert (invalid.value.field, invalid.value.transaction_id) == (expected_field, None)
     assert desk.chain_height() == height
+
+
+def test_the_demo_runs_a_credit_from_application_to_reimbursement(fabric_network: FabricNetwork, desk: Desk) -> None:
+    from tradefin.demo import Timeline, run_credit
+
+    timeline = Timeline()
+    lc_id = run_credit(fabric_network, timeline)
+    steps = [row for row in timeline.rows if row[1].startswith("lc:") and row[3] != "-"]
+    operations = [action.split()[0] for _, action, _, _, _ in steps]
+    credit_steps = [operation for operation in operations if operation != "lc:PublishCalendar"]
+    lifecycle = ["Apply", "Issue", "Advise", "Present", "Examine", "Honour", "Reimburse"]
+    assert credit_steps == [f"lc:{operation}" for operation in lifecycle]
+    blocks = [int(block) for _, _, _, block, _ in steps]
+    assert blocks == sorted(blocks) and len(set(blocks)) == len(blocks)
+    balances = position(desk, lc_id)
+    assert (balances.drawn, balances.reimbursed, balances.reserved) == (24_850_000, 24_850_000, 0)
