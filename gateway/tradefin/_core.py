@@ -106,17 +106,27 @@ def endorsers_disagree(details: Iterable[tuple[str, str]], endorsing_orgs: tuple
 
 
 class Session:
-    """Read your writes across the clients of one application (say, the desks of both banks in a test,
-    a demo or a batch job): before an operation, a client waits until its own bank's peer has committed
-    the latest transaction any client of the session committed. Peers of different banks commit a block
-    a few milliseconds apart, so without it the next bank may act on the state before that block.
-    Thread-safe; costs one commit-status call when the last writer was another bank.
+    """What the clients of one application share (say, the desks of both banks in a test, a demo or a
+    batch job).
+
+    * Read your writes across banks: before an operation, a client waits until its own bank's peer has
+      committed the latest transaction any client of the session committed. Peers of different banks
+      commit a block a few milliseconds apart, so without it the next bank may act on the state before
+      that block. Costs one commit-status call when the last writer was another bank.
+    * What the clients learned about records' endorsing organisations (a credit's banks), so that only
+      the first client to meet a record looks them up.
+
+    Thread-safe.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: str | None = None
         self._seen_by: set[str] = set()
+        self.endorsers: dict[str, tuple[str, ...]] = {}
+        """Record id (e.g. a credit's) -> the MSP ids that must endorse its transitions."""
+        self.parents: dict[str, str] = {}
+        """Record id (e.g. a presentation's) -> the record whose endorsers apply (its credit)."""
 
     def committed(self, transaction_id: str, msp_id: str) -> None:
         """A client of ``msp_id`` saw ``transaction_id`` committed on its peer."""

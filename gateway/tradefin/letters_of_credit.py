@@ -193,8 +193,10 @@ class LettersOfCreditFlows(FlowsBase):
 
     def __init__(self, settings: ClientSettings) -> None:
         super().__init__(settings)
-        self._banks: dict[str, tuple[str, ...]] = {}  # lc_id -> its banks' MSP ids (never change)
-        self._credit_of: dict[str, str] = {}  # presentation_id -> lc_id
+        session = settings.session
+        # lc_id -> its banks' MSP ids (they never change); presentation_id -> lc_id. Shared by a session.
+        self._banks: dict[str, tuple[str, ...]] = session.endorsers if session is not None else {}
+        self._credit_of: dict[str, str] = session.parents if session is not None else {}
 
     # -- endorsing banks -------------------------------------------------------------------------
 

@@ -303,3 +303,20 @@ def test_a_session_asks_a_bank_to_catch_up_only_when_another_bank_wrote_last() -
     session.committed("tx2", "Bank2MSP")
     session.seen("tx1", "Bank1MSP")  # a late answer about an older transaction changes nothing
     assert session.pending("Bank1MSP") == "tx2"
+
+
+def test_clients_sharing_a_session_look_a_credits_banks_up_once(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("lc:Apply", lambda call: answers_credit(lc.CREDIT_STATE_DRAFT_APPLICATION))
+    contract.on("lc:Issue", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+    contract.on("lc:Present", answers_presentation(lc.PRESENTATION_STATE_UNDER_EXAMINATION))
+    contract.on("lc:Examine", answers_presentation(lc.PRESENTATION_STATE_COMPLYING))
+    session = Session()
+    applicant, issuer, beneficiary, examiner = (
+        LettersOfCredit(gateway, "asia-europe", session=session) for _ in range(4)
+    )
+    applicant.apply(sample_terms())
+    issuer.issue(LC_ID)
+    beneficiary.present(LC_ID, receiving_bank_bic=ADVISER.bic, claimed=usd("1.00"), documents=documents())
+    examiner.examine(PRESENTATION_ID)
+    assert contract.calls("evaluate") == []
+    assert {tuple(call.organizations) for call in contract.calls("endorse")} == {("AdviserMSP", "IssuerMSP")}
