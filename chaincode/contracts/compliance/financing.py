@@ -1,0 +1,214 @@
+"""The duplicate-financing registry (DOMAIN.md section 4.5).
+
+Banks fingerprint a document's normalised key fields with the consortium key (HMAC-SHA256, computed
+off the ledger) and register the fingerprints; several fingerprints over different field subsets
+catch near-duplicates. The registry entry, keyed by the fingerprint, says only whether and how much
+of the document is financed; the bank, customer and amount stay in the financing bank's implicit
+collection. A bank is refused with ERR_DUPLICATE_FINANCING, which reveals nothing but "already
+financed". Two banks financing the same document concurrently read and write the same entry, so
+MVCC lets only one commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
+from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, record_hash
+from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_money
+from tradefin.protos import compliance_pb2
+
+from .audit import audit_event, timestamp_of
+from .errors import duplicate_financing, invalid_input, not_found, unauthorized
+from .ledger import Transition, Write
+from .records import check_fingerprint, check_reservation_id, financing_details_key, financing_key, implicit_collection
+
+MAX_FINGERPRINTS: Final = 8
+_FINANCING_OFFICERS: Final = frozenset({Role.TREASURY, Role.ISSUER, Role.APPROVER, Role.COMPLIANCE})
+
+Entries = Mapping[str, compliance_pb2.FinancingEntry | None]
+
+
+def holder_commitment(salt: bytes, msp_id: str) -> str:
+    """The registry's commitment to a financing bank: hex SHA-256 of the salt and its MSP id."""
+    return hashlib.sha256(salt + msp_id.encode()).hexdigest()
+
+
+def status_name(status: compliance_pb2.FinancingStatus.ValueType) -> str:
+    """``FINANCED`` for FINANCING_STATUS_FINANCED."""
+    return compliance_pb2.FinancingStatus.Name(status).removeprefix("FINANCING_STATUS_")
+
+
+def _require_officer(tx: Transaction) -> None:
+    if not tx.caller.roles & {str(role) for role in _FINANCING_OFFICERS}:
+        raise unauthorized("the financing registry needs a bank officer (treasury, issuer, approver or compliance)")
+
+
+def check_fingerprints(fingerprints: Sequence[str]) -> None:
+    """One to eight distinct fingerprints."""
+    if not 1 <= len(fingerprints) <= MAX_FINGERPRINTS:
+        raise invalid_input("fingerprints", f"1..{MAX_FINGERPRINTS} fingerprints")
+    if len(set(fingerprints)) != len(fingerprints):
+        raise invalid_input("fingerprints", "a fingerprint appears twice")
+    for index, fingerprint in enumerate(fingerprints):
+        check_fingerprint(fingerprint, f"fingerprints[{index}]")
+
+
+def _check_band(band: str) -> None:
+    if len(band) > 16 or not set(band) <= SWIFT_X:
+        raise invalid_input("face_amount_band", "at most 16 characters of the SWIFT x set")
+
+
+def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType) -> None:
+    if doc_type == compliance_pb2.FINANCED_DOCUMENT_TYPE_UNSPECIFIED:
+        raise invalid_input("doc_type", "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
+
+
+def _new_entry(tx: Transaction, fingerprint: str, doc_type: int, band: str) -> compliance_pb2.FinancingEntry:
+    return compliance_pb2.FinancingEntry(
+        fingerprint=fingerprint,
+        doc_type=doc_type,  # type: ignore[arg-type]
+        status=compliance_pb2.FINANCING_STATUS_REGISTERED,
+        face_amount_band=band,
+        registered_at=timestamp_of(tx),
+    )
+
+
+def _updated(tx: Transaction, entry: compliance_pb2.FinancingEntry) -> compliance_pb2.FinancingEntry:
+    updated = compliance_pb2.FinancingEntry()
+    updated.CopyFrom(entry)
+    updated.version += 1
+    updated.updated_tx_id = tx.tx_id
+    return updated
+
+
+def _event(tx: Transaction, event_type: str, fingerprints: Sequence[str], to_state: str) -> compliance_pb2.AuditEvent:
+    return audit_event(tx, event_type, object_type="financing", object_id=fingerprints[0], to_state=to_state)
+
+
+def register(
+    tx: Transaction, request: compliance_pb2.RegisterDocumentRequest, entries: Entries
+) -> Transition[compliance_pb2.FinancingResponse]:
+    """Register a document's fingerprints (entries that exist are left as they are)."""
+    _require_officer(tx)
+    check_fingerprints(request.fingerprints)
+    _check_doc_type(request.doc_type)
+    _check_band(request.face_amount_band)
+    answer, writes = [], []
+    for fingerprint in request.fingerprints:
+        entry = entries.get(fingerprint)
+        if entry is None:
+            entry = _updated(tx, _new_entry(tx, fingerprint, request.doc_type, request.face_amount_band))
+            writes.append(Write(financing_key(fingerprint), entry))
+        answer.append(entry)
+    return Transition(
+        response=compliance_pb2.FinancingResponse(entries=answer),
+        writes=tuple(writes),
+        event=_event(tx, "financing.registered", request.fingerprints, "REGISTERED"),
+    )
+
+
+def finance(
+    tx: Transaction,
+    request: compliance_pb2.FinanceDocumentRequest,
+    entries: Entries,
+    policy: compliance_pb2.FinancingPolicy.ValueType,
+) -> Transition[compliance_pb2.FinancingResponse]:
+    """Record a financing of a document before disbursement, unless it is already financed.
+
+    EXCLUSIVE: any existing financing refuses. PRO_RATA: refused once the shares would exceed 100%.
+    The same holder financing again with the same share is a replay and changes nothing.
+    """
+    _require_officer(tx)
+    check_fingerprints(request.fingerprints)
+    _check_doc_type(request.doc_type)
+    _check_band(request.face_amount_band)
+    if not 1 <= request.financed_pct <= 100:
+        raise invalid_input("financed_pct", "1..100")
+    if len(request.holder_commitment) != 64:
+        raise invalid_input("holder_commitment", "hex SHA-256 of the salt and the bank's MSP id")
+    hold = compliance_pb2.FinancingHold(holder_commitment=request.holder_commitment, financed_pct=request.financed_pct)
+    answer, writes = [], []
+    for fingerprint in request.fingerprints:
+        entry = entries.get(fingerprint) or _new_entry(tx, fingerprint, request.doc_type, request.face_amount_band)
+        if entry.doc_type != request.doc_type:
+            raise invalid_input("doc_type", "differs from the registered document's type")
+        if any(existing == hold for existing in entry.holds):
+            answer.append(entry)
+            continue
+        holds = [existing for existing in entry.holds]
+        if holds and policy != compliance_pb2.FINANCING_POLICY_PRO_RATA:
+            raise duplicate_financing()
+        if sum(existing.financed_pct for existing in holds) + hold.financed_pct > 100:
+            raise duplicate_financing()
+        updated = _updated(tx, entry)
+        updated.holds.append(hold)
+        updated.status = compliance_pb2.FINANCING_STATUS_FINANCED
+        if request.face_amount_band and not updated.face_amount_band:
+            updated.face_amount_band = request.face_amount_band
+        writes.append(Write(financing_key(fingerprint), updated))
+        answer.append(updated)
+    return Transition(
+        response=compliance_pb2.FinancingResponse(entries=answer),
+        writes=tuple(writes),
+        event=_event(tx, "financing.financed", request.fingerprints, "FINANCED"),
+    )
+
+
+def release(
+    tx: Transaction, request: compliance_pb2.ReleaseFinancingRequest, entries: Entries
+) -> Transition[compliance_pb2.FinancingResponse]:
+    """The financing bank gives its hold back (repayment, refused or returned presentation)."""
+    _require_officer(tx)
+    check_fingerprints(request.fingerprints)
+    if len(request.holder_salt) != SALT_BYTES:
+        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+    commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
+    answer, writes = [], []
+    for fingerprint in request.fingerprints:
+        entry = entries.get(fingerprint)
+        remaining = [hold for hold in entry.holds if hold.holder_commitment != commitment] if entry else []
+        if entry is None or len(remaining) == len(entry.holds):
+            raise not_found("fingerprints", "no financing of this document by the caller")
+        updated = _updated(tx, entry)
+        del updated.holds[:]
+        updated.holds.extend(remaining)
+        if not remaining:
+            updated.status = compliance_pb2.FINANCING_STATUS_RELEASED
+        writes.append(Write(financing_key(fingerprint), updated))
+        answer.append(updated)
+    return Transition(
+        response=compliance_pb2.FinancingResponse(entries=answer),
+        writes=tuple(writes),
+        event=_event(tx, "financing.released", request.fingerprints, status_name(answer[0].status)),
+    )
+
+
+def record_details(
+    tx: Transaction, request: compliance_pb2.RecordFinancingDetailsRequest
+) -> Transition[compliance_pb2.FinancingResponse]:
+    """The financing bank keeps who and how much in its own implicit collection."""
+    _require_officer(tx)
+    details = compliance_pb2.FinancingDetails()
+    details.CopyFrom(request.details)
+    check_reservation_id(details.financing_id, "details.financing_id")
+    check_fingerprints(details.fingerprints)
+    check_money(details.amount, "details.amount")
+    if details.HasField("face_amount"):
+        check_money(details.face_amount, "details.face_amount")
+    if len(details.salt) != SALT_BYTES:
+        raise invalid_input("details.salt", f"{SALT_BYTES} bytes")
+    details.financed_at.CopyFrom(timestamp_of(tx))
+    return Transition(
+        response=compliance_pb2.FinancingResponse(),
+        writes=(Write(financing_details_key(details.financing_id), details, implicit_collection(tx.caller.msp_id)),),
+        event=audit_event(
+            tx,
+            "financing.details",
+            object_type="financing-details",
+            object_id=details.financing_id,
+            payload_hash=record_hash(details),
+        ),
+    )

@@ -1,0 +1,74 @@
+"""What other contracts (payments, letters of credit) read of compliance, over any record ledger."""
+
+from __future__ import annotations
+
+import hashlib
+
+from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
+from tradefin.protos import common_pb2, compliance_pb2
+
+from .errors import invalid_state
+from .gate import PartyFile
+from .ledger import HistoryEntry, RecordLedger, get
+from .records import clearance_key, governance_key, implicit_collection, kyc_key, limit_policy_key, screening_key
+
+
+class ComplianceReader:
+    """Reads governance, attestations, screenings, limit policies and clearance hashes."""
+
+    def __init__(self, ledger: RecordLedger) -> None:
+        self._ledger = ledger
+
+    async def governance(self) -> compliance_pb2.ComplianceGovernance | None:
+        """The configuration in force, if one was adopted."""
+        return await get(self._ledger, governance_key(), compliance_pb2.ComplianceGovernance)
+
+    async def required_governance(self, action: str) -> compliance_pb2.ComplianceGovernance:
+        """The configuration in force; acts that need it are refused before the first adoption."""
+        governance = await self.governance()
+        if governance is None:
+            raise invalid_state(f"no compliance configuration is in force on this channel: no {action}")
+        return governance
+
+    async def party_file(
+        self,
+        governance: compliance_pb2.ComplianceGovernance,
+        role: str,
+        party: common_pb2.PartyRef,
+        bank: common_pb2.BankRef,
+    ) -> PartyFile:
+        """The party's attestation and screenings by ``bank`` (nothing read without a KYC reference)."""
+        attestation = None
+        screenings: dict[str, compliance_pb2.ScreeningResult | None] = {}
+        if party.kyc_ref:
+            attestation = await get(self._ledger, kyc_key(bank.msp_id, party.kyc_ref), compliance_pb2.KycAttestation)
+            for listed in governance.sanctions_lists:
+                key = screening_key(bank.msp_id, party.kyc_ref, listed.list_id)
+                screenings[listed.list_id] = await get(self._ledger, key, compliance_pb2.ScreeningResult)
+        return PartyFile(role, party, bank, attestation, screenings)
+
+    async def clearance_required(self, msp_id: str) -> bool:
+        """Whether the bank declared that its payments need a limit clearance."""
+        policy = await get(self._ledger, limit_policy_key(msp_id), compliance_pb2.LimitPolicy)
+        return policy is not None and policy.clearance_required
+
+    async def clearance_hash(self, msp_id: str, reservation_id: str) -> bytes | None:
+        """The published hash of the bank's clearance (any peer can read it)."""
+        return await self._ledger.read_hash(clearance_key(reservation_id), implicit_collection(msp_id))
+
+
+async def audit_trail(ledger: RecordLedger, key: RecordKey) -> compliance_pb2.AuditTrailResponse:
+    """Every committed write of a public record, newest first."""
+    entries = [_entry(item) for item in await ledger.history(key)]
+    return compliance_pb2.AuditTrailResponse(entries=entries)
+
+
+def _entry(item: HistoryEntry) -> compliance_pb2.AuditEntry:
+    entry = compliance_pb2.AuditEntry(
+        tx_id=item.tx_id,
+        is_delete=item.is_delete,
+        record=item.value,
+        record_hash=hashlib.sha256(item.value).hexdigest(),
+    )
+    entry.timestamp.FromDatetime(item.timestamp)
+    return entry

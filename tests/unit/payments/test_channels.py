@@ -1,0 +1,176 @@
+"""Payment channels: opened by both banks, deposits confirmed by the other bank, suspend and resume,
+cut-off, netting batches, settlement by payment reference, and close only when nothing is unsettled."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tradefin.chaincode.contracts.compliance.errors import RuleError
+from tradefin.chaincode.contracts.payments.records import channel_key, position_key
+from tradefin.protos import payments_pb2 as pay
+
+from .support import BANK_A, BANK_B, OUTSIDER, Desk, caller, money, payment_request, reverse_request
+
+A_TREASURY, B_TREASURY = caller(BANK_A, "treasury"), caller(BANK_B, "treasury")
+
+
+def code_of(error: pytest.ExceptionInfo[RuleError]) -> str:
+    return error.value.code_name
+
+
+def test_a_channel_opens_only_when_the_other_bank_accepts() -> None:
+    desk = Desk()
+    desk.adopt()
+    request = pay.ProposeChannelRequest(
+        proposer=BANK_A,
+        counterparty=BANK_B,
+        currency="EUR",
+        capacity_slots=8,
+        salt=bytes(32),
+        counterparty_credit_limit=money("5000.00"),
+    )
+    proposed = desk.pay(A_TREASURY, lambda s, tx: s.propose_channel(tx, request)).channel
+    assert proposed.state == pay.PAYMENT_CHANNEL_STATE_PROPOSED
+    assert proposed.collection == "pay-Bank1MSP-Bank2MSP"
+    accept = pay.AcceptChannelRequest(channel_id=proposed.channel_id)
+    with pytest.raises(RuleError) as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.accept_channel(tx, accept))
+    assert code_of(error) == "ERR_UNAUTHORIZED"
+    opened = desk.pay(B_TREASURY, lambda s, tx: s.accept_channel(tx, accept)).channel
+    assert opened.state == pay.PAYMENT_CHANNEL_STATE_OPEN and opened.open_cycle == 1
+    assert desk.ledger.policies[("", channel_key(opened.channel_id))] == ("Bank1MSP", "Bank2MSP")
+    position = pay.ChannelPosition.FromString(
+        desk.ledger.value(position_key(opened.channel_id), opened.collection) or b""
+    )
+    assert position.credit_limit_b == 5000_00 and sum(position.granted_b) == 5000_00 and len(position.granted_b) == 8
+    with pytest.raises(RuleError) as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.propose_channel(tx, request))
+    assert code_of(error) == "ERR_DUPLICATE"
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [(caller(OUTSIDER, "treasury"), "ERR_UNAUTHORIZED"), (caller(BANK_A, "issuer"), "ERR_UNAUTHORIZED")],
+)
+def test_only_the_proposers_treasury_proposes(who: object, code: str) -> None:
+    request = pay.ProposeChannelRequest(proposer=BANK_A, counterparty=BANK_B, currency="EUR", salt=bytes(32))
+    with pytest.raises(RuleError) as error:
+        Desk().pay(who, lambda s, tx: s.propose_channel(tx, request))  # type: ignore[arg-type]
+    assert code_of(error) == code
+
+
+def test_a_deposit_counts_once_the_other_bank_confirms_its_funding() -> None:
+    desk = Desk()
+    channel_id = desk.ready()
+    deposit_id = str(uuid.uuid4())
+    record = pay.RecordDepositRequest(
+        channel_id=channel_id, deposit_id=deposit_id, amount=money("7000.00"), funding_uetr=str(uuid.uuid4())
+    )
+    desk.pay(A_TREASURY, lambda s, tx: s.record_deposit(tx, record))
+    assert desk.channel(channel_id).balances[0].capacity == 0
+    confirm = pay.ConfirmDepositRequest(channel_id=channel_id, deposit_id=deposit_id)
+    with pytest.raises(RuleError) as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
+    assert code_of(error) == "ERR_UNAUTHORIZED"
+    desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
+    mine = desk.channel(channel_id).balances[0]
+    assert (mine.deposit, mine.balance, mine.capacity) == (7000_00, 7000_00, 7000_00)
+    with pytest.raises(RuleError, match="already confirmed"):
+        desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
+
+
+def test_suspension_stops_payments_until_the_suspending_bank_resumes() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="5000.00")
+    suspend = pay.SuspendChannelRequest(channel_id=channel_id)
+    desk.pay(caller(BANK_B, "compliance"), lambda s, tx: s.suspend_channel(tx, suspend))
+    with pytest.raises(RuleError, match="SUSPENDED"):
+        desk.initiate(payment_request(channel_id))
+    resume = pay.ResumeChannelRequest(channel_id=channel_id)
+    with pytest.raises(RuleError) as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.resume_channel(tx, resume))
+    assert code_of(error) == "ERR_UNAUTHORIZED"
+    desk.pay(B_TREASURY, lambda s, tx: s.resume_channel(tx, resume))
+    assert desk.initiate(payment_request(channel_id)).status == pay.PAYMENT_STATUS_ACSP
+
+
+def test_netting_freezes_gross_totals_and_settlement_resets_positions() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="10000.00", deposit_b="10000.00")
+    desk.initiate(payment_request(channel_id, "3000.00"))
+    desk.initiate(payment_request(channel_id, "500.00"))
+    desk.initiate(reverse_request(channel_id, "1200.00"), who=B_TREASURY)
+    batch = desk.net(channel_id)
+    record = desk.ask(
+        A_TREASURY, lambda s, c: s.get_batch(c, pay.GetBatchRequest(channel_id=channel_id, cycle=1))
+    ).record
+    assert (record.gross_a_to_b, record.gross_b_to_a, record.net_amount) == (3500_00, 1200_00, 2300_00)
+    assert record.net_debtor_bic == BANK_A.bic and len(record.payment_uetrs) == 3
+    assert batch.status == pay.BATCH_STATUS_FROZEN and len(batch.batch_hash) == 64
+    a, b = desk.channel(channel_id).balances
+    assert (a.balance, b.balance, a.netted, b.netted) == (7700_00, 12300_00, -2300_00, 2300_00)
+    assert (a.capacity, b.capacity) == (6500_00, 8800_00)
+    with pytest.raises(RuleError) as error:  # the net debtor cannot confirm its own payment arrived
+        desk.settle(channel_id, 1, A_TREASURY)
+    assert code_of(error) == "ERR_UNAUTHORIZED"
+    reference = str(uuid.uuid4())
+    settled = desk.settle(channel_id, 1, B_TREASURY, reference)
+    assert settled.status == pay.BATCH_STATUS_SETTLED and settled.settlement_uetr == reference
+    a, b = desk.channel(channel_id).balances
+    assert (a.balance, b.balance, a.capacity, b.capacity) == (10000_00, 10000_00, 10000_00, 10000_00)
+    with pytest.raises(RuleError, match="already settled") as error:
+        desk.settle(channel_id, 1, B_TREASURY)
+    assert code_of(error) == "ERR_INVALID_STATE"
+
+
+def test_batches_settle_in_order_and_a_reference_settles_one_batch() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="10000.00")
+    desk.initiate(payment_request(channel_id, "100.00"))
+    desk.net(channel_id)
+    desk.initiate(payment_request(channel_id, "100.00"))
+    desk.net(channel_id)
+    with pytest.raises(RuleError, match="batch 1 settles first"):
+        desk.settle(channel_id, 2, B_TREASURY)
+    reference = str(uuid.uuid4())
+    desk.settle(channel_id, 1, B_TREASURY, reference)
+    with pytest.raises(RuleError) as error:
+        desk.settle(channel_id, 2, B_TREASURY, reference)
+    assert code_of(error) == "ERR_DUPLICATE"
+
+
+def test_a_cycle_is_frozen_before_the_next_cut_off() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="1000.00")
+    desk.pay(A_TREASURY, lambda s, tx: s.cut_off(tx, pay.CutOffRequest(channel_id=channel_id)))
+    with pytest.raises(RuleError, match="freeze cycle 1 first"):
+        desk.pay(A_TREASURY, lambda s, tx: s.cut_off(tx, pay.CutOffRequest(channel_id=channel_id)))
+    with pytest.raises(RuleError, match="next batch to freeze is cycle 1"):
+        desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=2)))
+    desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=1)))
+    with pytest.raises(RuleError, match="not cut off yet"):
+        desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=2)))
+
+
+def test_close_only_when_nothing_is_unsettled() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="1000.00")
+    close = pay.CloseChannelRequest(channel_id=channel_id)
+    desk.initiate(payment_request(channel_id, "10.00"))
+    with pytest.raises(RuleError, match="not netted yet") as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close))
+    assert code_of(error) == "ERR_INVALID_STATE"
+    desk.net(channel_id)
+    with pytest.raises(RuleError, match="batch 1 is not settled") as error:
+        desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close))
+    assert code_of(error) == "ERR_INVALID_STATE"
+    desk.settle(channel_id, 1, B_TREASURY)
+    desk.pay(A_TREASURY, lambda s, tx: s.wind_down_channel(tx, pay.WindDownChannelRequest(channel_id=channel_id)))
+    with pytest.raises(RuleError, match="CLOSING"):
+        desk.initiate(payment_request(channel_id, "10.00"))
+    closed = desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close)).channel
+    assert closed.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
+    with pytest.raises(RuleError, match="CLOSED"):
+        desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close))
