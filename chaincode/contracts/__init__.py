@@ -18,10 +18,12 @@ def default_contracts() -> list[Contract]:
     The first one is the default contract (it answers function names without a ``contract:``
     prefix). Add a contract here to ship it in the chaincode.
     """
+    from tradefin.chaincode.contracts.compliance.contract import ComplianceContract
     from tradefin.chaincode.contracts.kv import KvContract
     from tradefin.chaincode.contracts.letters_of_credit.contract import LettersOfCreditContract
+    from tradefin.chaincode.contracts.payments.contract import PaymentsContract
 
-    return [KvContract(), LettersOfCreditContract()]
+    return [KvContract(), LettersOfCreditContract(), PaymentsContract(), ComplianceContract()]
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,18 @@ def collection_definitions(channel_msp_ids: Iterable[str]) -> list[CollectionDef
 
     Letters of credit keep their terms in a collection of the credit's banks (issuing, advising and,
     when there is one, confirming bank): one collection per set of at least two banks of the channel.
+    Payment channels keep positions, payments, batches and quotes in a collection of their two banks:
+    one per pair of banks. Compliance uses Fabric's implicit per-organisation collections, which need
+    no definition.
     """
     from tradefin.chaincode.contracts.letters_of_credit.records import credit_collection_name
+    from tradefin.chaincode.contracts.payments.records import payment_collection
 
     banks = sorted(set(channel_msp_ids))
     definitions = []
     for size in range(2, len(banks) + 1):
         for members in itertools.combinations(banks, size):
             definitions.append(CollectionDefinition(credit_collection_name(members), members))
+    for pair in itertools.combinations(banks, 2):
+        definitions.append(CollectionDefinition(payment_collection(pair), pair))
     return definitions
