@@ -1,0 +1,172 @@
+"""The typed payments and compliance clients over the real gateway code (only gRPC is faked): what
+reaches the chaincode, who endorses, how concurrent payments spread over capacity slots, typed
+errors, and the keyed fingerprints of the duplicate-financing registry."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import uuid
+
+import pytest
+
+from tests.unit.tradefin_client.contract_double import ContractDouble, Invocation, Refusal
+from tradefin.gateway import Gateway
+from tradefin.gateway import aio as gateway_aio
+from tradefin.gateway.tradefin import ClientSettings, InsufficientFundsError, InvalidInputError
+from tradefin.gateway.tradefin.compliance import (
+    AsyncCompliance,
+    Compliance,
+    holder_commitment,
+    invoice_fingerprints,
+    normalise,
+)
+from tradefin.gateway.tradefin.payments import Payments, PaymentsFlows
+from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import payments_pb2 as pay
+
+from .support import BANK_A, BANK_B, CREDITOR, CREDITOR_ACCOUNT, DEBTOR, DEBTOR_ACCOUNT, money
+
+CHANNEL_ID = "ASTBHKHH-EUCBDEFF-EUR"
+OTHER_MSP = "AdviserMSP"  # the fake peer's identity is Bank1MSP; the channel's other bank differs
+
+
+def channel_answer(call: Invocation) -> pay.ChannelResponse:
+    return pay.ChannelResponse(
+        channel=pay.PaymentChannelStub(
+            channel_id=CHANNEL_ID,
+            bank_a=BANK_A,
+            bank_b=common_pb2.BankRef(bic=BANK_B.bic, msp_id=OTHER_MSP),
+            capacity_slots=8,
+            state=pay.PAYMENT_CHANNEL_STATE_OPEN,
+        )
+    )
+
+
+def payment_answer(call: Invocation) -> pay.PaymentResponse:
+    request = pay.InitiatePaymentRequest.FromString(call.transient["request"])
+    return pay.PaymentResponse(
+        payment=pay.PaymentStub(uetr=request.uetr, channel_id=CHANNEL_ID, status=pay.PAYMENT_STATUS_ACSP)
+    )
+
+
+def pay_kwargs() -> dict[str, object]:
+    return {
+        "debtor": DEBTOR,
+        "debtor_account": DEBTOR_ACCOUNT,
+        "creditor": CREDITOR,
+        "creditor_account": CREDITOR_ACCOUNT,
+    }
+
+
+def test_a_payment_carries_its_request_in_the_transient_map_and_is_endorsed_by_the_channels_banks(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    contract.on("pay:GetChannel", channel_answer)
+    contract.on("pay:InitiatePayment", payment_answer)
+    payments = Payments(gateway, "asia-europe")
+    first = payments.pay(CHANNEL_ID, money("1250.00"), **pay_kwargs())  # type: ignore[arg-type]
+    payments.pay(CHANNEL_ID, money("10.00"), **pay_kwargs())  # type: ignore[arg-type]
+    assert first.record.status == pay.PAYMENT_STATUS_ACSP and first.block_number == 7
+    lookup, *payments_sent = contract.calls()
+    assert (lookup.kind, lookup.transaction) == ("evaluate", "pay:GetChannel")
+    assert [call.transaction for call in payments_sent] == ["pay:InitiatePayment"] * 2
+    request = pay.InitiatePaymentRequest.FromString(payments_sent[0].transient["request"])
+    assert (request.instructed_amount.minor_units, len(request.salt), payments_sent[0].args) == (1250_00, 32, [])
+    assert payments_sent[0].organizations == sorted(["Bank1MSP", OTHER_MSP])
+    assert request.uetr == first.record.uetr and request.end_to_end_id.startswith("E2E")
+
+
+def test_payments_in_flight_draw_on_different_slots() -> None:
+    flows = PaymentsFlows(ClientSettings("Bank1MSP"))
+    lookup = flows.get_channel(CHANNEL_ID)
+    next(lookup)
+    with pytest.raises(StopIteration):
+        lookup.send(channel_answer_bytes())
+    in_flight = [flows.pay(CHANNEL_ID, money("1.00"), **pay_kwargs()) for _ in range(10)]  # type: ignore[arg-type]
+    steps = [next(flow) for flow in in_flight]  # each stops at its submit: all ten are in flight
+    hints = [pay.InitiatePaymentRequest.FromString(step.transient["request"]).slot_hint for step in steps]  # type: ignore[union-attr]
+    assert sorted(hints) == [0, 0, 1, 1, 2, 3, 4, 5, 6, 7]  # eight slots, then the least used again
+    in_flight[0].close()  # a finished payment gives its slot back
+    assert (
+        pay.InitiatePaymentRequest.FromString(
+            next(flows.pay(CHANNEL_ID, money("1.00"), **pay_kwargs())).transient["request"]  # type: ignore[arg-type, union-attr]
+        ).slot_hint
+        == hints[0]
+    )
+
+
+def channel_answer_bytes() -> bytes:
+    return channel_answer(Invocation("evaluate", "pay:GetChannel", [], {}, [])).SerializeToString()
+
+
+def test_refusals_are_typed_and_early_checks_send_nothing(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("pay:GetChannel", channel_answer)
+
+    def poor(call: Invocation) -> pay.PaymentResponse:
+        raise Refusal("ERR_INSUFFICIENT_FUNDS: instructed_amount: the sending bank's capacity does not cover it")
+
+    contract.on("pay:InitiatePayment", poor)
+    payments = Payments(gateway, "asia-europe")
+    with pytest.raises(InsufficientFundsError) as error:
+        payments.pay(CHANNEL_ID, money("99.00"), **pay_kwargs())  # type: ignore[arg-type]
+    assert error.value.field == "instructed_amount" and error.value.transaction_id
+    calls = len(contract.calls())
+    with pytest.raises(InvalidInputError) as early:
+        payments.pay(CHANNEL_ID, money("1.00"), uetr="not-a-uetr", **pay_kwargs())  # type: ignore[arg-type]
+    assert early.value.field == "uetr" and len(contract.calls()) == calls
+
+
+def test_limit_transactions_are_endorsed_by_the_callers_bank_alone(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("compliance:SetLimit", lambda call: cp.LimitResponse())
+    contract.on("compliance:ReserveLimits", lambda call: cp.LimitResponse())
+    compliance = Compliance(gateway, "asia-europe")
+    compliance.set_limit(cp.LIMIT_SCOPE_COUNTRY, "DE", money("5000.00"))
+    uetr = str(uuid.uuid4())
+    clearance = compliance.reserve_limits(uetr, money("100.00"), counterparty_bic=BANK_B.bic, country="DE").record
+    set_call, reserve_call = contract.calls()
+    assert set_call.organizations == reserve_call.organizations == ["Bank1MSP"]
+    reserved = cp.ReserveLimitsRequest.FromString(reserve_call.transient["request"])
+    assert clearance.salt == reserved.clearance_salt and clearance.reservation_id == uetr
+
+
+def test_a_governance_approval_is_endorsed_by_every_bank_that_must_approve(
+    aio_gateway: gateway_aio.Gateway, contract: ContractDouble
+) -> None:
+    proposal = cp.GovernanceProposal(required_msp_ids=["Bank1MSP", "Bank2MSP", "Bank3MSP"])
+    contract.on("compliance:GetGovernance", lambda call: cp.GovernanceResponse(proposal=proposal))
+    contract.on("compliance:ApproveGovernance", lambda call: cp.GovernanceResponse(proposal=proposal))
+
+    async def run() -> None:
+        async with aio_gateway:
+            await AsyncCompliance(aio_gateway, "asia-europe").approve_governance(2)
+
+    asyncio.run(run())
+    assert contract.calls("endorse")[0].organizations == ["Bank1MSP", "Bank2MSP", "Bank3MSP"]
+
+
+def test_differently_formatted_invoice_numbers_meet_on_one_fingerprint() -> None:
+    key = b"consortium key"
+    common = {"seller_id": "5493001KJTIIGC8Y1R12", "issue_date": datetime.date(2025, 11, 3), "amount": money("9800.00")}
+    prints = invoice_fingerprints(key, invoice_number="INV-00123", buyer_id="hk-0042", **common)  # type: ignore[arg-type]
+    assert prints == invoice_fingerprints(key, invoice_number="inv 123", buyer_id="HK 42", **common)  # type: ignore[arg-type]
+    assert len(prints) == 2 and all(len(fingerprint) == 64 for fingerprint in prints)
+    other_number = invoice_fingerprints(key, invoice_number="INV-124", buyer_id="HK42", **common)  # type: ignore[arg-type]
+    assert other_number[0] != prints[0] and other_number[1] == prints[1]  # same sale, another number
+    assert invoice_fingerprints(b"other key", invoice_number="INV-00123", **common)[0] != prints[0]  # type: ignore[arg-type]
+    assert normalise("N\u00ba 0010-\uff21") == "NO10A"  # ordinal sign, full-width A
+
+
+def test_financing_sends_only_a_commitment_to_the_bank(gateway: Gateway, contract: ContractDouble) -> None:
+    contract.on("compliance:FinanceDocument", lambda call: cp.FinancingResponse())
+    salt = bytes(range(32))
+    fingerprint = "a" * 64
+    Compliance(gateway, "asia-europe").finance_document(
+        [fingerprint], cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt
+    )
+    request = cp.FinanceDocumentRequest.FromString(contract.calls()[0].transient["request"])
+    assert (
+        request.holder_commitment == holder_commitment(salt, "Bank1MSP")
+        and salt not in contract.calls()[0].transient["request"]
+    )
