@@ -16,6 +16,7 @@ exception class per error code (:class:`TradeFinanceError` is their base).
 
 from tradefin.gateway.tradefin._core import ClientSettings, Committed, Session
 from tradefin.gateway.tradefin._drivers import DEFAULT_CHAINCODE
+from tradefin.gateway.tradefin.compliance import Compliance
 from tradefin.gateway.tradefin.errors import (
     ApprovalRequiredError,
     ChaincodeInternalError,
@@ -49,6 +50,7 @@ from tradefin.gateway.tradefin.letters_of_credit import (
     money,
     money_text,
 )
+from tradefin.gateway.tradefin.payments import Payments
 
 __all__ = [
     "DEFAULT_CHAINCODE",
@@ -57,6 +59,7 @@ __all__ = [
     "ChaincodeInternalError",
     "ClientSettings",
     "Committed",
+    "Compliance",
     "CreditDetails",
     "DeadlinePassedError",
     "DuplicateError",
@@ -69,6 +72,7 @@ __all__ = [
     "LettersOfCredit",
     "LimitExceededError",
     "NotFoundError",
+    "Payments",
     "PresentationDetails",
     "QuoteExpiredError",
     "SanctionsError",

@@ -13,6 +13,8 @@ Errors, records and value helpers are shared with the blocking client (import th
 """
 
 from tradefin.gateway.tradefin._drivers import AsyncClient
+from tradefin.gateway.tradefin.compliance import AsyncCompliance as Compliance
 from tradefin.gateway.tradefin.letters_of_credit import AsyncLettersOfCredit as LettersOfCredit
+from tradefin.gateway.tradefin.payments import AsyncPayments as Payments
 
-__all__ = ["AsyncClient", "LettersOfCredit"]
+__all__ = ["AsyncClient", "Compliance", "LettersOfCredit", "Payments"]
