@@ -9,11 +9,11 @@ Where a record lives (DOMAIN.md section 4.7):
 * public world state: PaymentChannelStub, PaymentStub (UETR, status history, channel, cycle; no
   amounts, no parties), NettingBatchStub (batch hash), QuoteStub (validity, status);
 * the private data collection of the channel's two banks ("pay-<MSP id>-<MSP id>"):
-  ChannelPosition, CapacitySlot, CycleTally, CycleEntry, Deposit, NettingBatch, FxQuote,
-  PaymentRecord. Every private record is salted so its public hash cannot be guessed.
+  ChannelPosition, CapacitySlot, CycleTally, Deposit, NettingBatch, FxQuote, PaymentRecord.
+  Every private record is salted so its public hash cannot be guessed.
 
-Throughput: a payment writes only keys of its own (its stub and record, one cycle entry) and the
-capacity slot(s) and cycle tally of the shard the client picked; no key is shared by all payments.
+Throughput: a payment writes only keys of its own (its stub and record) and the capacity slot(s)
+and cycle tally of the shard the client picked; no key is shared by all payments.
 Balances are aggregated at cut-off (NettingBatch), so parallel payments on different shards never
 conflict under MVCC.
 """
@@ -408,7 +408,9 @@ Global___CapacitySlot: typing_extensions.TypeAlias = CapacitySlot
 @typing.final
 class CycleTally(google.protobuf.message.Message):
     """What one bank sent in one cycle through one slot (private): frozen into the cycle's batch, and
-    given back to the slot's capacity when the batch settles.
+    given back to the slot's capacity when the batch settles. A payment drawing on several slots adds
+    its part to each slot's gross, and is listed (and counted) once, in the tally of its first slot.
+    The freeze reads the tallies by key: Fabric allows no write after a range query on private data.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
@@ -416,43 +418,44 @@ class CycleTally(google.protobuf.message.Message):
     SALT_FIELD_NUMBER: builtins.int
     GROSS_FIELD_NUMBER: builtins.int
     COUNT_FIELD_NUMBER: builtins.int
+    ENTRIES_FIELD_NUMBER: builtins.int
     salt: builtins.bytes
     gross: builtins.int
     count: builtins.int
+    @property
+    def entries(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___CycleEntry]: ...
     def __init__(
         self,
         *,
         salt: builtins.bytes = ...,
         gross: builtins.int = ...,
         count: builtins.int = ...,
+        entries: collections.abc.Iterable[Global___CycleEntry] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["count", b"count", "gross", b"gross", "salt", b"salt"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["count", b"count", "entries", b"entries", "gross", b"gross", "salt", b"salt"]) -> None: ...
 
 Global___CycleTally: typing_extensions.TypeAlias = CycleTally
 
 @typing.final
 class CycleEntry(google.protobuf.message.Message):
-    """One payment of a cycle (private); the batch lists them."""
+    """One payment of a cycle, as its first slot's tally lists it; the batch lists them all."""
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
-    SALT_FIELD_NUMBER: builtins.int
     UETR_FIELD_NUMBER: builtins.int
     SENDER_BIC_FIELD_NUMBER: builtins.int
     AMOUNT_FIELD_NUMBER: builtins.int
-    salt: builtins.bytes
     uetr: builtins.str
     sender_bic: builtins.str
     amount: builtins.int
     def __init__(
         self,
         *,
-        salt: builtins.bytes = ...,
         uetr: builtins.str = ...,
         sender_bic: builtins.str = ...,
         amount: builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "salt", b"salt", "sender_bic", b"sender_bic", "uetr", b"uetr"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "sender_bic", b"sender_bic", "uetr", b"uetr"]) -> None: ...
 
 Global___CycleEntry: typing_extensions.TypeAlias = CycleEntry
 

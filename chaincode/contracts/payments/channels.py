@@ -483,16 +483,13 @@ class TallyRow:
 
 
 def freeze(
-    tx: Transaction,
-    request: pay.FreezeBatchRequest,
-    file: ChannelFile,
-    tallies: Sequence[TallyRow],
-    entries: Sequence[pay.CycleEntry],
+    tx: Transaction, request: pay.FreezeBatchRequest, file: ChannelFile, tallies: Sequence[TallyRow]
 ) -> Transition[pay.BatchResponse]:
     """Freeze the netting batch of the cut-off cycle: gross per direction, net, the payments.
 
-    The conservation check (INV-PAY-02) runs here: the payments listed add up to the slots' tallies
-    for each direction, and the net moved between the banks' balances sums to zero.
+    ``tallies`` are the cycle's tallies of both banks (read by key). The conservation check
+    (INV-PAY-02) runs here: for each bank the payments listed add up to its slots' gross, and the net
+    moved between the banks' balances sums to zero.
     """
     require_channel_bank(tx, file, _TREASURY, "freezing a netting batch")
     stub = file.stub
@@ -503,21 +500,22 @@ def freeze(
     if request.cycle >= stub.open_cycle:
         raise invalid_state(f"cycle {request.cycle} is not cut off yet")
     bank_a = stub.bank_a.bic[:8]
-    slot_gross_a, slot_gross_b = [0] * file.slots, [0] * file.slots
-    count_a = count_b = 0
+    slot_gross = {bank.bic[:8]: [0] * file.slots for bank in file.banks}
+    counted = dict.fromkeys(slot_gross, 0)
+    listed = dict.fromkeys(slot_gross, 0)
+    uetrs = []
     for row in tallies:
-        target = slot_gross_a if row.bic[:8] == bank_a else slot_gross_b
-        target[row.slot] += row.tally.gross
-        if row.bic[:8] == bank_a:
-            count_a += row.tally.count
-        else:
-            count_b += row.tally.count
-    live = [entry for entry in entries if entry.amount]
-    listed_a = sum(entry.amount for entry in live if entry.sender_bic[:8] == bank_a)
-    listed_b = sum(entry.amount for entry in live if entry.sender_bic[:8] != bank_a)
-    gross_a, gross_b = sum(slot_gross_a), sum(slot_gross_b)
-    if (listed_a, listed_b) != (gross_a, gross_b) or len(live) != count_a + count_b:
+        bic = row.bic[:8]
+        slot_gross[bic][row.slot] += row.tally.gross
+        counted[bic] += row.tally.count
+        for entry in row.tally.entries:
+            listed[bic] += entry.amount
+            uetrs.append(entry.uetr)
+    gross = {bic: sum(values) for bic, values in slot_gross.items()}
+    if listed != gross or sum(counted.values()) != len(uetrs):
         raise invalid_state("conservation check failed: the cycle's payments do not add up to its tallies")
+    bank_b = stub.bank_b.bic[:8]
+    gross_a, gross_b = gross[bank_a], gross[bank_b]
     key = batch_record_key(file.channel_id, request.cycle)
     net = gross_a - gross_b
     batch = pay.NettingBatch(
@@ -526,13 +524,13 @@ def freeze(
         cycle=request.cycle,
         gross_a_to_b=gross_a,
         gross_b_to_a=gross_b,
-        count_a_to_b=count_a,
-        count_b_to_a=count_b,
+        count_a_to_b=counted[bank_a],
+        count_b_to_a=counted[bank_b],
         net_amount=abs(net),
-        net_debtor_bic=bank_a if net > 0 else (stub.bank_b.bic[:8] if net < 0 else ""),
-        payment_uetrs=sorted(entry.uetr for entry in live),
-        slot_gross_a=slot_gross_a,
-        slot_gross_b=slot_gross_b,
+        net_debtor_bic=bank_a if net > 0 else (bank_b if net < 0 else ""),
+        payment_uetrs=sorted(uetrs),
+        slot_gross_a=slot_gross[bank_a],
+        slot_gross_b=slot_gross[bank_b],
     )
     position = pay.ChannelPosition()
     position.CopyFrom(file.position)

@@ -23,7 +23,6 @@ _PENDING: Final = "tradefin.pay.pending"
 _POSITION: Final = "tradefin.pay.position"
 _SLOT: Final = "tradefin.pay.slot"
 _TALLY: Final = "tradefin.pay.tally"
-_ENTRY: Final = "tradefin.pay.entry"
 _BATCH: Final = "tradefin.pay.batch"
 _BATCH_RECORD: Final = "tradefin.pay.batch.record"
 _DEPOSIT: Final = "tradefin.pay.deposit"
@@ -34,9 +33,9 @@ _QUOTE: Final = "tradefin.pay.quote"
 _QUOTE_RECORD: Final = "tradefin.pay.quote.record"
 _SETTLEMENT: Final = "tradefin.pay.settlement"
 
-#: Object types whose keys the freeze scans, per cycle.
+#: Object types queries scan (read-only transactions: Fabric refuses writes after a private range
+#: query) and the pending-approval markers a close scans (public).
 TALLY_TYPE: Final = _TALLY
-ENTRY_TYPE: Final = _ENTRY
 PENDING_TYPE: Final = _PENDING
 SLOT_TYPE: Final = _SLOT
 
@@ -105,13 +104,8 @@ def tally_key(channel_id: str, cycle: int, bic: str, slot: int) -> RecordKey:
 
 
 def cycle_prefix(channel_id: str, cycle: int) -> tuple[str, ...]:
-    """The attributes every tally and entry key of a cycle starts with."""
+    """The attributes every tally key of a cycle starts with."""
     return (channel_id, _cycle(cycle))
-
-
-def entry_key(channel_id: str, cycle: int, uetr: str) -> RecordKey:
-    """One payment of a cycle (private)."""
-    return RecordKey(_ENTRY, (channel_id, _cycle(cycle), uetr))
 
 
 def batch_key(channel_id: str, cycle: int) -> RecordKey:

@@ -57,7 +57,7 @@ from .amounts import (
 from .capacity import SlotRoom, drawn, given_back
 from .channels import PAYING_STATES, ChannelFile, state_name
 from .quotes import QuoteFile, use_quote
-from .records import entry_key, payment_key, payment_record_key, pending_key, quote_key, slot_key, tally_key
+from .records import payment_key, payment_record_key, pending_key, quote_key, slot_key, tally_key
 
 _PURPOSE = re.compile(r"^[A-Z]{4}$")
 _REASON = re.compile(r"^[A-Z0-9]{4}$")
@@ -381,17 +381,18 @@ class CapacityState:
 
 def capacity_writes(
     file: ChannelFile,
-    sender: common_pb2.BankRef,
+    record: pay.PaymentRecord,
     cycle: int,
     draws: Sequence[Draw],
     state: CapacityState,
     *,
     sign: int,
 ) -> list[Write]:
-    """Slots and tallies after drawing (sign +1) or giving back (sign -1) the draws.
+    """Slots and tallies after drawing (sign +1) or giving back (sign -1) the payment's draws.
 
-    The payment is counted once, in the tally of its first slot.
+    The payment is listed and counted once, in the tally of its first slot.
     """
+    sender = record.debtor_agent
     writes = []
     for index, draw in enumerate(draws):
         slot = state.slots[draw.slot]
@@ -407,6 +408,16 @@ def capacity_writes(
         tally.gross += sign * draw.amount
         if index == 0:
             tally.count += sign
+            if sign > 0:
+                tally.entries.append(
+                    pay.CycleEntry(
+                        uetr=record.uetr, sender_bic=sender.bic[:8], amount=record.settlement_amount.minor_units
+                    )
+                )
+            else:
+                kept = [entry for entry in tally.entries if entry.uetr != record.uetr]
+                del tally.entries[:]
+                tally.entries.extend(kept)
         writes.append(file.private(key, tally))
     return writes
 
@@ -440,18 +451,10 @@ def execute(
         stub.cycle = cycle
         stub.status_history.append(_change(tx, pay.PAYMENT_STATUS_ACSP, sender.bic))
         from_status = previous.status
-    entry_record_key = entry_key(file.channel_id, cycle, executed.uetr)
-    entry = pay.CycleEntry(
-        salt=file.salt(entry_record_key),
-        uetr=executed.uetr,
-        sender_bic=sender.bic[:8],
-        amount=executed.settlement_amount.minor_units,
-    )
     writes = [
         file.public(payment_key(executed.uetr), stub),
         file.private(payment_record_key(executed.uetr), executed),
-        file.private(entry_record_key, entry),
-        *capacity_writes(file, sender, cycle, draws, state, sign=1),
+        *capacity_writes(file, executed, cycle, draws, state, sign=1),
         *extra,
     ]
     return Transition(
@@ -585,16 +588,7 @@ def report_status(
         if stub.cycle < file.stub.open_cycle or release is None:
             raise invalid_state(f"cycle {stub.cycle} is cut off: return the payment instead")
         draws = [Draw(draw.slot, draw.amount) for draw in record.draws]
-        writes += capacity_writes(file, record.debtor_agent, stub.cycle, draws, release, sign=-1)
-        entry_record_key = entry_key(file.channel_id, stub.cycle, stub.uetr)
-        writes.append(
-            file.private(
-                entry_record_key,
-                pay.CycleEntry(
-                    salt=file.salt(entry_record_key), uetr=stub.uetr, sender_bic=record.debtor_agent.bic[:8]
-                ),
-            )
-        )
+        writes += capacity_writes(file, record, stub.cycle, draws, release, sign=-1)
         updated.reason_code = request.reason_code
     else:
         _apply_credit_report(updated, request)

@@ -25,6 +25,10 @@ class MvccConflict(Exception):
     """A key the transaction read was written by a transaction committed in between."""
 
 
+class WriteAfterPrivateQuery(Exception):
+    """Fabric refuses writes in a transaction that ran a range query on private data."""
+
+
 class MemoryLedger:
     """Committed state shared by the transactions of a test."""
 
@@ -57,6 +61,7 @@ class MemoryTransaction:
         self.event: tuple[str, bytes] | None = None
         self.reads: dict[tuple[str, RecordKey], int] = {}
         self.scans: dict[tuple[str, str], int] = {}
+        self.private_query = False
 
     async def read(self, key: RecordKey, collection: str = PUBLIC) -> bytes | None:
         self.reads.setdefault((collection, key), self.ledger.versions[(collection, key)])
@@ -91,7 +96,10 @@ class MemoryTransaction:
         return list(reversed(self.ledger.history_of[key]))
 
     def validate(self) -> None:
-        """Fabric's MVCC check against the state committed since the transaction read it."""
+        """Fabric's rules: no write after a private range query; the MVCC check against the state
+        committed since the transaction read it."""
+        if self.private_query and self.writes:
+            raise WriteAfterPrivateQuery("transaction has already performed queries on private data")
         for read_key, version in self.reads.items():
             if self.ledger.versions[read_key] != version:
                 raise MvccConflict(f"{read_key[1]} changed since it was read")
