@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -307,6 +309,589 @@ def demo(ctx: click.Context, runtime: str | None, stop_after: bool) -> None:
     timeline.render(out, "what happened on the ledger")
     if stop_after:
         _open(ctx).down()
+
+
+# --- payment channels, payments and FX quotes ------------------------------------------------------------
+#
+# Each command acts with the role-bearing users the launcher issued (treasury, compliance, approver2)
+# through the typed clients; the consortium channel is the one both banks of a payment channel are on.
+
+
+def payment_errors(func: F) -> F:
+    """A refusal by the chaincode or the gateway becomes one line with its code and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .gateway import GatewayError
+        from .gateway.tradefin import TradeFinanceError
+
+        try:
+            return func(*args, **kwargs)
+        except TradeFinanceError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            _fail(f"refused: {exc.code}{where}: {exc.reason}")
+        except GatewayError as exc:
+            _fail(f"the gateway failed: {exc}")
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _bank_spec(net: Any, name: str) -> Any:
+    try:
+        return net.spec.bank(name)
+    except KeyError:
+        names = ", ".join(b.name for b in net.spec.banks)
+        raise click.BadParameter(f"unknown bank {name!r} (banks: {names})") from None
+
+
+def _bank_by_bic(net: Any, bic: str) -> Any:
+    for bank in net.spec.banks:
+        if bank.bic[:8] == bic[:8]:
+            return bank
+    raise click.BadParameter(f"no bank of the network has BIC {bic}")
+
+
+def _consortium_channel(net: Any, banks: list[Any], requested: str | None) -> str:
+    """The consortium channel all ``banks`` are on (the requested one, or the first)."""
+    names = {bank.name for bank in banks}
+    candidates: list[str] = [channel.name for channel in net.spec.channels if names <= set(channel.banks)]
+    if requested is not None:
+        if requested not in candidates:
+            raise click.BadParameter(f"{', '.join(sorted(names))} are not all on channel {requested}")
+        return requested
+    if not candidates:
+        raise click.BadParameter(f"no consortium channel has all of {', '.join(sorted(names))}")
+    return candidates[0]
+
+
+def _bank_ref(bank: Any) -> Any:
+    from .protos import common_pb2
+
+    return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
+
+
+def _channel_banks(net: Any, channel_id: str) -> list[Any]:
+    from .chaincode.contracts.payments.records import parse_channel_id
+
+    bic_a, bic_b, _ = parse_channel_id(channel_id)
+    return [_bank_by_bic(net, bic_a), _bank_by_bic(net, bic_b)]
+
+
+def _money(amount: str, currency: str) -> Any:
+    from .gateway.tradefin import money
+
+    return money(currency, amount)
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    from google.protobuf.json_format import MessageToDict
+
+    result: dict[str, Any] = MessageToDict(record, preserving_proto_field_name=True)
+    return result
+
+
+def _fees(net: Any, fees: tuple[str, ...], currency: str) -> list[Any]:
+    """``--fee bank2:3.00`` (a bank name or BIC, and the amount in the channel's currency)."""
+    from .protos import payments_pb2
+
+    parsed = []
+    for item in fees:
+        who, sep, amount = item.partition(":")
+        if not sep:
+            raise click.BadParameter(f"--fee {item!r} must be BANK:AMOUNT")
+        bic = next((b.bic for b in net.spec.banks if who in (b.name, b.bic, b.bic[:8])), who)
+        parsed.append(payments_pb2.Fee(agent_bic=bic, amount=_money(amount, currency), kind="COMM"))
+    return parsed
+
+
+class _Desks:
+    """The typed clients of the network's banks on one consortium channel, sharing a session so each
+    bank reads the others' writes."""
+
+    def __init__(self, net: Any, channel: str) -> None:
+        from .gateway.tradefin import Session
+
+        self.net, self.channel = net, channel
+        self.session = Session()
+        self._gateways: list[Any] = []
+
+    def _gateway(self, bank: Any, user: str) -> Any:
+        gateway = self.net.gateway(bank, user=user)
+        self._gateways.append(gateway)
+        return gateway
+
+    def payments(self, bank: Any, user: str = "treasury") -> Any:
+        from .gateway.tradefin import Payments
+
+        return Payments(self._gateway(bank, user), self.channel, session=self.session)
+
+    def compliance(self, bank: Any, user: str = "compliance") -> Any:
+        from .gateway.tradefin import Compliance
+
+        return Compliance(self._gateway(bank, user), self.channel, session=self.session)
+
+    def close(self) -> None:
+        for gateway in self._gateways:
+            gateway.close()
+
+
+@contextmanager
+def _desks(ctx: click.Context, banks: list[Any], channel: str | None = None) -> Iterator[_Desks]:
+    net = _open(ctx)
+    desks = _Desks(net, _consortium_channel(net, banks, channel))
+    try:
+        yield desks
+    finally:
+        desks.close()
+
+
+def _show_channel(view: Any, as_json: bool) -> None:
+    from .chaincode.contracts.letters_of_credit.money import format_amount
+    from .protos import payments_pb2
+
+    if as_json:
+        out.print_json(json.dumps({
+            "channel": _record_json(view.channel),
+            "balances": [_record_json(balance) for balance in view.balances],
+            "pending_approvals": view.pending_approvals,
+        }))
+        return
+    stub = view.channel
+    state = payments_pb2.PaymentChannelState.Name(stub.state).removeprefix("PAYMENT_CHANNEL_STATE_")
+    out.print(f"payment channel [bold]{stub.channel_id}[/bold]: {state}, open cycle {stub.open_cycle}, "
+              f"frozen up to {stub.last_frozen_cycle}, settled up to {stub.last_settled_cycle}, "
+              f"{view.pending_approvals} pending approval(s)")
+    table = Table()
+    for column in ("bank", "deposit", "credit limit", "balance", "capacity", "sent (open)", "received (open)"):
+        table.add_column(column, justify="left" if column == "bank" else "right")
+    for balance in view.balances:
+        table.add_row(balance.bic, *(format_amount(value, stub.currency) for value in (
+            balance.deposit, balance.credit_limit, balance.balance, balance.capacity, balance.sent_unfrozen,
+            balance.received_unfrozen)))
+    out.print(table)
+
+
+def _show_payment(details: Any, as_json: bool) -> None:
+    from .gateway.tradefin import money_text
+    from .gateway.tradefin.payments import status_name
+
+    if as_json:
+        record = _record_json(details.record) if details.record is not None else None
+        out.print_json(json.dumps({"payment": _record_json(details.payment), "record": record}))
+        return
+    stub = details.payment
+    history = " -> ".join(status_name(change.status) + (f" ({change.reason_code})" if change.reason_code else "")
+                          for change in stub.status_history)
+    out.print(f"payment [bold]{stub.uetr}[/bold] on {stub.channel_id}, cycle {stub.cycle}: {history}")
+    if details.record is not None:
+        record = details.record
+        out.print(f"  {record.debtor.name} ({record.debtor_agent.bic}) -> {record.creditor.name} "
+                  f"({record.creditor_agent.bic}): instructed {money_text(record.instructed_amount)}, "
+                  f"settled {money_text(record.settlement_amount)}, credited {money_text(record.credited_amount)}"
+                  + (f" at {record.exchange_rate}" if record.exchange_rate else ""))
+
+
+@main.group("channel")
+def payment_channel() -> None:
+    """Bilateral payment channels between two banks of a consortium channel."""
+
+
+@payment_channel.command("open")
+@click.argument("bank")
+@click.argument("other")
+@click.option("--currency", required=True, help="The channel's ISO 4217 currency.")
+@click.option("--credit-limit", default="0", show_default=True, help="Credit OTHER grants BANK (BANK may go negative).")
+@click.option("--other-credit-limit", default="0", show_default=True, help="Credit BANK grants OTHER.")
+@click.option("--slots", type=int, default=32, show_default=True, help="Capacity shards per bank (payments in flight).")
+@click.option("--cycle-seconds", type=int, default=86400, show_default=True, help="Length of a netting cycle.")
+@click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the first with both).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credit_limit: str, other_credit_limit: str,
+                 slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
+    """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
+    net = _open(ctx)
+    proposer, counterparty = _bank_spec(net, bank), _bank_spec(net, other)
+    with _desks(ctx, [proposer, counterparty], fabric_channel) as desks:
+        proposed = desks.payments(proposer).propose_channel(
+            _bank_ref(proposer), _bank_ref(counterparty), currency,
+            proposer_credit_limit=_money(credit_limit, currency) if credit_limit != "0" else None,
+            counterparty_credit_limit=_money(other_credit_limit, currency) if other_credit_limit != "0" else None,
+            capacity_slots=slots, cycle_seconds=cycle_seconds)
+        desks.payments(counterparty).accept_channel(proposed.record.channel_id)
+        _show_channel(desks.payments(proposer).get_channel(proposed.record.channel_id), as_json)
+
+
+@payment_channel.command("deposit")
+@click.argument("channel_id")
+@click.option("--bank", required=True, help="The depositing bank; the other bank confirms the funding.")
+@click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
+@click.option("--funding-uetr", default=None, help="UETR of the funding pacs.009 (default: a new one).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str, funding_uetr: str | None,
+                    as_json: bool) -> None:
+    """Record a deposit into BANK's side and have the other bank confirm it."""
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    depositor = _bank_spec(net, bank)
+    other = next(b for b in banks if b.name != depositor.name)
+    currency = channel_id.rsplit("-", 1)[1]
+    with _desks(ctx, banks) as desks:
+        recorded = desks.payments(depositor).record_deposit(channel_id, _money(amount, currency),
+                                                           funding_uetr or str(uuid.uuid4()))
+        desks.payments(other).confirm_deposit(channel_id, recorded.record)
+        _show_channel(desks.payments(depositor).get_channel(channel_id), as_json)
+
+
+@payment_channel.command("show")
+@click.argument("channel_id")
+@click.option("--bank", default=None, help="Ask as this bank (default: the channel's first bank).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
+    """The channel's state and each bank's deposit, balance and capacity."""
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    asking = _bank_spec(net, bank) if bank else banks[0]
+    with _desks(ctx, banks) as desks:
+        _show_channel(desks.payments(asking).get_channel(channel_id), as_json)
+
+
+@payment_channel.command("net")
+@click.argument("channel_id")
+@click.option("--bank", default=None, help="The bank that cuts off (default: the channel's first bank).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
+    """Cut off the open cycle and freeze its netting batch."""
+    from .chaincode.contracts.letters_of_credit.money import format_amount
+
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    acting = _bank_spec(net, bank) if bank else banks[0]
+    with _desks(ctx, banks) as desks:
+        payments = desks.payments(acting)
+        frozen = payments.net(channel_id)
+        details = payments.get_batch(channel_id, frozen.record.cycle)
+        if as_json:
+            out.print_json(json.dumps({"batch": _record_json(details.batch), "record": _record_json(details.record)}))
+            return
+        record, currency = details.record, channel_id.rsplit("-", 1)[1]
+        debtor = record.net_debtor_bic or "nobody"
+        out.print(f"batch {record.cycle} frozen in block {frozen.block_number}: "
+                  f"{record.count_a_to_b} + {record.count_b_to_a} payments, gross "
+                  f"{format_amount(record.gross_a_to_b, currency)} / {format_amount(record.gross_b_to_a, currency)}, "
+                  f"net {currency} {format_amount(record.net_amount, currency)} owed by {debtor}; "
+                  f"hash {details.batch.batch_hash[:16]}…")
+
+
+@payment_channel.command("settle")
+@click.argument("channel_id")
+@click.option("--cycle", type=int, required=True)
+@click.option("--reference", default=None, help="UETR of the pacs.009 that paid the net (default: a new one).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: str | None, as_json: bool) -> None:
+    """The bank owed the net amount confirms its settlement (either bank when the net is zero)."""
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    with _desks(ctx, banks) as desks:
+        record = desks.payments(banks[0]).get_batch(channel_id, cycle).record
+        creditor = next((b for b in banks if b.bic[:8] != record.net_debtor_bic), banks[0])
+        settled = desks.payments(creditor).settle_batch(channel_id, cycle, reference or str(uuid.uuid4()))
+        if as_json:
+            out.print_json(json.dumps(_record_json(settled.record)))
+        else:
+            out.print(f"batch {cycle} settled by {creditor.display_name} in block {settled.block_number} "
+                      f"(reference {settled.record.settlement_uetr})")
+
+
+@payment_channel.command("close")
+@click.argument("channel_id")
+@click.option("--bank", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def channel_close(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
+    """Close a channel with nothing pending, unfrozen or unsettled."""
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    with _desks(ctx, banks) as desks:
+        payments = desks.payments(_bank_spec(net, bank) if bank else banks[0])
+        payments.close_channel(channel_id)
+        _show_channel(payments.get_channel(channel_id), as_json)
+
+
+@main.group("pay")
+def pay_group() -> None:
+    """Cross-border payments on a payment channel (and the pilot's compliance set-up)."""
+
+
+@pay_group.command("pilot")
+@click.option("--on", "fabric_channel", required=True, help="The consortium channel.")
+@click.option("--check-credits", is_flag=True, help="Also check letters of credit (KYC, sanctions, caps).")
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> None:
+    """Adopt the small-value pilot's compliance configuration on a consortium channel: proposed by its
+    first bank, approved by every other (their compliance officers)."""
+    from .gateway.tradefin.compliance import pilot_configuration
+
+    net = _open(ctx)
+    banks = net.spec.channel_banks(fabric_channel)
+    with _desks(ctx, banks, fabric_channel) as desks:
+        first = desks.compliance(banks[0])
+        current = first.get_governance().governance
+        version = current.version + 1 if current.version else 1
+        config = pilot_configuration([b.msp_id for b in banks], version=version, check_credits=check_credits)
+        first.propose_governance(config)
+        for bank in banks[1:]:
+            desks.compliance(bank).approve_governance(version)
+        out.print(f"compliance configuration version {version} adopted on {fabric_channel} by "
+                  f"{', '.join(b.display_name for b in banks)}")
+
+
+@pay_group.command("vouch")
+@click.argument("bank")
+@click.argument("subject_ref")
+@click.option("--risk", type=click.Choice(["LOW", "MEDIUM", "HIGH"]), default="LOW", show_default=True)
+@click.option("--on", "fabric_channel", default=None)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric_channel: str | None) -> None:
+    """BANK attests its customer SUBJECT_REF (KYC) and records it CLEAR on every required list."""
+    from .protos import compliance_pb2
+
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
+        attested = desks.compliance(spec).vouch(subject_ref, risk_rating=rating)
+        out.print(f"{spec.display_name} vouches for {subject_ref} until {attested.expires_on.year:04d}-"
+                  f"{attested.expires_on.month:02d}-{attested.expires_on.day:02d}")
+
+
+def _party(name: str, country: str, kyc_ref: str) -> Any:
+    from .protos import common_pb2
+
+    return common_pb2.PartyRef(name=name, country=country, kyc_ref=kyc_ref)
+
+
+def _account(value: str) -> Any:
+    from .protos import common_pb2
+
+    if value[:2].isalpha() and value[2:4].isdigit():
+        return common_pb2.AccountRef(iban=value)
+    return common_pb2.AccountRef(other=value)
+
+
+@pay_group.command("send")
+@click.argument("channel_id")
+@click.option("--from", "sender", required=True, help="The debtor agent (a bank of the channel).")
+@click.option("--amount", required=True, help="Instructed amount (decimal).")
+@click.option("--currency", default=None, help="Instructed currency (default: the channel's; another needs --quote).")
+@click.option("--quote", "quote_id", default="", help="FX quote to convert with.")
+@click.option("--debtor", required=True, help="Debtor's name.")
+@click.option("--debtor-country", required=True)
+@click.option("--debtor-kyc", required=True, help="Debtor's KYC reference at the debtor agent.")
+@click.option("--debtor-account", required=True, help="IBAN or other account id.")
+@click.option("--creditor", required=True, help="Creditor's name.")
+@click.option("--creditor-country", required=True)
+@click.option("--creditor-kyc", required=True, help="Creditor's KYC reference at the creditor agent.")
+@click.option("--creditor-account", required=True)
+@click.option("--bearer", type=click.Choice(["DEBT", "CRED", "SHAR"]), default="SHAR", show_default=True)
+@click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT (repeatable; without a quote).")
+@click.option("--remittance", default="", help="Remittance information (up to 140 characters).")
+@click.option("--uetr", default=None, help="The payment's UETR (default: a new one).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, currency: str | None, quote_id: str,
+             debtor: str, debtor_country: str, debtor_kyc: str, debtor_account: str, creditor: str,
+             creditor_country: str, creditor_kyc: str, creditor_account: str, bearer: str, fees: tuple[str, ...],
+             remittance: str, uetr: str | None, as_json: bool) -> None:
+    """Pay from --from's customer to the other bank's customer over the channel (its treasury)."""
+    from .protos import payments_pb2
+
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    channel_currency = channel_id.rsplit("-", 1)[1]
+    with _desks(ctx, banks) as desks:
+        payments = desks.payments(_bank_spec(net, sender))
+        paid = payments.pay(
+            channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
+            debtor=_party(debtor, debtor_country, debtor_kyc), debtor_account=_account(debtor_account),
+            creditor=_party(creditor, creditor_country, creditor_kyc), creditor_account=_account(creditor_account),
+            charge_bearer=payments_pb2.ChargeBearer.Value(f"CHARGE_BEARER_{bearer}"),
+            fees_disclosed=_fees(net, fees, channel_currency), remittance_information=remittance, uetr=uetr)
+        _show_payment(payments.get_payment(paid.record.uetr), as_json)
+
+
+@pay_group.command("status")
+@click.argument("uetr")
+@click.option("--bank", required=True, help="Ask as this bank.")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | None, as_json: bool) -> None:
+    """A payment's status history (and, for its banks, amounts, parties and fees)."""
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        _show_payment(desks.payments(spec).get_payment(uetr), as_json)
+
+
+@pay_group.command("report")
+@click.argument("uetr")
+@click.option("--bank", required=True, help="The creditor agent.")
+@click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True)
+@click.option("--reason", default="", help="ISO 20022 reason code (required for RJCT).")
+@click.option("--fee", default=None, help="What the creditor agent deducted (decimal, channel currency).")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: str, fee: str | None,
+               fabric_channel: str | None, as_json: bool) -> None:
+    """The creditor agent reports ACSC, ACCC or RJCT."""
+    from .protos import payments_pb2
+
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        payments = desks.payments(spec)
+        channel_id = payments.get_payment(uetr).payment.channel_id
+        currency = channel_id.rsplit("-", 1)[1]
+        charged = [payments_pb2.Fee(agent_bic=spec.bic, amount=_money(fee, currency), kind="COMM")] if fee else []
+        payments.report_status(uetr, payments_pb2.PaymentStatus.Value(f"PAYMENT_STATUS_{status}"), reason_code=reason,
+                               fees_charged=charged)
+        _show_payment(payments.get_payment(uetr), as_json)
+
+
+@pay_group.command("approve")
+@click.argument("uetr")
+@click.option("--bank", required=True, help="The debtor agent.")
+@click.option("--user", default="approver2", show_default=True, help="The approving officer (role approver).")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_channel: str | None, as_json: bool) -> None:
+    """A second officer approves a payment pending dual control."""
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        payments = desks.payments(spec, user)
+        payments.approve(uetr)
+        _show_payment(payments.get_payment(uetr), as_json)
+
+
+@pay_group.command("return")
+@click.argument("uetr")
+@click.option("--bank", required=True, help="The creditor agent of the original payment.")
+@click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
+@click.option("--reason", required=True, help="ISO 20022 return reason, e.g. AC04.")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: str, fabric_channel: str | None,
+               as_json: bool) -> None:
+    """Return (part of) a payment under a new UETR linked to it."""
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        payments = desks.payments(spec)
+        channel_id = payments.get_payment(uetr).payment.channel_id
+        returned = payments.return_payment(uetr, _money(amount, channel_id.rsplit("-", 1)[1]), reason)
+        _show_payment(payments.get_payment(returned.record.uetr), as_json)
+
+
+@main.group("quote")
+def quote_group() -> None:
+    """FX quotes into a payment channel's currency."""
+
+
+@quote_group.command("create")
+@click.argument("channel_id")
+@click.option("--bank", required=True, help="The quoting bank (a bank of the channel).")
+@click.option("--for", "for_bank", required=True, help="The bank that will pay with it.")
+@click.option("--sell", "sell_currency", required=True, help="The currency converted into the channel's.")
+@click.option("--rate", required=True, help="Units of the channel's currency per unit sold (<= 10 decimals).")
+@click.option("--max", "max_amount", required=True, help="Largest amount sold under the quote.")
+@click.option("--valid-minutes", type=int, default=10, show_default=True)
+@click.option("--margin-bps", type=int, default=0, show_default=True, help="Disclosed margin in basis points.")
+@click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT in the channel's currency.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, sell_currency: str, rate: str,
+                 max_amount: str, valid_minutes: int, margin_bps: int, fees: tuple[str, ...], as_json: bool) -> None:
+    """Quote a conversion, every fee disclosed, valid for a few minutes and for one payment."""
+    import datetime as _datetime
+
+    net = _open(ctx)
+    banks = _channel_banks(net, channel_id)
+    with _desks(ctx, banks) as desks:
+        created = desks.payments(_bank_spec(net, bank)).create_quote(
+            channel_id, for_bank_bic=_bank_spec(net, for_bank).bic, sell_currency=sell_currency, rate=rate,
+            max_sell_amount=_money(max_amount, sell_currency), valid_for=_datetime.timedelta(minutes=valid_minutes),
+            fees=_fees(net, fees, channel_id.rsplit("-", 1)[1]), margin_bps=margin_bps)
+        if as_json:
+            out.print_json(json.dumps(_record_json(created.record)))
+        else:
+            out.print(f"quote [bold]{created.record.quote_id}[/bold]: {sell_currency} -> "
+                      f"{channel_id.rsplit('-', 1)[1]} at {rate} for {_bank_spec(net, for_bank).display_name}, "
+                      f"valid {valid_minutes} min (block {created.block_number})")
+
+
+@quote_group.command("show")
+@click.argument("quote_id")
+@click.option("--bank", required=True, help="Ask as this bank.")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str | None, as_json: bool) -> None:
+    """A quote's status (OPEN, USED, EXPIRED) and, for the channel's banks, its terms."""
+    from .protos import payments_pb2
+
+    net = _open(ctx)
+    spec = _bank_spec(net, bank)
+    with _desks(ctx, [spec], fabric_channel) as desks:
+        details = desks.payments(spec).get_quote(quote_id)
+    if as_json:
+        record = _record_json(details.record) if details.record is not None else None
+        out.print_json(json.dumps({"quote": _record_json(details.quote), "record": record}))
+        return
+    status = payments_pb2.QuoteStatus.Name(details.quote.status).removeprefix("QUOTE_STATUS_")
+    terms = (f" {details.record.sell_currency} -> {details.record.buy_currency} at {details.record.rate}"
+             if details.record is not None else "")
+    out.print(f"quote {quote_id}: {status}{terms}" + (f", used by {details.quote.used_by_uetr}"
+                                                      if details.quote.used_by_uetr else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

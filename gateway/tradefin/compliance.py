@@ -30,6 +30,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.compliance import financing, governance, limits
 from tradefin.chaincode.contracts.compliance.records import check_fingerprint, check_subject_ref
+from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
 from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -47,6 +48,7 @@ __all__ = [
     "holder_commitment",
     "invoice_fingerprints",
     "normalise",
+    "pilot_configuration",
 ]
 
 #: The contract's name in the chaincode (transactions are ``compliance:<Operation>``).
@@ -121,6 +123,55 @@ def holder_commitment(salt: bytes, msp_id: str) -> str:
     return financing.holder_commitment(salt, msp_id)
 
 
+def pilot_configuration(
+    member_msp_ids: Sequence[str],
+    *,
+    version: int = 1,
+    reference_currency: str = "USD",
+    reference_rates: Sequence[tuple[str, str]] = (
+        ("EUR", "1.08"),
+        ("HKD", "0.1285"),
+        ("GBP", "1.27"),
+        ("JPY", "0.0067"),
+    ),
+    max_per_payment: str = "1000000.00",
+    max_per_day: str = "50000000.00",
+    max_per_credit: str = "5000000.00",
+    dual_control_threshold: str = "250000.00",
+    sanctions_lists: Sequence[tuple[str, str]] = (("UN", "2025-11-28"), ("OFAC", "2025-12-01")),
+    embargoed_countries: Sequence[str] = ("CU", "IR", "KP", "SY"),
+    check_credits: bool = False,
+    description: str = "small-value payments pilot",
+) -> cp.ComplianceGovernance:
+    """A proposal for a small-value pilot's configuration (illustrative values; the real ones are the
+    members' decision, and become binding only when every member approves them on the ledger)."""
+
+    def amount(text: str) -> common_pb2.Money:
+        return common_pb2.Money(currency=reference_currency, minor_units=parse_amount(text, reference_currency))
+
+    return cp.ComplianceGovernance(
+        version=version,
+        member_msp_ids=sorted(member_msp_ids),
+        sanctions_lists=[
+            cp.SanctionsList(list_id=list_id, version=list_version) for list_id, list_version in sanctions_lists
+        ],
+        screening_max_age_hours=24,
+        embargoed_countries=list(embargoed_countries),
+        reference_currency=reference_currency,
+        reference_rates=[cp.ReferenceRate(currency=currency, rate=rate) for currency, rate in reference_rates],
+        pilot_caps=cp.PilotCaps(
+            max_per_payment=amount(max_per_payment),
+            max_per_day=amount(max_per_day),
+            max_per_credit=amount(max_per_credit),
+        ),
+        dual_control_threshold=amount(dual_control_threshold),
+        approval_window_hours=24,
+        check_credits=check_credits,
+        financing_policy=cp.FINANCING_POLICY_EXCLUSIVE,
+        description=description,
+    )
+
+
 def _timestamp(moment: datetime.datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
@@ -192,6 +243,32 @@ class ComplianceFlows(FlowsBase):
         request = cp.RecordScreeningRequest(result=result)
         receipt, response = yield from self._transact("RecordScreening", request, cp.ScreeningResponse, None)
         return Committed(response.result, receipt.transaction_id, receipt.block_number)
+
+    def vouch(
+        self,
+        subject_ref: str,
+        *,
+        risk_rating: cp.RiskRating.ValueType = cp.RISK_RATING_LOW,
+        valid_for: datetime.timedelta = datetime.timedelta(days=365),
+        evidence_hash: str | None = None,
+    ) -> Flow[cp.KycAttestation]:
+        """Attest a customer VERIFIED (standard level) and record it CLEAR on every sanctions list the
+        configuration in force requires, at the list's current version: what the bank's KYC and
+        screening desks do once their checks passed (one transaction each)."""
+        today = datetime.datetime.now(datetime.UTC).date()
+        attested = yield from self.attest_kyc(
+            subject_ref,
+            status=cp.KYC_STATUS_VERIFIED,
+            level=cp.KYC_LEVEL_STANDARD,
+            risk_rating=risk_rating,
+            verified_on=today - datetime.timedelta(days=1),
+            expires_on=today + valid_for,
+            evidence_hash=evidence_hash or hashlib.sha256(secrets.token_bytes(32) + subject_ref.encode()).hexdigest(),
+        )
+        current = yield from self.get_governance()
+        for listed in current.governance.sanctions_lists:
+            yield from self.record_screening(subject_ref, listed.list_id, listed.version, cp.SCREENING_OUTCOME_CLEAR)
+        return attested.record
 
     def get_kyc(self, attesting_msp_id: str, subject_ref: str) -> Flow[cp.KycAttestation]:
         """A bank's attestation of a customer."""
@@ -401,6 +478,7 @@ class Compliance(BlockingClient[ComplianceFlows]):
 
     attest_kyc = blocking(ComplianceFlows.attest_kyc)
     record_screening = blocking(ComplianceFlows.record_screening)
+    vouch = blocking(ComplianceFlows.vouch)
     get_kyc = blocking(ComplianceFlows.get_kyc)
     get_screening = blocking(ComplianceFlows.get_screening)
     propose_governance = blocking(ComplianceFlows.propose_governance)
@@ -439,6 +517,7 @@ class AsyncCompliance(AsyncClient[ComplianceFlows]):
 
     attest_kyc = asynchronous(ComplianceFlows.attest_kyc)
     record_screening = asynchronous(ComplianceFlows.record_screening)
+    vouch = asynchronous(ComplianceFlows.vouch)
     get_kyc = asynchronous(ComplianceFlows.get_kyc)
     get_screening = asynchronous(ComplianceFlows.get_screening)
     propose_governance = asynchronous(ComplianceFlows.propose_governance)
