@@ -15,7 +15,7 @@ their clock (ERR_TIMESTAMP_SKEW); that clock never reaches the written state.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
 from google.protobuf.message import DecodeError, Message
@@ -55,6 +55,13 @@ class StubLedger:
         if collection:
             return await self._stub.get_private_data(collection, self._key(key))
         return await self._stub.get_state(self._key(key))
+
+    async def read_many(self, keys: Sequence[RecordKey], collection: str = PUBLIC) -> list[bytes | None]:
+        """GET_STATE_MULTIPLE (public or private): one round trip for several keys."""
+        composite = [self._key(key) for key in keys]
+        if collection:
+            return await self._stub.get_multiple_private_data(collection, composite)
+        return await self._stub.get_multiple_states(composite)
 
     async def write(self, key: RecordKey, value: bytes, collection: str = PUBLIC) -> None:
         """PUT_STATE or PUT_PRIVATE_DATA."""

@@ -7,8 +7,9 @@ interface the contract layer implements over the shim's stub (or a unit test ove
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from google.protobuf.message import Message
 
@@ -58,3 +59,23 @@ class CreditLedger(Protocol):
 
     async def emit_event(self, name: str, payload: bytes) -> None:
         """Set the transaction's chaincode event (one per transaction)."""
+
+
+@runtime_checkable
+class BatchReader(Protocol):
+    """A ledger that reads several keys in one round trip (the shim's GET_STATE_MULTIPLE)."""
+
+    async def read_many(self, keys: Sequence[RecordKey], collection: str = PUBLIC) -> list[bytes | None]:
+        """The stored values in the order of ``keys`` (None where a key does not exist)."""
+
+
+def batch_reader(ledger: CreditLedger) -> Callable[[Sequence[RecordKey], str], Awaitable[list[bytes | None]]]:
+    """How to read several keys from ``ledger``: at once when it can (each read is a round trip to the
+    peer), else one by one."""
+    if isinstance(ledger, BatchReader):
+        return ledger.read_many
+
+    async def one_by_one(keys: Sequence[RecordKey], collection: str = PUBLIC) -> list[bytes | None]:
+        return [await ledger.read(key, collection) for key in keys]
+
+    return one_by_one

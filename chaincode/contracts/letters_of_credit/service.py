@@ -9,7 +9,7 @@ propagates before anything is written. The contract layer only decodes arguments
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -22,9 +22,9 @@ from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
 from .credit import CreditFile, credit_banks, presentation_banks
-from .errors import not_found, timestamp_skew, unauthorized
+from .errors import LcRuleError, not_found, timestamp_skew, unauthorized
 from .events import event_name
-from .ledger import PUBLIC, CreditLedger, Transition
+from .ledger import PUBLIC, CreditLedger, Transition, batch_reader
 from .presentations import PresentationFile
 from .records import (
     RecordKey,
@@ -69,16 +69,12 @@ class LettersOfCreditService:
 
     def __init__(self, ledger: CreditLedger) -> None:
         self._ledger = ledger
+        self._read_many = batch_reader(ledger)
 
     # -- reading -------------------------------------------------------------------------------
 
     async def _get(self, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC) -> MessageT | None:
-        value = await self._ledger.read(key, collection)
-        if value is None:
-            return None
-        message = message_type()
-        message.ParseFromString(value)
-        return message
+        return _parsed(await self._ledger.read(key, collection), message_type)
 
     async def _stub(self, lc_id: str) -> lc.CreditStub:
         stub = await self._get(credit_key(lc_id), lc.CreditStub)
@@ -86,53 +82,60 @@ class LettersOfCreditService:
             raise not_found("lc_id", f"no credit {lc_id}")
         return stub
 
-    async def _private(self, key: RecordKey, message_type: type[MessageT], stub: lc.CreditStub) -> MessageT:
-        record = await self._get(key, message_type, stub.collection)
-        if record is None:
-            raise not_found("lc_id", f"the private records of {stub.lc_id} are missing from {stub.collection}")
-        return record
+    async def _credit_file(
+        self, caller: Caller, stub: lc.CreditStub, also: Sequence[RecordKey] = ()
+    ) -> tuple[CreditFile, list[bytes | None]]:
+        """The credit's private records, and ``also`` more of its private keys, in one round trip;
+        only a bank of the credit reads them."""
+        _require_member(caller, stub)
+        lc_id = stub.lc_id
+        values = await self._read_many([terms_key(lc_id), position_key(lc_id), *also], stub.collection)
+        terms = _parsed(values[0], lc.CreditTermsRecord)
+        position = _parsed(values[1], lc.CreditPosition)
+        if terms is None or position is None:
+            raise _missing_private_records(stub)
+        return CreditFile(stub=stub, terms=terms, position=position), values[2:]
 
     async def _credit(self, caller: Caller, lc_id: str) -> CreditFile:
         """The credit's stub and private records; only a bank of the credit reads the private part."""
-        stub = await self._stub(lc_id)
-        _require_member(caller, stub)
-        return CreditFile(
-            stub=stub,
-            terms=await self._private(terms_key(lc_id), lc.CreditTermsRecord, stub),
-            position=await self._private(position_key(lc_id), lc.CreditPosition, stub),
-        )
+        credit_file, _ = await self._credit_file(caller, await self._stub(lc_id))
+        return credit_file
 
     async def _calendars(self, banks: Iterable[common_pb2.BankRef]) -> CalendarBook:
-        places = dict.fromkeys(calendar_place(bank) for bank in banks)
-        found = {}
-        for place in places:
-            calendar = await self._get(calendar_key(place), calendar_pb2.BankingCalendar)
-            if calendar is not None:
-                found[place] = calendar
-        return CalendarBook(found)
+        places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
+        return _calendar_book(places, await self._read_many([calendar_key(place) for place in places], PUBLIC))
 
-    async def _presentation(self, caller: Caller, presentation_id: str) -> tuple[CreditFile, PresentationFile]:
+    async def _presentation(
+        self, caller: Caller, presentation_id: str
+    ) -> tuple[CreditFile, PresentationFile, lc.TransferRecord | None]:
+        """A presentation with its credit and, when made under a transfer, the transfer record."""
         stub = await self._get(presentation_key(presentation_id), lc.PresentationStub)
         if stub is None:
             raise not_found("presentation_id", f"no presentation {presentation_id}")
-        credit_file = await self._credit(caller, stub.lc_id)
-        record = await self._private(presentation_record_key(presentation_id), lc.PresentationRecord, credit_file.stub)
-        return credit_file, PresentationFile(stub, record)
-
-    async def _transfer(self, credit_file: CreditFile, transfer_id: str) -> lc.TransferRecord | None:
-        if not transfer_id:
-            return None
-        return await self._get(
-            transfer_key(credit_file.lc_id, transfer_id), lc.TransferRecord, credit_file.stub.collection
-        )
+        also = [presentation_record_key(presentation_id)]
+        if stub.transfer_id:
+            also.append(transfer_key(stub.lc_id, stub.transfer_id))
+        credit_file, values = await self._credit_file(caller, await self._stub(stub.lc_id), also)
+        record = _parsed(values[0], lc.PresentationRecord)
+        if record is None:
+            raise _missing_private_records(credit_file.stub)
+        transfer = _parsed(values[1], lc.TransferRecord) if stub.transfer_id else None
+        return credit_file, PresentationFile(stub, record), transfer
 
     async def _amendment(self, credit_file: CreditFile, seq: int) -> lc.AmendmentRecord:
         amendment = await self._get(
             amendment_key(credit_file.lc_id, seq), lc.AmendmentRecord, credit_file.stub.collection
         )
-        if amendment is None:
-            raise not_found("seq", f"credit {credit_file.lc_id} has no amendment {seq}")
-        return amendment
+        return _require_amendment(amendment, credit_file.lc_id, seq)
+
+    async def _credit_and_amendment(
+        self, caller: Caller, lc_id: str, seq: int
+    ) -> tuple[CreditFile, lc.AmendmentRecord]:
+        """The credit and one of its amendments, the private records in one round trip."""
+        stub = await self._stub(lc_id)
+        _require_member(caller, stub)
+        credit_file, (value,) = await self._credit_file(caller, stub, [amendment_key(stub.lc_id, seq)])
+        return credit_file, _require_amendment(_parsed(value, lc.AmendmentRecord), stub.lc_id, seq)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -154,8 +157,11 @@ class LettersOfCreditService:
         terms = request.terms
         check_bank(terms.issuing_bank, "terms.issuing_bank")
         check_ref16(terms.lc_number, "terms.lc_number")
-        existing = await self._get(credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), lc.CreditStub)
-        calendars = await self._calendars([terms.issuing_bank])
+        place = calendar_place(terms.issuing_bank)
+        keys = [credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), calendar_key(place)]
+        credit_value, calendar_value = await self._read_many(keys, PUBLIC)
+        existing = _parsed(credit_value, lc.CreditStub)
+        calendars = _calendar_book([place], [calendar_value])
         return await self._commit(credit.apply_for_credit(tx, request, existing, calendars))
 
     async def issue(self, tx: Transaction, request: api.IssueRequest) -> api.CreditResponse:
@@ -200,8 +206,7 @@ class LettersOfCreditService:
 
     async def advise_amendment(self, tx: Transaction, request: api.AdviseAmendmentRequest) -> api.AmendmentResponse:
         """Advise an amendment (advising bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        amendment = await self._amendment(credit_file, request.seq)
+        credit_file, amendment = await self._credit_and_amendment(tx.caller, request.lc_id, request.seq)
         calendars = await self._calendars([credit_file.stub.advising_bank])
         return await self._commit(amendments.advise_amendment(tx, credit_file, amendment, request.seq, calendars))
 
@@ -209,21 +214,18 @@ class LettersOfCreditService:
         self, tx: Transaction, request: api.DecideAmendmentConfirmationRequest
     ) -> api.AmendmentResponse:
         """Extend the confirmation to an amendment, or not (confirming bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        amendment = await self._amendment(credit_file, request.seq)
+        credit_file, amendment = await self._credit_and_amendment(tx.caller, request.lc_id, request.seq)
         return await self._commit(amendments.decide_amendment_confirmation(tx, credit_file, amendment, request))
 
     async def accept_amendment(self, tx: Transaction, request: api.AcceptAmendmentRequest) -> api.AmendmentResponse:
         """Accept an amendment (beneficiary, through the advising bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        amendment = await self._amendment(credit_file, request.seq)
+        credit_file, amendment = await self._credit_and_amendment(tx.caller, request.lc_id, request.seq)
         calendars = await self._calendars([credit_file.stub.advising_bank])
         return await self._commit(amendments.accept_amendment(tx, credit_file, amendment, request, calendars))
 
     async def reject_amendment(self, tx: Transaction, request: api.RejectAmendmentRequest) -> api.AmendmentResponse:
         """Reject an amendment (beneficiary, through the advising bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        amendment = await self._amendment(credit_file, request.seq)
+        credit_file, amendment = await self._credit_and_amendment(tx.caller, request.lc_id, request.seq)
         calendars = await self._calendars([credit_file.stub.advising_bank])
         return await self._commit(amendments.reject_amendment(tx, credit_file, amendment, request, calendars))
 
@@ -232,14 +234,19 @@ class LettersOfCreditService:
     async def present(self, tx: Transaction, request: api.PresentRequest) -> api.PresentationResponse:
         """Present documents (beneficiary's bank); idempotent on the presentation id."""
         key = presentation_key(request.presentation_id)
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        existing = await self._get(key, lc.PresentationStub)
-        existing_record = None
-        if existing is not None and existing.lc_id == credit_file.lc_id:
-            existing_record = await self._get(
-                presentation_record_key(request.presentation_id), lc.PresentationRecord, credit_file.stub.collection
-            )
-        transfer = await self._transfer(credit_file, request.transfer_id)
+        credit_value, existing_value = await self._read_many([credit_key(request.lc_id), key], PUBLIC)
+        credit_stub = _parsed(credit_value, lc.CreditStub)
+        if credit_stub is None:
+            raise not_found("lc_id", f"no credit {request.lc_id}")
+        _require_member(tx.caller, credit_stub)
+        existing = _parsed(existing_value, lc.PresentationStub)
+        replay = existing is not None and existing.lc_id == credit_stub.lc_id
+        also = [presentation_record_key(request.presentation_id)] if replay else []
+        if request.transfer_id:
+            also.append(transfer_key(credit_stub.lc_id, request.transfer_id))
+        credit_file, values = await self._credit_file(tx.caller, credit_stub, also)
+        existing_record = _parsed(values[0], lc.PresentationRecord) if replay else None
+        transfer = _parsed(values[-1], lc.TransferRecord) if request.transfer_id else None
         if request.transfer_id and transfer is None:
             raise not_found("transfer_id", f"credit {credit_file.lc_id} has no transfer {request.transfer_id}")
         calendars = await self._calendars(presentation_banks(credit_file.stub, credit_file.terms.terms))
@@ -250,8 +257,7 @@ class LettersOfCreditService:
     async def _presentation_step(
         self, tx: Transaction, presentation_id: str
     ) -> tuple[CreditFile, PresentationFile, lc.TransferRecord | None, CalendarBook]:
-        credit_file, presentation = await self._presentation(tx.caller, presentation_id)
-        transfer = await self._transfer(credit_file, presentation.stub.transfer_id)
+        credit_file, presentation, transfer = await self._presentation(tx.caller, presentation_id)
         banks = [presentation.stub.receiving_bank, credit_file.stub.issuing_bank]
         payer = next(
             (bank for bank in credit_banks(credit_file.stub) if bank.msp_id == presentation.record.honour.bank_msp_id),
@@ -326,10 +332,11 @@ class LettersOfCreditService:
 
     async def transfer(self, tx: Transaction, request: api.TransferRequest) -> api.TransferResponse:
         """Transfer the credit to a second beneficiary (transferring bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
-        existing = await self._get(
-            transfer_key(credit_file.lc_id, request.transfer_id), lc.TransferRecord, credit_file.stub.collection
-        )
+        stub = await self._stub(request.lc_id)
+        _require_member(tx.caller, stub)
+        also = [transfer_key(stub.lc_id, request.transfer_id)]
+        credit_file, (value,) = await self._credit_file(tx.caller, stub, also)
+        existing = _parsed(value, lc.TransferRecord)
         calendars = await self._calendars(credit_banks(credit_file.stub))
         return await self._commit(transfers.transfer_credit(tx, credit_file, request, existing, calendars))
 
@@ -364,9 +371,11 @@ class LettersOfCreditService:
         credit_stub = await self._stub(stub.lc_id)
         if not any(is_bank(caller, bank) for bank in credit_banks(credit_stub)):
             return api.PresentationResponse(presentation=stub)
-        record = await self._private(
-            presentation_record_key(request.presentation_id), lc.PresentationRecord, credit_stub
+        record = await self._get(
+            presentation_record_key(request.presentation_id), lc.PresentationRecord, credit_stub.collection
         )
+        if record is None:
+            raise _missing_private_records(credit_stub)
         return api.PresentationResponse(presentation=stub, record=record)
 
     async def get_transfer(self, caller: Caller, request: api.GetTransferRequest) -> api.TransferResponse:
@@ -387,6 +396,35 @@ class LettersOfCreditService:
         if calendar is None:
             raise not_found("place", f"no banking-day calendar has been published for {request.place}")
         return api.CalendarResponse(calendar=calendar)
+
+
+def _parsed(value: bytes | None, message_type: type[MessageT]) -> MessageT | None:
+    """A stored record, or None when the key does not exist."""
+    if value is None:
+        return None
+    message = message_type()
+    message.ParseFromString(value)
+    return message
+
+
+def _calendar_book(places: Sequence[str], values: Sequence[bytes | None]) -> CalendarBook:
+    """The calendars found among those read for ``places``."""
+    found = {}
+    for place, value in zip(places, values, strict=True):
+        calendar = _parsed(value, calendar_pb2.BankingCalendar)
+        if calendar is not None:
+            found[place] = calendar
+    return CalendarBook(found)
+
+
+def _require_amendment(amendment: lc.AmendmentRecord | None, lc_id: str, seq: int) -> lc.AmendmentRecord:
+    if amendment is None:
+        raise not_found("seq", f"credit {lc_id} has no amendment {seq}")
+    return amendment
+
+
+def _missing_private_records(stub: lc.CreditStub) -> LcRuleError:
+    return not_found("lc_id", f"the private records of {stub.lc_id} are missing from {stub.collection}")
 
 
 def _require_member(caller: Caller, stub: lc.CreditStub) -> None:

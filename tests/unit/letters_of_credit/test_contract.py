@@ -94,11 +94,17 @@ class FakeStub:
     async def get_state(self, key: str) -> bytes | None:
         return self.world.public.get(key)
 
+    async def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        return [self.world.public.get(key) for key in keys]
+
     async def put_state(self, key: str, value: bytes) -> None:
         self.writes[("", key)] = value
 
     async def get_private_data(self, collection: str, key: str) -> bytes | None:
         return self.world.private.get((collection, key))
+
+    async def get_multiple_private_data(self, collection: str, keys: list[str]) -> list[bytes | None]:
+        return [self.world.private.get((collection, key)) for key in keys]
 
     async def put_private_data(self, collection: str, key: str, value: bytes) -> None:
         self.writes[(collection, key)] = value
