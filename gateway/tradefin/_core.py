@@ -94,15 +94,22 @@ Flow = Generator[Step, bytes | Receipt, T]
 LAGGING_PEER_PAUSES: Final = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
-def endorsers_disagree(details: Iterable[tuple[str, str]], endorsing_orgs: tuple[str, ...] | None) -> bool:
+def endorsers_disagree(
+    details: Iterable[tuple[str, str]], endorsing_orgs: tuple[str, ...] | None, local_msp_id: str
+) -> bool:
     """Whether the endorsers of a failed endorsement answered differently (``details``: the failing
     peers' MSP ids and messages): some endorsed while others refused, or their results differ. That is
-    a peer behind the others' ledger height, not a refusal by the rules."""
+    a peer behind the others' ledger height, not a refusal by the rules. Without pinned organisations
+    the gateway endorses on its own organisation first and goes on only if that succeeded."""
     failures = list(details)
     if any("ProposalResponsePayloads do not match" in message for _, message in failures):
         return True
     refused_by = {msp_id for msp_id, _ in failures}
-    return bool(endorsing_orgs) and bool(refused_by) and refused_by < set(endorsing_orgs or ())
+    if not refused_by:
+        return False
+    if endorsing_orgs:
+        return refused_by < set(endorsing_orgs)
+    return local_msp_id not in refused_by
 
 
 class Session:

@@ -48,11 +48,12 @@ def _refusal(error: EvaluateError | EndorseError) -> TradeFinanceError:
     return typed
 
 
-def _lagging(error: EndorseError, step: Transact, attempt: int) -> float | None:
+def _lagging(error: EndorseError, step: Transact, attempt: int, local_msp_id: str) -> float | None:
     """The pause before endorsing again when a peer lags behind; ``None``: answer with the error."""
     if attempt >= len(LAGGING_PEER_PAUSES):
         return None
-    if not endorsers_disagree(((detail.msp_id, detail.message) for detail in error.details), step.endorsing_orgs):
+    failures = ((detail.msp_id, detail.message) for detail in error.details)
+    if not endorsers_disagree(failures, step.endorsing_orgs, local_msp_id):
         return None
     return LAGGING_PEER_PAUSES[attempt]
 
@@ -75,6 +76,7 @@ class BlockingClient(Generic[FlowsT]):
     :class:`~tradefin.gateway.Gateway` (thread-safe, like the gateway)."""
 
     def __init__(self, gateway: Gateway, channel: str, contract_name: str, flows: FlowsT, chaincode: str) -> None:
+        self._msp_id = gateway.identity.msp_id
         self._network = gateway.get_network(channel)
         self._contract: Contract = self._network.get_contract(chaincode, contract_name)
         self._flows = flows
@@ -100,7 +102,7 @@ class BlockingClient(Generic[FlowsT]):
                 transaction = proposal.endorse()
                 break
             except EndorseError as error:
-                pause = _lagging(error, step, attempt)
+                pause = _lagging(error, step, attempt, self._msp_id)
                 if pause is None:
                     return _refusal(error)
                 attempt += 1
@@ -137,6 +139,7 @@ class AsyncClient(Generic[FlowsT]):
     def __init__(
         self, gateway: aio.Gateway, channel: str, contract_name: str, flows: FlowsT, chaincode: str
     ) -> None:
+        self._msp_id = gateway.identity.msp_id
         self._network = gateway.get_network(channel)
         self._contract: aio.Contract = self._network.get_contract(chaincode, contract_name)
         self._flows = flows
@@ -162,7 +165,7 @@ class AsyncClient(Generic[FlowsT]):
                 transaction = await proposal.endorse()
                 break
             except EndorseError as error:
-                pause = _lagging(error, step, attempt)
+                pause = _lagging(error, step, attempt, self._msp_id)
                 if pause is None:
                     return _refusal(error)
                 attempt += 1

@@ -123,17 +123,29 @@ def holder_commitment(salt: bytes, msp_id: str) -> str:
     return financing.holder_commitment(salt, msp_id)
 
 
+#: Illustrative reference rates (units of USD per unit) for a pilot's proposal.
+PILOT_REFERENCE_RATES: Final = (
+    ("EUR", "1.08"),
+    ("GBP", "1.27"),
+    ("CHF", "1.13"),
+    ("HKD", "0.1285"),
+    ("CNY", "0.138"),
+    ("JPY", "0.0067"),
+    ("SGD", "0.74"),
+    ("CAD", "0.72"),
+    ("AUD", "0.65"),
+    ("SEK", "0.094"),
+    ("NOK", "0.092"),
+    ("DKK", "0.145"),
+)
+
+
 def pilot_configuration(
     member_msp_ids: Sequence[str],
     *,
     version: int = 1,
     reference_currency: str = "USD",
-    reference_rates: Sequence[tuple[str, str]] = (
-        ("EUR", "1.08"),
-        ("HKD", "0.1285"),
-        ("GBP", "1.27"),
-        ("JPY", "0.0067"),
-    ),
+    reference_rates: Sequence[tuple[str, str]] = PILOT_REFERENCE_RATES,
     max_per_payment: str = "1000000.00",
     max_per_day: str = "50000000.00",
     max_per_credit: str = "5000000.00",

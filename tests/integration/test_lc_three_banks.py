@@ -16,7 +16,7 @@ import pytest
 from tests.integration.test_lc import Banks, Desk, credit_terms, documents, new_place, open_credit, present
 from tradefin.gateway import CommitError, EvaluateError
 from tradefin.gateway.tradefin import (
-    ChaincodeInternalError,
+    NotFoundError,
     UnauthorizedError,
     chaincode_error,
     money,
@@ -116,7 +116,7 @@ def test_a_bank_of_the_channel_not_party_to_the_credit_reads_only_the_public_stu
     with pytest.raises(EvaluateError) as on_bank3:
         contract.evaluate("GetCreditTerms", [request], target_orgs=["Bank3MSP"])
     refusal = chaincode_error(on_bank3.value)
-    assert isinstance(refusal, ChaincodeInternalError) and "private data" in refusal.reason
+    assert isinstance(refusal, NotFoundError) and "missing from lc-Bank1MSP-Bank2MSP" in refusal.reason
     terms = contract.evaluate("GetCreditTerms", [request], target_orgs=["Bank2MSP"])
     assert api.CreditTermsResponse.FromString(terms).position.reserved == 3_000_000
 

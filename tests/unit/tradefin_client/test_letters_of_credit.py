@@ -29,6 +29,7 @@ from tradefin.gateway.tradefin import (
     money,
     money_text,
 )
+from tradefin.gateway.tradefin._core import endorsers_disagree
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -320,3 +321,14 @@ def test_clients_sharing_a_session_look_a_credits_banks_up_once(gateway: Gateway
     examiner.examine(PRESENTATION_ID)
     assert contract.calls("evaluate") == []
     assert {tuple(call.organizations) for call in contract.calls("endorse")} == {("AdviserMSP", "IssuerMSP")}
+
+
+def test_which_endorsement_failures_mean_a_peer_behind_the_others() -> None:
+    both = ("Bank1MSP", "Bank2MSP")
+    assert endorsers_disagree([("Bank2MSP", "ERR_NOT_FOUND: no credit")], both, "Bank1MSP")
+    assert not endorsers_disagree([("Bank1MSP", "ERR_X: no"), ("Bank2MSP", "ERR_X: no")], both, "Bank1MSP")
+    assert endorsers_disagree([("Bank1MSP", "ProposalResponsePayloads do not match")], both, "Bank1MSP")
+    # discovery: the gateway endorsed on its own organisation first, and that one succeeded
+    assert endorsers_disagree([("Bank2MSP", "ERR_NOT_FOUND: no credit")], None, "Bank1MSP")
+    assert not endorsers_disagree([("Bank1MSP", "ERR_NOT_FOUND: no credit")], None, "Bank1MSP")
+    assert not endorsers_disagree([], both, "Bank1MSP")
