@@ -20,6 +20,8 @@ from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 
 __all__ = [
+    "ENDORSE_HEAD_START",
+    "ENDORSE_HOLD_SECONDS",
     "Call",
     "Context",
     "Effect",
@@ -49,6 +51,16 @@ class Method:
     DELIVER_WITH_PRIVATE_DATA = "/protos.Deliver/DeliverWithPrivateData"
 
     UNARY = (EVALUATE, ENDORSE, SUBMIT, COMMIT_STATUS)
+
+
+# A burst of endorsements (e.g. every caller whose transaction was just committed starts its next one)
+# makes the peer share its CPU among all of them, so none is endorsed early and the next block's
+# BatchTimeout starts late. The drivers let the first ENDORSE_HEAD_START endorsements of a burst go
+# ahead; the others start as soon as one of those is endorsed, or after ENDORSE_HOLD_SECONDS.
+# Measured at 64 submits in flight on a 2-core network: +10-14 % throughput, -10 % p50 latency;
+# neutral at 1, 16 and 200 in flight.
+ENDORSE_HEAD_START = 8
+ENDORSE_HOLD_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)

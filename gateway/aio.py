@@ -23,7 +23,16 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 from tradefin.gateway import _grpc, hashes
-from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign
+from tradefin.gateway._flow import (
+    ENDORSE_HEAD_START,
+    ENDORSE_HOLD_SECONDS,
+    Call,
+    Context,
+    Flow,
+    Method,
+    Pause,
+    Sign,
+)
 from tradefin.gateway.block_events import (
     BLOCKS,
     BLOCKS_WITH_PRIVATE_DATA,
@@ -78,10 +87,48 @@ AsyncSigner = Callable[[bytes], bytes | Awaitable[bytes]]
 """Signs a digest, returning the signature or an awaitable of it."""
 
 
+class _BurstGate:
+    """Lets the first ``limit`` calls of a burst go ahead; the rest start when one of those ends, or
+    after ``hold`` seconds (see ``ENDORSE_HEAD_START`` in the core). One event loop, no locks."""
+
+    __slots__ = ("_hold", "_limit", "_running", "_timer", "_waiters")
+
+    def __init__(self, limit: int, hold: float) -> None:
+        self._limit = limit
+        self._hold = hold
+        self._running = 0
+        self._waiters: list[asyncio.Future[None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def enter(self) -> None:
+        if self._running >= self._limit:
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            if self._timer is None:
+                self._timer = loop.call_later(self._hold, self._release)
+            await waiter
+        self._running += 1
+
+    def exit(self) -> None:
+        self._running -= 1
+        if self._waiters:
+            self._release()
+
+    def _release(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class _Driver:
     """Performs the core's effects with an asyncio gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = ("_channel", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
 
     def __init__(self, channel: Any, owns_channel: bool, signer: AsyncSigner | None, context: Context) -> None:
         self._channel = channel
@@ -89,6 +136,7 @@ class _Driver:
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
+        self._endorse_gate = _BurstGate(ENDORSE_HEAD_START, ENDORSE_HOLD_SECONDS)
 
     async def sign(self, digest: bytes) -> bytes:
         if self._signer is None:
@@ -108,6 +156,9 @@ class _Driver:
                 kind = type(effect)
                 if kind is Call:
                     call = cast(Call, effect)
+                    gate = self._endorse_gate if call.method == Method.ENDORSE else None
+                    if gate is not None:
+                        await gate.enter()
                     started = monotonic()
                     try:
                         reply = await unary[call.method](call.request, timeout=call.timeout)
@@ -115,6 +166,9 @@ class _Driver:
                         elapsed = monotonic() - started
                         effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
+                    finally:
+                        if gate is not None:
+                            gate.exit()
                 elif kind is Sign:
                     reply = await self.sign(cast(Sign, effect).digest)
                 else:

@@ -10,6 +10,7 @@ Cancellation: ``EventStream.close()`` ends a stream; ``Gateway.close()`` cancels
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,16 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 from tradefin.gateway import _grpc, hashes
-from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign
+from tradefin.gateway._flow import (
+    ENDORSE_HEAD_START,
+    ENDORSE_HOLD_SECONDS,
+    Call,
+    Context,
+    Flow,
+    Method,
+    Pause,
+    Sign,
+)
 from tradefin.gateway.block_events import (
     BLOCKS,
     BLOCKS_WITH_PRIVATE_DATA,
@@ -70,10 +80,37 @@ T = TypeVar("T")
 E = TypeVar("E")
 
 
+class _BurstGate:
+    """Lets the first ``limit`` calls of a burst go ahead; the rest start when one of those ends, or
+    after ``hold`` seconds (see ``ENDORSE_HEAD_START`` in the core). Thread-safe."""
+
+    __slots__ = ("_condition", "_ended", "_hold", "_limit", "_running")
+
+    def __init__(self, limit: int, hold: float) -> None:
+        self._limit = limit
+        self._hold = hold
+        self._running = 0
+        self._ended = 0  # calls ended so far: a waiter goes once this moves
+        self._condition = threading.Condition()
+
+    def enter(self) -> None:
+        with self._condition:
+            if self._running >= self._limit:
+                ended = self._ended
+                self._condition.wait_for(lambda: self._ended != ended, timeout=self._hold)
+            self._running += 1
+
+    def exit(self) -> None:
+        with self._condition:
+            self._running -= 1
+            self._ended += 1
+            self._condition.notify_all()
+
+
 class _Driver:
     """Performs the core's effects with a blocking gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = ("_channel", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
 
     def __init__(self, channel: Any, owns_channel: bool, signer: Signer | None, context: Context) -> None:
         self._channel = channel
@@ -81,6 +118,7 @@ class _Driver:
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
+        self._endorse_gate = _BurstGate(ENDORSE_HEAD_START, ENDORSE_HOLD_SECONDS)
 
     def sign(self, digest: bytes) -> bytes:
         if self._signer is None:
@@ -97,6 +135,9 @@ class _Driver:
                 kind = type(effect)
                 if kind is Call:
                     call = cast(Call, effect)
+                    gate = self._endorse_gate if call.method == Method.ENDORSE else None
+                    if gate is not None:
+                        gate.enter()
                     started = monotonic()
                     try:
                         reply = unary[call.method](call.request, timeout=call.timeout)
@@ -104,6 +145,9 @@ class _Driver:
                         elapsed = monotonic() - started
                         effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
+                    finally:
+                        if gate is not None:
+                            gate.exit()
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)
                 else:
