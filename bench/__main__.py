@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = {
     "gateway": "bench.gateway",
     "network": "bench.network",
+    "lc": "bench.lc",
 }
 
 
