@@ -86,10 +86,12 @@ class PaymentFile:
 
 
 def fingerprint(request: pay.InitiatePaymentRequest) -> str:
-    """The idempotency fingerprint of an initiation: its content, whatever slot the client picked."""
+    """The idempotency fingerprint of an initiation: its content, whatever slot the client picked and
+    whatever fresh salt a resubmission drew."""
     content = pay.InitiatePaymentRequest()
     content.CopyFrom(request)
     content.slot_hint = 0
+    content.salt = b""
     return request_hash(content)
 
 
@@ -693,6 +695,7 @@ def _without_slot(request: pay.ReturnPaymentRequest) -> pay.ReturnPaymentRequest
     content = pay.ReturnPaymentRequest()
     content.CopyFrom(request)
     content.slot_hint = 0
+    content.salt = b""
     return content
 
 

@@ -75,7 +75,7 @@ def test_the_same_uetr_twice_changes_nothing(desk: Desk, channel_id: str) -> Non
     first = desk.initiate(request)
     replay = pay.InitiatePaymentRequest()
     replay.CopyFrom(request)
-    replay.slot_hint = 3  # a retry may pick another slot: still the same payment
+    replay.slot_hint, replay.salt = 3, b"\x01" * 32  # a retry may pick another slot and salt: the same payment
     assert desk.initiate(replay) == first
     assert desk.channel(channel_id).balances[0].sent_unfrozen == 100_00
     other = pay.InitiatePaymentRequest()
