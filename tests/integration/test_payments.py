@@ -57,7 +57,7 @@ class Desks:
     session: Session = field(default_factory=Session)
     _gateways: list[Any] = field(default_factory=list)
     _payments: dict[tuple[str, str], Payments] = field(default_factory=dict)
-    _compliance: dict[str, Compliance] = field(default_factory=dict)
+    _compliance: dict[tuple[str, str], Compliance] = field(default_factory=dict)
 
     def bank(self, name: str) -> common_pb2.BankRef:
         spec = self.net.spec.bank(name)
@@ -70,17 +70,17 @@ class Desks:
             self._payments[(bank, user)] = Payments(gateway, self.channel, session=self.session)
         return self._payments[(bank, user)]
 
-    def compliance(self, bank: str) -> Compliance:
-        if bank not in self._compliance:
-            gateway = self.net.gateway(self.net.spec.bank(bank), user="compliance")
+    def compliance(self, bank: str, user: str = "compliance") -> Compliance:
+        if (bank, user) not in self._compliance:
+            gateway = self.net.gateway(self.net.spec.bank(bank), user=user)
             self._gateways.append(gateway)
-            self._compliance[bank] = Compliance(gateway, self.channel, session=self.session)
-        return self._compliance[bank]
+            self._compliance[(bank, user)] = Compliance(gateway, self.channel, session=self.session)
+        return self._compliance[(bank, user)]
 
     def sync(self) -> None:
         """Wait until every bank's peer has committed the session's latest transaction: an endorser of
         the next transaction that lags behind would refuse it for a reason of its own."""
-        for bank in {name for name, _ in self._payments} | set(self._compliance):
+        for bank in {name for name, _ in self._payments} | {name for name, _ in self._compliance}:
             msp_id = self.bank(bank).msp_id
             pending = self.session.pending(msp_id)
             if pending is not None:

@@ -76,8 +76,8 @@ class PaymentsService:
             raise not_found("channel_id", f"no payment channel {channel_id}")
         return stub
 
-    async def _channel(self, channel_id: str) -> ChannelFile:
-        stub = await self._stub(channel_id)
+    async def _channel(self, channel_id: str, stub: pay.PaymentChannelStub | None = None) -> ChannelFile:
+        stub = stub or await self._stub(channel_id)
         position = await self._get(position_key(channel_id), pay.ChannelPosition, stub.collection)
         if position is None:
             raise not_found("channel_id", f"the position of {channel_id} is missing from {stub.collection}")
@@ -88,7 +88,7 @@ class PaymentsService:
         stub = await self._stub(channel_id)
         if not any(is_bank(caller, bank) for bank in (stub.bank_a, stub.bank_b)):
             raise unauthorized(f"{caller.msp_id} is not a bank of payment channel {channel_id}")
-        return await self._channel(channel_id)
+        return await self._channel(channel_id, stub)
 
     async def _payment(self, uetr: str, collection: str | None = None) -> PaymentFile | None:
         stub = await self._get(payment_key(uetr), pay.PaymentStub)
@@ -101,11 +101,11 @@ class PaymentsService:
             raise not_found("uetr", f"the record of payment {uetr} is missing")
         return PaymentFile(stub, record)
 
-    async def _required_payment(self, uetr: str) -> tuple[PaymentFile, ChannelFile]:
+    async def _required_payment(self, caller: Caller, uetr: str) -> tuple[PaymentFile, ChannelFile]:
         stub = await self._get(payment_key(uetr), pay.PaymentStub)
         if stub is None:
             raise not_found("uetr", f"no payment {uetr}")
-        file = await self._channel(stub.channel_id)
+        file = await self._member_channel(caller, stub.channel_id)
         payment = await self._payment(uetr, file.stub.collection)
         assert payment is not None
         return payment, file
@@ -137,7 +137,7 @@ class PaymentsService:
 
     async def accept_channel(self, tx: Transaction, request: pay.AcceptChannelRequest) -> pay.ChannelResponse:
         """Accept a proposed channel (treasury of the other bank): it opens."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         acceptor = next((bank for bank in file.banks if bank.msp_id != file.stub.proposed_by_msp_id), file.stub.bank_b)
         clearance = await self._clearance(
             acceptor.msp_id, credit_line_reservation_id(file.channel_id, file.other(acceptor).bic)
@@ -146,31 +146,37 @@ class PaymentsService:
 
     async def record_deposit(self, tx: Transaction, request: pay.RecordDepositRequest) -> pay.ChannelResponse:
         """Record a deposit (pending until the other bank confirms it)."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         existing = await self._get(deposit_key(file.channel_id, request.deposit_id), pay.Deposit, file.stub.collection)
         return await commit(self._ledger, channels.record_deposit(tx, request, file, existing))
 
     async def confirm_deposit(self, tx: Transaction, request: pay.ConfirmDepositRequest) -> pay.ChannelResponse:
         """Confirm a deposit's funding (the other bank)."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         deposit = await self._get(deposit_key(file.channel_id, request.deposit_id), pay.Deposit, file.stub.collection)
         return await commit(self._ledger, channels.confirm_deposit(tx, request, file, deposit))
 
     async def suspend_channel(self, tx: Transaction, request: pay.SuspendChannelRequest) -> pay.ChannelResponse:
         """Stop new payments."""
-        return await commit(self._ledger, channels.suspend(tx, request, await self._channel(request.channel_id)))
+        return await commit(
+            self._ledger, channels.suspend(tx, request, await self._member_channel(tx.caller, request.channel_id))
+        )
 
     async def resume_channel(self, tx: Transaction, request: pay.ResumeChannelRequest) -> pay.ChannelResponse:
         """Take new payments again."""
-        return await commit(self._ledger, channels.resume(tx, request, await self._channel(request.channel_id)))
+        return await commit(
+            self._ledger, channels.resume(tx, request, await self._member_channel(tx.caller, request.channel_id))
+        )
 
     async def wind_down_channel(self, tx: Transaction, request: pay.WindDownChannelRequest) -> pay.ChannelResponse:
         """No new payments; close once settled."""
-        return await commit(self._ledger, channels.wind_down(tx, request, await self._channel(request.channel_id)))
+        return await commit(
+            self._ledger, channels.wind_down(tx, request, await self._member_channel(tx.caller, request.channel_id))
+        )
 
     async def close_channel(self, tx: Transaction, request: pay.CloseChannelRequest) -> pay.ChannelResponse:
         """Close a channel with nothing unsettled."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         return await commit(self._ledger, channels.close(tx, request, file, await self._activity(file)))
 
     async def _activity(self, file: ChannelFile) -> Activity:
@@ -205,17 +211,19 @@ class PaymentsService:
 
     async def cut_off(self, tx: Transaction, request: pay.CutOffRequest) -> pay.ChannelResponse:
         """Record the cut-off of the open cycle."""
-        return await commit(self._ledger, channels.cut_off(tx, request, await self._channel(request.channel_id)))
+        return await commit(
+            self._ledger, channels.cut_off(tx, request, await self._member_channel(tx.caller, request.channel_id))
+        )
 
     async def freeze_batch(self, tx: Transaction, request: pay.FreezeBatchRequest) -> pay.BatchResponse:
         """Freeze the netting batch of the cut-off cycle."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         tallies = await self._tallies(file, request.cycle) if request.cycle else []
         return await commit(self._ledger, channels.freeze(tx, request, file, tallies))
 
     async def settle_batch(self, tx: Transaction, request: pay.SettleBatchRequest) -> pay.BatchResponse:
         """Confirm a batch's settlement by its pacs.009."""
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         batch_stub = await self._get(batch_key(file.channel_id, request.cycle), pay.NettingBatchStub)
         batch = await self._get(
             batch_record_key(file.channel_id, request.cycle), pay.NettingBatch, file.stub.collection
@@ -228,7 +236,7 @@ class PaymentsService:
 
     async def create_quote(self, tx: Transaction, request: pay.CreateQuoteRequest) -> pay.QuoteResponse:
         """Quote a conversion into the channel's currency."""
-        file = await self._channel(request.quote.channel_id)
+        file = await self._member_channel(tx.caller, request.quote.channel_id)
         existing = await self._get(quote_key(request.quote.quote_id), pay.QuoteStub)
         return await commit(self._ledger, quotes.create_quote(tx, request, file, existing))
 
@@ -237,7 +245,7 @@ class PaymentsService:
     async def initiate_payment(self, tx: Transaction, request: pay.InitiatePaymentRequest) -> pay.PaymentResponse:
         """Initiate a payment (treasury of the debtor agent); a replay answers the stored payment."""
         check_uuid4(request.uetr, "uetr")
-        file = await self._channel(request.channel_id)
+        file = await self._member_channel(tx.caller, request.channel_id)
         sender = require_bank(tx.caller, file.banks, (Role.TREASURY,), "initiating a payment")
         replay = await self._replay(request, file)
         if replay is not None:
@@ -374,7 +382,7 @@ class PaymentsService:
 
     async def approve_payment(self, tx: Transaction, request: pay.ApprovePaymentRequest) -> pay.PaymentResponse:
         """A second officer approves a pending payment; it moves."""
-        payment, file = await self._required_payment(request.uetr)
+        payment, file = await self._required_payment(tx.caller, request.uetr)
         governance = await self.compliance.required_governance("payment")
         transfers.check_approval(tx, payment, file, governance)
         record = transfers.approved_record(tx, payment)
@@ -400,13 +408,13 @@ class PaymentsService:
 
     async def lapse_payment(self, tx: Transaction, request: pay.LapsePaymentRequest) -> pay.PaymentResponse:
         """Record that a pending payment's approval window elapsed."""
-        payment, file = await self._required_payment(request.uetr)
+        payment, file = await self._required_payment(tx.caller, request.uetr)
         governance = await self.compliance.required_governance("payment")
         return await commit(self._ledger, transfers.lapse(tx, payment, file, governance))
 
     async def report_status(self, tx: Transaction, request: pay.ReportPaymentStatusRequest) -> pay.PaymentResponse:
         """The creditor agent reports ACSC, ACCC or RJCT."""
-        payment, file = await self._required_payment(request.uetr)
+        payment, file = await self._required_payment(tx.caller, request.uetr)
         release = None
         if request.status == pay.PAYMENT_STATUS_RJCT and payment.record.draws:
             release = await self._draws_state(file, payment)
@@ -414,7 +422,7 @@ class PaymentsService:
 
     async def return_payment(self, tx: Transaction, request: pay.ReturnPaymentRequest) -> pay.PaymentResponse:
         """Return (part of) a payment under a new UETR (creditor agent); idempotent on the return UETR."""
-        original, file = await self._required_payment(request.original_uetr)
+        original, file = await self._required_payment(tx.caller, request.original_uetr)
         existing = await self._payment(request.return_uetr, file.stub.collection)
         transfers.check_return(tx, request, original)
         record = transfers.build_return(tx, request, original)
@@ -461,7 +469,7 @@ class PaymentsService:
         receiving bank. The honour already authorised the paying bank's officer.
         """
         channel_id = channel_id_of(paying_bank.bic, receiving_bank.bic, amount.currency)
-        file = await self._channel(channel_id)
+        file = await self._member_channel(tx.caller, channel_id)
         sender = file.bank_by_bic(paying_bank.bic)
         if sender is None or sender.msp_id != paying_bank.msp_id:
             raise invalid_input("settlement", f"the paying bank is not a bank of {channel_id}")
@@ -508,7 +516,7 @@ class PaymentsService:
         )
         if not any(is_bank(caller, bank) for bank in (stub.bank_a, stub.bank_b)):
             return pay.ChannelResponse(channel=stub, pending_approvals=pending)
-        file = await self._channel(request.channel_id)
+        file = await self._channel(request.channel_id, stub)
         return pay.ChannelResponse(
             channel=stub, position=file.position, balances=await self._balances(file), pending_approvals=pending
         )

@@ -1,0 +1,236 @@
+"""Compliance on the real network, through the typed client: governance adopted only with every member
+bank, KYC and sanctions gates on payments, the duplicate-financing registry across two banks, private
+limits kept to their bank, the audit trail; and, on a three-bank channel of its own, a payment from a
+bank that is not party to the payment channel."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_payments import (
+    Customers,
+    Desks,
+    customers,
+    ensure_pilot,
+    open_channel,
+    parties,
+    refused,
+)
+from tradefin.gateway.tradefin import (
+    DuplicateFinancingError,
+    KycError,
+    NotFoundError,
+    SanctionsError,
+    UnauthorizedError,
+    money,
+)
+from tradefin.gateway.tradefin.compliance import invoice_fingerprints
+from tradefin.network.network import FabricNetwork
+from tradefin.network.ports import default_base
+from tradefin.network.progress import SilentProgress
+from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import payments_pb2 as pay
+
+#: The consortium key of the duplicate-financing registry: shared by the banks, never on the ledger.
+CONSORTIUM_KEY = secrets.token_bytes(32)
+
+
+@pytest.fixture(scope="module")
+def desks(fabric_network: FabricNetwork) -> Iterator[Desks]:
+    opened = Desks(fabric_network)
+    ensure_pilot(opened, ["bank1", "bank2"])
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="module")
+def people(desks: Desks) -> Customers:
+    return customers(desks)
+
+
+def test_a_configuration_change_needs_every_member_bank(desks: Desks) -> None:
+    before = desks.compliance("bank1").get_governance().governance
+    changed = cp.ComplianceGovernance()
+    changed.CopyFrom(before)
+    changed.version = before.version + 1
+    changed.description = f"pilot, amended {uuid.uuid4().hex[:6]}"
+    changed.ClearField("adopted_tx_id")
+    proposal = desks.compliance("bank2").propose_governance(changed).record
+    assert proposal.status == cp.PROPOSAL_STATUS_PROPOSED and list(proposal.required_msp_ids) == [
+        "Bank1MSP",
+        "Bank2MSP",
+    ]
+    assert desks.compliance("bank2").get_governance().governance.version == before.version  # not in force yet
+    with refused(desks, UnauthorizedError):  # a treasury certificate is not a compliance officer's
+        desks.compliance("bank1", user="treasury").approve_governance(changed.version)
+    adopted = desks.compliance("bank1").approve_governance(changed.version).record
+    assert adopted.status == cp.PROPOSAL_STATUS_ADOPTED
+    assert desks.compliance("bank2").get_governance().governance.description == changed.description
+    assert len(desks.compliance("bank1").audit_trail("governance", "")) >= 2
+
+
+def test_payments_need_kyc_and_clear_screening_and_no_embargo(desks: Desks, people: Customers) -> None:
+    channel_id = open_channel(desks, "DKK", deposit_first="10000.00")
+    bank1 = desks.payments("bank1")
+    stranger = common_pb2.PartyRef(name="UNKNOWN TRADING GMBH", country="DE", kyc_ref=f"KYC-X-{uuid.uuid4().hex[:8]}")
+    with refused(desks, KycError):
+        bank1.pay(channel_id, money("DKK", "10.00"), **{**parties(people), "creditor": stranger})
+    governance = desks.compliance("bank2").get_governance().governance
+    listed = governance.sanctions_lists[0]
+    desks.compliance("bank2").record_screening(
+        people.creditor.kyc_ref, listed.list_id, listed.version, cp.SCREENING_OUTCOME_POTENTIAL_MATCH
+    )
+    try:
+        with refused(desks, SanctionsError):
+            bank1.pay(channel_id, money("DKK", "10.00"), **parties(people))
+    finally:
+        desks.compliance("bank2").record_screening(
+            people.creditor.kyc_ref, listed.list_id, listed.version, cp.SCREENING_OUTCOME_CLEAR
+        )
+    havana = common_pb2.PartyRef(name="HAVANA CIGARS SA", country="CU", kyc_ref=people.creditor.kyc_ref)
+    with refused(desks, SanctionsError):
+        bank1.pay(channel_id, money("DKK", "10.00"), **{**parties(people), "creditor": havana})
+    assert bank1.pay(channel_id, money("DKK", "10.00"), **parties(people)).record.status == pay.PAYMENT_STATUS_ACSP
+
+
+def test_duplicate_financing_across_two_banks_with_differently_formatted_invoice_numbers(desks: Desks) -> None:
+    seller, buyer, issued = "5493001KJTIIGC8Y1R12", "HK-0042", datetime.date(2025, 11, 3)
+    number = f"INV-{uuid.uuid4().int % 10**6:06d}"
+    at_bank1 = invoice_fingerprints(
+        CONSORTIUM_KEY,
+        seller_id=seller,
+        invoice_number=number,
+        issue_date=issued,
+        amount=money("EUR", "98000.00"),
+        buyer_id=buyer,
+    )
+    # bank2's clerk keys the same invoice: lower case, no dash, leading zeros dropped, the buyer spaced
+    at_bank2 = invoice_fingerprints(
+        CONSORTIUM_KEY,
+        seller_id=seller.lower(),
+        invoice_number=number.replace("-", " ").lower().replace(" 0", " "),
+        issue_date=issued,
+        amount=money("EUR", "98000.00"),
+        buyer_id="hk 42",
+    )
+    assert at_bank1 == at_bank2
+    salt1, salt2 = secrets.token_bytes(32), secrets.token_bytes(32)
+    financed = (
+        desks.compliance("bank1")
+        .finance_document(at_bank1, cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt1, face_amount_band="10K-100K")
+        .record
+    )
+    assert {entry.status for entry in financed} == {cp.FINANCING_STATUS_FINANCED}
+    assert all("Bank1MSP" not in str(entry) for entry in financed)  # no bank, customer or amount on the ledger
+    with refused(desks, DuplicateFinancingError) as error:
+        desks.compliance("bank2").finance_document(at_bank2, cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt2)
+    assert error.value.reason == "already financed"  # type: ignore[attr-defined]
+    desks.compliance("bank1").record_financing_details(
+        cp.FinancingDetails(
+            financing_id=str(uuid.uuid4()),
+            fingerprints=at_bank1,
+            customer_ref="KYC-HK-1",
+            amount=money("EUR", "88200.00"),
+            face_amount=money("EUR", "98000.00"),
+            salt=salt1,
+        )
+    )
+    desks.compliance("bank1").release_financing(at_bank1, holder_salt=salt1)
+    assert (
+        desks.compliance("bank2")
+        .finance_document(at_bank2, cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt2)
+        .record[0]
+        .status
+        == cp.FINANCING_STATUS_FINANCED
+    )
+
+
+def test_a_banks_limits_stay_with_it(desks: Desks) -> None:
+    desks.compliance("bank1").set_limit(cp.LIMIT_SCOPE_COUNTERPARTY_BANK, "EUCBDEFF", money("USD", "5000000.00"))
+    assert (
+        desks.compliance("bank1").get_limit(cp.LIMIT_SCOPE_COUNTERPARTY_BANK, "EUCBDEFF").max.minor_units
+        == 5_000_000_00
+    )
+    with refused(desks, NotFoundError):  # bank2's peer holds only the hash of bank1's limit
+        desks.compliance("bank2").get_limit(cp.LIMIT_SCOPE_COUNTERPARTY_BANK, "EUCBDEFF")
+
+
+# ------------------------------------------------------------------------------------------------
+# A consortium channel of three banks (a network of its own)
+
+#: Port block of this module's network (the throw-away range 22200-22800 above the session's block).
+THREE_BANK_BLOCK_OFFSET = 800
+TRI_CHANNEL = "tri-pay"
+SPEC = f"""
+name: tradefin-pay-three-banks
+orderer:
+  org: orderers
+  msp_id: OrdererMSP
+  variant: raft1
+  batch_timeout_ms: 200
+banks:
+  - name: bank1
+    display_name: Asia Trade Bank
+    msp_id: Bank1MSP
+    bic: ASTBHKHH
+    country: HK
+  - name: bank2
+    display_name: Euro Commerce Bank
+    msp_id: Bank2MSP
+    bic: EUCBDEFF
+    country: DE
+  - name: bank3
+    display_name: Americas Export Bank
+    msp_id: Bank3MSP
+    bic: AEXBUS33
+    country: US
+channels:
+  - name: {TRI_CHANNEL}
+    banks: [bank1, bank2, bank3]
+chaincode:
+  name: tradefin
+  version: "1.0"
+"""
+
+
+@pytest.fixture(scope="module")
+def tri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desks]:
+    workdir = tmp_path_factory.mktemp("pay-three-banks")
+    spec = Path(workdir / "spec.yaml")
+    spec.write_text(SPEC)
+    network = FabricNetwork.create(
+        workdir / "network", spec, port_base=default_base() + THREE_BANK_BLOCK_OFFSET, progress=SilentProgress()
+    )
+    network.up()
+    desks = Desks(network, TRI_CHANNEL)
+    try:
+        ensure_pilot(desks, ["bank1", "bank2", "bank3"])
+        yield desks
+    finally:
+        desks.close()
+        network.down(purge=True)
+
+
+def test_a_bank_not_party_to_the_payment_channel_cannot_pay_on_it_or_read_it(tri: Desks) -> None:
+    people = customers(tri)
+    channel_id = open_channel(tri, "EUR", deposit_first="1000.00")
+    outsider = tri.payments("bank3")
+    with refused(tri, UnauthorizedError):
+        outsider.pay(channel_id, money("EUR", "10.00"), **parties(people))
+    paid = tri.payments("bank1").pay(channel_id, money("EUR", "10.00"), **parties(people)).record
+    tri.sync()
+    seen = outsider.get_payment(paid.uetr)
+    assert seen.payment.status == pay.PAYMENT_STATUS_ACSP and seen.record is None  # the stub only
+    view = outsider.get_channel(channel_id)
+    assert view.position is None and view.balances == ()
+    with refused(tri, UnauthorizedError):  # nor settle, nor cut off someone else's channel
+        outsider.cut_off(channel_id)
