@@ -13,6 +13,7 @@ fails the transaction at completion instead of at the call.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,10 @@ __all__ = [
     "StatePage",
     "StateRecord",
 ]
+
+# Decoding a creator certificate costs more than many a whole transaction; the same users submit again
+# and again, and a ClientIdentity is immutable, so decoded creators are kept (bounded).
+_identity_of_creator = functools.lru_cache(maxsize=1024)(ClientIdentity.from_creator)
 
 _Msg = chaincode_shim_pb2.ChaincodeMessage
 _VALIDATION_PARAMETER = "VALIDATION_PARAMETER"
@@ -251,7 +256,7 @@ class ChaincodeStub:
         """
         if self._client_identity is None:
             try:
-                self._client_identity = ClientIdentity.from_creator(self.creator)
+                self._client_identity = _identity_of_creator(self.creator)
             except ProtocolError as exc:
                 raise IdentityError("the transaction has no creator") from exc
         return self._client_identity

@@ -144,3 +144,15 @@ def test_malformed_attribute_extension_is_refused(extension: bytes) -> None:
 def test_attribute_extension_without_attrs_means_none() -> None:
     user = issue(name((NameOID.COMMON_NAME, "u")), raw_attribute_extension=b"{}")
     assert dict(identity_of(user.certificate_pem).attributes) == {}
+
+
+def test_a_stub_decodes_each_creator_once_and_refuses_a_bad_one_every_time() -> None:
+    from tradefin.chaincode.shim.stub import _identity_of_creator
+
+    pem = issue(name((NameOID.COMMON_NAME, "repeat")), issuer=org1_ca()).certificate_pem
+    first = _identity_of_creator(serialized_identity("Org1MSP", pem))
+    assert _identity_of_creator(serialized_identity("Org1MSP", pem)) is first  # the same users, again and again
+    assert first.id == identity_of(pem).id
+    for _ in range(2):
+        with pytest.raises(IdentityError):
+            _identity_of_creator(serialized_identity("Org1MSP", b"not a certificate"))
