@@ -339,11 +339,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per workload first")
     parser.add_argument("--in-flight", default="1,16,200", help="comma-separated levels")
     parser.add_argument("--workdir", type=Path, default=None, help="reuse this network (default: a new one, purged)")
+    parser.add_argument("--port-base", type=int, default=PORT_BASE, help="the network's port block")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.in_flight.split(",")]
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tradefin-bench-lc-"))
-    network = FabricNetwork.create(workdir, port_base=PORT_BASE, progress=SilentProgress())
+    network = FabricNetwork.create(workdir, port_base=args.port_base, progress=SilentProgress())
     network.up()
     try:
         results = asyncio.run(run(network, levels, args.seconds, args.warmup))
