@@ -9,6 +9,7 @@ BENCHMARKS = {
     "gateway": "bench.gateway",
     "network": "bench.network",
     "lc": "bench.lc",
+    "payments": "bench.payments",
 }
 
 
