@@ -1,22 +1,23 @@
-"""What other contracts (payments, letters of credit) read of compliance, over any record ledger."""
+"""What other contracts (payments, letters of credit) read of compliance, over any credit ledger."""
 
 from __future__ import annotations
 
 import hashlib
 
+from tradefin.chaincode.contracts.letters_of_credit.ledger import CreditLedger
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .errors import invalid_state
 from .gate import PartyFile
 from .ledger import HistoryEntry, RecordLedger, get
-from .records import clearance_key, governance_key, implicit_collection, kyc_key, limit_policy_key, screening_key
+from .records import governance_key, kyc_key, limit_policy_key, screening_key
 
 
 class ComplianceReader:
-    """Reads governance, attestations, screenings, limit policies and clearance hashes."""
+    """Reads governance, attestations, screenings and limit policies."""
 
-    def __init__(self, ledger: RecordLedger) -> None:
+    def __init__(self, ledger: CreditLedger) -> None:
         self._ledger = ledger
 
     async def governance(self) -> compliance_pb2.ComplianceGovernance | None:
@@ -51,10 +52,6 @@ class ComplianceReader:
         """Whether the bank declared that its payments need a limit clearance."""
         policy = await get(self._ledger, limit_policy_key(msp_id), compliance_pb2.LimitPolicy)
         return policy is not None and policy.clearance_required
-
-    async def clearance_hash(self, msp_id: str, reservation_id: str) -> bytes | None:
-        """The published hash of the bank's clearance (any peer can read it)."""
-        return await self._ledger.read_hash(clearance_key(reservation_id), implicit_collection(msp_id))
 
 
 async def audit_trail(ledger: RecordLedger, key: RecordKey) -> compliance_pb2.AuditTrailResponse:

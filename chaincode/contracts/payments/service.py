@@ -24,7 +24,7 @@ from ..compliance.ledger import PUBLIC, RecordLedger, Transition, Write, commit,
 from ..compliance.limits import ClearanceEvidence
 from ..compliance.rates import in_currency
 from ..compliance.reader import ComplianceReader, audit_trail
-from ..compliance.records import credit_line_reservation_id
+from ..compliance.records import clearance_key, credit_line_reservation_id, implicit_collection
 from . import channels, quotes, transfers
 from .capacity import room, split
 from .channels import Activity, ChannelFile, TallyRow
@@ -120,9 +120,12 @@ class PaymentsService:
         return QuoteFile(stub, record)
 
     async def _clearance(self, msp_id: str, reservation_id: str) -> ClearanceEvidence:
+        """Whether the bank clears against private limits, and the published hash of its clearance
+        (every peer of the channel reads it; only the bank's peers hold the value)."""
         if not await self.compliance.clearance_required(msp_id):
             return ClearanceEvidence(required=False)
-        return ClearanceEvidence(True, await self.compliance.clearance_hash(msp_id, reservation_id))
+        published = await self._ledger.read_hash(clearance_key(reservation_id), implicit_collection(msp_id))
+        return ClearanceEvidence(True, published)
 
     # -- channels ----------------------------------------------------------------------------------
 
