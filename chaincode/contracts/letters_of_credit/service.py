@@ -14,10 +14,12 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from tradefin.protos import calendar_pb2, common_pb2
+from tradefin.protos import calendar_pb2, common_pb2, compliance_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+from ..compliance.credits import CreditParty, check_credit, credit_governance
+from ..compliance.records import governance_key
 from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
@@ -137,6 +139,32 @@ class LettersOfCreditService:
         credit_file, (value,) = await self._credit_file(caller, stub, [amendment_key(stub.lc_id, seq)])
         return credit_file, _require_amendment(_parsed(value, lc.AmendmentRecord), stub.lc_id, seq)
 
+    async def _calendars_and_checks(
+        self, banks: Iterable[common_pb2.BankRef]
+    ) -> tuple[CalendarBook, compliance_pb2.ComplianceGovernance | None]:
+        """The banks' calendars and, in the same round trip, the compliance configuration when it
+        checks credits (``None`` otherwise)."""
+        places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
+        values = await self._read_many([*(calendar_key(place) for place in places), governance_key()], PUBLIC)
+        governance = _parsed(values[-1], compliance_pb2.ComplianceGovernance)
+        checks = governance if governance is not None and governance.check_credits else None
+        return _calendar_book(places, values[:-1]), checks
+
+    async def _compliance(
+        self,
+        tx: Transaction,
+        checks: compliance_pb2.ComplianceGovernance | None,
+        credit_file: CreditFile,
+        parties: Sequence[CreditParty],
+        *,
+        amount: common_pb2.Money | None = None,
+    ) -> None:
+        """When the consortium's compliance configuration checks credits (``checks``): KYC and
+        sanctions of the parties by their banks, the embargo, the per-credit cap (DOMAIN.md 4.1-4.3)."""
+        if checks is not None:
+            banks = credit_banks(credit_file.stub)
+            await check_credit(self._ledger, checks, tx, credit_file.terms.terms, banks, parties, amount=amount)
+
     # -- writing -------------------------------------------------------------------------------
 
     async def _commit(self, transition: Transition[ResponseT]) -> ResponseT:
@@ -167,13 +195,23 @@ class LettersOfCreditService:
     async def issue(self, tx: Transaction, request: api.IssueRequest) -> api.CreditResponse:
         """Issue the credit (issuing bank)."""
         credit_file = await self._credit(tx.caller, request.lc_id)
-        calendars = await self._calendars([credit_file.stub.issuing_bank])
-        return await self._commit(credit.issue_credit(tx, credit_file, calendars))
+        calendars, checks = await self._calendars_and_checks([credit_file.stub.issuing_bank])
+        transition = credit.issue_credit(tx, credit_file, calendars)
+        terms = credit_file.terms.terms
+        applicant = ("applicant", terms.applicant, credit_file.stub.issuing_bank)
+        await self._compliance(tx, checks, credit_file, [applicant], amount=terms.amount)
+        return await self._commit(transition)
 
     async def advise(self, tx: Transaction, request: api.AdviseRequest) -> api.CreditResponse:
         """Advise the credit (advising bank)."""
         stub = await self._stub(request.lc_id)
-        return await self._commit(credit.advise_credit(tx, stub, await self._calendars([stub.advising_bank])))
+        calendars, checks = await self._calendars_and_checks([stub.advising_bank])
+        transition = credit.advise_credit(tx, stub, calendars)
+        if checks is not None:
+            credit_file = await self._credit(tx.caller, request.lc_id)
+            beneficiary = ("beneficiary", credit_file.terms.terms.beneficiary, stub.advising_bank)
+            await self._compliance(tx, checks, credit_file, [beneficiary])
+        return await self._commit(transition)
 
     async def add_confirmation(self, tx: Transaction, request: api.AddConfirmationRequest) -> api.CreditResponse:
         """Add a confirmation (requested confirmer)."""
@@ -249,10 +287,11 @@ class LettersOfCreditService:
         transfer = _parsed(values[-1], lc.TransferRecord) if request.transfer_id else None
         if request.transfer_id and transfer is None:
             raise not_found("transfer_id", f"credit {credit_file.lc_id} has no transfer {request.transfer_id}")
-        calendars = await self._calendars(presentation_banks(credit_file.stub, credit_file.terms.terms))
-        return await self._commit(
-            presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
-        )
+        banks = presentation_banks(credit_file.stub, credit_file.terms.terms)
+        calendars, checks = await self._calendars_and_checks(banks)
+        transition = presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
+        await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
+        return await self._commit(transition)
 
     async def _presentation_step(
         self, tx: Transaction, presentation_id: str
@@ -316,7 +355,11 @@ class LettersOfCreditService:
     async def honour(self, tx: Transaction, request: api.HonourRequest) -> api.PresentationResponse:
         """Honour, negotiate, accept or undertake deferred payment (examining bank)."""
         credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(presentations.honour(tx, credit_file, presentation, request, transfer, calendars))
+        transition = presentations.honour(tx, credit_file, presentation, request, transfer, calendars)
+        applicant = ("applicant", credit_file.terms.terms.applicant, credit_file.stub.issuing_bank)
+        checks = await credit_governance(self._ledger)
+        await self._compliance(tx, checks, credit_file, [applicant, _beneficiary(credit_file, transfer)])
+        return await self._commit(transition)
 
     async def pay_at_maturity(self, tx: Transaction, request: api.PayAtMaturityRequest) -> api.PresentationResponse:
         """Pay an acceptance or deferred-payment undertaking at maturity (honouring bank)."""
@@ -431,3 +474,9 @@ def _require_member(caller: Caller, stub: lc.CreditStub) -> None:
     """Only the credit's banks see its private records (checked before reading them)."""
     if not any(is_bank(caller, bank) for bank in credit_banks(stub)):
         raise unauthorized(f"{caller.msp_id} is not a bank of credit {stub.lc_id}")
+
+
+def _beneficiary(credit_file: CreditFile, transfer: lc.TransferRecord | None) -> CreditParty:
+    """The beneficiary presenting (the second beneficiary under a transfer) and its bank."""
+    party = transfer.second_beneficiary if transfer is not None else credit_file.terms.terms.beneficiary
+    return ("beneficiary", party, presentations.presenting_bank(credit_file, transfer))

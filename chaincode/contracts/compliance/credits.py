@@ -1,0 +1,64 @@
+"""The compliance checks of a letter of credit (DOMAIN.md 4.1-4.3), when the consortium's configuration
+says credits are checked (``check_credits``): before issue, advice, presentation and honour, the parties
+are vouched for by the bank that acts for them (KYC) and CLEAR on every required list, no party, place,
+port or bank is in an embargoed country, and the credit's amount is within the pilot's cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
+from tradefin.chaincode.contracts.letters_of_credit.ledger import CreditLedger
+from tradefin.protos import common_pb2, compliance_pb2
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+from .errors import limit_exceeded
+from .gate import bic_country, check_parties
+from .rates import in_currency
+from .reader import ComplianceReader
+
+#: A party to check: its role (names the field in errors), the party, and the bank that vouches for it.
+CreditParty = tuple[str, common_pb2.PartyRef, common_pb2.BankRef]
+
+_PLACES = ("expiry_place", "place_of_receipt", "port_of_loading", "port_of_discharge", "final_destination")
+
+
+async def credit_governance(ledger: CreditLedger) -> compliance_pb2.ComplianceGovernance | None:
+    """The configuration in force when it checks credits; ``None`` when credits are not checked."""
+    governance = await ComplianceReader(ledger).governance()
+    return governance if governance is not None and governance.check_credits else None
+
+
+def credit_countries(terms: lc.LetterOfCreditTerms, banks: Iterable[common_pb2.BankRef]) -> list[tuple[str, str]]:
+    """Every (field, country) of a credit the embargo applies to: places and ports, and the banks."""
+    countries = []
+    for name in _PLACES:
+        place: common_pb2.Place = getattr(terms, name)
+        country = place.country or place.un_locode[:2]
+        if country:
+            countries.append((f"terms.{name}", country))
+    countries += [(f"bank {bank.bic}", bic_country(bank.bic)) for bank in banks if bank.bic]
+    return countries
+
+
+async def check_credit(
+    ledger: CreditLedger,
+    governance: compliance_pb2.ComplianceGovernance,
+    tx: Transaction,
+    terms: lc.LetterOfCreditTerms,
+    banks: Sequence[common_pb2.BankRef],
+    parties: Sequence[CreditParty],
+    *,
+    amount: common_pb2.Money | None = None,
+) -> None:
+    """KYC and screening of ``parties`` by their banks, the embargo on the credit's countries, and
+    (when given) ``amount`` within the pilot's per-credit cap. Refusals: ERR_KYC, ERR_SANCTIONS,
+    ERR_LIMIT_EXCEEDED."""
+    reader = ComplianceReader(ledger)
+    files = [await reader.party_file(governance, role, party, bank) for role, party, bank in parties]
+    check_parties(governance, files, tx, other_countries=credit_countries(terms, banks))
+    if amount is not None:
+        reference = in_currency(amount, governance.reference_currency, governance, "terms.amount")
+        if reference > governance.pilot_caps.max_per_credit.minor_units:
+            raise limit_exceeded("terms.amount", "exceeds the pilot's per-credit cap")
