@@ -531,7 +531,8 @@ class Network(NetworkBase):
     async def block_and_private_data_events(
         self, *, start_block: int | None = None, checkpoint: Checkpoint | None = None, timeout: float | None = None
     ) -> EventStream[BlockAndPrivateData]:
-        """Stream full blocks with the private data this peer holds (needs the peer's admin ACL)."""
+        """Stream full blocks with the private data this peer holds and the caller's organisation may read
+        (the event/Block ACL: channel readers; collections filtered by their member policies)."""
         request = self.new_block_and_private_data_events_request(start_block=start_block, checkpoint=checkpoint)
         return await request.events(timeout=timeout)
 
