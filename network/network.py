@@ -287,6 +287,26 @@ class FabricNetwork:
                     return self.ports.port(name, "listen")
         return self.ports.port(self.spec.orderer.node_names()[0], "listen")
 
+    def leader(self, channel: str) -> str | None:
+        """The orderer leading ``channel``'s consensus now, if exactly one claims it (Raft or SmartBFT)."""
+        leaders = [name for name in self.spec.orderer.node_names() if self._is_leader(name, channel)]
+        return leaders[0] if len(leaders) == 1 else None
+
+    def stop_node(self, name: str, *, kill: bool = False) -> None:
+        """Stop one running node or chaincode server (SIGKILL with ``kill``, for fault tests)."""
+        handle = self.units.get(name)
+        if handle is None:
+            raise NetworkError(f"unknown node {name!r} (nodes: {', '.join(sorted(self.units))})")
+        self.runtime.stop(handle, timeout=0.0 if kill else 10.0)
+
+    def start_node(self, name: str) -> None:
+        """Start one stopped orderer or peer again (with its data) and wait until it is healthy."""
+        for unit, _ in self._orderer_units() + self._peer_units():
+            if unit.name == name:
+                self._start(unit)
+                return
+        raise NetworkError(f"unknown orderer or peer {name!r}")
+
     def _is_leader(self, orderer: str, channel: str) -> bool:
         subsystem = "etcdraft" if self.spec.orderer.consensus == "etcdraft" else "BFT"
         value = metric_value(self.ports.port(orderer, "operations"), f"consensus_{subsystem}_is_leader",

@@ -70,8 +70,7 @@ def _endpoint(network: FabricNetwork) -> GatewayEndpoint:
 
 
 def _leader(network: FabricNetwork) -> str | None:
-    leaders = [name for name in network.spec.orderer.node_names() if network._is_leader(name, CHANNEL)]
-    return leaders[0] if len(leaders) == 1 else None
+    return network.leader(CHANNEL)
 
 
 def _kill(network: FabricNetwork, orderer: str) -> int:
@@ -228,8 +227,7 @@ def test_a_raft_leader_killed_under_load_loses_no_valid_transaction_and_leaves_n
         assert outcomes[Outcome.UNKNOWN] == 0, summary
 
         # The killed orderer comes back and catches up with the others (participation API heights).
-        [unit] = [unit for unit, _ in network._orderer_units() if unit.name == killed]
-        network._start(unit)
+        network.start_node(killed)
         started = time.monotonic()
 
         def caught_up() -> bool:
