@@ -15,6 +15,7 @@ import sys
 import tradefin.protos.calendar_pb2
 import tradefin.protos.common_pb2
 import tradefin.protos.letters_of_credit_pb2
+import tradefin.protos.payments_pb2
 import typing
 
 if sys.version_info >= (3, 10):
@@ -653,6 +654,7 @@ class HonourRequest(google.protobuf.message.Message):
     PRESENTATION_ID_FIELD_NUMBER: builtins.int
     AMOUNT_FIELD_NUMBER: builtins.int
     MATURITY_DATE_FIELD_NUMBER: builtins.int
+    SETTLEMENT_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
     @property
     def amount(self) -> tradefin.protos.common_pb2.Money: ...
@@ -660,15 +662,23 @@ class HonourRequest(google.protobuf.message.Message):
     def maturity_date(self) -> tradefin.protos.common_pb2.Date:
         """Required for acceptance and deferred payment."""
 
+    @property
+    def settlement(self) -> tradefin.protos.payments_pb2.CreditSettlement:
+        """A sight payment or negotiation pays the presenting bank at once: with this, the honour also
+        makes the payment on the payment channel between the paying and the receiving bank, in the
+        credit's currency (an acceptance or deferred payment is settled at maturity instead).
+        """
+
     def __init__(
         self,
         *,
         presentation_id: builtins.str = ...,
         amount: tradefin.protos.common_pb2.Money | None = ...,
         maturity_date: tradefin.protos.common_pb2.Date | None = ...,
+        settlement: tradefin.protos.payments_pb2.CreditSettlement | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["amount", b"amount", "maturity_date", b"maturity_date"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "maturity_date", b"maturity_date", "presentation_id", b"presentation_id"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["amount", b"amount", "maturity_date", b"maturity_date", "settlement", b"settlement"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "maturity_date", b"maturity_date", "presentation_id", b"presentation_id", "settlement", b"settlement"]) -> None: ...
 
 Global___HonourRequest: typing_extensions.TypeAlias = HonourRequest
 
@@ -681,13 +691,20 @@ class PayAtMaturityRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
     PRESENTATION_ID_FIELD_NUMBER: builtins.int
+    SETTLEMENT_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
+    @property
+    def settlement(self) -> tradefin.protos.payments_pb2.CreditSettlement:
+        """With this, the payment is made on the payment channel between the paying and the receiving bank."""
+
     def __init__(
         self,
         *,
         presentation_id: builtins.str = ...,
+        settlement: tradefin.protos.payments_pb2.CreditSettlement | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["presentation_id", b"presentation_id"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["settlement", b"settlement"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["presentation_id", b"presentation_id", "settlement", b"settlement"]) -> None: ...
 
 Global___PayAtMaturityRequest: typing_extensions.TypeAlias = PayAtMaturityRequest
 
@@ -699,17 +716,25 @@ class ReimburseRequest(google.protobuf.message.Message):
 
     PRESENTATION_ID_FIELD_NUMBER: builtins.int
     AMOUNT_FIELD_NUMBER: builtins.int
+    SETTLEMENT_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
     @property
     def amount(self) -> tradefin.protos.common_pb2.Money: ...
+    @property
+    def settlement(self) -> tradefin.protos.payments_pb2.CreditSettlement:
+        """With this, the reimbursement is paid on the payment channel between the issuing bank and the
+        bank reimbursed, in the credit's currency, in the same transaction.
+        """
+
     def __init__(
         self,
         *,
         presentation_id: builtins.str = ...,
         amount: tradefin.protos.common_pb2.Money | None = ...,
+        settlement: tradefin.protos.payments_pb2.CreditSettlement | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["amount", b"amount"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "presentation_id", b"presentation_id"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["amount", b"amount", "settlement", b"settlement"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "presentation_id", b"presentation_id", "settlement", b"settlement"]) -> None: ...
 
 Global___ReimburseRequest: typing_extensions.TypeAlias = ReimburseRequest
 

@@ -1806,8 +1806,11 @@ class Honour(google.protobuf.message.Message):
     HONOURED_ON_FIELD_NUMBER: builtins.int
     MATURITY_DATE_FIELD_NUMBER: builtins.int
     PAID_ON_FIELD_NUMBER: builtins.int
+    SETTLEMENT_UETR_FIELD_NUMBER: builtins.int
     kind: Global___HonourKind.ValueType
     bank_msp_id: builtins.str
+    settlement_uetr: builtins.str
+    """UETR of the payment that settled it on a payment channel (empty when paid outside the ledger)."""
     @property
     def amount(self) -> tradefin.protos.common_pb2.Money: ...
     @property
@@ -1827,9 +1830,10 @@ class Honour(google.protobuf.message.Message):
         honoured_on: tradefin.protos.common_pb2.Date | None = ...,
         maturity_date: tradefin.protos.common_pb2.Date | None = ...,
         paid_on: tradefin.protos.common_pb2.Date | None = ...,
+        settlement_uetr: builtins.str = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["amount", b"amount", "honoured_on", b"honoured_on", "maturity_date", b"maturity_date", "paid_on", b"paid_on"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "bank_msp_id", b"bank_msp_id", "honoured_on", b"honoured_on", "kind", b"kind", "maturity_date", b"maturity_date", "paid_on", b"paid_on"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "bank_msp_id", b"bank_msp_id", "honoured_on", b"honoured_on", "kind", b"kind", "maturity_date", b"maturity_date", "paid_on", b"paid_on", "settlement_uetr", b"settlement_uetr"]) -> None: ...
 
 Global___Honour: typing_extensions.TypeAlias = Honour
 
@@ -1841,9 +1845,12 @@ class Reimbursement(google.protobuf.message.Message):
     VALUE_DATE_FIELD_NUMBER: builtins.int
     PAYING_MSP_ID_FIELD_NUMBER: builtins.int
     CLAIMANT_MSP_ID_FIELD_NUMBER: builtins.int
+    SETTLEMENT_UETR_FIELD_NUMBER: builtins.int
     paying_msp_id: builtins.str
     """The bank that paid (issuing bank) and the bank reimbursed (the honouring bank)."""
     claimant_msp_id: builtins.str
+    settlement_uetr: builtins.str
+    """UETR of the payment that settled it on a payment channel (empty when paid outside the ledger)."""
     @property
     def amount(self) -> tradefin.protos.common_pb2.Money: ...
     @property
@@ -1855,9 +1862,10 @@ class Reimbursement(google.protobuf.message.Message):
         value_date: tradefin.protos.common_pb2.Date | None = ...,
         paying_msp_id: builtins.str = ...,
         claimant_msp_id: builtins.str = ...,
+        settlement_uetr: builtins.str = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["amount", b"amount", "value_date", b"value_date"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "claimant_msp_id", b"claimant_msp_id", "paying_msp_id", b"paying_msp_id", "value_date", b"value_date"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "claimant_msp_id", b"claimant_msp_id", "paying_msp_id", b"paying_msp_id", "settlement_uetr", b"settlement_uetr", "value_date", b"value_date"]) -> None: ...
 
 Global___Reimbursement: typing_extensions.TypeAlias = Reimbursement
 

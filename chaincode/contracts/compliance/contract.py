@@ -12,7 +12,7 @@ from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.protos import compliance_pb2 as cp
 
-from .fabric import RuleContract, StubRecordLedger
+from .fabric import RuleContract, StubLedger
 from .service import ComplianceService
 
 __all__ = ["ComplianceContract"]
@@ -25,7 +25,7 @@ class ComplianceContract(RuleContract):
 
     def service(self, ctx: Context) -> ComplianceService:
         """The compliance service over this transaction's stub."""
-        return ComplianceService(StubRecordLedger(ctx.stub))
+        return ComplianceService(StubLedger(ctx.stub))
 
     # -- KYC and screening -----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The shim side shared by the ``compliance`` and ``pay`` contracts: the record ledger over the stub,
-and a contract base that decodes transient requests, builds the transaction and maps rule errors.
+"""The shim side shared by the ``compliance`` and ``pay`` contracts: a contract base that decodes
+transient requests, builds the transaction and maps rule errors, over the stub ledger the letters of
+credit contract also uses.
 
 Calling convention (as for letters of credit): a submit transaction takes no argument; its request
 message travels in the transient map under ``"request"``, so private data never appears in the
@@ -19,57 +20,17 @@ from google.protobuf.message import DecodeError, Message
 from tradefin.chaincode.contract import ChaincodeError, Context, Contract, ErrorCode, TransactionKind
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
 from tradefin.chaincode.contracts.letters_of_credit.contract import REQUEST_FIELD, StubLedger, caller_of
-from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.chaincode.contracts.letters_of_credit.service import DEFAULT_MAX_TIMESTAMP_SKEW, check_timestamp_skew
-from tradefin.chaincode.shim import ChaincodeStub, split_composite_key
 
 from .errors import RuleError
-from .ledger import PUBLIC, HistoryEntry
 
-__all__ = ["REQUEST_FIELD", "RuleContract", "StubRecordLedger"]
+__all__ = ["REQUEST_FIELD", "RuleContract", "StubLedger"]
 
 RequestT = TypeVar("RequestT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
 ServiceT = TypeVar("ServiceT")
 
 MAX_TIMESTAMP_SKEW: Final = DEFAULT_MAX_TIMESTAMP_SKEW
-
-
-class StubRecordLedger(StubLedger):
-    """:class:`~.ledger.RecordLedger` over the chaincode stub."""
-
-    def __init__(self, stub: ChaincodeStub) -> None:
-        super().__init__(stub)
-        self._chaincode_stub = stub
-
-    async def read_hash(self, key: RecordKey, collection: str) -> bytes | None:
-        """GET_PRIVATE_DATA_HASH (works on every peer of the channel)."""
-        return await self._chaincode_stub.get_private_data_hash(collection, self._key(key))
-
-    async def scan(
-        self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC
-    ) -> list[tuple[RecordKey, bytes]]:
-        """A partial composite key query on the world state or a collection."""
-        stub = self._chaincode_stub
-        if collection:
-            iterator = stub.get_private_data_by_partial_composite_key(collection, object_type, attributes)
-        else:
-            iterator = stub.get_state_by_partial_composite_key(object_type, attributes)
-        found = []
-        async with iterator:
-            async for record in iterator:
-                found_type, found_attributes = split_composite_key(record.key)
-                found.append((RecordKey(found_type, tuple(found_attributes)), record.value))
-        return found
-
-    async def history(self, key: RecordKey) -> list[HistoryEntry]:
-        """GET_HISTORY_FOR_KEY."""
-        iterator = self._chaincode_stub.get_history_for_key(self._key(key))
-        entries = []
-        async with iterator:
-            async for item in iterator:
-                entries.append(HistoryEntry(item.tx_id, item.timestamp, item.value, item.is_delete))
-        return entries
 
 
 def transient_request(ctx: Context, request_type: type[RequestT]) -> RequestT:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from google.protobuf.message import Message
 
@@ -43,6 +43,7 @@ class Transition(Generic[ResponseT]):
     event: compliance_pb2.AuditEvent | None = None
 
 
+@runtime_checkable
 class RecordLedger(CreditLedger, Protocol):
     """State access of the compliance and payment rules."""
 

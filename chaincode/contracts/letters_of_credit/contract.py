@@ -21,9 +21,10 @@ from typing import Final, TypeVar
 from google.protobuf.message import DecodeError, Message
 
 from tradefin.chaincode.contract import ChaincodeError, Context, Contract, ErrorCode, TransactionKind, evaluate, submit
-from tradefin.chaincode.shim import ChaincodeStub, KeyEndorsementPolicy
+from tradefin.chaincode.shim import ChaincodeStub, KeyEndorsementPolicy, split_composite_key
 from tradefin.protos import letters_of_credit_api_pb2 as api
 
+from ..compliance.ledger import HistoryEntry
 from .access import Caller, Transaction
 from .errors import LcRuleError
 from .ledger import PUBLIC
@@ -42,7 +43,9 @@ ResponseT = TypeVar("ResponseT", bound=Message)
 
 class StubLedger:
     """:class:`~.ledger.CreditLedger` over the chaincode stub: composite keys, private collections,
-    key-level endorsement policies, the chaincode event."""
+    key-level endorsement policies, the chaincode event. It is also the record ledger of the payments
+    and compliance contracts (private data hashes, composite-key scans, key history), so a credit's
+    honour can make its payment in the same transaction."""
 
     def __init__(self, stub: ChaincodeStub) -> None:
         self._stub = stub
@@ -81,6 +84,34 @@ class StubLedger:
     async def emit_event(self, name: str, payload: bytes) -> None:
         """The transaction's chaincode event."""
         self._stub.set_event(name, payload)
+
+    async def read_hash(self, key: RecordKey, collection: str) -> bytes | None:
+        """GET_PRIVATE_DATA_HASH (works on every peer of the channel)."""
+        return await self._stub.get_private_data_hash(collection, self._key(key))
+
+    async def scan(self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC) -> list[
+        tuple[RecordKey, bytes]
+    ]:
+        """A partial composite key query on the world state or a collection (Fabric allows no write in
+        a transaction after a query on private data)."""
+        if collection:
+            iterator = self._stub.get_private_data_by_partial_composite_key(collection, object_type, attributes)
+        else:
+            iterator = self._stub.get_state_by_partial_composite_key(object_type, attributes)
+        found = []
+        async with iterator:
+            async for record in iterator:
+                found_type, found_attributes = split_composite_key(record.key)
+                found.append((RecordKey(found_type, tuple(found_attributes)), record.value))
+        return found
+
+    async def history(self, key: RecordKey) -> list[HistoryEntry]:
+        """GET_HISTORY_FOR_KEY."""
+        entries = []
+        async with self._stub.get_history_for_key(self._key(key)) as iterator:
+            async for item in iterator:
+                entries.append(HistoryEntry(item.tx_id, item.timestamp, item.value, item.is_delete))
+        return entries
 
 
 def caller_of(ctx: Context) -> Caller:

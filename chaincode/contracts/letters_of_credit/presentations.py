@@ -764,6 +764,8 @@ def honour(
         raise invalid_input("maturity_date", "is required for acceptance or deferred payment, and only then")
     if deferred and to_date(request.maturity_date, "maturity_date") < honoured_on:
         raise invalid_input("maturity_date", "is before the date of honour")
+    if deferred and request.HasField("settlement"):
+        raise invalid_input("settlement", "an acceptance or deferred payment is settled when paid at maturity")
 
     after = _edit(presentation)
     updated_position, updated_transfer = _release(position, after.record, transfer, drawn=amount)
@@ -778,6 +780,7 @@ def honour(
         after.record.honour.maturity_date.CopyFrom(request.maturity_date)
     else:
         after.record.honour.paid_on.CopyFrom(from_date(honoured_on))
+        after.record.honour.settlement_uetr = request.settlement.uetr
     after.stub.state = state
     utilised = updated_position.drawn >= updated_position.max_amount or not partial_drawings_allowed(terms)
     credit_state = (
@@ -799,9 +802,14 @@ def honour(
 
 
 def pay_at_maturity(
-    tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    calendars: CalendarBook,
+    settlement_uetr: str = "",
 ) -> Transition[api.PresentationResponse]:
-    """The honouring bank pays an accepted draft or deferred-payment undertaking at maturity."""
+    """The honouring bank pays an accepted draft or deferred-payment undertaking at maturity
+    (``settlement_uetr``: the payment that settles it on a payment channel, if any)."""
     honour_record = presentation.record.honour
     payer = next((bank for bank in credit_banks(credit.stub) if bank.msp_id == honour_record.bank_msp_id), None)
     if payer is None or presentation.stub.state not in (
@@ -816,6 +824,7 @@ def pay_at_maturity(
         raise invalid_state(f"payment falls due on {maturity.isoformat()}")
     after = _edit(presentation)
     after.record.honour.paid_on.CopyFrom(from_date(today))
+    after.record.honour.settlement_uetr = settlement_uetr
     after.stub.state = lc.PRESENTATION_STATE_MATURED_PAID
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_PAID_AT_MATURITY)
 
@@ -847,6 +856,7 @@ def reimburse(
             value_date=from_date(calendars.of(credit.stub.issuing_bank).local_date(tx.timestamp)),
             paying_msp_id=tx.caller.msp_id,
             claimant_msp_id=honour_record.bank_msp_id,
+            settlement_uetr=request.settlement.uetr,
         )
     )
     if request.amount.minor_units == outstanding:

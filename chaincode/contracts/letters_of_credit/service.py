@@ -14,17 +14,19 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from tradefin.protos import calendar_pb2, common_pb2, compliance_pb2
+from tradefin.protos import calendar_pb2, common_pb2, compliance_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..compliance.credits import CreditParty, check_credit, credit_governance
+from ..compliance.ledger import RecordLedger
 from ..compliance.records import governance_key
+from ..payments.service import PaymentsService
 from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
 from .credit import CreditFile, credit_banks, presentation_banks
-from .errors import LcRuleError, not_found, timestamp_skew, unauthorized
+from .errors import LcRuleError, invalid_input, invalid_state, not_found, timestamp_skew, unauthorized
 from .events import event_name
 from .ledger import PUBLIC, CreditLedger, Transition, batch_reader
 from .presentations import PresentationFile
@@ -359,17 +361,75 @@ class LettersOfCreditService:
         applicant = ("applicant", credit_file.terms.terms.applicant, credit_file.stub.issuing_bank)
         checks = await credit_governance(self._ledger)
         await self._compliance(tx, checks, credit_file, [applicant, _beneficiary(credit_file, transfer)])
+        if request.HasField("settlement"):
+            paying, receiving = presentation.stub.receiving_bank, presentation.stub.presenting_bank
+            transition = await self._settled(
+                tx, transition, request.settlement, credit_file, presentation, transfer, (paying, receiving),
+                request.amount,
+            )
         return await self._commit(transition)
 
     async def pay_at_maturity(self, tx: Transaction, request: api.PayAtMaturityRequest) -> api.PresentationResponse:
         """Pay an acceptance or deferred-payment undertaking at maturity (honouring bank)."""
-        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(presentations.pay_at_maturity(tx, credit_file, presentation, calendars))
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        settlement_uetr = request.settlement.uetr if request.HasField("settlement") else ""
+        transition = presentations.pay_at_maturity(tx, credit_file, presentation, calendars, settlement_uetr)
+        if request.HasField("settlement"):
+            honour = presentation.record.honour
+            paying = next(bank for bank in credit_banks(credit_file.stub) if bank.msp_id == honour.bank_msp_id)
+            banks = (paying, presentation.stub.presenting_bank)
+            transition = await self._settled(
+                tx, transition, request.settlement, credit_file, presentation, transfer, banks, honour.amount
+            )
+        return await self._commit(transition)
+
+    async def _settled(
+        self,
+        tx: Transaction,
+        transition: Transition[api.PresentationResponse],
+        settlement: payments_pb2.CreditSettlement,
+        credit_file: CreditFile,
+        presentation: PresentationFile,
+        transfer: lc.TransferRecord | None,
+        banks: tuple[common_pb2.BankRef, common_pb2.BankRef],
+        amount: common_pb2.Money,
+    ) -> Transition[api.PresentationResponse]:
+        """The transition with the payment that settles it: made on the payment channel between the
+        paying and the receiving bank (``banks``) in the credit's currency, in the same transaction."""
+        if not isinstance(self._ledger, RecordLedger):
+            raise invalid_state("this ledger cannot make payments")
+        paying_bank, receiving_bank = banks
+        if paying_bank.msp_id == receiving_bank.msp_id:
+            raise invalid_input("settlement", "the bank pays its own customer: there is no payment between banks")
+        terms = credit_file.terms.terms
+        _, beneficiary, _ = _beneficiary(credit_file, transfer)
+        payment = await PaymentsService(self._ledger).credit_settlement(
+            tx,
+            settlement,
+            paying_bank=paying_bank,
+            receiving_bank=receiving_bank,
+            issuing_bank=credit_file.stub.issuing_bank,
+            amount=amount,
+            applicant=terms.applicant,
+            beneficiary=beneficiary,
+            beneficiary_account=terms.beneficiary_account if terms.HasField("beneficiary_account") else None,
+            lc_id=credit_file.lc_id,
+            presentation_id=presentation.presentation_id,
+        )
+        return Transition(transition.response, (*transition.writes, *payment.writes), transition.event)
 
     async def reimburse(self, tx: Transaction, request: api.ReimburseRequest) -> api.PresentationResponse:
         """Reimburse the honouring bank (issuing bank)."""
-        credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(presentations.reimburse(tx, credit_file, presentation, request, calendars))
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        transition = presentations.reimburse(tx, credit_file, presentation, request, calendars)
+        if request.HasField("settlement"):
+            honour = presentation.record.honour
+            claimant = next(bank for bank in credit_banks(credit_file.stub) if bank.msp_id == honour.bank_msp_id)
+            banks = (credit_file.stub.issuing_bank, claimant)
+            transition = await self._settled(
+                tx, transition, request.settlement, credit_file, presentation, transfer, banks, request.amount
+            )
+        return await self._commit(transition)
 
     # -- transfer and governance -----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.protos import compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.fabric import RuleContract, StubRecordLedger
+from ..compliance.fabric import RuleContract, StubLedger
 from .service import PaymentsService
 
 __all__ = ["PaymentsContract"]
@@ -20,7 +20,7 @@ class PaymentsContract(RuleContract):
 
     def service(self, ctx: Context) -> PaymentsService:
         """The payments service over this transaction's stub."""
-        return PaymentsService(StubRecordLedger(ctx.stub))
+        return PaymentsService(StubLedger(ctx.stub))
 
     # -- channels ----------------------------------------------------------------------------------
 

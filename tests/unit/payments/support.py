@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.compliance.service import ComplianceService
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
+from tradefin.chaincode.contracts.letters_of_credit.service import LettersOfCreditService
 from tradefin.chaincode.contracts.payments.records import channel_id_of
 from tradefin.chaincode.contracts.payments.service import PaymentsService
 from tradefin.protos import common_pb2, payments_pb2
@@ -147,6 +148,18 @@ class Desk:
         tx = self.tx(who)
         return asyncio.run(
             simulate(self.ledger, tx.tx_id, tx.timestamp, lambda view: operation(PaymentsService(view), tx))
+        )
+
+    def credit(
+        self,
+        who: Caller,
+        operation: Callable[[LettersOfCreditService, Transaction], Awaitable[T]],
+        at: datetime.datetime | None = None,
+    ) -> T:
+        """Run a letters-of-credit operation as ``who`` on the same ledger."""
+        tx = self.tx(who, at)
+        return asyncio.run(
+            run(self.ledger, tx.tx_id, tx.timestamp, lambda view: operation(LettersOfCreditService(view), tx))
         )
 
     def ask(self, who: Caller, operation: Callable[[PaymentsService, Caller], Awaitable[T]]) -> T:

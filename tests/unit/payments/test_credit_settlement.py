@@ -1,0 +1,131 @@
+"""Honouring a letter of credit creates its payment: a reimbursement (or an honour, or a payment at
+maturity) with a settlement is paid on the payment channel between the paying and the receiving bank,
+in the credit's currency, in the same transaction as the credit's own records."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from tests.unit.letters_of_credit.support import calendars, documents, sample_terms, usd
+from tradefin.chaincode.contracts.compliance.errors import RuleError
+from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
+from tradefin.chaincode.contracts.letters_of_credit.records import presentation_record_key
+from tradefin.chaincode.contracts.letters_of_credit.service import LettersOfCreditService
+from tradefin.protos import calendar_pb2
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+from tradefin.protos import payments_pb2 as pay
+
+from .support import BANK_A, BANK_B, DEBTOR_ACCOUNT, Desk, caller
+
+NOW = datetime.datetime(2025, 12, 3, 10, 0, tzinfo=datetime.UTC)
+
+
+def settlement(**fields: object) -> pay.CreditSettlement:
+    values: dict[str, object] = {"uetr": str(uuid.uuid4()), "debtor_account": DEBTOR_ACCOUNT, "salt": bytes(32)}
+    values.update(fields)
+    return pay.CreditSettlement(**values)  # type: ignore[arg-type]
+
+
+def publishing(
+    calendar: calendar_pb2.BankingCalendar,
+) -> Callable[[LettersOfCreditService, Transaction], Awaitable[api.CalendarResponse]]:
+    """The operation that publishes a calendar."""
+
+    async def operation(service: LettersOfCreditService, tx: Transaction) -> api.CalendarResponse:
+        return await service.publish_calendar(tx, api.PublishCalendarRequest(calendar=calendar))
+
+    return operation
+
+
+def honoured_credit(desk: Desk) -> tuple[str, str, lc.LetterOfCreditTerms]:
+    """A USD credit of bank A (issuing) advised and honoured by bank B (nominated): its id, the
+    presentation's id and the terms."""
+    hong_kong = calendar_pb2.BankingCalendar(
+        place="HK", version=1, weekend_days=[calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY]
+    )
+    for calendar in [*calendars(), hong_kong]:
+        desk.credit(caller(BANK_A, "compliance"), publishing(calendar))
+    terms = sample_terms(
+        issuing_bank=BANK_A, advising_bank=BANK_B, available_with=lc.AvailableWith(nominated_bank=BANK_B)
+    )
+    terms.beneficiary_account.iban = "DE89370400440532013000"
+    desk.vouch(BANK_A, terms.applicant)
+    desk.vouch(BANK_B, terms.beneficiary)
+    applied = desk.credit(
+        caller(BANK_A, "client-applicant"),
+        lambda s, tx: s.apply(tx, api.ApplyRequest(terms=terms, salt=bytes(32))),
+        at=NOW,
+    )
+    lc_id = applied.credit.lc_id
+    desk.credit(caller(BANK_A, "issuer"), lambda s, tx: s.issue(tx, api.IssueRequest(lc_id=lc_id)), at=NOW)
+    desk.credit(caller(BANK_B, "advisor"), lambda s, tx: s.advise(tx, api.AdviseRequest(lc_id=lc_id)), at=NOW)
+    presentation_id = str(uuid.uuid4())
+    present = api.PresentRequest(
+        presentation_id=presentation_id,
+        lc_id=lc_id,
+        receiving_bank_bic=BANK_B.bic,
+        claimed=usd("100000.00"),
+        documents=documents(),
+    )
+    desk.credit(caller(BANK_B, "client-beneficiary"), lambda s, tx: s.present(tx, present), at=NOW)
+    examine = api.ExamineRequest(presentation_id=presentation_id)
+    desk.credit(caller(BANK_B, "examiner"), lambda s, tx: s.examine(tx, examine), at=NOW)
+    return lc_id, presentation_id, terms
+
+
+def test_a_reimbursement_with_a_settlement_pays_on_the_channel_in_the_same_transaction() -> None:
+    desk = Desk()
+    desk.now = NOW
+    channel_id = desk.ready(currency="USD", deposit_a="1000000.00")
+    lc_id, presentation_id, terms = honoured_credit(desk)
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=settlement())
+    with pytest.raises(RuleError, match="pays its own customer"):  # the nominated bank pays its beneficiary
+        desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+    honour.ClearField("settlement")
+    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+
+    paid = settlement()
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
+    answer = desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert answer.presentation.state == lc.PRESENTATION_STATE_REIMBURSED
+    payment = desk.payment(paid.uetr)
+    assert (payment.payment.lc_id, payment.payment.presentation_id) == (lc_id, presentation_id)
+    assert (payment.payment.sender_bic, payment.payment.receiver_bic) == (BANK_A.bic, BANK_B.bic)
+    assert (
+        payment.payment.kind == pay.PAYMENT_KIND_FI_CREDIT_TRANSFER
+        and payment.payment.status == pay.PAYMENT_STATUS_ACSP
+    )
+    assert payment.record.settlement_amount == usd("100000.00") and payment.record.debtor == terms.applicant
+    assert payment.record.creditor_account.iban == "DE89370400440532013000"
+    a, b = desk.channel(channel_id).balances
+    assert (a.balance, b.balance) == (900000_00, 100000_00)
+    collection = desk.channel(channel_id).channel.collection
+    record = lc.PresentationRecord.FromString(
+        desk.ledger.value(presentation_record_key(presentation_id), f"lc-{BANK_A.msp_id}-{BANK_B.msp_id}") or b""
+    )
+    assert record.reimbursements[0].settlement_uetr == paid.uetr and collection == "pay-Bank1MSP-Bank2MSP"
+
+
+def test_a_settlement_needs_an_open_channel_and_capacity_and_writes_nothing_when_refused() -> None:
+    desk = Desk()
+    desk.now = NOW
+    desk.ready(currency="USD", deposit_a="50000.00")
+    _, presentation_id, _ = honoured_credit(desk)
+    desk.credit(
+        caller(BANK_B, "approver"),
+        lambda s, tx: s.honour(tx, api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))),
+        at=NOW,
+    )
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=settlement())
+    with pytest.raises(RuleError) as error:
+        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert error.value.code_name == "ERR_INSUFFICIENT_FUNDS"
+    record = lc.PresentationRecord.FromString(
+        desk.ledger.value(presentation_record_key(presentation_id), f"lc-{BANK_A.msp_id}-{BANK_B.msp_id}") or b""
+    )
+    assert not record.reimbursements  # the refused reimbursement wrote nothing
