@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from .errors import NetworkError
@@ -53,9 +53,26 @@ def attributes_extension(attributes: dict[str, str]) -> x509.UnrecognizedExtensi
     return x509.UnrecognizedExtension(FABRIC_CA_ATTRIBUTES_OID, value)
 
 
+KEY_TYPES = ("ecdsa-p256", "ecdsa-p384", "ed25519")
+
+
+def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey:
+    if key_type == "ecdsa-p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type == "ecdsa-p384":
+        return ec.generate_private_key(ec.SECP384R1())
+    if key_type == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise IdentityError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}")
+
+
 def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
-                   extra_attributes: dict[str, str] | None = None) -> IssuedIdentity:
-    """Issue ``user@<bank domain>`` with ``role`` (and the bank's BIC) unless it already exists."""
+                   extra_attributes: dict[str, str] | None = None, key_type: str = "ecdsa-p256") -> IssuedIdentity:
+    """Issue ``user@<bank domain>`` with ``role`` (and the bank's BIC) unless it already exists.
+
+    ``key_type`` is ``ecdsa-p256`` (default), ``ecdsa-p384`` or ``ed25519`` (Fabric v3 channels with the
+    V3_0 capability accept Ed25519 identities; such a client signs with hash NONE).
+    """
     if role not in ROLES:
         raise IdentityError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if not user or any(c in user for c in "/@ \\") or user.startswith("."):
@@ -76,7 +93,7 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
         raise IdentityError(f"cannot read the CA of {bank.name} in {org / 'ca'}: {exc}") from exc
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise IdentityError(f"the CA key of {bank.name} is not an ECDSA key")
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = _new_key(key_type)
     now = datetime.datetime.now(datetime.UTC)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, bank.country),

@@ -218,9 +218,12 @@ def identity() -> None:
 @click.option("--user", required=True, help="User name; the identity is <user>@<bank domain>.")
 @click.option("--role", required=True, help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
 @click.option("--attr", "attrs", multiple=True, help="Extra attribute name=value (repeatable), e.g. lei=...")
+@click.option("--key", "key_type", type=click.Choice(["ecdsa-p256", "ecdsa-p384", "ed25519"]), default="ecdsa-p256",
+              show_default=True, help="Key type of the new identity (ed25519 needs Fabric v3 channels).")
 @click.pass_context
 @friendly_errors
-def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: tuple[str, ...]) -> None:
+def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: tuple[str, ...],
+                   key_type: str) -> None:
     """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
     from .network.identities import IdentityError, issue_identity
 
@@ -235,7 +238,7 @@ def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: t
         if not sep or not name:
             raise IdentityError(f"--attr {item!r} must be name=value")
         extra[name] = value
-    issued = issue_identity(net.layout, bank_spec, user, role, extra)
+    issued = issue_identity(net.layout, bank_spec, user, role, extra, key_type)
     out.print_json(json.dumps({"identity": issued.name, "msp_id": issued.msp_id, "msp_dir": str(issued.msp_dir),
                                "attributes": issued.attributes}))
 
