@@ -28,7 +28,7 @@ from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import format_amount, parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.presentations import check_discrepancies, check_documents
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
-from tradefin.protos import calendar_pb2, common_pb2, errors_pb2
+from tradefin.protos import calendar_pb2, common_pb2, errors_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -486,26 +486,41 @@ class LettersOfCreditFlows(FlowsBase):
         amount: common_pb2.Money,
         *,
         maturity_date: datetime.date | common_pb2.Date | None = None,
+        settlement: payments_pb2.CreditSettlement | None = None,
     ) -> Flow[Committed[lc.PresentationStub]]:
         """The examining bank honours a complying, waived or precluded presentation: sight payment,
         negotiation, acceptance or deferred payment as the credit is available by. ``maturity_date``
         is required for acceptance and deferred payment, and only then (roles ``examiner``,
-        ``approver`` or ``treasury``)."""
+        ``approver`` or ``treasury``). With ``settlement`` a sight payment or negotiation also pays
+        the presenting bank on their payment channel, in the same transaction."""
         self._check(validation.check_money, amount, "amount")
         request = api.HonourRequest(
-            presentation_id=presentation_id, amount=amount, maturity_date=_optional_date(maturity_date)
+            presentation_id=presentation_id,
+            amount=amount,
+            maturity_date=_optional_date(maturity_date),
+            settlement=settlement,
         )
         return (yield from self._presentation_transition("Honour", request, presentation_id))
 
-    def pay_at_maturity(self, presentation_id: str) -> Flow[Committed[lc.PresentationStub]]:
-        """The honouring bank pays an accepted draft or a deferred-payment undertaking at maturity."""
-        request = api.PayAtMaturityRequest(presentation_id=presentation_id)
+    def pay_at_maturity(
+        self, presentation_id: str, *, settlement: payments_pb2.CreditSettlement | None = None
+    ) -> Flow[Committed[lc.PresentationStub]]:
+        """The honouring bank pays an accepted draft or a deferred-payment undertaking at maturity (with
+        ``settlement``, on the payment channel with the presenting bank, in the same transaction)."""
+        request = api.PayAtMaturityRequest(presentation_id=presentation_id, settlement=settlement)
         return (yield from self._presentation_transition("PayAtMaturity", request, presentation_id))
 
-    def reimburse(self, presentation_id: str, amount: common_pb2.Money) -> Flow[Committed[lc.PresentationStub]]:
-        """The issuing bank reimburses the bank that honoured (roles ``treasury`` or ``issuer``)."""
+    def reimburse(
+        self,
+        presentation_id: str,
+        amount: common_pb2.Money,
+        *,
+        settlement: payments_pb2.CreditSettlement | None = None,
+    ) -> Flow[Committed[lc.PresentationStub]]:
+        """The issuing bank reimburses the bank that honoured (roles ``treasury`` or ``issuer``); with
+        ``settlement``, the reimbursement is paid on their payment channel in the same transaction."""
         self._check(validation.check_money, amount, "amount")
-        request = api.ReimburseRequest(presentation_id=presentation_id, amount=amount)
+        request = api.ReimburseRequest(presentation_id=presentation_id, amount=amount, settlement=settlement)
         return (yield from self._presentation_transition("Reimburse", request, presentation_id))
 
     # -- transfer and governance -----------------------------------------------------------------
