@@ -1,6 +1,7 @@
 """Letters-of-credit benchmark: committed credit operations per second through the typed client.
 
-    flock /tmp/tradefin-bench.lock python -m bench lc [--seconds S] [--in-flight 1,16,200] [--workdir DIR]
+    flock /tmp/tradefin-bench.lock python -m bench lc [--seconds S] [--rounds R] [--in-flight 1,16,200]
+                                                      [--workdir DIR] [--port-base N]
 
 A default network (raft1, native, 200 ms batch timeout) on its own port block; channel asia-europe
 (bank1 + bank2, one peer each). Two workloads, each at 1, 16 and 200 operations in flight (asyncio):
@@ -12,10 +13,11 @@ A default network (raft1, native, 200 ms batch timeout) on its own port block; c
 * ``kv``: the minimal put-state (``kv:Put`` of a fresh key) through the same gateway client, endorsed
   by both banks.
 
-Per workload and level: committed operations per second, latency p50 / p95 (call to commit), the
-chaincode's own CPU time per operation (user + system time of the chaincode server processes, from
-/proc), the peers' and the client's. Targets: lc p50 at 16 in flight <= 1.2 x kv's; lc throughput at
-200 >= 0.5 x kv's.
+At each level the two workloads alternate in rounds (the cores are shared with other work, whose load
+then falls on both alike). Per workload and level: committed operations per second, latency p50 / p95
+(call to commit), the chaincode's own CPU time per operation (user + system time of the chaincode
+server processes, from /proc), the peers' and the client's. Targets: lc p50 at 16 in flight <= 1.2 x
+kv's; lc throughput at 200 >= 0.5 x kv's.
 """
 
 from __future__ import annotations
@@ -299,7 +301,24 @@ def put_state_slot(gateways: Gateways) -> Slot:
 # ------------------------------------------------------------------------------------------------
 
 
-async def run(network: FabricNetwork, levels: list[int], seconds: float, warmup: float) -> list[Measurement]:
+def merged(rounds: list[Measurement]) -> Measurement:
+    """Rounds of one workload and level as one measurement (latencies pooled, times and CPU summed)."""
+    total = Measurement(rounds[0].workload, rounds[0].in_flight)
+    for part in rounds:
+        total.latencies.extend(part.latencies)
+        total.failures.extend(part.failures)
+        total.seconds += part.seconds
+        total.chaincode_cpu += part.chaincode_cpu
+        total.peer_cpu += part.peer_cpu
+        total.client_cpu += part.client_cpu
+    return total
+
+
+async def run(
+    network: FabricNetwork, levels: list[int], seconds: float, warmup: float, rounds: int
+) -> list[Measurement]:
+    """Each level: the two workloads alternate in ``rounds`` rounds, so that a change in the machine's
+    load (other processes on the shared cores) falls on both alike."""
     results: list[Measurement] = []
     async with AsyncExitStack() as stack:
         gateways = Gateways(network, stack)
@@ -308,9 +327,12 @@ async def run(network: FabricNetwork, levels: list[int], seconds: float, warmup:
         for name, slot in workloads.items():  # connections, caches and chaincode warm
             await measure(network, name, 16, warmup, slot)
         for in_flight in levels:
-            for name, slot in workloads.items():
-                results.append(await measure(network, name, in_flight, seconds, slot))
-                await asyncio.sleep(1)  # let the last blocks commit before the next run
+            parts: dict[str, list[Measurement]] = {name: [] for name in workloads}
+            for _ in range(rounds):
+                for name, slot in workloads.items():
+                    parts[name].append(await measure(network, name, in_flight, seconds / rounds, slot))
+                    await asyncio.sleep(1)  # let the last blocks commit before the next run
+            results.extend(merged(measurements) for measurements in parts.values())
     return results
 
 
@@ -337,6 +359,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench lc")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per workload and level")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per workload first")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per level (seconds split)")
     parser.add_argument("--in-flight", default="1,16,200", help="comma-separated levels")
     parser.add_argument("--workdir", type=Path, default=None, help="reuse this network (default: a new one, purged)")
     parser.add_argument("--port-base", type=int, default=PORT_BASE, help="the network's port block")
@@ -347,7 +370,7 @@ def main(argv: list[str]) -> int:
     network = FabricNetwork.create(workdir, port_base=args.port_base, progress=SilentProgress())
     network.up()
     try:
-        results = asyncio.run(run(network, levels, args.seconds, args.warmup))
+        results = asyncio.run(run(network, levels, args.seconds, args.warmup, args.rounds))
     finally:
         if args.workdir is None:
             network.down(purge=True)
@@ -356,7 +379,8 @@ def main(argv: list[str]) -> int:
     headers = ["workload", "in flight", "committed", "failed", "tx/s", "p50 ms", "p95 ms",
                "chaincode CPU ms/op", "peers CPU ms/op", "client CPU ms/op"]
     print_table(
-        f"Letters of credit vs minimal put-state, channel {CHANNEL} (2 banks), {args.seconds:.0f} s per run",
+        f"Letters of credit vs minimal put-state, channel {CHANNEL} (2 banks), {args.seconds:.0f} s per workload "
+        f"and level in {args.rounds} alternating rounds",
         headers,
         [result.row() for result in results],
     )
