@@ -50,6 +50,7 @@ __all__ = [
     "QuoteDetails",
     "SlotPicker",
     "audit_event",
+    "credit_settlement",
     "status_name",
 ]
 
@@ -62,6 +63,25 @@ _MEMORY: Final = 100_000
 def status_name(status: payments_pb2.PaymentStatus.ValueType) -> str:
     """``ACSP`` for PAYMENT_STATUS_ACSP (the pacs.002 code)."""
     return payments_pb2.PaymentStatus.Name(status).removeprefix("PAYMENT_STATUS_")
+
+
+def credit_settlement(
+    debtor_account: common_pb2.AccountRef,
+    *,
+    creditor_account: common_pb2.AccountRef | None = None,
+    uetr: str | None = None,
+    end_to_end_id: str = "",
+) -> payments_pb2.CreditSettlement:
+    """How a letter of credit's honour, payment at maturity or reimbursement is paid on the payment
+    channel of the paying and the receiving bank (pass it as their ``settlement``): a fresh UETR and
+    salt; the applicant's account; the beneficiary's (default: the credit's 59 account)."""
+    return payments_pb2.CreditSettlement(
+        uetr=str(uuid.uuid4()) if uetr is None else uetr,
+        end_to_end_id=end_to_end_id,
+        debtor_account=debtor_account,
+        creditor_account=creditor_account,
+        salt=secrets.token_bytes(SALT_BYTES),
+    )
 
 
 def audit_event(event: ChaincodeEvent) -> compliance_pb2.AuditEvent:
