@@ -4,6 +4,11 @@ After a value written and read back on each channel, a documentary credit runs o
 typed client, each step by a role-bearing user of its bank: the applicant applies through Asia Trade Bank,
 which issues; Euro Commerce Bank advises; the beneficiary presents documents through it; it examines
 them and honours (it is the nominated bank); Asia Trade Bank reimburses it.
+
+The reimbursement is a cross-border payment on the two banks' USD payment channel, made in the same
+transaction: the banks adopt the pilot's compliance configuration, vouch for their customers and open
+the channel first; afterwards Euro Commerce Bank reports the payment credited, the cycle is cut off and
+netted, and the net is settled by a pacs.009 the receiving bank confirms.
 """
 
 from __future__ import annotations
@@ -19,11 +24,25 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .gateway.tradefin import Committed, LettersOfCredit, NotFoundError, Session, date_of, money, money_text
+from .chaincode.contracts.payments.records import channel_id_of
+from .gateway import Gateway
+from .gateway.tradefin import (
+    Committed,
+    Compliance,
+    LettersOfCredit,
+    NotFoundError,
+    Payments,
+    Session,
+    date_of,
+    money,
+    money_text,
+)
+from .gateway.tradefin.compliance import pilot_configuration
+from .gateway.tradefin.payments import credit_settlement
 from .network.network import FabricNetwork
 from .network.progress import Progress
 from .network.spec import BankSpec
-from .protos import calendar_pb2, common_pb2
+from .protos import calendar_pb2, common_pb2, payments_pb2
 from .protos import letters_of_credit_pb2 as lc
 
 CREDIT_CHANNEL = "asia-europe"
@@ -73,8 +92,13 @@ def run_demo(workdir: Path | None, progress: Progress, console: Console, *, runt
             timeline.add(reader.display_name, f"kv:Get {key}", channel.name, None, f"read back {read!r}")
     if any(channel.name == CREDIT_CHANNEL for channel in network.spec.channels):
         started = time.monotonic()
-        run_credit(network, timeline)
+        channel_id = prepare_payment_channel(network, timeline)
+        settlement = credit_settlement(APPLICANT_ACCOUNT, creditor_account=BENEFICIARY_ACCOUNT)
+        run_credit(network, timeline, settlement)
         console.print(f"letter of credit from application to reimbursement in {time.monotonic() - started:.1f}s")
+        started = time.monotonic()
+        settle_credit_payment(network, timeline, channel_id, settlement.uetr)
+        console.print(f"cross-border payment credited, netted and settled in {time.monotonic() - started:.1f}s")
     return timeline
 
 
@@ -99,10 +123,12 @@ def _credit_terms(
         expiry_date=date_of(today + datetime.timedelta(days=90)),
         expiry_place=common_pb2.Place(name="FRANKFURT", un_locode="DEFRA"),
         applicant=common_pb2.PartyRef(
-            name="KOWLOON PRECISION IMPORTS LTD", address=["18 HARBOUR ROAD", "HONG KONG"], country="HK", kyc_ref="K-1"
+            name="KOWLOON PRECISION IMPORTS LTD", address=["18 HARBOUR ROAD", "HONG KONG"], country="HK",
+            kyc_ref=APPLICANT_KYC
         ),
         beneficiary=common_pb2.PartyRef(
-            name="RHEINLAND MASCHINENBAU GMBH", address=["MAINZER LANDSTR 1", "FRANKFURT"], country="DE"
+            name="RHEINLAND MASCHINENBAU GMBH", address=["MAINZER LANDSTR 1", "FRANKFURT"], country="DE",
+            kyc_ref=BENEFICIARY_KYC,
         ),
         amount=money("USD", "250000.00"),
         tolerance=lc.AmountTolerance(plus_pct=5, minus_pct=5),
@@ -171,8 +197,11 @@ def _publish_calendars(compliance: LettersOfCredit, timeline: Timeline, actor: s
                          f"banking days of {place}, version {published.record.version}")
 
 
-def run_credit(network: FabricNetwork, timeline: Timeline) -> str:
-    """A letter of credit from application to reimbursement, each step by a user of its bank; its id."""
+def run_credit(
+    network: FabricNetwork, timeline: Timeline, settlement: payments_pb2.CreditSettlement | None = None
+) -> str:
+    """A letter of credit from application to reimbursement, each step by a user of its bank; its id.
+    With ``settlement`` the reimbursement is paid on the banks' payment channel in the same transaction."""
     issuing_bank, advising_bank = network.spec.bank("bank1"), network.spec.bank("bank2")
     session = Session()  # every actor's peer has what the previous actor wrote
     with ExitStack() as stack:
@@ -219,8 +248,10 @@ def run_credit(network: FabricNetwork, timeline: Timeline) -> str:
         honoured = desk(advising_bank, "approver").honour(presentation_id, claimed)
         record(f"{advisor} (approver)", "lc:Honour", honoured, f"paid {money_text(claimed)} at sight")
         treasury = desk(issuing_bank, "treasury")
-        reimbursed = treasury.reimburse(presentation_id, claimed)
-        record(f"{issuer} (treasury)", "lc:Reimburse", reimbursed, f"reimbursed {advisor} {money_text(claimed)}")
+        reimbursed = treasury.reimburse(presentation_id, claimed, settlement=settlement)
+        paid_by = f"; payment {settlement.uetr[:8]}… on the payment channel" if settlement is not None else ""
+        record(f"{issuer} (treasury)", "lc:Reimburse", reimbursed,
+               f"reimbursed {advisor} {money_text(claimed)}{paid_by}")
 
         position = treasury.get_credit_terms(lc_id).position
         available = position.max_amount - position.drawn - position.reserved
@@ -228,6 +259,93 @@ def run_credit(network: FabricNetwork, timeline: Timeline) -> str:
                      f"drawn {money_text(common_pb2.Money(currency='USD', minor_units=position.drawn))}, "
                      f"available {money_text(common_pb2.Money(currency='USD', minor_units=available))}")
     return lc_id
+
+
+# The demo customers' KYC references at their banks, and their accounts (the travel rule).
+APPLICANT_KYC, BENEFICIARY_KYC = "K-1", "K-2"
+APPLICANT_ACCOUNT = common_pb2.AccountRef(other="HK-012-883-0042")
+BENEFICIARY_ACCOUNT = common_pb2.AccountRef(iban="DE89370400440532013000")
+PAYMENT_CURRENCY = "USD"
+
+
+def prepare_payment_channel(network: FabricNetwork, timeline: Timeline) -> str:
+    """The pilot's compliance configuration (adopted by both banks), the customers vouched for by their
+    banks, and the banks' USD payment channel open with a deposit confirmed (reused when it exists)."""
+    first, second = network.spec.bank("bank1"), network.spec.bank("bank2")
+    session = Session()
+    with ExitStack() as stack:
+
+        def gateway(bank: BankSpec, user: str) -> Gateway:
+            return stack.enter_context(network.gateway(bank, user=user))
+
+        officers = [
+            Compliance(gateway(bank, "compliance"), CREDIT_CHANNEL, session=session) for bank in (first, second)
+        ]
+        if not officers[0].get_governance().HasField("governance"):
+            proposed = officers[0].propose_governance(pilot_configuration([first.msp_id, second.msp_id]))
+            timeline.add(f"{first.display_name} (compliance)", "compliance:ProposeGovernance", CREDIT_CHANNEL,
+                         proposed.block_number, "pilot caps, sanctions lists, embargo, dual-control threshold")
+            adopted = officers[1].approve_governance(1)
+            timeline.add(f"{second.display_name} (compliance)", "compliance:ApproveGovernance", CREDIT_CHANNEL,
+                         adopted.block_number, "every member approved: version 1 in force")
+        for officer, bank, subject in ((officers[0], first, APPLICANT_KYC), (officers[1], second, BENEFICIARY_KYC)):
+            attested = officer.vouch(subject)
+            timeline.add(f"{bank.display_name} (compliance)", f"compliance:AttestKyc {subject}", CREDIT_CHANNEL, None,
+                         f"VERIFIED until {_iso(attested.expires_on)}; CLEAR on every required list")
+        treasury1 = Payments(gateway(first, "treasury"), CREDIT_CHANNEL, session=session)
+        treasury2 = Payments(gateway(second, "treasury"), CREDIT_CHANNEL, session=session)
+        channel_id = channel_id_of(first.bic, second.bic, PAYMENT_CURRENCY)
+        try:
+            treasury1.get_channel(channel_id)
+            return channel_id
+        except NotFoundError:
+            pass
+        proposed_channel = treasury1.propose_channel(_bank_ref(first), _bank_ref(second), PAYMENT_CURRENCY,
+                                                     capacity_slots=8)
+        timeline.add(f"{first.display_name} (treasury)", "pay:ProposeChannel", CREDIT_CHANNEL,
+                     proposed_channel.block_number, f"{channel_id}, 8 capacity slots")
+        opened = treasury2.accept_channel(channel_id)
+        timeline.add(f"{second.display_name} (treasury)", "pay:AcceptChannel", CREDIT_CHANNEL, opened.block_number,
+                     "both banks agreed: OPEN")
+        deposit = treasury1.record_deposit(channel_id, money(PAYMENT_CURRENCY, "1000000.00"), str(uuid.uuid4()))
+        confirmed = treasury2.confirm_deposit(channel_id, deposit.record)
+        timeline.add(f"{second.display_name} (treasury)", "pay:ConfirmDeposit", CREDIT_CHANNEL, confirmed.block_number,
+                     f"{first.display_name}'s USD 1,000,000.00 prefunding arrived (pacs.009)")
+    return channel_id
+
+
+def settle_credit_payment(network: FabricNetwork, timeline: Timeline, channel_id: str, uetr: str) -> None:
+    """The receiving bank reports the reimbursement credited; the cycle is cut off and netted; the net is
+    settled by a pacs.009 the receiving bank confirms; the channel's balances are back at the deposits."""
+    first, second = network.spec.bank("bank1"), network.spec.bank("bank2")
+    session = Session()
+    with ExitStack() as stack:
+        treasury1 = Payments(stack.enter_context(network.gateway(first, user="treasury")), CREDIT_CHANNEL,
+                             session=session)
+        treasury2 = Payments(stack.enter_context(network.gateway(second, user="treasury")), CREDIT_CHANNEL,
+                             session=session)
+        treasury2.wait_for_commit(treasury1.get_payment(uetr).payment.created_tx_id)  # made by the other bank
+        credited = treasury2.report_status(uetr, payments_pb2.PAYMENT_STATUS_ACCC)
+        record = treasury2.get_payment(uetr).record
+        amount = money_text(record.credited_amount) if record is not None else ""
+        timeline.add(f"{second.display_name} (treasury)", "pay:ReportStatus ACCC", CREDIT_CHANNEL,
+                     credited.block_number, f"{amount} credited to the beneficiary (ACSP -> ACCC)")
+        frozen = treasury1.net(channel_id)
+        batch = treasury1.get_batch(channel_id, frozen.record.cycle).record
+        owed = money_text(common_pb2.Money(currency=PAYMENT_CURRENCY, minor_units=batch.net_amount)) if batch else ""
+        timeline.add(f"{first.display_name} (treasury)", "pay:CutOff + pay:FreezeBatch", CREDIT_CHANNEL,
+                     frozen.block_number, f"cycle {frozen.record.cycle} netted: {owed} owed; hash "
+                     f"{frozen.record.batch_hash[:10]}…")
+        settled = treasury2.settle_batch(channel_id, frozen.record.cycle, str(uuid.uuid4()))
+        timeline.add(f"{second.display_name} (treasury)", "pay:SettleBatch", CREDIT_CHANNEL, settled.block_number,
+                     f"net received by pacs.009 {settled.record.settlement_uetr[:8]}…: batch SETTLED")
+        view = treasury1.get_channel(channel_id)
+        balances = ", ".join(
+            f"{balance.bic} {money_text(common_pb2.Money(currency=PAYMENT_CURRENCY, minor_units=balance.balance))}"
+            for balance in view.balances
+        )
+        timeline.add(f"{first.display_name} (treasury)", "pay:GetChannel", CREDIT_CHANNEL, None,
+                     f"balances back at the deposits: {balances}")
 
 
 def _iso(day: common_pb2.Date) -> str:
