@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_lc import Banks, new_place
+from tests.integration.test_lc import Desk as CreditDesk
+from tests.integration.test_lc import credit_terms as lc_credit_terms
 from tests.integration.test_payments import (
     Customers,
     Desks,
@@ -36,6 +39,7 @@ from tradefin.network.ports import default_base
 from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
 #: The consortium key of the duplicate-financing registry: shared by the banks, never on the ledger.
@@ -234,3 +238,29 @@ def test_a_bank_not_party_to_the_payment_channel_cannot_pay_on_it_or_read_it(tri
     assert view.position is None and view.balances == ()
     with refused(tri, UnauthorizedError):  # nor settle, nor cut off someone else's channel
         outsider.cut_off(channel_id)
+
+
+def test_credits_are_checked_once_every_member_adopts_it(tri: Desks) -> None:
+    current = tri.compliance("bank1").get_governance().governance
+    checking = cp.ComplianceGovernance()
+    checking.CopyFrom(current)
+    checking.version, checking.check_credits = current.version + 1, True
+    checking.ClearField("adopted_tx_id")
+    tri.compliance("bank1").propose_governance(checking)
+    tri.compliance("bank2").approve_governance(checking.version)
+    assert not tri.compliance("bank3").get_governance().governance.check_credits  # bank3 has not approved yet
+    tri.compliance("bank3").approve_governance(checking.version)
+
+    credits = CreditDesk(tri.net, TRI_CHANNEL)
+    try:
+        banks = Banks(new_place(credits, "HK"), new_place(credits, "DE")).bind(credits)
+        terms = lc_credit_terms(banks)
+        terms.applicant.kyc_ref = f"K-A-{uuid.uuid4().hex[:6].upper()}"
+        lc_id = credits.client("bank1", "client-applicant").apply(terms).record.lc_id
+        tri.sync()
+        with refused(tri, KycError):  # the issuing bank has not vouched for its applicant
+            credits.client("bank1", "issuer").issue(lc_id)
+        tri.compliance("bank1").vouch(terms.applicant.kyc_ref)
+        assert credits.client("bank1", "issuer").issue(lc_id).record.state == lc.CREDIT_STATE_ISSUED
+    finally:
+        credits.close()
