@@ -374,6 +374,8 @@ def test_fx_quotes_fees_and_returns(desks: Desks, people: Customers) -> None:
         valid_for=datetime.timedelta(minutes=5),
         fees=[fee],
     ).record
+    with refused(desks, InvalidInputError):  # INV-PAY-10: another currency than the channel's needs a quote
+        bank1.pay(channel_id, money("HKD", "100.00"), **parties(people))
     paid = bank1.pay(channel_id, money("HKD", "12345.67"), quote_id=quote.quote_id, **parties(people)).record
     record = bank1.get_payment(paid.uetr).record
     assert record is not None
