@@ -20,7 +20,8 @@ from rich.table import Table
 from .console import ConsoleProgress
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False)
+# Not on a terminal (CI logs, pipes): wide enough that tables keep one line per row.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
 
