@@ -520,7 +520,7 @@ class FabricNetwork:
         banks = self.spec.channel_banks(channel)
         admins = [self.peer_admin(bank) for bank in banks]
         collections = write_collections_config(self.layout.chaincode_dir(channel, name) / "collections.json",
-                                               contracts, [bank.msp_id for bank in banks])
+                                               contracts, {bank.msp_id: bank.peers for bank in banks})
         definition = ["--collections-config", str(collections)] if collections else []
         previous = self.chaincodes.get(key)
         committed = admins[0].committed(channel, name)

@@ -17,6 +17,7 @@ from .spec import NetworkSpec
 
 BLOCK_SIZE = 200
 DEFAULT_BASE = 20000
+WORKER_RANGE = 2000  # ports per pytest-xdist worker: its session network plus the tests' own networks
 EPHEMERAL_START = 32768
 ORDERER_PORTS = ("listen", "admin", "operations")
 PEER_PORTS = ("listen", "chaincode", "operations")
@@ -47,13 +48,13 @@ class PortPlan:
 
 
 def default_base() -> int:
-    """TRADEFIN_PORT_BASE, else one block per pytest-xdist worker above 20000."""
+    """TRADEFIN_PORT_BASE, else a range of WORKER_RANGE ports per pytest-xdist worker from 20000."""
     explicit = os.environ.get("TRADEFIN_PORT_BASE")
     if explicit:
         return int(explicit)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-    return DEFAULT_BASE + index * BLOCK_SIZE
+    return DEFAULT_BASE + index * WORKER_RANGE
 
 
 def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:

@@ -17,12 +17,14 @@ from tradefin.network.network import FabricNetwork
 from tradefin.network.ports import default_base
 from tradefin.network.progress import SilentProgress
 
-# Port blocks (200 ports each): the session network takes this worker's default block; tests that
-# bring up networks of their own take fixed offsets from it.
+# Port blocks (200 ports each) inside this worker's range (ports.WORKER_RANGE): the session network
+# takes the first block; every test that brings up a network of its own has a block of its own here.
+COMPLIANCE_THREE_BANK_BLOCK_OFFSET = 800
 FAULT_BLOCK_OFFSET = 1000
 BFT4_BLOCK_OFFSET = 1200
 DOCKER_BLOCK_OFFSET = 1400
 RAFT3_BLOCK_OFFSET = 1600
+LC_THREE_BANK_BLOCK_OFFSET = 1800
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -42,6 +42,8 @@ from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
+from .conftest import COMPLIANCE_THREE_BANK_BLOCK_OFFSET
+
 #: The consortium key of the duplicate-financing registry: shared by the banks, never on the ledger.
 CONSORTIUM_KEY = secrets.token_bytes(32)
 
@@ -172,7 +174,6 @@ def test_a_banks_limits_stay_with_it(desks: Desks) -> None:
 # A consortium channel of three banks (a network of its own)
 
 #: Port block of this module's network (the throw-away range 22200-22800 above the session's block).
-THREE_BANK_BLOCK_OFFSET = 800
 TRI_CHANNEL = "tri-pay"
 SPEC = f"""
 name: tradefin-pay-three-banks
@@ -212,7 +213,8 @@ def tri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desks]:
     spec = Path(workdir / "spec.yaml")
     spec.write_text(SPEC)
     network = FabricNetwork.create(
-        workdir / "network", spec, port_base=default_base() + THREE_BANK_BLOCK_OFFSET, progress=SilentProgress()
+        workdir / "network", spec, port_base=default_base() + COMPLIANCE_THREE_BANK_BLOCK_OFFSET,
+        progress=SilentProgress(),
     )
     network.up()
     desks = Desks(network, TRI_CHANNEL)

@@ -27,9 +27,10 @@ from tradefin.network.progress import SilentProgress
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+from .conftest import LC_THREE_BANK_BLOCK_OFFSET
+
 CHANNEL = "tri-consortium"
 # Port block of this module's network, beside the session network's and the other fixtures' blocks.
-THREE_BANK_BLOCK_OFFSET = 1200
 
 SPEC = f"""
 name: tradefin-three-banks
@@ -69,7 +70,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]
     spec = Path(workdir / "spec.yaml")
     spec.write_text(SPEC)
     started = FabricNetwork.create(
-        workdir / "network", spec, port_base=default_base() + THREE_BANK_BLOCK_OFFSET, progress=SilentProgress()
+        workdir / "network", spec, port_base=default_base() + LC_THREE_BANK_BLOCK_OFFSET, progress=SilentProgress()
     )
     started.up()
     try:

@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.integration.conftest import RAFT3_BLOCK_OFFSET
 from tradefin.gateway import (
     CommitStatusError,
     EndorseError,
@@ -38,6 +37,8 @@ from tradefin.network.network import FabricNetwork
 from tradefin.network.ports import default_base
 from tradefin.network.progress import SilentProgress
 from tradefin.network.waiting import wait_for
+
+from .conftest import RAFT3_BLOCK_OFFSET
 
 CHANNEL = "asia-europe"
 CHAINCODE = "tradefin"
