@@ -8,6 +8,7 @@ processes and containers that bind-mount the working directory at the same path.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from .spec import BankSpec
 HOST = "127.0.0.1"
 IMAGE_BUILDER_PATH = "/opt/hyperledger/ccaas_builder"  # where both the official and our peer images keep it
 BUILDER_CONFIG_ENV = "CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"
+# Per-call INFO lines (every gRPC call, every endorsement, and the orderer's WARN for each Broadcast stream
+# the gateway closes after its answer) cost CPU the 2-core machine needs for transactions: keep warnings.
+PEER_LOGGING_SPEC = "info:comm.grpc.server=warning:endorser=warning:gateway=warning"
+ORDERER_LOGGING_SPEC = "info:comm.grpc.server=warning:orderer.common.broadcast=error"
+
+
+def logging_spec(default: str) -> str:
+    """FABRIC_LOGGING_SPEC for a node: TRADEFIN_FABRIC_LOGGING_SPEC when set (e.g. "debug"), else ``default``."""
+    return os.environ.get("TRADEFIN_FABRIC_LOGGING_SPEC") or default
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,7 @@ def peer_config(layout: Layout, ports: PortPlan, bank: BankSpec, index: int, bui
     config_dir = layout.node_dir(name)
     env = {
         "FABRIC_CFG_PATH": str(config_dir),
-        "FABRIC_LOGGING_SPEC": "info",
+        "FABRIC_LOGGING_SPEC": logging_spec(PEER_LOGGING_SPEC),
         BUILDER_CONFIG_ENV: json.dumps(builder_config(layout, ports, bank), sort_keys=True),
     }
     return NodeConfig(name, "peer", config_dir, data, env, dict(node_ports), "core.yaml", core)
@@ -251,5 +261,5 @@ def orderer_config(layout: Layout, ports: PortPlan, node: str) -> NodeConfig:
         "Consensus": {"WALDir": str(data / "etcdraft" / "wal"), "SnapDir": str(data / "etcdraft" / "snapshot")},
     }
     config_dir = layout.node_dir(node)
-    env = {"FABRIC_CFG_PATH": str(config_dir), "FABRIC_LOGGING_SPEC": "info"}
+    env = {"FABRIC_CFG_PATH": str(config_dir), "FABRIC_LOGGING_SPEC": logging_spec(ORDERER_LOGGING_SPEC)}
     return NodeConfig(node, "orderer", config_dir, data, env, dict(node_ports), "orderer.yaml", config)
