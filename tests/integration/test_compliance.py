@@ -9,7 +9,6 @@ import datetime
 import secrets
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -35,14 +34,10 @@ from tradefin.gateway.tradefin import (
 )
 from tradefin.gateway.tradefin.compliance import invoice_fingerprints
 from tradefin.network.network import FabricNetwork
-from tradefin.network.ports import default_base
-from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
-
-from .conftest import COMPLIANCE_THREE_BANK_BLOCK_OFFSET
 
 #: The consortium key of the duplicate-financing registry: shared by the banks, never on the ledger.
 CONSORTIUM_KEY = secrets.token_bytes(32)
@@ -173,57 +168,17 @@ def test_a_banks_limits_stay_with_it(desks: Desks) -> None:
 # ------------------------------------------------------------------------------------------------
 # A consortium channel of three banks (a network of its own)
 
-#: Port block of this module's network (the throw-away range 22200-22800 above the session's block).
 TRI_CHANNEL = "tri-pay"
-SPEC = f"""
-name: tradefin-pay-three-banks
-orderer:
-  org: orderers
-  msp_id: OrdererMSP
-  variant: raft1
-  batch_timeout_ms: 200
-banks:
-  - name: bank1
-    display_name: Asia Trade Bank
-    msp_id: Bank1MSP
-    bic: ASTBHKHH
-    country: HK
-  - name: bank2
-    display_name: Euro Commerce Bank
-    msp_id: Bank2MSP
-    bic: EUCBDEFF
-    country: DE
-  - name: bank3
-    display_name: Americas Export Bank
-    msp_id: Bank3MSP
-    bic: AEXBUS33
-    country: US
-channels:
-  - name: {TRI_CHANNEL}
-    banks: [bank1, bank2, bank3]
-chaincode:
-  name: tradefin
-  version: "1.0"
-"""
 
 
 @pytest.fixture(scope="module")
-def tri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desks]:
-    workdir = tmp_path_factory.mktemp("pay-three-banks")
-    spec = Path(workdir / "spec.yaml")
-    spec.write_text(SPEC)
-    network = FabricNetwork.create(
-        workdir / "network", spec, port_base=default_base() + COMPLIANCE_THREE_BANK_BLOCK_OFFSET,
-        progress=SilentProgress(),
-    )
-    network.up()
-    desks = Desks(network, TRI_CHANNEL)
+def tri(three_bank_network: FabricNetwork) -> Iterator[Desks]:
+    desks = Desks(three_bank_network, TRI_CHANNEL)
     try:
         ensure_pilot(desks, ["bank1", "bank2", "bank3"])
         yield desks
     finally:
         desks.close()
-        network.down(purge=True)
 
 
 def test_a_bank_not_party_to_the_payment_channel_cannot_pay_on_it_or_read_it(tri: Desks) -> None:

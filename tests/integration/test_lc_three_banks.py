@@ -9,7 +9,6 @@ when the credit's second bank is not among them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,61 +21,15 @@ from tradefin.gateway.tradefin import (
     money,
 )
 from tradefin.network.network import FabricNetwork
-from tradefin.network.ports import default_base
-from tradefin.network.progress import SilentProgress
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .conftest import LC_THREE_BANK_BLOCK_OFFSET
-
 CHANNEL = "tri-consortium"
-# Port block of this module's network, beside the session network's and the other fixtures' blocks.
-
-SPEC = f"""
-name: tradefin-three-banks
-orderer:
-  org: orderers
-  msp_id: OrdererMSP
-  variant: raft1
-  batch_timeout_ms: 200
-banks:
-  - name: bank1
-    display_name: Asia Trade Bank
-    msp_id: Bank1MSP
-    bic: ASTBHKHH
-    country: HK
-  - name: bank2
-    display_name: Euro Commerce Bank
-    msp_id: Bank2MSP
-    bic: EUCBDEFF
-    country: DE
-  - name: bank3
-    display_name: Americas Export Bank
-    msp_id: Bank3MSP
-    bic: AEXBUS33
-    country: US
-channels:
-  - name: {CHANNEL}
-    banks: [bank1, bank2, bank3]
-chaincode:
-  name: tradefin
-  version: "1.0"
-"""
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
-    workdir = tmp_path_factory.mktemp("three-banks")
-    spec = Path(workdir / "spec.yaml")
-    spec.write_text(SPEC)
-    started = FabricNetwork.create(
-        workdir / "network", spec, port_base=default_base() + LC_THREE_BANK_BLOCK_OFFSET, progress=SilentProgress()
-    )
-    started.up()
-    try:
-        yield started
-    finally:
-        started.down(purge=True)
+def network(three_bank_network: FabricNetwork) -> FabricNetwork:
+    return three_bank_network
 
 
 @pytest.fixture(scope="module")
