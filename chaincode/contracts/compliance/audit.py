@@ -6,8 +6,6 @@ private record written; never private data. The Fabric event name is the event's
 
 from __future__ import annotations
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.protos import compliance_pb2
 
@@ -24,8 +22,6 @@ def audit_event(
     payload_hash: str = "",
 ) -> compliance_pb2.AuditEvent:
     """Who did what to which object, when, in which transaction."""
-    timestamp = Timestamp()
-    timestamp.FromDatetime(tx.timestamp)
     return compliance_pb2.AuditEvent(
         type=event_type,
         object_type=object_type,
@@ -37,13 +33,6 @@ def audit_event(
         role=tx.caller.role,
         reason_code=reason_code,
         tx_id=tx.tx_id,
-        timestamp=timestamp,
+        timestamp=tx.timestamp_proto(),
         payload_hash=payload_hash,
     )
-
-
-def timestamp_of(tx: Transaction) -> Timestamp:
-    """The transaction's (client-set, endorser-checked) timestamp as a protobuf Timestamp."""
-    stamp = Timestamp()
-    stamp.FromDatetime(tx.timestamp)
-    return stamp

@@ -20,7 +20,7 @@ from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, r
 from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_money
 from tradefin.protos import compliance_pb2
 
-from .audit import audit_event, timestamp_of
+from .audit import audit_event
 from .errors import duplicate_financing, invalid_input, not_found, unauthorized
 from .ledger import Transition, Write
 from .records import check_fingerprint, check_reservation_id, financing_details_key, financing_key, implicit_collection
@@ -72,7 +72,7 @@ def _new_entry(tx: Transaction, fingerprint: str, doc_type: int, band: str) -> c
         doc_type=doc_type,  # type: ignore[arg-type]
         status=compliance_pb2.FINANCING_STATUS_REGISTERED,
         face_amount_band=band,
-        registered_at=timestamp_of(tx),
+        registered_at=tx.timestamp_proto(),
     )
 
 
@@ -200,7 +200,7 @@ def record_details(
         check_money(details.face_amount, "details.face_amount")
     if len(details.salt) != SALT_BYTES:
         raise invalid_input("details.salt", f"{SALT_BYTES} bytes")
-    details.financed_at.CopyFrom(timestamp_of(tx))
+    details.financed_at.CopyFrom(tx.timestamp_proto())
     return Transition(
         response=compliance_pb2.FinancingResponse(),
         writes=(Write(financing_details_key(details.financing_id), details, implicit_collection(tx.caller.msp_id)),),

@@ -15,7 +15,7 @@ from tradefin.chaincode.contracts.letters_of_credit.money import check_minor_uni
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_country, check_msp_id, check_text
 from tradefin.protos import common_pb2, compliance_pb2
 
-from .audit import audit_event, timestamp_of
+from .audit import audit_event
 from .errors import invalid_input, invalid_state, not_found, unauthorized
 from .ledger import Transition, Write
 from .rates import parse_rate
@@ -139,7 +139,7 @@ def propose(
 
 def _approval(tx: Transaction) -> compliance_pb2.GovernanceApproval:
     return compliance_pb2.GovernanceApproval(
-        msp_id=tx.caller.msp_id, officer_hash=tx.caller.identity_hash, approved_at=timestamp_of(tx)
+        msp_id=tx.caller.msp_id, officer_hash=tx.caller.identity_hash, approved_at=tx.timestamp_proto()
     )
 
 

@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from tradefin.protos import common_pb2
 
 from .errors import unauthorized
@@ -67,6 +69,12 @@ class Transaction:
     def __post_init__(self) -> None:
         if self.timestamp.tzinfo is None:
             raise ValueError("the transaction timestamp must be timezone-aware")
+
+    def timestamp_proto(self) -> Timestamp:
+        """The (client-set, endorser-checked) timestamp as a protobuf Timestamp, for records and events."""
+        stamp = Timestamp()
+        stamp.FromDatetime(self.timestamp)
+        return stamp
 
 
 def is_bank(caller: Caller, bank: common_pb2.BankRef) -> bool:

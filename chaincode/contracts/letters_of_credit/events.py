@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .access import Transaction
@@ -29,8 +27,6 @@ def transition_event(
     payload_hash: str = "",
 ) -> lc.LetterOfCreditEvent:
     """The public event of a transition: who did what to which object, with no private data."""
-    timestamp = Timestamp()
-    timestamp.FromDatetime(tx.timestamp)
     return lc.LetterOfCreditEvent(
         type=event_type,
         lc_id=lc_id,
@@ -43,6 +39,6 @@ def transition_event(
         role=tx.caller.role,
         reason_code=reason_code,
         tx_id=tx.tx_id,
-        timestamp=timestamp,
+        timestamp=tx.timestamp_proto(),
         payload_hash=payload_hash,
     )

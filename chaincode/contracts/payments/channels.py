@@ -26,7 +26,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import check_bank
 from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.audit import audit_event, timestamp_of
+from ..compliance.audit import audit_event
 from ..compliance.errors import duplicate, invalid_input, invalid_state, unauthorized
 from ..compliance.ledger import Transition, Write
 from ..compliance.limits import ClearanceEvidence
@@ -326,7 +326,7 @@ def record_deposit(
         amount=request.amount,
         funding_uetr=request.funding_uetr,
         status=pay.DEPOSIT_STATUS_PENDING,
-        recorded_at=timestamp_of(tx),
+        recorded_at=tx.timestamp_proto(),
         salt=file.salt(key),
     )
     event = audit_event(
@@ -357,7 +357,7 @@ def confirm_deposit(
     confirmed = pay.Deposit()
     confirmed.CopyFrom(deposit)
     confirmed.status = pay.DEPOSIT_STATUS_CONFIRMED
-    confirmed.confirmed_at.CopyFrom(timestamp_of(tx))
+    confirmed.confirmed_at.CopyFrom(tx.timestamp_proto())
     position = pay.ChannelPosition()
     position.CopyFrom(file.position)
     shares = split(deposit.amount.minor_units, file.slots)
@@ -543,7 +543,7 @@ def freeze(
         cycle=request.cycle,
         status=pay.BATCH_STATUS_FROZEN,
         batch_hash=record_hash(batch),
-        frozen_at=timestamp_of(tx),
+        frozen_at=tx.timestamp_proto(),
         version=1,
         frozen_tx_id=tx.tx_id,
     )
@@ -597,7 +597,7 @@ def settle(
     settled = pay.NettingBatchStub()
     settled.CopyFrom(batch_stub)
     settled.status = pay.BATCH_STATUS_SETTLED
-    settled.settled_at.CopyFrom(timestamp_of(tx))
+    settled.settled_at.CopyFrom(tx.timestamp_proto())
     settled.settlement_uetr = request.settlement_uetr
     settled.settled_tx_id = tx.tx_id
     settled.version += 1

@@ -16,7 +16,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import check_mone
 from tradefin.protos import common_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.audit import audit_event, timestamp_of
+from ..compliance.audit import audit_event
 from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, quote_expired
 from ..compliance.ledger import Transition
 from ..compliance.rates import Rate, parse_rate
@@ -90,7 +90,7 @@ def create_quote(
         margin_bps=given.margin_bps,
         max_sell_amount=given.max_sell_amount,
         fees=given.fees,
-        quoted_at=timestamp_of(tx),
+        quoted_at=tx.timestamp_proto(),
         valid_until=given.valid_until,
     )
     stub = pay.QuoteStub(

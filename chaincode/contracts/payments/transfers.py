@@ -32,7 +32,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.audit import audit_event, timestamp_of
+from ..compliance.audit import audit_event
 from ..compliance.errors import (
     approval_required,
     expired,
@@ -263,7 +263,7 @@ def prepare(
         purpose=request.purpose,
         remittance_information=request.remittance_information,
         maker_hash=tx.caller.identity_hash,
-        initiated_at=timestamp_of(tx),
+        initiated_at=tx.timestamp_proto(),
         reportable_in=reportable_in(reference, [sender, receiver], governance),
         debtor_kyc_bank=kyc_banks[0],
         creditor_kyc_bank=kyc_banks[1],
@@ -299,7 +299,7 @@ def _stub(
 
 def _change(tx: Transaction, status: pay.PaymentStatus.ValueType, agent_bic: str, reason: str = "") -> pay.StatusChange:
     return pay.StatusChange(
-        status=status, agent_bic=agent_bic[:8], reason_code=reason, at=timestamp_of(tx), tx_id=tx.tx_id
+        status=status, agent_bic=agent_bic[:8], reason_code=reason, at=tx.timestamp_proto(), tx_id=tx.tx_id
     )
 
 
@@ -683,7 +683,7 @@ def build_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
         lc_id=record.lc_id,
         presentation_id=record.presentation_id,
         maker_hash=tx.caller.identity_hash,
-        initiated_at=timestamp_of(tx),
+        initiated_at=tx.timestamp_proto(),
         return_of_uetr=record.uetr,
         debtor_kyc_bank=record.creditor_kyc_bank,
         creditor_kyc_bank=record.debtor_kyc_bank,
