@@ -12,7 +12,7 @@ from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.protos import compliance_pb2 as cp
 
-from .fabric import RuleContract, StubLedger
+from ..rule_contract import RuleContract, StubLedger
 from .service import ComplianceService
 
 __all__ = ["ComplianceContract"]

@@ -14,115 +14,22 @@ their clock (ERR_TIMESTAMP_SKEW); that clock never reaches the written state.
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Final, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 
-from tradefin.chaincode.contract import ChaincodeError, Context, Contract, ErrorCode, TransactionKind, evaluate, submit
-from tradefin.chaincode.shim import ChaincodeStub, KeyEndorsementPolicy, split_composite_key
+from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.protos import letters_of_credit_api_pb2 as api
 
-from ..compliance.ledger import HistoryEntry
+from ..rule_contract import MAX_TIMESTAMP_SKEW, REQUEST_FIELD, RuleContract, StubLedger
 from .access import Caller, Transaction
-from .errors import LcRuleError
-from .ledger import PUBLIC
-from .records import RecordKey
-from .service import DEFAULT_MAX_TIMESTAMP_SKEW, LettersOfCreditService, check_timestamp_skew
+from .service import LettersOfCreditService
 
-__all__ = ["REQUEST_FIELD", "LettersOfCreditContract", "StubLedger"]
-
-#: Transient-map field holding a submit transaction's request.
-REQUEST_FIELD: Final = "request"
-MAX_TIMESTAMP_SKEW: Final = DEFAULT_MAX_TIMESTAMP_SKEW
+__all__ = ["MAX_TIMESTAMP_SKEW", "REQUEST_FIELD", "LettersOfCreditContract", "StubLedger"]
 
 RequestT = TypeVar("RequestT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
-
-
-class StubLedger:
-    """:class:`~.ledger.CreditLedger` over the chaincode stub: composite keys, private collections,
-    key-level endorsement policies, the chaincode event. It is also the record ledger of the payments
-    and compliance contracts (private data hashes, composite-key scans, key history), so a credit's
-    honour can make its payment in the same transaction."""
-
-    def __init__(self, stub: ChaincodeStub) -> None:
-        self._stub = stub
-
-    def _key(self, key: RecordKey) -> str:
-        return self._stub.create_composite_key(key.object_type, key.attributes)
-
-    async def read(self, key: RecordKey, collection: str = PUBLIC) -> bytes | None:
-        """GET_STATE or GET_PRIVATE_DATA."""
-        if collection:
-            return await self._stub.get_private_data(collection, self._key(key))
-        return await self._stub.get_state(self._key(key))
-
-    async def read_many(self, keys: Sequence[RecordKey], collection: str = PUBLIC) -> list[bytes | None]:
-        """GET_STATE_MULTIPLE (public or private): one round trip for several keys."""
-        composite = [self._key(key) for key in keys]
-        if collection:
-            return await self._stub.get_multiple_private_data(collection, composite)
-        return await self._stub.get_multiple_states(composite)
-
-    async def write(self, key: RecordKey, value: bytes, collection: str = PUBLIC) -> None:
-        """PUT_STATE or PUT_PRIVATE_DATA."""
-        if collection:
-            await self._stub.put_private_data(collection, self._key(key), value)
-        else:
-            await self._stub.put_state(self._key(key), value)
-
-    async def require_endorsers(self, key: RecordKey, msp_ids: tuple[str, ...], collection: str = PUBLIC) -> None:
-        """Set the key's VALIDATION_PARAMETER to AND(peer of every listed organisation)."""
-        policy = KeyEndorsementPolicy.all_of(msp_ids).to_bytes()
-        if collection:
-            await self._stub.set_private_data_validation_parameter(collection, self._key(key), policy)
-        else:
-            await self._stub.set_state_validation_parameter(self._key(key), policy)
-
-    async def emit_event(self, name: str, payload: bytes) -> None:
-        """The transaction's chaincode event."""
-        self._stub.set_event(name, payload)
-
-    async def read_hash(self, key: RecordKey, collection: str) -> bytes | None:
-        """GET_PRIVATE_DATA_HASH (works on every peer of the channel)."""
-        return await self._stub.get_private_data_hash(collection, self._key(key))
-
-    async def scan(self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC) -> list[
-        tuple[RecordKey, bytes]
-    ]:
-        """A partial composite key query on the world state or a collection (Fabric allows no write in
-        a transaction after a query on private data)."""
-        if collection:
-            iterator = self._stub.get_private_data_by_partial_composite_key(collection, object_type, attributes)
-        else:
-            iterator = self._stub.get_state_by_partial_composite_key(object_type, attributes)
-        found = []
-        async with iterator:
-            async for record in iterator:
-                found_type, found_attributes = split_composite_key(record.key)
-                found.append((RecordKey(found_type, tuple(found_attributes)), record.value))
-        return found
-
-    async def history(self, key: RecordKey) -> list[HistoryEntry]:
-        """GET_HISTORY_FOR_KEY."""
-        entries = []
-        async with self._stub.get_history_for_key(self._key(key)) as iterator:
-            async for item in iterator:
-                entries.append(HistoryEntry(item.tx_id, item.timestamp, item.value, item.is_delete))
-        return entries
-
-
-def caller_of(ctx: Context) -> Caller:
-    """The caller from the creator certificate: MSP id, Fabric id, ``role`` and ``bic`` attributes."""
-    identity = ctx.client_identity
-    return Caller(
-        msp_id=identity.msp_id,
-        identity=identity.id,
-        role=identity.attribute("role") or "",
-        bic=identity.attribute("bic") or "",
-    )
 
 
 def public_answer(response: ResponseT) -> ResponseT:
@@ -136,39 +43,14 @@ def public_answer(response: ResponseT) -> ResponseT:
     return response
 
 
-def _request(ctx: Context, request_type: type[RequestT]) -> RequestT:
-    raw = ctx.transient.get(REQUEST_FIELD)
-    if raw is None:
-        raise ChaincodeError(ErrorCode.INVALID_INPUT, f"transient field {REQUEST_FIELD!r} is required")
-    try:
-        return request_type.FromString(raw)
-    except DecodeError:
-        raise ChaincodeError(
-            ErrorCode.INVALID_INPUT, f"transient field {REQUEST_FIELD!r} is not a {request_type.DESCRIPTOR.full_name}"
-        ) from None
-
-
-def _as_chaincode_error(error: LcRuleError) -> ChaincodeError:
-    return ChaincodeError(ErrorCode(error.code_name), error.text)
-
-
-class LettersOfCreditContract(Contract):
+class LettersOfCreditContract(RuleContract):
     """Letters of credit under UCP 600: apply, issue, advise, confirm, amend, present, examine, refuse,
     waive, honour, reimburse, transfer, expire, close; and governed banking-day calendars."""
 
     name = "lc"
 
-    def __init__(self, max_timestamp_skew: datetime.timedelta = MAX_TIMESTAMP_SKEW) -> None:
-        self._max_skew = max_timestamp_skew
-        super().__init__()
-
-    async def before_transaction(self, ctx: Context) -> None:
-        """Endorsers refuse submit proposals whose timestamp is far from their own clock."""
-        if self.transactions[ctx.function_name].kind is TransactionKind.SUBMIT:
-            try:
-                check_timestamp_skew(ctx.stub.tx_timestamp, datetime.datetime.now(datetime.UTC), self._max_skew)
-            except LcRuleError as error:
-                raise _as_chaincode_error(error) from None
+    def service(self, ctx: Context) -> LettersOfCreditService:
+        return LettersOfCreditService(StubLedger(ctx.stub))
 
     async def _submit(
         self,
@@ -176,12 +58,7 @@ class LettersOfCreditContract(Contract):
         request_type: type[RequestT],
         operation: Callable[[LettersOfCreditService, Transaction, RequestT], Awaitable[ResponseT]],
     ) -> ResponseT:
-        request = _request(ctx, request_type)
-        tx = Transaction(tx_id=ctx.stub.tx_id, timestamp=ctx.stub.tx_timestamp, caller=caller_of(ctx))
-        try:
-            return public_answer(await operation(LettersOfCreditService(StubLedger(ctx.stub)), tx, request))
-        except LcRuleError as error:
-            raise _as_chaincode_error(error) from None
+        return public_answer(await self.run_submit(ctx, request_type, operation))
 
     async def _query(
         self,
@@ -189,10 +66,7 @@ class LettersOfCreditContract(Contract):
         request: RequestT,
         operation: Callable[[LettersOfCreditService, Caller, RequestT], Awaitable[ResponseT]],
     ) -> ResponseT:
-        try:
-            return await operation(LettersOfCreditService(StubLedger(ctx.stub)), caller_of(ctx), request)
-        except LcRuleError as error:
-            raise _as_chaincode_error(error) from None
+        return await self.run_query(ctx, request, operation)
 
     # -- credit ----------------------------------------------------------------------------------
 

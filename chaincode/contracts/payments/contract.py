@@ -7,7 +7,7 @@ from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.protos import compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.fabric import RuleContract, StubLedger
+from ..rule_contract import RuleContract, StubLedger
 from .service import PaymentsService
 
 __all__ = ["PaymentsContract"]

@@ -19,8 +19,8 @@ from google.protobuf.message import Message
 
 from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts.compliance.contract import ComplianceContract
-from tradefin.chaincode.contracts.compliance.fabric import REQUEST_FIELD
 from tradefin.chaincode.contracts.payments.contract import PaymentsContract
+from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.chaincode.shim import ChaincodeResponse, ChaincodeStub, ClientIdentity, KeyModification, StateRecord
 from tradefin.chaincode.shim.keys import create_composite_key, partial_composite_key_range
 from tradefin.protos import common_pb2
