@@ -1,318 +1,24 @@
-"""The ``tradefin`` command: Fabric binaries, the test network, chaincode, and the main job."""
+"""``tradefin channel``, ``tradefin pay`` and ``tradefin quote``: payment channels, payments and FX quotes.
+
+Each command acts with the role-bearing users the launcher issued (treasury, compliance, approver2)
+through the typed clients; the consortium channel is the one both banks of a payment channel are on.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from .console import ConsoleProgress
+from . import _fail, _open, friendly_errors, main, out
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Not on a terminal (CI logs, pipes): wide enough that tables keep one line per row.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    sys.exit(code)
-
-
-def friendly_errors(func: F) -> F:
-    """Turn the library's own errors into one clear line and a non-zero exit, without a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .network.errors import NetworkError
-        from .network.spec import SpecError
-
-        try:
-            return func(*args, **kwargs)
-        except SpecError as exc:
-            _fail(f"invalid network spec: {exc}", 2)
-        except NetworkError as exc:
-            _fail(str(exc))
-        except KeyboardInterrupt:
-            _fail("interrupted; everything this command started was stopped", 130)
-        return None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-@click.option("--workdir", type=click.Path(path_type=Path), envvar="TRADEFIN_HOME", default=None,
-              help="The network's working directory (default: ./.tradefin; env TRADEFIN_HOME).")
-@click.option("-v", "--verbose", is_flag=True, help="Log the library's debug messages to stderr.")
-@click.pass_context
-def main(ctx: click.Context, workdir: Path | None, verbose: bool) -> None:
-    """fabric-tradefin: trade finance on a real Hyperledger Fabric network."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"workdir": workdir}
-
-
-# --- fabric --------------------------------------------------------------------------------------------
-
-
-@main.group()
-def fabric() -> None:
-    """Hyperledger Fabric binaries."""
-
-
-@fabric.command("install")
-@click.option("--release", default=None, help="A Fabric release (default: pinned; see `tradefin fabric releases`).")
-@click.option("--rebuild", is_flag=True, help="Build even when a cached build exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print where the binaries are as JSON.")
-@friendly_errors
-def fabric_install(release: str | None, rebuild: bool, as_json: bool) -> None:
-    """Build Fabric's binaries from the official Go module (CGO off), cached per commit."""
-    from .network.fabric import ensure_fabric
-
-    progress = ConsoleProgress()
-    started = time.monotonic()
-    with progress.step("Fabric binaries"):
-        installation = ensure_fabric(release, progress=progress.note, rebuild=rebuild)
-    elapsed = time.monotonic() - started
-    if as_json:
-        out.print_json(json.dumps({**installation.to_json(), "seconds": round(elapsed, 3)}))
-    else:
-        out.print(f"Fabric {installation.version} ({installation.commit[:7]}, {installation.source}) "
-                  f"in {installation.bin_dir} [{elapsed:.2f}s]")
-
-
-@fabric.command("releases")
-def fabric_releases() -> None:
-    """List the Fabric releases this version of fabric-tradefin knows how to build."""
-    from .network.fabric import PINNED_RELEASE, RELEASES
-
-    for version, release in RELEASES.items():
-        pinned = " (pinned)" if version == PINNED_RELEASE else ""
-        out.print(f"{version}{pinned}  commit {release.commit}  module {release.pseudo_version}  "
-                  f"go >= {'.'.join(map(str, release.min_go))}")
-
-
-# --- network -------------------------------------------------------------------------------------------
-
-
-@main.group()
-def network() -> None:
-    """The test network: orderers, one peer per bank, one channel per consortium."""
-
-
-def _open(ctx: click.Context, **settings: Any) -> Any:
-    from .network.network import FabricNetwork
-
-    return FabricNetwork.create(ctx.obj["workdir"], progress=ConsoleProgress(), **settings)
-
-
-@network.command("up")
-@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Network spec YAML (default: the packaged three-bank, two-channel spec).")
-@click.option("--runtime", type=click.Choice(["native", "docker"]), default=None, help="Processes or containers.")
-@click.option("--orderers", type=click.Choice(["raft1", "raft3", "bft4"]), default=None, help="Ordering service.")
-@click.option("--images", type=click.Choice(["local", "official"]), default=None,
-              help="docker runtime: images built here from the same binaries, or hyperledger/fabric-*:3.1.5.")
-@click.option("--port-base", type=int, default=None, help="First port of the network's block (env TRADEFIN_PORT_BASE).")
-@click.pass_context
-@friendly_errors
-def network_up(ctx: click.Context, spec_path: Path | None, runtime: str | None, orderers: str | None,
-               images: str | None, port_base: int | None) -> None:
-    """Bring the network up (or back up with its data) and deploy the chaincode on every channel."""
-    started = time.monotonic()
-    net = _open(ctx, spec_path=spec_path, runtime=runtime, orderers=orderers, images=images, port_base=port_base)
-    status = net.up()
-    out.print(f"network [bold]{net.spec.name}[/bold] {status.state} ({net.runtime_name}, "
-              f"{net.spec.orderer.variant}) in {time.monotonic() - started:.1f}s; "
-              f"connection profiles in {net.layout.profiles}")
-
-
-@network.command("down")
-@click.option("--purge", is_flag=True, help="Also delete the ledgers, crypto and everything in the working directory.")
-@click.pass_context
-@friendly_errors
-def network_down(ctx: click.Context, purge: bool) -> None:
-    """Stop every node and chaincode server (ledgers are kept unless --purge)."""
-    from .network.layout import default_workdir
-
-    root = (ctx.obj["workdir"] or default_workdir()).resolve()
-    if not (root / "state.json").exists():
-        out.print(f"no network in {root}")
-        return
-    net = _open(ctx)
-    net.down(purge=purge)
-    out.print(f"network {'purged' if purge else 'stopped (ledgers kept)'}: {root}")
-
-
-@network.command("status")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly_errors
-def network_status(ctx: click.Context, as_json: bool) -> None:
-    """What runs, what is healthy, and the chaincodes deployed."""
-    from .network.layout import default_workdir
-    from .network.network import NetworkStatus
-
-    root = (ctx.obj["workdir"] or default_workdir()).resolve()
-    status = _open(ctx).status() if (root / "state.json").exists() else NetworkStatus(root, "absent", None)
-    if as_json:
-        out.print_json(json.dumps(status.to_json()))
-        return
-    if status.state == "absent":
-        out.print(f"no network in {root} (run `tradefin network up`)")
-        return
-    if status.state == "stopped":
-        out.print(f"the network in {root} is stopped (run `tradefin network up` to start it with its data)")
-        return
-    table = Table(title=f"network in {root}: {status.state} ({status.runtime})")
-    for column in ("node", "kind", "running", "healthy", "ports", "RSS MiB"):
-        table.add_column(column, no_wrap=column == "node")
-    for unit in status.units:
-        rss = f"{unit.memory_bytes / 2**20:.0f}" if unit.memory_bytes else "-"
-        table.add_row(unit.name, unit.kind, "yes" if unit.running else "[red]no[/red]",
-                      {True: "yes", False: "[red]no[/red]", None: "-"}[unit.healthy],
-                      " ".join(str(port) for port in unit.ports.values()), rss)
-    out.print(table)
-
-
-@network.command("logs")
-@click.argument("node")
-@click.option("-n", "--lines", type=int, default=200, show_default=True)
-@click.pass_context
-@friendly_errors
-def network_logs(ctx: click.Context, node: str, lines: int) -> None:
-    """The last lines a node (orderer0, bank1-peer0, a chaincode server...) wrote."""
-    sys.stdout.write(_open(ctx).logs(node, lines))
-
-
-@network.command("info")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable (the only format for now).")
-@click.pass_context
-@friendly_errors
-def network_info(ctx: click.Context, as_json: bool) -> None:
-    """Endpoints, MSP ids, TLS CAs, identities, connection profiles and channels."""
-    del as_json
-    out.print_json(json.dumps(_open(ctx).info()))
-
-
-# --- identities ----------------------------------------------------------------------------------------
-
-
-@main.group()
-def identity() -> None:
-    """Bank users whose certificates carry a role (Fabric CA attributes)."""
-
-
-@identity.command("issue")
-@click.option("--bank", required=True, help="Bank name from the spec, e.g. bank1.")
-@click.option("--user", required=True, help="User name; the identity is <user>@<bank domain>.")
-@click.option("--role", required=True, help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
-@click.option("--attr", "attrs", multiple=True, help="Extra attribute name=value (repeatable), e.g. lei=...")
-@click.option("--key", "key_type", type=click.Choice(["ecdsa-p256", "ecdsa-p384", "ed25519"]), default="ecdsa-p256",
-              show_default=True, help="Key type of the new identity (ed25519 needs Fabric v3 channels).")
-@click.pass_context
-@friendly_errors
-def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: tuple[str, ...],
-                   key_type: str) -> None:
-    """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
-    from .network.identities import IdentityError, issue_identity
-
-    net = _open(ctx)
-    try:
-        bank_spec = net.spec.bank(bank)
-    except KeyError:
-        raise IdentityError(f"unknown bank {bank!r} (banks: {', '.join(b.name for b in net.spec.banks)})") from None
-    extra = {}
-    for item in attrs:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise IdentityError(f"--attr {item!r} must be name=value")
-        extra[name] = value
-    issued = issue_identity(net.layout, bank_spec, user, role, extra, key_type)
-    out.print_json(json.dumps({"identity": issued.name, "msp_id": issued.msp_id, "msp_dir": str(issued.msp_dir),
-                               "attributes": issued.attributes}))
-
-
-# --- docker engine -------------------------------------------------------------------------------------
-
-
-@main.group()
-def engine() -> None:
-    """The Docker engine the docker runtime uses (started with --bridge=none when none answers)."""
-
-
-@engine.command("start")
-@friendly_errors
-def engine_start() -> None:
-    """Make sure a Docker engine answers (start Debian's dockerd if needed, as root)."""
-    from .network.docker_engine import ensure_engine
-
-    progress = ConsoleProgress()
-    with progress.step("Docker engine"):
-        client = ensure_engine(progress.note)
-    out.print(f"Docker engine {client.version().get('Version', '?')} answers")
-
-
-@engine.command("stop")
-@friendly_errors
-def engine_stop() -> None:
-    """Stop the dockerd that tradefin started (an engine started otherwise is left alone)."""
-    from .network.docker_engine import stop_engine
-
-    out.print("stopped the dockerd tradefin started" if stop_engine() else "no dockerd started by tradefin runs")
-
-
-# --- chaincode -----------------------------------------------------------------------------------------
-
-
-@main.group()
-def chaincode() -> None:
-    """Chaincode as a service: package, install, approve, commit, run."""
-
-
-@chaincode.command("deploy")
-@click.option("--channel", required=True)
-@click.option("--name", required=True)
-@click.option("--version", default="1.0", show_default=True)
-@click.option("--contracts", default="default", show_default=True,
-              help="Contracts the server serves: 'default' or module:attr[,module:attr].")
-@click.pass_context
-@friendly_errors
-def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, contracts: str) -> None:
-    """Deploy a Python chaincode on one channel: every bank installs, approves and runs its server."""
-    net = _open(ctx)
-    with net.progress.step(f"deploy {name} on {channel}"):
-        deployed = net.deploy_chaincode(channel, name, version, contracts)
-    out.print(f"{name} {version} sequence {deployed.sequence} committed on {channel}; package {deployed.package_id}")
-
-
-# --- the main job --------------------------------------------------------------------------------------
-
-
-@main.command("demo")
-@click.option("--runtime", type=click.Choice(["native", "docker"]), default=None, help="Processes or containers.")
-@click.option("--down", "stop_after", is_flag=True, help="Stop the network afterwards (ledgers kept).")
-@click.pass_context
-@friendly_errors
-def demo(ctx: click.Context, runtime: str | None, stop_after: bool) -> None:
-    """The main job: network up, chaincode on every channel, a real flow through the typed client."""
-    from .demo import run_demo
-
-    timeline = run_demo(ctx.obj["workdir"], ConsoleProgress(), out, runtime=runtime)
-    timeline.render(out, "what happened on the ledger")
-    if stop_after:
-        _open(ctx).down()
 
 
 # --- payment channels, payments and FX quotes ------------------------------------------------------------
@@ -326,8 +32,8 @@ def payment_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .gateway import GatewayError
-        from .gateway.tradefin import TradeFinanceError
+        from ..gateway import GatewayError
+        from ..gateway.tradefin import TradeFinanceError
 
         try:
             return func(*args, **kwargs)
@@ -370,20 +76,20 @@ def _consortium_channel(net: Any, banks: list[Any], requested: str | None) -> st
 
 
 def _bank_ref(bank: Any) -> Any:
-    from .protos import common_pb2
+    from ..protos import common_pb2
 
     return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
 
 
 def _channel_banks(net: Any, channel_id: str) -> list[Any]:
-    from .chaincode.contracts.payments.records import parse_channel_id
+    from ..chaincode.contracts.payments.records import parse_channel_id
 
     bic_a, bic_b, _ = parse_channel_id(channel_id)
     return [_bank_by_bic(net, bic_a), _bank_by_bic(net, bic_b)]
 
 
 def _money(amount: str, currency: str) -> Any:
-    from .gateway.tradefin import money
+    from ..gateway.tradefin import money
 
     return money(currency, amount)
 
@@ -397,7 +103,7 @@ def _record_json(record: Any) -> dict[str, Any]:
 
 def _fees(net: Any, fees: tuple[str, ...], currency: str) -> list[Any]:
     """``--fee bank2:3.00`` (a bank name or BIC, and the amount in the channel's currency)."""
-    from .protos import payments_pb2
+    from ..protos import payments_pb2
 
     parsed = []
     for item in fees:
@@ -414,7 +120,7 @@ class _Desks:
     bank reads the others' writes."""
 
     def __init__(self, net: Any, channel: str) -> None:
-        from .gateway.tradefin import Session
+        from ..gateway.tradefin import Session
 
         self.net, self.channel = net, channel
         self.session = Session()
@@ -426,12 +132,12 @@ class _Desks:
         return gateway
 
     def payments(self, bank: Any, user: str = "treasury") -> Any:
-        from .gateway.tradefin import Payments
+        from ..gateway.tradefin import Payments
 
         return Payments(self._gateway(bank, user), self.channel, session=self.session)
 
     def compliance(self, bank: Any, user: str = "compliance") -> Any:
-        from .gateway.tradefin import Compliance
+        from ..gateway.tradefin import Compliance
 
         return Compliance(self._gateway(bank, user), self.channel, session=self.session)
 
@@ -451,8 +157,8 @@ def _desks(ctx: click.Context, banks: list[Any], channel: str | None = None) -> 
 
 
 def _show_channel(view: Any, as_json: bool) -> None:
-    from .chaincode.contracts.letters_of_credit.money import format_amount
-    from .protos import payments_pb2
+    from ..chaincode.contracts.letters_of_credit.money import format_amount
+    from ..protos import payments_pb2
 
     if as_json:
         out.print_json(json.dumps({
@@ -477,8 +183,8 @@ def _show_channel(view: Any, as_json: bool) -> None:
 
 
 def _show_payment(details: Any, as_json: bool) -> None:
-    from .gateway.tradefin import money_text
-    from .gateway.tradefin.payments import status_name
+    from ..gateway.tradefin import money_text
+    from ..gateway.tradefin.payments import status_name
 
     if as_json:
         record = _record_json(details.record) if details.record is not None else None
@@ -578,7 +284,7 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
 @payment_errors
 def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
     """Cut off the open cycle and freeze its netting batch."""
-    from .chaincode.contracts.letters_of_credit.money import format_amount
+    from ..chaincode.contracts.letters_of_credit.money import format_amount
 
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
@@ -653,7 +359,7 @@ def pay_group() -> None:
 def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> None:
     """Adopt the small-value pilot's compliance configuration on a consortium channel: proposed by its
     first bank, approved by every other (their compliance officers)."""
-    from .gateway.tradefin.compliance import pilot_configuration
+    from ..gateway.tradefin.compliance import pilot_configuration
 
     net = _open(ctx)
     banks = net.spec.channel_banks(fabric_channel)
@@ -679,7 +385,7 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
 @payment_errors
 def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric_channel: str | None) -> None:
     """BANK attests its customer SUBJECT_REF (KYC) and records it CLEAR on every required list."""
-    from .protos import compliance_pb2
+    from ..protos import compliance_pb2
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
@@ -691,13 +397,13 @@ def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric
 
 
 def _party(name: str, country: str, kyc_ref: str) -> Any:
-    from .protos import common_pb2
+    from ..protos import common_pb2
 
     return common_pb2.PartyRef(name=name, country=country, kyc_ref=kyc_ref)
 
 
 def _account(value: str) -> Any:
-    from .protos import common_pb2
+    from ..protos import common_pb2
 
     if value[:2].isalpha() and value[2:4].isdigit():
         return common_pb2.AccountRef(iban=value)
@@ -731,7 +437,7 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
              creditor_country: str, creditor_kyc: str, creditor_account: str, bearer: str, fees: tuple[str, ...],
              remittance: str, uetr: str | None, as_json: bool) -> None:
     """Pay from --from's customer to the other bank's customer over the channel (its treasury)."""
-    from .protos import payments_pb2
+    from ..protos import payments_pb2
 
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
@@ -777,7 +483,7 @@ def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | N
 def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: str, fee: str | None,
                fabric_channel: str | None, as_json: bool) -> None:
     """The creditor agent reports ACSC, ACCC or RJCT."""
-    from .protos import payments_pb2
+    from ..protos import payments_pb2
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
@@ -881,7 +587,7 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
 @payment_errors
 def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str | None, as_json: bool) -> None:
     """A quote's status (OPEN, USED, EXPIRED) and, for the channel's banks, its terms."""
-    from .protos import payments_pb2
+    from ..protos import payments_pb2
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
@@ -896,7 +602,3 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
              if details.record is not None else "")
     out.print(f"quote {quote_id}: {status}{terms}" + (f", used by {details.quote.used_by_uetr}"
                                                       if details.quote.used_by_uetr else ""))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,5 @@
+"""``python -m tradefin.cli``: the ``tradefin`` command."""
+
+from . import main
+
+main()
