@@ -129,25 +129,30 @@ class _Driver:
 
     def run(self, flow: Flow[T]) -> T:
         unary = self._unary
+        gate = self._endorse_gate
+        holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
         try:
             effect = next(flow)
             while True:
                 kind = type(effect)
                 if kind is Call:
                     call = cast(Call, effect)
-                    gate = self._endorse_gate if call.method == Method.ENDORSE else None
-                    if gate is not None:
+                    if call.method == Method.ENDORSE and not holding:
                         gate.enter()
+                        holding = True
                     started = monotonic()
                     try:
                         reply = unary[call.method](call.request, timeout=call.timeout)
                     except _grpc.RpcError as error:
+                        if holding:
+                            holding = False
+                            gate.exit()
                         elapsed = monotonic() - started
                         effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
-                    finally:
-                        if gate is not None:
-                            gate.exit()
+                    if holding and call.method == Method.SUBMIT:
+                        holding = False
+                        gate.exit()
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)
                 else:
@@ -157,6 +162,8 @@ class _Driver:
         except StopIteration as stop:
             return cast(T, stop.value)
         finally:
+            if holding:
+                gate.exit()
             flow.close()
 
     def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
