@@ -532,8 +532,9 @@ class FabricNetwork:
         sequence = committed_seq if unchanged else committed_seq + 1
         deployed = DeployedChaincode(channel, name, version, sequence, package_id, slot, contracts,
                                      collections_digest)
-        self.chaincodes[key] = deployed.__dict__
-        self._save_state()
+        with self._state_lock:  # `up` deploys on every channel in parallel threads, each saving the state
+            self.chaincodes[key] = deployed.__dict__
+            self._save_state()
         # Servers first: the peer dials the chaincode as soon as the definition is committed (§10).
         _each(self._start, [self._chaincode_unit(bank, deployed) for bank in banks])
         if unchanged:
