@@ -169,9 +169,7 @@ def _start_dockerd(dockerd: str, note: Note) -> docker.DockerClient:
                                    start_new_session=True, close_fds=True, env=_system_env(), cwd=engine_dir())
 
     def exited() -> str | None:
-        if process.poll() is None:
-            return None
-        return f"dockerd exited with status {process.returncode}; its log ends with:\n{tail(logfile(), 20)}"
+        return None if process.poll() is None else f"dockerd exited with status {process.returncode}"
 
     try:
         client = wait_for(connect, timeout=ENGINE_START_TIMEOUT, what="the Docker engine to answer",
@@ -179,7 +177,9 @@ def _start_dockerd(dockerd: str, note: Note) -> docker.DockerClient:
     except NotReadyError as exc:
         if process.poll() is None:
             process.terminate()
-        raise DockerEngineError(f"{exc}\n{tail(logfile(), 20)}") from exc
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+        raise DockerEngineError(f"{exc}; its log ends with:\n{tail(logfile(), 20)}") from exc
     note(f"Docker engine ready in {time.monotonic() - started:.1f}s (pid {process.pid})")
     return client
 

@@ -358,29 +358,19 @@ class FabricNetwork:
             self._save_state()
         self._wait_started(unit, handle)
 
-    def _exit_reason(self, unit: Unit, handle: dict[str, Any]) -> str | None:
-        if self.runtime.is_running(handle):
-            return None
-        return f"{unit.name} exited; its last log lines:\n{self.runtime.logs(handle, 25)}"
-
     def _wait_started(self, unit: Unit, handle: dict[str, Any]) -> None:
         def ready() -> bool:
             if unit.health_port is not None and not healthy(unit.health_port):
                 return False
             return all(_tcp_open(port) for port in unit.ports.values())
 
-        try:
-            wait_for(ready, timeout=60, what=f"{unit.name} to start",
-                     fail_fast=lambda: self._exit_reason(unit, handle))
-        except NotReadyError as exc:
-            raise NetworkError(f"{exc}\n{self._last_lines(unit.name)}") from exc
+        def exited() -> str | None:
+            return None if self.runtime.is_running(handle) else f"{unit.name} exited"
 
-    def _last_lines(self, name: str, lines: int = 25) -> str:
-        handle = self.units.get(name)
-        if handle is None:
-            return ""
-        text = self.runtime.logs(handle, lines)
-        return f"last log lines of {name}:\n{text}" if text else ""
+        try:
+            wait_for(ready, timeout=60, what=f"{unit.name} to start", fail_fast=exited)
+        except NotReadyError as exc:
+            raise NetworkError(f"{exc}; its last log lines:\n{self.runtime.logs(handle, 25)}") from exc
 
     # --- up --------------------------------------------------------------------------------------------
 
