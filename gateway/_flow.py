@@ -126,6 +126,10 @@ class Context:
     def __post_init__(self) -> None:
         object.__setattr__(self, "creator", self.identity.creator)
 
+    def resolve_policy(self, policy: ResubmitPolicy | None) -> ResubmitPolicy:
+        """The policy of an explicit ``resolve()``: the one given, else the gateway's, else the defaults."""
+        return policy or self.resubmit or ResubmitPolicy()
+
 
 class Signable(Generic[D]):
     """Base of every signable step: serialised bytes, the digest of the signed part, and a signature.

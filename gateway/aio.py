@@ -61,7 +61,7 @@ from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.network import NetworkBase
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.proposal import Argument, ProposalBase, proposal_data_from_bytes
-from tradefin.gateway.resolution import Resolution, resolve_flow
+from tradefin.gateway.resolution import Resolution
 from tradefin.gateway.status import Status
 from tradefin.gateway.transaction import TransactionBase, transaction_data_from_bytes
 
@@ -305,17 +305,7 @@ class Transaction(TransactionBase):
         Returns VALID / INVALID (with the code) / UNKNOWN; raises SubmitError only if the gateway
         refused the very first submit before any orderer saw it.
         """
-        timeouts = timeouts or self._context.timeouts
-        commit = CommitBase(self._client, self._context, self._commit_data())
-        flow = resolve_flow(
-            self,
-            commit,
-            policy or self._context.resubmit or ResubmitPolicy(),
-            submitted=False,
-            submit_timeout=timeouts.submit,
-            status_timeout=timeouts.commit_status,
-        )
-        return await self._client.run(flow)
+        return await self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
 
 
 class Commit(CommitBase):
@@ -344,16 +334,7 @@ class SubmittedTransaction(SubmittedTransactionBase, Commit):
 
         Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`.
         """
-        timeouts = timeouts or self._context.timeouts
-        flow = resolve_flow(
-            self._transaction,
-            self,
-            policy or self._context.resubmit or ResubmitPolicy(),
-            submitted=True,
-            submit_timeout=timeouts.submit,
-            status_timeout=timeouts.commit_status,
-        )
-        return await self._client.run(flow)
+        return await self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
 
 
 class ChaincodeEventsRequest(ChaincodeEventsRequestBase):

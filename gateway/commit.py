@@ -15,6 +15,8 @@ from fabric_protos.gateway import gateway_pb2
 
 from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.errors import CommitStatusError
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.resolution import Resolution, resolve_flow
 from tradefin.gateway.status import Status
 
 if TYPE_CHECKING:
@@ -106,3 +108,17 @@ class SubmittedTransactionBase(CommitBase):
     def result(self) -> bytes:
         """What the chaincode returned when the transaction was endorsed."""
         return self._transaction.result
+
+    def _resolve_flow(self, policy: ResubmitPolicy | None, timeouts: Timeouts | None) -> Flow[Resolution]:
+        """Drive the submitted transaction to a final answer (see ``resolution``)."""
+        timeouts = timeouts or self._context.timeouts
+        return (
+            yield from resolve_flow(
+                self._transaction,
+                self,
+                policy,
+                submitted=True,
+                submit_timeout=timeouts.submit,
+                status_timeout=timeouts.commit_status,
+            )
+        )

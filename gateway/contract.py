@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from tradefin.gateway._flow import Context, Flow
-from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase
+from tradefin.gateway.commit import SubmittedTransactionBase
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.proposal import Argument, ProposalBase, ProposalData, new_proposal_data
-from tradefin.gateway.resolution import resolve_flow
 from tradefin.gateway.transaction import TransactionBase
 
 __all__ = ["ContractBase"]
@@ -107,18 +106,7 @@ class ContractBase:
     ) -> Flow[bytes]:
         timeouts = timeouts or self._context.timeouts
         transaction = yield from self._endorse_flow(transaction_name, args, transient, endorsing_orgs, timeouts)
-        commit = CommitBase(self._client, self._context, transaction._commit_data())
-        yield from transaction._sign()
-        if self._context.can_sign:
-            yield from commit._sign()
-        resolution = yield from resolve_flow(
-            transaction,
-            commit,
-            self._policy(resubmit),
-            submitted=False,
-            submit_timeout=timeouts.submit,
-            status_timeout=timeouts.commit_status,
-        )
+        resolution = yield from transaction._resolve_flow(self._policy(resubmit), timeouts)
         resolution.raise_for_outcome()
         return transaction.result
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tradefin.gateway._flow import Flow, Pause
-from tradefin.gateway.commit import CommitBase
 from tradefin.gateway.errors import (
     CommitError,
     CommitStatusError,
@@ -33,7 +33,10 @@ from tradefin.gateway.errors import (
 )
 from tradefin.gateway.options import ResubmitPolicy
 from tradefin.gateway.status import Status, ValidationCode
-from tradefin.gateway.transaction import TransactionBase
+
+if TYPE_CHECKING:  # both run their resolution through this module
+    from tradefin.gateway.commit import CommitBase
+    from tradefin.gateway.transaction import TransactionBase
 
 __all__ = ["Outcome", "Resolution", "resolve_flow"]
 

@@ -18,8 +18,10 @@ from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_
 from google.protobuf.message import DecodeError
 
 from tradefin.gateway._flow import Flow, Method, Signable, serialize, transaction_call
-from tradefin.gateway.commit import CommitData, SubmittedTransactionBase, new_commit_data
+from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransactionBase, new_commit_data
 from tradefin.gateway.errors import SubmitError
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.resolution import Resolution, resolve_flow
 
 __all__ = [
     "TransactionBase",
@@ -29,6 +31,7 @@ __all__ = [
 ]
 
 SubmittedT = TypeVar("SubmittedT", bound=SubmittedTransactionBase)
+CommitT = TypeVar("CommitT", bound=CommitBase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +110,36 @@ class TransactionBase(Signable[TransactionData]):
         timeout = timeout or self._context.timeouts.submit
         yield from transaction_call(Method.SUBMIT, request, timeout, SubmitError, data.transaction_id)
 
-    def _submit_flow(self, submitted_class: type[SubmittedT], timeout: float | None) -> Flow[SubmittedT]:
-        """Submit, having built (and, with a signer, signed) the commit status request first,
+    def _signed_with(self, commit: CommitT) -> Flow[CommitT]:
+        """Sign the envelope and, with a signer, its commit status request: done before any Submit,
         so that nothing is left to fail after the transaction has gone to the orderers."""
         yield from self._sign()
-        submitted = submitted_class(self._client, self._context, self._commit_data(), transaction=self)
         if self._context.can_sign:
-            yield from submitted._sign()
+            yield from commit._sign()
+        return commit
+
+    def _submit_flow(self, submitted_class: type[SubmittedT], timeout: float | None) -> Flow[SubmittedT]:
+        """Submit once; the submitted transaction's commit status request is ready beforehand."""
+        submitted = submitted_class(self._client, self._context, self._commit_data(), transaction=self)
+        yield from self._signed_with(submitted)
         yield from self._submit_call(timeout)
         return submitted
+
+    def _resolve_flow(self, policy: ResubmitPolicy | None, timeouts: Timeouts | None) -> Flow[Resolution]:
+        """Submit and drive the transaction to a final answer (see ``resolution``); ``policy`` ``None``
+        is one Submit and one CommitStatus call."""
+        timeouts = timeouts or self._context.timeouts
+        commit = yield from self._signed_with(CommitBase(self._client, self._context, self._commit_data()))
+        return (
+            yield from resolve_flow(
+                self,
+                commit,
+                policy,
+                submitted=False,
+                submit_timeout=timeouts.submit,
+                status_timeout=timeouts.commit_status,
+            )
+        )
 
     @property
     def bytes(self) -> bytes:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import transaction_pb2
 
 from tests.unit.gateway.conftest import MSP_ID
-from tests.unit.gateway.fakes import FakePeer, committed, prepared_envelope_payload
-from tradefin.gateway import CommitError, Gateway, ValidationCode, X509Identity
+from tests.unit.gateway.fakes import FakeChannel, FakePeer, committed, prepared_envelope_payload
+from tradefin.gateway import CommitError, Gateway, ValidationCode, X509Identity, connect, new_private_key_signer
 from tradefin.gateway.transaction import result_from_payload
 
 
@@ -93,3 +94,23 @@ def test_commit_status_of_any_transaction_by_id(gateway: Gateway, peer: FakePeer
     assert status.code_name == "ENDORSEMENT_POLICY_FAILURE"
     assert not status.successful
     assert status.transaction_id == "ab" * 32
+
+
+@pytest.mark.parametrize("how", ["contract.submit", "transaction.resolve"])
+def test_every_signature_is_made_before_the_first_submit(
+    peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey, how: str
+) -> None:
+    sign = new_private_key_signer(private_key)
+    signed_after_calls: list[list[str]] = []
+
+    def signer(digest: bytes) -> bytes:  # a failing HSM must not leave a submitted transaction in doubt
+        signed_after_calls.append([call.method.rsplit("/", 1)[1] for call in peer.calls])
+        return sign(digest)
+
+    with connect(FakeChannel(peer), identity, signer) as gateway:
+        contract = gateway.get_network("ch").get_contract("cc")
+        if how == "contract.submit":
+            contract.submit("fn")
+        else:
+            contract.new_proposal("fn").endorse().resolve()
+    assert signed_after_calls == [[], ["Endorse"], ["Endorse"]]  # proposal; envelope and commit status request
