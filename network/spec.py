@@ -119,10 +119,15 @@ class NetworkSpec:
 
     def with_orderers(self, variant: str) -> NetworkSpec:
         """The same network with another orderer variant (``raft1``, ``raft3``, ``bft4``)."""
-        if variant not in ORDERER_VARIANTS:
-            raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
-        consensus, nodes = ORDERER_VARIANTS[variant]
+        consensus, nodes = orderer_variant(variant)
         return replace(self, orderer=replace(self.orderer, consensus=consensus, nodes=nodes))
+
+
+def orderer_variant(variant: object) -> tuple[str, int]:
+    """(consensus type, node count) of an orderer variant name; SpecError names ``orderer.variant``."""
+    if not isinstance(variant, str) or variant not in ORDERER_VARIANTS:
+        raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
+    return ORDERER_VARIANTS[variant]
 
 
 # --- loading -------------------------------------------------------------------------------------------
@@ -212,9 +217,9 @@ def parse_spec(data: object) -> NetworkSpec:
     if len(banks) < 2:
         raise SpecError("banks", "a consortium needs at least two banks")
     _unique([b.name for b in banks], "banks", "name")
-    _unique([b.msp_id for b in banks] + [orderer.msp_id], "banks", "msp_id")
+    _unique([b.msp_id for b in banks], "banks", "msp_id", taken=orderer.msp_id)
     _unique([b.bic for b in banks], "banks", "bic")
-    _unique([b.domain for b in banks] + [orderer.domain], "banks", "domain")
+    _unique([b.domain for b in banks], "banks", "domain", taken=orderer.domain)
     channel_items = top.items("channels")
     known = [b.name for b in banks]
     channels = tuple(_parse_channel(item, f"channels[{i}]", known) for i, item in enumerate(channel_items))
@@ -226,8 +231,9 @@ def parse_spec(data: object) -> NetworkSpec:
     return NetworkSpec(name, orderer, banks, channels, chaincode)
 
 
-def _unique(values: list[str], list_field: str, key: str) -> None:
-    seen: set[str] = set()
+def _unique(values: list[str], list_field: str, key: str, taken: str | None = None) -> None:
+    """Refuse the first value seen before in the list or equal to ``taken`` (the orderer organisation's)."""
+    seen = {taken} if taken is not None else set()
     for index, value in enumerate(values):
         if value in seen:
             raise SpecError(f"{list_field}[{index}].{key}", f"duplicate {key} {value!r}")
@@ -238,9 +244,7 @@ def _parse_orderer(data: object, network: str) -> OrdererSpec:
     reader = _Reader(data, "orderer")
     variant = reader.raw("variant")
     if variant is not None:
-        if variant not in ORDERER_VARIANTS:
-            raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
-        consensus, nodes = ORDERER_VARIANTS[str(variant)]
+        consensus, nodes = orderer_variant(variant)
         if reader.raw("consensus") is not None or reader.raw("nodes") is not None:
             raise SpecError("orderer.variant", "give either variant or consensus + nodes, not both")
     else:

@@ -95,6 +95,9 @@ def test_bank_listed_twice_in_a_channel_is_refused() -> None:
     (lambda d: d["banks"][0].update(peers=0), "banks[0].peers"),
     (lambda d: d["channels"][0].update(name="Asia_Europe"), "channels[0].name"),
     (lambda d: d["orderer"].update(variant="solo"), "orderer.variant"),
+    (lambda d: d["orderer"].update(variant=["raft1"]), "orderer.variant"),
+    (lambda d: d["banks"][1].update(msp_id="OrdererMSP"), "banks[1].msp_id"),  # the orderer organisation's
+    (lambda d: d["banks"][1].update(domain="orderer.tradefin.test"), "banks[1].domain"),
     (lambda d: d.update(surprise=1), "surprise"),
     (lambda d: d["banks"][2].update(colour="blue"), "banks[2].colour"),
     (lambda d: d.update(banks=[d["banks"][0]]), "banks"),
