@@ -28,14 +28,22 @@ from .letters_of_credit.access import Caller, Transaction
 from .letters_of_credit.errors import LcRuleError
 from .letters_of_credit.ledger import PUBLIC
 from .letters_of_credit.records import RecordKey
-from .letters_of_credit.service import DEFAULT_MAX_TIMESTAMP_SKEW, check_timestamp_skew
 
-__all__ = ["MAX_TIMESTAMP_SKEW", "REQUEST_FIELD", "RuleContract", "StubLedger", "caller_of", "transaction_of",
-           "transient_request"]
+__all__ = [
+    "MAX_TIMESTAMP_SKEW",
+    "REQUEST_FIELD",
+    "RuleContract",
+    "StubLedger",
+    "caller_of",
+    "check_timestamp_skew",
+    "transaction_of",
+    "transient_request",
+]
 
 #: Transient-map field holding a submit transaction's request.
 REQUEST_FIELD: Final = "request"
-MAX_TIMESTAMP_SKEW: Final = DEFAULT_MAX_TIMESTAMP_SKEW
+#: Endorsers refuse submit proposals whose timestamp is further than this from their own clock.
+MAX_TIMESTAMP_SKEW: Final = datetime.timedelta(minutes=5)
 #: The rule error every contract's rules raise (a catalogue code, the field at fault, a message).
 RuleError = LcRuleError
 
@@ -145,6 +153,22 @@ def as_chaincode_error(error: RuleError) -> ChaincodeError:
     return ChaincodeError(ErrorCode(error.code_name), error.text)
 
 
+def check_timestamp_skew(
+    tx_timestamp: datetime.datetime, endorser_now: datetime.datetime, max_skew: datetime.timedelta
+) -> None:
+    """ERR_TIMESTAMP_SKEW when the client-set proposal timestamp is far from the endorser's clock.
+
+    This only refuses to endorse; the endorser's clock never reaches the written state (INV-LC-15).
+    """
+    skew = abs(tx_timestamp - endorser_now)
+    if skew > max_skew:
+        raise ChaincodeError(
+            ErrorCode.TIMESTAMP_SKEW,
+            f"the proposal timestamp is {int(skew.total_seconds())} s from this endorser's clock "
+            f"(at most {int(max_skew.total_seconds())} s)",
+        )
+
+
 def transaction_of(ctx: Context) -> Transaction:
     """The rules' view of the transaction: id, timestamp and signer."""
     return Transaction(tx_id=ctx.stub.tx_id, timestamp=ctx.stub.tx_timestamp, caller=caller_of(ctx))
@@ -164,10 +188,7 @@ class RuleContract(Contract):
     async def before_transaction(self, ctx: Context) -> None:
         """Endorsers refuse submit proposals whose timestamp is far from their own clock."""
         if self.transactions[ctx.function_name].kind is TransactionKind.SUBMIT:
-            try:
-                check_timestamp_skew(ctx.stub.tx_timestamp, datetime.datetime.now(datetime.UTC), self._max_skew)
-            except RuleError as error:
-                raise as_chaincode_error(error) from None
+            check_timestamp_skew(ctx.stub.tx_timestamp, datetime.datetime.now(datetime.UTC), self._max_skew)
 
     async def run_submit(
         self,

@@ -77,7 +77,3 @@ def insufficient_funds(field: str, message: str) -> LcRuleError:
     """ERR_INSUFFICIENT_FUNDS: the credit's available balance does not cover the amount."""
     return LcRuleError(errors_pb2.ERR_INSUFFICIENT_FUNDS, field, message)
 
-
-def timestamp_skew(message: str) -> LcRuleError:
-    """ERR_TIMESTAMP_SKEW: the proposal's timestamp is too far from the endorser's clock."""
-    return LcRuleError(errors_pb2.ERR_TIMESTAMP_SKEW, "", message)

@@ -8,7 +8,6 @@ propagates before anything is written. The contract layer only decodes arguments
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -26,7 +25,7 @@ from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
 from .credit import CreditFile, credit_banks, presentation_banks
-from .errors import LcRuleError, invalid_input, invalid_state, not_found, timestamp_skew, unauthorized
+from .errors import LcRuleError, invalid_input, invalid_state, not_found, unauthorized
 from .events import event_name
 from .ledger import PUBLIC, CreditLedger, Transition, batch_reader
 from .presentations import PresentationFile
@@ -46,27 +45,6 @@ from .validation import check_bank, check_place_code, check_ref16
 
 MessageT = TypeVar("MessageT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
-
-#: Endorsers refuse proposals whose timestamp is further than this from their own clock.
-DEFAULT_MAX_TIMESTAMP_SKEW = datetime.timedelta(minutes=5)
-
-
-def check_timestamp_skew(
-    tx_timestamp: datetime.datetime,
-    endorser_now: datetime.datetime,
-    max_skew: datetime.timedelta = DEFAULT_MAX_TIMESTAMP_SKEW,
-) -> None:
-    """ERR_TIMESTAMP_SKEW when the client-set proposal timestamp is far from the endorser's clock.
-
-    This only refuses to endorse; the endorser's clock never reaches the written state (INV-LC-15).
-    """
-    skew = abs(tx_timestamp - endorser_now)
-    if skew > max_skew:
-        raise timestamp_skew(
-            f"the proposal timestamp is {int(skew.total_seconds())} s from this endorser's clock "
-            f"(at most {int(max_skew.total_seconds())} s)"
-        )
-
 
 class LettersOfCreditService:
     """Every operation of the letters-of-credit lifecycle, over a ledger."""
