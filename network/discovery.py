@@ -66,13 +66,11 @@ class DiscoveryClient:
 
 
 def _peer(msp_id: str, peer: Any) -> DiscoveredPeer:
-    membership = message_pb2.GossipMessage()
-    membership.ParseFromString(message_pb2.Envelope.FromString(peer.membership_info.SerializeToString()).payload)
+    membership = message_pb2.GossipMessage.FromString(peer.membership_info.payload)
     endpoint = membership.alive_msg.membership.endpoint
     height, chaincodes = 0, ()
     if peer.HasField("state_info"):
-        state = message_pb2.GossipMessage()
-        state.ParseFromString(peer.state_info.payload)
+        state = message_pb2.GossipMessage.FromString(peer.state_info.payload)
         height = state.state_info.properties.ledger_height
         chaincodes = tuple(cc.name for cc in state.state_info.properties.chaincodes)
     return DiscoveredPeer(msp_id, endpoint, height, chaincodes)
