@@ -55,7 +55,7 @@ from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit
 from tradefin.gateway.contract import ContractBase
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import SigningError
-from tradefin.gateway.gateway import GatewayBase, new_context
+from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.network import NetworkBase
@@ -642,17 +642,15 @@ def connect(
         tls_client_certificate_hash: SHA-256 of the client TLS certificate for block events under
             mutual TLS; taken from the endpoint when it has a client certificate.
     """
-    if isinstance(endpoint, Endpoint):
-        channel, owns_channel = _grpc.open_aio_channel(endpoint), True
-        tls_client_certificate_hash = tls_client_certificate_hash or endpoint.client_certificate_hash
-    else:
-        channel, owns_channel = endpoint, False
-    context = new_context(
+    context = connection_context(
+        endpoint,
         identity,
         hash=hash,
-        timeouts=timeouts or Timeouts(),
+        timeouts=timeouts,
         resubmit=resubmit,
-        tls_certificate_hash=tls_client_certificate_hash,
+        tls_client_certificate_hash=tls_client_certificate_hash,
         can_sign=signer is not None,
     )
-    return Gateway(_Driver(channel, owns_channel, signer, context), context)
+    if isinstance(endpoint, Endpoint):
+        return Gateway(_Driver(_grpc.open_aio_channel(endpoint), True, signer, context), context)
+    return Gateway(_Driver(endpoint, False, signer, context), context)

@@ -12,11 +12,12 @@ from typing import Any, TypeVar
 
 from tradefin.gateway import hashes
 from tradefin.gateway._flow import Context, Signable
+from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 
-__all__ = ["GatewayBase", "new_context"]
+__all__ = ["GatewayBase", "connection_context", "new_context"]
 
 S = TypeVar("S", bound=Signable[Any])
 
@@ -39,6 +40,30 @@ def new_context(
         timeouts=timeouts,
         resubmit=resubmit,
         tls_certificate_hash=tls_certificate_hash,
+        can_sign=can_sign,
+    )
+
+
+def connection_context(
+    endpoint: object,
+    identity: X509Identity,
+    *,
+    hash: Hash,
+    timeouts: Timeouts | None,
+    resubmit: ResubmitPolicy | None,
+    tls_client_certificate_hash: bytes | None,
+    can_sign: bool,
+) -> Context:
+    """The context of ``connect`` (see :func:`tradefin.gateway.connect`); built before any channel is
+    opened, so that arguments it refuses leave no channel behind."""
+    if isinstance(endpoint, Endpoint):
+        tls_client_certificate_hash = tls_client_certificate_hash or endpoint.client_certificate_hash
+    return new_context(
+        identity,
+        hash=hash,
+        timeouts=timeouts or Timeouts(),
+        resubmit=resubmit,
+        tls_certificate_hash=tls_client_certificate_hash,
         can_sign=can_sign,
     )
 

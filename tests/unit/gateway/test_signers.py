@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -14,7 +15,9 @@ from hypothesis import strategies as st
 
 from tests.unit.gateway.fakes import FakeChannel, FakePeer, make_certificate
 from tradefin.gateway import (
+    Endpoint,
     X509Identity,
+    _grpc,
     connect,
     ecdsa_raw_to_low_s_der,
     hashes,
@@ -23,6 +26,8 @@ from tradefin.gateway import (
     load_private_key,
     new_private_key_signer,
 )
+from tradefin.gateway import aio as gateway_aio
+from tradefin.gateway import sync as gateway_sync
 from tradefin.gateway.signers import ecdsa_to_low_s
 
 CURVES = {
@@ -108,6 +113,18 @@ def test_ed25519_identity_requires_hash_none() -> None:
     with pytest.raises(ValueError, match=r"hash=hashes\.none"):
         connect(FakeChannel(FakePeer()), identity, new_private_key_signer(key))
     connect(FakeChannel(FakePeer()), identity, new_private_key_signer(key), hash=hashes.none)
+
+
+@pytest.mark.parametrize("front_end", [gateway_sync, gateway_aio])
+def test_a_refused_connect_opens_no_channel(front_end: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Endpoint] = []
+    monkeypatch.setattr(_grpc, "open_channel", opened.append)
+    monkeypatch.setattr(_grpc, "open_aio_channel", opened.append)
+    key = ed25519.Ed25519PrivateKey.generate()
+    identity = X509Identity("Bank1MSP", make_certificate(key))
+    with pytest.raises(ValueError, match=r"hash=hashes\.none"):
+        front_end.connect(Endpoint.without_tls("localhost:7051"), identity, new_private_key_signer(key))
+    assert opened == []
 
 
 @pytest.mark.parametrize(
