@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar, overload
 
 from google.protobuf.message import DecodeError, Message
@@ -228,12 +229,12 @@ class Contract:
                     seen[transaction.name] = transaction
         if not seen:
             raise TypeError(f"{type(self).__name__} declares no @submit / @evaluate transaction")
-        self._transactions = seen
+        self._transactions = MappingProxyType(seen)
 
     @property
-    def transactions(self) -> dict[str, Transaction]:
-        """The contract's transactions by name."""
-        return dict(self._transactions)
+    def transactions(self) -> Mapping[str, Transaction]:
+        """The contract's transactions by name (read-only; consulted on every transaction, never copied)."""
+        return self._transactions
 
     def create_context(self, stub: Any, transaction: Transaction) -> Context:
         """Build the context of one transaction (override to use a richer context)."""
