@@ -14,14 +14,13 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from google.protobuf.message import Message
 
-from tradefin.chaincode.contracts.letters_of_credit.ledger import PUBLIC, CreditLedger, Write
+from tradefin.chaincode.contracts.letters_of_credit.ledger import PUBLIC, CreditLedger, Write, get, store
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.protos import compliance_pb2
 
 __all__ = ["PUBLIC", "HistoryEntry", "RecordLedger", "Transition", "Write", "commit", "get"]
 
 ResponseT = TypeVar("ResponseT", bound=Message)
-MessageT = TypeVar("MessageT", bound=Message)
 
 
 @dataclass(frozen=True)
@@ -59,22 +58,9 @@ class RecordLedger(CreditLedger, Protocol):
         """Every committed write of a public key, newest first."""
 
 
-async def get(
-    ledger: CreditLedger, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC
-) -> MessageT | None:
-    """A stored record parsed as ``message_type``, or None when the key does not exist."""
-    value = await ledger.read(key, collection)
-    if value is None:
-        return None
-    return message_type.FromString(value)
-
-
 async def commit(ledger: CreditLedger, transition: Transition[ResponseT]) -> ResponseT:
     """Write the transition's records (and their endorsement policies), emit its event, answer."""
-    for write in transition.writes:
-        await ledger.write(write.key, write.record.SerializeToString(deterministic=True), write.collection)
-        if write.endorsers:
-            await ledger.require_endorsers(write.key, write.endorsers, write.collection)
+    await store(ledger, transition.writes)
     if transition.event is not None:
         await ledger.emit_event(transition.event.type, transition.event.SerializeToString(deterministic=True))
     return transition.response

@@ -7,7 +7,7 @@ interface the contract layer implements over the shim's stub (or a unit test ove
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -18,6 +18,7 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 from .records import RecordKey
 
 ResponseT = TypeVar("ResponseT", bound=Message)
+MessageT = TypeVar("MessageT", bound=Message)
 
 #: Collection value of a write to the public world state.
 PUBLIC = ""
@@ -79,3 +80,26 @@ def batch_reader(ledger: CreditLedger) -> Callable[[Sequence[RecordKey], str], A
         return [await ledger.read(key, collection) for key in keys]
 
     return one_by_one
+
+
+def parsed(value: bytes | None, message_type: type[MessageT]) -> MessageT | None:
+    """A stored value parsed as ``message_type``, or None when the key does not exist."""
+    if value is None:
+        return None
+    return message_type.FromString(value)
+
+
+async def get(
+    ledger: CreditLedger, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC
+) -> MessageT | None:
+    """A stored record parsed as ``message_type``, or None when the key does not exist."""
+    return parsed(await ledger.read(key, collection), message_type)
+
+
+async def store(ledger: CreditLedger, writes: Iterable[Write]) -> None:
+    """Write each record (serialized deterministically, so every endorser writes the same bytes), then
+    its key-level endorsement policy when it names endorsers."""
+    for write in writes:
+        await ledger.write(write.key, write.record.SerializeToString(deterministic=True), write.collection)
+        if write.endorsers:
+            await ledger.require_endorsers(write.key, write.endorsers, write.collection)

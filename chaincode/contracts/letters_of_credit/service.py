@@ -27,7 +27,7 @@ from .banking_days import CalendarBook, calendar_place
 from .credit import CreditFile, credit_banks, presentation_banks
 from .errors import LcRuleError, invalid_input, invalid_state, not_found, unauthorized
 from .events import event_name
-from .ledger import PUBLIC, CreditLedger, Transition, batch_reader
+from .ledger import PUBLIC, CreditLedger, Transition, batch_reader, get, parsed, store
 from .presentations import PresentationFile
 from .records import (
     RecordKey,
@@ -56,7 +56,7 @@ class LettersOfCreditService:
     # -- reading -------------------------------------------------------------------------------
 
     async def _get(self, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC) -> MessageT | None:
-        return _parsed(await self._ledger.read(key, collection), message_type)
+        return await get(self._ledger, key, message_type, collection)
 
     async def _stub(self, lc_id: str) -> lc.CreditStub:
         stub = await self._get(credit_key(lc_id), lc.CreditStub)
@@ -72,8 +72,8 @@ class LettersOfCreditService:
         _require_member(caller, stub)
         lc_id = stub.lc_id
         values = await self._read_many([terms_key(lc_id), position_key(lc_id), *also], stub.collection)
-        terms = _parsed(values[0], lc.CreditTermsRecord)
-        position = _parsed(values[1], lc.CreditPosition)
+        terms = parsed(values[0], lc.CreditTermsRecord)
+        position = parsed(values[1], lc.CreditPosition)
         if terms is None or position is None:
             raise _missing_private_records(stub)
         return CreditFile(stub=stub, terms=terms, position=position), values[2:]
@@ -98,10 +98,10 @@ class LettersOfCreditService:
         if stub.transfer_id:
             also.append(transfer_key(stub.lc_id, stub.transfer_id))
         credit_file, values = await self._credit_file(caller, await self._stub(stub.lc_id), also)
-        record = _parsed(values[0], lc.PresentationRecord)
+        record = parsed(values[0], lc.PresentationRecord)
         if record is None:
             raise _missing_private_records(credit_file.stub)
-        transfer = _parsed(values[1], lc.TransferRecord) if stub.transfer_id else None
+        transfer = parsed(values[1], lc.TransferRecord) if stub.transfer_id else None
         return credit_file, PresentationFile(stub, record), transfer
 
     async def _amendment(self, credit_file: CreditFile, seq: int) -> lc.AmendmentRecord:
@@ -117,7 +117,7 @@ class LettersOfCreditService:
         stub = await self._stub(lc_id)
         _require_member(caller, stub)
         credit_file, (value,) = await self._credit_file(caller, stub, [amendment_key(stub.lc_id, seq)])
-        return credit_file, _require_amendment(_parsed(value, lc.AmendmentRecord), stub.lc_id, seq)
+        return credit_file, _require_amendment(parsed(value, lc.AmendmentRecord), stub.lc_id, seq)
 
     async def _calendars_and_checks(
         self, banks: Iterable[common_pb2.BankRef]
@@ -126,7 +126,7 @@ class LettersOfCreditService:
         checks credits (``None`` otherwise)."""
         places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
         values = await self._read_many([*(calendar_key(place) for place in places), governance_key()], PUBLIC)
-        governance = _parsed(values[-1], compliance_pb2.ComplianceGovernance)
+        governance = parsed(values[-1], compliance_pb2.ComplianceGovernance)
         checks = governance if governance is not None and governance.check_credits else None
         return _calendar_book(places, values[:-1]), checks
 
@@ -148,10 +148,7 @@ class LettersOfCreditService:
     # -- writing -------------------------------------------------------------------------------
 
     async def _commit(self, transition: Transition[ResponseT]) -> ResponseT:
-        for write in transition.writes:
-            await self._ledger.write(write.key, write.record.SerializeToString(deterministic=True), write.collection)
-            if write.endorsers:
-                await self._ledger.require_endorsers(write.key, write.endorsers, write.collection)
+        await store(self._ledger, transition.writes)
         if transition.event is not None:
             await self._ledger.emit_event(
                 event_name(transition.event.type), transition.event.SerializeToString(deterministic=True)
@@ -168,7 +165,7 @@ class LettersOfCreditService:
         place = calendar_place(terms.issuing_bank)
         keys = [credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), calendar_key(place)]
         credit_value, calendar_value = await self._read_many(keys, PUBLIC)
-        existing = _parsed(credit_value, lc.CreditStub)
+        existing = parsed(credit_value, lc.CreditStub)
         calendars = _calendar_book([place], [calendar_value])
         return await self._commit(credit.apply_for_credit(tx, request, existing, calendars))
 
@@ -253,18 +250,18 @@ class LettersOfCreditService:
         """Present documents (beneficiary's bank); idempotent on the presentation id."""
         key = presentation_key(request.presentation_id)
         credit_value, existing_value = await self._read_many([credit_key(request.lc_id), key], PUBLIC)
-        credit_stub = _parsed(credit_value, lc.CreditStub)
+        credit_stub = parsed(credit_value, lc.CreditStub)
         if credit_stub is None:
             raise not_found("lc_id", f"no credit {request.lc_id}")
         _require_member(tx.caller, credit_stub)
-        existing = _parsed(existing_value, lc.PresentationStub)
+        existing = parsed(existing_value, lc.PresentationStub)
         replay = existing is not None and existing.lc_id == credit_stub.lc_id
         also = [presentation_record_key(request.presentation_id)] if replay else []
         if request.transfer_id:
             also.append(transfer_key(credit_stub.lc_id, request.transfer_id))
         credit_file, values = await self._credit_file(tx.caller, credit_stub, also)
-        existing_record = _parsed(values[0], lc.PresentationRecord) if replay else None
-        transfer = _parsed(values[-1], lc.TransferRecord) if request.transfer_id else None
+        existing_record = parsed(values[0], lc.PresentationRecord) if replay else None
+        transfer = parsed(values[-1], lc.TransferRecord) if request.transfer_id else None
         if request.transfer_id and transfer is None:
             raise not_found("transfer_id", f"credit {credit_file.lc_id} has no transfer {request.transfer_id}")
         banks = presentation_banks(credit_file.stub, credit_file.terms.terms)
@@ -417,7 +414,7 @@ class LettersOfCreditService:
         _require_member(tx.caller, stub)
         also = [transfer_key(stub.lc_id, request.transfer_id)]
         credit_file, (value,) = await self._credit_file(tx.caller, stub, also)
-        existing = _parsed(value, lc.TransferRecord)
+        existing = parsed(value, lc.TransferRecord)
         calendars = await self._calendars(credit_banks(credit_file.stub))
         return await self._commit(transfers.transfer_credit(tx, credit_file, request, existing, calendars))
 
@@ -479,20 +476,11 @@ class LettersOfCreditService:
         return api.CalendarResponse(calendar=calendar)
 
 
-def _parsed(value: bytes | None, message_type: type[MessageT]) -> MessageT | None:
-    """A stored record, or None when the key does not exist."""
-    if value is None:
-        return None
-    message = message_type()
-    message.ParseFromString(value)
-    return message
-
-
 def _calendar_book(places: Sequence[str], values: Sequence[bytes | None]) -> CalendarBook:
     """The calendars found among those read for ``places``."""
     found = {}
     for place, value in zip(places, values, strict=True):
-        calendar = _parsed(value, calendar_pb2.BankingCalendar)
+        calendar = parsed(value, calendar_pb2.BankingCalendar)
         if calendar is not None:
             found[place] = calendar
     return CalendarBook(found)
