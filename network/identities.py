@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from .errors import NetworkError
 from .layout import Layout
+from .processes import replaced_directory
 from .spec import BankSpec
 
 FABRIC_CA_ATTRIBUTES_OID = ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -118,23 +119,20 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
         .add_extension(attributes_extension(attributes), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    staging = home.with_name(home.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
     template = layout.bank_user(bank, "User1") / "msp"
-    for folder in ("cacerts", "tlscacerts"):
-        shutil.copytree(template / folder, staging / "msp" / folder)
-    shutil.copy(template / "config.yaml", staging / "msp" / "config.yaml")
-    (staging / "msp" / "admincerts").mkdir()
-    (staging / "msp" / "signcerts").mkdir()
-    (staging / "msp" / "keystore").mkdir()
-    (staging / "msp" / "signcerts" / f"{name}-cert.pem").write_bytes(
-        certificate.public_bytes(serialization.Encoding.PEM))
-    key_path = staging / "msp" / "keystore" / "priv_sk"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    key_path.chmod(0o600)
-    shutil.rmtree(home, ignore_errors=True)
-    staging.rename(home)
+    with replaced_directory(home) as staging:
+        for folder in ("cacerts", "tlscacerts"):
+            shutil.copytree(template / folder, staging / "msp" / folder)
+        shutil.copy(template / "config.yaml", staging / "msp" / "config.yaml")
+        (staging / "msp" / "admincerts").mkdir()
+        (staging / "msp" / "signcerts").mkdir()
+        (staging / "msp" / "keystore").mkdir()
+        (staging / "msp" / "signcerts" / f"{name}-cert.pem").write_bytes(
+            certificate.public_bytes(serialization.Encoding.PEM))
+        key_path = staging / "msp" / "keystore" / "priv_sk"
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        key_path.chmod(0o600)
     return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
 
 

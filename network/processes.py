@@ -1,9 +1,12 @@
-"""Small process-level helpers shared by the launcher: cross-process locks and liveness checks."""
+"""Small process-level helpers shared by the launcher: cross-process locks, directories replaced whole,
+and liveness checks."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,21 @@ def exclusive(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def replaced_directory(target: Path) -> Iterator[Path]:
+    """A fresh directory beside ``target`` for the block to fill; it replaces ``target`` when the block
+    succeeds and is removed when it fails, so a half-made directory never takes the target's name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+    staging.chmod(0o755)
+    try:
+        yield staging
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def process_alive(pid: int) -> bool:

