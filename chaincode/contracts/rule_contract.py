@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final, TypeVar
+from typing import Final, Generic, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
@@ -49,6 +49,7 @@ RuleError = LcRuleError
 
 RequestT = TypeVar("RequestT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
+ServiceT = TypeVar("ServiceT")
 
 
 class StubLedger:
@@ -174,14 +175,14 @@ def transaction_of(ctx: Context) -> Transaction:
     return Transaction(tx_id=ctx.stub.tx_id, timestamp=ctx.stub.tx_timestamp, caller=caller_of(ctx))
 
 
-class RuleContract(Contract):
-    """A contract whose transactions are service operations: subclasses name the service factory."""
+class RuleContract(Contract, Generic[ServiceT]):
+    """A contract whose transactions are operations of a ``ServiceT``: subclasses name the service factory."""
 
     def __init__(self, max_timestamp_skew: datetime.timedelta = MAX_TIMESTAMP_SKEW) -> None:
         self._max_skew = max_timestamp_skew
         super().__init__()
 
-    def service(self, ctx: Context) -> Any:
+    def service(self, ctx: Context) -> ServiceT:
         """The service the transactions run on (over the transaction's stub)."""
         raise NotImplementedError
 
@@ -194,7 +195,7 @@ class RuleContract(Contract):
         self,
         ctx: Context,
         request_type: type[RequestT],
-        operation: Callable[[Any, Transaction, RequestT], Awaitable[ResponseT]],
+        operation: Callable[[ServiceT, Transaction, RequestT], Awaitable[ResponseT]],
     ) -> ResponseT:
         """Decode the transient request, run the operation, map rule errors."""
         request = transient_request(ctx, request_type)
@@ -207,7 +208,7 @@ class RuleContract(Contract):
         self,
         ctx: Context,
         request: RequestT,
-        operation: Callable[[Any, Caller, RequestT], Awaitable[ResponseT]],
+        operation: Callable[[ServiceT, Caller, RequestT], Awaitable[ResponseT]],
     ) -> ResponseT:
         """Run a query operation for the caller, mapping rule errors."""
         try:

@@ -1,5 +1,6 @@
 """The ``compliance`` contract: KYC attestations, sanctions screening, governance, private limits and
-the duplicate-financing registry over the shim (calling convention in :mod:`.fabric`).
+the duplicate-financing registry over the shim (calling convention in
+:mod:`tradefin.chaincode.contracts.rule_contract`).
 
 ``SetLimit``, ``ReserveLimits``, ``ReleaseLimits`` and ``RecordFinancingDetails`` write only the
 caller's implicit collection: Fabric has them endorsed by the caller's bank alone (the collection's
@@ -18,7 +19,7 @@ from .service import ComplianceService
 __all__ = ["ComplianceContract"]
 
 
-class ComplianceContract(RuleContract):
+class ComplianceContract(RuleContract[ComplianceService]):
     """KYC, sanctions screening, governance, limits, duplicate financing and the audit trail."""
 
     name = "compliance"

@@ -1,15 +1,9 @@
 """The ``lc`` contract: the letters-of-credit lifecycle over the shim.
 
-Calling convention (for clients):
-
-* a ``submit`` transaction takes no argument: its request message (``tradefin.v1.<Op>Request``,
-  serialized) travels in the transient map under :data:`REQUEST_FIELD`, so terms, documents and
-  amounts never appear in the block. Its answer carries only public records (the credit and
-  presentation stubs); the private part is read with the ``Get*`` queries;
-* an ``evaluate`` transaction takes its request message as the single argument.
-
-Endorsers refuse a submit proposal whose timestamp is more than :data:`MAX_TIMESTAMP_SKEW` away from
-their clock (ERR_TIMESTAMP_SKEW); that clock never reaches the written state.
+Calling convention, timestamp-skew refusal and error mapping: :mod:`tradefin.chaincode.contracts.rule_contract`
+(:data:`REQUEST_FIELD`, :data:`MAX_TIMESTAMP_SKEW`). Terms, documents and amounts travel only in the
+transient request; a submit's answer carries the public records (the credit and presentation stubs),
+the private part is read with the ``Get*`` queries.
 """
 
 from __future__ import annotations
@@ -23,7 +17,7 @@ from tradefin.chaincode.contract import Context, evaluate, submit
 from tradefin.protos import letters_of_credit_api_pb2 as api
 
 from ..rule_contract import MAX_TIMESTAMP_SKEW, REQUEST_FIELD, RuleContract, StubLedger
-from .access import Caller, Transaction
+from .access import Transaction
 from .service import LettersOfCreditService
 
 __all__ = ["MAX_TIMESTAMP_SKEW", "REQUEST_FIELD", "LettersOfCreditContract", "StubLedger"]
@@ -43,7 +37,7 @@ def public_answer(response: ResponseT) -> ResponseT:
     return response
 
 
-class LettersOfCreditContract(RuleContract):
+class LettersOfCreditContract(RuleContract[LettersOfCreditService]):
     """Letters of credit under UCP 600: apply, issue, advise, confirm, amend, present, examine, refuse,
     waive, honour, reimburse, transfer, expire, close; and governed banking-day calendars."""
 
@@ -59,14 +53,6 @@ class LettersOfCreditContract(RuleContract):
         operation: Callable[[LettersOfCreditService, Transaction, RequestT], Awaitable[ResponseT]],
     ) -> ResponseT:
         return public_answer(await self.run_submit(ctx, request_type, operation))
-
-    async def _query(
-        self,
-        ctx: Context,
-        request: RequestT,
-        operation: Callable[[LettersOfCreditService, Caller, RequestT], Awaitable[ResponseT]],
-    ) -> ResponseT:
-        return await self.run_query(ctx, request, operation)
 
     # -- credit ----------------------------------------------------------------------------------
 
@@ -213,29 +199,29 @@ class LettersOfCreditContract(RuleContract):
     @evaluate
     async def GetCredit(self, ctx: Context, request: api.GetCreditRequest) -> api.CreditResponse:
         """The public stub of a credit."""
-        return await self._query(ctx, request, LettersOfCreditService.get_credit)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_credit)
 
     @evaluate
     async def GetCreditTerms(self, ctx: Context, request: api.GetCreditTermsRequest) -> api.CreditTermsResponse:
         """Terms and balances (banks of the credit only)."""
-        return await self._query(ctx, request, LettersOfCreditService.get_credit_terms)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_credit_terms)
 
     @evaluate
     async def GetAmendment(self, ctx: Context, request: api.GetAmendmentRequest) -> api.AmendmentResponse:
         """An amendment (banks of the credit only)."""
-        return await self._query(ctx, request, LettersOfCreditService.get_amendment)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_amendment)
 
     @evaluate
     async def GetPresentation(self, ctx: Context, request: api.GetPresentationRequest) -> api.PresentationResponse:
         """A presentation (private record for the banks of the credit only)."""
-        return await self._query(ctx, request, LettersOfCreditService.get_presentation)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_presentation)
 
     @evaluate
     async def GetTransfer(self, ctx: Context, request: api.GetTransferRequest) -> api.TransferResponse:
         """A transfer (banks of the credit only)."""
-        return await self._query(ctx, request, LettersOfCreditService.get_transfer)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_transfer)
 
     @evaluate
     async def GetCalendar(self, ctx: Context, request: api.GetCalendarRequest) -> api.CalendarResponse:
         """The current banking-day calendar of a place."""
-        return await self._query(ctx, request, LettersOfCreditService.get_calendar)
+        return await self.run_query(ctx, request, LettersOfCreditService.get_calendar)

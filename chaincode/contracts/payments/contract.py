@@ -1,5 +1,5 @@
 """The ``pay`` contract: payment channels, quotes and payments over the shim (calling convention in
-:mod:`tradefin.chaincode.contracts.compliance.fabric`)."""
+:mod:`tradefin.chaincode.contracts.rule_contract`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .service import PaymentsService
 __all__ = ["PaymentsContract"]
 
 
-class PaymentsContract(RuleContract):
+class PaymentsContract(RuleContract[PaymentsService]):
     """Bilateral payment channels with netting and settlement, FX quotes, cross-border payments."""
 
     name = "pay"
