@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from time import monotonic
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from tradefin.gateway import _grpc, hashes
 from tradefin.gateway._flow import (
@@ -55,6 +54,7 @@ from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit
 from tradefin.gateway.contract import ContractBase
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import SigningError
+from tradefin.gateway.event_stream import EventStreamBase
 from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
@@ -198,20 +198,14 @@ class _Driver:
             await self._channel.close()
 
 
-class EventStream(Generic[E]):
+class EventStream(EventStreamBase[E]):
     """An async iterator over events from a gRPC stream; ``close()`` (or ``async with``) cancels it.
 
     A failed stream raises :class:`~tradefin.gateway.errors.GatewayError` (or ``BlockEventsError``);
     after ``close()`` iteration simply ends.
     """
 
-    __slots__ = ("_buffer", "_call", "_closed", "_read")
-
-    def __init__(self, call: Any, read: Callable[[bytes], Sequence[E] | None]) -> None:
-        self._call = call
-        self._read = read
-        self._buffer: deque[E] = deque()
-        self._closed = False
+    __slots__ = ()
 
     def __aiter__(self) -> AsyncIterator[E]:
         return self
@@ -223,10 +217,10 @@ class EventStream(Generic[E]):
             try:
                 response = await self._call.read()
             except _grpc.RpcError as error:
-                if self._closed:
+                failure = self._failure(error)
+                if failure is None:
                     raise StopAsyncIteration from None
-                self._closed = True
-                raise _grpc.gateway_error(error) from error
+                raise failure from error
             except asyncio.CancelledError:
                 if self._closed:
                     raise StopAsyncIteration from None
@@ -234,19 +228,9 @@ class EventStream(Generic[E]):
             if not isinstance(response, bytes):  # grpc.aio.EOF: the server ended the stream
                 self._closed = True
                 raise StopAsyncIteration
-            events = self._read(response)
-            if events is None:
-                self.close()
+            if not self._take(response):
                 raise StopAsyncIteration
-            self._buffer.extend(events)
         return self._buffer.popleft()
-
-    def close(self) -> None:
-        """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
-        self._buffer.clear()
-        if not self._closed:
-            self._closed = True
-            self._call.cancel()
 
     async def aclose(self) -> None:
         """Cancel the stream (awaitable form of :meth:`close`)."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from time import monotonic
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from tradefin.gateway import _grpc, hashes
 from tradefin.gateway._flow import (
@@ -51,6 +50,7 @@ from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit
 from tradefin.gateway.contract import ContractBase
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import SigningError
+from tradefin.gateway.event_stream import EventStreamBase
 from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
@@ -177,20 +177,14 @@ class _Driver:
             self._channel.close()
 
 
-class EventStream(Generic[E]):
+class EventStream(EventStreamBase[E]):
     """An iterator over events from a gRPC stream; ``close()`` (or leaving a ``with`` block) cancels it.
 
     A failed stream raises :class:`~tradefin.gateway.errors.GatewayError` (or ``BlockEventsError``);
     after ``close()`` iteration simply ends.
     """
 
-    __slots__ = ("_buffer", "_call", "_closed", "_read")
-
-    def __init__(self, call: Any, read: Callable[[bytes], Sequence[E] | None]) -> None:
-        self._call = call
-        self._read = read
-        self._buffer: deque[E] = deque()
-        self._closed = False
+    __slots__ = ()
 
     def __iter__(self) -> Iterator[E]:
         return self
@@ -205,23 +199,13 @@ class EventStream(Generic[E]):
                 self._closed = True
                 raise
             except _grpc.RpcError as error:
-                if self._closed:
+                failure = self._failure(error)
+                if failure is None:
                     raise StopIteration from None
-                self._closed = True
-                raise _grpc.gateway_error(error) from error
-            events = self._read(response)
-            if events is None:
-                self.close()
+                raise failure from error
+            if not self._take(response):
                 raise StopIteration
-            self._buffer.extend(events)
         return self._buffer.popleft()
-
-    def close(self) -> None:
-        """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
-        self._buffer.clear()
-        if not self._closed:
-            self._closed = True
-            self._call.cancel()
 
     def __enter__(self) -> EventStream[E]:
         return self

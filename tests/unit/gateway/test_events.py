@@ -11,6 +11,7 @@ from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import chaincode_event_pb2, events_pb2
+from google.protobuf.message import DecodeError
 
 from tests.unit.gateway.fakes import FakeAioChannel, FakeChannel, FakePeer, FakeRpcError, prepared_envelope_payload
 from tradefin.gateway import (
@@ -216,6 +217,32 @@ def test_deliver_refusal_is_a_block_events_error(gateway: Gateway, peer: FakePee
         next(blocks)
     assert caught.value.deliver_status == "FORBIDDEN"
     assert caught.value.code is GrpcCode.PERMISSION_DENIED
+
+
+def test_a_refusing_response_ends_the_stream(gateway: Gateway, channel: FakeChannel, peer: FakePeer) -> None:
+    peer.stream_responses = [status_response(common_pb2.FORBIDDEN), full_block_response(1, "a")]
+    blocks = gateway.get_network("ch").block_events()
+    with pytest.raises(BlockEventsError):
+        next(blocks)
+    assert channel.streams[0][2].cancelled
+    assert list(blocks) == []
+
+
+def test_an_unreadable_response_ends_the_async_stream(
+    peer: FakePeer, identity: X509Identity, private_key: Any
+) -> None:
+    peer.stream_responses = [b"\xff not a response", chaincode_events_response(1, "a")]
+    channel = FakeAioChannel(peer)
+
+    async def listen() -> list[ChaincodeEvent]:
+        gw = gateway_aio.connect(channel, identity, new_private_key_signer(private_key))
+        events = await gw.get_network("ch").chaincode_events("tradefin")
+        with pytest.raises(DecodeError):
+            await anext(events)
+        return [event async for event in events]
+
+    assert asyncio.run(listen()) == []
+    assert channel.streams[0][2].cancelled
 
 
 def test_async_event_streams(peer: FakePeer, identity: X509Identity, private_key: Any) -> None:
