@@ -24,10 +24,16 @@ CreditParty = tuple[str, common_pb2.PartyRef, common_pb2.BankRef]
 _PLACES = ("expiry_place", "place_of_receipt", "port_of_loading", "port_of_discharge", "final_destination")
 
 
+def credit_checks(
+    governance: compliance_pb2.ComplianceGovernance | None,
+) -> compliance_pb2.ComplianceGovernance | None:
+    """``governance`` when it checks credits; ``None`` when there is none or credits are not checked."""
+    return governance if governance is not None and governance.check_credits else None
+
+
 async def credit_governance(ledger: CreditLedger) -> compliance_pb2.ComplianceGovernance | None:
     """The configuration in force when it checks credits; ``None`` when credits are not checked."""
-    governance = await ComplianceReader(ledger).governance()
-    return governance if governance is not None and governance.check_credits else None
+    return credit_checks(await ComplianceReader(ledger).governance())
 
 
 def credit_countries(terms: lc.LetterOfCreditTerms, banks: Iterable[common_pb2.BankRef]) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from tradefin.protos import calendar_pb2, common_pb2, compliance_pb2, payments_p
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ..compliance.credits import CreditParty, check_credit, credit_governance
+from ..compliance.credits import CreditParty, check_credit, credit_checks, credit_governance
 from ..compliance.ledger import RecordLedger
 from ..compliance.records import governance_key
 from ..payments.service import PaymentsService
@@ -126,8 +126,7 @@ class LettersOfCreditService:
         checks credits (``None`` otherwise)."""
         places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
         values = await self._read_many([*(calendar_key(place) for place in places), governance_key()], PUBLIC)
-        governance = parsed(values[-1], compliance_pb2.ComplianceGovernance)
-        checks = governance if governance is not None and governance.check_credits else None
+        checks = credit_checks(parsed(values[-1], compliance_pb2.ComplianceGovernance))
         return _calendar_book(places, values[:-1]), checks
 
     async def _compliance(
