@@ -60,13 +60,16 @@ def _curve_order(curve: ec.EllipticCurve) -> int:
         raise ValueError(f"unsupported curve for Fabric identities: {curve.name} (use P-256 or P-384)") from None
 
 
+def _low_s(s: int, order: int) -> int:
+    return order - s if s > order >> 1 else s
+
+
 def ecdsa_to_low_s(signature: bytes, curve: ec.EllipticCurve) -> bytes:
     """Return the DER ECDSA ``signature`` with ``s`` replaced by ``n - s`` when ``s > n/2``."""
     order = _curve_order(curve)
     r, s = utils.decode_dss_signature(signature)
-    if s > order >> 1:
-        return utils.encode_dss_signature(r, order - s)
-    return signature
+    low = _low_s(s, order)
+    return signature if low == s else utils.encode_dss_signature(r, low)
 
 
 def ecdsa_raw_to_low_s_der(signature: bytes, curve: ec.EllipticCurve) -> bytes:
@@ -74,20 +77,14 @@ def ecdsa_raw_to_low_s_der(signature: bytes, curve: ec.EllipticCurve) -> bytes:
     if len(signature) % 2:
         raise ValueError("a raw ECDSA signature is r || s, two halves of equal length")
     half = len(signature) // 2
-    order = _curve_order(curve)
     r = int.from_bytes(signature[:half], "big")
     s = int.from_bytes(signature[half:], "big")
-    if s > order >> 1:
-        s = order - s
-    return utils.encode_dss_signature(r, s)
+    return utils.encode_dss_signature(r, _low_s(s, _curve_order(curve)))
 
 
 def _new_ecdsa_signer(key: ec.EllipticCurvePrivateKey) -> Signer:
-    order = _curve_order(key.curve)
-    half_order = order >> 1
-    sign = key.sign
-    decode = utils.decode_dss_signature
-    encode = utils.encode_dss_signature
+    curve = key.curve
+    _curve_order(curve)  # an unsupported curve is refused now, not at the first signature
 
     def ecdsa_signer(digest: bytes) -> bytes:
         algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
@@ -96,11 +93,7 @@ def _new_ecdsa_signer(key: ec.EllipticCurvePrivateKey) -> Signer:
                 f"ECDSA signs a digest of 32, 48 or 64 bytes, got {len(digest)} bytes: "
                 "use a hash such as SHA-256 (hash NONE is for Ed25519)"
             )
-        signature = sign(digest, algorithm)
-        r, s = decode(signature)
-        if s > half_order:
-            return encode(r, order - s)
-        return signature
+        return ecdsa_to_low_s(key.sign(digest, algorithm), curve)
 
     return ecdsa_signer
 
