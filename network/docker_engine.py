@@ -26,7 +26,7 @@ from docker.errors import DockerException
 from requests.exceptions import RequestException
 
 from .errors import NetworkError
-from .processes import exclusive, process_alive
+from .processes import exclusive, process_alive, wait_exited
 from .runtime.native import tail
 from .waiting import NotReadyError, wait_for
 
@@ -191,11 +191,6 @@ def stop_engine(timeout: float = 30.0) -> bool:
         return False
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        if not process_alive(pid):
-            return True
-        time.sleep(0.1)
+    if wait_exited(pid, timeout, interval=0.1):
+        return True
     raise DockerEngineError(f"dockerd (pid {pid}) did not stop within {timeout:.0f}s; see {logfile()}")

@@ -1,12 +1,14 @@
 """Small process-level helpers shared by the launcher: cross-process locks, directories replaced whole,
-and liveness checks."""
+and what /proc says about a process (alive, start time, resident memory)."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +40,46 @@ def replaced_directory(target: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat from the third (state) on, or None when there is no such process."""
+    try:
+        # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields or None
+
+
 def process_alive(pid: int) -> bool:
     """Whether ``pid`` is a live process (not a zombie), from /proc."""
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def start_ticks(pid: int) -> int | None:
+    """The process start time (clock ticks since boot, field 22 of stat), to tell a recycled pid from ours."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields is not None else None
+
+
+def resident_bytes(pid: int) -> int | None:
+    """Resident memory of ``pid`` (VmRSS), or None when /proc does not tell."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def wait_exited(pid: int, timeout: float, interval: float = 0.05) -> bool:
+    """Whether ``pid`` is gone within ``timeout`` seconds; our own child is reaped on the way."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not process_alive(pid):
+            return True
+        time.sleep(interval)
+    return False

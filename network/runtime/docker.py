@@ -34,6 +34,7 @@ from ..docker_engine import DockerEngineError, connect, ensure_engine
 from ..fabric import FabricInstallation
 from ..images import PROGRAM_ENTRYPOINTS, ImageError, Images
 from ..layout import Layout
+from ..processes import resident_bytes
 from ..progress import Progress, SilentProgress
 from . import Unit, UnitError
 from .native import tail
@@ -94,16 +95,6 @@ def _children(pid: int) -> list[int]:
     return children
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return 0
-    return 0
-
-
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of ``pid`` and all its descendants (the init, the program and its helpers)."""
     total, pending, seen = 0, [pid], set()
@@ -112,7 +103,7 @@ def tree_rss_bytes(pid: int) -> int:
         if current in seen:
             continue
         seen.add(current)
-        total += _rss_bytes(current)
+        total += resident_bytes(current) or 0
         pending += _children(current)
     return total
 

@@ -7,24 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import deque
 from pathlib import Path
 
 from ..fabric import FabricInstallation
-from ..processes import process_alive
+from ..processes import process_alive, resident_bytes, start_ticks, wait_exited
 from . import Unit, UnitError
-
-
-def _start_ticks(pid: int) -> int | None:
-    """The process start time (clock ticks since boot), to tell a recycled pid from ours."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Field 22; the command name (field 2) may contain spaces, so split after its closing parenthesis.
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[19])
 
 
 def tail(path: Path, lines: int) -> str:
@@ -65,13 +53,13 @@ class NativeRuntime:
             except OSError as exc:
                 raise UnitError(f"{unit.name}: cannot start: {exc}") from exc
         return {"runtime": self.name, "unit": unit.name, "pid": process.pid,
-                "ticks": _start_ticks(process.pid), "log": str(log_path)}
+                "ticks": start_ticks(process.pid), "log": str(log_path)}
 
     def _pid(self, handle: dict[str, object]) -> int | None:
         pid = handle.get("pid")
         if not isinstance(pid, int) or not process_alive(pid):
             return None
-        if handle.get("ticks") is not None and _start_ticks(pid) != handle.get("ticks"):
+        if handle.get("ticks") is not None and start_ticks(pid) != handle.get("ticks"):
             return None  # the pid was recycled by another process
         return pid
 
@@ -84,13 +72,8 @@ class NativeRuntime:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)  # reap our own children
-            if not process_alive(pid):
-                return
-            time.sleep(0.05)
+        if wait_exited(pid, timeout):
+            return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
@@ -105,12 +88,4 @@ class NativeRuntime:
 
     def memory_bytes(self, handle: dict[str, object]) -> int | None:
         pid = self._pid(handle)
-        if pid is None:
-            return None
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        except OSError:
-            return None
-        return None
+        return resident_bytes(pid) if pid is not None else None
