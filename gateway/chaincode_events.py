@@ -62,11 +62,10 @@ class EventsRequestData:
 
 def start_position(start_block: int | None, checkpoint: Checkpoint | None) -> tuple[ab_pb2.SeekPosition, str]:
     """The seek position and the tx id to skip past: checkpoint first, then start block, else next commit."""
+    block, after = start_block, ""
+    if checkpoint is not None and checkpoint.block_number is not None:
+        block, after = checkpoint.block_number, checkpoint.transaction_id or ""
     position = ab_pb2.SeekPosition()
-    block = checkpoint.block_number if checkpoint is not None else None
-    after = (checkpoint.transaction_id or "") if block is not None and checkpoint is not None else ""
-    if block is None:
-        block = start_block
     if block is None:
         position.next_commit.SetInParent()
         return position, ""
