@@ -22,7 +22,7 @@ from fabric_protos.peer import events_pb2
 from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize
 from tradefin.gateway.chaincode_events import MAX_BLOCK_NUMBER, ChaincodeEvent, EventsRequestData, start_position
 from tradefin.gateway.errors import BlockEventsError
-from tradefin.gateway.status import validation_code_name
+from tradefin.gateway.status import ValidationCode, validation_code_name
 
 if TYPE_CHECKING:
     from tradefin.gateway.checkpointers import Checkpoint
@@ -45,7 +45,6 @@ __all__ = [
 E = TypeVar("E")
 
 _TRANSACTIONS_FILTER = common_pb2.TRANSACTIONS_FILTER
-_NOT_VALIDATED = 254
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +109,7 @@ class Block:
                     index=index,
                     transaction_id=channel_header.tx_id,
                     header_type=channel_header.type,
-                    validation_code=codes[index] if index < len(codes) else _NOT_VALIDATED,
+                    validation_code=codes[index] if index < len(codes) else ValidationCode.NOT_VALIDATED,
                     timestamp_ns=channel_header.timestamp.seconds * 1_000_000_000 + channel_header.timestamp.nanos,
                     envelope=envelope_bytes,
                 )
