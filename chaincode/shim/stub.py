@@ -56,6 +56,12 @@ _VALIDATION_PARAMETER = "VALIDATION_PARAMETER"
 # Write-batch slots: one for the value (put / delete / purge) and one for metadata, per key.
 _DATA = 0
 _METADATA = 1
+_WriteRecord = chaincode_shim_pb2.WriteRecord
+_WRITE_RECORD_TYPE = {
+    _Msg.PUT_STATE: _WriteRecord.PUT_STATE,
+    _Msg.DEL_STATE: _WriteRecord.DEL_STATE,
+    _Msg.PURGE_PRIVATE_DATA: _WriteRecord.PURGE_PRIVATE_DATA,
+}
 
 T = TypeVar("T")
 
@@ -210,7 +216,7 @@ class ChaincodeStub:
         self._request_lock = asyncio.Lock()
         self._event: tuple[str, bytes] | None = None
         self._client_identity: ClientIdentity | None = None
-        self._writes: dict[tuple[str, str, int], tuple[Any, ...]] | None = {} if connection.use_write_batch else None
+        self._writes: dict[tuple[str, str, int], Any] | None = {} if connection.use_write_batch else None
 
     # ------------------------------------------------------------------ transaction facts
 
@@ -357,56 +363,38 @@ class ChaincodeStub:
 
     async def _write(self, message_type: int, collection: str, key: str, value: bytes | None) -> None:
         if self._writes is not None:
-            self._writes[(collection, key, _DATA)] = (message_type, collection, key, value)
+            record_type = _WRITE_RECORD_TYPE[message_type]
+            self._writes[(collection, key, _DATA)] = _WriteRecord(
+                key=key, value=value, collection=collection, type=record_type
+            )
             return
         if message_type == _Msg.PUT_STATE:
             request: Any = chaincode_shim_pb2.PutState(key=key, value=value, collection=collection)
-        elif message_type == _Msg.DEL_STATE:
-            request = chaincode_shim_pb2.DelState(key=key, collection=collection)
-        else:  # PURGE_PRIVATE_DATA reuses the DelState payload
+        else:  # DEL_STATE, and PURGE_PRIVATE_DATA, which reuses the DelState payload
             request = chaincode_shim_pb2.DelState(key=key, collection=collection)
         await self._call(message_type, request)
 
     async def _put_metadata(self, collection: str, key: str, metakey: str, value: bytes) -> None:
+        metadata = chaincode_shim_pb2.StateMetadata(metakey=metakey, value=value)
         if self._writes is not None:
-            entry = (_Msg.PUT_STATE_METADATA, collection, key, metakey, value)
-            self._writes[(collection, key, _METADATA)] = entry
+            self._writes[(collection, key, _METADATA)] = _WriteRecord(
+                key=key, collection=collection, metadata=metadata, type=_WriteRecord.PUT_STATE_METADATA
+            )
             return
-        request = chaincode_shim_pb2.PutStateMetadata(
-            key=key,
-            collection=collection,
-            metadata=chaincode_shim_pb2.StateMetadata(metakey=metakey, value=value),
-        )
+        request = chaincode_shim_pb2.PutStateMetadata(key=key, collection=collection, metadata=metadata)
         await self._call(_Msg.PUT_STATE_METADATA, request)
 
     async def flush_writes(self) -> None:
         """Send buffered writes now (the shim also does it before completing the transaction)."""
         if not self._writes:
             return
-        records = [self._write_record(entry) for entry in self._writes.values()]
+        records = list(self._writes.values())
         self._writes.clear()
         size = self._connection.max_size_write_batch
         for start in range(0, len(records), size):
             await self._call(
                 _Msg.WRITE_BATCH_STATE, chaincode_shim_pb2.WriteBatchState(rec=records[start : start + size])
             )
-
-    @staticmethod
-    def _write_record(entry: tuple[Any, ...]) -> Any:
-        kind = entry[0]
-        record_type = chaincode_shim_pb2.WriteRecord
-        if kind == _Msg.PUT_STATE:
-            return record_type(key=entry[2], value=entry[3], collection=entry[1], type=record_type.PUT_STATE)
-        if kind == _Msg.DEL_STATE:
-            return record_type(key=entry[2], collection=entry[1], type=record_type.DEL_STATE)
-        if kind == _Msg.PURGE_PRIVATE_DATA:
-            return record_type(key=entry[2], collection=entry[1], type=record_type.PURGE_PRIVATE_DATA)
-        return record_type(
-            key=entry[2],
-            collection=entry[1],
-            metadata=chaincode_shim_pb2.StateMetadata(metakey=entry[3], value=entry[4]),
-            type=record_type.PUT_STATE_METADATA,
-        )
 
     # ------------------------------------------------------------------ state metadata and SBE
 
