@@ -513,10 +513,9 @@ class FabricNetwork:
                                                contracts, {bank.msp_id: bank.peers for bank in banks})
         definition = ["--collections-config", str(collections)] if collections else []
         previous = self.chaincodes.get(key)
-        committed = admins[0].committed(channel, name)
-        committed_seq = int(committed["sequence"]) if committed else 0  # type: ignore[call-overload]
+        committed_seq = self._committed_sequence(admins[0], channel, name) or 0  # sequences start at 1
         collections_digest = hashlib.sha256(collections.read_bytes()).hexdigest() if collections else ""
-        unchanged = (previous is not None and committed is not None and previous["package_id"] == package_id
+        unchanged = (previous is not None and committed_seq > 0 and previous["package_id"] == package_id
                      and previous["version"] == version and previous["contracts"] == contracts
                      and previous.get("collections") == collections_digest)
         sequence = committed_seq if unchanged else committed_seq + 1
@@ -656,25 +655,21 @@ class FabricNetwork:
     def _status(self) -> NetworkStatus:
         if not self.layout.state_file.exists():
             return NetworkStatus(self.workdir, "absent", None)
-        units = []
-        for unit, _ in self._orderer_units() + self._peer_units():
-            handle = self.units.get(unit.name)
-            running = handle is not None and self.runtime.is_running(handle)
-            units.append(UnitStatus(unit.name, unit.kind, running,
-                                    healthy(unit.health_port) if running and unit.health_port else None,
-                                    unit.ports, self.runtime.memory_bytes(handle) if running and handle else None))
-        for key, cc in self.chaincodes.items():
-            deployed = DeployedChaincode(**cc)
-            for bank in self.spec.channel_banks(deployed.channel):
-                unit = self._chaincode_unit(bank, deployed)
-                handle = self.units.get(unit.name)
-                running = handle is not None and self.runtime.is_running(handle)
-                units.append(UnitStatus(unit.name, "chaincode", running, None, unit.ports,
-                                        self.runtime.memory_bytes(handle) if running and handle else None))
-            del key
+        nodes = [unit for unit, _ in self._orderer_units() + self._peer_units()]
+        servers = [self._chaincode_unit(bank, deployed)
+                   for deployed in (DeployedChaincode(**cc) for cc in self.chaincodes.values())
+                   for bank in self.spec.channel_banks(deployed.channel)]
+        units = [self._unit_status(unit) for unit in nodes + servers]
         flags = [u.running for u in units]
         state = "running" if flags and all(flags) else "stopped" if not any(flags) else "degraded"
         return NetworkStatus(self.workdir, state, self.runtime_name, units, dict(self.chaincodes))
+
+    def _unit_status(self, unit: Unit) -> UnitStatus:
+        handle = self.units.get(unit.name)
+        if handle is None or not self.runtime.is_running(handle):
+            return UnitStatus(unit.name, unit.kind, False, None, unit.ports, None)
+        return UnitStatus(unit.name, unit.kind, True, healthy(unit.health_port) if unit.health_port else None,
+                          unit.ports, self.runtime.memory_bytes(handle))
 
     def status(self) -> NetworkStatus:
         return self._status()
