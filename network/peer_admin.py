@@ -68,17 +68,21 @@ class PeerAdmin:
             raise PeerCommandError(f"{what} ({self.peer_name})", result.stderr + result.stdout)
         return result.stdout + result.stderr
 
-    # --- orderer connection flags
+    # --- orderer and endorser connection flags
     def orderer_flags(self, orderer_port: int) -> list[str]:
         return ["-o", f"{HOST}:{orderer_port}", "--tls", "--cafile", str(self.layout.orderer_tls_ca)]
+
+    @staticmethod
+    def endorser_flags(endorsers: list[tuple[str, Path]]) -> list[str]:
+        """``--peerAddresses``/``--tlsRootCertFiles`` for each (address, TLS CA) of the endorsing peers."""
+        return [flag for address, tls_ca in endorsers
+                for flag in ("--peerAddresses", address, "--tlsRootCertFiles", str(tls_ca))]
 
     # --- channels
     def joined_channels(self) -> list[str]:
         out = self.run("channel", "list", what="peer channel list")
-        lines = out.splitlines()
-        if "Channels peers has joined:" in out:
-            lines = lines[lines.index(next(x for x in lines if "Channels peers has joined" in x)) + 1:]
-        return [line.strip() for line in lines if line.strip() and " " not in line.strip()]
+        listed = out.split("Channels peers has joined:", 1)[-1]
+        return [line.strip() for line in listed.splitlines() if line.strip() and " " not in line.strip()]
 
     def join(self, block: Path) -> None:
         self.run("channel", "join", "-b", str(block), what=f"peer channel join {block.stem}")
@@ -117,12 +121,9 @@ class PeerAdmin:
 
     def commit(self, channel: str, name: str, version: str, sequence: int, orderer_port: int,
                endorsers: list[tuple[str, Path]], extra: list[str]) -> None:
-        peer_flags: list[str] = []
-        for address, tls_ca in endorsers:
-            peer_flags += ["--peerAddresses", address, "--tlsRootCertFiles", str(tls_ca)]
         self.run("lifecycle", "chaincode", "commit", *self.orderer_flags(orderer_port), "--channelID", channel,
-                 "--name", name, "--version", version, "--sequence", str(sequence), *peer_flags, *extra,
-                 what=f"commit {name} on {channel}")
+                 "--name", name, "--version", version, "--sequence", str(sequence), *self.endorser_flags(endorsers),
+                 *extra, what=f"commit {name} on {channel}")
 
     def committed(self, channel: str, name: str) -> dict[str, object] | None:
         try:
@@ -138,11 +139,8 @@ class PeerAdmin:
     # --- invoke / query (the CLI's own client, for smoke tests and readiness)
     def invoke(self, channel: str, name: str, args: list[str], orderer_port: int,
                endorsers: list[tuple[str, Path]]) -> str:
-        peer_flags: list[str] = []
-        for address, tls_ca in endorsers:
-            peer_flags += ["--peerAddresses", address, "--tlsRootCertFiles", str(tls_ca)]
         return self.run("chaincode", "invoke", *self.orderer_flags(orderer_port), "-C", channel, "-n", name,
-                        *peer_flags, "-c", json.dumps({"Args": args}), "--waitForEvent",
+                        *self.endorser_flags(endorsers), "-c", json.dumps({"Args": args}), "--waitForEvent",
                         what=f"invoke {name} on {channel}")
 
     def query(self, channel: str, name: str, args: list[str]) -> str:
