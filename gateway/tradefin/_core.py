@@ -16,20 +16,25 @@ per operation.
 
 from __future__ import annotations
 
+import datetime
+import secrets
 import threading
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Generic, ParamSpec, TypeVar
 
 from google.protobuf.message import DecodeError, Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
+from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES
 
 from .errors import TradeFinanceError, error_class
 
 __all__ = [
     "LAGGING_PEER_PAUSES",
     "REQUEST_FIELD",
+    "SALT_BYTES",
     "AwaitCommit",
     "ClientSettings",
     "Committed",
@@ -41,6 +46,8 @@ __all__ = [
     "Step",
     "Transact",
     "endorsers_disagree",
+    "salt_or_new",
+    "timestamp",
 ]
 
 T = TypeVar("T")
@@ -250,3 +257,15 @@ class FlowsBase:
 def refused(refusal: LcRuleError) -> TradeFinanceError:
     """A rule's refusal as the client's typed error (raised before anything was sent)."""
     return error_class(refusal.code_name)(refusal.message, field=refusal.field)
+
+
+def salt_or_new(salt: bytes | None) -> bytes:
+    """The caller's salt of a private record, or ``SALT_BYTES`` fresh random bytes."""
+    return secrets.token_bytes(SALT_BYTES) if salt is None else salt
+
+
+def timestamp(moment: datetime.datetime) -> Timestamp:
+    """A moment as a protobuf timestamp."""
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

@@ -26,8 +26,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from tradefin.chaincode.contracts.compliance import financing, governance, limits
 from tradefin.chaincode.contracts.compliance.records import check_fingerprint, check_subject_ref
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
@@ -35,7 +33,7 @@ from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session
+from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, salt_or_new, timestamp
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 
 __all__ = [
@@ -53,7 +51,6 @@ __all__ = [
 
 #: The contract's name in the chaincode (transactions are ``compliance:<Operation>``).
 CONTRACT_NAME: Final = "compliance"
-SALT_BYTES: Final = 32
 
 _NOT_KEY_CHARACTER = re.compile(r"[^A-Z0-9]")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
@@ -184,16 +181,6 @@ def pilot_configuration(
     )
 
 
-def _timestamp(moment: datetime.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _salt(salt: bytes | None) -> bytes:
-    return secrets.token_bytes(SALT_BYTES) if salt is None else salt
-
-
 # ------------------------------------------------------------------------------------------------
 # The operations, written once
 
@@ -250,7 +237,7 @@ class ComplianceFlows(FlowsBase):
             list_id=list_id,
             list_version=list_version,
             outcome=outcome,
-            screened_at=_timestamp(screened_at or datetime.datetime.now(datetime.UTC)),
+            screened_at=timestamp(screened_at or datetime.datetime.now(datetime.UTC)),
         )
         request = cp.RecordScreeningRequest(result=result)
         receipt, response = yield from self._transact("RecordScreening", request, cp.ScreeningResponse, None)
@@ -326,7 +313,7 @@ class ComplianceFlows(FlowsBase):
     ) -> Flow[Committed[None]]:
         """Set one of the caller's bank's limits (role ``compliance``; endorsed by the bank alone)."""
         self._check(limits.check_limit_ref, scope, key, "limit")
-        request = cp.SetLimitRequest(scope=scope, key=key, max=maximum, salt=_salt(salt))
+        request = cp.SetLimitRequest(scope=scope, key=key, max=maximum, salt=salt_or_new(salt))
         receipt, _ = yield from self._transact("SetLimit", request, cp.LimitResponse, self._own_bank())
         return Committed(None, receipt.transaction_id, receipt.block_number)
 
@@ -357,7 +344,7 @@ class ComplianceFlows(FlowsBase):
             country=country,
             customer_ref=customer_ref,
             product=product,
-            clearance_salt=_salt(clearance_salt),
+            clearance_salt=salt_or_new(clearance_salt),
         )
         self._check(limits.check_reservation_request, request)
         receipt, _ = yield from self._transact("ReserveLimits", request, cp.LimitResponse, self._own_bank())

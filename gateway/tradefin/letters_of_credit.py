@@ -15,7 +15,6 @@ for transitions that write no private data).
 from __future__ import annotations
 
 import datetime
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from tradefin.protos import calendar_pb2, common_pb2, errors_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, refused
+from ._core import SALT_BYTES, ClientSettings, Committed, Flow, FlowsBase, Session, refused, salt_or_new
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -56,8 +55,6 @@ CreditAnswerT = TypeVar("CreditAnswerT", api.CreditResponse, api.AmendmentRespon
 
 #: The contract's name in the chaincode (transactions are ``lc:<Operation>``).
 CONTRACT_NAME: Final = "lc"
-#: Salt length of an application (32 random bytes).
-SALT_BYTES: Final = records.SALT_BYTES
 # Credits and presentations whose endorsing banks the client remembers (then it starts afresh).
 _MEMORY: Final = 100_000
 
@@ -275,7 +272,7 @@ class LettersOfCreditFlows(FlowsBase):
         Needs role ``client-applicant`` or ``issuer`` at the issuing bank, and the issuing bank's
         banking-day calendar published.
         """
-        salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
+        salt = salt_or_new(salt)
         self._check(terms.validate_terms, credit_terms)
         if credit_terms.HasField("issue_date"):
             self._check(_refuse, "terms.issue_date", "31C is set by the issuing bank when it issues the credit")

@@ -17,7 +17,6 @@ do not fail each other's MVCC check.
 from __future__ import annotations
 
 import datetime
-import secrets
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.letters_of_credit import validation
 from tradefin.chaincode.contracts.payments import records as pay_records
@@ -35,7 +33,7 @@ from tradefin.chaincode.contracts.payments.channels import check_proposal
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session
+from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, salt_or_new, timestamp
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -56,7 +54,6 @@ __all__ = [
 
 #: The contract's name in the chaincode (transactions are ``pay:<Operation>``).
 CONTRACT_NAME: Final = "pay"
-SALT_BYTES: Final = 32
 _MEMORY: Final = 100_000
 
 
@@ -80,7 +77,7 @@ def credit_settlement(
         end_to_end_id=end_to_end_id,
         debtor_account=debtor_account,
         creditor_account=creditor_account,
-        salt=secrets.token_bytes(SALT_BYTES),
+        salt=salt_or_new(None),
     )
 
 
@@ -186,16 +183,6 @@ class SlotPicker:
 class _ChannelFacts:
     endorsers: tuple[str, ...]
     slots: int
-
-
-def _timestamp(moment: datetime.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _salt(salt: bytes | None) -> bytes:
-    return secrets.token_bytes(SALT_BYTES) if salt is None else salt
 
 
 # ------------------------------------------------------------------------------------------------
@@ -332,7 +319,7 @@ class PaymentsFlows(FlowsBase):
             counterparty_credit_limit=counterparty_credit_limit,
             capacity_slots=capacity_slots,
             cycle_seconds=cycle_seconds,
-            salt=_salt(salt),
+            salt=salt_or_new(salt),
             limit_clearance_salt=limit_clearance_salt,
         )
         self._check(check_proposal, request)
@@ -448,8 +435,8 @@ class PaymentsFlows(FlowsBase):
             margin_bps=margin_bps,
             max_sell_amount=max_sell_amount,
             fees=fees,
-            valid_until=_timestamp(valid_until),
-            salt=_salt(salt),
+            valid_until=timestamp(valid_until),
+            salt=salt_or_new(salt),
         )
         endorsers = yield from self._endorsers(channel_id)
         request = payments_pb2.CreateQuoteRequest(quote=quote)
@@ -512,7 +499,7 @@ class PaymentsFlows(FlowsBase):
                 purpose=purpose,
                 remittance_information=remittance_information,
                 slot_hint=slot,
-                salt=_salt(salt),
+                salt=salt_or_new(salt),
                 limit_clearance_salt=limit_clearance_salt,
             )
             self._check(transfers.check_request, request)
@@ -571,7 +558,7 @@ class PaymentsFlows(FlowsBase):
                 returned_amount=returned_amount,
                 reason_code=reason_code,
                 slot_hint=slot,
-                salt=_salt(salt),
+                salt=salt_or_new(salt),
             )
             return (yield from self._payment_step("ReturnPayment", request, channel_id))
 
