@@ -274,6 +274,11 @@ class FabricNetwork:
     def peer_admin(self, bank: BankSpec, peer_index: int = 0, user: str = "Admin") -> PeerAdmin:
         return PeerAdmin(self.fabric, self.layout, self.ports, bank, peer_index, user)
 
+    def endorsers(self, channel: str) -> list[tuple[str, Path]]:
+        """(address, TLS CA) of the first peer of every bank of ``channel``: endorsers for the peer CLI."""
+        return [(self.peer_admin(bank).address, self.layout.peer_crypto(bank, 0) / "tls" / "ca.crt")
+                for bank in self.spec.channel_banks(channel)]
+
     def participation(self, orderer: str) -> ParticipationClient:
         admin = self.layout.orderer_admin / "tls"
         return ParticipationClient(self.ports.port(orderer, "admin"), self.layout.orderer_tls_ca,
@@ -542,10 +547,9 @@ class FabricNetwork:
                 admin.approve(channel, name, version, sequence, package_id, orderer_port, definition)
 
         _each(install_and_approve, banks)
-        endorsers = [(admin.address, self.layout.peer_crypto(admin.bank, 0) / "tls" / "ca.crt") for admin in admins]
         wait_for(lambda: all(admins[0].commit_readiness(channel, name, version, sequence, definition).values()),
                  timeout=60, what=f"approvals of {name} on {channel}", interval=0.3)
-        admins[0].commit(channel, name, version, sequence, orderer_port, endorsers, definition)
+        admins[0].commit(channel, name, version, sequence, orderer_port, self.endorsers(channel), definition)
         wait_for(lambda: all(self._committed_sequence(a, channel, name) == sequence for a in admins),
                  timeout=60, what=f"{name} committed on every peer of {channel}", interval=0.2)
         self._wait_discovered(channel, name)

@@ -36,11 +36,9 @@ def test_default_network_under_docker(tmp_path: Path) -> None:
 
         for channel in network.spec.channels:  # peer CLI, MAJORITY: both banks endorse
             banks = network.spec.channel_banks(channel.name)
-            endorsers = [(network.peer_admin(b).address, network.layout.peer_crypto(b, 0) / "tls" / "ca.crt")
-                         for b in banks]
             key = f"docker-{time.time_ns()}"
             network.peer_admin(banks[0]).invoke(channel.name, "tradefin", ["kv:Put", key, "in a container"],
-                                                network.orderer_port(), endorsers)
+                                                network.orderer_port(), network.endorsers(channel.name))
             for bank in banks:
                 assert network.peer_admin(bank).query(channel.name, "tradefin", ["kv:Get", key]) == "in a container"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,11 +12,6 @@ from tradefin.cli import main
 from tradefin.network.network import FabricNetwork
 from tradefin.network.peer_admin import PeerAdmin, PeerCommandError
 from tradefin.network.processes import process_alive
-
-
-def endorsers(network: FabricNetwork, channel: str) -> list[tuple[str, Path]]:
-    return [(network.peer_admin(bank).address, network.layout.peer_crypto(bank, 0) / "tls" / "ca.crt")
-            for bank in network.spec.channel_banks(channel)]
 
 
 def test_every_bank_peer_joined_its_channels(fabric_network: FabricNetwork) -> None:
@@ -45,7 +39,7 @@ def test_kv_invoke_and_query_with_the_peer_cli_under_majority(fabric_network: Fa
     banks = net.spec.channel_banks(channel)
     key, value = f"greeting-{time.time_ns()}", f"hello {channel}"
     net.peer_admin(banks[0]).invoke(channel, "tradefin", ["kv:Put", key, value], net.orderer_port(),
-                                    endorsers(net, channel))
+                                    net.endorsers(channel))
     for bank in banks:  # every bank's peer has committed the same value
         assert net.peer_admin(bank).query(channel, "tradefin", ["kv:Get", key]) == value
 
@@ -83,7 +77,7 @@ def test_stop_and_restart_keeps_the_ledger(fabric_network: FabricNetwork) -> Non
     banks = net.spec.channel_banks(channel)
     key = f"survivor-{time.time_ns()}"
     net.peer_admin(banks[0]).invoke(channel, "tradefin", ["kv:Put", key, "still here"], net.orderer_port(),
-                                    endorsers(net, channel))
+                                    net.endorsers(channel))
     pids = [handle["pid"] for handle in net.units.values()]
     net.down()
     assert net.status().state == "stopped"
@@ -108,7 +102,7 @@ def test_chaincode_deploy_of_a_second_chaincode(fabric_network: FabricNetwork) -
     assert all("kv" in names and "lc" not in names for names in served.values())
     bank1, bank3 = net.spec.channel_banks("asia-americas")
     net.peer_admin(bank1).invoke("asia-americas", "kvonly", ["kv:Put", "only", "here"], net.orderer_port(),
-                                 endorsers(net, "asia-americas"))
+                                 net.endorsers("asia-americas"))
     assert net.peer_admin(bank3).query("asia-americas", "kvonly", ["kv:Get", "only"]) == "here"
     # deploying the same thing again changes nothing (same package id, same sequence)
     again = net.deploy_chaincode("asia-americas", "kvonly", "1.0", "tradefin.chaincode.contracts.kv:KvContract")
