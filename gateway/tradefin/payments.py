@@ -228,6 +228,11 @@ class PaymentsFlows(FlowsBase):
         facts = yield from self._facts_of(channel_id)
         return facts.endorsers if facts is not None else None
 
+    def _slots(self, channel_id: str | None) -> Flow[int]:
+        """How many capacity slots the channel has (1 when there is no such channel: it is refused)."""
+        facts = (yield from self._facts_of(channel_id)) if channel_id else None
+        return facts.slots if facts is not None else 1
+
     def _channel_of_payment(self, uetr: str) -> Flow[str | None]:
         known = self._channel_of.get(uetr)
         if known is not None:
@@ -480,8 +485,8 @@ class PaymentsFlows(FlowsBase):
         """
         uetr = str(uuid.uuid4()) if uetr is None else uetr
         end_to_end_id = f"E2E{uetr.replace('-', '')[:24].upper()}" if end_to_end_id is None else end_to_end_id
-        facts = yield from self._facts_of(channel_id)
-        with self.picker.slot(channel_id, facts.slots if facts is not None else 1) as slot:
+        slots = yield from self._slots(channel_id)
+        with self.picker.slot(channel_id, slots) as slot:
             request = payments_pb2.InitiatePaymentRequest(
                 uetr=uetr,
                 end_to_end_id=end_to_end_id,
@@ -510,8 +515,8 @@ class PaymentsFlows(FlowsBase):
         identity than the maker's, within the governance window); it moves on the channel."""
         self._check(validation.check_uuid4, uetr, "uetr")
         channel_id = yield from self._channel_of_payment(uetr)
-        facts = (yield from self._facts_of(channel_id)) if channel_id else None
-        with self.picker.slot(channel_id or "", facts.slots if facts is not None else 1) as slot:
+        slots = yield from self._slots(channel_id)
+        with self.picker.slot(channel_id or "", slots) as slot:
             request = payments_pb2.ApprovePaymentRequest(uetr=uetr, slot_hint=slot)
             return (yield from self._payment_step("ApprovePayment", request, channel_id))
 
@@ -550,8 +555,8 @@ class PaymentsFlows(FlowsBase):
         return_uetr = str(uuid.uuid4()) if return_uetr is None else return_uetr
         self._check(validation.check_uuid4, original_uetr, "original_uetr")
         channel_id = yield from self._channel_of_payment(original_uetr)
-        facts = (yield from self._facts_of(channel_id)) if channel_id else None
-        with self.picker.slot(channel_id or "", facts.slots if facts is not None else 1) as slot:
+        slots = yield from self._slots(channel_id)
+        with self.picker.slot(channel_id or "", slots) as slot:
             request = payments_pb2.ReturnPaymentRequest(
                 return_uetr=return_uetr,
                 original_uetr=original_uetr,
