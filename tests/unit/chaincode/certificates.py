@@ -10,6 +10,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID, ObjectIdentifier
+from fabric_protos.msp import identities_pb2
+
+from tradefin.chaincode.shim import ClientIdentity
 
 ATTRIBUTES_OID = ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -95,8 +98,25 @@ def org1_ca() -> Issued:
     )
 
 
+def bank_identity(msp_id: str, bic: str, role: str, who: str) -> ClientIdentity:
+    """A creator of bank ``msp_id`` as the peer passes it: CN ``who@msp_id``, Fabric CA attributes role and bic."""
+    issued = issue(name((NameOID.COMMON_NAME, f"{who}@{msp_id}")), attributes={"role": role, "bic": bic})
+    creator = identities_pb2.SerializedIdentity(mspid=msp_id, id_bytes=issued.certificate_pem)
+    return ClientIdentity.from_creator(creator.SerializeToString())
+
+
 def ed25519_key() -> ed25519.Ed25519PrivateKey:
     return ed25519.Ed25519PrivateKey.generate()
 
 
-__all__ = ["ATTRIBUTES_OID", "Issued", "NameOID", "ed25519_key", "issue", "multi_valued_name", "name", "org1_ca"]
+__all__ = [
+    "ATTRIBUTES_OID",
+    "Issued",
+    "NameOID",
+    "bank_identity",
+    "ed25519_key",
+    "issue",
+    "multi_valued_name",
+    "name",
+    "org1_ca",
+]

@@ -9,12 +9,6 @@ import uuid
 from typing import Any, cast
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
-from fabric_protos.msp import identities_pb2
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contract import ContractRouter
@@ -26,31 +20,15 @@ from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+from ..chaincode.certificates import bank_identity
 from .support import ADVISER, ISSUER, OUTSIDER, calendars, documents, sample_terms, usd
 
-FABRIC_CA_ATTRIBUTES = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 NOW = datetime.datetime(2025, 12, 3, 9, 0, tzinfo=datetime.UTC)
 
 
 def identity(bank: common_pb2.BankRef, role: str) -> ClientIdentity:
     """A certificate of ``bank`` with Fabric CA attributes role and bic, as the peer would pass it."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{role}@{bank.msp_id}")])
-    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"ca.{bank.msp_id}")])
-    attributes = json.dumps({"attrs": {"role": role, "bic": bank.bic}}).encode()
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(days=1))
-        .not_valid_after(NOW + datetime.timedelta(days=3650))
-        .add_extension(x509.UnrecognizedExtension(FABRIC_CA_ATTRIBUTES, attributes), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    creator = identities_pb2.SerializedIdentity(mspid=bank.msp_id, id_bytes=certificate.public_bytes(Encoding.PEM))
-    return ClientIdentity.from_creator(creator.SerializeToString())
+    return bank_identity(bank.msp_id, bank.bic, role, who=role)
 
 
 class World:

@@ -12,9 +12,6 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
-from fabric_protos.msp import identities_pb2
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contract import ContractRouter
@@ -27,7 +24,7 @@ from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import payments_pb2 as pay
 
-from ..chaincode.certificates import issue, name
+from ..chaincode.certificates import bank_identity
 from .support import (
     BANK_A,
     BANK_B,
@@ -44,11 +41,7 @@ from .support import (
 
 
 def identity(bank: common_pb2.BankRef, role: str, who: str = "officer") -> ClientIdentity:
-    issued = issue(name((NameOID.COMMON_NAME, f"{who}@{bank.msp_id}")), attributes={"role": role, "bic": bank.bic})
-    pem = issued.certificate.public_bytes(serialization.Encoding.PEM)
-    return ClientIdentity.from_creator(
-        identities_pb2.SerializedIdentity(mspid=bank.msp_id, id_bytes=pem).SerializeToString()
-    )
+    return bank_identity(bank.msp_id, bank.bic, role, who)
 
 
 class Iterator:
