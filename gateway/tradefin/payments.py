@@ -206,8 +206,6 @@ class PaymentsFlows(FlowsBase):
             self._facts.clear()
         endorsers = tuple(sorted({stub.bank_a.msp_id, stub.bank_b.msp_id}))
         facts = self._facts[stub.channel_id] = _ChannelFacts(endorsers, stub.capacity_slots)
-        if self.settings.session is not None:
-            self.settings.session.endorsers[stub.channel_id] = endorsers
         return facts
 
     def _facts_of(self, channel_id: str) -> Flow[_ChannelFacts | None]:
