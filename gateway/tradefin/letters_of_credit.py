@@ -239,6 +239,11 @@ class LettersOfCreditFlows(FlowsBase):
     ) -> Flow[Committed[lc.CreditStub]]:
         self._check(records.parse_lc_id, lc_id)
         banks = yield from self._banks_of_credit(lc_id)
+        return (yield from self._credit_submit(transaction, request, answer, banks))
+
+    def _credit_submit(
+        self, transaction: str, request: Message, answer: type[CreditAnswerT], banks: tuple[str, ...] | None
+    ) -> Flow[Committed[lc.CreditStub]]:
         receipt, response = yield from self._transact(transaction, request, answer, banks)
         self._remember(response.credit)
         return Committed(response.credit, receipt.transaction_id, receipt.block_number)
@@ -279,10 +284,7 @@ class LettersOfCreditFlows(FlowsBase):
         if len(salt) != SALT_BYTES:
             self._check(_refuse, "salt", f"must be {SALT_BYTES} random bytes")
         request = api.ApplyRequest(terms=credit_terms, salt=salt)
-        banks = application_banks(credit_terms)
-        receipt, response = yield from self._transact("Apply", request, api.CreditResponse, banks)
-        self._remember(response.credit)
-        return Committed(response.credit, receipt.transaction_id, receipt.block_number)
+        return (yield from self._credit_submit("Apply", request, api.CreditResponse, application_banks(credit_terms)))
 
     def issue(self, lc_id: str) -> Flow[Committed[lc.CreditStub]]:
         """The issuing bank issues the credit; 31C is its business date (role ``issuer``)."""
