@@ -140,16 +140,18 @@ class Images:
         self.build_seconds[tag] = seconds
         self.note(f"built {tag} in {seconds:.1f}s (context {size / 1e6:.0f} MB)")
 
+    def _made_once(self, tag: str, make: Callable[[], None]) -> str:
+        """``tag``, made by ``make`` unless the engine has it; one process makes it while the others wait."""
+        if not self.present(tag):
+            with exclusive(self._lock_path(tag)):
+                if not self.present(tag):
+                    make()
+        return tag
+
     def _fabric_image(self, repository: str, context: BuildContext) -> str:
         digest = context.digest()
         tag = fabric_images.image_tag(repository, self.fabric, digest)
-        if self.present(tag):
-            return tag
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with exclusive(self._lock_path(tag)):
-            if not self.present(tag):
-                self.build(tag, context, {"tradefin.inputs": digest})
-        return tag
+        return self._made_once(tag, lambda: self.build(tag, context, {"tradefin.inputs": digest}))
 
     def _official(self, reference: str) -> str:
         if self.present(reference):
@@ -173,13 +175,7 @@ class Images:
         """The Debian bookworm + python3 base image, made once with debootstrap and ``docker import``."""
         recipe = python_image.BaseRecipe()
         tag = recipe.tag()
-        if self.present(tag):
-            return tag
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with exclusive(self._lock_path(tag)):
-            if not self.present(tag):
-                self._import_base(recipe, tag)
-        return tag
+        return self._made_once(tag, lambda: self._import_base(recipe, tag))
 
     def _import_base(self, recipe: python_image.BaseRecipe, tag: str) -> None:
         mirror = python_image.debian_mirror()
@@ -211,35 +207,32 @@ class Images:
         dockerfile = python_image.chaincode_dockerfile(deps_image)
         digest = python_image.inputs_digest(root, deps_image, dockerfile)
         tag = python_image.chaincode_tag(python_image.project_version(root), digest)
-        if self.present(tag):
-            return tag
-        with exclusive(self._lock_path(tag)):
-            if not self.present(tag):
-                started = time.monotonic()
-                work = Path(tempfile.mkdtemp(prefix="chaincode.", dir=self.cache_dir))
-                try:
-                    project_wheel = python_image.build_project_wheel(root, work, work / "dist")
-                    self.note(f"project wheel built in {time.monotonic() - started:.1f}s")
-                    self.build(tag, python_image.chaincode_context(deps_image, project_wheel),
-                               {"tradefin.inputs": digest})
-                finally:
-                    shutil.rmtree(work, ignore_errors=True)
-                self._remove_stale(python_image.CHAINCODE_REPOSITORY, keep=tag)
-        return tag
+
+        def make() -> None:
+            started = time.monotonic()
+            work = Path(tempfile.mkdtemp(prefix="chaincode.", dir=self.cache_dir))
+            try:
+                project_wheel = python_image.build_project_wheel(root, work, work / "dist")
+                self.note(f"project wheel built in {time.monotonic() - started:.1f}s")
+                self.build(tag, python_image.chaincode_context(deps_image, project_wheel), {"tradefin.inputs": digest})
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            self._remove_stale(python_image.CHAINCODE_REPOSITORY, keep=tag)
+
+        return self._made_once(tag, make)
 
     def deps_image(self, root: Path) -> str:
         """The base image plus a venv holding the project's dependencies; rebuilt when they change."""
         base = self.base_image()
         deps = python_image.dependencies(root)
         tag = python_image.deps_tag(base, deps)
-        if self.present(tag):
-            return tag
-        with exclusive(self._lock_path(tag)):
-            if not self.present(tag):
-                wheels = self.dependency_wheels(root)
-                self.build(tag, python_image.deps_context(base, deps, wheels), {"tradefin.inputs": tag})
-                self._remove_stale(python_image.DEPS_REPOSITORY, keep=tag)
-        return tag
+
+        def make() -> None:
+            wheels = self.dependency_wheels(root)
+            self.build(tag, python_image.deps_context(base, deps, wheels), {"tradefin.inputs": tag})
+            self._remove_stale(python_image.DEPS_REPOSITORY, keep=tag)
+
+        return self._made_once(tag, make)
 
     def dependency_wheels(self, root: Path) -> list[Path]:
         """The project's dependency wheels (and pip's), built once per dependency list and cached."""
