@@ -12,8 +12,8 @@ Layers, each usable on its own:
   in, :class:`~.ledger.Transition` (records to write, state-based endorsement, event, answer) out;
 * :mod:`.service` -- one async method per operation over the small :class:`~.ledger.CreditLedger`
   state interface (read / write / require_endorsers / emit_event);
-* :mod:`.contract` -- the ``lc`` contract: that interface over the shim's stub, callers from
-  certificates, errors mapped to the catalogue.
+* :mod:`.contract` -- the ``lc`` contract, a :class:`~tradefin.chaincode.contracts.rule_contract.RuleContract`
+  (that interface over the shim's stub, callers from certificates, errors mapped to the catalogue).
 
 Every refusal is an :class:`~.errors.LcRuleError` with a catalogue code and the field at fault.
 """
