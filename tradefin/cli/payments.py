@@ -21,12 +21,6 @@ from . import _fail, _open, friendly_errors, main, out
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-# --- payment channels, payments and FX quotes ------------------------------------------------------------
-#
-# Each command acts with the role-bearing users the launcher issued (treasury, compliance, approver2)
-# through the typed clients; the consortium channel is the one both banks of a payment channel are on.
-
-
 def payment_errors(func: F) -> F:
     """A refusal by the chaincode or the gateway becomes one line with its code and a non-zero exit."""
 
@@ -147,8 +141,7 @@ class _Desks:
 
 
 @contextmanager
-def _desks(ctx: click.Context, banks: list[Any], channel: str | None = None) -> Iterator[_Desks]:
-    net = _open(ctx)
+def _desks(net: Any, banks: list[Any], channel: str | None = None) -> Iterator[_Desks]:
     desks = _Desks(net, _consortium_channel(net, banks, channel))
     try:
         yield desks
@@ -225,7 +218,7 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
     """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
     net = _open(ctx)
     proposer, counterparty = _bank_spec(net, bank), _bank_spec(net, other)
-    with _desks(ctx, [proposer, counterparty], fabric_channel) as desks:
+    with _desks(net, [proposer, counterparty], fabric_channel) as desks:
         proposed = desks.payments(proposer).propose_channel(
             _bank_ref(proposer), _bank_ref(counterparty), currency,
             proposer_credit_limit=_money(credit_limit, currency) if credit_limit != "0" else None,
@@ -252,7 +245,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
     depositor = _bank_spec(net, bank)
     other = next(b for b in banks if b.name != depositor.name)
     currency = channel_id.rsplit("-", 1)[1]
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         recorded = desks.payments(depositor).record_deposit(channel_id, _money(amount, currency),
                                                            funding_uetr or str(uuid.uuid4()))
         desks.payments(other).confirm_deposit(channel_id, recorded.record)
@@ -271,7 +264,7 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
     asking = _bank_spec(net, bank) if bank else banks[0]
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         _show_channel(desks.payments(asking).get_channel(channel_id), as_json)
 
 
@@ -289,7 +282,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
     acting = _bank_spec(net, bank) if bank else banks[0]
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         payments = desks.payments(acting)
         frozen = payments.net(channel_id)
         details = payments.get_batch(channel_id, frozen.record.cycle)
@@ -317,7 +310,7 @@ def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: s
     """The bank owed the net amount confirms its settlement (either bank when the net is zero)."""
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         record = desks.payments(banks[0]).get_batch(channel_id, cycle).record
         creditor = next((b for b in banks if b.bic[:8] != record.net_debtor_bic), banks[0])
         settled = desks.payments(creditor).settle_batch(channel_id, cycle, reference or str(uuid.uuid4()))
@@ -339,7 +332,7 @@ def channel_close(ctx: click.Context, channel_id: str, bank: str | None, as_json
     """Close a channel with nothing pending, unfrozen or unsettled."""
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, bank) if bank else banks[0])
         payments.close_channel(channel_id)
         _show_channel(payments.get_channel(channel_id), as_json)
@@ -363,7 +356,7 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
 
     net = _open(ctx)
     banks = net.spec.channel_banks(fabric_channel)
-    with _desks(ctx, banks, fabric_channel) as desks:
+    with _desks(net, banks, fabric_channel) as desks:
         first = desks.compliance(banks[0])
         current = first.get_governance().governance
         version = current.version + 1 if current.version else 1
@@ -389,7 +382,7 @@ def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
         attested = desks.compliance(spec).vouch(subject_ref, risk_rating=rating)
         out.print(f"{spec.display_name} vouches for {subject_ref} until {attested.expires_on.year:04d}-"
@@ -442,7 +435,7 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
     channel_currency = channel_id.rsplit("-", 1)[1]
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, sender))
         paid = payments.pay(
             channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
@@ -465,7 +458,7 @@ def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | N
     """A payment's status history (and, for its banks, amounts, parties and fees)."""
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         _show_payment(desks.payments(spec).get_payment(uetr), as_json)
 
 
@@ -487,7 +480,7 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
         currency = channel_id.rsplit("-", 1)[1]
@@ -510,7 +503,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
     """A second officer approves a payment pending dual control."""
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec, user)
         payments.approve(uetr)
         _show_payment(payments.get_payment(uetr), as_json)
@@ -531,7 +524,7 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
     """Return (part of) a payment under a new UETR linked to it."""
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
         returned = payments.return_payment(uetr, _money(amount, channel_id.rsplit("-", 1)[1]), reason)
@@ -564,7 +557,7 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
 
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
-    with _desks(ctx, banks) as desks:
+    with _desks(net, banks) as desks:
         created = desks.payments(_bank_spec(net, bank)).create_quote(
             channel_id, for_bank_bic=_bank_spec(net, for_bank).bic, sell_currency=sell_currency, rate=rate,
             max_sell_amount=_money(max_amount, sell_currency), valid_for=_datetime.timedelta(minutes=valid_minutes),
@@ -591,7 +584,7 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
 
     net = _open(ctx)
     spec = _bank_spec(net, bank)
-    with _desks(ctx, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel) as desks:
         details = desks.payments(spec).get_quote(quote_id)
     if as_json:
         record = _record_json(details.record) if details.record is not None else None
