@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from .measure import percentile
 from .table import print_table
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
@@ -149,13 +150,6 @@ class Point:
     errors: dict[str, int]
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def _point(name: str, concurrency: int, raw: dict[str, Any]) -> Point:
     committed = len(raw["submit_latencies"])
     errors = Counter(raw["evaluate_errors"]) + Counter(raw["submit_errors"])
@@ -165,9 +159,9 @@ def _point(name: str, concurrency: int, raw: dict[str, Any]) -> Point:
         throughput=committed / raw["submit_elapsed"],
         committed=committed,
         evaluate_p50_ms=statistics.median(raw["evaluate_latencies"]) * 1000 if raw["evaluate_latencies"] else 0.0,
-        evaluate_p99_ms=_percentile(raw["evaluate_latencies"], 0.99) * 1000,
+        evaluate_p99_ms=percentile(raw["evaluate_latencies"], 0.99) * 1000,
         submit_p50_ms=statistics.median(raw["submit_latencies"]) * 1000 if raw["submit_latencies"] else 0.0,
-        submit_p99_ms=_percentile(raw["submit_latencies"], 0.99) * 1000,
+        submit_p99_ms=percentile(raw["submit_latencies"], 0.99) * 1000,
         cpu_per_1000=raw["cpu_seconds"] / committed * 1000 if committed else float("nan"),
         errors=dict(errors),
     )

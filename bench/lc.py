@@ -26,14 +26,12 @@ import argparse
 import asyncio
 import datetime
 import hashlib
-import os
 import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,6 +43,7 @@ from tradefin.network.progress import SilentProgress
 from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+from .measure import Measurement
 from .table import print_table
 
 T = TypeVar("T")
@@ -53,59 +52,10 @@ PORT_BASE = 30600
 CHANNEL = "asia-europe"
 CHAINCODE = "tradefin"
 BANKS = ("Bank1MSP", "Bank2MSP")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass
-class Measurement:
-    """One workload at one level."""
-
-    workload: str
-    in_flight: int
-    latencies: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    chaincode_cpu: float = 0.0
-    peer_cpu: float = 0.0
-    client_cpu: float = 0.0
-
-    @property
-    def committed(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def throughput(self) -> float:
-        return self.committed / self.seconds if self.seconds else 0.0
-
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
-
-    def row(self) -> list[object]:
-        per_op = 1000 / self.committed if self.committed else float("nan")
-        return [
-            self.workload,
-            self.in_flight,
-            self.committed,
-            len(self.failures),
-            f"{self.throughput:.1f}",
-            f"{self.percentile(0.5) * 1000:.0f}",
-            f"{self.percentile(0.95) * 1000:.0f}",
-            f"{self.chaincode_cpu * per_op:.2f}",
-            f"{self.peer_cpu * per_op:.2f}",
-            f"{self.client_cpu * per_op:.2f}",
-        ]
-
-
-def cpu_seconds(network: FabricNetwork, kind: str) -> float:
-    """User + system CPU seconds used so far by the network's processes of one kind (chaincode, peer)."""
-    total = 0
-    for handle in network.units.values():
-        if handle.get("kind") != kind:
-            continue
-        fields = Path(f"/proc/{handle['pid']}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / CLOCK_TICKS
+def row(result: Measurement) -> list[object]:
+    return [result.workload, result.in_flight, result.committed, len(result.failures), *result.figures()]
 
 
 async def measure(
@@ -117,15 +67,8 @@ async def measure(
 ) -> Measurement:
     """Run ``in_flight`` slots until ``seconds`` have passed; CPU counted over the same window."""
     result = Measurement(workload, in_flight)
-    cpu_before, peer_before = cpu_seconds(network, "chaincode"), cpu_seconds(network, "peer")
-    client_before = time.process_time()
-    started = time.monotonic()
-    deadline = started + seconds
-    await asyncio.gather(*(slot(result, deadline) for _ in range(in_flight)))
-    result.seconds = time.monotonic() - started
-    result.chaincode_cpu = cpu_seconds(network, "chaincode") - cpu_before
-    result.peer_cpu = cpu_seconds(network, "peer") - peer_before
-    result.client_cpu = time.process_time() - client_before
+    deadline = time.monotonic() + seconds
+    await result.window(network, asyncio.gather(*(slot(result, deadline) for _ in range(in_flight))))
     return result
 
 
@@ -382,7 +325,7 @@ def main(argv: list[str]) -> int:
         f"Letters of credit vs minimal put-state, channel {CHANNEL} (2 banks), {args.seconds:.0f} s per workload "
         f"and level in {args.rounds} alternating rounds",
         headers,
-        [result.row() for result in results],
+        [row(result) for result in results],
     )
     print_table("Targets", ["target", "measured", "wanted", ""], targets(results, levels))
     for result in results:

@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tradefin.gateway import CommitError
@@ -39,7 +39,8 @@ from tradefin.network.network import FabricNetwork
 from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
 
-from .lc import Gateways, cpu_seconds
+from .lc import Gateways
+from .measure import Measurement
 from .table import print_table
 
 PORT_BASE = 22400
@@ -52,55 +53,22 @@ CREDITOR_ACCOUNT = common_pb2.AccountRef(iban="DE89370400440532013000")
 
 
 @dataclass
-class Run:
-    """One level of payments in flight on one channel."""
+class Run(Measurement):
+    """One level of payments in flight on one channel (the workload names the channel's slots)."""
 
-    label: str
-    in_flight: int
-    latencies: list[float] = field(default_factory=list)
     conflicts: int = 0
-    failures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    chaincode_cpu: float = 0.0
-    peer_cpu: float = 0.0
-    client_cpu: float = 0.0
-
-    @property
-    def committed(self) -> int:
-        return len(self.latencies)
 
     @property
     def submitted(self) -> int:
         return self.committed + self.conflicts + len(self.failures)
 
     @property
-    def throughput(self) -> float:
-        return self.committed / self.seconds if self.seconds else 0.0
-
-    @property
     def conflict_rate(self) -> float:
         return self.conflicts / self.submitted if self.submitted else 0.0
 
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
-
     def row(self) -> list[object]:
-        per_payment = 1000 / self.committed if self.committed else float("nan")
-        return [
-            self.label,
-            self.in_flight,
-            self.committed,
-            self.conflicts,
-            len(self.failures),
-            f"{self.conflict_rate * 100:.2f} %",
-            f"{self.throughput:.1f}",
-            f"{self.percentile(0.5) * 1000:.0f}",
-            f"{self.percentile(0.95) * 1000:.0f}",
-            f"{self.chaincode_cpu * per_payment:.2f}",
-            f"{self.peer_cpu * per_payment:.2f}",
-            f"{self.client_cpu * per_payment:.2f}",
-        ]
+        return [self.workload, self.in_flight, self.committed, self.conflicts, len(self.failures),
+                f"{self.conflict_rate * 100:.2f} %", *self.figures()]
 
 
 async def prepare(gateways: Gateways, network: FabricNetwork, slots: int, currency: str) -> str:
@@ -137,10 +105,7 @@ async def measure(
     run = Run(label, in_flight)
     currency = channel_id.rsplit("-", 1)[1]
     amount = money(currency, "10.00")
-    cpu_before, peer_before = cpu_seconds(network, "chaincode"), cpu_seconds(network, "peer")
-    client_before = time.process_time()
-    started = time.monotonic()
-    deadline = started + seconds
+    deadline = time.monotonic() + seconds
 
     async def lane() -> None:
         while time.monotonic() < deadline:
@@ -165,11 +130,7 @@ async def measure(
                 continue
             run.latencies.append(time.monotonic() - began)
 
-    await asyncio.gather(*(lane() for _ in range(in_flight)))
-    run.seconds = time.monotonic() - started
-    run.chaincode_cpu = cpu_seconds(network, "chaincode") - cpu_before
-    run.peer_cpu = cpu_seconds(network, "peer") - peer_before
-    run.client_cpu = time.process_time() - client_before
+    await run.window(network, asyncio.gather(*(lane() for _ in range(in_flight))))
     return run
 
 
@@ -195,7 +156,7 @@ async def benchmark(
 
 
 def targets(runs: list[Run], levels: list[int]) -> list[list[object]]:
-    sharded = [run for run in runs if run.label != "1 slot (hot key)"]
+    sharded = [run for run in runs if run.workload != "1 slot (hot key)"]
     by_level = {run.in_flight: run for run in sharded}
     rows: list[list[object]] = []
     top = max(levels)
@@ -239,5 +200,5 @@ def main(argv: list[str]) -> int:
     print_table("Targets", ["target", "measured", "wanted", ""], targets(runs, levels))
     for run in runs:
         for failure in sorted(set(run.failures))[:5]:
-            print(f"{run.label} @ {run.in_flight}: {run.failures.count(failure)} x {failure}")
+            print(f"{run.workload} @ {run.in_flight}: {run.failures.count(failure)} x {failure}")
     return 0
