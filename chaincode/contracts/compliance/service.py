@@ -254,7 +254,9 @@ class ComplianceService:
             msp_id, _, subject = object_id.partition("/")
             key = kyc_key(msp_id, subject)
         elif request.object_type == "screening":
-            msp_id, subject, list_id = [*object_id.split("/"), "", "", ""][:3]
+            # A subject reference may hold '/' (SWIFT x set); MSP ids and list ids never do.
+            msp_id, _, rest = object_id.partition("/")
+            subject, _, list_id = rest.rpartition("/")
             key = screening_key(msp_id, subject, list_id)
         elif request.object_type == "governance":
             key = governance_key()

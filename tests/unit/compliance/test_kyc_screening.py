@@ -119,3 +119,26 @@ def test_the_gate_blocks_embargoed_countries_and_flags_risk() -> None:
     with pytest.raises(RuleError, match="IR is under embargo") as error:
         check_parties(governance, [clear_file("debtor", debtor, BANK_A), clear_file("creditor", iran, BANK_B)], tx)
     assert error.value.code_name == "ERR_SANCTIONS"
+
+
+def test_the_audit_trail_of_a_screening_names_it_by_bank_subject_and_list_even_with_a_slash() -> None:
+    desk = Desk()
+    for subject in ("LEI/123", "LEI"):
+        party = common_pb2.PartyRef(kyc_ref=subject)
+        desk.screen(BANK_A, party, "UN", "2025-11-28", cp.SCREENING_OUTCOME_CLEAR)
+        desk.screen(BANK_A, party, "UN", "2025-11-29", cp.SCREENING_OUTCOME_POTENTIAL_MATCH)
+    desk.screen(BANK_A, common_pb2.PartyRef(kyc_ref="LEI"), "123", "2025-11-30", cp.SCREENING_OUTCOME_CLEAR)
+
+    def trail(object_id: str) -> list[cp.ScreeningResult]:
+        request = cp.GetAuditTrailRequest(object_type="screening", object_id=object_id)
+        entries = desk.comply(caller(BANK_B, "auditor"), lambda s, tx: s.get_audit_trail(tx.caller, request)).entries
+        return [cp.ScreeningResult.FromString(entry.record) for entry in entries]
+
+    slashed = trail("Bank1MSP/LEI/123/UN")
+    assert [(r.subject_ref, r.list_id, r.list_version) for r in slashed] == [
+        ("LEI/123", "UN", "2025-11-29"),
+        ("LEI/123", "UN", "2025-11-28"),
+    ]
+    assert [r.list_version for r in trail("Bank1MSP/LEI/UN")] == ["2025-11-29", "2025-11-28"]
+    with pytest.raises(RuleError, match="subject_ref"):
+        trail("Bank1MSP/UN")
