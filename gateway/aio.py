@@ -140,9 +140,7 @@ class _Driver:
 
     async def sign(self, digest: bytes) -> bytes:
         if self._signer is None:
-            raise SigningError(
-                "this gateway has no signer: sign offline (object.digest) and use gateway.new_signed_...()"
-            )
+            raise SigningError()
         signature = self._signer(digest)
         if inspect.isawaitable(signature):
             return await signature

@@ -241,4 +241,11 @@ class CommitError(Exception):
 
 
 class SigningError(Exception):
-    """No signature could be made: no signer was given (offline signing) or the signer failed."""
+    """A signature was needed but the gateway has no signer (offline signing: sign ``object.digest``
+    elsewhere and rebuild the object with ``gateway.new_signed_...()``). A signer's own failure is
+    raised as the signer raised it."""
+
+    def __init__(
+        self, message: str = "this gateway has no signer: sign offline (object.digest) and use gateway.new_signed_...()"
+    ) -> None:
+        super().__init__(message)

@@ -122,9 +122,7 @@ class _Driver:
 
     def sign(self, digest: bytes) -> bytes:
         if self._signer is None:
-            raise SigningError(
-                "this gateway has no signer: sign offline (object.digest) and use gateway.new_signed_...()"
-            )
+            raise SigningError()
         return self._signer(digest)
 
     def run(self, flow: Flow[T]) -> T:
