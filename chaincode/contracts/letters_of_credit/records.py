@@ -104,14 +104,20 @@ def calendar_key(place: str) -> RecordKey:
     return RecordKey(_CALENDAR, (place,))
 
 
-def credit_collection_name(msp_ids: Iterable[str]) -> str:
-    """Private data collection of a set of banks: ``lc-`` + their MSP ids, sorted, joined by ``-``.
+def collection_name(prefix: str, msp_ids: Iterable[str]) -> str:
+    """Private data collection of a set of banks: ``<prefix>-`` + their MSP ids, sorted, joined by ``-``.
 
-    Characters a collection name cannot hold become ``-``; the network must define one collection per
-    set of banks that can share a credit (member orgs = these MSP ids).
+    Characters a collection name cannot hold become ``-``.
     """
     members = sorted({_COLLECTION_UNSAFE.sub("-", msp_id) for msp_id in msp_ids})
-    return "lc-" + "-".join(members)
+    return f"{prefix}-" + "-".join(members)
+
+
+def credit_collection_name(msp_ids: Iterable[str]) -> str:
+    """Private data collection of the banks of a credit: ``lc-`` + their MSP ids (:func:`collection_name`);
+    the network must define one per set of banks that can share a credit (member orgs = these MSP ids).
+    """
+    return collection_name("lc", msp_ids)
 
 
 def canonical_json(message: Message) -> bytes:

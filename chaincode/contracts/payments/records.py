@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.money import exponent
-from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey, derived_salt
+from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey, collection_name, derived_salt
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic, check_uuid4
 
 from ..compliance.errors import invalid_input
@@ -39,7 +39,6 @@ TALLY_TYPE: Final = _TALLY
 PENDING_TYPE: Final = _PENDING
 SLOT_TYPE: Final = _SLOT
 
-_COLLECTION_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 _CHANNEL_ID = re.compile(r"^([A-Z0-9]{8})-([A-Z0-9]{8})-([A-Z]{3})$")
 
 
@@ -64,9 +63,8 @@ def parse_channel_id(channel_id: str, field: str = "channel_id") -> tuple[str, s
 
 
 def payment_collection(msp_ids: Iterable[str]) -> str:
-    """Private data collection of a payment channel's two banks: ``pay-`` + sorted MSP ids."""
-    members = sorted({_COLLECTION_UNSAFE.sub("-", msp_id) for msp_id in msp_ids})
-    return "pay-" + "-".join(members)
+    """Private data collection of a payment channel's two banks: ``pay-`` + sorted MSP ids (:func:`collection_name`)."""
+    return collection_name("pay", msp_ids)
 
 
 def _cycle(cycle: int) -> str:
