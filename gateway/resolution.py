@@ -34,7 +34,7 @@ from tradefin.gateway.errors import (
 from tradefin.gateway.options import ResubmitPolicy
 from tradefin.gateway.status import Status, ValidationCode
 
-if TYPE_CHECKING:  # both run their resolution through this module
+if TYPE_CHECKING:  # transaction and commit import this module for their resolve flows
     from tradefin.gateway.commit import CommitBase
     from tradefin.gateway.transaction import TransactionBase
 
