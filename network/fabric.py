@@ -176,6 +176,10 @@ def _builder_dir(release_dir: Path) -> Path:
     return release_dir / "builders" / "ccaas"
 
 
+def _has_builder(builder_dir: Path) -> bool:
+    return all((builder_dir / "bin" / p).is_file() for p in BUILDER_PROGRAMS)
+
+
 def _cached(release: FabricRelease) -> FabricInstallation | None:
     root = _release_dir(release)
     manifest_path = root / "manifest.json"
@@ -185,9 +189,7 @@ def _cached(release: FabricRelease) -> FabricInstallation | None:
         return None
     bin_dir = root / "bin"
     builder = _builder_dir(root)
-    complete = all((bin_dir / p).is_file() for p in FABRIC_PROGRAMS) and all(
-        (builder / "bin" / p).is_file() for p in BUILDER_PROGRAMS
-    )
+    complete = all((bin_dir / p).is_file() for p in FABRIC_PROGRAMS) and _has_builder(builder)
     if not complete or manifest.get("builder_source") != _builder_source_digest():
         return None
     return FabricInstallation(bin_dir, builder, release.version, release.commit, "cache")
@@ -368,12 +370,12 @@ def _use_existing(bin_dir: Path, progress: ProgressFn) -> FabricInstallation:
         raise FabricInstallError(f"FABRIC_BIN={bin_dir}: peer version reports {version}, need 3.1.x")
     # Release tarballs ship the stock builders at ../builders/ccaas; else build ours once.
     for candidate in (bin_dir.parent / "builders" / "ccaas", bin_dir / "ccaas"):
-        if all((candidate / "bin" / p).is_file() for p in BUILDER_PROGRAMS):
+        if _has_builder(candidate):
             return FabricInstallation(bin_dir, candidate, version, commit, "FABRIC_BIN")
     builder_root = cache_root() / "ccaas-builder" / _builder_source_digest()
-    if not all((builder_root / "bin" / p).is_file() for p in BUILDER_PROGRAMS):
+    if not _has_builder(builder_root):
         with exclusive(builder_root.parent / f"{builder_root.name}.lock"):
-            if not (builder_root / "bin" / "release").is_file():
+            if not _has_builder(builder_root):  # another process may have built it while we waited
                 go = find_go((1, 22, 0), progress)
                 with replaced_directory(builder_root) as staging:
                     _build_builder(go, staging / "bin", progress)
