@@ -75,6 +75,11 @@ def _bank_ref(bank: Any) -> Any:
     return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
 
 
+def _currency(channel_id: str) -> str:
+    """The currency of a payment channel, the last part of its id (``BIC8-BIC8-CCY``)."""
+    return channel_id.rsplit("-", 1)[1]
+
+
 def _channel_banks(net: Any, channel_id: str) -> list[Any]:
     from ..chaincode.contracts.payments.records import parse_channel_id
 
@@ -244,7 +249,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
     banks = _channel_banks(net, channel_id)
     depositor = _bank_spec(net, bank)
     other = next(b for b in banks if b.name != depositor.name)
-    currency = channel_id.rsplit("-", 1)[1]
+    currency = _currency(channel_id)
     with _desks(net, banks) as desks:
         recorded = desks.payments(depositor).record_deposit(channel_id, _money(amount, currency),
                                                            funding_uetr or str(uuid.uuid4()))
@@ -289,7 +294,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
         if as_json:
             out.print_json(json.dumps({"batch": _record_json(details.batch), "record": _record_json(details.record)}))
             return
-        record, currency = details.record, channel_id.rsplit("-", 1)[1]
+        record, currency = details.record, _currency(channel_id)
         debtor = record.net_debtor_bic or "nobody"
         out.print(f"batch {record.cycle} frozen in block {frozen.block_number}: "
                   f"{record.count_a_to_b} + {record.count_b_to_a} payments, gross "
@@ -434,7 +439,7 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
 
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
-    channel_currency = channel_id.rsplit("-", 1)[1]
+    channel_currency = _currency(channel_id)
     with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, sender))
         paid = payments.pay(
@@ -483,7 +488,7 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
-        currency = channel_id.rsplit("-", 1)[1]
+        currency = _currency(channel_id)
         charged = [payments_pb2.Fee(agent_bic=spec.bic, amount=_money(fee, currency), kind="COMM")] if fee else []
         payments.report_status(uetr, payments_pb2.PaymentStatus.Value(f"PAYMENT_STATUS_{status}"), reason_code=reason,
                                fees_charged=charged)
@@ -527,7 +532,7 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
-        returned = payments.return_payment(uetr, _money(amount, channel_id.rsplit("-", 1)[1]), reason)
+        returned = payments.return_payment(uetr, _money(amount, _currency(channel_id)), reason)
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
 
 
@@ -561,12 +566,12 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
         created = desks.payments(_bank_spec(net, bank)).create_quote(
             channel_id, for_bank_bic=_bank_spec(net, for_bank).bic, sell_currency=sell_currency, rate=rate,
             max_sell_amount=_money(max_amount, sell_currency), valid_for=_datetime.timedelta(minutes=valid_minutes),
-            fees=_fees(net, fees, channel_id.rsplit("-", 1)[1]), margin_bps=margin_bps)
+            fees=_fees(net, fees, _currency(channel_id)), margin_bps=margin_bps)
         if as_json:
             out.print_json(json.dumps(_record_json(created.record)))
         else:
             out.print(f"quote [bold]{created.record.quote_id}[/bold]: {sell_currency} -> "
-                      f"{channel_id.rsplit('-', 1)[1]} at {rate} for {_bank_spec(net, for_bank).display_name}, "
+                      f"{_currency(channel_id)} at {rate} for {_bank_spec(net, for_bank).display_name}, "
                       f"valid {valid_minutes} min (block {created.block_number})")
 
 
