@@ -14,10 +14,8 @@ import yaml
 from .errors import NetworkError
 from .fabric import FabricInstallation
 from .layout import Layout
-from .ports import PortPlan
+from .ports import HOST, PortPlan
 from .spec import BankSpec
-
-HOST = "127.0.0.1"
 
 
 class ChannelConfigError(NetworkError):

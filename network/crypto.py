@@ -17,9 +17,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from .errors import NetworkError
 from .fabric import FabricInstallation
 from .layout import Layout
+from .ports import HOST
 from .processes import replaced_directory
 
-LOOPBACK_SANS = ["localhost", "127.0.0.1"]
+LOOPBACK_SANS = ["localhost", HOST]
 
 
 class CryptoError(NetworkError):

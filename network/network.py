@@ -34,7 +34,7 @@ from .fabric import FabricInstallation, ensure_fabric
 from .layout import Layout, default_workdir
 from .orderer_admin import ParticipationClient, healthy, metric_value
 from .peer_admin import PeerAdmin
-from .ports import CHAINCODE_SLOTS, PortPlan, check_free, default_base, plan_ports
+from .ports import CHAINCODE_SLOTS, HOST, PortPlan, check_free, default_base, plan_ports
 from .profiles import write_profiles
 from .progress import Progress, SilentProgress
 from .runtime import Runtime, Unit, UnitError
@@ -42,7 +42,6 @@ from .runtime.native import NativeRuntime
 from .spec import BankSpec, NetworkSpec, load_spec, parse_spec
 from .waiting import NotReadyError, wait_for
 
-HOST = "127.0.0.1"
 STATE_VERSION = 1
 _SETTLING = ("no combination of peers", "no peers available", "failed to connect", "UNAVAILABLE")
 T = TypeVar("T")

@@ -15,10 +15,9 @@ from pathlib import Path
 import yaml
 
 from .layout import Layout
-from .ports import PortPlan
+from .ports import HOST, PortPlan
 from .spec import BankSpec
 
-HOST = "127.0.0.1"
 IMAGE_BUILDER_PATH = "/opt/hyperledger/ccaas_builder"  # where both the official and our peer images keep it
 BUILDER_CONFIG_ENV = "CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"
 # Per-call INFO lines (every gRPC call, every endorsement, and the orderer's WARN for each Broadcast stream

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NetworkError
-
-HOST = "127.0.0.1"
+from .ports import HOST
 
 
 class ParticipationError(NetworkError):

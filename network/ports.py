@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .errors import NetworkError
 from .spec import NetworkSpec
 
+HOST = "127.0.0.1"  # every node and chaincode server of a network listens on loopback only
 BLOCK_SIZE = 200
 DEFAULT_BASE = 20000
 WORKER_RANGE = 2000  # ports per pytest-xdist worker: its session network plus the tests' own networks
@@ -81,7 +82,7 @@ def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
     return PortPlan(base, nodes, slots)
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+def port_in_use(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -97,4 +98,4 @@ def check_free(ports: list[tuple[str, str, int]]) -> None:
     """Raise :class:`PortError` naming the first node whose port is taken."""
     for node, name, port in ports:
         if port_in_use(port):
-            raise PortError(f"port {port} ({node} {name}) is already in use on 127.0.0.1")
+            raise PortError(f"port {port} ({node} {name}) is already in use on {HOST}")

@@ -8,10 +8,8 @@ from pathlib import Path
 import yaml
 
 from .layout import Layout
-from .ports import PortPlan
+from .ports import HOST, PortPlan
 from .spec import BankSpec
-
-HOST = "127.0.0.1"
 
 
 def connection_profile(layout: Layout, ports: PortPlan, bank: BankSpec) -> dict[str, object]:
