@@ -320,21 +320,18 @@ class FabricNetwork:
     # --- units ---------------------------------------------------------------------------------------
 
     def _orderer_units(self) -> list[tuple[Unit, node_config.NodeConfig]]:
-        units = []
-        for name in self.spec.orderer.node_names():
-            config = node_config.orderer_config(self.layout, self.ports, name)
-            units.append((Unit(name, "orderer", "orderer", (), config.env, config.ports,
-                               config.ports["operations"], (self.workdir,)), config))
-        return units
+        return [self._node_unit(node_config.orderer_config(self.layout, self.ports, name))
+                for name in self.spec.orderer.node_names()]
 
     def _peer_units(self) -> list[tuple[Unit, node_config.NodeConfig]]:
-        units = []
-        for bank in self.spec.banks:
-            for index in range(bank.peers):
-                config = node_config.peer_config(self.layout, self.ports, bank, index, self._builder_path())
-                units.append((Unit(config.name, "peer", "peer", ("node", "start"), config.env, config.ports,
-                                   config.ports["operations"], (self.workdir,)), config))
-        return units
+        return [self._node_unit(node_config.peer_config(self.layout, self.ports, bank, index, self._builder_path()))
+                for bank in self.spec.banks for index in range(bank.peers)]
+
+    def _node_unit(self, config: node_config.NodeConfig) -> tuple[Unit, node_config.NodeConfig]:
+        """The unit that runs a node with its config (health from its operations port)."""
+        unit = Unit(config.name, config.kind, config.kind, config.args, config.env, config.ports,
+                    config.ports["operations"], (self.workdir,))
+        return unit, config
 
     def _chaincode_unit(self, bank: BankSpec, deployed: DeployedChaincode) -> Unit:
         tls = crypto.chaincode_tls(self.layout)

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -36,7 +37,7 @@ class NodeConfig:
     """What a runtime needs to start one node."""
 
     name: str
-    kind: str  # "orderer" or "peer"
+    kind: Literal["orderer", "peer"]  # also the program that runs it
     config_dir: Path
     data_dir: Path
     env: dict[str, str]
@@ -51,8 +52,9 @@ class NodeConfig:
         (self.config_dir / self.config_file).write_text(yaml.safe_dump(self.config, sort_keys=False))
 
     @property
-    def command(self) -> list[str]:
-        return ["orderer"] if self.kind == "orderer" else ["peer", "node", "start"]
+    def args(self) -> tuple[str, ...]:
+        """The program's arguments: none for the orderer, ``node start`` for the peer."""
+        return () if self.kind == "orderer" else ("node", "start")
 
 
 def _addr(port: int) -> str:
