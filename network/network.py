@@ -92,6 +92,13 @@ class DeployedChaincode:
     collections: str = ""  # digest of the collections config in the definition
 
 
+def _with_tables(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with its tables present: threads that read them must not add keys while another saves."""
+    for table in ("units", "chaincodes", "slots"):
+        state.setdefault(table, {})
+    return state
+
+
 def _each(function: Callable[[X], T], items: Iterable[X]) -> list[T]:
     """``function`` applied to every item in parallel threads; the first failure is raised."""
     work = list(items)
@@ -135,7 +142,7 @@ class FabricNetwork:
         self.progress: Progress = progress or SilentProgress()
         self._runtime: Runtime | None = None
         self._state_lock = threading.RLock()  # units start in parallel threads
-        self._state: dict[str, Any] = self._read_state() or {}
+        self._state: dict[str, Any] = _with_tables(self._read_state() or {})
 
     # --- construction ------------------------------------------------------------------------------
 
@@ -222,12 +229,12 @@ class FabricNetwork:
 
     @property
     def units(self) -> dict[str, dict[str, Any]]:
-        units: dict[str, dict[str, Any]] = self._state.setdefault("units", {})
+        units: dict[str, dict[str, Any]] = self._state["units"]
         return units
 
     @property
     def chaincodes(self) -> dict[str, dict[str, Any]]:
-        chaincodes: dict[str, dict[str, Any]] = self._state.setdefault("chaincodes", {})
+        chaincodes: dict[str, dict[str, Any]] = self._state["chaincodes"]
         return chaincodes
 
     @contextlib.contextmanager
@@ -239,7 +246,7 @@ class FabricNetwork:
             except BlockingIOError as exc:
                 raise NetworkBusyError(f"another tradefin command is operating on {self.workdir}") from exc
             try:
-                self._state = self._read_state() or self._state
+                self._state = _with_tables(self._read_state() or self._state)
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -470,7 +477,7 @@ class FabricNetwork:
     def _reserve_slot(self, key: str) -> int:
         """The chaincode server slot of ``key`` (channel/name): its own, or the lowest free one."""
         with self._state_lock:
-            existing = self._state.setdefault("slots", {}).get(key)
+            existing = self._state["slots"].get(key)
             if existing is not None:
                 return int(existing)
             used = set(self._state["slots"].values())
