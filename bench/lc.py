@@ -26,8 +26,6 @@ import argparse
 import asyncio
 import datetime
 import hashlib
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,11 +37,10 @@ from tradefin.gateway import ConnectionProfile, load_msp_identity, load_msp_sign
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin import NotFoundError, Session, aio, date_of, money
 from tradefin.network.network import FabricNetwork
-from tradefin.network.progress import SilentProgress
 from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .measure import Measurement
+from .measure import Measurement, default_network, print_failures
 from .table import print_table
 
 T = TypeVar("T")
@@ -78,7 +75,7 @@ async def timed(result: Measurement, operation: Awaitable[T]) -> T:
     try:
         answer = await operation
     except Exception as error:
-        result.failures.append(f"{type(error).__name__}: {str(error).splitlines()[0][:160]}")
+        result.failed(error)
         raise
     result.latencies.append(time.monotonic() - started)
     return answer
@@ -309,15 +306,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.in_flight.split(",")]
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tradefin-bench-lc-"))
-    network = FabricNetwork.create(workdir, port_base=args.port_base, progress=SilentProgress())
-    network.up()
-    try:
+    with default_network(args.workdir, args.port_base, "lc") as network:
         results = asyncio.run(run(network, levels, args.seconds, args.warmup, args.rounds))
-    finally:
-        if args.workdir is None:
-            network.down(purge=True)
-            shutil.rmtree(workdir, ignore_errors=True)
 
     headers = ["workload", "in flight", "committed", "failed", "tx/s", "p50 ms", "p95 ms",
                "chaincode CPU ms/op", "peers CPU ms/op", "client CPU ms/op"]
@@ -328,7 +318,5 @@ def main(argv: list[str]) -> int:
         [row(result) for result in results],
     )
     print_table("Targets", ["target", "measured", "wanted", ""], targets(results, levels))
-    for result in results:
-        for failure in sorted(set(result.failures))[:5]:
-            print(f"{result.workload} @ {result.in_flight}: {result.failures.count(failure)} x {failure}")
+    print_failures(results)
     return 0

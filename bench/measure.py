@@ -1,11 +1,14 @@
-"""What the load benchmarks measure over one window: latencies of committed operations, failures, and the
-CPU time of the network's chaincode servers and peers (native runtime, from /proc) and of the client."""
+"""What the load benchmarks share: their network, and what they measure over one window (latencies of
+committed operations, failures, and the CPU time of the network's chaincode servers and peers (native
+runtime, from /proc) and of the client)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +17,22 @@ if TYPE_CHECKING:
     from tradefin.network.network import FabricNetwork
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def default_network(workdir: Path | None, port_base: int, benchmark: str) -> Iterator[FabricNetwork]:
+    """The default network, up: the one in ``workdir`` (left running), else a new one purged afterwards."""
+    from tradefin.network.network import FabricNetwork
+    from tradefin.network.progress import SilentProgress
+
+    root = workdir or Path(tempfile.mkdtemp(prefix=f"tradefin-bench-{benchmark}-"))
+    network = FabricNetwork.create(root, port_base=port_base, progress=SilentProgress())
+    try:
+        network.up()
+        yield network
+    finally:
+        if workdir is None:
+            network.down(purge=True)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -57,6 +76,11 @@ class Measurement:
     def percentile(self, fraction: float) -> float:
         return percentile(self.latencies, fraction)
 
+    def failed(self, error: Exception) -> None:
+        """Count an operation that failed, by its error's type and first line."""
+        first_line = (str(error).splitlines() or [""])[0]
+        self.failures.append(f"{type(error).__name__}: {first_line[:160]}")
+
     def figures(self) -> list[object]:
         """Throughput, latency p50 / p95 (ms), and CPU ms per committed operation: chaincode, peers, client."""
         per_op = 1000 / self.committed if self.committed else float("nan")
@@ -79,3 +103,10 @@ class Measurement:
         self.chaincode_cpu = cpu_seconds(network, "chaincode") - chaincode_before
         self.peer_cpu = cpu_seconds(network, "peer") - peer_before
         self.client_cpu = time.process_time() - client_before
+
+
+def print_failures(measurements: Sequence[Measurement]) -> None:
+    """Up to five distinct failures of each measurement, with how often each happened."""
+    for result in measurements:
+        for failure in sorted(set(result.failures))[:5]:
+            print(f"{result.workload} @ {result.in_flight}: {result.failures.count(failure)} x {failure}")

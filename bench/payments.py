@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import tempfile
 import time
 import uuid
 from contextlib import AsyncExitStack
@@ -36,11 +34,10 @@ from tradefin.gateway import CommitError
 from tradefin.gateway.tradefin import Session, aio, money
 from tradefin.gateway.tradefin.compliance import pilot_configuration
 from tradefin.network.network import FabricNetwork
-from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
 
 from .lc import Gateways
-from .measure import Measurement
+from .measure import Measurement, default_network, print_failures
 from .table import print_table
 
 PORT_BASE = 22400
@@ -126,7 +123,7 @@ async def measure(
                     run.failures.append(f"CommitError {error.code_name}")
                 continue
             except Exception as error:
-                run.failures.append(f"{type(error).__name__}: {str(error).splitlines()[0][:160]}")
+                run.failed(error)
                 continue
             run.latencies.append(time.monotonic() - began)
 
@@ -183,22 +180,13 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.in_flight.split(",")]
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tradefin-bench-payments-"))
-    network = FabricNetwork.create(workdir, port_base=args.port_base, progress=SilentProgress())
-    network.up()
-    try:
+    with default_network(args.workdir, args.port_base, "payments") as network:
         runs = asyncio.run(benchmark(network, levels, args.seconds, args.warmup, args.slots, args.hot_key))
-    finally:
-        if args.workdir is None:
-            network.down(purge=True)
-            shutil.rmtree(workdir, ignore_errors=True)
 
     headers = ["channel", "in flight", "committed", "conflicts", "failed", "conflict rate", "payments/s",
                "p50 ms", "p95 ms", "chaincode CPU ms/pay", "peers CPU ms/pay", "client CPU ms/pay"]
     print_table(f"Payments on one channel of {CHANNEL} (2 banks), {args.seconds:.0f} s per level", headers,
                 [run.row() for run in runs])
     print_table("Targets", ["target", "measured", "wanted", ""], targets(runs, levels))
-    for run in runs:
-        for failure in sorted(set(run.failures))[:5]:
-            print(f"{run.workload} @ {run.in_flight}: {run.failures.count(failure)} x {failure}")
+    print_failures(runs)
     return 0
