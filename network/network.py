@@ -290,12 +290,13 @@ class FabricNetwork:
         return ParticipationClient(self.ports.port(orderer, "admin"), self.layout.orderer_tls_ca,
                                    admin / "client.crt", admin / "client.key")
 
-    def orderer_port(self) -> int:
-        """The listen port of the orderer the CLI talks to (the Raft/BFT leader when known)."""
-        for name in self.spec.orderer.node_names():
-            for channel in self.spec.channels:
-                if self._is_leader(name, channel.name):
-                    return self.ports.port(name, "listen")
+    def orderer_port(self, channel: str | None = None) -> int:
+        """The listen port of the orderer the peer CLI sends ``channel``'s transactions to (any channel's when
+        None): its consensus leader when known (a BFT follower forwards only after a timeout), else the first."""
+        for name in [channel] if channel is not None else [c.name for c in self.spec.channels]:
+            leader = self.leader(name)
+            if leader is not None:
+                return self.ports.port(leader, "listen")
         return self.ports.port(self.spec.orderer.node_names()[0], "listen")
 
     def leader(self, channel: str) -> str | None:
@@ -537,7 +538,7 @@ class FabricNetwork:
         if unchanged:
             self._wait_discovered(channel, name)
             return deployed
-        orderer_port = self.orderer_port()
+        orderer_port = self.orderer_port(channel)
 
         def install_and_approve(bank: BankSpec) -> None:
             for index in range(bank.peers):
