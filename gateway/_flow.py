@@ -22,6 +22,7 @@ from tradefin.gateway.options import ResubmitPolicy, Timeouts
 __all__ = [
     "ENDORSE_HEAD_START",
     "ENDORSE_HOLD_SECONDS",
+    "Admit",
     "Call",
     "Context",
     "Effect",
@@ -89,7 +90,14 @@ class Pause:
     seconds: float
 
 
-Effect = Call | Sign | Pause
+@dataclass(frozen=True, slots=True)
+class Admit:
+    """Effect: wait for a place among the transactions of a burst that go ahead (``ENDORSE_HEAD_START``),
+    before the proposal is built and signed; the flow receives ``b""``. The place is kept until the
+    transaction's Submit is answered."""
+
+
+Effect = Call | Sign | Pause | Admit
 
 
 def transaction_call(

@@ -25,6 +25,7 @@ from tradefin.gateway import _grpc, hashes
 from tradefin.gateway._flow import (
     ENDORSE_HEAD_START,
     ENDORSE_HOLD_SECONDS,
+    Admit,
     Call,
     Context,
     Flow,
@@ -172,6 +173,11 @@ class _Driver:
                     if holding and call.method == Method.SUBMIT:
                         holding = False
                         gate.exit()
+                elif kind is Admit:
+                    if not holding:
+                        await gate.enter()
+                        holding = True
+                    reply = b""
                 elif kind is Sign:
                     reply = await self.sign(cast(Sign, effect).digest)
                 else:

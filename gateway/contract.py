@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
-from tradefin.gateway._flow import Context, Flow
+from tradefin.gateway._flow import Admit, Context, Flow
 from tradefin.gateway.commit import SubmittedTransactionBase
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.proposal import Argument, ProposalBase, ProposalData, new_proposal_data
@@ -91,6 +91,7 @@ class ContractBase:
         endorsing_orgs: Sequence[str] | None,
         timeouts: Timeouts,
     ) -> Flow[TransactionBase]:
+        yield Admit()  # a burst's first transactions are built, signed and endorsed before the others
         data = self._proposal_data(transaction_name, args, transient, endorsing_orgs)
         proposal = ProposalBase(self._client, self._context, data)
         return (yield from proposal._endorse_flow(TransactionBase, timeouts.endorse))

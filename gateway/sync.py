@@ -21,6 +21,7 @@ from tradefin.gateway import _grpc, hashes
 from tradefin.gateway._flow import (
     ENDORSE_HEAD_START,
     ENDORSE_HOLD_SECONDS,
+    Admit,
     Call,
     Context,
     Flow,
@@ -151,6 +152,11 @@ class _Driver:
                     if holding and call.method == Method.SUBMIT:
                         holding = False
                         gate.exit()
+                elif kind is Admit:
+                    if not holding:
+                        gate.enter()
+                        holding = True
+                    reply = b""
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)
                 else:

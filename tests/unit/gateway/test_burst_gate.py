@@ -5,8 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-from tradefin.gateway import aio, sync
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.unit.gateway.fakes import FakeAioChannel, FakePeer
+from tradefin.gateway import X509Identity, aio, new_private_key_signer, sync
+from tradefin.gateway._flow import ENDORSE_HEAD_START
 
 
 def test_asyncio_gate_holds_a_burst_until_one_of_the_first_ends() -> None:
@@ -82,3 +88,52 @@ def test_thread_gate_lets_the_burst_go_after_the_hold() -> None:
     started = time.monotonic()
     gate.enter()
     assert 0.04 <= time.monotonic() - started < 1
+
+
+def test_a_burst_signs_nothing_but_its_head_start_before_one_of_them_is_submitted(
+    identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    """The first transactions of a burst are built, signed, endorsed and submitted before the others
+    even sign their proposals: their Submit then starts the orderer's batch timer early."""
+    peer = FakePeer()
+    signer = new_private_key_signer(private_key)
+    events: list[str] = []
+
+    def recording_signer(digest: bytes) -> bytes:
+        events.append("sign")
+        return signer(digest)
+
+    original = peer.handle
+
+    def recording_handle(method: str, request: bytes, timeout: float | None) -> bytes:
+        events.append(method.rsplit("/", 1)[1])
+        return original(method, request, timeout)
+
+    peer.handle = recording_handle  # type: ignore[method-assign]
+
+    class RoundTripChannel(FakeAioChannel):
+        """Each call yields to the event loop once, as a real round trip does."""
+
+        def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+            answer = super().unary_unary(method)
+
+            async def call(request: bytes, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+                await asyncio.sleep(0)
+                result: bytes = await answer(request, timeout)
+                return result
+
+            return call
+
+    async def scenario() -> None:
+        async with aio.connect(RoundTripChannel(peer), identity, recording_signer) as gateway:
+            contract = gateway.get_network("ch").get_contract("cc")
+            await asyncio.gather(*(contract.submit("fn", [str(i)]) for i in range(6)))
+            assert await contract.evaluate("fn") == b"result"  # an evaluate never waits for the gate
+
+    asyncio.run(scenario())
+    first_submit = events.index("Submit")
+    head_start = ENDORSE_HEAD_START
+    # before the first Submit: the head start's proposal, envelope and commit-status signatures only
+    assert 1 <= events[:first_submit].count("Endorse") <= head_start
+    assert events[:first_submit].count("sign") <= 3 * head_start  # the other four have not signed yet
+    assert events.count("Submit") == 6 and events.count("Endorse") == 6
