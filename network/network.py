@@ -589,13 +589,16 @@ class FabricNetwork:
         wait_for(everyone_sees_everyone, timeout=60, what=f"discovery of every peer of {channel} with {chaincode}",
                  interval=0.2)
 
+    def endpoint(self, bank: BankSpec, peer_index: int = 0) -> Endpoint:
+        """The gateway endpoint of one of the bank's peers (TLS, pinned to the peer's TLS CA)."""
+        tls_ca = (self.layout.peer_crypto(bank, peer_index) / "tls" / "ca.crt").read_bytes()
+        return Endpoint.tls(f"{HOST}:{self.ports.port(bank.peer_names()[peer_index], 'listen')}", tls_ca,
+                            server_name_override=bank.peer_host(peer_index))
+
     def gateway(self, bank: BankSpec, user: str = "User1", peer_index: int = 0) -> Gateway:
         """A gateway connection to one of the bank's peers as one of its users (the caller closes it)."""
         msp = self.layout.bank_user(bank, user) / "msp"
-        tls_ca = (self.layout.peer_crypto(bank, peer_index) / "tls" / "ca.crt").read_bytes()
-        endpoint = Endpoint.tls(f"{HOST}:{self.ports.port(bank.peer_names()[peer_index], 'listen')}", tls_ca,
-                                server_name_override=bank.peer_host(peer_index))
-        return connect(endpoint, load_msp_identity(msp, bank.msp_id), load_msp_signer(msp))
+        return connect(self.endpoint(bank, peer_index), load_msp_identity(msp, bank.msp_id), load_msp_signer(msp))
 
     def prove_invocation(self, channel: str, name: str) -> dict[str, list[str]]:
         """Evidence: every bank's peer runs the chaincode (its metadata, evaluated on each bank's peer).

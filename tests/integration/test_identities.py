@@ -7,16 +7,9 @@ import time
 
 import pytest
 
-from tradefin.gateway import EndorseError, Endpoint, Hash, connect, hashes, load_msp_identity, load_msp_signer
+from tradefin.gateway import EndorseError, Hash, connect, hashes, load_msp_identity, load_msp_signer
 from tradefin.network.identities import issue_identity
 from tradefin.network.network import FabricNetwork
-
-
-def _endpoint(network: FabricNetwork) -> Endpoint:
-    bank = network.spec.bank("bank1")
-    return Endpoint.tls(f"127.0.0.1:{network.ports.port('bank1-peer0', 'listen')}",
-                        (network.layout.peer_crypto(bank, 0) / "tls" / "ca.crt").read_bytes(),
-                        server_name_override=bank.peer_host(0))
 
 
 @pytest.mark.parametrize("key_type, hash_", [("ecdsa-p256", hashes.sha256), ("ecdsa-p384", hashes.sha256),
@@ -27,7 +20,7 @@ def test_identity_of_each_key_type_submits_and_carries_its_role(
     bank = fabric_network.spec.bank("bank1")
     user = f"it-{key_type}"
     issued = issue_identity(fabric_network.layout, bank, user, "treasury", {"lei": "5493001KJTIIGC8Y1R12"}, key_type)
-    with connect(_endpoint(fabric_network), load_msp_identity(issued.msp_dir, bank.msp_id),
+    with connect(fabric_network.endpoint(bank), load_msp_identity(issued.msp_dir, bank.msp_id),
                  load_msp_signer(issued.msp_dir), hash=hash_) as gateway:
         contract = gateway.get_network("asia-europe").get_contract("tradefin")
         key = f"{user}-{time.time_ns()}"
@@ -42,7 +35,7 @@ def test_identity_of_each_key_type_submits_and_carries_its_role(
 def test_a_p384_signature_over_sha384_is_refused_by_a_default_msp(fabric_network: FabricNetwork) -> None:
     bank = fabric_network.spec.bank("bank1")
     issued = issue_identity(fabric_network.layout, bank, "it-p384-sha384", "treasury", key_type="ecdsa-p384")
-    with connect(_endpoint(fabric_network), load_msp_identity(issued.msp_dir, bank.msp_id),
+    with connect(fabric_network.endpoint(bank), load_msp_identity(issued.msp_dir, bank.msp_id),
                  load_msp_signer(issued.msp_dir), hash=hashes.sha384) as gateway:
         contract = gateway.get_network("asia-europe").get_contract("tradefin")
         with pytest.raises(EndorseError) as refused:

@@ -32,7 +32,6 @@ from tradefin.gateway import (
     load_msp_identity,
     load_msp_signer,
 )
-from tradefin.gateway import Endpoint as GatewayEndpoint
 from tradefin.network.network import FabricNetwork
 from tradefin.network.ports import default_base
 from tradefin.network.progress import SilentProgress
@@ -61,15 +60,6 @@ class Answer:
     resolution: Resolution
 
 
-def _endpoint(network: FabricNetwork) -> GatewayEndpoint:
-    bank = network.spec.bank("bank1")
-    tls_ca = (network.layout.peer_crypto(bank, 0) / "tls" / "ca.crt").read_bytes()
-    return GatewayEndpoint.tls(
-        f"127.0.0.1:{network.ports.port(bank.peer_names()[0], 'listen')}", tls_ca,
-        server_name_override=bank.peer_host(0),
-    )
-
-
 def _leader(network: FabricNetwork) -> str | None:
     return network.leader(CHANNEL)
 
@@ -96,7 +86,7 @@ async def _drive_load(network: FabricNetwork, kill: asyncio.Future[str]) -> tupl
     answers: list[Answer] = []
     not_endorsed = 0
     async with aio.connect(
-        _endpoint(network), load_msp_identity(msp, "Bank1MSP"), load_msp_signer(msp),
+        network.endpoint(network.spec.bank("bank1")), load_msp_identity(msp, "Bank1MSP"), load_msp_signer(msp),
         timeouts=TIMEOUTS, resubmit=POLICY,
     ) as gateway:
         contract = gateway.get_network(CHANNEL).get_contract(CHAINCODE)
@@ -136,7 +126,8 @@ async def _final_answers(network: FabricNetwork, answers: list[Answer]) -> dict[
     """One more status query for every transaction still UNKNOWN (long after the kill)."""
     msp = network.layout.bank_user(network.spec.bank("bank1"), "User1") / "msp"
     final: dict[str, Outcome] = {}
-    async with aio.connect(_endpoint(network), load_msp_identity(msp, "Bank1MSP"), load_msp_signer(msp)) as gateway:
+    endpoint = network.endpoint(network.spec.bank("bank1"))
+    async with aio.connect(endpoint, load_msp_identity(msp, "Bank1MSP"), load_msp_signer(msp)) as gateway:
         channel = gateway.get_network(CHANNEL)
         for answer in answers:
             if answer.resolution.outcome is not Outcome.UNKNOWN:
