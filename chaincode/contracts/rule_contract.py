@@ -56,26 +56,42 @@ class StubLedger:
     """:class:`~.ledger.CreditLedger` over the chaincode stub: composite keys, private collections,
     key-level endorsement policies, the chaincode event. It is also the record ledger of the payments
     and compliance contracts (private data hashes, composite-key scans, key history), so a credit's
-    honour can make its payment in the same transaction."""
+    honour can make its payment in the same transaction.
+
+    One ledger serves one transaction, and remembers what it read: Fabric answers every read of a
+    transaction from the state committed before it (never from the transaction's own writes), so a
+    key read again, or read ahead with others in one round trip, is answered without asking the peer.
+    """
 
     def __init__(self, stub: ChaincodeStub) -> None:
         self._stub = stub
+        self._values: dict[tuple[str, RecordKey], bytes | None] = {}
 
     def _key(self, key: RecordKey) -> str:
         return self._stub.create_composite_key(key.object_type, key.attributes)
 
     async def read(self, key: RecordKey, collection: str = PUBLIC) -> bytes | None:
-        """GET_STATE or GET_PRIVATE_DATA."""
-        if collection:
-            return await self._stub.get_private_data(collection, self._key(key))
-        return await self._stub.get_state(self._key(key))
+        """GET_STATE or GET_PRIVATE_DATA (once per key and transaction)."""
+        if (collection, key) not in self._values:
+            if collection:
+                value = await self._stub.get_private_data(collection, self._key(key))
+            else:
+                value = await self._stub.get_state(self._key(key))
+            self._values[(collection, key)] = value
+        return self._values[(collection, key)]
 
     async def read_many(self, keys: Sequence[RecordKey], collection: str = PUBLIC) -> list[bytes | None]:
-        """GET_STATE_MULTIPLE (public or private): one round trip for several keys."""
-        composite = [self._key(key) for key in keys]
-        if collection:
-            return await self._stub.get_multiple_private_data(collection, composite)
-        return await self._stub.get_multiple_states(composite)
+        """GET_STATE_MULTIPLE (public or private): one round trip for the keys not read yet, none when
+        every one was."""
+        unread = [key for key in dict.fromkeys(keys) if (collection, key) not in self._values]
+        if unread:
+            composite = [self._key(key) for key in unread]
+            if collection:
+                values = await self._stub.get_multiple_private_data(collection, composite)
+            else:
+                values = await self._stub.get_multiple_states(composite)
+            self._values.update(((collection, key), value) for key, value in zip(unread, values, strict=True))
+        return [self._values[(collection, key)] for key in keys]
 
     async def write(self, key: RecordKey, value: bytes, collection: str = PUBLIC) -> None:
         """PUT_STATE or PUT_PRIVATE_DATA."""

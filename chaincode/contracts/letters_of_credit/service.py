@@ -58,8 +58,10 @@ class LettersOfCreditService:
     async def _get(self, key: RecordKey, message_type: type[MessageT], collection: str = PUBLIC) -> MessageT | None:
         return await get(self._ledger, key, message_type, collection)
 
-    async def _stub(self, lc_id: str) -> lc.CreditStub:
-        stub = await self._get(credit_key(lc_id), lc.CreditStub)
+    async def _stub(self, lc_id: str, ahead: Sequence[RecordKey] = ()) -> lc.CreditStub:
+        """The credit's public stub; ``ahead``: public keys the operation reads next, read in the same
+        round trip (see :func:`_read_ahead`)."""
+        stub = parsed((await self._read_many([credit_key(lc_id), *ahead], PUBLIC))[0], lc.CreditStub)
         if stub is None:
             raise not_found("lc_id", f"no credit {lc_id}")
         return stub
@@ -78,9 +80,9 @@ class LettersOfCreditService:
             raise _missing_private_records(stub)
         return CreditFile(stub=stub, terms=terms, position=position), values[2:]
 
-    async def _credit(self, caller: Caller, lc_id: str) -> CreditFile:
+    async def _credit(self, caller: Caller, lc_id: str, ahead: Sequence[RecordKey] = ()) -> CreditFile:
         """The credit's stub and private records; only a bank of the credit reads the private part."""
-        credit_file, _ = await self._credit_file(caller, await self._stub(lc_id))
+        credit_file, _ = await self._credit_file(caller, await self._stub(lc_id, ahead))
         return credit_file
 
     async def _calendars(self, banks: Iterable[common_pb2.BankRef]) -> CalendarBook:
@@ -88,16 +90,18 @@ class LettersOfCreditService:
         return _calendar_book(places, await self._read_many([calendar_key(place) for place in places], PUBLIC))
 
     async def _presentation(
-        self, caller: Caller, presentation_id: str
+        self, caller: Caller, presentation_id: str, *, governance: bool = False
     ) -> tuple[CreditFile, PresentationFile, lc.TransferRecord | None]:
-        """A presentation with its credit and, when made under a transfer, the transfer record."""
+        """A presentation with its credit and, when made under a transfer, the transfer record (the
+        calendars a step needs, and the compliance configuration with ``governance``, read ahead)."""
         stub = await self._get(presentation_key(presentation_id), lc.PresentationStub)
         if stub is None:
             raise not_found("presentation_id", f"no presentation {presentation_id}")
         also = [presentation_record_key(presentation_id)]
         if stub.transfer_id:
             also.append(transfer_key(stub.lc_id, stub.transfer_id))
-        credit_file, values = await self._credit_file(caller, await self._stub(stub.lc_id), also)
+        ahead = _read_ahead(caller, stub.lc_id, [stub.receiving_bank], governance=governance)
+        credit_file, values = await self._credit_file(caller, await self._stub(stub.lc_id, ahead), also)
         record = parsed(values[0], lc.PresentationRecord)
         if record is None:
             raise _missing_private_records(credit_file.stub)
@@ -170,7 +174,8 @@ class LettersOfCreditService:
 
     async def issue(self, tx: Transaction, request: api.IssueRequest) -> api.CreditResponse:
         """Issue the credit (issuing bank)."""
-        credit_file = await self._credit(tx.caller, request.lc_id)
+        ahead = _read_ahead(tx.caller, request.lc_id, governance=True)
+        credit_file = await self._credit(tx.caller, request.lc_id, ahead)
         calendars, checks = await self._calendars_and_checks([credit_file.stub.issuing_bank])
         transition = credit.issue_credit(tx, credit_file, calendars)
         terms = credit_file.terms.terms
@@ -180,7 +185,7 @@ class LettersOfCreditService:
 
     async def advise(self, tx: Transaction, request: api.AdviseRequest) -> api.CreditResponse:
         """Advise the credit (advising bank)."""
-        stub = await self._stub(request.lc_id)
+        stub = await self._stub(request.lc_id, _read_ahead(tx.caller, request.lc_id, governance=True))
         calendars, checks = await self._calendars_and_checks([stub.advising_bank])
         transition = credit.advise_credit(tx, stub, calendars)
         if checks is not None:
@@ -248,7 +253,9 @@ class LettersOfCreditService:
     async def present(self, tx: Transaction, request: api.PresentRequest) -> api.PresentationResponse:
         """Present documents (beneficiary's bank); idempotent on the presentation id."""
         key = presentation_key(request.presentation_id)
-        credit_value, existing_value = await self._read_many([credit_key(request.lc_id), key], PUBLIC)
+        receiver = common_pb2.BankRef(bic=request.receiving_bank_bic)
+        ahead = _read_ahead(tx.caller, request.lc_id, [receiver], governance=True)
+        credit_value, existing_value, *_ = await self._read_many([credit_key(request.lc_id), key, *ahead], PUBLIC)
         credit_stub = parsed(credit_value, lc.CreditStub)
         if credit_stub is None:
             raise not_found("lc_id", f"no credit {request.lc_id}")
@@ -270,9 +277,11 @@ class LettersOfCreditService:
         return await self._commit(transition)
 
     async def _presentation_step(
-        self, tx: Transaction, presentation_id: str
+        self, tx: Transaction, presentation_id: str, *, governance: bool = False
     ) -> tuple[CreditFile, PresentationFile, lc.TransferRecord | None, CalendarBook]:
-        credit_file, presentation, transfer = await self._presentation(tx.caller, presentation_id)
+        credit_file, presentation, transfer = await self._presentation(
+            tx.caller, presentation_id, governance=governance
+        )
         banks = [presentation.stub.receiving_bank, credit_file.stub.issuing_bank]
         payer = next(
             (bank for bank in credit_banks(credit_file.stub) if bank.msp_id == presentation.record.honour.bank_msp_id),
@@ -330,7 +339,9 @@ class LettersOfCreditService:
 
     async def honour(self, tx: Transaction, request: api.HonourRequest) -> api.PresentationResponse:
         """Honour, negotiate, accept or undertake deferred payment (examining bank)."""
-        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        credit_file, presentation, transfer, calendars = await self._presentation_step(
+            tx, request.presentation_id, governance=True
+        )
         transition = presentations.honour(tx, credit_file, presentation, request, transfer, calendars)
         applicant = ("applicant", credit_file.terms.terms.applicant, credit_file.stub.issuing_bank)
         checks = await credit_governance(self._ledger)
@@ -473,6 +484,23 @@ class LettersOfCreditService:
         if calendar is None:
             raise not_found("place", f"no banking-day calendar has been published for {request.place}")
         return api.CalendarResponse(calendar=calendar)
+
+
+def _read_ahead(
+    caller: Caller, lc_id: str, banks: Iterable[common_pb2.BankRef] = (), *, governance: bool
+) -> list[RecordKey]:
+    """Public keys an operation on credit ``lc_id`` reads after the credit's stub, to read with the
+    stub in one round trip (each read is a round trip between the chaincode and the peer): the
+    banking-day calendars of the issuing bank (its BIC8 opens the credit id), of the caller's bank (its
+    certificate's ``bic``) and of ``banks``, and the compliance configuration when the operation
+    checks it (``governance``). A guess that misses costs the round trip it meant to save; one the
+    operation turns out not to need costs a key in the transaction's read set. Neither changes a
+    result: the ledger remembers what it read for the transaction (:class:`..rule_contract.StubLedger`)."""
+    places = [lc_id[4:6], caller.bic[4:6], *(calendar_place(bank) for bank in banks)]
+    keys = [calendar_key(place) for place in dict.fromkeys(places) if len(place) == 2 and place.isalpha()]
+    if governance:
+        keys.append(governance_key())
+    return keys
 
 
 def _calendar_book(places: Sequence[str], values: Sequence[bytes | None]) -> CalendarBook:

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tests.unit.letters_of_credit.support import ADVISER, documents, usd
-from tests.unit.letters_of_credit.test_contract import Chaincode, FakeStub, open_credit, people
+from tests.unit.letters_of_credit.support import ADVISER, ISSUER, documents, usd
+from tests.unit.letters_of_credit.test_contract import Chaincode, FakeStub, identity, open_credit, people
 
 __all__ = ["people"]  # the fixture of the contract tests
 from tradefin.chaincode.shim import ClientIdentity
@@ -31,9 +31,7 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counted
 
 
-def test_a_presentation_and_its_examination_read_in_few_round_trips(
-    people: dict[str, ClientIdentity], round_trips: Counter[str]
-) -> None:
+def test_a_credit_reads_in_few_round_trips(people: dict[str, ClientIdentity], round_trips: Counter[str]) -> None:
     chaincode = Chaincode()
     lc_id = open_credit(chaincode, people)
     presentation_id = str(uuid.uuid4())
@@ -47,8 +45,18 @@ def test_a_presentation_and_its_examination_read_in_few_round_trips(
     assert chaincode.submit(people["beneficiary"], "Present", request).status == 200
     examined = chaincode.submit(people["examiner"], "Examine", api.ExamineRequest(presentation_id=presentation_id))
     assert examined.status == 200, examined.message
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000"))
+    honoured = chaincode.submit(identity(ADVISER, "approver"), "Honour", honour)
+    assert honoured.status == 200, honoured.message
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000"))
+    reimbursed = chaincode.submit(identity(ISSUER, "treasury"), "Reimburse", reimburse)
+    assert reimbursed.status == 200, reimbursed.message
 
-    # apply: credit + calendar; issue: stub, private records, calendar; present: credit and presentation
-    # stubs, private records, calendars; examine: presentation stub, credit stub, private records, calendars.
-    assert (round_trips["lc:Apply"], round_trips["lc:Issue"]) == (1, 3)
-    assert (round_trips["lc:Present"], round_trips["lc:Examine"]) == (3, 4)
+    # The calendars and the compliance configuration are read with the credit's stub (their keys
+    # follow from the credit id, the caller's BIC and the presentation's receiving bank):
+    # apply: credit + calendar; issue: stub (+ calendar, configuration), private records;
+    # advise: stub (+ calendar, configuration); present: credit and presentation stubs (+ calendars,
+    # configuration), private records; examine, honour, reimburse: presentation stub, credit stub
+    # (+ calendars, and the configuration for honour), private records.
+    assert [round_trips[f"lc:{name}"] for name in ("Apply", "Issue", "Advise")] == [1, 2, 1]
+    assert [round_trips[f"lc:{name}"] for name in ("Present", "Examine", "Honour", "Reimburse")] == [2, 3, 3, 3]
