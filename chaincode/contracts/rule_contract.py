@@ -93,6 +93,12 @@ class StubLedger:
             self._values.update(((collection, key), value) for key, value in zip(unread, values, strict=True))
         return [self._values[(collection, key)] for key in keys]
 
+    def found(self, key: RecordKey, collection: str = PUBLIC) -> bool | None:
+        """Whether the key existed when this transaction read it; None when it did not read it."""
+        if (collection, key) not in self._values:
+            return None
+        return self._values[(collection, key)] is not None
+
     async def write(self, key: RecordKey, value: bytes, collection: str = PUBLIC) -> None:
         """PUT_STATE or PUT_PRIVATE_DATA."""
         if collection:

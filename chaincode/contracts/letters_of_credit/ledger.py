@@ -35,6 +35,11 @@ class Write:
     #: When not empty: set the key's endorsement policy to require every one of these organisations
     #: (state-based endorsement), so no single bank can change the record alone.
     endorsers: tuple[str, ...] = ()
+    #: The endorsers are the policy the key gets when it is created and never changes: set it only
+    #: when the transaction is not known to update an existing key. Fabric keeps a key's policy when
+    #: its value is updated, and it checks a policy write against the key's current policy as well,
+    #: so setting the same policy again costs the validators one more policy evaluation.
+    endorsers_at_creation: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,13 @@ async def get(
 
 async def store(ledger: CreditLedger, writes: Iterable[Write]) -> None:
     """Write each record (serialized deterministically, so every endorser writes the same bytes), then
-    its key-level endorsement policy when it names endorsers."""
+    its key-level endorsement policy when it names endorsers -- unless the policy is set at creation
+    and the ledger read the key as existing in this transaction (``found``, when it tells)."""
+    found: Callable[[RecordKey, str], bool | None] | None = getattr(ledger, "found", None)
     for write in writes:
         await ledger.write(write.key, write.record.SerializeToString(deterministic=True), write.collection)
-        if write.endorsers:
-            await ledger.require_endorsers(write.key, write.endorsers, write.collection)
+        if not write.endorsers:
+            continue
+        if write.endorsers_at_creation and found is not None and found(write.key, write.collection):
+            continue
+        await ledger.require_endorsers(write.key, write.endorsers, write.collection)

@@ -118,8 +118,9 @@ class ChannelFile:
         return Write(key, record, self.stub.collection)
 
     def public(self, key: RecordKey, record: Message) -> Write:
-        """A write of one of the channel's public records, endorsed by both banks."""
-        return Write(key, record, endorsers=self.endorsers)
+        """A write of one of the channel's public records, endorsed by both banks (the policy every
+        public key of the channel gets when it is created; its two banks never change)."""
+        return Write(key, record, endorsers=self.endorsers, endorsers_at_creation=True)
 
 
 def advance(file: ChannelFile, tx: Transaction, event_type: str) -> pay.PaymentChannelStub:
