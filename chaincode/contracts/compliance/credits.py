@@ -62,7 +62,7 @@ async def check_credit(
     (when given) ``amount`` within the pilot's per-credit cap. Refusals: ERR_KYC, ERR_SANCTIONS,
     ERR_LIMIT_EXCEEDED."""
     reader = ComplianceReader(ledger)
-    files = [await reader.party_file(governance, role, party, bank) for role, party, bank in parties]
+    files = await reader.party_files(governance, parties)
     check_parties(governance, files, tx, other_countries=credit_countries(terms, banks))
     if amount is not None:
         reference = in_currency(amount, governance.reference_currency, governance, "terms.amount")

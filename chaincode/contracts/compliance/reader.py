@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
-from tradefin.chaincode.contracts.letters_of_credit.ledger import CreditLedger
+from tradefin.chaincode.contracts.letters_of_credit.ledger import PUBLIC, CreditLedger, batch_reader, parsed
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.protos import common_pb2, compliance_pb2
 
@@ -31,22 +32,30 @@ class ComplianceReader:
             raise invalid_state(f"no compliance configuration is in force on this channel: no {action}")
         return governance
 
-    async def party_file(
+    async def party_files(
         self,
         governance: compliance_pb2.ComplianceGovernance,
-        role: str,
-        party: common_pb2.PartyRef,
-        bank: common_pb2.BankRef,
-    ) -> PartyFile:
-        """The party's attestation and screenings by ``bank`` (nothing read without a KYC reference)."""
-        attestation = None
-        screenings: dict[str, compliance_pb2.ScreeningResult | None] = {}
-        if party.kyc_ref:
-            attestation = await get(self._ledger, kyc_key(bank.msp_id, party.kyc_ref), compliance_pb2.KycAttestation)
-            for listed in governance.sanctions_lists:
-                key = screening_key(bank.msp_id, party.kyc_ref, listed.list_id)
-                screenings[listed.list_id] = await get(self._ledger, key, compliance_pb2.ScreeningResult)
-        return PartyFile(role, party, bank, attestation, screenings)
+        parties: Sequence[tuple[str, common_pb2.PartyRef, common_pb2.BankRef]],
+    ) -> list[PartyFile]:
+        """Each (role, party, bank)'s attestation and screenings by that bank, all read in one round trip
+        (nothing read for a party without a KYC reference)."""
+        lists = [listed.list_id for listed in governance.sanctions_lists]
+        keys: list[RecordKey] = []
+        for _, party, bank in parties:
+            if party.kyc_ref:
+                keys.append(kyc_key(bank.msp_id, party.kyc_ref))
+                keys.extend(screening_key(bank.msp_id, party.kyc_ref, list_id) for list_id in lists)
+        values = iter(await batch_reader(self._ledger)(keys, PUBLIC))
+        files = []
+        for role, party, bank in parties:
+            attestation = None
+            screenings: dict[str, compliance_pb2.ScreeningResult | None] = {}
+            if party.kyc_ref:
+                attestation = parsed(next(values), compliance_pb2.KycAttestation)
+                for list_id in lists:
+                    screenings[list_id] = parsed(next(values), compliance_pb2.ScreeningResult)
+            files.append(PartyFile(role, party, bank, attestation, screenings))
+        return files
 
     async def clearance_required(self, msp_id: str) -> bool:
         """Whether the bank declared that its payments need a limit clearance."""

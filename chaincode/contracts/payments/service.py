@@ -12,6 +12,7 @@ from typing import TypeVar
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Role, Transaction, is_bank, require_bank
+from tradefin.chaincode.contracts.letters_of_credit.ledger import batch_reader
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_uuid4, to_date
 from tradefin.protos import common_pb2, compliance_pb2
@@ -24,7 +25,13 @@ from ..compliance.ledger import PUBLIC, RecordLedger, Transition, Write, commit,
 from ..compliance.limits import ClearanceEvidence
 from ..compliance.rates import in_currency
 from ..compliance.reader import ComplianceReader, audit_trail
-from ..compliance.records import clearance_key, credit_line_reservation_id, implicit_collection
+from ..compliance.records import (
+    clearance_key,
+    credit_line_reservation_id,
+    governance_key,
+    implicit_collection,
+    limit_policy_key,
+)
 from . import channels, quotes, transfers
 from .capacity import room, split
 from .channels import Activity, ChannelFile, TallyRow
@@ -248,6 +255,11 @@ class PaymentsService:
     async def initiate_payment(self, tx: Transaction, request: pay.InitiatePaymentRequest) -> pay.PaymentResponse:
         """Initiate a payment (treasury of the debtor agent); a replay answers the stored payment."""
         check_uuid4(request.uetr, "uetr")
+        # The public records a payment reads, in one round trip (the ledger remembers them for the
+        # transaction): its channel, the UETR (a replay?), the compliance configuration, the caller's
+        # limit policy.
+        ahead = [channel_key(request.channel_id), payment_key(request.uetr), governance_key()]
+        await batch_reader(self._ledger)([*ahead, limit_policy_key(tx.caller.msp_id)], PUBLIC)
         file = await self._member_channel(tx.caller, request.channel_id)
         sender = require_bank(tx.caller, file.banks, (Role.TREASURY,), "initiating a payment")
         replay = await self._replay(request, file)
@@ -328,10 +340,9 @@ class PaymentsService:
         creditor: common_pb2.PartyRef,
         creditor_bank: common_pb2.BankRef,
     ) -> GateResult:
-        files = [
-            await self.compliance.party_file(governance, "debtor", debtor, debtor_bank),
-            await self.compliance.party_file(governance, "creditor", creditor, creditor_bank),
-        ]
+        files = await self.compliance.party_files(
+            governance, [("debtor", debtor, debtor_bank), ("creditor", creditor, creditor_bank)]
+        )
         return check_parties(governance, files, tx)
 
     async def _draw(

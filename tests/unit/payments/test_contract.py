@@ -102,6 +102,9 @@ class FakeStub:
     async def get_state(self, key: str) -> bytes | None:
         return self.world.data.get(("", key))
 
+    async def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        return [self.world.data.get(("", key)) for key in keys]
+
     async def put_state(self, key: str, value: bytes) -> None:
         self.writes[("", key)] = value
 
@@ -303,6 +306,30 @@ def test_a_public_key_gets_its_endorsement_policy_once_when_created(people: dict
         created_any |= created
         updated_any |= updated
     assert created_any and updated_any  # both cases happened (the channel stub is updated, a payment created)
+
+
+def test_a_payment_reads_in_few_round_trips(people: dict[str, ClientIdentity], monkeypatch: pytest.MonkeyPatch) -> None:
+    chaincode, channel_id = scene(people)
+    trips: list[str] = []
+    for name in ("get_state", "get_multiple_states", "get_private_data", "get_private_data_hash"):
+        original = getattr(FakeStub, name)
+
+        async def read(self: FakeStub, *args: object, _original: Any = original, _name: str = name) -> Any:
+            trips.append(_name)
+            return await _original(self, *args)
+
+        monkeypatch.setattr(FakeStub, name, read)
+    chaincode.ok(people["a-treasury"], "pay:InitiatePayment", payment_request(channel_id, "10.00"))
+    # channel, UETR, compliance configuration and limit policy together; the channel's position; both
+    # parties' attestations and screenings together; the EndToEndId; the capacity slot; its tally
+    assert trips == [
+        "get_multiple_states",
+        "get_private_data",
+        "get_multiple_states",
+        "get_private_data",
+        "get_private_data",
+        "get_private_data",
+    ]
 
 
 def test_limits_are_written_in_transactions_of_the_owning_bank_only(people: dict[str, ClientIdentity]) -> None:
