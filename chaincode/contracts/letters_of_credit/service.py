@@ -493,9 +493,11 @@ def _read_ahead(
     stub in one round trip (each read is a round trip between the chaincode and the peer): the
     banking-day calendars of the issuing bank (its BIC8 opens the credit id), of the caller's bank (its
     certificate's ``bic``) and of ``banks``, and the compliance configuration when the operation
-    checks it (``governance``). A guess that misses costs the round trip it meant to save; one the
-    operation turns out not to need costs a key in the transaction's read set. Neither changes a
-    result: the ledger remembers what it read for the transaction (:class:`..rule_contract.StubLedger`)."""
+    checks it (``governance``). A guess that misses costs the round trip it meant to save. A key the
+    operation turns out not to need still enters the transaction's read set: the transaction then
+    fails its MVCC check if that key is written meanwhile -- a calendar or the configuration, both
+    rarely written, never a credit's or a payment's own record. No answer changes: the ledger
+    remembers what it read for the transaction (:class:`..rule_contract.StubLedger`)."""
     places = [lc_id[4:6], caller.bic[4:6], *(calendar_place(bank) for bank in banks)]
     keys = [calendar_key(place) for place in dict.fromkeys(places) if len(place) == 2 and place.isalpha()]
     if governance:

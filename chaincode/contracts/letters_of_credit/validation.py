@@ -91,9 +91,14 @@ def check_sha256_hex(value: str, field: str) -> None:
         raise invalid_input(field, "not a lower-case hex SHA-256 digest")
 
 
+def is_msp_id(value: str) -> bool:
+    """Whether ``value`` has the form of a Fabric MSP id."""
+    return _MSP_ID.match(value) is not None
+
+
 def check_msp_id(value: str, field: str) -> None:
     """A Fabric MSP id."""
-    if not _MSP_ID.match(value):
+    if not is_msp_id(value):
         raise invalid_input(field, f"{value!r} is not an MSP id")
 
 

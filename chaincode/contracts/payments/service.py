@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Role, Transaction, is_bank, require_bank
 from tradefin.chaincode.contracts.letters_of_credit.ledger import batch_reader
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_uuid4, to_date
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_uuid4, is_msp_id, to_date
 from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
@@ -257,9 +257,11 @@ class PaymentsService:
         check_uuid4(request.uetr, "uetr")
         # The public records a payment reads, in one round trip (the ledger remembers them for the
         # transaction): its channel, the UETR (a replay?), the compliance configuration, the caller's
-        # limit policy.
+        # limit policy (when the caller's MSP id can be a channel bank's: any other is refused below).
         ahead = [channel_key(request.channel_id), payment_key(request.uetr), governance_key()]
-        await batch_reader(self._ledger)([*ahead, limit_policy_key(tx.caller.msp_id)], PUBLIC)
+        if is_msp_id(tx.caller.msp_id):
+            ahead.append(limit_policy_key(tx.caller.msp_id))
+        await batch_reader(self._ledger)(ahead, PUBLIC)
         file = await self._member_channel(tx.caller, request.channel_id)
         sender = require_bank(tx.caller, file.banks, (Role.TREASURY,), "initiating a payment")
         replay = await self._replay(request, file)

@@ -18,7 +18,14 @@ from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts.compliance.contract import ComplianceContract
 from tradefin.chaincode.contracts.payments.contract import PaymentsContract
 from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
-from tradefin.chaincode.shim import ChaincodeResponse, ChaincodeStub, ClientIdentity, KeyModification, StateRecord
+from tradefin.chaincode.shim import (
+    ChaincodeResponse,
+    ChaincodeStub,
+    ClientIdentity,
+    KeyEndorsementPolicy,
+    KeyModification,
+    StateRecord,
+)
 from tradefin.chaincode.shim.keys import create_composite_key, partial_composite_key_range
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -87,7 +94,7 @@ class FakeStub:
         self.writes: dict[tuple[str, str], bytes] = {}
         self.value_reads: set[str] = set()
         self.hash_reads: set[str] = set()
-        self.policies_set: set[str] = set()
+        self.policies_set: dict[str, list[str]] = {}
 
     @property
     def function(self) -> str:
@@ -112,6 +119,10 @@ class FakeStub:
         self.value_reads.add(collection)
         return self.world.data.get((collection, key))
 
+    async def get_multiple_private_data(self, collection: str, keys: list[str]) -> list[bytes | None]:
+        self.value_reads.add(collection)
+        return [self.world.data.get((collection, key)) for key in keys]
+
     async def get_private_data_hash(self, collection: str, key: str) -> bytes | None:
         self.hash_reads.add(collection)
         value = self.world.data.get((collection, key))
@@ -121,7 +132,7 @@ class FakeStub:
         self.writes[(collection, key)] = value
 
     async def set_state_validation_parameter(self, key: str, policy: bytes) -> None:
-        self.policies_set.add(key)
+        self.policies_set[key] = KeyEndorsementPolicy.from_bytes(policy).msp_ids
 
     async def set_private_data_validation_parameter(self, collection: str, key: str, policy: bytes) -> None:
         return None
@@ -302,7 +313,7 @@ def test_a_public_key_gets_its_endorsement_policy_once_when_created(people: dict
         # policy over value updates: on the real network, a credit stub updated by Issue without a
         # policy write still refuses an Advise endorsed by two other banks, test_lc_three_banks) and
         # are not given it again, which would cost the validators one more policy evaluation per key
-        assert stub.policies_set == created, function
+        assert stub.policies_set == {key: ["Bank1MSP", "Bank2MSP"] for key in created}, function
         created_any |= created
         updated_any |= updated
     assert created_any and updated_any  # both cases happened (the channel stub is updated, a payment created)
@@ -311,7 +322,9 @@ def test_a_public_key_gets_its_endorsement_policy_once_when_created(people: dict
 def test_a_payment_reads_in_few_round_trips(people: dict[str, ClientIdentity], monkeypatch: pytest.MonkeyPatch) -> None:
     chaincode, channel_id = scene(people)
     trips: list[str] = []
-    for name in ("get_state", "get_multiple_states", "get_private_data", "get_private_data_hash"):
+    reads = ["get_state", "get_multiple_states", "get_private_data", "get_multiple_private_data"]
+    reads.append("get_private_data_hash")
+    for name in reads:
         original = getattr(FakeStub, name)
 
         async def read(self: FakeStub, *args: object, _original: Any = original, _name: str = name) -> Any:
@@ -330,6 +343,16 @@ def test_a_payment_reads_in_few_round_trips(people: dict[str, ClientIdentity], m
         "get_private_data",
         "get_private_data",
     ]
+
+
+def test_a_caller_of_no_bank_of_the_channel_is_refused_as_such_whatever_its_msp_id(
+    people: dict[str, ClientIdentity],
+) -> None:
+    chaincode, channel_id = scene(people)
+    for msp_id in ("Bank3MSP", "not an MSP id!"):
+        stranger = bank_identity(msp_id, "STRNGB2LXXX", "treasury", "officer")
+        refused = chaincode.submit(stranger, "pay:InitiatePayment", payment_request(channel_id, "10.00"))
+        assert refused.message.startswith("ERR_UNAUTHORIZED: "), (msp_id, refused.message)
 
 
 def test_limits_are_written_in_transactions_of_the_owning_bank_only(people: dict[str, ClientIdentity]) -> None:
