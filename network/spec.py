@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from ..chaincode.contracts import collection_definitions
+
 ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
     "raft1": ("etcdraft", 1),
     "raft3": ("etcdraft", 3),
@@ -228,7 +230,28 @@ def parse_spec(data: object) -> NetworkSpec:
     _unique([c.name for c in channels], "channels", "name")
     chaincode = _parse_chaincode(top.raw("chaincode", {}))
     top.finish()
+    if chaincode.contracts == "default":
+        msp_ids = {bank.name: bank.msp_id for bank in banks}
+        for index, channel in enumerate(channels):
+            _distinct_collections([msp_ids[member] for member in channel.banks], f"channels[{index}].banks")
     return NetworkSpec(name, orderer, banks, channels, chaincode)
+
+
+def _distinct_collections(msp_ids: list[str], where: str) -> None:
+    """Refuse banks whose MSP ids would give two bank sets of the channel one private data collection
+    name (a collection name holds the members' MSP ids joined by '-', with '.' written as '-': e.g.
+    {"A-B", "C"} and {"A", "B-C"}); Fabric would refuse the chaincode definition with a duplicate."""
+    seen: dict[str, tuple[str, ...]] = {}
+    for definition in collection_definitions(msp_ids):
+        members = tuple(sorted(definition.members))
+        if definition.name in seen and seen[definition.name] != members:
+            raise SpecError(
+                where,
+                f"the bank sets {{{', '.join(seen[definition.name])}}} and {{{', '.join(members)}}} (MSP ids) would "
+                f"share the private data collection name {definition.name!r}: give the banks MSP ids that differ "
+                "in letters or digits",
+            )
+        seen[definition.name] = members
 
 
 def _unique(values: list[str], list_field: str, key: str, taken: str | None = None) -> None:

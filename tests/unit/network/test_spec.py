@@ -81,6 +81,22 @@ def test_channel_with_one_bank_is_refused() -> None:
     assert error.field == "channels[0].banks" and "at least two banks" in str(error)
 
 
+def test_msp_ids_that_would_share_a_collection_name_on_a_channel_are_refused() -> None:
+    doc = default_doc()
+    # {Bank-One, Two} and {Bank, One-Two} would both be "lc-Bank-One-Two" on a channel of all four
+    msp_ids = ["Bank-One", "Two", "Bank", "One-Two"]
+    for bank, msp_id in zip(doc["banks"], msp_ids, strict=False):
+        bank["msp_id"] = msp_id
+    extra = copy.deepcopy(doc["banks"][2])
+    extra.update(name="bank4", msp_id=msp_ids[3], bic="EXTRUS33")
+    doc["banks"].append(extra)
+    doc["channels"] = [{"name": "all-four", "banks": ["bank1", "bank2", "bank3", "bank4"]}]
+    error = refused(doc)
+    assert error.field == "channels[0].banks" and "'lc-Bank-One-Two'" in str(error)
+    doc["banks"][3]["msp_id"] = "OneTwo"  # distinct once written into a collection name
+    assert parse_spec(doc).bank("bank4").msp_id == "OneTwo"
+
+
 def test_bank_listed_twice_in_a_channel_is_refused() -> None:
     doc = default_doc()
     doc["channels"][0]["banks"] = ["bank1", "bank1"]
