@@ -32,6 +32,12 @@ def logging_spec(default: str) -> str:
     return os.environ.get("TRADEFIN_FABRIC_LOGGING_SPEC") or default
 
 
+def profiling() -> bool:
+    """Whether nodes serve Go's pprof (TRADEFIN_FABRIC_PROFILE=1): on 127.0.0.1, at the port after the
+    node's operations port (the spare port of its block), for profiling a node under load."""
+    return os.environ.get("TRADEFIN_FABRIC_PROFILE", "") not in ("", "0")
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     """What a runtime needs to start one node."""
@@ -160,7 +166,7 @@ def peer_config(layout: Layout, ports: PortPlan, bank: BankSpec, index: int, bui
                 "blockCensorshipTimeoutKey": "30s",
                 "policy": "cluster",
             },
-            "profile": {"enabled": False, "listenAddress": _addr(node_ports["operations"] + 1)},
+            "profile": {"enabled": profiling(), "listenAddress": _addr(node_ports["operations"] + 1)},
             "handlers": {
                 "authFilters": [{"name": "DefaultAuth"}, {"name": "ExpirationCheck"}, {"name": "TimeWindowCheck"}],
                 "decorators": [{"name": "DefaultDecorator"}],
@@ -241,7 +247,7 @@ def orderer_config(layout: Layout, ports: PortPlan, node: str) -> NodeConfig:
             "BootstrapMethod": "none",
             "LocalMSPDir": str(crypto / "msp"),
             "LocalMSPID": layout.spec.orderer.msp_id,
-            "Profile": {"Enabled": False},
+            "Profile": {"Enabled": profiling(), "Address": _addr(node_ports["operations"] + 1)},
             "BCCSP": {"Default": "SW", "SW": {"Hash": "SHA2", "Security": 256, "FileKeyStore": {"KeyStore": ""}}},
             "Authentication": {"TimeWindow": "15m"},
         },
