@@ -42,7 +42,7 @@ from tradefin.gateway.errors import (
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity, load_msp_identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
-from tradefin.gateway.profile import ConnectionProfile, OrganizationProfile, PeerProfile
+from tradefin.gateway.profile import ConnectionProfile, OrganizationProfile, PeerProfile, UserProfile
 from tradefin.gateway.resolution import Outcome, Resolution
 from tradefin.gateway.signers import (
     PrivateKey,
@@ -112,6 +112,7 @@ __all__ = [
     "Transaction",
     "TransactionError",
     "TransactionInDoubtError",
+    "UserProfile",
     "ValidationCode",
     "X509Identity",
     "connect",

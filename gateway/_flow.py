@@ -14,7 +14,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from tradefin.gateway.errors import GatewayError, TransactionError
+from tradefin.gateway.errors import GatewayError, GrpcCode, TransactionError
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
@@ -98,6 +98,24 @@ class Admit:
 
 
 Effect = Call | Sign | Pause | Admit
+
+
+class GatewayClosed(Exception):
+    """The cause of the error a call gets when its gateway is closed: before the call (nothing was sent)
+    or while the call was in flight (the request may have reached the peer)."""
+
+    def __init__(self, during_call: bool) -> None:
+        message = "the gateway was closed while the call was in flight" if during_call else "the gateway is closed"
+        super().__init__(message)
+        self.during_call = during_call
+
+
+def closed_error(during_call: bool) -> GatewayError:
+    """The error a front end throws into a flow whose call meets a closed gateway (gRPC code CANCELLED)."""
+    cause = GatewayClosed(during_call)
+    error = GatewayError(GrpcCode.CANCELLED, str(cause))
+    error.__cause__ = cause
+    return error
 
 
 def transaction_call(

@@ -32,6 +32,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
+    closed_error,
 )
 from tradefin.gateway.block_events import (
     BLOCKS,
@@ -126,13 +127,22 @@ class _BurstGate:
                 waiter.set_result(None)
 
 
+def _task_cancelled(error: BaseException) -> bool:
+    """Whether ``error`` is the cancellation of the current task itself (to be propagated as is)."""
+    if not isinstance(error, asyncio.CancelledError):
+        return False
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
+
+
 class _Driver:
     """Performs the core's effects with an asyncio gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = ("_channel", "_closed", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
 
     def __init__(self, channel: Any, owns_channel: bool, signer: AsyncSigner | None, context: Context) -> None:
         self._channel = channel
+        self._closed = False
         self._owns_channel = owns_channel
         self._signer = signer
         self.context = context
@@ -160,15 +170,23 @@ class _Driver:
                     if call.method == Method.ENDORSE and not holding:
                         await gate.enter()
                         holding = True
+                    if self._closed:
+                        effect = flow.throw(closed_error(during_call=False))
+                        continue
                     started = monotonic()
                     try:
                         reply = await unary[call.method](call.request, timeout=call.timeout)
-                    except _grpc.RpcError as error:
+                    except (_grpc.RpcError, asyncio.CancelledError, _grpc.UsageError) as error:
                         if holding:
                             holding = False
                             gate.exit()
-                        elapsed = monotonic() - started
-                        effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
+                        if not self._closed or _task_cancelled(error):
+                            if not isinstance(error, _grpc.RpcError):
+                                raise
+                            elapsed = monotonic() - started
+                            effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
+                        else:  # grpc.aio ends a call with CancelledError when its channel is closed
+                            effect = flow.throw(closed_error(during_call=True))
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -192,12 +210,17 @@ class _Driver:
             flow.close()
 
     def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
+        if self._closed:
+            raise closed_error(during_call=False)
         return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
 
     def open_deliver(self, method: str, envelope: bytes, timeout: float | None) -> Any:
+        if self._closed:
+            raise closed_error(during_call=False)
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
     async def close(self) -> None:
+        self._closed = True
         if self._owns_channel:
             await self._channel.close()
 
@@ -286,14 +309,24 @@ class Transaction(TransactionBase):
         """
         return await self._client.run(self._submit_flow(SubmittedTransaction, timeout))
 
-    async def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+    async def resolve(
+        self,
+        policy: ResubmitPolicy | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        commit_signature: bytes | None = None,
+    ) -> Resolution:
         """Submit and wait for a final answer, resubmitting this same envelope if it is lost.
 
         Safe to call after a :class:`SubmitError`. ``policy`` defaults to the gateway's (or the defaults).
         Returns VALID / INVALID (with the code) / UNKNOWN; raises SubmitError only if the gateway
-        refused the very first submit before any orderer saw it.
+        refused the very first submit before any orderer saw it. On a gateway without a signer, give
+        the offline signature of :attr:`commit_digest` as ``commit_signature``: both signatures are
+        needed before the first Submit (otherwise :class:`SigningError`, and nothing is sent).
         """
-        return await self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
+        return await self._client.run(
+            self._resolve_flow(self._context.resolve_policy(policy), timeouts, commit_signature)
+        )
 
 
 class Commit(CommitBase):
@@ -317,12 +350,21 @@ class SubmittedTransaction(SubmittedTransactionBase, Commit):
     __slots__ = ()
     _client: _Driver
 
-    async def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+    async def resolve(
+        self,
+        policy: ResubmitPolicy | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        commit_signature: bytes | None = None,
+    ) -> Resolution:
         """Wait for a final answer, resubmitting the same envelope if the first copy was lost.
 
-        Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`.
+        Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`. On a gateway
+        without a signer, give the offline signature of :attr:`digest` as ``commit_signature``.
         """
-        return await self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
+        return await self._client.run(
+            self._resolve_flow(self._context.resolve_policy(policy), timeouts, commit_signature)
+        )
 
 
 class ChaincodeEventsRequest(ChaincodeEventsRequestBase):

@@ -109,16 +109,11 @@ class SubmittedTransactionBase(CommitBase):
         """What the chaincode returned when the transaction was endorsed."""
         return self._transaction.result
 
-    def _resolve_flow(self, policy: ResubmitPolicy | None, timeouts: Timeouts | None) -> Flow[Resolution]:
-        """Drive the submitted transaction to a final answer (see ``resolution``)."""
-        timeouts = timeouts or self._context.timeouts
-        return (
-            yield from resolve_flow(
-                self._transaction,
-                self,
-                policy,
-                submitted=True,
-                submit_timeout=timeouts.submit,
-                status_timeout=timeouts.commit_status,
-            )
-        )
+    def _resolve_flow(
+        self, policy: ResubmitPolicy | None, timeouts: Timeouts | None, commit_signature: bytes | None = None
+    ) -> Flow[Resolution]:
+        """Drive the submitted transaction to a final answer (see ``resolution``); ``commit_signature``
+        is this commit status request's signature made offline (when the gateway has no signer)."""
+        if commit_signature and self._signature is None:
+            self._signature = commit_signature
+        return (yield from resolve_flow(self._transaction, self, policy, submitted=True, timeouts=timeouts))

@@ -47,8 +47,9 @@ class ResubmitPolicy:
       "failed": a transaction is reported invalid only with the code the ledger recorded).
 
     Attributes:
-        commit_status_timeout: deadline of each CommitStatus wait; ``None`` uses the gateway's
-            ``Timeouts.commit_status``.
+        commit_status_timeout: deadline of each CommitStatus wait; it takes precedence over
+            ``Timeouts.commit_status`` (the gateway's or a call's ``timeouts=``), which is used when
+            this is ``None``.
         probe_timeout: CommitStatus deadline after a failed Submit.
         max_submits: how many times the envelope may be submitted in total.
         max_status_queries: how many CommitStatus calls may be made in total.

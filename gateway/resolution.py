@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from tradefin.gateway._flow import Flow, Pause
+from tradefin.gateway._flow import Flow, GatewayClosed, Pause
 from tradefin.gateway.errors import (
     CommitError,
     CommitStatusError,
@@ -31,7 +31,7 @@ from tradefin.gateway.errors import (
     SubmitError,
     TransactionInDoubtError,
 )
-from tradefin.gateway.options import ResubmitPolicy
+from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.status import Status, ValidationCode
 
 if TYPE_CHECKING:  # transaction and commit import this module for their resolve flows
@@ -55,8 +55,14 @@ _NEVER_SENT = frozenset(
 
 
 # A CommitStatus wait that ended without an answer: the deadline passed (a peer racing its own deadline
-# may answer CANCELLED). A closed gateway does not get here: the next call fails outright.
+# may answer CANCELLED). A call cut short by closing the gateway is told apart (``GatewayClosed``).
 _WAIT_ENDED = frozenset({GrpcCode.DEADLINE_EXCEEDED, GrpcCode.CANCELLED})
+
+
+def _closed(error: GatewayError) -> GatewayClosed | None:
+    """Whether the call failed because the gateway was closed (and whether during the call)."""
+    cause = error.__cause__
+    return cause if isinstance(cause, GatewayClosed) else None
 
 
 def _never_sent(error: SubmitError) -> bool:
@@ -144,14 +150,19 @@ def resolve_flow(
     policy: ResubmitPolicy | None,
     *,
     submitted: bool,
-    submit_timeout: float | None = None,
-    status_timeout: float | None = None,
+    timeouts: Timeouts | None = None,
 ) -> Flow[Resolution]:
     """Drive a transaction to a final answer (see the module doc).
 
     ``submitted`` says whether the envelope was already accepted by Submit once. Without a policy this
     is one Submit and one CommitStatus, raising SubmitError / CommitStatusError like the official clients.
+    ``timeouts`` (the call's, else the gateway's) gives the Submit deadline and the CommitStatus deadline;
+    a policy's ``commit_status_timeout``, when set, is the CommitStatus deadline instead.
+    Closing the gateway ends the resolution at once: UNKNOWN if the envelope may have reached an orderer,
+    else the SubmitError.
     """
+    timeouts = timeouts or transaction._context.timeouts
+    submit_timeout, status_timeout = timeouts.submit, timeouts.commit_status
     if policy is None:
         return (
             yield from _single_attempt(
@@ -188,6 +199,10 @@ def resolve_flow(
                 timeout = wait
             except SubmitError as error:
                 last_error = error
+                closed = _closed(error)
+                if closed is not None:
+                    possibly_sent = possibly_sent or closed.during_call
+                    break
                 if not _never_sent(error):
                     _logger.info(
                         "transaction %s: submit failed (%s); probing its status", transaction_id, error.code.name
@@ -206,6 +221,8 @@ def resolve_flow(
             status = yield from commit._status_flow(timeout)
         except CommitStatusError as error:
             last_error = error
+            if _closed(error) is not None:
+                break
             timeout = wait
             if error.code in _WAIT_ENDED:
                 need_submit = True

@@ -28,6 +28,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
+    closed_error,
 )
 from tradefin.gateway.block_events import (
     BLOCKS,
@@ -111,10 +112,11 @@ class _BurstGate:
 class _Driver:
     """Performs the core's effects with a blocking gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = ("_channel", "_closed", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
 
     def __init__(self, channel: Any, owns_channel: bool, signer: Signer | None, context: Context) -> None:
         self._channel = channel
+        self._closed = False
         self._owns_channel = owns_channel
         self._signer = signer
         self.context = context
@@ -139,15 +141,23 @@ class _Driver:
                     if call.method == Method.ENDORSE and not holding:
                         gate.enter()
                         holding = True
+                    if self._closed:
+                        effect = flow.throw(closed_error(during_call=False))
+                        continue
                     started = monotonic()
                     try:
                         reply = unary[call.method](call.request, timeout=call.timeout)
-                    except _grpc.RpcError as error:
+                    except (_grpc.RpcError, ValueError) as error:  # grpcio: ValueError on a closed channel
                         if holding:
                             holding = False
                             gate.exit()
-                        elapsed = monotonic() - started
-                        effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
+                        if self._closed:
+                            effect = flow.throw(closed_error(during_call=True))
+                        elif isinstance(error, ValueError):
+                            raise
+                        else:
+                            elapsed = monotonic() - started
+                            effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -171,12 +181,17 @@ class _Driver:
             flow.close()
 
     def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
+        if self._closed:
+            raise closed_error(during_call=False)
         return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
 
     def open_deliver(self, method: str, envelope: bytes, timeout: float | None) -> Any:
+        if self._closed:
+            raise closed_error(during_call=False)
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
     def close(self) -> None:
+        self._closed = True
         if self._owns_channel:
             self._channel.close()
 
@@ -257,14 +272,22 @@ class Transaction(TransactionBase):
         """
         return self._client.run(self._submit_flow(SubmittedTransaction, timeout))
 
-    def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+    def resolve(
+        self,
+        policy: ResubmitPolicy | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        commit_signature: bytes | None = None,
+    ) -> Resolution:
         """Submit and wait for a final answer, resubmitting this same envelope if it is lost.
 
         Safe to call after a :class:`SubmitError`. ``policy`` defaults to the gateway's (or the defaults).
         Returns VALID / INVALID (with the code) / UNKNOWN; raises SubmitError only if the gateway
-        refused the very first submit before any orderer saw it.
+        refused the very first submit before any orderer saw it. On a gateway without a signer, give
+        the offline signature of :attr:`commit_digest` as ``commit_signature``: both signatures are
+        needed before the first Submit (otherwise :class:`SigningError`, and nothing is sent).
         """
-        return self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
+        return self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts, commit_signature))
 
 
 class Commit(CommitBase):
@@ -288,12 +311,19 @@ class SubmittedTransaction(SubmittedTransactionBase, Commit):
     __slots__ = ()
     _client: _Driver
 
-    def resolve(self, policy: ResubmitPolicy | None = None, *, timeouts: Timeouts | None = None) -> Resolution:
+    def resolve(
+        self,
+        policy: ResubmitPolicy | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        commit_signature: bytes | None = None,
+    ) -> Resolution:
         """Wait for a final answer, resubmitting the same envelope if the first copy was lost.
 
-        Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`.
+        Returns VALID / INVALID (with the code) / UNKNOWN; see :class:`ResubmitPolicy`. On a gateway
+        without a signer, give the offline signature of :attr:`digest` as ``commit_signature``.
         """
-        return self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts))
+        return self._client.run(self._resolve_flow(self._context.resolve_policy(policy), timeouts, commit_signature))
 
 
 class ChaincodeEventsRequest(ChaincodeEventsRequestBase):

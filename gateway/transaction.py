@@ -19,7 +19,7 @@ from google.protobuf.message import DecodeError
 
 from tradefin.gateway._flow import Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransactionBase, new_commit_data
-from tradefin.gateway.errors import SubmitError
+from tradefin.gateway.errors import SigningError, SubmitError
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.resolution import Resolution, resolve_flow
 
@@ -125,21 +125,39 @@ class TransactionBase(Signable[TransactionData]):
         yield from self._submit_call(timeout)
         return submitted
 
-    def _resolve_flow(self, policy: ResubmitPolicy | None, timeouts: Timeouts | None) -> Flow[Resolution]:
+    def _resolve_flow(
+        self, policy: ResubmitPolicy | None, timeouts: Timeouts | None, commit_signature: bytes | None = None
+    ) -> Flow[Resolution]:
         """Submit and drive the transaction to a final answer (see ``resolution``); ``policy`` ``None``
-        is one Submit and one CommitStatus call."""
-        timeouts = timeouts or self._context.timeouts
-        commit = yield from self._signed_with(CommitBase(self._client, self._context, self._commit_data()))
-        return (
-            yield from resolve_flow(
-                self,
-                commit,
-                policy,
-                submitted=False,
-                submit_timeout=timeouts.submit,
-                status_timeout=timeouts.commit_status,
-            )
-        )
+        is one Submit and one CommitStatus call. Both signatures are made (or checked to be there)
+        before the first Submit: the resolution must not fail for want of a signature once the envelope
+        may be with the orderers."""
+        commit = CommitBase(self._client, self._context, self._commit_data(), commit_signature)
+        yield from self._sign()
+        if commit.signature is None:
+            if not self._context.can_sign:
+                raise SigningError(
+                    "resolve() needs the commit status request signed before the transaction is submitted and "
+                    "this gateway has no signer: sign transaction.commit_digest offline and pass "
+                    "commit_signature="
+                )
+            yield from commit._sign()
+        return (yield from resolve_flow(self, commit, policy, submitted=False, timeouts=timeouts))
+
+    @property
+    def commit_digest(self) -> bytes:
+        """The digest of this transaction's commit status request, known before it is submitted: sign it
+        offline and give the signature to ``resolve(commit_signature=...)``."""
+        return self._commit_request().digest
+
+    @property
+    def commit_bytes(self) -> bytes:
+        """This transaction's unsigned commit status request (``gateway.SignedCommitStatusRequest`` bytes),
+        for an offline signer that wants the message rather than the digest."""
+        return self._commit_request().bytes
+
+    def _commit_request(self) -> CommitBase:
+        return CommitBase(self._client, self._context, self._commit_data())
 
     @property
     def bytes(self) -> bytes:

@@ -13,7 +13,8 @@ from .spec import BankSpec
 
 
 def connection_profile(layout: Layout, ports: PortPlan, bank: BankSpec) -> dict[str, object]:
-    """The profile of one bank: its organisation, its peers (url, TLS CA PEM, name override), its channels."""
+    """The profile of one bank: its organisation (with ``cryptoPath``, its users' MSP folders), its peers
+    (url, TLS CA PEM, name override), its channels."""
     tls_ca_pem = layout.bank_tls_ca(bank).read_text()
     peers: dict[str, object] = {}
     for index, node in enumerate(bank.peer_names()):
@@ -42,6 +43,8 @@ def connection_profile(layout: Layout, ports: PortPlan, bank: BankSpec) -> dict[
                 "mspid": bank.msp_id,
                 "peers": list(peers),
                 "certificateAuthorities": [],
+                # the bank's users' MSP folders (cryptogen: Admin, User1); keys stay there, never copied
+                "cryptoPath": str(layout.bank_user(bank, "{username}").resolve() / "msp"),
             }
         },
         "peers": peers,

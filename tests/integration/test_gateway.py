@@ -659,7 +659,14 @@ def test_identities_from_msp_folders_and_the_launchers_connection_profiles(
         msp = msp_of(fabric_network, bank.name)
         channel = next(c.name for c in fabric_network.spec.channels if bank.name in c.banks)
         assert peer.name in profile.channels[channel]
-        with connect(peer.endpoint(), load_msp_identity(msp, bank.msp_id), load_msp_signer(msp)) as gateway:
+        # the profile says where the bank's users' MSP folders are: the same identity either way
+        assert profile.identity() == load_msp_identity(msp, bank.msp_id)
+        assert profile.identity(bank.msp_id, user="Admin").certificate.subject.rfc4514_string().startswith("CN=Admin@")
+        if suffix == "yaml":
+            identity, signer = profile.identity(), profile.signer()
+        else:
+            identity, signer = load_msp_identity(msp, bank.msp_id), load_msp_signer(msp)
+        with connect(peer.endpoint(), identity, signer) as gateway:
             contract = gateway.get_network(channel).get_contract(CHAINCODE)
             caller = json.loads(contract.evaluate("kv:Whoami"))
             assert caller["msp_id"] == bank.msp_id

@@ -14,8 +14,11 @@ from tests.unit.gateway.fakes import FakeAioChannel, FakePeer, committed, failin
 from tradefin.gateway import (
     CommitError,
     EndorseError,
+    GatewayError,
+    GrpcCode,
     Outcome,
     ResubmitPolicy,
+    TransactionInDoubtError,
     ValidationCode,
     X509Identity,
     new_private_key_signer,
@@ -112,6 +115,49 @@ def test_async_resolution_and_fine_grained_flow(
         await gw.close()
 
     run(scenario())
+
+
+def test_async_closing_the_gateway_during_a_status_wait_ends_the_resolution_in_doubt(
+    peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    class ClosingChannel(FakeAioChannel):
+        """Like grpc.aio: closing the channel ends the calls in flight with CancelledError in their callers."""
+
+        def __init__(self, peer: FakePeer) -> None:
+            super().__init__(peer)
+            self.waiting = asyncio.Event()
+            self.closing = asyncio.Event()
+
+        def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
+            async def call(request: bytes, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+                if method.endswith("/CommitStatus"):
+                    peer.handle(method, request, timeout)
+                    self.waiting.set()
+                    await self.closing.wait()
+                    raise asyncio.CancelledError
+                return peer.handle(method, request, timeout)
+
+            return call
+
+        async def close(self) -> None:  # type: ignore[override]
+            self.closed = True
+            self.closing.set()
+
+    async def scenario() -> None:
+        channel = ClosingChannel(peer)
+        gw = gateway_aio.connect(channel, identity, new_private_key_signer(private_key))
+        submit = asyncio.ensure_future(gw.get_network("ch").get_contract("cc").submit("fn"))
+        await channel.waiting.wait()
+        await gw.close()
+        await channel.close()  # the test owns this channel (a gateway closes only a channel it opened)
+        with pytest.raises(TransactionInDoubtError) as caught:  # an answer, not a CancelledError
+            await submit
+        assert caught.value.code is GrpcCode.CANCELLED
+        with pytest.raises(GatewayError, match="the gateway is closed"):
+            await gw.get_network("ch").get_contract("cc").evaluate("fn")
+
+    run(scenario())
+    assert [call.method.rsplit("/", 1)[1] for call in peer.calls] == ["Endorse", "Submit", "CommitStatus"]
 
 
 def test_async_signer_may_be_a_coroutine(

@@ -34,6 +34,7 @@ from tradefin.gateway import (
     Endpoint,
     EvaluateError,
     GrpcCode,
+    TransactionInDoubtError,
     X509Identity,
     connect,
     new_private_key_signer,
@@ -107,9 +108,17 @@ class PeerServer:
     deliver_requests: list[bytes] = field(default_factory=list)
     client_certificates: list[bytes] = field(default_factory=list)
     stream_cancelled: threading.Event = field(default_factory=threading.Event)
+    hold_commit_status: bool = False  # CommitStatus waits until the client goes away
+    status_waiting: threading.Event = field(default_factory=threading.Event)
 
     def unary(self, method: str) -> Any:
         def handle(request: bytes, context: Any) -> bytes:
+            if method == "/gateway.Gateway/CommitStatus" and self.hold_commit_status:
+                reply = self.peer.handle(method, request, context.time_remaining())
+                self.status_waiting.set()
+                while context.is_active():
+                    time.sleep(0.01)
+                return reply
             if method == "/gateway.Gateway/Evaluate" and self.peer.result == b"slow":
                 time.sleep(0.5)
             if method == "/gateway.Gateway/Endorse" and self.peer.result == b"reject":
@@ -247,9 +256,50 @@ def test_asyncio_front_end_over_mutual_tls(
                 assert event.transaction_id == "tx-1"
                 break
             await events.aclose()
+            # the server sees the cancel while the gateway (and its channel) is still open
+            assert await asyncio.to_thread(peer_server.stream_cancelled.wait, 30)
 
             blocks = await gateway.get_network("asia-europe").block_events(start_block=0)
             assert [block.number async for block in blocks] == [0]
 
     asyncio.run(scenario())
-    assert peer_server.stream_cancelled.wait(30)  # returns as soon as the server sees the cancel
+
+
+def test_closing_a_blocking_gateway_mid_submit_gives_an_answer_with_the_tx_id(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.hold_commit_status = True
+    gateway = connect(endpoint, identity, new_private_key_signer(private_key))
+
+    def close_while_waiting() -> None:
+        assert peer_server.status_waiting.wait(30)
+        gateway.close()
+
+    closer = threading.Thread(target=close_while_waiting)
+    closer.start()
+    with pytest.raises(TransactionInDoubtError) as caught:  # not grpcio's ValueError of a closed channel
+        gateway.get_network("asia-europe").get_contract("tradefin").submit("Issue")
+    closer.join()
+    assert caught.value.code is GrpcCode.CANCELLED
+    assert caught.value.transaction_id
+    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+
+
+def test_closing_an_asyncio_gateway_mid_submit_gives_an_answer_with_the_tx_id(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.hold_commit_status = True
+
+    async def scenario() -> None:
+        gateway = gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key))
+        submit = asyncio.ensure_future(gateway.get_network("asia-europe").get_contract("tradefin").submit("Issue"))
+        assert await asyncio.to_thread(peer_server.status_waiting.wait, 30)
+        await gateway.close()
+        with pytest.raises(TransactionInDoubtError) as caught:  # grpc.aio's CancelledError becomes an answer
+            await submit
+        assert caught.value.code is GrpcCode.CANCELLED
+
+    asyncio.run(scenario())
+    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]

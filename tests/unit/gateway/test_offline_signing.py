@@ -164,3 +164,36 @@ def test_an_online_signer_signs_each_object_once(
         submitted.status()
         assert len(digests) == 3  # proposal, transaction, commit status request (signed before Submit)
         assert len(set(digests)) == 3
+
+
+def test_resolve_without_a_signer_sends_nothing_until_both_signatures_are_there(
+    offline: Gateway, peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    contract = offline.get_network("asia-europe").get_contract("tradefin")
+    unsigned = contract.new_proposal("Issue", ["LC-1"])
+    endorsed = offline.new_signed_proposal(unsigned.bytes, sign_outside(private_key, unsigned.digest)).endorse()
+    transaction = offline.new_signed_transaction(endorsed.bytes, sign_outside(private_key, endorsed.digest))
+    with pytest.raises(SigningError, match="commit_signature"):
+        transaction.resolve()
+    assert not peer.requests("/gateway.Gateway/Submit")  # refused before anything went to the orderers
+
+    request = gateway_pb2.SignedCommitStatusRequest.FromString(transaction.commit_bytes).request
+    assert transaction.commit_digest == hashes.sha256(request)
+    assert gateway_pb2.CommitStatusRequest.FromString(request).transaction_id == transaction.transaction_id
+    commit_signature = sign_outside(private_key, transaction.commit_digest)
+    resolution = transaction.resolve(commit_signature=commit_signature)
+    assert resolution.status is not None and resolution.status.successful
+    sent = gateway_pb2.SignedCommitStatusRequest.FromString(peer.requests("/gateway.Gateway/CommitStatus")[0])
+    assert sent.signature == commit_signature
+    verify(identity, sent.signature, sent.request)
+
+
+def test_a_submitted_transaction_resolves_with_an_offline_commit_signature(
+    offline: Gateway, peer: FakePeer, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    unsigned = offline.get_network("ch").get_contract("cc").new_proposal("fn")
+    endorsed = offline.new_signed_proposal(unsigned.bytes, sign_outside(private_key, unsigned.digest)).endorse()
+    submitted = offline.new_signed_transaction(endorsed.bytes, sign_outside(private_key, endorsed.digest)).submit()
+    assert submitted.digest == endorsed.commit_digest  # the same request, known before the submit
+    resolution = submitted.resolve(commit_signature=sign_outside(private_key, submitted.digest))
+    assert resolution.status is not None and resolution.status.successful

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from cryptography.hazmat.primitives import hashes as crypto_hashes
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from tests.unit.gateway.fakes import make_certificate, new_ec_key
-from tradefin.gateway import ConnectionProfile, Endpoint
+from tradefin.gateway import ConnectionProfile, Endpoint, X509Identity
 
 CA_PEM = make_certificate(new_ec_key(), "tlsca.bank1.example.com").decode()
 
@@ -98,3 +102,83 @@ def test_client_certificate_hash_is_sha256_of_der() -> None:
     digest = crypto_hashes.Hash(crypto_hashes.SHA256())
     digest.update(der)
     assert endpoint.client_certificate_hash == digest.finalize()
+
+
+def _key_pem(key: Any) -> bytes:
+    pem: bytes = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem
+
+
+def _write_msp(folder: Path, key: Any, certificate: bytes) -> None:
+    (folder / "signcerts").mkdir(parents=True)
+    (folder / "keystore").mkdir()
+    (folder / "signcerts" / "cert.pem").write_bytes(certificate)
+    (folder / "keystore" / "priv_sk").write_bytes(_key_pem(key))
+
+
+def _verifies(identity: X509Identity, signer: Any) -> bool:
+    digest = hashlib.sha256(b"message").digest()
+    public_key = identity.certificate.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    public_key.verify(signer(digest), digest, ec.ECDSA(Prehashed(crypto_hashes.SHA256())))
+    return True
+
+
+def test_identities_from_the_crypto_path_the_launcher_writes(tmp_path: Path) -> None:
+    keys = {user: new_ec_key() for user in ("User1", "Admin")}
+    for user, key in keys.items():
+        _write_msp(tmp_path / "users" / f"{user}@bank1.example.com" / "msp", key, make_certificate(key, user))
+    document = profile_document({"pem": CA_PEM})
+    organization = document["organizations"]["Bank1MSP"]  # type: ignore[index]
+    organization["cryptoPath"] = "users/{username}@bank1.example.com/msp"  # relative to the profile's folder
+    path = tmp_path / "bank1.yaml"
+    path.write_text(yaml.safe_dump(document))
+    profile = ConnectionProfile.load(path)
+
+    identity = profile.identity()  # the client's organisation, User1
+    assert identity.msp_id == "Bank1MSP"
+    assert identity.certificate.subject.rfc4514_string() == "CN=User1"
+    assert _verifies(identity, profile.signer())
+    admin = profile.identity("Bank1MSP", user="Admin")
+    assert admin.certificate.subject.rfc4514_string() == "CN=Admin"
+    assert _verifies(admin, profile.signer("Bank1MSP", user="Admin"))
+    with pytest.raises(ValueError, match="user 'User9' of Bank1MSP has no MSP folder"):
+        profile.identity(user="User9")
+    with pytest.raises(KeyError, match="Bank2MSP"):
+        profile.identity("Bank2MSP")
+
+
+def test_identities_given_in_the_profile_itself(tmp_path: Path) -> None:
+    user_key, admin_key = new_ec_key(), new_ec_key()
+    (tmp_path / "admin.pem").write_bytes(make_certificate(admin_key, "Admin"))
+    (tmp_path / "admin_sk").write_bytes(_key_pem(admin_key))
+    user_key_pem = _key_pem(user_key).decode()
+    document = profile_document({"pem": CA_PEM})
+    organization = document["organizations"]["Bank1MSP"]  # type: ignore[index]
+    organization["signedCert"] = {"path": "admin.pem"}
+    organization["adminPrivateKey"] = {"path": "admin_sk"}
+    organization["users"] = {
+        "app": {"cert": {"pem": make_certificate(user_key, "app").decode()}, "key": {"pem": user_key_pem}},
+        "watcher": {"cert": {"pem": make_certificate(new_ec_key(), "watcher").decode()}},
+    }
+    path = tmp_path / "bank1.json"
+    path.write_text(json.dumps(document))
+    profile = ConnectionProfile.load(path)
+
+    assert _verifies(profile.identity(user="app"), profile.signer(user="app"))
+    assert _verifies(profile.identity(user="Admin"), profile.signer(user="Admin"))
+    assert profile.identity(user="watcher").certificate.subject.rfc4514_string() == "CN=watcher"
+    with pytest.raises(ValueError, match="'watcher' of Bank1MSP has no key"):
+        profile.signer(user="watcher")
+    no_user1 = r"no identity for user 'User1' of Bank1MSP \(no cryptoPath; users given: Admin, app, watcher\)"
+    with pytest.raises(ValueError, match=no_user1):
+        profile.identity()
+
+
+def test_identity_entries_that_are_not_pem_or_path_are_refused() -> None:
+    document = profile_document({"pem": CA_PEM})
+    document["organizations"]["Bank1MSP"]["users"] = {"app": {"cert": "cert.pem"}}  # type: ignore[index]
+    with pytest.raises(ValueError, match=r"Bank1MSP.users.app.cert: expected \{pem: ...\} or \{path: ...\}"):
+        ConnectionProfile.from_mapping(document)

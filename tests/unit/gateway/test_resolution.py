@@ -8,7 +8,7 @@ from fabric_protos.gateway import gateway_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.gateway.fakes import FakePeer, committed, failing
+from tests.unit.gateway.fakes import FakePeer, FakeRpcError, committed, failing
 from tradefin.gateway import (
     CommitError,
     CommitStatusError,
@@ -136,14 +136,58 @@ def test_a_status_wait_ended_by_the_peer_counts_as_a_deadline(gateway: Gateway, 
     assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "Submit", "CommitStatus"]
 
 
-def test_a_closed_gateway_stops_the_resolution(gateway: Gateway, peer: FakePeer) -> None:
-    def closed(request: bytes, timeout: float | None) -> bytes:
-        raise ValueError("Cannot invoke RPC on closed channel!")
+def test_closing_the_gateway_during_a_status_wait_ends_the_resolution_in_doubt(
+    gateway: Gateway, peer: FakePeer
+) -> None:
+    def closed_while_waiting(request: bytes, timeout: float | None) -> bytes:
+        gateway.close()  # grpcio then ends the call in flight with CANCELLED "Channel closed!"
+        raise FakeRpcError(grpc.StatusCode.CANCELLED, "Channel closed!")
 
-    peer.script(STATUS, DEADLINE)
-    peer.script(SUBMIT, committed(0), closed)
-    with pytest.raises(ValueError, match="closed channel"):
+    peer.script(STATUS, closed_while_waiting)
+    with pytest.raises(TransactionInDoubtError) as caught:
         gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]  # no resubmit on a closed gateway
+    error = caught.value
+    assert error.code is GrpcCode.CANCELLED and "closed" in error.message
+    assert error.resolution.outcome is Outcome.UNKNOWN
+    submitted = gateway_pb2.SubmitRequest.FromString(peer.requests(SUBMIT)[0])
+    assert error.transaction_id == submitted.transaction_id
+
+
+def test_closing_the_gateway_during_a_submit_leaves_the_transaction_in_doubt(gateway: Gateway, peer: FakePeer) -> None:
+    def closed_while_submitting(request: bytes, timeout: float | None) -> bytes:
+        gateway.close()
+        raise FakeRpcError(grpc.StatusCode.CANCELLED, "Channel closed!")
+
+    peer.script(SUBMIT, closed_while_submitting)
+    with pytest.raises(TransactionInDoubtError) as caught:  # the envelope may have reached the orderer
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert methods(peer) == ["Endorse", "Submit"]
+    assert caught.value.resolution.submit_attempts == 1
+
+
+def test_a_closed_gateway_sends_nothing_and_says_so(gateway: Gateway, peer: FakePeer) -> None:
+    contract = gateway.get_network("ch").get_contract("cc")
+    transaction = contract.new_proposal("fn").endorse()
+    gateway.close()
+    with pytest.raises(SubmitError) as caught:  # never sent: a plain SubmitError, not "in doubt"
+        transaction.resolve()
+    assert not isinstance(caught.value, TransactionInDoubtError)
+    assert caught.value.code is GrpcCode.CANCELLED and caught.value.message == "the gateway is closed"
+    assert caught.value.transaction_id == transaction.transaction_id
+    with pytest.raises(GatewayError, match="the gateway is closed"):
+        contract.evaluate("fn")
+    with pytest.raises(GatewayError, match="the gateway is closed"):
+        gateway.get_network("ch").chaincode_events("cc")
+    assert methods(peer) == ["Endorse"]
+
+
+def test_a_policy_commit_status_timeout_is_the_deadline_of_every_status_wait(gateway: Gateway, peer: FakePeer) -> None:
+    contract = gateway.get_network("ch").get_contract("cc")
+    contract.submit("fn", resubmit=ResubmitPolicy(commit_status_timeout=2.5))
+    contract.submit("fn", timeouts=Timeouts(commit_status=7.0))  # the gateway's policy sets none
+    first, second = [call.timeout for call in peer.calls if call.method == STATUS]
+    assert (first, second) == (2.5, 7.0)
 
 
 def test_transaction_resolve_submits_and_resolves_after_a_submit_error(gateway: Gateway, peer: FakePeer) -> None:
