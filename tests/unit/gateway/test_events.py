@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
@@ -18,10 +19,10 @@ from tradefin.gateway import (
     Block,
     BlockEventsError,
     ChaincodeEvent,
+    FileCheckpointer,
     Gateway,
     GatewayError,
     GrpcCode,
-    InMemoryCheckpointer,
     X509Identity,
     connect,
     new_private_key_signer,
@@ -110,15 +111,19 @@ def test_default_start_is_the_next_commit(gateway: Gateway, peer: FakePeer) -> N
     assert request.start_position.WhichOneof("Type") == "next_commit"
 
 
-def test_listener_resumes_after_a_restart_without_loss_or_duplicates(gateway: Gateway, peer: FakePeer) -> None:
-    """The checkpoint the listener leaves is exactly the resume request the peer needs."""
+def test_listener_resumes_after_a_restart_without_loss_or_duplicates(
+    gateway: Gateway, peer: FakePeer, tmp_path: Path
+) -> None:
+    """The checkpoint file the listener leaves is exactly the resume request the peer needs after a restart."""
     network = gateway.get_network("asia-europe")
-    checkpointer = InMemoryCheckpointer()
+    path = tmp_path / "events.checkpoint.json"
+    checkpointer = FileCheckpointer(path)
     peer.stream_responses = [chaincode_events_response(3, "tx-1", "tx-2")]
     with network.chaincode_events("tradefin", checkpoint=checkpointer) as events:
         first = next(events)
         checkpointer.checkpoint_chaincode_event(first)
-    network.chaincode_events("tradefin", checkpoint=checkpointer).close()
+    del checkpointer  # the process ends; the next one reads the file
+    network.chaincode_events("tradefin", checkpoint=FileCheckpointer(path)).close()
     signed = gateway_pb2.SignedChaincodeEventsRequest.FromString(peer.calls[-1].request)
     request = gateway_pb2.ChaincodeEventsRequest.FromString(signed.request)
     assert (request.start_position.specified.number, request.after_transaction_id) == (3, "tx-1")

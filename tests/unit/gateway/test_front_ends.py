@@ -52,15 +52,22 @@ def test_same_names_and_parameters(name: str) -> None:
     assert set(blocking_members) - iteration == set(async_members) - iteration
     for member, sync_value in blocking_members.items():
         if callable(sync_value) and member in async_members and not isinstance(sync_value, type):
-            assert inspect.signature(sync_value).parameters.keys() == (
-                inspect.signature(async_members[member]).parameters.keys()
-            ), member
+            # same names, kinds, defaults and types (annotations), and the same result type
+            assert described(sync_value) == described(async_members[member]), member
+
+
+def described(function: Any) -> tuple[list[tuple[str, str, Any, str]], str]:
+    signature = inspect.signature(function)
+    parameters = [(p.name, str(p.annotation), p.kind, repr(p.default)) for p in signature.parameters.values()]
+    return parameters, str(signature.return_annotation)
 
 
 def test_both_connects_take_the_same_options() -> None:
-    assert inspect.signature(gateway_sync.connect).parameters.keys() == (
-        inspect.signature(gateway_aio.connect).parameters.keys()
-    )
+    blocking, asynchronous = described(gateway_sync.connect), described(gateway_aio.connect)
+    # the one difference: an asyncio signer may also return an awaitable (a remote HSM)
+    assert [p for p in blocking[0] if p[0] != "signer"] == [p for p in asynchronous[0] if p[0] != "signer"]
+    assert blocking[0][2][:2] == ("signer", "Signer | None")
+    assert asynchronous[0][2][:2] == ("signer", "AsyncSigner | None")
 
 
 def test_both_front_ends_share_the_core_classes() -> None:
@@ -182,11 +189,18 @@ def test_async_signer_may_be_a_coroutine(
 def test_cancelling_the_task_cancels_the_call(identity: X509Identity, private_key: ec.EllipticCurvePrivateKey) -> None:
     started = asyncio.Event()
 
+    call_cancelled = False
+
     class SlowChannel(FakeAioChannel):
         def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
             async def call(request: bytes, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+                nonlocal call_cancelled
                 started.set()
-                await asyncio.sleep(60)
+                try:
+                    await asyncio.sleep(60)
+                except asyncio.CancelledError:
+                    call_cancelled = True  # the gRPC call itself is cancelled, not only the caller's wait
+                    raise
                 return b""
 
             return call
@@ -200,6 +214,7 @@ def test_cancelling_the_task_cancels_the_call(identity: X509Identity, private_ke
             await task
 
     run(scenario())
+    assert call_cancelled
 
 
 def test_closing_closes_only_what_the_gateway_opened(
