@@ -626,6 +626,15 @@ def test_offline_signing_end_to_end(clients: dict[str, Client]) -> None:
         query = contract.new_proposal("kv:Get", [key])
         assert gateway.new_signed_proposal(query.bytes, hsm_sign(query.digest)).evaluate() == b"signed elsewhere"
 
+        # the resubmit path offline: both signatures are made before the first Submit
+        second = contract.new_proposal("kv:Put", [key + "-resolved", "v"], endorsing_orgs=BOTH_BANKS)
+        endorsed = gateway.new_signed_proposal(second.bytes, hsm_sign(second.digest)).endorse()
+        resolvable = gateway.new_signed_transaction(endorsed.bytes, hsm_sign(endorsed.digest))
+        with pytest.raises(SigningError, match="commit_signature"):
+            resolvable.resolve()  # refused before anything is sent
+        resolution = resolvable.resolve(commit_signature=hsm_sign(resolvable.commit_digest))
+        assert resolution.outcome is Outcome.VALID and resolution.submit_attempts == 1
+
         request = network.new_chaincode_events_request(CHAINCODE, start_block=status.block_number)
         signed_request = gateway.new_signed_chaincode_events_request(request.bytes, hsm_sign(request.digest))
         with signed_request.events(timeout=10) as events:
