@@ -376,7 +376,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
     async def events(self, *, timeout: float | None = None) -> EventStream[ChaincodeEvent]:
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = await self._client.run(self._signed_request_flow())
-        return EventStream(self._client.open_chaincode_events(request, timeout), chaincode_events_from_response)
+        return EventStream(
+            self._client.open_chaincode_events(request, timeout), chaincode_events_from_response, timeout
+        )
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -394,7 +396,7 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             event = parse(response, channel)
             return None if event is None else (event,)
 
-        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read)
+        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read, timeout)
 
 
 class Contract(ContractBase):
@@ -504,7 +506,8 @@ class Network(NetworkBase):
     ) -> EventStream[ChaincodeEvent]:
         """Stream the chaincode's events: from the checkpoint if it has one, else ``start_block``,
         else the next commit. Call ``checkpointer.checkpoint_chaincode_event(event)`` after processing
-        each event to resume after a restart with nothing lost and nothing repeated."""
+        each event to resume after a restart with nothing lost; an event is delivered again only if
+        the process stopped after handling it and before checkpointing it."""
         request = self.new_chaincode_events_request(chaincode, start_block=start_block, checkpoint=checkpoint)
         return await request.events(timeout=timeout)
 

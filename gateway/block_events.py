@@ -208,6 +208,15 @@ def _block_and_private_data(message: events_pb2.BlockAndPrivateData) -> BlockAnd
     )
 
 
+def _status_name(status: int) -> str:
+    """The Deliver status's name; a number this client's protos do not know is named by its value."""
+    try:
+        name: str = common_pb2.Status.Name(status)
+    except ValueError:
+        return f"STATUS_{status}"
+    return name
+
+
 def _parser(field: str, convert: Callable[[object], E]) -> Callable[[bytes, str], E | None]:
     def parse(response: bytes, channel: str) -> E | None:
         message = events_pb2.DeliverResponse.FromString(response)
@@ -217,7 +226,7 @@ def _parser(field: str, convert: Callable[[object], E]) -> Callable[[bytes, str]
         if which == "status":
             if message.status == common_pb2.SUCCESS:
                 return None
-            raise BlockEventsError(common_pb2.Status.Name(message.status), channel)
+            raise BlockEventsError(_status_name(message.status), channel)
         raise BlockEventsError(f"UNEXPECTED_RESPONSE_{which}", channel)
 
     return parse

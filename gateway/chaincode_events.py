@@ -35,7 +35,11 @@ MAX_BLOCK_NUMBER = 2**64 - 1
 
 @dataclass(frozen=True, slots=True)
 class ChaincodeEvent:
-    """An event a chaincode emitted in a valid transaction.
+    """An event a chaincode emitted in a transaction.
+
+    From ``chaincode_events()`` the transaction committed valid (the gateway sends no other). In a
+    filtered block the event sits in its ``FilteredTransaction``: check that transaction's
+    ``validation_code`` before acting on it.
 
     Attributes:
         block_number: the block holding the transaction.

@@ -1,4 +1,5 @@
-"""Checkpointers: where an event listener got to, so that it resumes with no event lost or repeated.
+"""Checkpointers: where an event listener got to, so that it resumes with no event lost or repeated
+(repeated only when the listener stops between handling an event and checkpointing it).
 
 A checkpoint is ``(block number of the next expected event, id of the last processed transaction)``:
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
+import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -47,7 +50,12 @@ class Checkpointer(Checkpoint, Protocol):
         ...
 
     def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
-        """Record that events up to transaction ``transaction_id`` of block ``block_number`` were processed."""
+        """Record that events up to transaction ``transaction_id`` of block ``block_number`` were processed.
+
+        For chaincode events the transaction must be one whose event was received (the peer skips
+        events until it meets that transaction's): use :meth:`checkpoint_chaincode_event`. Block
+        listeners checkpoint whole blocks with :meth:`checkpoint_block`.
+        """
         ...
 
     def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
@@ -94,14 +102,16 @@ class FileCheckpointer(InMemoryCheckpointer):
     """A checkpointer persisted in a JSON file (``{"blockNumber": n, "transactionId": "..."}``).
 
     The file is read when the checkpointer is created (a missing or empty file means "no checkpoint")
-    and rewritten atomically and durably at every checkpoint. One listener per file.
+    and rewritten atomically and durably at every checkpoint. Threads of one process may share a
+    checkpointer (each update and its write happen under a lock); give each process its own file.
     """
 
-    __slots__ = ("_path",)
+    __slots__ = ("_lock", "_path")
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__()
         self._path = Path(path)
+        self._lock = threading.Lock()
         self._load()
 
     @property
@@ -111,8 +121,9 @@ class FileCheckpointer(InMemoryCheckpointer):
 
     def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
         """Record progress up to ``transaction_id`` in ``block_number`` and persist it before returning."""
-        super().checkpoint_transaction(block_number, transaction_id)
-        self._save()
+        with self._lock:
+            super().checkpoint_transaction(block_number, transaction_id)
+            self._save()
 
     def _load(self) -> None:
         try:
@@ -144,8 +155,8 @@ class FileCheckpointer(InMemoryCheckpointer):
             state["transactionId"] = self._transaction_id
         content = json.dumps(state).encode()
         folder = self._path.parent
-        temporary = folder / f".{self._path.name}.{os.getpid()}.tmp"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        descriptor, name = tempfile.mkstemp(prefix=f".{self._path.name}.", suffix=".tmp", dir=folder)  # mode 0600
+        temporary = Path(name)
         try:
             with os.fdopen(descriptor, "wb") as file:
                 file.write(content)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from fabric_protos.gateway import gateway_pb2
 from google.protobuf.message import DecodeError
@@ -101,6 +101,15 @@ def details_from_status_bytes(status_bytes: bytes) -> tuple[ErrorDetail, ...]:
     return tuple(details)
 
 
+def _restore(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:
+    """Rebuild a pickled error (their constructors take typed arguments, not the message), e.g. when a
+    worker process of a pool raises one."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 def _describe(prefix: str, code: GrpcCode, message: str, details: Iterable[ErrorDetail]) -> str:
     lines = [f"{prefix}{code.name}: {message}"]
     for detail in details:
@@ -124,6 +133,9 @@ class GatewayError(Exception):
         self.message = message
         self.details = tuple(details)
         super().__init__(_describe(self._prefix, code, message, self.details))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, self.__dict__.copy())
 
 
 class TransactionError(GatewayError):
@@ -238,6 +250,9 @@ class CommitError(Exception):
             f"transaction {status.transaction_id} failed to commit with status code "
             f"{status.code} ({status.code_name}) in block {status.block_number}"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, self.__dict__.copy())
 
 
 class SigningError(Exception):

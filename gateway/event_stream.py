@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from time import monotonic
 from typing import Any, Generic, TypeVar
 
 from tradefin.gateway import _grpc
@@ -23,13 +24,17 @@ class EventStreamBase(Generic[E]):
     """Events buffered from a gRPC stream call; ``read`` turns one response into its events, or
     ``None`` at the normal end of the stream."""
 
-    __slots__ = ("_buffer", "_call", "_closed", "_read")
+    __slots__ = ("_buffer", "_call", "_closed", "_read", "_started", "_timeout")
 
-    def __init__(self, call: Any, read: Callable[[bytes], Sequence[E] | None]) -> None:
+    def __init__(
+        self, call: Any, read: Callable[[bytes], Sequence[E] | None], timeout: float | None = None
+    ) -> None:
         self._call = call
         self._read = read
         self._buffer: deque[E] = deque()
         self._closed = False
+        self._timeout = timeout
+        self._started = monotonic()
 
     def close(self) -> None:
         """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
@@ -56,4 +61,5 @@ class EventStreamBase(Generic[E]):
         if self._closed:
             return None
         self._closed = True
-        return _grpc.gateway_error(error)
+        # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED
+        return _grpc.gateway_error(error, elapsed=monotonic() - self._started, timeout=self._timeout)

@@ -209,22 +209,26 @@ class EventStream(EventStreamBase[E]):
         return self
 
     def __next__(self) -> E:
-        while not self._buffer:
-            if self._closed:
-                raise StopIteration
+        while True:
+            while not self._buffer:
+                if self._closed:
+                    raise StopIteration
+                try:
+                    response = next(self._call)
+                except StopIteration:
+                    self._closed = True
+                    raise
+                except _grpc.RpcError as error:
+                    failure = self._failure(error)
+                    if failure is None:
+                        raise StopIteration from None
+                    raise failure from error
+                if not self._take(response):
+                    raise StopIteration
             try:
-                response = next(self._call)
-            except StopIteration:
-                self._closed = True
-                raise
-            except _grpc.RpcError as error:
-                failure = self._failure(error)
-                if failure is None:
-                    raise StopIteration from None
-                raise failure from error
-            if not self._take(response):
-                raise StopIteration
-        return self._buffer.popleft()
+                return self._buffer.popleft()
+            except IndexError:  # close() from another thread emptied the buffer: iteration ends
+                continue
 
     def __enter__(self) -> EventStream[E]:
         return self
@@ -335,7 +339,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
     def events(self, *, timeout: float | None = None) -> EventStream[ChaincodeEvent]:
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = self._client.run(self._signed_request_flow())
-        return EventStream(self._client.open_chaincode_events(request, timeout), chaincode_events_from_response)
+        return EventStream(
+            self._client.open_chaincode_events(request, timeout), chaincode_events_from_response, timeout
+        )
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -353,7 +359,7 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             event = parse(response, channel)
             return None if event is None else (event,)
 
-        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read)
+        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read, timeout)
 
 
 class Contract(ContractBase):
@@ -463,7 +469,8 @@ class Network(NetworkBase):
     ) -> EventStream[ChaincodeEvent]:
         """Stream the chaincode's events: from the checkpoint if it has one, else ``start_block``,
         else the next commit. Call ``checkpointer.checkpoint_chaincode_event(event)`` after processing
-        each event to resume after a restart with nothing lost and nothing repeated."""
+        each event to resume after a restart with nothing lost; an event is delivered again only if
+        the process stopped after handling it and before checkpointing it."""
         request = self.new_chaincode_events_request(chaincode, start_block=start_block, checkpoint=checkpoint)
         return request.events(timeout=timeout)
 

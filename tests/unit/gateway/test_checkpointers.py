@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,26 @@ def test_resume_request_from_a_checkpoint(gateway: Gateway, tmp_path: Path) -> N
     after_block = request(checkpoint=checkpointer)
     assert after_block.start_position.specified.number == 13
     assert after_block.after_transaction_id == ""
+
+
+def test_threads_sharing_a_file_checkpointer_leave_a_valid_file(tmp_path: Path) -> None:
+    path = tmp_path / "shared.json"
+    checkpointer = FileCheckpointer(path)
+    errors: list[BaseException] = []
+
+    def worker(first: int) -> None:
+        try:
+            for block in range(first, first + 50):
+                checkpointer.checkpoint_transaction(block, f"tx-{block}")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(index * 100,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    reread = FileCheckpointer(path)  # the file holds exactly the last checkpoint made
+    assert (reread.block_number, reread.transaction_id) == (checkpointer.block_number, checkpointer.transaction_id)
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]  # no temporary file left behind

@@ -3,12 +3,16 @@ the gRPC code and the per-peer details decoded from grpc-status-details-bin."""
 
 from __future__ import annotations
 
+import pickle
+
 import grpc  # type: ignore[import-untyped]
 import pytest
 from google.rpc import status_pb2
 
 from tests.unit.gateway.fakes import FakePeer, FakeRpcError, failing
 from tradefin.gateway import (
+    BlockEventsError,
+    CommitError,
     CommitStatusError,
     EndorseError,
     ErrorDetail,
@@ -16,8 +20,13 @@ from tradefin.gateway import (
     Gateway,
     GatewayError,
     GrpcCode,
+    Outcome,
+    Resolution,
+    Status,
     SubmitError,
     TransactionError,
+    TransactionInDoubtError,
+    ValidationCode,
 )
 from tradefin.gateway._grpc import gateway_error
 from tradefin.gateway.errors import details_from_status_bytes
@@ -102,3 +111,22 @@ def test_deadline_exceeded_is_a_gateway_error_of_that_code(gateway: Gateway, pee
         gateway.get_network("ch").get_contract("cc").evaluate("slow", timeout=0.01)
     assert caught.value.code is GrpcCode.DEADLINE_EXCEEDED
     assert peer.calls[0].timeout == 0.01
+
+
+def test_errors_survive_pickling_for_worker_processes() -> None:
+    details = tuple(ErrorDetail(*peer) for peer in PEERS)
+    status = Status(transaction_id="tx-9", code=ValidationCode.MVCC_READ_CONFLICT, block_number=4)
+    resolution = Resolution("tx-9", Outcome.UNKNOWN, None, 3, 10, None)
+    errors: list[Exception] = [
+        GatewayError(GrpcCode.UNAVAILABLE, "down", details),
+        EndorseError(GrpcCode.ABORTED, "failed to endorse", details, transaction_id="tx-1"),
+        SubmitError(GrpcCode.UNAVAILABLE, "no orderers", transaction_id="tx-2"),
+        TransactionInDoubtError(GrpcCode.DEADLINE_EXCEEDED, "unknown", transaction_id="tx-9", resolution=resolution),
+        BlockEventsError("FORBIDDEN", "asia-europe"),
+        CommitError(status),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy) == vars(error)

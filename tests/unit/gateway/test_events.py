@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +113,7 @@ def test_default_start_is_the_next_commit(gateway: Gateway, peer: FakePeer) -> N
     assert request.start_position.WhichOneof("Type") == "next_commit"
 
 
-def test_listener_resumes_after_a_restart_without_loss_or_duplicates(
+def test_the_resume_request_after_a_restart_is_the_file_checkpoint(
     gateway: Gateway, peer: FakePeer, tmp_path: Path
 ) -> None:
     """The checkpoint file the listener leaves is exactly the resume request the peer needs after a restart."""
@@ -222,6 +224,49 @@ def test_deliver_refusal_is_a_block_events_error(gateway: Gateway, peer: FakePee
         next(blocks)
     assert caught.value.deliver_status == "FORBIDDEN"
     assert caught.value.code is GrpcCode.PERMISSION_DENIED
+
+
+def test_a_deliver_status_unknown_to_this_client_is_still_a_block_events_error(
+    gateway: Gateway, peer: FakePeer
+) -> None:
+    response = events_pb2.DeliverResponse()
+    response.status = 599  # a newer peer's status: proto3 enums keep unknown numbers
+    peer.stream_responses = [serialize(response)]
+    with gateway.get_network("ch").block_events() as blocks, pytest.raises(BlockEventsError) as caught:
+        next(blocks)
+    assert caught.value.deliver_status == "STATUS_599"
+    assert caught.value.code is GrpcCode.UNKNOWN
+
+
+def test_a_stream_past_its_deadline_reports_deadline_exceeded(
+    peer: FakePeer, identity: X509Identity, private_key: Any
+) -> None:
+    # the peer resets a stream whose deadline passed; grpcio may read that as CANCELLED first
+    channel = FakeChannel(peer, stream_error=FakeRpcError(grpc.StatusCode.CANCELLED, "stream reset"))
+    with connect(channel, identity, new_private_key_signer(private_key)) as gateway:
+        events = gateway.get_network("ch").chaincode_events("tradefin", timeout=0.05)
+        time.sleep(0.06)
+        with pytest.raises(GatewayError) as caught:
+            next(events)
+        assert caught.value.code is GrpcCode.DEADLINE_EXCEEDED
+        early = gateway.get_network("ch").chaincode_events("tradefin", timeout=30)
+        with pytest.raises(GatewayError) as cancelled:
+            next(early)
+        assert cancelled.value.code is GrpcCode.CANCELLED  # well before its deadline: a cancellation
+
+
+def test_closing_from_another_thread_ends_iteration_cleanly(gateway: Gateway, peer: FakePeer) -> None:
+    peer.stream_responses = [chaincode_events_response(1, "a", "b", "c")]
+    events = gateway.get_network("ch").chaincode_events("tradefin")
+    assert next(events).transaction_id == "a"
+
+    class ClosedMeanwhile(deque[Any]):
+        def popleft(self) -> Any:
+            events.close()  # another thread's close() lands between the buffer check and the read
+            return super().popleft()
+
+    events._buffer = ClosedMeanwhile(events._buffer)
+    assert list(events) == []  # not IndexError
 
 
 def test_a_refusing_response_ends_the_stream(gateway: Gateway, channel: FakeChannel, peer: FakePeer) -> None:
