@@ -21,6 +21,7 @@ from tradefin.gateway.block_events import (
     BlockTransaction,
     FilteredBlock,
     FilteredTransaction,
+    PrivateWrite,
 )
 from tradefin.gateway.chaincode_events import ChaincodeEvent
 from tradefin.gateway.checkpointers import Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer
@@ -100,6 +101,7 @@ __all__ = [
     "Outcome",
     "PeerProfile",
     "PrivateKey",
+    "PrivateWrite",
     "Proposal",
     "Resolution",
     "ResubmitPolicy",

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from fabric_protos.common import common_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.orderer import ab_pb2
-from fabric_protos.peer import events_pb2
+from fabric_protos.peer import chaincode_event_pb2, events_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
+from google.protobuf.message import DecodeError
 
 from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize
 from tradefin.gateway.chaincode_events import MAX_BLOCK_NUMBER, ChaincodeEvent, EventsRequestData, start_position
@@ -38,6 +41,7 @@ __all__ = [
     "BlockTransaction",
     "FilteredBlock",
     "FilteredTransaction",
+    "PrivateWrite",
     "block_events_request_data_from_bytes",
     "new_block_events_request_data",
 ]
@@ -116,6 +120,20 @@ class Block:
             )
         return tuple(decoded)
 
+    def chaincode_events(self, *, valid_only: bool = True) -> tuple[ChaincodeEvent, ...]:
+        """The chaincode events of the block's transactions, in block order (a transaction emits at most
+        one). By default only those of VALID transactions, as the gateway's chaincode event service
+        gives them; ``valid_only=False`` includes the events of transactions committed invalid."""
+        codes = self.validation_codes
+        events = []
+        for index, envelope_bytes in enumerate(self.envelopes):
+            if valid_only and (index >= len(codes) or codes[index] != ValidationCode.VALID):
+                continue
+            event = _chaincode_event(self.number, envelope_bytes)
+            if event is not None:
+                events.append(event)
+        return tuple(events)
+
 
 @dataclass(frozen=True, slots=True)
 class FilteredTransaction:
@@ -155,6 +173,25 @@ class FilteredBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivateWrite:
+    """One private data write of a transaction, as this peer holds it.
+
+    Attributes:
+        namespace: the chaincode (or ``_lifecycle``).
+        collection: the private data collection.
+        key: the key written.
+        value: the value written (empty for a delete).
+        is_delete: whether the write deletes the key.
+    """
+
+    namespace: str
+    collection: str
+    key: str
+    value: bytes
+    is_delete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BlockAndPrivateData:
     """A full block with the private data this peer holds for it.
 
@@ -165,6 +202,54 @@ class BlockAndPrivateData:
 
     block: Block
     private_data: Mapping[int, bytes]
+
+    def private_writes(self, index: int) -> tuple[PrivateWrite, ...]:
+        """The private writes of the transaction at ``index`` in the block that this peer holds (none if
+        it holds no private data of that transaction)."""
+        rwset_bytes = self.private_data.get(index)
+        if rwset_bytes is None:
+            return ()
+        writes = []
+        for namespace in rwset_pb2.TxPvtReadWriteSet.FromString(rwset_bytes).ns_pvt_rwset:
+            for collection in namespace.collection_pvt_rwset:
+                for write in kv_rwset_pb2.KVRWSet.FromString(collection.rwset).writes:
+                    writes.append(
+                        PrivateWrite(
+                            namespace=namespace.namespace,
+                            collection=collection.collection_name,
+                            key=write.key,
+                            value=write.value,
+                            is_delete=write.is_delete,
+                        )
+                    )
+        return tuple(writes)
+
+
+def _chaincode_event(block_number: int, envelope_bytes: bytes) -> ChaincodeEvent | None:
+    """The chaincode event of an endorser transaction envelope, if it emitted one."""
+    try:
+        payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(envelope_bytes).payload)
+        channel_header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
+        if channel_header.type != common_pb2.ENDORSER_TRANSACTION:
+            return None
+        for action in transaction_pb2.Transaction.FromString(payload.data).actions:
+            action_payload = transaction_pb2.ChaincodeActionPayload.FromString(action.payload)
+            response_payload = proposal_response_pb2.ProposalResponsePayload.FromString(
+                action_payload.action.proposal_response_payload
+            )
+            events = proposal_pb2.ChaincodeAction.FromString(response_payload.extension).events
+            if events:
+                event = chaincode_event_pb2.ChaincodeEvent.FromString(events)
+                return ChaincodeEvent(
+                    block_number=block_number,
+                    transaction_id=event.tx_id or channel_header.tx_id,
+                    chaincode_name=event.chaincode_id,
+                    event_name=event.event_name,
+                    payload=event.payload,
+                )
+    except DecodeError:  # not an endorser transaction this client can read: no event
+        return None
+    return None
 
 
 def _block(message: common_pb2.Block) -> Block:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from fabric_protos.common import common_pb2
-from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.msp import identities_pb2
 from fabric_protos.peer import proposal_pb2, transaction_pb2
 
@@ -333,6 +332,14 @@ def test_block_events_full_filtered_and_with_private_data(bank1: Gateway) -> Non
     ours = [t for t in block.transactions() if t.transaction_id == transaction.transaction_id]
     assert len(ours) == 1
     assert ours[0].validation_code_name == "VALID" and ours[0].header_type == common_pb2.ENDORSER_TRANSACTION
+    # the chaincode event, read from the full block with its payload (kv:Put emits the key)
+    [event] = [e for e in block.chaincode_events() if e.transaction_id == transaction.transaction_id]
+    assert (event.block_number, event.chaincode_name, event.event_name, event.payload) == (
+        height,
+        CHAINCODE,
+        "kv.put",
+        key.encode(),
+    )
 
     # Filtered blocks: ids, codes and the chaincode event without its payload.
     with network.filtered_block_events(start_block=height, timeout=10) as stream:
@@ -351,13 +358,11 @@ def test_block_events_full_filtered_and_with_private_data(bank1: Gateway) -> Non
     with network.block_and_private_data_events(start_block=0, timeout=20) as stream:
         for item in stream:
             numbers.append(item.block.number)
-            for index, rwset_bytes in item.private_data.items():
+            for index in item.private_data:
                 assert index < len(item.block.envelopes)
-                private = rwset_pb2.TxPvtReadWriteSet.FromString(rwset_bytes)
-                for namespace in private.ns_pvt_rwset:
-                    collections.update(
-                        (namespace.namespace, c.collection_name) for c in namespace.collection_pvt_rwset
-                    )
+                writes = item.private_writes(index)
+                assert writes and all(write.key and not write.is_delete for write in writes)
+                collections.update((write.namespace, write.collection) for write in writes)
             if item.block.number == height:
                 assert transaction.transaction_id in {t.transaction_id for t in item.block.transactions()}
                 break

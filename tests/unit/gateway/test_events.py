@@ -12,19 +12,24 @@ import grpc  # type: ignore[import-untyped]
 import pytest
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.orderer import ab_pb2
-from fabric_protos.peer import chaincode_event_pb2, events_pb2
+from fabric_protos.peer import chaincode_event_pb2, events_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
 from tests.unit.gateway.fakes import FakeAioChannel, FakeChannel, FakePeer, FakeRpcError, prepared_envelope_payload
 from tradefin.gateway import (
     Block,
+    BlockAndPrivateData,
     BlockEventsError,
     ChaincodeEvent,
     FileCheckpointer,
     Gateway,
     GatewayError,
     GrpcCode,
+    PrivateWrite,
+    ValidationCode,
     X509Identity,
     connect,
     new_private_key_signer,
@@ -321,3 +326,74 @@ def test_async_stream_close_ends_iteration(peer: FakePeer, identity: X509Identit
         return numbers
 
     assert asyncio.run(listen()) == [1]
+
+
+def _endorser_envelope(transaction_id: str, event: chaincode_event_pb2.ChaincodeEvent | None) -> bytes:
+    action = proposal_pb2.ChaincodeAction(events=event.SerializeToString() if event else b"")
+    response_payload = proposal_response_pb2.ProposalResponsePayload(extension=action.SerializeToString())
+    action_payload = transaction_pb2.ChaincodeActionPayload(
+        action=transaction_pb2.ChaincodeEndorsedAction(proposal_response_payload=response_payload.SerializeToString())
+    )
+    transaction = transaction_pb2.Transaction(
+        actions=[transaction_pb2.TransactionAction(payload=action_payload.SerializeToString())]
+    )
+    header = common_pb2.ChannelHeader(type=common_pb2.ENDORSER_TRANSACTION, tx_id=transaction_id)
+    payload = common_pb2.Payload(
+        header=common_pb2.Header(channel_header=header.SerializeToString()), data=transaction.SerializeToString()
+    )
+    return serialize(common_pb2.Envelope(payload=payload.SerializeToString()))
+
+
+def test_chaincode_events_read_from_a_full_block() -> None:
+    def event(tx: str) -> chaincode_event_pb2.ChaincodeEvent:
+        return chaincode_event_pb2.ChaincodeEvent(
+            chaincode_id="tradefin", tx_id=tx, event_name="E", payload=tx.encode()
+        )
+
+    config = common_pb2.Envelope(
+        payload=common_pb2.Payload(
+            header=common_pb2.Header(channel_header=common_pb2.ChannelHeader(type=common_pb2.CONFIG).SerializeToString())
+        ).SerializeToString()
+    ).SerializeToString()
+    envelopes = (
+        _endorser_envelope("tx-a", event("tx-a")),
+        _endorser_envelope("tx-b", None),  # no event
+        _endorser_envelope("tx-c", event("tx-c")),  # committed invalid
+        config,
+        _endorser_envelope("tx-d", event("tx-d")),
+    )
+    codes = bytes([ValidationCode.VALID, ValidationCode.VALID, ValidationCode.MVCC_READ_CONFLICT, 0, 0])
+    block = Block(number=12, previous_hash=b"", data_hash=b"", envelopes=envelopes, metadata=(b"", b"", codes))
+    assert [(e.block_number, e.transaction_id, e.payload) for e in block.chaincode_events()] == [
+        (12, "tx-a", b"tx-a"),
+        (12, "tx-d", b"tx-d"),
+    ]
+    assert [e.transaction_id for e in block.chaincode_events(valid_only=False)] == ["tx-a", "tx-c", "tx-d"]
+
+
+def test_private_writes_are_typed() -> None:
+    writes = kv_rwset_pb2.KVRWSet(
+        writes=[
+            kv_rwset_pb2.KVWrite(key="terms/LC-1", value=b"secret terms"),
+            kv_rwset_pb2.KVWrite(key="terms/LC-0", is_delete=True),
+        ]
+    )
+    private = rwset_pb2.TxPvtReadWriteSet(
+        ns_pvt_rwset=[
+            rwset_pb2.NsPvtReadWriteSet(
+                namespace="tradefin",
+                collection_pvt_rwset=[
+                    rwset_pb2.CollectionPvtReadWriteSet(collection_name="banks-1-2", rwset=writes.SerializeToString())
+                ],
+            )
+        ]
+    )
+    item = BlockAndPrivateData(
+        block=Block(number=3, previous_hash=b"", data_hash=b"", envelopes=(b"", b""), metadata=()),
+        private_data={1: private.SerializeToString()},
+    )
+    assert item.private_writes(1) == (
+        PrivateWrite("tradefin", "banks-1-2", "terms/LC-1", b"secret terms", False),
+        PrivateWrite("tradefin", "banks-1-2", "terms/LC-0", b"", True),
+    )
+    assert item.private_writes(0) == ()  # this peer holds no private data of that transaction
