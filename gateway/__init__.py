@@ -23,6 +23,7 @@ from tradefin.gateway.block_events import (
     FilteredTransaction,
     PrivateWrite,
 )
+from tradefin.gateway.cancellation import Cancellation
 from tradefin.gateway.chaincode_events import ChaincodeEvent
 from tradefin.gateway.checkpointers import Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer
 from tradefin.gateway.endpoint import Endpoint
@@ -74,6 +75,7 @@ __all__ = [
     "BlockEventsError",
     "BlockEventsRequest",
     "BlockTransaction",
+    "Cancellation",
     "ChaincodeEvent",
     "ChaincodeEventsRequest",
     "Checkpoint",

@@ -100,22 +100,46 @@ class Admit:
 Effect = Call | Sign | Pause | Admit
 
 
-class GatewayClosed(Exception):
-    """The cause of the error a call gets when its gateway is closed: before the call (nothing was sent)
-    or while the call was in flight (the request may have reached the peer)."""
+class CallAborted(Exception):
+    """The cause of the error a call gets when this client aborts it: before the call (nothing was
+    sent) or while it was in flight (the request may have reached the peer)."""
 
-    def __init__(self, during_call: bool) -> None:
-        message = "the gateway was closed while the call was in flight" if during_call else "the gateway is closed"
+    def __init__(self, message: str, during_call: bool) -> None:
         super().__init__(message)
         self.during_call = during_call
 
 
-def closed_error(during_call: bool) -> GatewayError:
-    """The error a front end throws into a flow whose call meets a closed gateway (gRPC code CANCELLED)."""
-    cause = GatewayClosed(during_call)
+class GatewayClosed(CallAborted):
+    """The gateway was closed."""
+
+    def __init__(self, during_call: bool) -> None:
+        message = "the gateway was closed while the call was in flight" if during_call else "the gateway is closed"
+        super().__init__(message, during_call)
+
+
+class CallCancelled(CallAborted):
+    """A :class:`~tradefin.gateway.cancellation.Cancellation` around the call was cancelled."""
+
+    def __init__(self, during_call: bool) -> None:
+        message = "the call was cancelled while in flight" if during_call else "the call was cancelled before sending"
+        super().__init__(message, during_call)
+
+
+def aborted_error(cause: CallAborted) -> GatewayError:
+    """The error a front end throws into a flow whose call it aborts (gRPC code CANCELLED)."""
     error = GatewayError(GrpcCode.CANCELLED, str(cause))
     error.__cause__ = cause
     return error
+
+
+def closed_error(during_call: bool) -> GatewayError:
+    """The error of a call that meets a closed gateway."""
+    return aborted_error(GatewayClosed(during_call))
+
+
+def cancelled_error(during_call: bool) -> GatewayError:
+    """The error of a call whose cancellation scope was cancelled."""
+    return aborted_error(CallCancelled(during_call))
 
 
 def transaction_call(

@@ -13,13 +13,24 @@ import grpc.aio  # type: ignore[import-untyped]
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import GatewayError, GrpcCode, details_from_status_bytes
 
-__all__ = ["RpcError", "UsageError", "channel_options", "gateway_error", "open_aio_channel", "open_channel"]
+__all__ = [
+    "FutureCancelledError",
+    "RpcError",
+    "UsageError",
+    "channel_options",
+    "gateway_error",
+    "open_aio_channel",
+    "open_channel",
+]
 
 RpcError: type[Exception] = grpc.RpcError
 """grpcio's base exception of failed calls (sync and asyncio)."""
 
 UsageError: type[Exception] = grpc.aio.UsageError
 """What grpc.aio raises for a call on a closed channel."""
+
+FutureCancelledError: type[Exception] = grpc.FutureCancelledError
+"""What a cancelled blocking call's future raises."""
 
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _MAX_MESSAGE_BYTES = 100 * 1024 * 1024  # Fabric's own default limit for blocks and envelopes

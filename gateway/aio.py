@@ -32,6 +32,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
+    cancelled_error,
     closed_error,
 )
 from tradefin.gateway.block_events import (
@@ -45,6 +46,7 @@ from tradefin.gateway.block_events import (
     FilteredBlock,
     block_events_request_data_from_bytes,
 )
+from tradefin.gateway.cancellation import Cancellation, active_cancellations
 from tradefin.gateway.chaincode_events import (
     ChaincodeEvent,
     ChaincodeEventsRequestBase,
@@ -127,6 +129,55 @@ class _BurstGate:
                 waiter.set_result(None)
 
 
+def _cancelled(scopes: tuple[Cancellation, ...]) -> bool:
+    return any(scope.cancelled for scope in scopes)
+
+
+async def _call_in_scopes(call: Any, scopes: tuple[Cancellation, ...]) -> bytes:
+    """Await the call in a task that the scopes around it can cancel from any thread."""
+    loop = asyncio.get_running_loop()
+    inner = asyncio.ensure_future(call)
+
+    def cancel() -> None:
+        loop.call_soon_threadsafe(inner.cancel)
+
+    registered = [scope for scope in scopes if scope.add_callback(cancel)]
+    try:
+        if len(registered) < len(scopes):  # a scope was cancelled in the meantime
+            inner.cancel()
+        reply: bytes = await inner
+        return reply
+    finally:
+        for scope in registered:
+            scope.remove_callback(cancel)
+
+
+async def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
+    """Sleep, waking early if a scope around the flow is cancelled."""
+    if not scopes:
+        await asyncio.sleep(seconds)
+        return
+    loop = asyncio.get_running_loop()
+    woken: asyncio.Future[None] = loop.create_future()
+
+    def set_woken() -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(set_woken)
+
+    registered = [scope for scope in scopes if scope.add_callback(wake)]
+    try:
+        if len(registered) == len(scopes):
+            await asyncio.wait({woken}, timeout=seconds)
+    finally:
+        for scope in registered:
+            scope.remove_callback(wake)
+        if not woken.done():
+            woken.cancel()
+
+
 def _task_cancelled(error: BaseException) -> bool:
     """Whether ``error`` is the cancellation of the current task itself (to be propagated as is)."""
     if not isinstance(error, asyncio.CancelledError):
@@ -161,6 +212,7 @@ class _Driver:
         unary = self._unary
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
+        scopes = active_cancellations()
         try:
             effect = next(flow)
             while True:
@@ -173,20 +225,28 @@ class _Driver:
                     if self._closed:
                         effect = flow.throw(closed_error(during_call=False))
                         continue
+                    if scopes and _cancelled(scopes):
+                        effect = flow.throw(cancelled_error(during_call=False))
+                        continue
                     started = monotonic()
                     try:
-                        reply = await unary[call.method](call.request, timeout=call.timeout)
+                        pending = unary[call.method](call.request, timeout=call.timeout)
+                        reply = await (_call_in_scopes(pending, scopes) if scopes else pending)
                     except (_grpc.RpcError, asyncio.CancelledError, _grpc.UsageError) as error:
                         if holding:
                             holding = False
                             gate.exit()
-                        if not self._closed or _task_cancelled(error):
-                            if not isinstance(error, _grpc.RpcError):
-                                raise
+                        if _task_cancelled(error):
+                            raise
+                        if self._closed:  # grpc.aio ends a call with CancelledError when its channel is closed
+                            effect = flow.throw(closed_error(during_call=True))
+                        elif scopes and _cancelled(scopes):
+                            effect = flow.throw(cancelled_error(during_call=True))
+                        elif not isinstance(error, _grpc.RpcError):
+                            raise
+                        else:
                             elapsed = monotonic() - started
                             effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
-                        else:  # grpc.aio ends a call with CancelledError when its channel is closed
-                            effect = flow.throw(closed_error(during_call=True))
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -199,7 +259,7 @@ class _Driver:
                 elif kind is Sign:
                     reply = await self.sign(cast(Sign, effect).digest)
                 else:
-                    await asyncio.sleep(cast(Pause, effect).seconds)
+                    await _pause(cast(Pause, effect).seconds, scopes)
                     reply = b""
                 effect = flow.send(reply)
         except StopIteration as stop:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from tradefin.gateway._flow import Flow, GatewayClosed, Pause
+from tradefin.gateway._flow import CallAborted, Flow, Pause
 from tradefin.gateway.errors import (
     CommitError,
     CommitStatusError,
@@ -55,14 +55,14 @@ _NEVER_SENT = frozenset(
 
 
 # A CommitStatus wait that ended without an answer: the deadline passed (a peer racing its own deadline
-# may answer CANCELLED). A call cut short by closing the gateway is told apart (``GatewayClosed``).
+# may answer CANCELLED). A call this client aborted (gateway closed, call cancelled) is told apart.
 _WAIT_ENDED = frozenset({GrpcCode.DEADLINE_EXCEEDED, GrpcCode.CANCELLED})
 
 
-def _closed(error: GatewayError) -> GatewayClosed | None:
-    """Whether the call failed because the gateway was closed (and whether during the call)."""
+def _aborted(error: GatewayError) -> CallAborted | None:
+    """Whether this client aborted the call (gateway closed, call cancelled), and whether in flight."""
     cause = error.__cause__
-    return cause if isinstance(cause, GatewayClosed) else None
+    return cause if isinstance(cause, CallAborted) else None
 
 
 def _never_sent(error: SubmitError) -> bool:
@@ -158,8 +158,8 @@ def resolve_flow(
     is one Submit and one CommitStatus, raising SubmitError / CommitStatusError like the official clients.
     ``timeouts`` (the call's, else the gateway's) gives the Submit deadline and the CommitStatus deadline;
     a policy's ``commit_status_timeout``, when set, is the CommitStatus deadline instead.
-    Closing the gateway ends the resolution at once: UNKNOWN if the envelope may have reached an orderer,
-    else the SubmitError.
+    Closing the gateway or cancelling the call ends the resolution at once: UNKNOWN if the envelope may
+    have reached an orderer, else the SubmitError.
     """
     timeouts = timeouts or transaction._context.timeouts
     submit_timeout, status_timeout = timeouts.submit, timeouts.commit_status
@@ -199,9 +199,9 @@ def resolve_flow(
                 timeout = wait
             except SubmitError as error:
                 last_error = error
-                closed = _closed(error)
-                if closed is not None:
-                    possibly_sent = possibly_sent or closed.during_call
+                aborted = _aborted(error)
+                if aborted is not None:
+                    possibly_sent = possibly_sent or aborted.during_call
                     break
                 if not _never_sent(error):
                     _logger.info(
@@ -221,7 +221,7 @@ def resolve_flow(
             status = yield from commit._status_flow(timeout)
         except CommitStatusError as error:
             last_error = error
-            if _closed(error) is not None:
+            if _aborted(error) is not None:
                 break
             timeout = wait
             if error.code in _WAIT_ENDED:

@@ -28,6 +28,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
+    cancelled_error,
     closed_error,
 )
 from tradefin.gateway.block_events import (
@@ -41,6 +42,7 @@ from tradefin.gateway.block_events import (
     FilteredBlock,
     block_events_request_data_from_bytes,
 )
+from tradefin.gateway.cancellation import Cancellation, active_cancellations
 from tradefin.gateway.chaincode_events import (
     ChaincodeEvent,
     ChaincodeEventsRequestBase,
@@ -109,6 +111,40 @@ class _BurstGate:
             self._condition.notify_all()
 
 
+def _cancelled(scopes: tuple[Cancellation, ...]) -> bool:
+    return any(scope.cancelled for scope in scopes)
+
+
+def _call_in_scopes(multicallable: Any, call: Call, scopes: tuple[Cancellation, ...]) -> bytes:
+    """Make the call as a future that the scopes around it can cancel from another thread."""
+    future = multicallable.future(call.request, timeout=call.timeout)
+    cancel = future.cancel
+    registered = [scope for scope in scopes if scope.add_callback(cancel)]
+    try:
+        if len(registered) < len(scopes):  # a scope was cancelled in the meantime
+            cancel()
+        reply: bytes = future.result()
+        return reply
+    finally:
+        for scope in registered:
+            scope.remove_callback(cancel)
+
+
+def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
+    """Sleep, waking early if a scope around the flow is cancelled."""
+    if not scopes:
+        time.sleep(seconds)
+        return
+    woken = threading.Event()
+    registered = [scope for scope in scopes if scope.add_callback(woken.set)]
+    try:
+        if len(registered) == len(scopes):
+            woken.wait(seconds)
+    finally:
+        for scope in registered:
+            scope.remove_callback(woken.set)
+
+
 class _Driver:
     """Performs the core's effects with a blocking gRPC channel and the gateway's signer."""
 
@@ -132,6 +168,7 @@ class _Driver:
         unary = self._unary
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
+        scopes = active_cancellations()
         try:
             effect = next(flow)
             while True:
@@ -144,16 +181,25 @@ class _Driver:
                     if self._closed:
                         effect = flow.throw(closed_error(during_call=False))
                         continue
+                    if scopes and _cancelled(scopes):
+                        effect = flow.throw(cancelled_error(during_call=False))
+                        continue
                     started = monotonic()
                     try:
-                        reply = unary[call.method](call.request, timeout=call.timeout)
-                    except (_grpc.RpcError, ValueError) as error:  # grpcio: ValueError on a closed channel
+                        if scopes:
+                            reply = _call_in_scopes(unary[call.method], call, scopes)
+                        else:
+                            reply = unary[call.method](call.request, timeout=call.timeout)
+                    # grpcio: ValueError on a closed channel, FutureCancelledError for a cancelled future
+                    except (_grpc.RpcError, ValueError, _grpc.FutureCancelledError) as error:
                         if holding:
                             holding = False
                             gate.exit()
                         if self._closed:
                             effect = flow.throw(closed_error(during_call=True))
-                        elif isinstance(error, ValueError):
+                        elif scopes and _cancelled(scopes):
+                            effect = flow.throw(cancelled_error(during_call=True))
+                        elif not isinstance(error, _grpc.RpcError):
                             raise
                         else:
                             elapsed = monotonic() - started
@@ -170,7 +216,7 @@ class _Driver:
                 elif kind is Sign:
                     reply = self.sign(cast(Sign, effect).digest)
                 else:
-                    time.sleep(cast(Pause, effect).seconds)
+                    _pause(cast(Pause, effect).seconds, scopes)
                     reply = b""
                 effect = flow.send(reply)
         except StopIteration as stop:

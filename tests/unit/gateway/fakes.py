@@ -190,6 +190,40 @@ class FakeStreamCall:
         return True
 
 
+class FakeFuture:
+    """A finished call as grpcio's ``future()`` returns it (the fake peer answers at once)."""
+
+    def __init__(self, call: Callable[[], bytes]) -> None:
+        try:
+            self._reply: bytes | None = call()
+            self._error: BaseException | None = None
+        except BaseException as error:
+            self._reply, self._error = None, error
+
+    def cancel(self) -> bool:
+        return False  # already done
+
+    def result(self) -> bytes:
+        if self._error is not None:
+            raise self._error
+        assert self._reply is not None
+        return self._reply
+
+
+class FakeMultiCallable:
+    """grpcio's unary-unary multicallable: call it, or make a future of the call."""
+
+    def __init__(self, peer: FakePeer, method: str) -> None:
+        self.peer = peer
+        self.method = method
+
+    def __call__(self, request: bytes, timeout: float | None = None) -> bytes:
+        return self.peer.handle(self.method, request, timeout)
+
+    def future(self, request: bytes, timeout: float | None = None) -> FakeFuture:
+        return FakeFuture(lambda: self.peer.handle(self.method, request, timeout))
+
+
 class FakeChannel:
     """A blocking grpc.Channel stand-in that routes calls to a FakePeer."""
 
@@ -200,10 +234,7 @@ class FakeChannel:
         self.closed = False
 
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Callable[..., bytes]:
-        def call(request: bytes, timeout: float | None = None) -> bytes:
-            return self.peer.handle(method, request, timeout)
-
-        return call
+        return FakeMultiCallable(self.peer, method)
 
     def _stream(self, method: str, request: bytes) -> FakeStreamCall:
         self.peer.calls.append(Recorded(method, request, None))

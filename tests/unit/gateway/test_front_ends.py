@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
+import time
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
@@ -12,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.unit.gateway.fakes import FakeAioChannel, FakePeer, committed, failing
 from tradefin.gateway import (
+    Cancellation,
     CommitError,
     EndorseError,
     GatewayError,
@@ -227,3 +230,21 @@ def test_closing_closes_only_what_the_gateway_opened(
 
     run(scenario())
     assert not channel.closed
+
+
+def test_async_cancellation_wakes_a_resubmit_pause(
+    peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer.script("/gateway.Gateway/CommitStatus", failing(grpc.StatusCode.UNAVAILABLE, "refused"), committed(0))
+    cancellation = Cancellation()
+
+    async def scenario() -> None:
+        gw = gateway_aio.connect(FakeAioChannel(peer), identity, new_private_key_signer(private_key))
+        threading.Timer(0.2, cancellation.cancel).start()  # from another thread
+        with cancellation, pytest.raises(TransactionInDoubtError) as caught:
+            await gw.get_network("ch").get_contract("cc").submit("fn", resubmit=ResubmitPolicy(pause=30.0))
+        assert caught.value.code is GrpcCode.CANCELLED
+
+    started = time.monotonic()
+    run(scenario())
+    assert time.monotonic() - started < 5

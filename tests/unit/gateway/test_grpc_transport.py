@@ -29,6 +29,7 @@ from google.rpc import status_pb2
 
 from tests.unit.gateway.fakes import FakePeer
 from tradefin.gateway import (
+    Cancellation,
     ChaincodeEvent,
     EndorseError,
     Endpoint,
@@ -303,3 +304,68 @@ def test_closing_an_asyncio_gateway_mid_submit_gives_an_answer_with_the_tx_id(
 
     asyncio.run(scenario())
     assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+
+
+def test_cancelling_blocking_calls_from_another_thread(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.hold_commit_status = True
+    cancellation = Cancellation()
+
+    def cancel_while_waiting() -> None:
+        assert peer_server.status_waiting.wait(30)
+        cancellation.cancel()
+
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+        contract = gateway.get_network("asia-europe").get_contract("tradefin")
+        canceller = threading.Thread(target=cancel_while_waiting)
+        canceller.start()
+        started = time.monotonic()
+        with cancellation, pytest.raises(TransactionInDoubtError) as caught:  # the envelope went out
+            contract.submit("Issue")
+        canceller.join()
+        assert time.monotonic() - started < 10  # not the 60 s commit-status deadline
+        assert caught.value.code is GrpcCode.CANCELLED and "cancelled" in caught.value.message
+        assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+
+        peer_server.hold_commit_status = False
+        assert contract.evaluate("Get") == b"result"  # outside the scope the gateway goes on
+        with cancellation, pytest.raises(EvaluateError) as refused:  # a cancelled scope sends nothing
+            contract.evaluate("Get")
+        assert refused.value.message == "the call was cancelled before sending"
+        assert len(peer_server.peer.calls) == 4
+
+
+def test_cancelling_asyncio_calls_from_another_thread(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.hold_commit_status = True
+    cancellation = Cancellation()
+
+    def cancel_while_waiting() -> None:
+        assert peer_server.status_waiting.wait(30)
+        cancellation.cancel()
+
+    async def scenario() -> None:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            contract = gateway.get_network("asia-europe").get_contract("tradefin")
+            canceller = threading.Thread(target=cancel_while_waiting)
+            canceller.start()
+            with cancellation, pytest.raises(TransactionInDoubtError) as caught:  # an answer, no CancelledError
+                await contract.submit("Issue")
+            canceller.join()
+            assert caught.value.code is GrpcCode.CANCELLED
+            peer_server.hold_commit_status = False
+            assert await contract.evaluate("Get") == b"result"
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - started < 10
+    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == [
+        "Endorse",
+        "Submit",
+        "CommitStatus",
+        "Evaluate",
+    ]

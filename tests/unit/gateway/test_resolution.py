@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import grpc  # type: ignore[import-untyped]
 import pytest
 from fabric_protos.gateway import gateway_pb2
@@ -10,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.unit.gateway.fakes import FakePeer, FakeRpcError, committed, failing
 from tradefin.gateway import (
+    Cancellation,
     CommitError,
     CommitStatusError,
     Gateway,
@@ -327,3 +331,34 @@ def test_a_later_refusal_does_not_hide_an_earlier_copy(gateway: Gateway, peer: F
     peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 8))
     assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
     assert methods(peer) == ["Endorse", "Submit", "CommitStatus", "Submit", "CommitStatus"]
+
+
+def test_cancelling_wakes_a_resubmit_pause_and_ends_in_doubt(gateway: Gateway, peer: FakePeer) -> None:
+    peer.script(STATUS, failing(grpc.StatusCode.UNAVAILABLE, "refused"), committed(0))
+    slow = ResubmitPolicy(pause=30.0)  # a refused status call is asked again after 30 s
+    cancellation = Cancellation()
+    timer = threading.Timer(0.2, cancellation.cancel)
+    timer.start()
+    started = time.monotonic()
+    with cancellation, pytest.raises(TransactionInDoubtError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn", resubmit=slow)
+    assert time.monotonic() - started < 5
+    assert caught.value.code is GrpcCode.CANCELLED
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]  # nothing after the cancellation
+
+
+def test_cancellation_scopes_nest_and_end(gateway: Gateway, peer: FakePeer) -> None:
+    contract = gateway.get_network("ch").get_contract("cc")
+    outer, inner = Cancellation(), Cancellation()
+    with outer:
+        with inner:
+            outer.cancel()
+            with pytest.raises(GatewayError, match="cancelled before sending"):  # any scope around the call
+                contract.evaluate("fn")
+        with pytest.raises(GatewayError, match="cancelled before sending"):
+            contract.evaluate("fn")
+    assert contract.evaluate("fn") == b"result"  # out of every scope
+    with inner:
+        assert contract.evaluate("fn") == b"result"  # inner was never cancelled
+    assert outer.cancelled and not inner.cancelled
+    assert methods(peer) == ["Evaluate", "Evaluate"]

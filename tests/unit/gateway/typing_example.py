@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tradefin.gateway import (
     Block,
+    Cancellation,
     ChaincodeEvent,
     CommitError,
     CommitStatusError,
@@ -154,3 +155,22 @@ async def async_client(profile_path: Path, msp_dir: Path) -> list[bytes]:
                 results.append(event.payload)
                 break
         return results
+
+
+def cancellable_submit_and_block_contents(gateway: Gateway, profile: ConnectionProfile, block: Block) -> int:
+    cancellation = Cancellation()
+    with cancellation:
+        gateway.get_network("asia-europe").get_contract("tradefin").submit("kv:Put", ["k", "v"])
+    cancelled: bool = cancellation.cancelled
+    events: tuple[ChaincodeEvent, ...] = block.chaincode_events(valid_only=False)
+    identity: X509Identity = profile.identity("Bank1MSP", user="User1")
+    signer = profile.signer()
+    signature: bytes = signer(b"digest")
+    return len(events) + int(cancelled) + len(identity.msp_id) + len(signature)
+
+
+def offline_resolve(gateway: Gateway, transaction_bytes: bytes, signature: bytes, commit_signature: bytes) -> Outcome:
+    transaction = gateway.new_signed_transaction(transaction_bytes, signature)
+    digest: bytes = transaction.commit_digest
+    assert digest
+    return transaction.resolve(commit_signature=commit_signature).outcome
