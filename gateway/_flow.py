@@ -108,6 +108,9 @@ class CallAborted(Exception):
         super().__init__(message)
         self.during_call = during_call
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return CallAborted, (str(self), self.during_call)
+
 
 class GatewayClosed(CallAborted):
     """The gateway was closed."""
@@ -116,6 +119,9 @@ class GatewayClosed(CallAborted):
         message = "the gateway was closed while the call was in flight" if during_call else "the gateway is closed"
         super().__init__(message, during_call)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.during_call,)
+
 
 class CallCancelled(CallAborted):
     """A :class:`~tradefin.gateway.cancellation.Cancellation` around the call was cancelled."""
@@ -123,6 +129,9 @@ class CallCancelled(CallAborted):
     def __init__(self, during_call: bool) -> None:
         message = "the call was cancelled while in flight" if during_call else "the call was cancelled before sending"
         super().__init__(message, during_call)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.during_call,)
 
 
 def aborted_error(cause: CallAborted) -> GatewayError:

@@ -19,6 +19,7 @@ __all__ = [
     "UsageError",
     "channel_options",
     "gateway_error",
+    "is_cancelled",
     "open_aio_channel",
     "open_channel",
 ]
@@ -72,6 +73,14 @@ def open_aio_channel(endpoint: Endpoint) -> Any:
     if endpoint.plaintext:
         return grpc.aio.insecure_channel(endpoint.address, options=channel_options(endpoint))
     return grpc.aio.secure_channel(endpoint.address, _credentials(endpoint), options=channel_options(endpoint))
+
+
+def is_cancelled(error: Any) -> bool:
+    """Whether a grpcio error says the call was cancelled (by this client, or its channel closing)."""
+    try:
+        return bool(error.code() == grpc.StatusCode.CANCELLED)
+    except AttributeError:
+        return False
 
 
 def gateway_error(error: Any, *, elapsed: float | None = None, timeout: float | None = None) -> GatewayError:

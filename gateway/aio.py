@@ -15,6 +15,7 @@ Deadlines: every call takes ``timeout=`` (seconds), defaulting to the gateway's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from time import monotonic
@@ -139,7 +140,8 @@ async def _call_in_scopes(call: Any, scopes: tuple[Cancellation, ...]) -> bytes:
     inner = asyncio.ensure_future(call)
 
     def cancel() -> None:
-        loop.call_soon_threadsafe(inner.cancel)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing left to cancel
+            loop.call_soon_threadsafe(inner.cancel)
 
     registered = [scope for scope in scopes if scope.add_callback(cancel)]
     try:
@@ -150,6 +152,12 @@ async def _call_in_scopes(call: Any, scopes: tuple[Cancellation, ...]) -> bytes:
     finally:
         for scope in registered:
             scope.remove_callback(cancel)
+        if not inner.done() or inner.cancelled():
+            # grpc.aio starts the RPC when the call is made and cancels it only from inside its await:
+            # if the task was cancelled before awaiting it, cancel the RPC itself
+            cancel_rpc = getattr(call, "cancel", None)
+            if cancel_rpc is not None:
+                cancel_rpc()
 
 
 async def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
@@ -165,7 +173,8 @@ async def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
             woken.set_result(None)
 
     def wake() -> None:
-        loop.call_soon_threadsafe(set_woken)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(set_woken)
 
     registered = [scope for scope in scopes if scope.add_callback(wake)]
     try:
@@ -238,10 +247,14 @@ class _Driver:
                             gate.exit()
                         if _task_cancelled(error):
                             raise
-                        if self._closed:  # grpc.aio ends a call with CancelledError when its channel is closed
-                            effect = flow.throw(closed_error(during_call=True))
-                        elif scopes and _cancelled(scopes):
-                            effect = flow.throw(cancelled_error(during_call=True))
+                        # grpc.aio ends a call with CancelledError when it or its channel is cancelled, and
+                        # refuses one on a closed channel with UsageError; a peer's own error keeps its code
+                        ours = not isinstance(error, _grpc.RpcError) or _grpc.is_cancelled(error)
+                        sent = not isinstance(error, _grpc.UsageError)
+                        if ours and self._closed:
+                            effect = flow.throw(closed_error(during_call=sent))
+                        elif ours and scopes and _cancelled(scopes):
+                            effect = flow.throw(cancelled_error(during_call=sent))
                         elif not isinstance(error, _grpc.RpcError):
                             raise
                         else:
@@ -308,10 +321,13 @@ class EventStream(EventStreamBase[E]):
                 if failure is None:
                     raise StopAsyncIteration from None
                 raise failure from error
-            except asyncio.CancelledError:
+            except asyncio.CancelledError as error:
                 if self._closed:
                     raise StopAsyncIteration from None
-                raise
+                if _task_cancelled(error):
+                    raise
+                self._closed = True  # not this task's cancellation: the stream's channel was closed
+                raise closed_error(during_call=True) from None
             if not isinstance(response, bytes):  # grpc.aio.EOF: the server ended the stream
                 self._closed = True
                 raise StopAsyncIteration

@@ -11,6 +11,7 @@ any scope around it. Event streams are not bound to scopes: ``close()`` ends the
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -49,8 +50,9 @@ class Cancellation:
                 return
             self._event.set()
             callbacks, self._callbacks = self._callbacks, set()
-        for callback in callbacks:
-            callback()
+        for callback in callbacks:  # one failing callback must not spare the other calls
+            with contextlib.suppress(Exception):
+                callback()
 
     def add_callback(self, callback: Callable[[], None]) -> bool:
         """Run ``callback`` on cancellation; ``False`` (and nothing registered) if already cancelled."""

@@ -67,8 +67,12 @@ class EventsRequestData:
 def start_position(start_block: int | None, checkpoint: Checkpoint | None) -> tuple[ab_pb2.SeekPosition, str]:
     """The seek position and the tx id to skip past: checkpoint first, then start block, else next commit."""
     block, after = start_block, ""
-    if checkpoint is not None and checkpoint.block_number is not None:
-        block, after = checkpoint.block_number, checkpoint.transaction_id or ""
+    if checkpoint is not None:
+        # our checkpointers give both parts in one read (another thread may be checkpointing)
+        both = getattr(checkpoint, "position", None)
+        saved, saved_tx = both if isinstance(both, tuple) else (checkpoint.block_number, checkpoint.transaction_id)
+        if saved is not None:
+            block, after = saved, saved_tx or ""
     position = ab_pb2.SeekPosition()
     if block is None:
         position.next_commit.SetInParent()

@@ -66,21 +66,27 @@ class Checkpointer(Checkpoint, Protocol):
 class InMemoryCheckpointer:
     """A checkpointer in memory: resumes after a lost connection, not after a restart."""
 
-    __slots__ = ("_block_number", "_transaction_id")
+    __slots__ = ("_position",)
 
     def __init__(self) -> None:
-        self._block_number: int | None = None
-        self._transaction_id: str | None = None
+        # one tuple, replaced whole: a reader in another thread never sees a block and a tx id that do
+        # not belong together
+        self._position: tuple[int | None, str | None] = (None, None)
+
+    @property
+    def position(self) -> tuple[int | None, str | None]:
+        """``(block_number, transaction_id)`` read together."""
+        return self._position
 
     @property
     def block_number(self) -> int | None:
         """The block of the next expected event, ``None`` before the first checkpoint."""
-        return self._block_number
+        return self._position[0]
 
     @property
     def transaction_id(self) -> str | None:
         """The last processed transaction in that block, ``None`` if none."""
-        return self._transaction_id
+        return self._position[1]
 
     def checkpoint_block(self, block_number: int) -> None:
         """Record that block ``block_number`` was fully processed."""
@@ -90,8 +96,7 @@ class InMemoryCheckpointer:
         """Record progress up to ``transaction_id`` in ``block_number``."""
         if block_number < 0:
             raise ValueError("a block number is not negative")
-        self._block_number = block_number
-        self._transaction_id = transaction_id or None
+        self._position = (block_number, transaction_id or None)
 
     def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
         """Record that ``event`` was processed."""
@@ -144,15 +149,15 @@ class FileCheckpointer(InMemoryCheckpointer):
                 raise ValueError("transactionId is not a string")
         except (ValueError, AttributeError, TypeError) as error:
             raise ValueError(f"{self._path}: not a checkpoint file ({error})") from None
-        self._block_number = block_number
-        self._transaction_id = transaction_id
+        self._position = (block_number, transaction_id)
 
     def _save(self) -> None:
         state: dict[str, int | str] = {}
-        if self._block_number is not None:
-            state["blockNumber"] = self._block_number
-        if self._transaction_id:
-            state["transactionId"] = self._transaction_id
+        block_number, transaction_id = self._position
+        if block_number is not None:
+            state["blockNumber"] = block_number
+        if transaction_id:
+            state["transactionId"] = transaction_id
         content = json.dumps(state).encode()
         folder = self._path.parent
         descriptor, name = tempfile.mkstemp(prefix=f".{self._path.name}.", suffix=".tmp", dir=folder)  # mode 0600

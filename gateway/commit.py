@@ -114,6 +114,7 @@ class SubmittedTransactionBase(CommitBase):
     ) -> Flow[Resolution]:
         """Drive the submitted transaction to a final answer (see ``resolution``); ``commit_signature``
         is this commit status request's signature made offline (when the gateway has no signer)."""
-        if commit_signature and self._signature is None:
-            self._signature = commit_signature
-        return (yield from resolve_flow(self._transaction, self, policy, submitted=True, timeouts=timeouts))
+        commit: CommitBase = self
+        if commit_signature and self._signature is None:  # a signed copy: this object stays as it is
+            commit = CommitBase(self._client, self._context, self._data, commit_signature)
+        return (yield from resolve_flow(self._transaction, commit, policy, submitted=True, timeouts=timeouts))

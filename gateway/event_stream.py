@@ -38,9 +38,9 @@ class EventStreamBase(Generic[E]):
 
     def close(self) -> None:
         """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
+        was_closed, self._closed = self._closed, True
         self._buffer.clear()
-        if not self._closed:
-            self._closed = True
+        if not was_closed:
             self._call.cancel()
 
     def _take(self, response: bytes) -> bool:

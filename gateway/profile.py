@@ -144,7 +144,7 @@ class ConnectionProfile:
         """Build a profile from its parsed JSON / YAML document."""
         if not isinstance(document, Mapping):
             raise ValueError("a connection profile is a mapping")
-        base = Path(base_dir)
+        base = Path(base_dir).resolve()  # files named by the profile may be read later, after a chdir
         peers = {name: _peer(name, entry or {}, base) for name, entry in (document.get("peers") or {}).items()}
         organizations = {}
         for name, entry in (document.get("organizations") or {}).items():

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # transaction and commit import this module for their resolve
     from tradefin.gateway.commit import CommitBase
     from tradefin.gateway.transaction import TransactionBase
 
-__all__ = ["Outcome", "Resolution", "resolve_flow"]
+__all__ = ["Outcome", "Resolution", "resolve_flow", "submit_once"]
 
 _logger = logging.getLogger(__name__)
 
@@ -137,11 +137,25 @@ def _single_attempt(
     submit_timeout: float | None,
     status_timeout: float | None,
 ) -> Flow[Resolution]:
-    """The official clients' behaviour: one Submit, one CommitStatus, errors raised as they come."""
+    """The official clients' behaviour: one Submit, one CommitStatus, errors raised as they come
+    (except that a Submit this client cut short in flight is in doubt, not failed)."""
     if not submitted:
-        yield from transaction._submit_call(submit_timeout)
+        yield from submit_once(transaction, submit_timeout)
     status = yield from commit._status_flow(status_timeout)
     return _answer(status, 1, 1, None)
+
+
+def submit_once(transaction: TransactionBase, timeout: float | None) -> Flow[None]:
+    """One Submit. If this client aborted it in flight (gateway closed, call cancelled), the envelope may
+    have reached an orderer: raise :class:`TransactionInDoubtError`, never a plain SubmitError."""
+    try:
+        yield from transaction._submit_call(timeout)
+    except SubmitError as error:
+        aborted = _aborted(error)
+        if aborted is None or not aborted.during_call:
+            raise
+        resolution = Resolution(transaction.transaction_id, Outcome.UNKNOWN, None, 1, 0, error)
+        resolution.raise_for_outcome()
 
 
 def resolve_flow(

@@ -5,7 +5,9 @@ the sans-IO core (see ``_flow``) and this module only performs its effects with 
 channel. Objects are thread-safe; one gateway (one channel) serves any number of threads.
 
 Deadlines: every call takes ``timeout=`` (seconds), defaulting to the gateway's :class:`Timeouts`.
-Cancellation: ``EventStream.close()`` ends a stream; ``Gateway.close()`` cancels every call in flight.
+Cancellation: calls made inside ``with Cancellation():`` end when it is cancelled (from any thread);
+``EventStream.close()`` ends a stream; ``Gateway.close()`` cancels every call in flight on a channel it
+opened (on a channel given to it, later calls fail and calls in flight run to their end).
 """
 
 from __future__ import annotations
@@ -125,6 +127,9 @@ def _call_in_scopes(multicallable: Any, call: Call, scopes: tuple[Cancellation, 
             cancel()
         reply: bytes = future.result()
         return reply
+    except BaseException:  # e.g. KeyboardInterrupt while waiting: the call must not run on
+        cancel()
+        raise
     finally:
         for scope in registered:
             scope.remove_callback(cancel)
@@ -195,10 +200,13 @@ class _Driver:
                         if holding:
                             holding = False
                             gate.exit()
-                        if self._closed:
-                            effect = flow.throw(closed_error(during_call=True))
-                        elif scopes and _cancelled(scopes):
-                            effect = flow.throw(cancelled_error(during_call=True))
+                        # only a cancellation is ours to explain; a peer's own error keeps its code and details
+                        ours = not isinstance(error, _grpc.RpcError) or _grpc.is_cancelled(error)
+                        sent = not isinstance(error, ValueError)  # ValueError: refused before sending
+                        if ours and self._closed:
+                            effect = flow.throw(closed_error(during_call=sent))
+                        elif ours and scopes and _cancelled(scopes):
+                            effect = flow.throw(cancelled_error(during_call=sent))
                         elif not isinstance(error, _grpc.RpcError):
                             raise
                         else:

@@ -21,7 +21,7 @@ from tradefin.gateway._flow import Flow, Method, Signable, serialize, transactio
 from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransactionBase, new_commit_data
 from tradefin.gateway.errors import SigningError, SubmitError
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
-from tradefin.gateway.resolution import Resolution, resolve_flow
+from tradefin.gateway.resolution import Resolution, resolve_flow, submit_once
 
 __all__ = [
     "TransactionBase",
@@ -122,7 +122,7 @@ class TransactionBase(Signable[TransactionData]):
         """Submit once; the submitted transaction's commit status request is ready beforehand."""
         submitted = submitted_class(self._client, self._context, self._commit_data(), transaction=self)
         yield from self._signed_with(submitted)
-        yield from self._submit_call(timeout)
+        yield from submit_once(self, timeout)
         return submitted
 
     def _resolve_flow(

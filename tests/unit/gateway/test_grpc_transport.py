@@ -34,6 +34,7 @@ from tradefin.gateway import (
     EndorseError,
     Endpoint,
     EvaluateError,
+    GatewayError,
     GrpcCode,
     TransactionInDoubtError,
     X509Identity,
@@ -369,3 +370,22 @@ def test_cancelling_asyncio_calls_from_another_thread(
         "CommitStatus",
         "Evaluate",
     ]
+
+
+def test_an_asyncio_stream_whose_gateway_closes_ends_with_an_error_not_a_bare_cancellation(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    _, endpoint = server
+
+    async def scenario() -> None:
+        gateway = gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key))
+        events = await gateway.get_network("asia-europe").chaincode_events("tradefin")
+        assert (await anext(events)).transaction_id == "tx-1"
+        waiting = asyncio.ensure_future(anext(events))  # the server sends nothing more
+        await asyncio.sleep(0.1)
+        await gateway.close()
+        with pytest.raises(GatewayError) as caught:  # this task was not cancelled: no CancelledError
+            await waiting
+        assert caught.value.code is GrpcCode.CANCELLED
+
+    asyncio.run(scenario())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 
@@ -16,6 +17,7 @@ from tradefin.gateway import (
     Cancellation,
     CommitError,
     CommitStatusError,
+    EndorseError,
     Gateway,
     GrpcCode,
     Outcome,
@@ -25,7 +27,7 @@ from tradefin.gateway import (
     ValidationCode,
     X509Identity,
 )
-from tradefin.gateway._flow import Call, Context, Flow, Method, Pause, Sign, serialize
+from tradefin.gateway._flow import Call, CallCancelled, Context, Flow, GatewayClosed, Method, Pause, Sign, serialize
 from tradefin.gateway.commit import CommitBase, new_commit_data
 from tradefin.gateway.errors import GatewayError
 from tradefin.gateway.gateway import new_context
@@ -334,17 +336,69 @@ def test_a_later_refusal_does_not_hide_an_earlier_copy(gateway: Gateway, peer: F
 
 
 def test_cancelling_wakes_a_resubmit_pause_and_ends_in_doubt(gateway: Gateway, peer: FakePeer) -> None:
-    peer.script(STATUS, failing(grpc.StatusCode.UNAVAILABLE, "refused"), committed(0))
-    slow = ResubmitPolicy(pause=30.0)  # a refused status call is asked again after 30 s
     cancellation = Cancellation()
-    timer = threading.Timer(0.2, cancellation.cancel)
-    timer.start()
+
+    def refused_then_cancelled_soon(request: bytes, timeout: float | None) -> bytes:
+        threading.Timer(0.2, cancellation.cancel).start()  # from another thread, during the pause
+        raise FakeRpcError(grpc.StatusCode.UNAVAILABLE, "refused")
+
+    peer.script(STATUS, refused_then_cancelled_soon, committed(0))
+    slow = ResubmitPolicy(pause=30.0)  # a refused status call is asked again after 30 s
     started = time.monotonic()
     with cancellation, pytest.raises(TransactionInDoubtError) as caught:
         gateway.get_network("ch").get_contract("cc").submit("fn", resubmit=slow)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     assert caught.value.code is GrpcCode.CANCELLED
     assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]  # nothing after the cancellation
+
+
+@pytest.mark.parametrize("how", ["cancelled", "closed"])
+@pytest.mark.parametrize("path", ["submit without a policy", "submit_async", "fine-grained submit"])
+def test_a_submit_cut_short_in_flight_is_in_doubt_whatever_the_path(
+    gateway: Gateway, peer: FakePeer, how: str, path: str
+) -> None:
+    cancellation = Cancellation()
+
+    def cut_short(request: bytes, timeout: float | None) -> bytes:
+        cancellation.cancel() if how == "cancelled" else gateway.close()
+        raise FakeRpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!")
+
+    peer.script(SUBMIT, cut_short)
+    contract = gateway.get_network("ch").get_contract("cc")
+    with cancellation, pytest.raises(TransactionInDoubtError) as caught:  # it may have reached an orderer
+        if path == "submit without a policy":
+            contract.submit("fn", resubmit=False)
+        elif path == "submit_async":
+            contract.submit_async("fn")
+        else:
+            contract.new_proposal("fn").endorse().submit()
+    assert caught.value.code is GrpcCode.CANCELLED
+    assert caught.value.resolution.outcome is Outcome.UNKNOWN and caught.value.resolution.submit_attempts == 1
+    assert methods(peer) == ["Endorse", "Submit"]
+
+
+def test_a_peers_own_error_keeps_its_code_when_the_scope_is_cancelled_meanwhile(
+    gateway: Gateway, peer: FakePeer
+) -> None:
+    cancellation = Cancellation()
+
+    def rejected(request: bytes, timeout: float | None) -> bytes:
+        cancellation.cancel()
+        raise FakeRpcError(
+            grpc.StatusCode.ABORTED, "failed to endorse", [("peer0:7051", "Bank1MSP", "ERR_INVALID_INPUT: amount")]
+        )
+
+    peer.script("/gateway.Gateway/Endorse", rejected)
+    with cancellation, pytest.raises(EndorseError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.code is GrpcCode.ABORTED  # the chaincode's answer, not "cancelled"
+    assert caught.value.details[0].message == "ERR_INVALID_INPUT: amount"
+
+
+def test_abort_causes_survive_pickling() -> None:
+    for cause in (GatewayClosed(True), GatewayClosed(False), CallCancelled(True), CallCancelled(False)):
+        copy = pickle.loads(pickle.dumps(cause))
+        assert (type(copy), str(copy), copy.during_call) == (type(cause), str(cause), cause.during_call)
 
 
 def test_cancellation_scopes_nest_and_end(gateway: Gateway, peer: FakePeer) -> None:
