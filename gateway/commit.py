@@ -17,6 +17,7 @@ from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, t
 from tradefin.gateway.errors import CommitStatusError
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.resolution import Resolution, resolve_flow
+from tradefin.gateway.signers import check_offline_signature
 from tradefin.gateway.status import Status
 
 if TYPE_CHECKING:
@@ -116,5 +117,6 @@ class SubmittedTransactionBase(CommitBase):
         is this commit status request's signature made offline (when the gateway has no signer)."""
         commit: CommitBase = self
         if commit_signature and self._signature is None:  # a signed copy: this object stays as it is
+            check_offline_signature(self._context.identity, self.digest, commit_signature)
             commit = CommitBase(self._client, self._context, self._data, commit_signature)
         return (yield from resolve_flow(self._transaction, commit, policy, submitted=True, timeouts=timeouts))

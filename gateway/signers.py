@@ -15,20 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes as crypto_hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
 
-from tradefin.gateway.identity import msp_signcert_path
+from tradefin.gateway.identity import X509Identity, msp_signcert_path
 
 __all__ = [
     "PrivateKey",
     "Signer",
+    "check_offline_signature",
     "ecdsa_raw_to_low_s_der",
     "ecdsa_to_low_s",
     "load_msp_signer",
     "load_private_key",
     "new_private_key_signer",
+    "signature_verifies",
 ]
 
 Signer = Callable[[bytes], bytes]
@@ -146,3 +150,31 @@ def load_msp_signer(msp_dir: str | Path, password: bytes | None = None) -> Signe
         if public == wanted:
             return new_private_key_signer(key)
     raise ValueError(f"{keystore}: no private key matches the certificate in signcerts/")
+
+
+def signature_verifies(certificate: x509.Certificate, digest: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is the certificate's key's signature of ``digest`` (the gateway's hash of
+    the message; the message itself for Ed25519). Used to check a signature made offline before
+    anything that depends on it is sent."""
+    public_key = certificate.public_key()
+    try:
+        if isinstance(public_key, ed25519.Ed25519PublicKey):
+            public_key.verify(signature, digest)
+            return True
+        algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or algorithm is None:
+            return False
+        public_key.verify(signature, digest, algorithm)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check_offline_signature(identity: X509Identity, digest: bytes, signature: bytes) -> None:
+    """Refuse a commit-status signature made offline that ``identity`` did not make, before the
+    resolution depends on it (a wrong one would only show as refused status calls, after the Submit)."""
+    if not signature_verifies(identity.certificate, digest, signature):
+        raise ValueError(
+            f"commit_signature does not verify with the certificate of the {identity.msp_id} identity over "
+            "this transaction's commit_digest"
+        )

@@ -22,6 +22,7 @@ from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransaction
 from tradefin.gateway.errors import SigningError, SubmitError
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 from tradefin.gateway.resolution import Resolution, resolve_flow, submit_once
+from tradefin.gateway.signers import check_offline_signature
 
 __all__ = [
     "TransactionBase",
@@ -133,6 +134,8 @@ class TransactionBase(Signable[TransactionData]):
         before the first Submit: the resolution must not fail for want of a signature once the envelope
         may be with the orderers."""
         commit = CommitBase(self._client, self._context, self._commit_data(), commit_signature)
+        if commit_signature:
+            check_offline_signature(self._context.identity, commit.digest, commit_signature)
         yield from self._sign()
         if commit.signature is None:
             if not self._context.can_sign:

@@ -176,6 +176,9 @@ def test_resolve_without_a_signer_sends_nothing_until_both_signatures_are_there(
     with pytest.raises(SigningError, match="commit_signature"):
         transaction.resolve()
     assert not peer.requests("/gateway.Gateway/Submit")  # refused before anything went to the orderers
+    with pytest.raises(ValueError, match="commit_signature does not verify"):
+        transaction.resolve(commit_signature=sign_outside(private_key, b"\x00" * 32))  # signed something else
+    assert not peer.requests("/gateway.Gateway/Submit")
 
     request = gateway_pb2.SignedCommitStatusRequest.FromString(transaction.commit_bytes).request
     assert transaction.commit_digest == hashes.sha256(request)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes as crypto_hashes
 from cryptography.hazmat.primitives import serialization
@@ -28,7 +29,7 @@ from tradefin.gateway import (
 )
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway import sync as gateway_sync
-from tradefin.gateway.signers import ecdsa_to_low_s
+from tradefin.gateway.signers import ecdsa_to_low_s, signature_verifies
 
 CURVES = {
     "P-256": (ec.SECP256R1(), 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551),
@@ -193,3 +194,21 @@ def test_load_private_key_accepts_sec1_and_pkcs8() -> None:
         loaded = load_private_key(pem)
         assert isinstance(loaded, ec.EllipticCurvePrivateKey)
         assert loaded.private_numbers() == key.private_numbers()
+
+
+@pytest.mark.parametrize(
+    ("key", "digest"),
+    [
+        (ec.generate_private_key(ec.SECP256R1()), hashes.sha256(b"commit request")),
+        (ec.generate_private_key(ec.SECP384R1()), hashes.sha384(b"commit request")),
+        (ec.generate_private_key(ec.SECP256R1()), hashes.sha3_256(b"commit request")),
+        (ed25519.Ed25519PrivateKey.generate(), b"commit request"),  # hash NONE: the message itself
+    ],
+)
+def test_an_offline_signature_is_checked_against_the_identity(key: Any, digest: bytes) -> None:
+    certificate = x509.load_pem_x509_certificate(make_certificate(key))
+    signature = new_private_key_signer(key)(digest)
+    assert signature_verifies(certificate, digest, signature)
+    assert not signature_verifies(certificate, digest[:-1] + bytes([digest[-1] ^ 1]), signature)
+    other = new_private_key_signer(ec.generate_private_key(ec.SECP256R1()))(hashes.sha256(b"commit request"))
+    assert not signature_verifies(certificate, digest, other)
