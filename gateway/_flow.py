@@ -14,6 +14,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from tradefin.gateway.cancellation import Cancellation, any_cancelled
 from tradefin.gateway.errors import GatewayError, GrpcCode, TransactionError
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
@@ -149,6 +150,16 @@ def closed_error(during_call: bool) -> GatewayError:
 def cancelled_error(during_call: bool) -> GatewayError:
     """The error of a call whose cancellation scope was cancelled."""
     return aborted_error(CallCancelled(during_call))
+
+
+def aborted_call_error(closed: bool, scopes: tuple[Cancellation, ...], sent: bool) -> GatewayError | None:
+    """The error of a call this client aborts -- its gateway is closed, or a cancellation scope around it
+    was cancelled -- or ``None`` when neither; ``sent`` says whether the request may have left."""
+    if closed:
+        return closed_error(sent)
+    if scopes and any_cancelled(scopes):
+        return cancelled_error(sent)
+    return None
 
 
 def transaction_call(

@@ -33,7 +33,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
-    cancelled_error,
+    aborted_call_error,
     closed_error,
 )
 from tradefin.gateway.block_events import (
@@ -47,7 +47,7 @@ from tradefin.gateway.block_events import (
     FilteredBlock,
     block_events_request_data_from_bytes,
 )
-from tradefin.gateway.cancellation import Cancellation, active_cancellations
+from tradefin.gateway.cancellation import Cancellation, active_cancellations, watching
 from tradefin.gateway.chaincode_events import (
     ChaincodeEvent,
     ChaincodeEventsRequestBase,
@@ -130,10 +130,6 @@ class _BurstGate:
                 waiter.set_result(None)
 
 
-def _cancelled(scopes: tuple[Cancellation, ...]) -> bool:
-    return any(scope.cancelled for scope in scopes)
-
-
 async def _call_in_scopes(call: Any, scopes: tuple[Cancellation, ...]) -> bytes:
     """Await the call in a task that the scopes around it can cancel from any thread."""
     loop = asyncio.get_running_loop()
@@ -143,15 +139,13 @@ async def _call_in_scopes(call: Any, scopes: tuple[Cancellation, ...]) -> bytes:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing left to cancel
             loop.call_soon_threadsafe(inner.cancel)
 
-    registered = [scope for scope in scopes if scope.add_callback(cancel)]
     try:
-        if len(registered) < len(scopes):  # a scope was cancelled in the meantime
-            inner.cancel()
-        reply: bytes = await inner
-        return reply
+        with watching(scopes, cancel) as armed:
+            if not armed:  # a scope was cancelled in the meantime
+                inner.cancel()
+            reply: bytes = await inner
+            return reply
     finally:
-        for scope in registered:
-            scope.remove_callback(cancel)
         if not inner.done() or inner.cancelled():
             # grpc.aio starts the RPC when the call is made and cancels it only from inside its await:
             # if the task was cancelled before awaiting it, cancel the RPC itself
@@ -176,13 +170,11 @@ async def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(set_woken)
 
-    registered = [scope for scope in scopes if scope.add_callback(wake)]
     try:
-        if len(registered) == len(scopes):
-            await asyncio.wait({woken}, timeout=seconds)
+        with watching(scopes, wake) as armed:
+            if armed:
+                await asyncio.wait({woken}, timeout=seconds)
     finally:
-        for scope in registered:
-            scope.remove_callback(wake)
         if not woken.done():
             woken.cancel()
 
@@ -231,12 +223,11 @@ class _Driver:
                     if call.method == Method.ENDORSE and not holding:
                         await gate.enter()
                         holding = True
-                    if self._closed:
-                        effect = flow.throw(closed_error(during_call=False))
-                        continue
-                    if scopes and _cancelled(scopes):
-                        effect = flow.throw(cancelled_error(during_call=False))
-                        continue
+                    if self._closed or scopes:
+                        aborted = aborted_call_error(self._closed, scopes, sent=False)
+                        if aborted is not None:
+                            effect = flow.throw(aborted)
+                            continue
                     started = monotonic()
                     try:
                         pending = unary[call.method](call.request, timeout=call.timeout)
@@ -251,10 +242,9 @@ class _Driver:
                         # refuses one on a closed channel with UsageError; a peer's own error keeps its code
                         ours = not isinstance(error, _grpc.RpcError) or _grpc.is_cancelled(error)
                         sent = not isinstance(error, _grpc.UsageError)
-                        if ours and self._closed:
-                            effect = flow.throw(closed_error(during_call=sent))
-                        elif ours and scopes and _cancelled(scopes):
-                            effect = flow.throw(cancelled_error(during_call=sent))
+                        aborted = aborted_call_error(self._closed, scopes, sent) if ours else None
+                        if aborted is not None:
+                            effect = flow.throw(aborted)
                         elif not isinstance(error, _grpc.RpcError):
                             raise
                         else:

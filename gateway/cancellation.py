@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
 
-__all__ = ["Cancellation", "active_cancellations"]
+__all__ = ["Cancellation", "active_cancellations", "any_cancelled", "watching"]
 
 _ACTIVE: ContextVar[tuple[Cancellation, ...]] = ContextVar("tradefin_gateway_cancellations", default=())
 
@@ -25,6 +26,23 @@ _ACTIVE: ContextVar[tuple[Cancellation, ...]] = ContextVar("tradefin_gateway_can
 def active_cancellations() -> tuple[Cancellation, ...]:
     """The scopes around the current thread's or task's calls, innermost first (usually none)."""
     return _ACTIVE.get()
+
+
+def any_cancelled(scopes: tuple[Cancellation, ...]) -> bool:
+    """Whether any of ``scopes`` was cancelled."""
+    return any(scope.cancelled for scope in scopes)
+
+
+@contextmanager
+def watching(scopes: tuple[Cancellation, ...], callback: Callable[[], None]) -> Iterator[bool]:
+    """Within the block, ``callback`` runs when any of ``scopes`` is cancelled; yields ``False`` when one
+    already was (the callback then will not run for it: act at once)."""
+    registered = [scope for scope in scopes if scope.add_callback(callback)]
+    try:
+        yield len(registered) == len(scopes)
+    finally:
+        for scope in registered:
+            scope.remove_callback(callback)
 
 
 class Cancellation:

@@ -281,10 +281,7 @@ def _source(entry: Any, base: Path, where: str) -> _Pem:
 
 
 def _pem(entry: Mapping[str, Any], base: Path) -> bytes | None:
-    pem = entry.get("pem")
-    if pem:
-        return ("\n".join(pem) if isinstance(pem, list) else str(pem)).encode()
-    path = entry.get("path")
-    if path:
-        return (base / str(path)).read_bytes()
-    return None
+    """An optional ``{pem | path}`` entry, read now (``None`` when it gives neither)."""
+    if not (entry.get("pem") or entry.get("path")):
+        return None
+    return _source(entry, base, "tlsCACerts").read()

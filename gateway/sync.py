@@ -30,7 +30,7 @@ from tradefin.gateway._flow import (
     Method,
     Pause,
     Sign,
-    cancelled_error,
+    aborted_call_error,
     closed_error,
 )
 from tradefin.gateway.block_events import (
@@ -44,7 +44,7 @@ from tradefin.gateway.block_events import (
     FilteredBlock,
     block_events_request_data_from_bytes,
 )
-from tradefin.gateway.cancellation import Cancellation, active_cancellations
+from tradefin.gateway.cancellation import Cancellation, active_cancellations, watching
 from tradefin.gateway.chaincode_events import (
     ChaincodeEvent,
     ChaincodeEventsRequestBase,
@@ -113,26 +113,19 @@ class _BurstGate:
             self._condition.notify_all()
 
 
-def _cancelled(scopes: tuple[Cancellation, ...]) -> bool:
-    return any(scope.cancelled for scope in scopes)
-
-
 def _call_in_scopes(multicallable: Any, call: Call, scopes: tuple[Cancellation, ...]) -> bytes:
     """Make the call as a future that the scopes around it can cancel from another thread."""
     future = multicallable.future(call.request, timeout=call.timeout)
     cancel = future.cancel
-    registered = [scope for scope in scopes if scope.add_callback(cancel)]
-    try:
-        if len(registered) < len(scopes):  # a scope was cancelled in the meantime
+    with watching(scopes, cancel) as armed:
+        if not armed:  # a scope was cancelled in the meantime
             cancel()
-        reply: bytes = future.result()
+        try:
+            reply: bytes = future.result()
+        except BaseException:  # e.g. KeyboardInterrupt while waiting: the call must not run on
+            cancel()
+            raise
         return reply
-    except BaseException:  # e.g. KeyboardInterrupt while waiting: the call must not run on
-        cancel()
-        raise
-    finally:
-        for scope in registered:
-            scope.remove_callback(cancel)
 
 
 def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
@@ -141,13 +134,9 @@ def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
         time.sleep(seconds)
         return
     woken = threading.Event()
-    registered = [scope for scope in scopes if scope.add_callback(woken.set)]
-    try:
-        if len(registered) == len(scopes):
+    with watching(scopes, woken.set) as armed:
+        if armed:
             woken.wait(seconds)
-    finally:
-        for scope in registered:
-            scope.remove_callback(woken.set)
 
 
 class _Driver:
@@ -183,12 +172,11 @@ class _Driver:
                     if call.method == Method.ENDORSE and not holding:
                         gate.enter()
                         holding = True
-                    if self._closed:
-                        effect = flow.throw(closed_error(during_call=False))
-                        continue
-                    if scopes and _cancelled(scopes):
-                        effect = flow.throw(cancelled_error(during_call=False))
-                        continue
+                    if self._closed or scopes:
+                        aborted = aborted_call_error(self._closed, scopes, sent=False)
+                        if aborted is not None:
+                            effect = flow.throw(aborted)
+                            continue
                     started = monotonic()
                     try:
                         if scopes:
@@ -203,10 +191,9 @@ class _Driver:
                         # only a cancellation is ours to explain; a peer's own error keeps its code and details
                         ours = not isinstance(error, _grpc.RpcError) or _grpc.is_cancelled(error)
                         sent = not isinstance(error, ValueError)  # ValueError: refused before sending
-                        if ours and self._closed:
-                            effect = flow.throw(closed_error(during_call=sent))
-                        elif ours and scopes and _cancelled(scopes):
-                            effect = flow.throw(cancelled_error(during_call=sent))
+                        aborted = aborted_call_error(self._closed, scopes, sent) if ours else None
+                        if aborted is not None:
+                            effect = flow.throw(aborted)
                         elif not isinstance(error, _grpc.RpcError):
                             raise
                         else:

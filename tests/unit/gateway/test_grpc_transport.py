@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +112,21 @@ class PeerServer:
     stream_cancelled: threading.Event = field(default_factory=threading.Event)
     hold_commit_status: bool = False  # CommitStatus waits until the client goes away
     status_waiting: threading.Event = field(default_factory=threading.Event)
+
+    def when_status_waits(self, action: Callable[[], object]) -> threading.Thread:
+        """A started thread that runs ``action`` once a held CommitStatus call is waiting."""
+
+        def run() -> None:
+            assert self.status_waiting.wait(30)
+            action()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def methods(self) -> list[str]:
+        """The gateway methods called so far, in order."""
+        return [call.method.rsplit("/", 1)[1] for call in self.peer.calls]
 
     def unary(self, method: str) -> Any:
         def handle(request: bytes, context: Any) -> bytes:
@@ -273,19 +288,13 @@ def test_closing_a_blocking_gateway_mid_submit_gives_an_answer_with_the_tx_id(
     peer_server, endpoint = server
     peer_server.hold_commit_status = True
     gateway = connect(endpoint, identity, new_private_key_signer(private_key))
-
-    def close_while_waiting() -> None:
-        assert peer_server.status_waiting.wait(30)
-        gateway.close()
-
-    closer = threading.Thread(target=close_while_waiting)
-    closer.start()
+    closer = peer_server.when_status_waits(gateway.close)
     with pytest.raises(TransactionInDoubtError) as caught:  # not grpcio's ValueError of a closed channel
         gateway.get_network("asia-europe").get_contract("tradefin").submit("Issue")
     closer.join()
     assert caught.value.code is GrpcCode.CANCELLED
     assert caught.value.transaction_id
-    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+    assert peer_server.methods() == ["Endorse", "Submit", "CommitStatus"]
 
 
 def test_closing_an_asyncio_gateway_mid_submit_gives_an_answer_with_the_tx_id(
@@ -304,7 +313,7 @@ def test_closing_an_asyncio_gateway_mid_submit_gives_an_answer_with_the_tx_id(
         assert caught.value.code is GrpcCode.CANCELLED
 
     asyncio.run(scenario())
-    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+    assert peer_server.methods() == ["Endorse", "Submit", "CommitStatus"]
 
 
 def test_cancelling_blocking_calls_from_another_thread(
@@ -314,21 +323,16 @@ def test_cancelling_blocking_calls_from_another_thread(
     peer_server.hold_commit_status = True
     cancellation = Cancellation()
 
-    def cancel_while_waiting() -> None:
-        assert peer_server.status_waiting.wait(30)
-        cancellation.cancel()
-
     with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
         contract = gateway.get_network("asia-europe").get_contract("tradefin")
-        canceller = threading.Thread(target=cancel_while_waiting)
-        canceller.start()
+        canceller = peer_server.when_status_waits(cancellation.cancel)
         started = time.monotonic()
         with cancellation, pytest.raises(TransactionInDoubtError) as caught:  # the envelope went out
             contract.submit("Issue")
         canceller.join()
         assert time.monotonic() - started < 10  # not the 60 s commit-status deadline
         assert caught.value.code is GrpcCode.CANCELLED and "cancelled" in caught.value.message
-        assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == ["Endorse", "Submit", "CommitStatus"]
+        assert peer_server.methods() == ["Endorse", "Submit", "CommitStatus"]
 
         peer_server.hold_commit_status = False
         assert contract.evaluate("Get") == b"result"  # outside the scope the gateway goes on
@@ -345,15 +349,10 @@ def test_cancelling_asyncio_calls_from_another_thread(
     peer_server.hold_commit_status = True
     cancellation = Cancellation()
 
-    def cancel_while_waiting() -> None:
-        assert peer_server.status_waiting.wait(30)
-        cancellation.cancel()
-
     async def scenario() -> None:
         async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
             contract = gateway.get_network("asia-europe").get_contract("tradefin")
-            canceller = threading.Thread(target=cancel_while_waiting)
-            canceller.start()
+            canceller = peer_server.when_status_waits(cancellation.cancel)
             with cancellation, pytest.raises(TransactionInDoubtError) as caught:  # an answer, no CancelledError
                 await contract.submit("Issue")
             canceller.join()
@@ -364,12 +363,7 @@ def test_cancelling_asyncio_calls_from_another_thread(
     started = time.monotonic()
     asyncio.run(scenario())
     assert time.monotonic() - started < 10
-    assert [c.method.rsplit("/", 1)[1] for c in peer_server.peer.calls] == [
-        "Endorse",
-        "Submit",
-        "CommitStatus",
-        "Evaluate",
-    ]
+    assert peer_server.methods() == ["Endorse", "Submit", "CommitStatus", "Evaluate"]
 
 
 def test_an_asyncio_stream_whose_gateway_closes_ends_with_an_error_not_a_bare_cancellation(
