@@ -1,7 +1,7 @@
 """Gateway client benchmark: our asyncio client against the official Node client, same network, same load.
 
     python -m bench gateway [--points 1,16,64,200] [--seconds 30] [--warmup 3] [--evaluate-seconds 3]
-                            [--port-base 26400] [--clients ours,node]
+                            [--port-base 26400] [--clients ours,node] [--rounds 1]
 
 A network of its own (raft1, banks bank1 + bank2, one channel, the project's chaincode) comes up on its
 own port block. For each number of calls in flight, each client runs in a process of its own, one
@@ -167,6 +167,20 @@ def _point(name: str, concurrency: int, raw: dict[str, Any]) -> Point:
     )
 
 
+def _pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one client at one point as one: latencies joined, times and counts added."""
+    if len(runs) == 1:
+        return runs[0]
+    return {
+        "evaluate_latencies": [latency for run in runs for latency in run["evaluate_latencies"]],
+        "evaluate_errors": sum((Counter(run["evaluate_errors"]) for run in runs), Counter()),
+        "submit_latencies": [latency for run in runs for latency in run["submit_latencies"]],
+        "submit_errors": sum((Counter(run["submit_errors"]) for run in runs), Counter()),
+        "submit_elapsed": sum(run["submit_elapsed"] for run in runs),
+        "cpu_seconds": sum(run["cpu_seconds"] for run in runs),
+    }
+
+
 def _two_bank_spec(workdir: Path) -> Path:
     """The default spec cut down to bank1 + bank2 and their channel (1 orderer, 2 peers)."""
     from tradefin.network.spec import default_spec_path
@@ -219,6 +233,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--evaluate-seconds", type=float, default=3.0, help="evaluate phase per point and client")
     parser.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, help="the benchmark network's ports")
     parser.add_argument("--clients", default="ours,node", help="which clients, in running order")
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="runs per point and client, the order of the clients reversed every other round; "
+        "the table pools the rounds and the per-round throughput ratios are printed beside it",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         return _worker(args.worker)
@@ -235,6 +254,7 @@ def main(argv: list[str]) -> int:
         scratch / "network", _two_bank_spec(scratch), port_base=args.port_base, progress=SilentProgress()
     )
     results: dict[tuple[str, int], Point] = {}
+    round_ratios: dict[int, list[float]] = {}
     try:
         started = time.monotonic()
         network.up()
@@ -263,22 +283,38 @@ def main(argv: list[str]) -> int:
             "submit_seconds": args.seconds,
         }
         for concurrency in points:
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in clients}
+            for round_index in range(args.rounds):
+                for name in clients if round_index % 2 == 0 else clients[::-1]:
+                    key_prefix = f"bench-{name}-{concurrency}-{round_index}-{os.getpid()}"
+                    raw = _run_client(name, {**base, "concurrency": concurrency, "key_prefix": key_prefix}, scratch)
+                    runs[name].append(raw)
+                    point = _point(name, concurrency, raw)
+                    print(
+                        f"{name:>4} @ {concurrency:>3}: {point.throughput:7.1f} tx/s, "
+                        f"submit p50 {point.submit_p50_ms:6.1f} ms, evaluate p50 {point.evaluate_p50_ms:5.2f} ms, "
+                        f"{point.cpu_per_1000:.2f} CPU-s/1000 tx"
+                        + (f", errors {point.errors}" if point.errors else ""),
+                        file=sys.stderr,
+                    )
             for name in clients:
-                config = {**base, "concurrency": concurrency, "key_prefix": f"bench-{name}-{concurrency}-{os.getpid()}"}
-                raw = _run_client(name, config, scratch)
-                point = _point(name, concurrency, raw)
-                results[name, concurrency] = point
-                print(
-                    f"{name:>4} @ {concurrency:>3}: {point.throughput:7.1f} tx/s, "
-                    f"submit p50 {point.submit_p50_ms:6.1f} ms, evaluate p50 {point.evaluate_p50_ms:5.2f} ms, "
-                    f"{point.cpu_per_1000:.2f} CPU-s/1000 tx"
-                    + (f", errors {point.errors}" if point.errors else ""),
-                    file=sys.stderr,
-                )
+                results[name, concurrency] = _point(name, concurrency, _pooled(runs[name]))
+            if args.rounds > 1 and {"ours", "node"} <= set(clients):
+                per_round = [
+                    _point("ours", concurrency, o).throughput / _point("node", concurrency, n).throughput
+                    for o, n in zip(runs["ours"], runs["node"], strict=True)
+                ]
+                round_ratios[concurrency] = per_round
     finally:
         network.down(purge=True)
         shutil.rmtree(scratch, ignore_errors=True)
     _print_results(points, clients, results)
+    for concurrency, ratios in round_ratios.items():
+        print(
+            f"{concurrency} in flight, throughput ours / Node per round: "
+            + ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+            + f" (mean {statistics.mean(ratios):.3f}x, min {min(ratios):.2f}x, max {max(ratios):.2f}x)"
+        )
     return 0
 
 
