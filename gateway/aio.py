@@ -272,14 +272,20 @@ class _Driver:
                 gate.exit()
             flow.close()
 
-    def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
-        if self._closed:
-            raise closed_error(during_call=False)
+    def open_chaincode_events(
+        self, request: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
+    ) -> Any:
+        aborted = aborted_call_error(self._closed, scopes, sent=False)
+        if aborted is not None:
+            raise aborted
         return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
 
-    def open_deliver(self, method: str, envelope: bytes, timeout: float | None) -> Any:
-        if self._closed:
-            raise closed_error(during_call=False)
+    def open_deliver(
+        self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
+    ) -> Any:
+        aborted = aborted_call_error(self._closed, scopes, sent=False)
+        if aborted is not None:
+            raise aborted
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
     async def close(self) -> None:
@@ -289,13 +295,31 @@ class _Driver:
 
 
 class EventStream(EventStreamBase[E]):
-    """An async iterator over events from a gRPC stream; ``close()`` (or ``async with``) cancels it.
+    """An async iterator over events from a gRPC stream; ``close()`` (or ``async with``) cancels it, as
+    does cancelling a :class:`Cancellation` scope the stream was opened in (from any thread).
 
     A failed stream raises :class:`~tradefin.gateway.errors.GatewayError` (or ``BlockEventsError``);
-    after ``close()`` iteration simply ends.
+    after ``close()`` or a cancellation iteration simply ends.
     """
 
-    __slots__ = ()
+    __slots__ = ("_loop",)
+
+    def __init__(
+        self,
+        call: Any,
+        read: Callable[[bytes], Sequence[E] | None],
+        timeout: float | None = None,
+        scopes: tuple[Cancellation, ...] = (),
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        super().__init__(call, read, timeout, scopes)
+
+    def _on_cancel(self) -> None:
+        # cancel() may come from any thread; the call belongs to the loop
+        if self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing left to cancel
+            self._loop.call_soon_threadsafe(self.close)
 
     def __aiter__(self) -> AsyncIterator[E]:
         return self
@@ -316,10 +340,10 @@ class EventStream(EventStreamBase[E]):
                     raise StopAsyncIteration from None
                 if _task_cancelled(error):
                     raise
-                self._closed = True  # not this task's cancellation: the stream's channel was closed
+                self._ended()  # not this task's cancellation: the stream's channel was closed
                 raise closed_error(during_call=True) from None
             if not isinstance(response, bytes):  # grpc.aio.EOF: the server ended the stream
-                self._closed = True
+                self._ended()
                 raise StopAsyncIteration
             if not self._take(response):
                 raise StopAsyncIteration
@@ -442,9 +466,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
     async def events(self, *, timeout: float | None = None) -> EventStream[ChaincodeEvent]:
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = await self._client.run(self._signed_request_flow())
-        return EventStream(
-            self._client.open_chaincode_events(request, timeout), chaincode_events_from_response, timeout
-        )
+        scopes = active_cancellations()
+        call = self._client.open_chaincode_events(request, timeout, scopes)
+        return EventStream(call, chaincode_events_from_response, timeout, scopes)
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -462,7 +486,9 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             event = parse(response, channel)
             return None if event is None else (event,)
 
-        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read, timeout)
+        scopes = active_cancellations()
+        call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
+        return EventStream(call, read, timeout, scopes)
 
 
 class Contract(ContractBase):

@@ -6,8 +6,8 @@ calls ``cancellation.cancel()``; so are the pauses of the resubmit path, and eve
 scope fails before it is sent. A cancelled call ends with the step's error, gRPC code ``CANCELLED`` and
 the transaction id; a submit whose envelope may already have reached an orderer ends
 ``TransactionInDoubtError`` (ask its status later), never "failed". Scopes nest: a call is cancelled by
-any scope around it. Event streams are not bound to scopes: ``close()`` ends them.
-"""
+any scope around it. An event stream opened in a scope is closed when the scope is cancelled:
+iteration ends as after ``close()``; one opened in a scope already cancelled is refused (``CANCELLED``)."""
 
 from __future__ import annotations
 

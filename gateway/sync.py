@@ -31,7 +31,6 @@ from tradefin.gateway._flow import (
     Pause,
     Sign,
     aborted_call_error,
-    closed_error,
 )
 from tradefin.gateway.block_events import (
     BLOCKS,
@@ -221,14 +220,20 @@ class _Driver:
                 gate.exit()
             flow.close()
 
-    def open_chaincode_events(self, request: bytes, timeout: float | None) -> Any:
-        if self._closed:
-            raise closed_error(during_call=False)
+    def open_chaincode_events(
+        self, request: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
+    ) -> Any:
+        aborted = aborted_call_error(self._closed, scopes, sent=False)
+        if aborted is not None:
+            raise aborted
         return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
 
-    def open_deliver(self, method: str, envelope: bytes, timeout: float | None) -> Any:
-        if self._closed:
-            raise closed_error(during_call=False)
+    def open_deliver(
+        self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
+    ) -> Any:
+        aborted = aborted_call_error(self._closed, scopes, sent=False)
+        if aborted is not None:
+            raise aborted
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
     def close(self) -> None:
@@ -238,10 +243,11 @@ class _Driver:
 
 
 class EventStream(EventStreamBase[E]):
-    """An iterator over events from a gRPC stream; ``close()`` (or leaving a ``with`` block) cancels it.
+    """An iterator over events from a gRPC stream; ``close()`` (or leaving a ``with`` block) cancels it,
+    as does cancelling a :class:`Cancellation` scope the stream was opened in (from any thread).
 
     A failed stream raises :class:`~tradefin.gateway.errors.GatewayError` (or ``BlockEventsError``);
-    after ``close()`` iteration simply ends.
+    after ``close()`` or a cancellation iteration simply ends.
     """
 
     __slots__ = ()
@@ -257,7 +263,7 @@ class EventStream(EventStreamBase[E]):
                 try:
                     response = next(self._call)
                 except StopIteration:
-                    self._closed = True
+                    self._ended()
                     raise
                 except _grpc.RpcError as error:
                     failure = self._failure(error)
@@ -380,9 +386,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
     def events(self, *, timeout: float | None = None) -> EventStream[ChaincodeEvent]:
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = self._client.run(self._signed_request_flow())
-        return EventStream(
-            self._client.open_chaincode_events(request, timeout), chaincode_events_from_response, timeout
-        )
+        scopes = active_cancellations()
+        call = self._client.open_chaincode_events(request, timeout, scopes)
+        return EventStream(call, chaincode_events_from_response, timeout, scopes)
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -400,7 +406,9 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             event = parse(response, channel)
             return None if event is None else (event,)
 
-        return EventStream(self._client.open_deliver(self._kind.method, envelope, timeout), read, timeout)
+        scopes = active_cancellations()
+        call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
+        return EventStream(call, read, timeout, scopes)
 
 
 class Contract(ContractBase):

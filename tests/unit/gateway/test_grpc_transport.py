@@ -383,3 +383,53 @@ def test_an_asyncio_stream_whose_gateway_closes_ends_with_an_error_not_a_bare_ca
         assert caught.value.code is GrpcCode.CANCELLED
 
     asyncio.run(scenario())
+
+
+def test_cancelling_a_scope_ends_the_blocking_streams_opened_in_it(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    cancellation = Cancellation()
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+        network = gateway.get_network("asia-europe")
+        with cancellation:  # the deadline only bounds a regression: the cancellation must end it first
+            events = network.chaincode_events("tradefin", timeout=20)
+        assert next(events).transaction_id == "tx-1"
+        canceller = threading.Timer(0.2, cancellation.cancel)  # while the next read waits on the server
+        canceller.start()
+        started = time.monotonic()
+        assert list(events) == []  # iteration simply ends, as after close()
+        canceller.join()
+        assert time.monotonic() - started < 10
+        assert peer_server.stream_cancelled.wait(30)
+
+        with cancellation, pytest.raises(GatewayError) as refused:  # opened in a cancelled scope: nothing sent
+            network.block_events(start_block=0)
+        assert refused.value.code is GrpcCode.CANCELLED
+        assert peer_server.deliver_requests == []
+        assert [block.number for block in network.block_events(start_block=0)] == [0]  # outside the scope
+
+
+def test_cancelling_a_scope_ends_the_asyncio_streams_opened_in_it(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    cancellation = Cancellation()
+
+    async def scenario() -> None:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            network = gateway.get_network("asia-europe")
+            with cancellation:
+                events = await network.chaincode_events("tradefin", timeout=20)
+            assert (await anext(events)).transaction_id == "tx-1"
+            threading.Timer(0.2, cancellation.cancel).start()  # from another thread, while the read waits
+            assert [event async for event in events] == []
+            assert await asyncio.to_thread(peer_server.stream_cancelled.wait, 30)
+            with cancellation, pytest.raises(GatewayError) as refused:
+                await network.block_events(start_block=0)
+            assert refused.value.code is GrpcCode.CANCELLED
+            assert peer_server.deliver_requests == []
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - started < 10
