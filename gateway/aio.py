@@ -315,8 +315,13 @@ class EventStream(EventStreamBase[E]):
         super().__init__(call, read, timeout, scopes)
 
     def _on_cancel(self) -> None:
-        # cancel() may come from any thread; the call belongs to the loop
-        if self._closed:
+        self._stopped = True  # iteration ends at once; the call is cancelled on its loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self.close()
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing left to cancel
             self._loop.call_soon_threadsafe(self.close)
@@ -325,29 +330,30 @@ class EventStream(EventStreamBase[E]):
         return self
 
     async def __anext__(self) -> E:
-        while not self._buffer:
-            if self._closed:
-                raise StopAsyncIteration
+        while not self._stopped:
+            if self._buffer:
+                return self._buffer.popleft()
             try:
                 response = await self._call.read()
             except _grpc.RpcError as error:
                 failure = self._failure(error)
                 if failure is None:
-                    raise StopAsyncIteration from None
+                    break
                 raise failure from error
             except asyncio.CancelledError as error:
-                if self._closed:
-                    raise StopAsyncIteration from None
-                if _task_cancelled(error):
+                if _task_cancelled(error):  # this task's own cancellation wins over a close
                     raise
-                self._ended()  # not this task's cancellation: the stream's channel was closed
+                if self._stopped:
+                    break
+                self._ended()  # neither: the stream's channel was closed
                 raise closed_error(during_call=True) from None
             if not isinstance(response, bytes):  # grpc.aio.EOF: the server ended the stream
                 self._ended()
-                raise StopAsyncIteration
-            if not self._take(response):
-                raise StopAsyncIteration
-        return self._buffer.popleft()
+                break
+            self._take(response)
+        if not self._closed:  # stopped by a cancellation from another thread: cancel the call here
+            self.close()
+        raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Cancel the stream (awaitable form of :meth:`close`)."""

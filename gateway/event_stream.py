@@ -9,6 +9,7 @@ front ends.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from time import monotonic
@@ -25,9 +26,15 @@ E = TypeVar("E")
 
 class EventStreamBase(Generic[E]):
     """Events buffered from a gRPC stream call; ``read`` turns one response into its events, or
-    ``None`` at the normal end of the stream."""
+    ``None`` at the normal end of the stream.
 
-    __slots__ = ("_buffer", "_call", "_closed", "_read", "_scopes", "_started", "_timeout")
+    ``_stopped`` (no more events are handed out) is set at once by ``close()``, by a cancellation from
+    any thread and by the stream's own end; ``_closed`` once the call itself is over or cancelled.
+    A scope holds the stream only weakly: a stream dropped unread is still collected and its call
+    cancelled, as one opened outside any scope is.
+    """
+
+    __slots__ = ("__weakref__", "_buffer", "_call", "_closed", "_read", "_release", "_started", "_stopped", "_timeout")
 
     def __init__(
         self,
@@ -39,37 +46,57 @@ class EventStreamBase(Generic[E]):
         self._call = call
         self._read = read
         self._buffer: deque[E] = deque()
+        self._stopped = False
         self._closed = False
         self._timeout = timeout
         self._started = monotonic()
-        self._scopes = tuple(scope for scope in scopes if scope.add_callback(self._on_cancel))
-        if len(self._scopes) != len(scopes):  # a scope was cancelled since the stream was opened
-            self.close()
+        self._release: weakref.finalize[Any, Any] | None = None
+        if scopes:
+            self._bind(scopes)
+
+    def _bind(self, scopes: tuple[Cancellation, ...]) -> None:
+        """Close the stream when one of ``scopes`` is cancelled, for as long as the stream lives."""
+        stream = weakref.ref(self)
+
+        def on_cancel() -> None:
+            alive = stream()
+            if alive is not None:
+                alive._on_cancel()
+
+        bound: list[Cancellation] = []
+        # forgets the callbacks once: when the stream closes or ends, or when it is collected unclosed
+        self._release = weakref.finalize(self, _forget, bound, on_cancel)
+        self._release.atexit = False
+        for scope in scopes:
+            if not scope.add_callback(on_cancel):  # cancelled since the stream was opened
+                self.close()
+                return
+            bound.append(scope)
+            if self._stopped:  # cancelled meanwhile, from another thread
+                return
 
     def close(self) -> None:
         """Cancel the stream; iteration ends (events received but not yet read are dropped)."""
+        self._stopped = True
         was_closed, self._closed = self._closed, True
         self._buffer.clear()
         if not was_closed:
             self._call.cancel()
-        self._release_scopes()
+        if self._release is not None:
+            self._release()
 
     def _on_cancel(self) -> None:
         """A scope the stream was opened in was cancelled (from any thread): close the stream."""
         self.close()
 
-    def _release_scopes(self) -> None:
-        scopes, self._scopes = self._scopes, ()
-        for scope in scopes:
-            scope.remove_callback(self._on_cancel)
-
     def _ended(self) -> None:
         """The stream ended by itself (the server's end or a failure): nothing left to cancel."""
-        self._closed = True
-        self._release_scopes()
+        self._stopped = self._closed = True
+        if self._release is not None:
+            self._release()
 
-    def _take(self, response: bytes) -> bool:
-        """Buffer the events of one response; ``False`` when it ended the stream."""
+    def _take(self, response: bytes) -> None:
+        """Buffer the events of one response (none once the stream is stopped: a close raced the read)."""
         try:
             events = self._read(response)
         except BaseException:  # an unreadable or refusing response ends the stream as well
@@ -77,14 +104,18 @@ class EventStreamBase(Generic[E]):
             raise
         if events is None:
             self.close()
-            return False
-        self._buffer.extend(events)
-        return True
+        elif not self._stopped:
+            self._buffer.extend(events)
 
     def _failure(self, error: Exception) -> GatewayError | None:
-        """The error to raise for a failed read; ``None`` when the stream was closed on purpose."""
-        if self._closed:
+        """The error to raise for a failed read; ``None`` when the stream was stopped on purpose."""
+        if self._stopped:
             return None
         self._ended()
         # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED
         return _grpc.gateway_error(error, elapsed=monotonic() - self._started, timeout=self._timeout)
+
+
+def _forget(scopes: list[Cancellation], callback: Callable[[], None]) -> None:
+    for scope in scopes:
+        scope.remove_callback(callback)

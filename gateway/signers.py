@@ -153,27 +153,54 @@ def load_msp_signer(msp_dir: str | Path, password: bytes | None = None) -> Signe
 
 
 def signature_verifies(certificate: x509.Certificate, digest: bytes, signature: bytes) -> bool:
-    """Whether ``signature`` is the certificate's key's signature of ``digest`` (the gateway's hash of
-    the message; the message itself for Ed25519). Used to check a signature made offline before
-    anything that depends on it is sent."""
+    """Whether Fabric would take ``signature`` as the certificate's key's signature of ``digest`` (the
+    gateway's hash of the message; the message itself for Ed25519): it verifies and, for ECDSA, its S is
+    low (Fabric refuses high-S signatures although they verify). Used to check a signature made
+    offline before anything that depends on it is sent."""
     public_key = certificate.public_key()
-    try:
-        if isinstance(public_key, ed25519.Ed25519PublicKey):
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        try:
             public_key.verify(signature, digest)
-            return True
-        algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
-        if not isinstance(public_key, ec.EllipticCurvePublicKey) or algorithm is None:
+        except InvalidSignature:
             return False
+        return True
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return False
+    return _ecdsa_verifies(public_key, digest, signature) and not _high_s(public_key, signature)
+
+
+def _ecdsa_verifies(public_key: ec.EllipticCurvePublicKey, digest: bytes, signature: bytes) -> bool:
+    """Whether a DER ECDSA signature of ``digest`` verifies, high S or low."""
+    algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
+    if algorithm is None:
+        return False
+    try:
         public_key.verify(signature, digest, algorithm)
     except InvalidSignature:
         return False
     return True
 
 
+def _high_s(public_key: ec.EllipticCurvePublicKey, signature: bytes) -> bool:
+    """Whether a DER ECDSA signature (one that verifies) has ``s > n/2``, or is on a curve Fabric refuses."""
+    try:
+        order = _curve_order(public_key.curve)
+    except ValueError:
+        return True
+    _, s = utils.decode_dss_signature(signature)
+    return s > order >> 1
+
+
 def check_offline_signature(identity: X509Identity, digest: bytes, signature: bytes) -> None:
     """Refuse a commit-status signature made offline that ``identity`` did not make, before the
     resolution depends on it (a wrong one would only show as refused status calls, after the Submit)."""
     if not signature_verifies(identity.certificate, digest, signature):
+        public_key = identity.certificate.public_key()
+        if isinstance(public_key, ec.EllipticCurvePublicKey) and _ecdsa_verifies(public_key, digest, signature):
+            raise ValueError(
+                "commit_signature is a high-S ECDSA signature, which Fabric refuses: convert it with "
+                "ecdsa_to_low_s (DER) or ecdsa_raw_to_low_s_der (raw r || s)"
+            )
         raise ValueError(
             f"commit_signature does not verify with the certificate of the {identity.msp_id} identity over "
             "this transaction's commit_digest"

@@ -256,26 +256,24 @@ class EventStream(EventStreamBase[E]):
         return self
 
     def __next__(self) -> E:
-        while True:
-            while not self._buffer:
-                if self._closed:
-                    raise StopIteration
+        while not self._stopped:
+            if self._buffer:
                 try:
-                    response = next(self._call)
-                except StopIteration:
-                    self._ended()
-                    raise
-                except _grpc.RpcError as error:
-                    failure = self._failure(error)
-                    if failure is None:
-                        raise StopIteration from None
-                    raise failure from error
-                if not self._take(response):
-                    raise StopIteration
+                    return self._buffer.popleft()
+                except IndexError:  # close() from another thread emptied the buffer: iteration ends
+                    continue
             try:
-                return self._buffer.popleft()
-            except IndexError:  # close() from another thread emptied the buffer: iteration ends
-                continue
+                response = next(self._call)
+            except StopIteration:
+                self._ended()
+                raise
+            except _grpc.RpcError as error:
+                failure = self._failure(error)
+                if failure is None:
+                    raise StopIteration from None
+                raise failure from error
+            self._take(response)
+        raise StopIteration
 
     def __enter__(self) -> EventStream[E]:
         return self

@@ -397,3 +397,27 @@ def test_private_writes_are_typed() -> None:
         PrivateWrite("tradefin", "banks-1-2", "terms/LC-0", b"", True),
     )
     assert item.private_writes(0) == ()  # this peer holds no private data of that transaction
+
+
+def test_a_close_landing_during_a_read_drops_that_responses_events() -> None:
+    from tradefin.gateway.chaincode_events import chaincode_events_from_response
+    from tradefin.gateway.sync import EventStream
+
+    class CloseDuringRead:
+        """A stream call whose response arrives just as another thread closes the stream."""
+
+        stream: EventStream[Any]
+        cancelled = False
+
+        def __next__(self) -> bytes:
+            self.stream.close()
+            events = [chaincode_event_pb2.ChaincodeEvent(chaincode_id="c", tx_id=f"tx-{n}") for n in (1, 2, 3)]
+            return serialize(gateway_pb2.ChaincodeEventsResponse(block_number=4, events=events))
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    call = CloseDuringRead()
+    call.stream = EventStream(call, chaincode_events_from_response)
+    assert list(call.stream) == []  # events not yet read are dropped, as close() says
+    assert call.cancelled

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
 import hashlib
 import threading
 import time
@@ -111,6 +112,7 @@ class PeerServer:
     client_certificates: list[bytes] = field(default_factory=list)
     stream_cancelled: threading.Event = field(default_factory=threading.Event)
     hold_commit_status: bool = False  # CommitStatus waits until the client goes away
+    events_per_response: int = 1  # chaincode events in the stream's one response
     status_waiting: threading.Event = field(default_factory=threading.Event)
 
     def when_status_waits(self, action: Callable[[], object]) -> threading.Thread:
@@ -152,12 +154,11 @@ class PeerServer:
     def chaincode_events(self, request: bytes, context: Any) -> Iterator[bytes]:
         # The stream never ends by itself: its termination is the client's cancellation.
         context.add_callback(self.stream_cancelled.set)
-        yield serialize(
-            gateway_pb2.ChaincodeEventsResponse(
-                block_number=4,
-                events=[chaincode_event_pb2.ChaincodeEvent(chaincode_id="tradefin", tx_id="tx-1", event_name="E")],
-            )
-        )
+        events = [
+            chaincode_event_pb2.ChaincodeEvent(chaincode_id="tradefin", tx_id=f"tx-{n}", event_name="E")
+            for n in range(1, self.events_per_response + 1)
+        ]
+        yield serialize(gateway_pb2.ChaincodeEventsResponse(block_number=4, events=events))
         while context.is_active():
             time.sleep(0.01)
 
@@ -433,3 +434,70 @@ def test_cancelling_a_scope_ends_the_asyncio_streams_opened_in_it(
     started = time.monotonic()
     asyncio.run(scenario())
     assert time.monotonic() - started < 10
+
+
+def test_a_stream_dropped_unclosed_in_a_long_lived_scope_is_still_cancelled(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    shutdown = Cancellation()  # e.g. the application's scope, cancelled only at exit
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway, shutdown:
+        for _ in gateway.get_network("asia-europe").chaincode_events("tradefin", timeout=20):
+            break  # left without close(), as any iterator may be
+        gc.collect()
+        # the scope does not keep the stream alive: collected, its call is cancelled at once
+        assert peer_server.stream_cancelled.wait(5)
+
+
+def test_cancelling_the_scope_inside_the_loop_ends_iteration_at_once(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.events_per_response = 3  # the rest of the response must not be handed out
+
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+        scope, seen = Cancellation(), []
+        with scope:
+            events = gateway.get_network("asia-europe").chaincode_events("tradefin", timeout=20)
+        for event in events:
+            seen.append(event.transaction_id)
+            scope.cancel()
+        assert seen == ["tx-1"]
+
+    async def scenario() -> list[str]:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            scope, seen = Cancellation(), []
+            with scope:
+                events = await gateway.get_network("asia-europe").chaincode_events("tradefin", timeout=20)
+            async for event in events:
+                seen.append(event.transaction_id)
+                scope.cancel()  # on the loop's own thread
+            return seen
+
+    assert asyncio.run(scenario()) == ["tx-1"]
+
+
+def test_a_task_cancelled_as_its_stream_is_closed_still_ends_cancelled(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    _, endpoint = server
+
+    async def scenario() -> None:
+        scope = Cancellation()
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            network = gateway.get_network("asia-europe")
+
+            async def listen() -> None:
+                with scope:
+                    events = await network.chaincode_events("tradefin", timeout=20)
+                async for _ in events:
+                    pass
+
+            task = asyncio.create_task(listen())
+            await asyncio.sleep(0.3)  # the listener waits for the next response
+            scope.cancel()  # shutdown: the scope and the task, together
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):  # not a normal return: TaskGroup / timeout rely on it
+                await task
+
+    asyncio.run(scenario())

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes as crypto_hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 
@@ -21,6 +21,9 @@ def offline(channel: FakeChannel, identity: X509Identity) -> Iterator[Gateway]:
     """A gateway with no signer: every signature must come from outside."""
     with connect(channel, identity, None, resubmit=None) as gateway:
         yield gateway
+
+
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def sign_outside(private_key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
@@ -178,6 +181,11 @@ def test_resolve_without_a_signer_sends_nothing_until_both_signatures_are_there(
     assert not peer.requests("/gateway.Gateway/Submit")  # refused before anything went to the orderers
     with pytest.raises(ValueError, match="commit_signature does not verify"):
         transaction.resolve(commit_signature=sign_outside(private_key, b"\x00" * 32))  # signed something else
+    low = sign_outside(private_key, transaction.commit_digest)
+    r, s = utils.decode_dss_signature(low)
+    high = utils.encode_dss_signature(r, P256_ORDER - s)  # still verifies, but Fabric refuses high S
+    with pytest.raises(ValueError, match="high-S"):
+        transaction.resolve(commit_signature=high)
     assert not peer.requests("/gateway.Gateway/Submit")
 
     request = gateway_pb2.SignedCommitStatusRequest.FromString(transaction.commit_bytes).request

@@ -212,3 +212,10 @@ def test_an_offline_signature_is_checked_against_the_identity(key: Any, digest: 
     assert not signature_verifies(certificate, digest[:-1] + bytes([digest[-1] ^ 1]), signature)
     other = new_private_key_signer(ec.generate_private_key(ec.SECP256R1()))(hashes.sha256(b"commit request"))
     assert not signature_verifies(certificate, digest, other)
+    if isinstance(key, ec.EllipticCurvePrivateKey):  # the high-S twin verifies too, but Fabric refuses it
+        [order] = [order for curve, order in CURVES.values() if curve.name == key.curve.name]
+        r, s = utils.decode_dss_signature(signature)
+        high = utils.encode_dss_signature(r, order - s)
+        prehashed = utils.Prehashed(crypto_hashes.SHA256() if len(digest) == 32 else crypto_hashes.SHA384())
+        key.public_key().verify(high, digest, ec.ECDSA(prehashed))
+        assert not signature_verifies(certificate, digest, high)
