@@ -125,10 +125,16 @@ class FileCheckpointer(InMemoryCheckpointer):
         return self._path
 
     def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
-        """Record progress up to ``transaction_id`` in ``block_number`` and persist it before returning."""
+        """Record progress up to ``transaction_id`` in ``block_number`` and persist it before returning;
+        if the write fails, the checkpointer keeps the position the file holds (and the error is raised)."""
         with self._lock:
+            before = self._position
             super().checkpoint_transaction(block_number, transaction_id)
-            self._save()
+            try:
+                self._save()
+            except BaseException:
+                self._position = before
+                raise
 
     def _load(self) -> None:
         try:

@@ -78,6 +78,7 @@ def test_a_crash_during_a_write_leaves_the_previous_checkpoint(tmp_path: Path, m
     with pytest.raises(OSError, match="disk gone"):
         checkpointer.checkpoint_transaction(11, "tx-11")
     monkeypatch.undo()
+    assert checkpointer.position == (10, "tx-10")  # memory says what the file says: a resume repeats tx-11
     assert json.loads(path.read_text()) == {"blockNumber": 10, "transactionId": "tx-10"}
     assert [p.name for p in tmp_path.iterdir()] == ["cp.json"]  # no temporary file left behind
     restarted = FileCheckpointer(path)
