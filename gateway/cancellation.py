@@ -52,7 +52,9 @@ class Cancellation:
     __slots__ = ("_callbacks", "_event", "_lock")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # re-entrant: a stream collected by the cyclic GC while this thread holds the lock (any allocation
+        # can start a collection) forgets its callback through remove_callback, from inside cancel()
+        self._lock = threading.RLock()
         self._event = threading.Event()
         self._callbacks: set[Callable[[], None]] = set()
 

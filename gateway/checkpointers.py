@@ -94,9 +94,7 @@ class InMemoryCheckpointer:
 
     def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
         """Record progress up to ``transaction_id`` in ``block_number``."""
-        if block_number < 0:
-            raise ValueError("a block number is not negative")
-        self._position = (block_number, transaction_id or None)
+        self._position = _position(block_number, transaction_id)
 
     def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
         """Record that ``event`` was processed."""
@@ -127,14 +125,10 @@ class FileCheckpointer(InMemoryCheckpointer):
     def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
         """Record progress up to ``transaction_id`` in ``block_number`` and persist it before returning;
         if the write fails, the checkpointer keeps the position the file holds (and the error is raised)."""
+        position = _position(block_number, transaction_id)
         with self._lock:
-            before = self._position
-            super().checkpoint_transaction(block_number, transaction_id)
-            try:
-                self._save()
-            except BaseException:
-                self._position = before
-                raise
+            self._save(position)
+            self._position = position  # only once the file holds it: readers never see a position it lost
 
     def _load(self) -> None:
         try:
@@ -157,9 +151,9 @@ class FileCheckpointer(InMemoryCheckpointer):
             raise ValueError(f"{self._path}: not a checkpoint file ({error})") from None
         self._position = (block_number, transaction_id)
 
-    def _save(self) -> None:
+    def _save(self, position: tuple[int | None, str | None]) -> None:
         state: dict[str, int | str] = {}
-        block_number, transaction_id = self._position
+        block_number, transaction_id = position
         if block_number is not None:
             state["blockNumber"] = block_number
         if transaction_id:
@@ -179,6 +173,12 @@ class FileCheckpointer(InMemoryCheckpointer):
                 temporary.unlink()
             raise
         _fsync_folder(folder)
+
+
+def _position(block_number: int, transaction_id: str) -> tuple[int, str | None]:
+    if block_number < 0:
+        raise ValueError("a block number is not negative")
+    return block_number, transaction_id or None
 
 
 def _fsync_folder(folder: Path) -> None:

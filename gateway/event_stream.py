@@ -72,7 +72,8 @@ class EventStreamBase(Generic[E]):
                 self.close()
                 return
             bound.append(scope)
-            if self._stopped:  # cancelled meanwhile, from another thread
+            if self._stopped:  # cancelled meanwhile, from another thread (its close() may have run already)
+                scope.remove_callback(on_cancel)
                 return
 
     def close(self) -> None:

@@ -196,6 +196,11 @@ def check_offline_signature(identity: X509Identity, digest: bytes, signature: by
     resolution depends on it (a wrong one would only show as refused status calls, after the Submit)."""
     if not signature_verifies(identity.certificate, digest, signature):
         public_key = identity.certificate.public_key()
+        if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name not in _CURVE_ORDERS:
+            raise ValueError(
+                f"the {identity.msp_id} identity's key is on {public_key.curve.name}, which Fabric does not accept "
+                "(P-256 or P-384)"
+            )
         if isinstance(public_key, ec.EllipticCurvePublicKey) and _ecdsa_verifies(public_key, digest, signature):
             raise ValueError(
                 "commit_signature is a high-S ECDSA signature, which Fabric refuses: convert it with "

@@ -421,3 +421,43 @@ def test_a_close_landing_during_a_read_drops_that_responses_events() -> None:
     call.stream = EventStream(call, chaincode_events_from_response)
     assert list(call.stream) == []  # events not yet read are dropped, as close() says
     assert call.cancelled
+
+
+def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_hang_it() -> None:
+    """The cyclic GC may free a stream (and forget its callback) during any allocation, including
+    those cancel() makes while holding the scope's lock."""
+    import gc
+    import threading
+
+    from tradefin.gateway import Cancellation
+    from tradefin.gateway.sync import EventStream
+
+    class CallInACycle:
+        stream: EventStream[Any] | None = None
+
+        def __next__(self) -> bytes:
+            raise StopIteration
+
+        def cancel(self) -> None:
+            pass
+
+    def cancel_while_collecting() -> None:
+        threshold = gc.get_threshold()
+        try:
+            for allocations in range(1, 12):  # start a collection at each allocation cancel() makes in turn
+                scope = Cancellation()
+                call = CallInACycle()
+                call.stream = EventStream(call, lambda response: [], None, (scope,))
+                del call
+                gc.set_threshold(gc.get_count()[0] + allocations)
+                scope.cancel()
+                gc.set_threshold(*threshold)
+                gc.collect()
+        finally:
+            gc.set_threshold(*threshold)
+
+    gc.collect()
+    worker = threading.Thread(target=cancel_while_collecting, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "cancel() deadlocked on the scope's lock"

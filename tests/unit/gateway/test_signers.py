@@ -29,7 +29,7 @@ from tradefin.gateway import (
 )
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway import sync as gateway_sync
-from tradefin.gateway.signers import ecdsa_to_low_s, signature_verifies
+from tradefin.gateway.signers import check_offline_signature, ecdsa_to_low_s, signature_verifies
 
 CURVES = {
     "P-256": (ec.SECP256R1(), 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551),
@@ -219,3 +219,12 @@ def test_an_offline_signature_is_checked_against_the_identity(key: Any, digest: 
         prehashed = utils.Prehashed(crypto_hashes.SHA256() if len(digest) == 32 else crypto_hashes.SHA384())
         key.public_key().verify(high, digest, ec.ECDSA(prehashed))
         assert not signature_verifies(certificate, digest, high)
+
+
+def test_an_offline_signature_on_a_curve_fabric_refuses_says_so() -> None:
+    key = ec.generate_private_key(ec.SECP521R1())
+    identity = X509Identity("Bank1MSP", make_certificate(key))
+    digest = hashes.sha256(b"commit request")
+    signature = key.sign(digest, ec.ECDSA(utils.Prehashed(crypto_hashes.SHA256())))
+    with pytest.raises(ValueError, match="secp521r1, which Fabric does not accept"):
+        check_offline_signature(identity, digest, signature)
