@@ -1289,6 +1289,7 @@ class CreditPosition(google.protobuf.message.Message):
     TRANSFERRED_FIELD_NUMBER: builtins.int
     HONOURED_DRAWINGS_FIELD_NUMBER: builtins.int
     INSTALMENT_UTILISED_FIELD_NUMBER: builtins.int
+    TRANSFER_UTILISED_FIELD_NUMBER: builtins.int
     salt: builtins.bytes
     currency: builtins.str
     max_amount: builtins.int
@@ -1303,6 +1304,10 @@ class CreditPosition(google.protobuf.message.Message):
     transferred: builtins.int
     """Sum transferred to second beneficiaries (INV-LC-12)."""
     honoured_drawings: builtins.int
+    transfer_utilised: builtins.int
+    """Of what is transferred, claimed or drawn under the transfers so far: transferred minus this is
+    held for the second beneficiaries, out of the first beneficiary's reach (art. 38, INV-LC-12).
+    """
     @property
     def instalment_utilised(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.int]:
         """Per instalment (art. 32): claimed by live presentations whose shipment fell in its period."""
@@ -1320,8 +1325,9 @@ class CreditPosition(google.protobuf.message.Message):
         transferred: builtins.int = ...,
         honoured_drawings: builtins.int = ...,
         instalment_utilised: collections.abc.Iterable[builtins.int] | None = ...,
+        transfer_utilised: builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["currency", b"currency", "drawn", b"drawn", "honoured_drawings", b"honoured_drawings", "instalment_utilised", b"instalment_utilised", "max_amount", b"max_amount", "reimbursable", b"reimbursable", "reimbursed", b"reimbursed", "reserved", b"reserved", "salt", b"salt", "transferred", b"transferred"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["currency", b"currency", "drawn", b"drawn", "honoured_drawings", b"honoured_drawings", "instalment_utilised", b"instalment_utilised", "max_amount", b"max_amount", "reimbursable", b"reimbursable", "reimbursed", b"reimbursed", "reserved", b"reserved", "salt", b"salt", "transfer_utilised", b"transfer_utilised", "transferred", b"transferred"]) -> None: ...
 
 Global___CreditPosition: typing_extensions.TypeAlias = CreditPosition
 

@@ -357,3 +357,9 @@ def close_credit(tx: Transaction, credit: CreditFile) -> Transition[api.CreditRe
     closed = advance(stub, tx, lc.LC_EVENT_TYPE_CLOSED)
     closed.state = lc.CREDIT_STATE_CLOSED
     return _stub_only(tx, stub, lc.LC_EVENT_TYPE_CLOSED, closed)
+
+
+def held_for_transfers(position: lc.CreditPosition) -> int:
+    """What is transferred to second beneficiaries and not yet claimed or drawn under the transfers:
+    kept for them, out of the first beneficiary's reach (art. 38, INV-LC-12)."""
+    return max(position.transferred - position.transfer_utilised, 0)

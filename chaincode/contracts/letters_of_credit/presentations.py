@@ -22,7 +22,15 @@ from . import money
 from .access import Role, Transaction, is_bank, require_bank
 from .amendments import AcceptedAmendment, apply_accepted
 from .banking_days import BankingDays, CalendarBook
-from .credit import CreditFile, advance, copy, credit_banks, presentation_banks, require_active
+from .credit import (
+    CreditFile,
+    advance,
+    copy,
+    credit_banks,
+    held_for_transfers,
+    presentation_banks,
+    require_active,
+)
 from .errors import LcRuleError, deadline_passed, duplicate, expired, insufficient_funds, invalid_input, invalid_state
 from .events import transition_event
 from .examination import ExaminationBasis, instalment_of, latest_shipment, objective_discrepancies
@@ -242,6 +250,7 @@ def _release(
     if transfer is not None:
         updated_transfer = copy(transfer)
         updated_transfer.utilised += drawn - record.reserved
+        released.transfer_utilised += drawn - record.reserved
     record.reserved = 0
     return released, updated_transfer
 
@@ -304,10 +313,14 @@ def present(
     claimed = request.claimed.minor_units
     position = copy(credit.position)
     available = position.max_amount - position.drawn - position.reserved
+    if transfer is None:  # the first beneficiary: what is transferred and not yet used is the second's
+        available -= held_for_transfers(position)
     if claimed > available:
+        held = " after what is kept for second beneficiaries" if transfer is None and position.transferred else ""
         raise insufficient_funds(
             "claimed.minor_units",
-            f"the credit's available balance is {money.format_amount(available, credit.currency)} {credit.currency}",
+            f"the credit's available balance{held} is {money.format_amount(available, credit.currency)} "
+            f"{credit.currency}",
         )
     updated_transfer = None
     if transfer is not None:
@@ -315,6 +328,7 @@ def present(
             raise insufficient_funds("claimed.minor_units", "exceeds what remains of the transferred amount")
         updated_transfer = copy(transfer)
         updated_transfer.utilised += claimed
+        position.transfer_utilised += claimed
 
     record = lc.PresentationRecord(
         presentation_id=request.presentation_id,
@@ -469,7 +483,7 @@ def examine(
         _basis(credit, terms_record.terms, presentation, transfer, examiner_days), presentation.record
     )
     accepted = None
-    if automated:
+    if automated and not request.discrepancies:  # the examiner's own findings: it complies with neither
         accepted = _complying_amendment(tx, credit, presentation, transfer, examiner_days, next_amendment)
         if accepted is not None:
             automated = []

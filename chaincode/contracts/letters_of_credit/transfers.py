@@ -15,7 +15,15 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .access import Role, Transaction, require_bank
 from .banking_days import CalendarBook
-from .credit import CreditFile, advance, copy, credit_banks, require_active, require_not_expired
+from .credit import (
+    CreditFile,
+    advance,
+    copy,
+    credit_banks,
+    held_for_transfers,
+    require_active,
+    require_not_expired,
+)
 from .errors import duplicate, insufficient_funds, invalid_input, invalid_state
 from .events import transition_event
 from .ledger import Transition, Write
@@ -84,6 +92,9 @@ def transfer_credit(
     check_same_currency(request.amount, credit.currency, "amount")
     if position.transferred + request.amount.minor_units > terms.amount.minor_units:
         raise insufficient_funds("amount", "the sum transferred would exceed the credit amount")
+    untouched = position.max_amount - position.drawn - position.reserved - held_for_transfers(position)
+    if request.amount.minor_units > untouched:
+        raise insufficient_funds("amount", "exceeds what is neither drawn, claimed nor already transferred")
     _check_reduced_terms(credit, request)
 
     key = transfer_key(stub.lc_id, request.transfer_id)

@@ -183,6 +183,21 @@ def test_unaccepted_amendment_is_not_used_when_the_presentation_fails_it_too() -
     assert amendment(desk, lc_id, 1).status == lc.AMENDMENT_STATUS_ADVISED
 
 
+def test_a_presentation_the_examiner_finds_discrepant_does_not_accept_the_amendment() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    propose(desk, lc_id, 1)  # 44C 2025-12-10 -> 2025-12-20
+    advise(desk, lc_id, 1)
+    pid = desk.at("2025-12-17").present(lc_id, docs=documents(shipped="2025-12-15"))
+    own = lc.Discrepancy(code=lc.DISCREPANCY_CODE_DESCRIPTION_MISMATCH, text="GOODS DESCRIPTION DIFFERS")
+    stub = desk.examine(pid, None, own)
+    # It complies with neither the accepted nor the amended terms: no acceptance (art. 10c)
+    assert stub.state == lc.PRESENTATION_STATE_DISCREPANT
+    assert lc.DISCREPANCY_CODE_LATE_SHIPMENT in stub.discrepancy_codes
+    assert amendment(desk, lc_id, 1).status == lc.AMENDMENT_STATUS_ADVISED
+    assert desk.terms(lc_id).terms.latest_shipment_date == date("2025-12-10")
+
+
 def test_cancellation_is_an_accepted_amendment() -> None:
     desk = Desk()
     lc_id = desk.open_credit()

@@ -160,3 +160,32 @@ def test_no_transfer_of_an_expired_or_cancelled_credit() -> None:
     desk.at("2026-01-02").call(caller(ISSUER, "issuer"), desk.service.expire, api.ExpireRequest(lc_id=lc_id))
     with pytest.raises(LcRuleError, match=r"^ERR_EXPIRED: "):
         transfer(desk, lc_id)
+
+
+def test_what_is_transferred_is_kept_for_the_second_beneficiary() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit(transferable())  # 100,000.00 +-5 %: 105,000.00 drawable
+    transfer_id = transfer(desk, lc_id, "60000").transfer.transfer_id
+    desk.at("2025-12-03")
+    first = documents(invoiced="45000.00", quantity=450)
+    with pytest.raises(LcRuleError, match=r"^ERR_INSUFFICIENT_FUNDS: .*kept for second beneficiaries is 45000\.00"):
+        desk.present(lc_id, "45000.01", first)
+    pid = desk.present(lc_id, "45000.00", first)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(pid, "45000.00")
+    second = desk.present(lc_id, "60000.00", documents(invoiced="60000.00", quantity=600), transfer_id=transfer_id)
+    assert desk.examine(second).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(second, "60000.00")
+    position = desk.position(lc_id)
+    assert (position.drawn, position.transferred, position.transfer_utilised) == (10_500_000, 6_000_000, 6_000_000)
+
+
+def test_a_transfer_cannot_take_what_the_first_beneficiary_has_claimed() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit(transferable())
+    desk.at("2025-12-03").present(lc_id, "100000.00")  # reserved for the first beneficiary
+    before = desk.position(lc_id)
+    with pytest.raises(LcRuleError, match=r"^ERR_INSUFFICIENT_FUNDS: amount: exceeds what is neither drawn"):
+        transfer(desk, lc_id, "60000")
+    assert desk.position(lc_id) == before  # nothing written
+    transfer(desk, lc_id, "5000")  # the tolerance left over can still be transferred
