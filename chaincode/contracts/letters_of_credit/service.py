@@ -273,7 +273,8 @@ class LettersOfCreditService:
         banks = presentation_banks(credit_file.stub, credit_file.terms.terms)
         calendars, checks = await self._calendars_and_checks(banks)
         transition = presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
-        await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
+        if transition.writes:  # a replay is answered with the stored presentation, whatever changed since
+            await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
         return await self._commit(transition)
 
     async def _presentation_step(

@@ -490,3 +490,24 @@ def test_presentation_queries_show_private_data_only_to_the_credits_banks() -> N
         caller(ISSUER, "auditor"), desk.service.get_presentation, api.GetPresentationRequest(presentation_id=pid)
     )
     assert insider.record.claimed == usd("100000")
+
+
+def test_a_replayed_presentation_is_answered_even_once_the_beneficiarys_screening_changed() -> None:
+    from tests.unit.compliance.test_credits import advise, checked_desk, issue, vouch
+    from tradefin.protos import compliance_pb2 as cp
+
+    desk = checked_desk()
+    terms = sample_terms()
+    vouch(desk, ISSUER, terms.applicant.kyc_ref)
+    vouch(desk, ADVISER, terms.beneficiary.kyc_ref)
+    lc_id = desk.apply(terms)
+    issue(desk, lc_id)
+    advise(desk, lc_id)
+    desk.at("2025-12-03")
+    vouch(desk, ADVISER, terms.beneficiary.kyc_ref)
+    presentation_id = desk.present(lc_id)
+    vouch(desk, ADVISER, terms.beneficiary.kyc_ref, cp.SCREENING_OUTCOME_POTENTIAL_MATCH)
+    # the client retrying after a lost answer gets the presentation that was made, not a new refusal
+    assert desk.present(lc_id, presentation_id=presentation_id) == presentation_id
+    with pytest.raises(LcRuleError, match="POTENTIAL_MATCH"):  # a new presentation is screened
+        desk.present(lc_id, "1000.00", documents(invoiced="1000.00", quantity=10))
