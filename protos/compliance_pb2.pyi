@@ -699,8 +699,13 @@ class LimitReservation(google.protobuf.message.Message):
     LIMITS_FIELD_NUMBER: builtins.int
     UTILISED_FIELD_NUMBER: builtins.int
     RELEASED_FIELD_NUMBER: builtins.int
+    SALT_FIELD_NUMBER: builtins.int
     reservation_id: builtins.str
     released: builtins.bool
+    salt: builtins.bytes
+    """HMAC-SHA256 of the reservation's key under the clearance salt (see LimitClearance), so that the
+    hash Fabric publishes for the record cannot be matched against guessed amounts.
+    """
     @property
     def amount(self) -> tradefin.protos.common_pb2.Money: ...
     @property
@@ -717,9 +722,10 @@ class LimitReservation(google.protobuf.message.Message):
         limits: collections.abc.Iterable[Global___LimitRef] | None = ...,
         utilised: collections.abc.Iterable[builtins.int] | None = ...,
         released: builtins.bool = ...,
+        salt: builtins.bytes = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["amount", b"amount"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "limits", b"limits", "released", b"released", "reservation_id", b"reservation_id", "utilised", b"utilised"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "limits", b"limits", "released", b"released", "reservation_id", b"reservation_id", "salt", b"salt", "utilised", b"utilised"]) -> None: ...
 
 Global___LimitReservation: typing_extensions.TypeAlias = LimitReservation
 

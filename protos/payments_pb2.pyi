@@ -1818,6 +1818,29 @@ class SettlementReference(google.protobuf.message.Message):
 Global___SettlementReference: typing_extensions.TypeAlias = SettlementReference
 
 @typing.final
+class FundingReference(google.protobuf.message.Message):
+    """Marks a funding pacs.009 as counted in a confirmed deposit (public): one funding, one deposit."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    FUNDING_UETR_FIELD_NUMBER: builtins.int
+    CHANNEL_ID_FIELD_NUMBER: builtins.int
+    DEPOSIT_ID_FIELD_NUMBER: builtins.int
+    funding_uetr: builtins.str
+    channel_id: builtins.str
+    deposit_id: builtins.str
+    def __init__(
+        self,
+        *,
+        funding_uetr: builtins.str = ...,
+        channel_id: builtins.str = ...,
+        deposit_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["channel_id", b"channel_id", "deposit_id", b"deposit_id", "funding_uetr", b"funding_uetr"]) -> None: ...
+
+Global___FundingReference: typing_extensions.TypeAlias = FundingReference
+
+@typing.final
 class EndToEndReference(google.protobuf.message.Message):
     """The payment a sending bank's EndToEndId belongs to (private index: unique per sender and channel)."""
 

@@ -351,8 +351,8 @@ class ComplianceFlows(FlowsBase):
         return Committed(limits.clearance_of(request), receipt.transaction_id, receipt.block_number)
 
     def release_limits(self, reservation_id: str) -> Flow[Committed[None]]:
-        """Give a reservation back once its payment was rejected, returned or never made (or its
-        channel closed); endorsed by the bank alone."""
+        """Give a reservation back once its payment was rejected, returned in full or never made (or its
+        channel closed); endorsed by the bank alone. A partial return leaves it standing."""
         request = cp.ReleaseLimitsRequest(reservation_id=reservation_id)
         receipt, _ = yield from self._transact("ReleaseLimits", request, cp.LimitResponse, self._own_bank())
         return Committed(None, receipt.transaction_id, receipt.block_number)

@@ -143,8 +143,9 @@ async def _release_limits(
     service: ComplianceService, tx: Transaction, request: cp.ReleaseLimitsRequest
 ) -> cp.LimitResponse:
     """A reservation is released only when what it cleared no longer stands: a payment rejected,
-    returned or never made, or the credit line of a closed (or never opened) payment channel. Only
-    public records are read, so the transaction stays endorsed by the bank alone."""
+    returned in full or never made, or the credit line of a closed (or never opened) payment channel.
+    Only public records are read, and the private record of a returned payment (the reserving bank's
+    peer holds it), so the transaction stays endorsed by the bank alone."""
     from tradefin.chaincode.contracts.payments.service import reservation_releasable
 
     releasable = await reservation_releasable(service.ledger, request.reservation_id)

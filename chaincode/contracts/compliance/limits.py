@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
-from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, record_hash
+from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, derived_salt, record_hash
 from tradefin.chaincode.contracts.letters_of_credit.validation import (
     check_bic,
     check_country,
@@ -176,7 +176,10 @@ def reserve(
             return Transition(response=compliance_pb2.LimitResponse())  # a replay: reserved already
         raise duplicate("reservation_id", f"reservation {request.reservation_id} exists")
     collection = implicit_collection(tx.caller.msp_id)
-    reservation = compliance_pb2.LimitReservation(reservation_id=request.reservation_id, amount=request.amount)
+    key = reservation_key(request.reservation_id)
+    reservation = compliance_pb2.LimitReservation(
+        reservation_id=request.reservation_id, amount=request.amount, salt=derived_salt(request.clearance_salt, key)
+    )
     writes = []
     for ref in applicable_limits(request):
         limit = limits.get((ref.scope, ref.key))
@@ -198,7 +201,7 @@ def reserve(
         writes.append(Write(limit_key(ref.scope, ref.key), updated, collection))
         reservation.limits.append(ref)
         reservation.utilised.append(added)
-    writes.append(Write(reservation_key(request.reservation_id), reservation, collection))
+    writes.append(Write(key, reservation, collection))
     writes.append(Write(clearance_key(request.reservation_id), clearance_of(request), collection))
     return Transition(
         response=compliance_pb2.LimitResponse(),
@@ -216,7 +219,8 @@ def release(
 ) -> Transition[compliance_pb2.LimitResponse]:
     """Give a reservation's utilisation back and void its clearance.
 
-    ``payment_releasable``: the payment it cleared was rejected, lapsed, returned, or never made.
+    ``payment_releasable``: the payment it cleared was rejected, lapsed, returned in full, or never
+    made.
     """
     _require(tx, _RESERVING_OFFICERS, "releasing limits")
     if reservation is None:
@@ -224,7 +228,7 @@ def release(
     if reservation.released:
         raise invalid_state(f"reservation {request.reservation_id} was already released")
     if not payment_releasable:
-        raise invalid_state("the payment this reservation cleared stands (not rejected, lapsed or returned)")
+        raise invalid_state("the payment this reservation cleared stands (not rejected, lapsed or fully returned)")
     collection = implicit_collection(tx.caller.msp_id)
     writes = []
     for ref, added in zip(reservation.limits, reservation.utilised, strict=True):
@@ -240,9 +244,13 @@ def release(
     released.CopyFrom(reservation)
     released.released = True
     writes.append(Write(reservation_key(request.reservation_id), released, collection))
-    # A voided clearance no longer matches any payment's expected hash.
-    void = compliance_pb2.LimitClearance(reservation_id=request.reservation_id)
-    writes.append(Write(clearance_key(request.reservation_id), void, collection))
+    # A voided clearance no longer matches any payment's expected hash; salted, its own hash does not
+    # tell which reservation was released (after a return: that the payment was returned in full).
+    key = clearance_key(request.reservation_id)
+    void = compliance_pb2.LimitClearance(
+        reservation_id=request.reservation_id, salt=derived_salt(reservation.salt, key)
+    )
+    writes.append(Write(key, void, collection))
     return Transition(
         response=compliance_pb2.LimitResponse(),
         writes=tuple(writes),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tradefin.chaincode.contracts.letters_of_credit.money import check_minor_units
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
 from tradefin.protos import payments_pb2
 
@@ -96,4 +97,7 @@ def payment_amounts(
     expected = credited_amount(settlement, bearer, fees_by(disclosed, creditor_agent_bic))
     if settlement <= 0 or expected <= 0:
         raise invalid_input("instructed_amount", "leaves nothing to pay once the fees are deducted")
+    # Converted at an extreme quote rate, the amount may not fit the channel's amount format (nor an
+    # int64); settlement and credited amounts are at most the converted one.
+    check_minor_units(converted, "instructed_amount")
     return PaymentAmounts(converted, settlement, expected)

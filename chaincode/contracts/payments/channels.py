@@ -39,6 +39,7 @@ from .records import (
     channel_key,
     channel_salt,
     deposit_key,
+    funding_key,
     payment_collection,
     position_key,
     settlement_key,
@@ -304,9 +305,16 @@ def require_channel_bank(tx: Transaction, file: ChannelFile, roles: Sequence[Rol
 
 
 def record_deposit(
-    tx: Transaction, request: pay.RecordDepositRequest, file: ChannelFile, existing: pay.Deposit | None
+    tx: Transaction,
+    request: pay.RecordDepositRequest,
+    file: ChannelFile,
+    existing: pay.Deposit | None,
+    funding_used: pay.FundingReference | None,
 ) -> Transition[pay.ChannelResponse]:
-    """A bank records a deposit into its side; it counts once the other bank confirms it."""
+    """A bank records a deposit into its side; it counts once the other bank confirms it.
+
+    ``funding_used``: the public marker of the funding pacs.009, when a confirmed deposit counted it.
+    """
     bank = require_channel_bank(tx, file, _TREASURY, "recording a deposit")
     if file.stub.state not in (pay.PAYMENT_CHANNEL_STATE_OPEN, pay.PAYMENT_CHANNEL_STATE_SUSPENDED):
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}: no deposit")
@@ -320,6 +328,8 @@ def record_deposit(
         if existing.amount == request.amount and existing.funding_uetr == request.funding_uetr:
             return Transition(response=pay.ChannelResponse(channel=file.stub))  # a replay
         raise duplicate("deposit_id", f"deposit {request.deposit_id} exists")
+    if funding_used is not None:
+        raise duplicate("funding_uetr", f"{request.funding_uetr} already funded a deposit")
     deposit = pay.Deposit(
         deposit_id=request.deposit_id,
         channel_id=file.channel_id,
@@ -344,9 +354,18 @@ def record_deposit(
 
 
 def confirm_deposit(
-    tx: Transaction, request: pay.ConfirmDepositRequest, file: ChannelFile, deposit: pay.Deposit | None
+    tx: Transaction,
+    request: pay.ConfirmDepositRequest,
+    file: ChannelFile,
+    deposit: pay.Deposit | None,
+    funding_used: pay.FundingReference | None,
 ) -> Transition[pay.ChannelResponse]:
-    """The other bank confirms the funding arrived: the deposit and the depositor's capacity grow."""
+    """The other bank confirms the funding arrived: the deposit and the depositor's capacity grow.
+
+    One funding pacs.009 funds one deposit: its UETR is marked used (public, like a settlement
+    reference), and a deposit whose funding another deposit counted already is refused
+    (``funding_used``: that marker, read by the service).
+    """
     if deposit is None:
         raise invalid_input("deposit_id", f"channel {file.channel_id} has no deposit {request.deposit_id}")
     confirmer = file.other(deposit.bank)
@@ -355,6 +374,8 @@ def confirm_deposit(
         raise invalid_state(f"deposit {request.deposit_id} is already confirmed")
     if file.stub.state not in RUNNING_STATES:
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}")
+    if funding_used is not None:
+        raise duplicate("funding_uetr", f"{deposit.funding_uetr} already funded a deposit")
     confirmed = pay.Deposit()
     confirmed.CopyFrom(deposit)
     confirmed.status = pay.DEPOSIT_STATUS_CONFIRMED
@@ -370,7 +391,11 @@ def confirm_deposit(
         _add(position.granted_b, shares)
     after = advance(file, tx, "deposit.confirmed")
     key = deposit_key(file.channel_id, request.deposit_id)
-    return _step(tx, file, after, "deposit.confirmed", position=position, extra=(file.private(key, confirmed),))
+    marker = pay.FundingReference(
+        funding_uetr=deposit.funding_uetr, channel_id=file.channel_id, deposit_id=deposit.deposit_id
+    )
+    extra = (file.private(key, confirmed), file.public(funding_key(deposit.funding_uetr), marker))
+    return _step(tx, file, after, "deposit.confirmed", position=position, extra=extra)
 
 
 def _add(granted: RepeatedScalarFieldContainer[int], shares: Sequence[int]) -> None:

@@ -32,6 +32,7 @@ _END_TO_END: Final = "tradefin.pay.e2e"
 _QUOTE: Final = "tradefin.pay.quote"
 _QUOTE_RECORD: Final = "tradefin.pay.quote.record"
 _SETTLEMENT: Final = "tradefin.pay.settlement"
+_FUNDING: Final = "tradefin.pay.funding"
 
 #: Object types queries scan (read-only transactions: Fabric refuses writes after a private range
 #: query) and the pending-approval markers a close scans (public).
@@ -153,6 +154,12 @@ def settlement_key(settlement_uetr: str) -> RecordKey:
     """Marks a settlement reference as used (public)."""
     check_uuid4(settlement_uetr, "settlement_uetr")
     return RecordKey(_SETTLEMENT, (settlement_uetr,))
+
+
+def funding_key(funding_uetr: str) -> RecordKey:
+    """Marks a funding pacs.009 as counted in a confirmed deposit (public)."""
+    check_uuid4(funding_uetr, "funding_uetr")
+    return RecordKey(_FUNDING, (funding_uetr,))
 
 
 def channel_salt(secret: bytes, key: RecordKey) -> bytes:

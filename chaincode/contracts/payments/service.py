@@ -47,6 +47,7 @@ from .records import (
     cycle_prefix,
     deposit_key,
     end_to_end_key,
+    funding_key,
     parse_channel_id,
     payment_key,
     payment_record_key,
@@ -97,13 +98,19 @@ class PaymentsService:
             raise unauthorized(f"{caller.msp_id} is not a bank of payment channel {channel_id}")
         return await self._channel(channel_id, stub)
 
-    async def _payment(self, uetr: str, collection: str | None = None) -> PaymentFile | None:
-        stub = await self._get(payment_key(uetr), pay.PaymentStub)
+    async def _payment(
+        self, uetr: str, channel: pay.PaymentChannelStub | None = None, field: str = "uetr"
+    ) -> PaymentFile | None:
+        """The payment under ``uetr``, if any. Looked up for ``channel``, a UETR another channel used is
+        a duplicate, refused before its private record (in another collection, maybe) is read."""
+        stub = await self._get(payment_key(uetr, field), pay.PaymentStub)
         if stub is None:
             return None
-        if collection is None:
-            collection = (await self._stub(stub.channel_id)).collection
-        record = await self._get(payment_record_key(uetr), pay.PaymentRecord, collection)
+        if channel is None:
+            channel = await self._stub(stub.channel_id)
+        elif stub.channel_id != channel.channel_id:
+            raise duplicate(field, f"payment {uetr} exists on another channel")
+        record = await self._get(payment_record_key(uetr), pay.PaymentRecord, channel.collection)
         if record is None:
             raise not_found("uetr", f"the record of payment {uetr} is missing")
         return PaymentFile(stub, record)
@@ -113,7 +120,7 @@ class PaymentsService:
         if stub is None:
             raise not_found("uetr", f"no payment {uetr}")
         file = await self._member_channel(caller, stub.channel_id)
-        payment = await self._payment(uetr, file.stub.collection)
+        payment = await self._payment(uetr, file.stub)
         assert payment is not None
         return payment, file
 
@@ -158,13 +165,17 @@ class PaymentsService:
         """Record a deposit (pending until the other bank confirms it)."""
         file = await self._member_channel(tx.caller, request.channel_id)
         existing = await self._get(deposit_key(file.channel_id, request.deposit_id), pay.Deposit, file.stub.collection)
-        return await commit(self._ledger, channels.record_deposit(tx, request, file, existing))
+        used = await self._get(funding_key(request.funding_uetr), pay.FundingReference)
+        return await commit(self._ledger, channels.record_deposit(tx, request, file, existing, used))
 
     async def confirm_deposit(self, tx: Transaction, request: pay.ConfirmDepositRequest) -> pay.ChannelResponse:
         """Confirm a deposit's funding (the other bank)."""
         file = await self._member_channel(tx.caller, request.channel_id)
         deposit = await self._get(deposit_key(file.channel_id, request.deposit_id), pay.Deposit, file.stub.collection)
-        return await commit(self._ledger, channels.confirm_deposit(tx, request, file, deposit))
+        used = None
+        if deposit is not None:
+            used = await self._get(funding_key(deposit.funding_uetr), pay.FundingReference)
+        return await commit(self._ledger, channels.confirm_deposit(tx, request, file, deposit, used))
 
     async def suspend_channel(self, tx: Transaction, request: pay.SuspendChannelRequest) -> pay.ChannelResponse:
         """Stop new payments."""
@@ -271,13 +282,12 @@ class PaymentsService:
         return await commit(self._ledger, transition)
 
     async def _replay(self, request: pay.InitiatePaymentRequest, file: ChannelFile) -> pay.PaymentResponse | None:
-        """INV-PAY-03: the same request under its UETR gets the stored payment; another is a duplicate."""
-        existing = await self._payment(request.uetr, file.stub.collection)
+        """INV-PAY-03: the same request under its UETR gets the stored payment; another is a duplicate
+        (a UETR used on another channel too, whoever's)."""
+        existing = await self._payment(request.uetr, file.stub)
         if existing is None:
             return None
-        if existing.stub.channel_id == file.channel_id and existing.record.request_hash == transfers.fingerprint(
-            request
-        ):
+        if existing.record.request_hash == transfers.fingerprint(request):
             return pay.PaymentResponse(payment=existing.stub)
         raise duplicate("uetr", f"payment {request.uetr} exists with other content")
 
@@ -437,18 +447,21 @@ class PaymentsService:
         return await commit(self._ledger, transfers.report_status(tx, request, payment, file, release))
 
     async def return_payment(self, tx: Transaction, request: pay.ReturnPaymentRequest) -> pay.PaymentResponse:
-        """Return (part of) a payment under a new UETR (creditor agent); idempotent on the return UETR."""
+        """Return (part of) a payment under a new UETR (creditor agent); idempotent on the return UETR:
+        a replay gets the stored return before the amount is checked against what is left to return."""
         original, file = await self._required_payment(tx.caller, request.original_uetr)
-        existing = await self._payment(request.return_uetr, file.stub.collection)
-        transfers.check_return(tx, request, original)
-        record = transfers.build_return(tx, request, original)
+        transfers.check_return_uetr(request)
+        existing = await self._payment(request.return_uetr, file.stub, "return_uetr")
         if existing is not None:
+            transfers.require_returner(tx, original)
             if (
-                existing.record.request_hash == record.request_hash
+                existing.record.request_hash == transfers.return_fingerprint(request)
                 and existing.stub.return_of_uetr == original.stub.uetr
             ):
                 return pay.PaymentResponse(payment=existing.stub)
             raise duplicate("return_uetr", f"payment {request.return_uetr} exists")
+        transfers.check_return(tx, request, original)
+        record = transfers.build_return(tx, request, original)
         if file.stub.state not in channels.RUNNING_STATES:
             raise invalid_input("original_uetr", f"channel {file.channel_id} is closed")
         governance = await self.compliance.required_governance("payment")
@@ -574,7 +587,7 @@ class PaymentsService:
         channel = await self._stub(stub.channel_id)
         if not any(is_bank(caller, bank) for bank in (channel.bank_a, channel.bank_b)):
             return pay.PaymentResponse(payment=stub)
-        payment = await self._payment(request.uetr, channel.collection)
+        payment = await self._payment(request.uetr, channel)
         assert payment is not None
         return pay.PaymentResponse(payment=payment.stub, record=payment.record)
 
@@ -624,12 +637,25 @@ class PaymentsService:
 
 
 async def reservation_releasable(ledger: RecordLedger, reservation_id: str) -> bool:
-    """Whether what a limit reservation cleared no longer stands (public records only): a payment
-    rejected, returned or never made; the credit line of a closed or never opened channel."""
+    """Whether what a limit reservation cleared no longer stands: a payment rejected (or lapsed),
+    returned in full or never made; the credit line of a closed or never opened channel.
+
+    Public records only, except for a payment with returns: whether they add up to what the creditor
+    was credited is in the payment's private record (the channel's collection, which the reserving
+    bank's peer holds). A partial return leaves the reservation standing.
+    """
     if "/credit/" in reservation_id:
         channel_id = reservation_id.split("/credit/", 1)[0]
         parse_channel_id(channel_id, "reservation_id")
         channel = await get(ledger, channel_key(channel_id), pay.PaymentChannelStub)
         return channel is None or channel.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
     stub = await get(ledger, payment_key(reservation_id, "reservation_id"), pay.PaymentStub)
-    return stub is None or stub.status == pay.PAYMENT_STATUS_RJCT or bool(stub.return_uetrs)
+    if stub is None or stub.status == pay.PAYMENT_STATUS_RJCT:
+        return True
+    if not stub.return_uetrs:
+        return False
+    channel = await get(ledger, channel_key(stub.channel_id), pay.PaymentChannelStub)
+    if channel is None:
+        return False
+    record = await get(ledger, payment_record_key(stub.uetr), pay.PaymentRecord, channel.collection)
+    return record is not None and record.returned_amount >= record.credited_amount.minor_units

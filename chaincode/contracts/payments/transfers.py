@@ -617,6 +617,10 @@ def _apply_credit_report(record: pay.PaymentRecord, request: pay.ReportPaymentSt
         record.fees_charged.extend(request.fees_charged)
     charged = fees_by(record.fees_charged, receiver.bic)
     credited = credited_amount(record.settlement_amount.minor_units, record.charge_bearer, charged)
+    if credited < record.returned_amount:
+        # A return gives back at most what the creditor received (check_return): charges reported
+        # after it may not make the creditor have received less than it gave back.
+        raise invalid_state("the creditor agent's charges would leave less credited than was already returned")
     record.credited_amount.CopyFrom(common_pb2.Money(currency=currency, minor_units=credited))
 
 
@@ -624,13 +628,23 @@ def _apply_credit_report(record: pay.PaymentRecord, request: pay.ReportPaymentSt
 # Returns (pacs.004)
 
 
-def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: PaymentFile) -> None:
-    """The creditor agent returns at most what the creditor received and was not returned yet."""
+def check_return_uetr(request: pay.ReturnPaymentRequest) -> None:
+    """A return has a UETR of its own."""
     check_uuid4(request.return_uetr, "return_uetr")
     if request.return_uetr == request.original_uetr:
         raise invalid_input("return_uetr", "a return has a UETR of its own")
+
+
+def require_returner(tx: Transaction, original: PaymentFile) -> None:
+    """Only the original's creditor agent (treasury) returns it."""
+    require_bank(tx.caller, original.record.creditor_agent, (Role.TREASURY,), "returning a payment")
+
+
+def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: PaymentFile) -> None:
+    """The creditor agent returns at most what the creditor received and was not returned yet."""
+    check_return_uetr(request)
     record = original.record
-    require_bank(tx.caller, record.creditor_agent, (Role.TREASURY,), "returning a payment")
+    require_returner(tx, original)
     if original.stub.status not in _CREDIT_REPORTS:
         raise invalid_state(
             f"payment {original.stub.uetr} is {status_name(original.stub.status)}: only settled or credited payments "
@@ -663,7 +677,7 @@ def build_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
     return pay.PaymentRecord(
         uetr=request.return_uetr,
         salt=request.salt,
-        request_hash=request_hash(_without_slot(request)),
+        request_hash=return_fingerprint(request),
         end_to_end_id=record.end_to_end_id,
         kind=pay.PAYMENT_KIND_RETURN,
         debtor=record.creditor,
@@ -691,12 +705,14 @@ def build_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
     )
 
 
-def _without_slot(request: pay.ReturnPaymentRequest) -> pay.ReturnPaymentRequest:
+def return_fingerprint(request: pay.ReturnPaymentRequest) -> str:
+    """The idempotency fingerprint of a return: its content, whatever slot and fresh salt a
+    resubmission picked."""
     content = pay.ReturnPaymentRequest()
     content.CopyFrom(request)
     content.slot_hint = 0
     content.salt = b""
-    return content
+    return request_hash(content)
 
 
 def returned_original(

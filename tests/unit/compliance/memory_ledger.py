@@ -38,7 +38,6 @@ class MemoryLedger:
         self.events: list[tuple[str, bytes]] = []
         self.history_of: dict[RecordKey, list[HistoryEntry]] = defaultdict(list)
         self.versions: dict[tuple[str, RecordKey], int] = defaultdict(int)
-        self.scans_written: dict[tuple[str, str], int] = defaultdict(int)
 
     def transaction(self, tx_id: str, timestamp: datetime.datetime) -> MemoryTransaction:
         """A transaction view over the committed state."""
@@ -47,6 +46,19 @@ class MemoryLedger:
     def value(self, key: RecordKey, collection: str = PUBLIC) -> bytes | None:
         """A committed value."""
         return self.state.get((collection, key))
+
+    def matching(
+        self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC
+    ) -> list[tuple[RecordKey, bytes]]:
+        """The committed keys under a composite-key prefix with their values, in key order."""
+        found = [
+            (key, value)
+            for (where, key), value in self.state.items()
+            if where == collection
+            and key.object_type == object_type
+            and key.attributes[: len(attributes)] == attributes
+        ]
+        return sorted(found, key=lambda item: item[0].attributes)
 
 
 class MemoryTransaction:
@@ -60,7 +72,7 @@ class MemoryTransaction:
         self.policies: dict[tuple[str, RecordKey], tuple[str, ...]] = {}
         self.event: tuple[str, bytes] | None = None
         self.reads: dict[tuple[str, RecordKey], int] = {}
-        self.scans: dict[tuple[str, str], int] = {}
+        self.scans: dict[tuple[str, str, tuple[str, ...]], dict[RecordKey, int]] = {}
         self.private_query = False
 
     async def read(self, key: RecordKey, collection: str = PUBLIC) -> bytes | None:
@@ -83,14 +95,16 @@ class MemoryTransaction:
     async def scan(
         self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC
     ) -> list[tuple[RecordKey, bytes]]:
-        found = [
-            (key, value)
-            for (where, key), value in self.ledger.state.items()
-            if where == collection
-            and key.object_type == object_type
-            and key.attributes[: len(attributes)] == attributes
-        ]
-        return sorted(found, key=lambda item: item[0].attributes)
+        # Fabric remembers what a range query found for the phantom-read check at commit, and
+        # refuses writes after one on private data.
+        if collection != PUBLIC:
+            self.private_query = True
+        found = self.ledger.matching(object_type, attributes, collection)
+        self.scans.setdefault(
+            (collection, object_type, attributes),
+            {key: self.ledger.versions[(collection, key)] for key, _ in found},
+        )
+        return found
 
     async def history(self, key: RecordKey) -> list[HistoryEntry]:
         return list(reversed(self.ledger.history_of[key]))
@@ -103,16 +117,16 @@ class MemoryTransaction:
         for read_key, version in self.reads.items():
             if self.ledger.versions[read_key] != version:
                 raise MvccConflict(f"{read_key[1]} changed since it was read")
-        for scanned, count in self.scans.items():
-            if self.ledger.scans_written[scanned] != count:
-                raise MvccConflict(f"a key under {scanned[1]} was written since it was scanned")
+        for (collection, object_type, attributes), seen in self.scans.items():
+            now = self.ledger.matching(object_type, attributes, collection)
+            if {key: self.ledger.versions[(collection, key)] for key, _ in now} != seen:
+                raise MvccConflict(f"a key under {object_type}{list(attributes)} was written since it was scanned")
 
     def commit(self) -> None:
         """Validate, then apply the writes."""
         self.validate()
         for (collection, key), value in self.writes.items():
             self.ledger.versions[(collection, key)] += 1
-            self.ledger.scans_written[(collection, key.object_type)] += 1
             self.ledger.state[(collection, key)] = value
             if collection == PUBLIC:
                 self.ledger.history_of[key].append(HistoryEntry(self.tx_id, self.timestamp, value, False))

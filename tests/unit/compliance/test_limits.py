@@ -9,7 +9,13 @@ import pytest
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.limits import clearance_digest, clearance_of, require_clearance
-from tradefin.chaincode.contracts.compliance.records import clearance_key, implicit_collection, limit_key
+from tradefin.chaincode.contracts.compliance.records import (
+    clearance_key,
+    implicit_collection,
+    limit_key,
+    reservation_key,
+)
+from tradefin.chaincode.contracts.letters_of_credit.records import derived_salt
 from tradefin.protos import compliance_pb2 as cp
 
 from ..payments.support import BANK_A, BANK_B, Desk, caller, money
@@ -113,3 +119,29 @@ def test_a_standing_payment_keeps_its_reservation() -> None:
     with pytest.raises(RuleError, match="stands") as error:
         desk.comply(caller(BANK_A, "treasury"), lambda s, tx: s.release_limits(tx, request, False))
     assert error.value.code_name == "ERR_INVALID_STATE"
+
+
+def test_a_reservation_and_its_voided_clearance_are_salted() -> None:
+    """Their published hashes do not give away the amount, nor which reservation was released."""
+    desk = Desk()
+    set_limit(desk, cp.LIMIT_SCOPE_COUNTERPARTY_BANK, BANK_B.bic, "5000.00")
+    uetr = "6f1c0f8e-3e7c-4a53-9d4b-1f2a3b4c5d6e"
+    reserve(desk, uetr, "400.00")
+    stored = desk.ledger.value(reservation_key(uetr), implicit_collection(BANK_A.msp_id))
+    assert stored is not None
+    reservation = cp.LimitReservation.FromString(stored)
+    assert reservation.salt == derived_salt(b"s" * 32, reservation_key(uetr))  # from the clearance salt
+    guess = cp.LimitReservation()
+    guess.CopyFrom(reservation)
+    guess.ClearField("salt")
+    assert hashlib.sha256(stored).digest() != hashlib.sha256(guess.SerializeToString(deterministic=True)).digest()
+    request = cp.ReleaseLimitsRequest(reservation_id=uetr)
+    desk.comply(caller(BANK_A, "treasury"), lambda s, tx: s.release_limits(tx, request, True))
+    released = cp.LimitReservation.FromString(
+        desk.ledger.value(reservation_key(uetr), implicit_collection(BANK_A.msp_id)) or b""
+    )
+    assert released.released and released.salt == reservation.salt
+    void = cp.LimitClearance.FromString(
+        desk.ledger.value(clearance_key(uetr), implicit_collection(BANK_A.msp_id)) or b""
+    )
+    assert void.salt and void.salt != b"s" * 32 and not void.HasField("amount")

@@ -81,6 +81,42 @@ def test_a_deposit_counts_once_the_other_bank_confirms_its_funding() -> None:
         desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
 
 
+def test_one_funding_pacs009_funds_one_deposit() -> None:
+    desk = Desk()
+    channel_id = desk.ready()
+    usd = desk.open_channel("USD")
+    funding = str(uuid.uuid4())
+
+    def record(deposit_id: str, channel: str = channel_id) -> pay.ChannelResponse:
+        request = pay.RecordDepositRequest(
+            channel_id=channel,
+            deposit_id=deposit_id,
+            amount=money("5000.00", channel[-3:]),
+            funding_uetr=funding,
+        )
+        return desk.pay(A_TREASURY, lambda s, tx: s.record_deposit(tx, request))
+
+    def confirm(deposit_id: str) -> pay.ChannelResponse:
+        request = pay.ConfirmDepositRequest(channel_id=channel_id, deposit_id=deposit_id)
+        return desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, request))
+
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    record(first)
+    record(second)  # both pending: only one of them can count the funding
+    confirm(first)
+    before = dict(desk.ledger.state)
+    with pytest.raises(RuleError, match="already funded a deposit") as error:
+        confirm(second)
+    assert code_of(error) == "ERR_DUPLICATE"
+    for channel in (channel_id, usd):  # a UETR is unique: not on another channel either
+        with pytest.raises(RuleError, match="already funded a deposit") as error:
+            record(str(uuid.uuid4()), channel)
+        assert code_of(error) == "ERR_DUPLICATE"
+    assert desk.ledger.state == before
+    assert record(first).channel.channel_id == channel_id  # a replay of the recorded deposit is still answered
+    assert desk.channel(channel_id).balances[0].deposit == 5000_00
+
+
 def test_suspension_stops_payments_until_the_suspending_bank_resumes() -> None:
     desk = Desk()
     channel_id = desk.ready(deposit_a="5000.00")

@@ -150,6 +150,19 @@ def test_inv_pay_04_a_cut_off_invalidates_payments_endorsed_before_it() -> None:
     assert desk.initiate(payment_request(channel_id, "10.00")).cycle == 2
 
 
+def test_inv_pay_08_a_close_endorsed_before_a_payment_went_pending_does_not_commit() -> None:
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="1000000.00")
+    close = pay.CloseChannelRequest(channel_id=channel_id)
+    _, closing = desk.endorse(A_TREASURY, lambda s, tx: s.close_channel(tx, close))  # nothing pending yet
+    assert desk.initiate(payment_request(channel_id, "300000.00")).status == pay.PAYMENT_STATUS_PDNG
+    with pytest.raises(MvccConflict):
+        closing.commit()  # a phantom in its scan of the pending approvals
+    assert desk.channel(channel_id).channel.state == pay.PAYMENT_CHANNEL_STATE_OPEN
+    with pytest.raises(RuleError, match="wait for approval"):  # resubmitted, the close sees the payment
+        desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close))
+
+
 def test_inv_pay_08_after_the_scheduled_cut_off_payments_roll_into_the_next_cycle() -> None:
     desk = Desk()
     channel_id = desk.ready(deposit_a="1000.00", cycle_seconds=600)

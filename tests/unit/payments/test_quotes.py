@@ -117,3 +117,14 @@ def test_quote_terms_are_checked(desk: Desk, channel_id: str, fields: dict[str, 
     with pytest.raises(RuleError) as error:
         quote(desk, channel_id, **fields)  # type: ignore[arg-type]
     assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", field)
+
+
+def test_an_extreme_rate_that_overflows_the_converted_amount_is_refused(desk: Desk, channel_id: str) -> None:
+    quote_id = quote(desk, channel_id, rate="999999999999", max_sell_amount=money("10000000.00", "HKD"))
+    request = payment_request(channel_id, instructed_amount=money("10000000.00", "HKD"), quote_id=quote_id)
+    before = dict(desk.ledger.state)
+    # 10^9 minor units x 10^12 = 10^21 euro cents: beyond the SWIFT amount format, and beyond an int64
+    refused(desk, request, "ERR_INVALID_INPUT", "SWIFT amount format")
+    assert desk.ledger.state == before
+    stub = desk.ask(A_TREASURY, lambda s, c: s.get_quote(c, pay.GetQuoteRequest(quote_id=quote_id))).quote
+    assert stub.status == pay.QUOTE_STATUS_OPEN
