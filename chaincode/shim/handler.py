@@ -11,6 +11,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any, Protocol
 
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, proposal_response_pb2
@@ -18,7 +19,7 @@ from google.protobuf.message import DecodeError
 
 from tradefin.chaincode.shim.errors import PeerError, ProtocolError, ShimError, StreamClosedError
 from tradefin.chaincode.shim.proposal import TransactionProposal
-from tradefin.chaincode.shim.response import ERROR_THRESHOLD, ChaincodeResponse
+from tradefin.chaincode.shim.response import ChaincodeResponse
 from tradefin.chaincode.shim.stub import ChaincodeStub
 
 __all__ = ["Chaincode", "ConnectionState", "PeerConnection", "PeerStream"]
@@ -70,7 +71,7 @@ def _type_name(message_type: int) -> str:
     return name
 
 
-def _failure_text(exc: Exception) -> str:
+def _failure_text(exc: BaseException) -> str:
     """The text of an ERROR reply: our own messages are payload-free; others show only the type."""
     if isinstance(exc, PeerError):
         return f"{exc.request} refused by the peer: {exc.peer_message}"
@@ -96,6 +97,7 @@ class PeerConnection:
         self._write_batching_allowed = write_batching
         self._write_lock = asyncio.Lock()
         self._pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._exchanges: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.state = ConnectionState.CREATED
@@ -230,6 +232,11 @@ class PeerConnection:
     async def _execute(self, message: Any) -> None:
         try:
             reply = await self._run_transaction(message)
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # this transaction was cancelled (the stream closes)
+                raise
+            reply = self._failure_reply(message, exc)  # a cancellation inside the chaincode: still answered
         except Exception as exc:  # an internal failure is answered, never left silent
             logger.error(
                 "transaction %s on channel %s failed inside the shim: %s",
@@ -237,16 +244,17 @@ class PeerConnection:
                 message.channel_id,
                 type(exc).__name__,
             )
-            reply = _Msg(
-                type=_Msg.ERROR,
-                payload=_failure_text(exc).encode(),
-                txid=message.txid,
-                channel_id=message.channel_id,
-            )
+            reply = self._failure_reply(message, exc)
         try:
             await self._send(reply)
         except Exception as exc:  # the stream is gone: nothing left to answer
             logger.warning("could not answer transaction %s: %s", _short(message.txid), type(exc).__name__)
+
+    @staticmethod
+    def _failure_reply(message: Any, exc: BaseException) -> Any:
+        return _Msg(
+            type=_Msg.ERROR, payload=_failure_text(exc).encode(), txid=message.txid, channel_id=message.channel_id
+        )
 
     async def _run_transaction(self, message: Any) -> Any:
         try:
@@ -264,8 +272,9 @@ class PeerConnection:
             decorations=chaincode_input.decorations,
         )
         response = await self._chaincode.invoke(stub)
-        if response.status < ERROR_THRESHOLD:
-            await stub.flush_writes()  # a refused response is never endorsed: its writes need not travel
+        # whatever the status, as the Go shim does: a chaincode called by another (INVOKE_CHAINCODE) may
+        # answer an error its caller still endorses, and its writes must not depend on peer batching
+        await stub.flush_writes()
         completed = _Msg(
             type=_Msg.COMPLETED,
             payload=proposal_response_pb2.Response(
@@ -282,6 +291,19 @@ class PeerConnection:
 
     # ------------------------------------------------------------------ requests from stubs
 
+    async def _exchange(self, key: tuple[str, str], future: asyncio.Future[Any], message: Any) -> Any:
+        try:
+            await self._send(message)
+            return await future
+        finally:
+            del self._pending[key]
+
+    def _exchange_done(self, key: tuple[str, str], exchange: asyncio.Future[Any]) -> None:
+        if self._exchanges.get(key) is exchange:
+            del self._exchanges[key]
+        if not exchange.cancelled():
+            exchange.exception()  # retrieved: an abandoned exchange's failure is its caller's no longer
+
     async def request(self, channel_id: str, tx_id: str, message_type: int, payload: bytes) -> bytes:
         """Send one request for a transaction and wait for the peer's RESPONSE payload.
 
@@ -292,15 +314,23 @@ class PeerConnection:
         if self.state is not ConnectionState.READY:
             raise StreamClosedError("the peer stream is not serving transactions")
         key = (channel_id, tx_id)
+        previous = self._exchanges.get(key)
+        if previous is not None:
+            # an earlier request of this transaction whose caller was cancelled: the peer answers it all the
+            # same, and that answer must not be taken for this request's
+            await asyncio.wait({previous})
+            if self.state is not ConnectionState.READY:
+                raise StreamClosedError("the peer stream is not serving transactions")
         if key in self._pending:
             raise ProtocolError("a request is already outstanding for this transaction")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
-        try:
-            await self._send(_Msg(type=message_type, payload=payload, txid=tx_id, channel_id=channel_id))
-            reply = await future
-        finally:
-            del self._pending[key]
+        message = _Msg(type=message_type, payload=payload, txid=tx_id, channel_id=channel_id)
+        # sent and answered as one: a caller cancelled in between leaves the exchange to finish by itself
+        exchange = asyncio.ensure_future(self._exchange(key, future, message))
+        self._exchanges[key] = exchange
+        exchange.add_done_callback(partial(self._exchange_done, key))
+        reply = await asyncio.shield(exchange)
         if reply.type == _Msg.RESPONSE:
             result: bytes = reply.payload
             return result

@@ -25,6 +25,9 @@ class EndorserRole(Enum):
 
     PEER = msp_principal_pb2.MSPRole.PEER
     MEMBER = msp_principal_pb2.MSPRole.MEMBER
+    ADMIN = msp_principal_pb2.MSPRole.ADMIN
+    CLIENT = msp_principal_pb2.MSPRole.CLIENT
+    ORDERER = msp_principal_pb2.MSPRole.ORDERER
 
 
 _ROLE_BY_VALUE = {role.value: role for role in EndorserRole}
@@ -99,13 +102,16 @@ class KeyEndorsementPolicy:
             raise ValueError("not a SignaturePolicyEnvelope") from exc
         organisations: dict[str, EndorserRole] = {}
         for principal in envelope.identities:
+            # refuse what cannot be represented rather than drop it: a policy read, changed and written
+            # back must never come out weaker than it went in
             if principal.principal_classification != msp_principal_pb2.MSPPrincipal.ROLE:
-                continue
+                raise ValueError("the policy names an identity other than by organisation and role")
             role = msp_principal_pb2.MSPRole.FromString(principal.principal)
-            if role.role in _ROLE_BY_VALUE:
-                organisations[role.msp_identifier] = _ROLE_BY_VALUE[role.role]
+            if role.role not in _ROLE_BY_VALUE:
+                raise ValueError(f"unknown MSP role {role.role} for {role.msp_identifier}")
+            organisations[role.msp_identifier] = _ROLE_BY_VALUE[role.role]
         if not organisations:
-            raise ValueError("the policy names no organisation by peer or member role")
+            raise ValueError("the policy names no organisation")
         required = len(organisations)
         if envelope.rule.WhichOneof("Type") == "n_out_of":
             required = min(max(envelope.rule.n_out_of.n, 1), len(organisations))

@@ -248,3 +248,47 @@ def test_init_runs_like_a_transaction() -> None:
         await shutdown(stream, task)
 
     run(scenario())
+
+
+def test_an_abandoned_requests_late_answer_is_never_taken_for_the_next_one() -> None:
+    async def impatient(stub: ChaincodeStub) -> ChaincodeResponse:
+        try:
+            async with asyncio.timeout(0.05):
+                await stub.get_state("a")
+        except TimeoutError:
+            pass
+        return ChaincodeResponse.success(b"b=" + (await stub.get_state("b") or b"<none>"))
+
+    async def scenario() -> None:
+        _, stream, task = await connect(ScriptedChaincode(Impatient=impatient))
+        stream.send(transaction("tx-1", "Impatient"))
+        first = await stream.receive()
+        assert chaincode_shim_pb2.GetState.FromString(first.payload).key == "a"
+        with pytest.raises(TimeoutError):  # the next request waits until the abandoned one is answered
+            await asyncio.wait_for(stream.receive(), 0.3)
+        stream.send(response(first, b"VALUE-OF-A"))  # late: the caller gave up on it
+        second = await stream.receive()
+        assert chaincode_shim_pb2.GetState.FromString(second.payload).key == "b"
+        stream.send(response(second, b"VALUE-OF-B"))
+        assert completed_response(await stream.receive()).payload == b"b=VALUE-OF-B"
+        await shutdown(stream, task)
+
+    run(scenario())
+
+
+def test_a_cancellation_raised_inside_the_chaincode_is_still_answered() -> None:
+    async def awaits_a_cancelled_task(stub: ChaincodeStub) -> ChaincodeResponse:
+        helper = asyncio.create_task(asyncio.sleep(10))
+        helper.cancel()
+        await helper  # raises CancelledError, although this transaction was not cancelled
+        return ChaincodeResponse.success(b"never")
+
+    async def scenario() -> None:
+        _, stream, task = await connect(ScriptedChaincode(Cancelling=awaits_a_cancelled_task))
+        stream.send(transaction("tx-1", "Cancelling"))
+        answer = await asyncio.wait_for(stream.receive(), 5)  # not left for the peer's execute timeout
+        assert (answer.type, answer.txid) == (Msg.ERROR, "tx-1")
+        assert b"CancelledError" in answer.payload
+        await shutdown(stream, task)
+
+    run(scenario())

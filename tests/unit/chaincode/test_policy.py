@@ -51,12 +51,33 @@ def test_invalid_policies_are_refused() -> None:
         KeyEndorsementPolicy.n_of(3, ["A", "B"])
     with pytest.raises(ValueError, match="SignaturePolicyEnvelope"):
         KeyEndorsementPolicy.from_bytes(b"\xff\xff")
-    admins_only = policies_pb2.SignaturePolicyEnvelope()
-    admins_only.identities.add(
-        principal_classification=msp_principal_pb2.MSPPrincipal.ROLE,
-        principal=msp_principal_pb2.MSPRole(
-            msp_identifier="A", role=msp_principal_pb2.MSPRole.ADMIN
-        ).SerializeToString(),
-    )
     with pytest.raises(ValueError, match="names no organisation"):
-        KeyEndorsementPolicy.from_bytes(admins_only.SerializeToString())
+        KeyEndorsementPolicy.from_bytes(policies_pb2.SignaturePolicyEnvelope().SerializeToString())
+    by_certificate = policies_pb2.SignaturePolicyEnvelope()
+    by_certificate.identities.add(
+        principal_classification=msp_principal_pb2.MSPPrincipal.IDENTITY, principal=b"-----BEGIN CERTIFICATE-----"
+    )
+    with pytest.raises(ValueError, match="other than by organisation and role"):  # refused, never dropped
+        KeyEndorsementPolicy.from_bytes(by_certificate.SerializeToString())
+
+
+def test_every_msp_role_survives_a_read_and_write_back() -> None:
+    """A policy read, changed and written back never comes out weaker: no organisation is dropped."""
+    envelope = policies_pb2.SignaturePolicyEnvelope()
+    roles = {
+        "Org1MSP": msp_principal_pb2.MSPRole.PEER,
+        "Org2MSP": msp_principal_pb2.MSPRole.ADMIN,
+        "Org3MSP": msp_principal_pb2.MSPRole.CLIENT,
+        "Org4MSP": msp_principal_pb2.MSPRole.ORDERER,
+        "Org5MSP": msp_principal_pb2.MSPRole.MEMBER,
+    }
+    for msp_id, role in roles.items():
+        envelope.identities.add(
+            principal_classification=msp_principal_pb2.MSPPrincipal.ROLE,
+            principal=msp_principal_pb2.MSPRole(msp_identifier=msp_id, role=role).SerializeToString(),
+        )
+    policy = KeyEndorsementPolicy.from_bytes(envelope.SerializeToString())
+    assert {msp_id: role.value for msp_id, role in policy.organisations.items()} == roles
+    again = KeyEndorsementPolicy.from_bytes(policy.to_bytes())
+    assert again.organisations == policy.organisations and again.required == policy.required
+    assert again.organisations["Org2MSP"] is EndorserRole.ADMIN

@@ -106,18 +106,22 @@ def test_writes_go_one_by_one_without_the_offer() -> None:
     run(scenario())
 
 
-def test_refused_response_does_not_flush_writes() -> None:
+def test_writes_are_flushed_whatever_the_status() -> None:
+    """As the Go shim does: a chaincode called by another may answer an error its caller still endorses,
+    and its writes must not depend on whether the peer batches them."""
+
     class Refusing:
         async def invoke(self, stub: ChaincodeStub) -> ChaincodeResponse:
             await stub.put_state("a", b"1")
-            return ChaincodeResponse.error("no")
+            return ChaincodeResponse.error("no", status=400)
 
     async def scenario() -> None:
-        peer, task = await FakeLedgerPeer.start(Refusing(), ready_payload(write_batch=True))
-        final = await peer.invoke("tx-1", "fn")
-        await peer.stop(task)
-        assert completed_response(final).status == 500
-        assert peer.request_types("tx-1") == []
+        for batching in (True, False):
+            peer, task = await FakeLedgerPeer.start(Refusing(), ready_payload(write_batch=batching))
+            final = await peer.invoke("tx-1", "fn")
+            await peer.stop(task)
+            assert completed_response(final).status == 400
+            assert peer.request_types("tx-1") == ["WRITE_BATCH_STATE" if batching else "PUT_STATE"]
 
     run(scenario())
 
