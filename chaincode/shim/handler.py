@@ -19,7 +19,7 @@ from google.protobuf.message import DecodeError
 
 from tradefin.chaincode.shim.errors import PeerError, ProtocolError, ShimError, StreamClosedError
 from tradefin.chaincode.shim.proposal import TransactionProposal
-from tradefin.chaincode.shim.response import ChaincodeResponse
+from tradefin.chaincode.shim.response import ERROR_THRESHOLD, ChaincodeResponse
 from tradefin.chaincode.shim.stub import ChaincodeStub
 
 __all__ = ["Chaincode", "ConnectionState", "PeerConnection", "PeerStream"]
@@ -272,6 +272,10 @@ class PeerConnection:
             decorations=chaincode_input.decorations,
         )
         response = await self._chaincode.invoke(stub)
+        if message.type == _Msg.INIT and response.status >= ERROR_THRESHOLD:  # as the Go shim answers a failed init
+            return _Msg(
+                type=_Msg.ERROR, payload=response.message.encode(), txid=message.txid, channel_id=message.channel_id
+            )
         # whatever the status, as the Go shim does: a chaincode called by another (INVOKE_CHAINCODE) may
         # answer an error its caller still endorses, and its writes must not depend on peer batching
         await stub.flush_writes()

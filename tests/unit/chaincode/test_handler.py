@@ -242,9 +242,15 @@ def test_init_runs_like_a_transaction() -> None:
         return ChaincodeResponse.success(b"init" if stub.is_init else b"tx")
 
     async def scenario() -> None:
-        _, stream, task = await connect(ScriptedChaincode(Init=init))
+        async def fail(stub: ChaincodeStub) -> ChaincodeResponse:
+            return ChaincodeResponse.error("cannot initialise")
+
+        _, stream, task = await connect(ScriptedChaincode(Init=init, Fail=fail))
         stream.send(transaction("tx-i", "Init", init=True))
         assert completed_response(await stream.receive()).payload == b"init"
+        stream.send(transaction("tx-f", "Fail", init=True))
+        failed = await stream.receive()  # a failed init is answered ERROR with its message, as the Go shim does
+        assert (failed.type, failed.txid, failed.payload) == (Msg.ERROR, "tx-f", b"cannot initialise")
         await shutdown(stream, task)
 
     run(scenario())
