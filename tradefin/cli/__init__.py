@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -60,7 +61,22 @@ def main(ctx: click.Context, workdir: Path | None, verbose: bool) -> None:
     """fabric-tradefin: trade finance on a real Hyperledger Fabric network."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    _stop_on_termination()
     ctx.obj = {"workdir": workdir}
+
+
+def _stop_on_termination() -> None:
+    """SIGTERM (a CI timeout, `timeout(1)`, `kill`) and SIGHUP (a closed terminal) end a command the way
+    Ctrl-C does, so that what it started is stopped: their default action ends the interpreter at once."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        del frame
+        signal.signal(signum, signal.SIG_IGN)  # a second one must not cut the clean-up short
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, interrupt)
 
 
 # --- fabric --------------------------------------------------------------------------------------------
@@ -202,7 +218,12 @@ def network_logs(ctx: click.Context, node: str, lines: int) -> None:
 @friendly_errors
 def network_info(ctx: click.Context, as_json: bool) -> None:
     """Endpoints, MSP ids, TLS CAs, identities, connection profiles and channels."""
+    from ..network.layout import default_workdir
+
     del as_json
+    root = (ctx.obj["workdir"] or default_workdir()).resolve()
+    if not (root / "state.json").exists():
+        _fail(f"no network in {root} (run `tradefin network up`)")
     out.print_json(json.dumps(_open(ctx).info()))
 
 
