@@ -135,30 +135,34 @@ class Session:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: str | None = None
-        self._seen_by: set[str] = set()
+        # per channel: the latest transaction a client of the session committed there, and the banks
+        # whose peers have it (a transaction of one channel is never asked after on another)
+        self._latest: dict[str, tuple[str, set[str]]] = {}
         self.endorsers: dict[str, tuple[str, ...]] = {}
         """Record id (e.g. a credit's) -> the MSP ids that must endorse its transitions."""
         self.parents: dict[str, str] = {}
         """Record id (e.g. a presentation's) -> the record whose endorsers apply (its credit)."""
 
-    def committed(self, transaction_id: str, msp_id: str) -> None:
-        """A client of ``msp_id`` saw ``transaction_id`` committed on its peer."""
+    def committed(self, transaction_id: str, msp_id: str, channel: str = "") -> None:
+        """A client of ``msp_id`` saw ``transaction_id`` committed on its peer, on ``channel``."""
         with self._lock:
-            if transaction_id != self._last:
-                self._last, self._seen_by = transaction_id, set()
-            self._seen_by.add(msp_id)
+            latest = self._latest.get(channel)
+            if latest is None or latest[0] != transaction_id:
+                latest = self._latest[channel] = (transaction_id, set())
+            latest[1].add(msp_id)
 
-    def pending(self, msp_id: str) -> str | None:
-        """The transaction the peer of ``msp_id`` must have committed first, if it may not have."""
+    def pending(self, msp_id: str, channel: str = "") -> str | None:
+        """The transaction of ``channel`` the peer of ``msp_id`` must have committed first, if it may not have."""
         with self._lock:
-            return None if self._last is None or msp_id in self._seen_by else self._last
+            latest = self._latest.get(channel)
+            return None if latest is None or msp_id in latest[1] else latest[0]
 
-    def seen(self, transaction_id: str, msp_id: str) -> None:
+    def seen(self, transaction_id: str, msp_id: str, channel: str = "") -> None:
         """The peer of ``msp_id`` has committed ``transaction_id`` (no-op if a newer one came since)."""
         with self._lock:
-            if transaction_id == self._last:
-                self._seen_by.add(msp_id)
+            latest = self._latest.get(channel)
+            if latest is not None and latest[0] == transaction_id:
+                latest[1].add(msp_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +191,14 @@ class ClientSettings:
         pin_endorsers: endorse submits by exactly the organisations the ledger requires (the record's
             banks), instead of the gateway's discovery from the channel's policy.
         session: shared with other clients for read-your-writes across banks (see :class:`Session`).
+        channel: the channel the client works on (the session keeps each channel's latest transaction).
     """
 
     msp_id: str
     validate: bool = True
     pin_endorsers: bool = True
     session: Session | None = None
+    channel: str = ""
 
 
 def parse(message_type: type[MessageT], payload: bytes, transaction: str) -> MessageT:
@@ -216,11 +222,11 @@ class FlowsBase:
 
     def _catch_up(self) -> Flow[None]:
         """With a session: wait until this bank's peer has what the session's clients committed."""
-        session, msp_id = self.settings.session, self.settings.msp_id
-        pending = session.pending(msp_id) if session is not None else None
+        session, msp_id, channel = self.settings.session, self.settings.msp_id, self.settings.channel
+        pending = session.pending(msp_id, channel) if session is not None else None
         if session is not None and pending is not None:
             yield AwaitCommit(pending)
-            session.seen(pending, msp_id)
+            session.seen(pending, msp_id, channel)
 
     def _query(self, transaction: str, request: Message, answer: type[MessageT]) -> Flow[MessageT]:
         """Evaluate on the caller's own organisation and decode the answer."""
@@ -241,7 +247,7 @@ class FlowsBase:
         if not isinstance(receipt, Receipt):
             raise TypeError(f"a transact step expects a Receipt back, got {type(receipt).__name__}")
         if self.settings.session is not None:
-            self.settings.session.committed(receipt.transaction_id, self.settings.msp_id)
+            self.settings.session.committed(receipt.transaction_id, self.settings.msp_id, self.settings.channel)
         return receipt, parse(answer, receipt.result, transaction)
 
     def _check(self, check: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> None:

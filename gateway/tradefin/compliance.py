@@ -472,7 +472,7 @@ class Compliance(BlockingClient[ComplianceFlows]):
         validate: check arguments early with the rules' own checks.
         session: shared by clients that must read each other's writes.
         """
-        settings = ClientSettings(gateway.identity.msp_id, validate=validate, session=session)
+        settings = ClientSettings(gateway.identity.msp_id, validate=validate, session=session, channel=channel)
         super().__init__(gateway, channel, CONTRACT_NAME, ComplianceFlows(settings), chaincode)
 
     attest_kyc = blocking(ComplianceFlows.attest_kyc)
@@ -511,7 +511,7 @@ class AsyncCompliance(AsyncClient[ComplianceFlows]):
         session: Session | None = None,
     ) -> None:
         """Args: as for :class:`Compliance`."""
-        settings = ClientSettings(gateway.identity.msp_id, validate=validate, session=session)
+        settings = ClientSettings(gateway.identity.msp_id, validate=validate, session=session, channel=channel)
         super().__init__(gateway, channel, CONTRACT_NAME, ComplianceFlows(settings), chaincode)
 
     attest_kyc = asynchronous(ComplianceFlows.attest_kyc)

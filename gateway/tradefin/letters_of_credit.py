@@ -656,7 +656,8 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
         session: shared by clients that must read each other's writes (see :class:`Session`).
         """
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)
 
@@ -710,7 +711,8 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
     ) -> None:
         """Args: as for :class:`LettersOfCredit`."""
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)
 

@@ -55,6 +55,8 @@ __all__ = [
 #: The contract's name in the chaincode (transactions are ``pay:<Operation>``).
 CONTRACT_NAME: Final = "pay"
 _MEMORY: Final = 100_000
+# slot_hint is a uint32; taken modulo at most 256 slots, a uniform 32-bit hint is as good as uniform
+_SLOT_HINT_RANGE: Final = 2**32
 
 
 def status_name(status: payments_pb2.PaymentStatus.ValueType) -> str:
@@ -71,13 +73,22 @@ def credit_settlement(
 ) -> payments_pb2.CreditSettlement:
     """How a letter of credit's honour, payment at maturity or reimbursement is paid on the payment
     channel of the paying and the receiving bank (pass it as their ``settlement``): a fresh UETR and
-    salt; the applicant's account; the beneficiary's (default: the credit's 59 account)."""
+    salt; the applicant's account; the beneficiary's (default: the credit's 59 account).
+
+    The capacity slot the payment draws on first is spread by the UETR (the chaincode takes the hint
+    modulo the channel's slots), so settlements in flight at once seldom write the same keys."""
+    uetr = str(uuid.uuid4()) if uetr is None else uetr
+    try:
+        slot_hint = uuid.UUID(uetr).int % _SLOT_HINT_RANGE
+    except ValueError:  # not a UUID: the chaincode refuses it with ERR_INVALID_INPUT
+        slot_hint = 0
     return payments_pb2.CreditSettlement(
-        uetr=str(uuid.uuid4()) if uetr is None else uetr,
+        uetr=uetr,
         end_to_end_id=end_to_end_id,
         debtor_account=debtor_account,
         creditor_account=creditor_account,
         salt=salt_or_new(None),
+        slot_hint=slot_hint,
     )
 
 
@@ -646,7 +657,8 @@ class Payments(BlockingClient[PaymentsFlows]):
         slots: shared by clients of one bank that pay concurrently on the same channels.
         """
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, PaymentsFlows(settings, slots), chaincode)
 
@@ -692,7 +704,8 @@ class AsyncPayments(AsyncClient[PaymentsFlows]):
     ) -> None:
         """Args: as for :class:`Payments`."""
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session
+            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, PaymentsFlows(settings, slots), chaincode)
 

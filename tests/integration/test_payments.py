@@ -82,10 +82,10 @@ class Desks:
         the next transaction that lags behind would refuse it for a reason of its own."""
         for bank in {name for name, _ in self._payments} | {name for name, _ in self._compliance}:
             msp_id = self.bank(bank).msp_id
-            pending = self.session.pending(msp_id)
+            pending = self.session.pending(msp_id, self.channel)
             if pending is not None:
                 self.payments(bank).wait_for_commit(pending)
-                self.session.seen(pending, msp_id)
+                self.session.seen(pending, msp_id, self.channel)
 
     def close(self) -> None:
         for gateway in self._gateways:

@@ -279,7 +279,8 @@ def test_clients_sharing_a_session_read_each_others_writes(
     contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
     contract.on("lc:Advise", lambda call: answers_credit(lc.CREDIT_STATE_ADVISED))
     session = Session()
-    session.committed("f" * 64, "OtherBankMSP")  # another bank's client of the session just committed
+    session.committed("f" * 64, "OtherBankMSP", "asia-europe")  # another bank's client just committed
+    session.committed("e" * 64, "OtherBankMSP", "europe-americas")  # and one on another channel
     credits = LettersOfCredit(gateway, "asia-europe", session=session)
 
     credits.get_credit(LC_ID)  # waits for that transaction on this bank's peer first, once
@@ -290,8 +291,10 @@ def test_clients_sharing_a_session_read_each_others_writes(
     ) for request in peer.requests("/gateway.Gateway/CommitStatus")][:1]
     assert waited.transaction_id == "f" * 64
     statuses = len(peer.requests("/gateway.Gateway/CommitStatus"))
-    assert statuses == 2  # the wait, then the advice's own commit status
-    assert session.pending("Bank1MSP") is None and session.pending("OtherBankMSP") == advised.transaction_id
+    assert statuses == 2  # the wait (for this channel's transaction only), then the advice's own commit status
+    assert session.pending("Bank1MSP", "asia-europe") is None
+    assert session.pending("OtherBankMSP", "asia-europe") == advised.transaction_id
+    assert session.pending("Bank1MSP", "europe-americas") == "e" * 64  # still owed on its own channel
 
 
 def test_a_session_asks_a_bank_to_catch_up_only_when_another_bank_wrote_last() -> None:
@@ -332,3 +335,18 @@ def test_which_endorsement_failures_mean_a_peer_behind_the_others() -> None:
     assert endorsers_disagree([("Bank2MSP", "ERR_NOT_FOUND: no credit")], None, "Bank1MSP")
     assert not endorsers_disagree([("Bank1MSP", "ERR_NOT_FOUND: no credit")], None, "Bank1MSP")
     assert not endorsers_disagree([], both, "Bank1MSP")
+
+
+def test_settlements_in_flight_at_once_draw_on_spread_capacity_slots() -> None:
+    """Each settlement's first capacity slot follows from its UETR (the chaincode takes it modulo the
+    channel's slots), so concurrent honours on one payment channel seldom write the same keys."""
+    import uuid
+
+    from tradefin.gateway.tradefin.payments import credit_settlement
+    from tradefin.protos import common_pb2
+
+    account = common_pb2.AccountRef(other="HK-0042-1")
+    hints = [credit_settlement(account).slot_hint for _ in range(64)]
+    assert len({hint % 32 for hint in hints}) > 16  # all 64 on one slot before
+    uetr = str(uuid.uuid4())
+    assert credit_settlement(account, uetr=uetr).slot_hint == credit_settlement(account, uetr=uetr).slot_hint
