@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from . import _fail, _open, friendly_errors, main, out
+from . import _fail, _open, err, friendly_errors, main, out
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,7 +26,7 @@ def payment_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..gateway import GatewayError
+        from ..gateway import CommitError, GatewayError, SigningError
         from ..gateway.tradefin import TradeFinanceError
 
         try:
@@ -34,7 +34,7 @@ def payment_errors(func: F) -> F:
         except TradeFinanceError as exc:
             where = f" ({exc.field})" if exc.field else ""
             _fail(f"refused: {exc.code}{where}: {exc.reason}")
-        except GatewayError as exc:
+        except (GatewayError, CommitError, SigningError) as exc:  # e.g. committed invalid (MVCC_READ_CONFLICT)
             _fail(f"the gateway failed: {exc}")
         return None
 
@@ -440,14 +440,22 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     net = _open(ctx)
     banks = _channel_banks(net, channel_id)
     channel_currency = _currency(channel_id)
+    uetr = uetr or str(uuid.uuid4())  # chosen here, so that a failure can say how to retry without paying twice
     with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, sender))
-        paid = payments.pay(
-            channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
-            debtor=_party(debtor, debtor_country, debtor_kyc), debtor_account=_account(debtor_account),
-            creditor=_party(creditor, creditor_country, creditor_kyc), creditor_account=_account(creditor_account),
-            charge_bearer=payments_pb2.ChargeBearer.Value(f"CHARGE_BEARER_{bearer}"),
-            fees_disclosed=_fees(net, fees, channel_currency), remittance_information=remittance, uetr=uetr)
+        try:
+            paid = payments.pay(
+                channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
+                debtor=_party(debtor, debtor_country, debtor_kyc), debtor_account=_account(debtor_account),
+                creditor=_party(creditor, creditor_country, creditor_kyc),
+                creditor_account=_account(creditor_account),
+                charge_bearer=payments_pb2.ChargeBearer.Value(f"CHARGE_BEARER_{bearer}"),
+                fees_disclosed=_fees(net, fees, channel_currency), remittance_information=remittance, uetr=uetr)
+        except Exception:
+            err.print(f"payment UETR {uetr}: `tradefin pay status {uetr} --bank {sender}` tells whether it was made; "
+                      f"retry with --uetr {uetr} "
+                      "(the same payment is never made twice)", highlight=False)
+            raise
         _show_payment(payments.get_payment(paid.record.uetr), as_json)
 
 

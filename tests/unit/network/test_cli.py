@@ -29,6 +29,24 @@ def test_sigterm_ends_a_command_like_ctrl_c_so_that_its_clean_up_runs() -> None:
         "except KeyboardInterrupt:\n"
         "    print('cleaned up')\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    completed = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=30)
     assert completed.stdout.strip() == "cleaned up"
     assert completed.returncode == 0
+
+
+def test_a_payment_command_that_commits_invalid_fails_in_one_line() -> None:
+    import click
+
+    from tradefin.cli.payments import payment_errors
+    from tradefin.gateway import CommitError
+    from tradefin.gateway.status import Status
+
+    @click.command()
+    @payment_errors
+    def conflicting() -> None:
+        raise CommitError(Status("a" * 64, 11, 42))  # MVCC_READ_CONFLICT
+
+    result = CliRunner().invoke(conflicting, [])
+    assert result.exit_code == 1
+    assert "the gateway failed" in result.output and "MVCC_READ_CONFLICT" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
