@@ -345,13 +345,13 @@ class LettersOfCreditFlows(FlowsBase):
 
     def advise_amendment(self, lc_id: str, seq: int) -> Flow[Committed[lc.CreditStub]]:
         """The advising bank advises amendment ``seq`` to the beneficiary (role ``advisor``)."""
-        self._check(_positive_seq, seq)
+        self._check(_existing_seq, lc_id, seq)
         request = api.AdviseAmendmentRequest(lc_id=lc_id, seq=seq)
         return (yield from self._credit_transition("AdviseAmendment", request, api.AmendmentResponse, lc_id))
 
     def decide_amendment_confirmation(self, lc_id: str, seq: int, *, extend: bool) -> Flow[Committed[lc.CreditStub]]:
         """The confirming bank extends its confirmation to amendment ``seq``, or not (art. 10b)."""
-        self._check(_positive_seq, seq)
+        self._check(_existing_seq, lc_id, seq)
         request = api.DecideAmendmentConfirmationRequest(lc_id=lc_id, seq=seq, extend=extend)
         return (
             yield from self._credit_transition("DecideAmendmentConfirmation", request, api.AmendmentResponse, lc_id)
@@ -362,13 +362,13 @@ class LettersOfCreditFlows(FlowsBase):
     ) -> Flow[Committed[lc.CreditStub]]:
         """The beneficiary, through the advising bank, accepts amendment ``seq``. Naming any change in
         ``excluded_changes`` is a partial acceptance, which counts as a rejection (art. 10e)."""
-        self._check(_positive_seq, seq)
+        self._check(_existing_seq, lc_id, seq)
         request = api.AcceptAmendmentRequest(lc_id=lc_id, seq=seq, excluded_changes=excluded_changes)
         return (yield from self._credit_transition("AcceptAmendment", request, api.AmendmentResponse, lc_id))
 
     def reject_amendment(self, lc_id: str, seq: int, *, reason: str = "") -> Flow[Committed[lc.CreditStub]]:
         """The beneficiary, through the advising bank, rejects amendment ``seq``."""
-        self._check(_positive_seq, seq)
+        self._check(_existing_seq, lc_id, seq)
         request = api.RejectAmendmentRequest(lc_id=lc_id, seq=seq, reason=reason)
         return (yield from self._credit_transition("RejectAmendment", request, api.AmendmentResponse, lc_id))
 
@@ -622,6 +622,12 @@ def _refuse(field: str, message: str) -> None:
 def _positive_seq(seq: int) -> None:
     if seq < 1:
         _refuse("seq", "amendment numbers start at 1")
+
+
+def _existing_seq(lc_id: str, seq: int) -> None:
+    """An amendment below 1 does not exist: refused as the chaincode refuses it (ERR_NOT_FOUND)."""
+    if seq < 1:
+        raise LcRuleError(errors_pb2.ERR_NOT_FOUND, "seq", f"credit {lc_id} has no amendment {seq}")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -165,6 +165,8 @@ def test_early_checks_refuse_before_anything_is_sent(gateway: Gateway, contract:
     assert no_disposal.value.field == "disposal"
     with pytest.raises(InvalidInputError, match="currency"):
         money("XYZ", "1.00")
+    with pytest.raises(NotFoundError, match="has no amendment 0"):  # the class the chaincode answers with
+        credits.accept_amendment(LC_ID, 0)
     assert contract.calls() == []
 
 
