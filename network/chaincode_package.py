@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import tarfile
 from dataclasses import dataclass
@@ -84,5 +85,9 @@ def write_package(path: Path, label: str, connection: Connection) -> str:
     """Write the package to ``path`` and return its package id."""
     package = build_package(label, connection)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(package)
+    # owner-only: with mutual TLS its connection.json carries the peer's chaincode client key
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode on open
+        file.write(package)
     return package_id(label, package)

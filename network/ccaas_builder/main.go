@@ -199,14 +199,24 @@ func copyTree(src, dst string) error {
 	})
 }
 
+// copyFile copies src to dst with src's permission bits: connection.json may hold the peer's TLS
+// client key and is written 0600 by build, so release must not widen it.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	info, err := in.Stat()
 	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if err := out.Chmod(info.Mode().Perm()); err != nil { // an existing dst keeps its mode on open
+		out.Close()
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {

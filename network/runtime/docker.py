@@ -210,14 +210,22 @@ class DockerRuntime:
         return attrs is not None and bool(attrs.get("State", {}).get("Running"))
 
     def stop(self, handle: dict[str, object], timeout: float = 10.0) -> None:
-        """``docker stop``: SIGTERM, then SIGKILL after ``timeout`` seconds; a stopped container is left alone."""
+        """``docker stop``: SIGTERM, then SIGKILL after ``timeout`` seconds; ``timeout=0`` is ``docker kill``
+        (SIGKILL at once, as the native runtime does); a stopped container is left alone."""
         client = self._engine()
         if client is None or not isinstance(handle.get("id"), str):
             return
         try:
-            client.api.stop(str(handle["id"]), timeout=max(1, math.ceil(timeout)))
+            if timeout <= 0:
+                client.api.kill(str(handle["id"]))
+            else:
+                client.api.stop(str(handle["id"]), timeout=max(1, math.ceil(timeout)))
         except (NotFound, EngineGone):
             return
+        except APIError as exc:
+            if exc.status_code == 409:  # kill: the container is not running (stop leaves such a one alone)
+                return
+            raise UnitError(f"{handle.get('unit')}: cannot stop container {handle.get('container')}: {exc}") from exc
         except _ENGINE_ERRORS as exc:
             raise UnitError(f"{handle.get('unit')}: cannot stop container {handle.get('container')}: {exc}") from exc
 

@@ -7,6 +7,7 @@ import io
 import json
 import tarfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,15 @@ def test_layout_is_two_regular_files_with_fixed_metadata() -> None:
 def test_invalid_labels_are_refused(label: str) -> None:
     with pytest.raises(PackageError):
         build_package(label, Connection("127.0.0.1:1", PEM))
+
+
+def test_a_package_holding_the_peers_client_key_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    from tradefin.network.chaincode_package import write_package
+
+    path = tmp_path / "packages" / "tradefin.tar.gz"
+    path.parent.mkdir()
+    path.write_bytes(b"old")
+    path.chmod(0o644)  # an earlier, wider file is narrowed too
+    connection = Connection("{{.chaincode.slot0}}", PEM, client_cert_pem=PEM, client_key_pem="KEY PEM")
+    write_package(path, "tradefin_1.0", connection)
+    assert path.stat().st_mode & 0o777 == 0o600

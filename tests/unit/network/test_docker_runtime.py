@@ -150,3 +150,34 @@ def test_an_engine_that_went_away_counts_as_nothing_running(layout: Layout, tmp_
     runtime.stop(handle)
     runtime.remove(handle)
     assert runtime.logs(handle, 5) == ""
+
+
+def test_stopping_with_no_grace_kills_at_once_as_the_native_runtime_does(layout: Layout, tmp_path: Path) -> None:
+    from docker.errors import APIError
+
+    class Api:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, object]] = []
+            self.running = True
+
+        def kill(self, container: str) -> None:
+            self.calls.append(("kill", container))
+            if not self.running:
+                response = type("Response", (), {"status_code": 409, "reason": "Conflict", "url": ""})()
+                raise APIError("is not running", response=response)
+            self.running = False
+
+        def stop(self, container: str, timeout: int) -> None:
+            self.calls.append(("stop", timeout))
+
+    class Client:
+        api = Api()
+
+    fabric = FabricInstallation(tmp_path, tmp_path, "3.1.5", "0" * 40, "cache")
+    runtime = DockerRuntime(fabric, layout)
+    runtime._client = Client()  # type: ignore[assignment]
+    handle: dict[str, object] = {"runtime": "docker", "unit": "bank1-peer0", "container": "c", "id": "abc"}
+    runtime.stop(handle, timeout=0)
+    runtime.stop(handle, timeout=0)  # already dead: nothing to do, no error
+    runtime.stop(handle, timeout=10)
+    assert Client.api.calls == [("kill", "abc"), ("kill", "abc"), ("stop", 10)]
