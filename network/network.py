@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..gateway import EndorseError, Endpoint, Gateway, connect, load_msp_identity, load_msp_signer
+from ..gateway import EndorseError, Endpoint, Gateway, GatewayError, connect, load_msp_identity, load_msp_signer
 from . import channel_config, crypto, identities, node_config
 from .chaincode_package import Connection, write_package
 from .collections import write_collections_config
@@ -358,10 +358,21 @@ class FabricNetwork:
         return handle is not None and self.runtime.is_running(handle)
 
     def _start(self, unit: Unit) -> None:
-        if self._running(unit.name):
-            return
+        """Start ``unit`` unless it already runs; a chaincode server started with other arguments (another
+        package id or other contracts: an upgrade) is stopped and started again with the new ones."""
+        running = self.units.get(unit.name)
+        if running is not None and self.runtime.is_running(running):
+            if unit.kind != "chaincode" or running.get("args") == list(unit.args):
+                return
+            old = running.get("package_id") or "an older package"
+            self.progress.note(f"{unit.name}: replacing the server of {old}")
+            self.runtime.stop(running)
+            with contextlib.suppress(UnitError):
+                self.runtime.remove(running)
         handle = self.runtime.start(unit)
-        handle.update({"kind": unit.kind, "ports": unit.ports})
+        handle.update({"kind": unit.kind, "ports": unit.ports, "args": list(unit.args)})
+        if unit.kind == "chaincode":
+            handle["package_id"] = unit.args[unit.args.index("--package-id") + 1]
         with self._state_lock:
             self.units[unit.name] = handle
             self._save_state()
@@ -387,21 +398,31 @@ class FabricNetwork:
         """Bring the network up (or back up, with its data); deploy the chaincode; prove readiness."""
         with self._locked():
             status = self._status()
-            if status.state == "running":
+            # Only a bring-up that completed counts: one cut short (killed) may have every node running
+            # and still no channel joined or chaincode deployed.
+            if status.state == "running" and self._state.get("status") == "running":
                 self.progress.note(f"the network in {self.workdir} is already running")
                 return status
+            existed = self.layout.state_file.exists()
             started_before = {name for name in self.units if self._running(name)}
+            self._state["status"] = "starting"  # stays in state.json if this call is killed half-way
+            if existed:
+                self._save_state()
             try:
                 self._up()
             except BaseException:
                 # Leave nothing running that this call started (Ctrl-C included).
                 self._stop_units(exclude=started_before)
                 self._state["status"] = "stopped"
-                self._save_state()
+                # A network that failed before writing anything that depends on its settings (a busy
+                # port, say) is not kept: a retry may choose another port base.
+                if existed or self.layout.state_file.exists():
+                    self._save_state()
                 raise
-            self._state["status"] = "running"
+            status = self._status()
+            self._state["status"] = status.state
             self._save_state()
-            return self._status()
+            return status
 
     def _up(self) -> None:
         with self.progress.step("Fabric binaries"):
@@ -417,6 +438,7 @@ class FabricNetwork:
             crypto.generate_org_crypto(self.layout, fabric)
             crypto.chaincode_tls(self.layout)
             identities.issue_default_identities(self.layout)
+        self._save_state()  # from here on the files depend on the ports: keep the settings they were made with
         with self.progress.step("Channel genesis blocks (configtxgen)"):
             blocks = channel_config.generate_blocks(self.layout, self.ports, fabric)
         orderers = self._orderer_units()
@@ -433,12 +455,36 @@ class FabricNetwork:
         with self.progress.step("Peers join the channels"):
             self._join_peers(blocks)
         with self.progress.step(f"Chaincode {self.spec.chaincode.name} on every channel"):
-            cc = self.spec.chaincode
-            _each(lambda channel: self._deploy(channel.name, cc.name, cc.version, cc.contracts), self.spec.channels)
+            self._deploy_chaincodes()
         with self.progress.step("First transaction on every channel (gateway, endorsed by its banks)"):
             _each(self._first_transaction, [channel.name for channel in self.spec.channels])
         with self.progress.step("Connection profiles"):
             write_profiles(self.layout, self.ports)
+
+    def _chaincode_plan(self) -> dict[str, list[tuple[str, str, str]]]:
+        """(name, version, contracts) of every chaincode ``up`` runs, by channel: the spec's chaincode first,
+        then those added with ``chaincode deploy``; a chaincode already deployed keeps its recorded definition."""
+        cc = self.spec.chaincode
+        plan: dict[str, list[tuple[str, str, str]]] = {}
+        for channel in self.spec.channels:
+            recorded = self.chaincodes.get(f"{channel.name}/{cc.name}")
+            plan[channel.name] = [(cc.name, recorded["version"], recorded["contracts"]) if recorded
+                                  else (cc.name, cc.version, cc.contracts)]
+        for deployed in self.chaincodes.values():
+            if deployed["name"] != cc.name and deployed["channel"] in plan:
+                plan[deployed["channel"]].append((deployed["name"], deployed["version"], deployed["contracts"]))
+        return plan
+
+    def _deploy_chaincodes(self) -> None:
+        """Deploy (or, when committed already, start the servers of) every chaincode of the plan; channels in
+        parallel, the chaincodes of one channel one after the other."""
+        plan = self._chaincode_plan()
+
+        def deploy_all(channel: str) -> None:
+            for name, version, contracts in plan[channel]:
+                self._deploy(channel, name, version, contracts)
+
+        _each(deploy_all, list(plan))
 
     def _join_orderers(self, blocks: dict[str, Path]) -> None:
         def join(orderer: str) -> None:
@@ -607,11 +653,18 @@ class FabricNetwork:
         """
         answers: dict[str, list[str]] = {}
         for bank in self.spec.channel_banks(channel):
-            with self.gateway(bank) as gateway:
-                contract = gateway.get_network(channel).get_contract(name)
-                metadata = json.loads(contract.evaluate("org.hyperledger.fabric:GetMetadata",
-                                                        target_orgs=[bank.msp_id]))
-                answers[bank.msp_id] = sorted(metadata.get("contracts", {}))
+            try:
+                with self.gateway(bank) as gateway:
+                    contract = gateway.get_network(channel).get_contract(name)
+                    metadata = json.loads(contract.evaluate("org.hyperledger.fabric:GetMetadata",
+                                                            target_orgs=[bank.msp_id]))
+            except GatewayError as exc:
+                server = f"{bank.name}-cc-{name}-{channel}"
+                raise NetworkError(
+                    f"chaincode {name} on {channel} did not answer on {bank.name}'s peer: {exc} "
+                    f"(see `tradefin network logs {server}` and `tradefin network logs {bank.peer_names()[0]}`)"
+                ) from exc
+            answers[bank.msp_id] = sorted(metadata.get("contracts", {}))
         return answers
 
     def _first_transaction(self, channel: str) -> None:

@@ -152,6 +152,8 @@ def network_up(ctx: click.Context, spec_path: Path | None, runtime: str | None, 
     out.print(f"network [bold]{net.spec.name}[/bold] {status.state} ({net.runtime_name}, "
               f"{net.spec.orderer.variant}) in {time.monotonic() - started:.1f}s; "
               f"connection profiles in {net.layout.profiles}")
+    if status.state != "running":
+        _fail(f"the network is {status.state}, not running; see `tradefin network status`")
 
 
 @network.command("down")
