@@ -584,6 +584,27 @@ class FabricNetwork:
         if unchanged:
             self._wait_discovered(channel, name)
             return deployed
+        try:
+            self._define(deployed, package_path, definition, banks, admins)
+        except BaseException:
+            # Not committed (refused, failed, interrupted): the state keeps what the channel runs, so that
+            # the next `up` or `deploy` does not take the refused definition for the committed one.
+            with contextlib.suppress(Exception):
+                if (self._committed_sequence(admins[0], channel, name) or 0) < sequence:
+                    with self._state_lock:
+                        if previous is None:
+                            self.chaincodes.pop(key, None)
+                        else:
+                            self.chaincodes[key] = previous
+                        self._save_state()
+            raise
+        return deployed
+
+    def _define(self, deployed: DeployedChaincode, package_path: Path, definition: list[str],
+                banks: list[BankSpec], admins: list[PeerAdmin]) -> None:
+        """Install, approve and commit the chaincode definition of ``deployed`` on its channel."""
+        channel, name, version, sequence = deployed.channel, deployed.name, deployed.version, deployed.sequence
+        package_id = deployed.package_id
         orderer_port = self.orderer_port(channel)
 
         def install_and_approve(bank: BankSpec) -> None:
@@ -603,7 +624,6 @@ class FabricNetwork:
         wait_for(lambda: all(self._committed_sequence(a, channel, name) == sequence for a in admins),
                  timeout=60, what=f"{name} committed on every peer of {channel}", interval=0.2)
         self._wait_discovered(channel, name)
-        return deployed
 
     @staticmethod
     def _committed_sequence(admin: PeerAdmin, channel: str, name: str) -> int | None:

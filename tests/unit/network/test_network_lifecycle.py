@@ -302,3 +302,34 @@ def test_a_failure_after_the_ports_are_baked_in_keeps_the_settings(tmp_path: Pat
     assert saved["port_base"] == PORT_BASE and saved["status"] == "stopped"
     with pytest.raises(NetworkError, match="created with other settings"):
         FabricNetwork.create(workdir, port_base=PORT_BASE + 200, progress=SilentProgress())
+
+
+def test_a_definition_the_channel_refuses_is_not_recorded_as_deployed(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    net, _ = _network(tmp_path)
+    before = _chaincode(net, "asia-europe", "kvup", "1.0", contracts="kv")
+
+    class RefusingAdmin:
+        """The channel runs sequence 1; the approval of the new definition is refused."""
+
+        def committed(self, channel: str, name: str) -> dict[str, object]:
+            return {"sequence": 1}
+
+        def installed_package_ids(self) -> list[str]:
+            return []
+
+        def install(self, path: Path) -> None:
+            return None
+
+        def commit_readiness(self, *args: object) -> dict[str, bool]:
+            return {}
+
+        def approve(self, *args: object) -> None:
+            raise NetworkError("approval refused: collections cannot be removed")
+
+    monkeypatch.setattr(net, "peer_admin", lambda bank, index=0, user="Admin": RefusingAdmin())
+    with pytest.raises(NetworkError, match="approval refused"):
+        net._deploy("asia-europe", "kvup", "2.0", "kv")
+    assert net.chaincodes["asia-europe/kvup"] == before.__dict__  # what the channel runs, not the refused 2.0
+    saved = json.loads(net.layout.state_file.read_text())
+    assert saved["chaincodes"]["asia-europe/kvup"]["version"] == "1.0"
