@@ -9,7 +9,11 @@ Endorsement: a credit's keys require its banks (state-based endorsement AND(issu
 [, confirming]) and a private data collection of all its banks). The client endorses each submit by
 exactly those banks, read from the credit's public stub once and remembered, so that a credit moves on
 a channel with banks that are not party to it (the gateway's discovery only sees the channel's policy
-for transitions that write no private data).
+for transitions that write no private data). So a ``settlement`` (the payment made on the payment
+channel of the paying and the receiving bank in the same transaction, whose private records only those
+two banks' peers hold) is taken only for a credit of two banks; a credit with a third bank (confirming,
+nominated, second advising) is refused with ``InvalidInputError`` on ``settlement``, and its payment
+is made separately with ``Payments.pay``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from google.protobuf.message import Message
 from tradefin.chaincode.contracts.letters_of_credit import banking_days, records, terms, validation
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import format_amount, parse_amount
-from tradefin.chaincode.contracts.letters_of_credit.presentations import check_discrepancies, check_documents
+from tradefin.chaincode.contracts.letters_of_credit.presentations import (
+    check_discrepancies,
+    check_documents,
+    check_settlement_pair,
+)
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import calendar_pb2, common_pb2, errors_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
@@ -249,10 +257,17 @@ class LettersOfCreditFlows(FlowsBase):
         return Committed(response.credit, receipt.transaction_id, receipt.block_number)
 
     def _presentation_transition(
-        self, transaction: str, request: Message, presentation_id: str
+        self, transaction: str, request: Message, presentation_id: str, *, settled: bool = False
     ) -> Flow[Committed[lc.PresentationStub]]:
+        """``settled``: the request carries a settlement, refused early (as the chaincode refuses it)
+        when the credit has a bank that cannot endorse the payment (see
+        :func:`~tradefin.chaincode.contracts.letters_of_credit.presentations.check_settlement_pair`: the
+        client knows the credit's banks, not yet which two of them pay)."""
         self._check(validation.check_uuid4, presentation_id, "presentation_id")
         banks = yield from self._banks_of_presentation(presentation_id)
+        if settled and banks is not None:
+            lc_id = self._credit_of.get(presentation_id, "")
+            self._check(check_settlement_pair, lc_id, banks)
         return (yield from self._presentation_submit(transaction, request, banks))
 
     def _presentation_submit(
@@ -499,7 +514,8 @@ class LettersOfCreditFlows(FlowsBase):
             maturity_date=_optional_date(maturity_date),
             settlement=settlement,
         )
-        return (yield from self._presentation_transition("Honour", request, presentation_id))
+        settled = settlement is not None
+        return (yield from self._presentation_transition("Honour", request, presentation_id, settled=settled))
 
     def pay_at_maturity(
         self, presentation_id: str, *, settlement: payments_pb2.CreditSettlement | None = None
@@ -507,7 +523,8 @@ class LettersOfCreditFlows(FlowsBase):
         """The honouring bank pays an accepted draft or a deferred-payment undertaking at maturity (with
         ``settlement``, on the payment channel with the presenting bank, in the same transaction)."""
         request = api.PayAtMaturityRequest(presentation_id=presentation_id, settlement=settlement)
-        return (yield from self._presentation_transition("PayAtMaturity", request, presentation_id))
+        settled = settlement is not None
+        return (yield from self._presentation_transition("PayAtMaturity", request, presentation_id, settled=settled))
 
     def reimburse(
         self,
@@ -520,7 +537,8 @@ class LettersOfCreditFlows(FlowsBase):
         ``settlement``, the reimbursement is paid on their payment channel in the same transaction."""
         self._check(validation.check_money, amount, "amount")
         request = api.ReimburseRequest(presentation_id=presentation_id, amount=amount, settlement=settlement)
-        return (yield from self._presentation_transition("Reimburse", request, presentation_id))
+        settled = settlement is not None
+        return (yield from self._presentation_transition("Reimburse", request, presentation_id, settled=settled))
 
     # -- transfer and governance -----------------------------------------------------------------
 

@@ -8,23 +8,31 @@ when the credit's second bank is not among them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.integration.test_lc import Banks, Desk, credit_terms, documents, new_place, open_credit, present
+from tests.integration.test_payments import Desks, assert_conserved, ensure_pilot, open_channel
 from tradefin.gateway import CommitError, EvaluateError
 from tradefin.gateway.tradefin import (
+    InvalidInputError,
     NotFoundError,
     UnauthorizedError,
     chaincode_error,
     money,
 )
+from tradefin.gateway.tradefin.payments import credit_settlement
 from tradefin.network.network import FabricNetwork
+from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
+from tradefin.protos import payments_pb2 as pay
 
 CHANNEL = "tri-consortium"
+APPLICANT_ACCOUNT = common_pb2.AccountRef(other="HK-012-883-0042")
+BENEFICIARY_ACCOUNT = common_pb2.AccountRef(iban="DE89370400440532013000")
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +123,77 @@ def test_the_gateways_discovery_also_satisfies_the_credits_endorsement(desk: Des
         documents=documents(banks, "1000.00"),
     )
     assert examiner.examine(presented.record.presentation_id).record.state == lc.PRESENTATION_STATE_COMPLYING
+
+
+def test_a_credit_confirmed_by_a_third_bank_is_settled_by_a_separate_payment(desk: Desk, banks: Banks) -> None:
+    # bank1 issues, bank2 advises, is nominated and honours, bank3 confirms: every transition of the
+    # credit is endorsed by the three. A settlement in the reimbursement would make the payment on the
+    # bank1-bank2 payment channel in the same transaction, but bank3's peer does not hold that channel's
+    # private records, so it cannot endorse it: the settlement is refused up front (by the client, and
+    # by the chaincode before it reads or writes anything), and the payment is made separately.
+    payments = Desks(desk.network, CHANNEL, session=desk.session)
+    try:
+        ensure_pilot(payments, ["bank1", "bank2", "bank3"])
+        channel_id = open_channel(payments, "USD", deposit_first="1000000.00")
+        payments.payments("bank3")  # synced with the others before each refusal
+        confirmer = desk.bank("bank3")
+        terms = credit_terms(banks)
+        terms.confirmation_instruction = lc.CONFIRMATION_INSTRUCTION_CONFIRM
+        terms.requested_confirmer.CopyFrom(
+            common_pb2.BankRef(bic=confirmer.bic, msp_id=confirmer.msp_id, calendar_place=new_place(desk, "US").code)
+        )
+        tag = uuid.uuid4().hex[:6].upper()
+        terms.applicant.kyc_ref, terms.beneficiary.kyc_ref = f"K-A-{tag}", f"K-B-{tag}"
+        payments.compliance("bank1").vouch(terms.applicant.kyc_ref)
+        payments.compliance("bank2").vouch(terms.beneficiary.kyc_ref)
+        lc_id = open_credit(desk, terms)[0].record.lc_id
+        confirmed = desk.client("bank3", "approver").add_confirmation(lc_id).record
+        assert confirmed.confirmation == lc.CONFIRMATION_STATUS_ADDED
+        assert list(confirmed.endorsing_msp_ids) == ["Bank1MSP", "Bank2MSP", "Bank3MSP"]
+        assert confirmed.collection == "lc-Bank1MSP-Bank2MSP-Bank3MSP"
+        presentation_id = present(desk, banks, lc_id, "100000.00").record.presentation_id
+        desk.client("bank2", "examiner").examine(presentation_id)
+        desk.client("bank2", "approver").honour(presentation_id, money("USD", "100000.00"))
+
+        settlement = credit_settlement(APPLICANT_ACCOUNT, creditor_account=BENEFICIARY_ACCOUNT)
+        treasury = desk.client("bank1", "treasury")
+        payments.sync()  # every endorser has what the session wrote: the refusal is the rules'
+        with pytest.raises(InvalidInputError) as early:  # the client knows the credit's three banks
+            treasury.reimburse(presentation_id, money("USD", "100000.00"), settlement=settlement)
+        assert early.value.field == "settlement" and "outside the payment channel's pair" in str(early.value)
+        assert "Payments.pay" in str(early.value) and early.value.transaction_id is None  # nothing was sent
+        height = desk.chain_height()
+        with pytest.raises(InvalidInputError) as late:  # the chaincode (each of the three endorsers)
+            desk.client("bank1", "treasury", validate=False).reimburse(
+                presentation_id, money("USD", "100000.00"), settlement=settlement
+            )
+        assert late.value.field == "settlement" and "outside the payment channel's pair (Bank3MSP)" in str(late.value)
+        assert late.value.transaction_id  # sent, and refused by the chaincode at endorsement
+        assert desk.chain_height() == height  # nothing was written
+        with pytest.raises(NotFoundError):
+            payments.payments("bank1").get_payment(settlement.uetr)
+
+        reimbursed = treasury.reimburse(presentation_id, money("USD", "100000.00"))
+        assert reimbursed.record.state == lc.PRESENTATION_STATE_REIMBURSED
+        paid = payments.payments("bank1").pay(
+            channel_id,
+            money("USD", "100000.00"),
+            debtor=terms.applicant,
+            debtor_account=APPLICANT_ACCOUNT,
+            creditor=terms.beneficiary,
+            creditor_account=BENEFICIARY_ACCOUNT,
+            kind=pay.PAYMENT_KIND_FI_CREDIT_TRANSFER,
+            purpose="TRAD",
+            remittance_information=f"/LC/{lc_id}/PRES/{presentation_id}",
+        ).record
+        assert paid.status == pay.PAYMENT_STATUS_ACSP
+        view = payments.payments("bank1").get_channel(channel_id)
+        assert view.balance_of("ASTBHKHH").balance == 900000_00 and view.balance_of("EUCBDEFF").balance == 100000_00
+        assert_conserved(view)
+        # bank3 sees the payment's public stub only, and the credit's records in full.
+        payments.sync()
+        assert payments.payments("bank3").get_payment(paid.uetr).record is None
+        record = desk.client("bank3", "auditor").get_presentation(presentation_id).record
+        assert record is not None and not record.reimbursements[0].settlement_uetr
+    finally:
+        payments.close()

@@ -126,6 +126,27 @@ def presenting_bank(credit: CreditFile, transfer: lc.TransferRecord | None) -> c
 # Input checks
 
 
+def check_settlement_pair(lc_id: str, credit_msp_ids: Iterable[str], pair: Iterable[str] | None = None) -> None:
+    """A settlement is made in the transaction that honours, pays or reimburses, and that transaction is
+    endorsed by every bank of the credit (its collection and key-level policies): each endorser must
+    read the payment channel's private records, which only the channel's two banks hold. So a credit
+    with a bank outside the payment channel's pair (a confirming, nominated or second advising bank)
+    takes no ``settlement``: its payment is made separately with ``Payments.pay``.
+
+    ``pair``: the paying and the receiving bank's MSP ids; ``None`` when they are not known yet (the
+    client): they are two of the credit's banks, so a credit of more than two banks is refused."""
+    banks = set(credit_msp_ids)
+    outside = sorted(banks - set(pair)) if pair is not None else (sorted(banks) if len(banks) > 2 else [])
+    if outside:
+        named = f" ({', '.join(outside)})" if pair is not None else ""
+        raise invalid_input(
+            "settlement",
+            f"credit {lc_id} has a bank outside the payment channel's pair{named}, which endorses the credit's "
+            "records but cannot read the channel's: act without a settlement and make the payment separately "
+            "with Payments.pay",
+        )
+
+
 def check_documents(documents: Sequence[lc.Document], field: str = "documents") -> None:
     """Presented documents: types, references, hashes, counts and key data within bounds."""
     if not documents:

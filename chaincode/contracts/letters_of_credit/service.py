@@ -381,12 +381,19 @@ class LettersOfCreditService:
         amount: common_pb2.Money,
     ) -> Transition[api.PresentationResponse]:
         """The transition with the payment that settles it: made on the payment channel between the
-        paying and the receiving bank (``banks``) in the credit's currency, in the same transaction."""
+        paying and the receiving bank (``banks``) in the credit's currency, in the same transaction --
+        only for a credit of those two banks (:func:`.presentations.check_settlement_pair`), refused
+        before the channel is read."""
         if not isinstance(self._ledger, RecordLedger):
             raise invalid_state("this ledger cannot make payments")
         paying_bank, receiving_bank = banks
         if paying_bank.msp_id == receiving_bank.msp_id:
             raise invalid_input("settlement", "the bank pays its own customer: there is no payment between banks")
+        presentations.check_settlement_pair(
+            credit_file.lc_id,
+            (bank.msp_id for bank in credit_banks(credit_file.stub)),
+            (paying_bank.msp_id, receiving_bank.msp_id),
+        )
         terms = credit_file.terms.terms
         _, beneficiary, _ = _beneficiary(credit_file, transfer)
         payment = await PaymentsService(self._ledger).credit_settlement(

@@ -13,7 +13,7 @@ import pytest
 from tests.unit.tradefin_client.contract_double import ContractDouble, Invocation, Refusal
 from tradefin.gateway import Gateway
 from tradefin.gateway import aio as gateway_aio
-from tradefin.gateway.tradefin import ClientSettings, InsufficientFundsError, InvalidInputError
+from tradefin.gateway.tradefin import ClientSettings, InsufficientFundsError, InvalidInputError, LettersOfCredit
 from tradefin.gateway.tradefin.compliance import (
     AsyncCompliance,
     Compliance,
@@ -21,12 +21,14 @@ from tradefin.gateway.tradefin.compliance import (
     invoice_fingerprints,
     normalise,
 )
-from tradefin.gateway.tradefin.payments import Payments, PaymentsFlows
+from tradefin.gateway.tradefin.payments import Payments, PaymentsFlows, credit_settlement
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import letters_of_credit_api_pb2 as lc_api
+from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
-from .support import BANK_A, BANK_B, CREDITOR, CREDITOR_ACCOUNT, DEBTOR, DEBTOR_ACCOUNT, money
+from .support import BANK_A, BANK_B, CREDITOR, CREDITOR_ACCOUNT, DEBTOR, DEBTOR_ACCOUNT, OUTSIDER, money
 
 CHANNEL_ID = "ASTBHKHH-EUCBDEFF-EUR"
 OTHER_MSP = "AdviserMSP"  # the fake peer's identity is Bank1MSP; the channel's other bank differs
@@ -170,3 +172,33 @@ def test_financing_sends_only_a_commitment_to_the_bank(gateway: Gateway, contrac
         request.holder_commitment == holder_commitment(salt, "Bank1MSP")
         and salt not in contract.calls()[0].transient["request"]
     )
+
+
+@pytest.mark.parametrize("third_bank", ["confirming_bank", "nominated_bank", "second_advising_bank", None])
+def test_a_settlement_is_refused_early_for_a_credit_with_a_bank_outside_the_payment_channels_pair(
+    gateway: Gateway, contract: ContractDouble, third_bank: str | None
+) -> None:
+    lc_id, presentation_id = "ASTBHKHH:LC-3", str(uuid.uuid4())
+    credit = lc.CreditStub(lc_id=lc_id, issuing_bank=BANK_A, advising_bank=BANK_B, state=lc.CREDIT_STATE_ADVISED)
+    if third_bank is not None:
+        getattr(credit, third_bank).CopyFrom(OUTSIDER)
+    reimbursed = lc.PresentationStub(
+        presentation_id=presentation_id, lc_id=lc_id, state=lc.PRESENTATION_STATE_REIMBURSED
+    )
+    contract.on("lc:GetPresentation", lambda call: lc_api.PresentationResponse(presentation=reimbursed))
+    contract.on("lc:GetCredit", lambda call: lc_api.CreditResponse(credit=credit))
+    contract.on("lc:Reimburse", lambda call: lc_api.PresentationResponse(presentation=reimbursed))
+    credits = LettersOfCredit(gateway, "asia-europe")
+    settlement = credit_settlement(DEBTOR_ACCOUNT)
+    if third_bank is None:  # a credit of the channel's two banks: paid in the same transaction
+        credits.reimburse(presentation_id, money("100.00", "USD"), settlement=settlement)
+        [call] = contract.calls("endorse")
+        assert lc_api.ReimburseRequest.FromString(call.transient["request"]).settlement.uetr == settlement.uetr
+        return
+    with pytest.raises(InvalidInputError) as early:  # as the chaincode refuses it, before sending
+        credits.reimburse(presentation_id, money("100.00", "USD"), settlement=settlement)
+    assert early.value.field == "settlement" and not contract.calls("endorse")
+    assert f"credit {lc_id} has a bank outside the payment channel's pair" in str(early.value)
+    assert "Payments.pay" in str(early.value)
+    credits.reimburse(presentation_id, money("100.00", "USD"))  # without a settlement it goes through
+    assert contract.calls("endorse")[0].organizations == ["Bank1MSP", "Bank2MSP", "Bank3MSP"]

@@ -15,12 +15,12 @@ from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.chaincode.contracts.letters_of_credit.records import presentation_record_key
 from tradefin.chaincode.contracts.letters_of_credit.service import LettersOfCreditService
-from tradefin.protos import calendar_pb2
+from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
-from .support import BANK_A, BANK_B, DEBTOR_ACCOUNT, Desk, caller
+from .support import BANK_A, BANK_B, DEBTOR_ACCOUNT, OUTSIDER, Desk, caller
 
 NOW = datetime.datetime(2025, 12, 3, 10, 0, tzinfo=datetime.UTC)
 
@@ -42,17 +42,22 @@ def publishing(
     return operation
 
 
-def honoured_credit(desk: Desk) -> tuple[str, str, lc.LetterOfCreditTerms]:
-    """A USD credit of bank A (issuing) advised and honoured by bank B (nominated): its id, the
-    presentation's id and the terms."""
-    hong_kong = calendar_pb2.BankingCalendar(
-        place="HK", version=1, weekend_days=[calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY]
-    )
-    for calendar in [*calendars(), hong_kong]:
+def honoured_credit(
+    desk: Desk, *, confirmer: common_pb2.BankRef | None = None, presented_to: common_pb2.BankRef = BANK_B
+) -> tuple[str, str, lc.LetterOfCreditTerms]:
+    """A USD credit of bank A (issuing) advised by bank B (nominated), confirmed by ``confirmer`` if
+    any, presented to ``presented_to`` and examined: its id, the presentation's id and the terms."""
+    weekend = [calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY]
+    hong_kong = calendar_pb2.BankingCalendar(place="HK", version=1, weekend_days=weekend)
+    united_states = calendar_pb2.BankingCalendar(place="US", version=1, weekend_days=weekend, utc_offset_minutes=-300)
+    for calendar in [*calendars(), hong_kong, united_states]:
         desk.credit(caller(BANK_A, "compliance"), publishing(calendar))
     terms = sample_terms(
         issuing_bank=BANK_A, advising_bank=BANK_B, available_with=lc.AvailableWith(nominated_bank=BANK_B)
     )
+    if confirmer is not None:
+        terms.confirmation_instruction = lc.CONFIRMATION_INSTRUCTION_CONFIRM
+        terms.requested_confirmer.CopyFrom(confirmer)
     terms.beneficiary_account.iban = "DE89370400440532013000"
     desk.vouch(BANK_A, terms.applicant)
     desk.vouch(BANK_B, terms.beneficiary)
@@ -64,17 +69,20 @@ def honoured_credit(desk: Desk) -> tuple[str, str, lc.LetterOfCreditTerms]:
     lc_id = applied.credit.lc_id
     desk.credit(caller(BANK_A, "issuer"), lambda s, tx: s.issue(tx, api.IssueRequest(lc_id=lc_id)), at=NOW)
     desk.credit(caller(BANK_B, "advisor"), lambda s, tx: s.advise(tx, api.AdviseRequest(lc_id=lc_id)), at=NOW)
+    if confirmer is not None:
+        confirm = api.AddConfirmationRequest(lc_id=lc_id)
+        desk.credit(caller(confirmer, "approver"), lambda s, tx: s.add_confirmation(tx, confirm), at=NOW)
     presentation_id = str(uuid.uuid4())
     present = api.PresentRequest(
         presentation_id=presentation_id,
         lc_id=lc_id,
-        receiving_bank_bic=BANK_B.bic,
+        receiving_bank_bic=presented_to.bic,
         claimed=usd("100000.00"),
         documents=documents(),
     )
     desk.credit(caller(BANK_B, "client-beneficiary"), lambda s, tx: s.present(tx, present), at=NOW)
     examine = api.ExamineRequest(presentation_id=presentation_id)
-    desk.credit(caller(BANK_B, "examiner"), lambda s, tx: s.examine(tx, examine), at=NOW)
+    desk.credit(caller(presented_to, "examiner"), lambda s, tx: s.examine(tx, examine), at=NOW)
     return lc_id, presentation_id, terms
 
 
@@ -129,3 +137,52 @@ def test_a_settlement_needs_an_open_channel_and_capacity_and_writes_nothing_when
         desk.ledger.value(presentation_record_key(presentation_id), f"lc-{BANK_A.msp_id}-{BANK_B.msp_id}") or b""
     )
     assert not record.reimbursements  # the refused reimbursement wrote nothing
+
+
+def test_a_credit_with_a_bank_outside_the_payment_channels_pair_takes_no_settlement() -> None:
+    # Bank C (the outsider of the A-B payment channel) confirms: the credit's transitions are endorsed
+    # by A, B and C, and C's peer does not hold the channel's private records, so the payment cannot be
+    # made in the same transaction. It is refused before the channel is read or anything is written.
+    desk = Desk()
+    desk.now = NOW
+    channel_id = desk.ready(currency="USD", deposit_a="1000000.00")
+    lc_id, presentation_id, _ = honoured_credit(desk, confirmer=OUTSIDER)
+    collection = f"lc-{BANK_A.msp_id}-{BANK_B.msp_id}-{OUTSIDER.msp_id}"
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
+    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+
+    paid = settlement()
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
+    with pytest.raises(RuleError) as error:
+        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", "settlement")
+    assert f"credit {lc_id} has a bank outside the payment channel's pair ({OUTSIDER.msp_id})" in error.value.message
+    assert "Payments.pay" in error.value.message
+    record = lc.PresentationRecord.FromString(
+        desk.ledger.value(presentation_record_key(presentation_id), collection) or b""
+    )
+    assert not record.reimbursements  # the refused reimbursement wrote nothing
+    with pytest.raises(RuleError, match="no payment"):
+        desk.payment(paid.uetr)
+    assert [balance.balance for balance in desk.channel(channel_id).balances] == [1000000_00, 0]
+
+    reimburse.ClearField("settlement")  # the reimbursement alone, the payment separately
+    answer = desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert answer.presentation.state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+def test_the_confirming_banks_honour_takes_no_settlement_and_reads_no_payment_channel() -> None:
+    # Presented to the confirming bank C, which would pay B: the issuing bank A is outside that pair.
+    # (No B-C channel exists: the refusal comes before the channel is looked up.)
+    desk = Desk()
+    desk.now = NOW
+    desk.ready(currency="USD", deposit_a="1000000.00")
+    _, presentation_id, _ = honoured_credit(desk, confirmer=OUTSIDER, presented_to=OUTSIDER)
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=settlement())
+    with pytest.raises(RuleError) as error:
+        desk.credit(caller(OUTSIDER, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+    assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", "settlement")
+    assert f"outside the payment channel's pair ({BANK_A.msp_id})" in error.value.message
+    honour.ClearField("settlement")
+    answer = desk.credit(caller(OUTSIDER, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+    assert answer.presentation.state == lc.PRESENTATION_STATE_HONOURED
