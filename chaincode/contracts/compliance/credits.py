@@ -37,8 +37,13 @@ async def credit_governance(ledger: CreditLedger) -> compliance_pb2.ComplianceGo
 
 
 def credit_countries(terms: lc.LetterOfCreditTerms, banks: Iterable[common_pb2.BankRef]) -> list[tuple[str, str]]:
-    """Every (field, country) of a credit the embargo applies to: places and ports, and the banks."""
-    countries = []
+    """Every (field, country) of a credit the embargo applies to: places and ports, both parties (the
+    beneficiary's too at issue, before its bank screens it at advice), and the banks."""
+    countries = [
+        (f"terms.{name}.country", party.country)
+        for name, party in (("applicant", terms.applicant), ("beneficiary", terms.beneficiary))
+        if party.country
+    ]
     for name in _PLACES:
         place: common_pb2.Place = getattr(terms, name)
         country = place.country or place.un_locode[:2]

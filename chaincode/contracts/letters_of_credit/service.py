@@ -41,6 +41,7 @@ from .records import (
     terms_key,
     transfer_key,
 )
+from .terms import amended_terms
 from .validation import check_bank, check_place_code, check_ref16
 
 MessageT = TypeVar("MessageT", bound=Message)
@@ -141,12 +142,27 @@ class LettersOfCreditService:
         parties: Sequence[CreditParty],
         *,
         amount: common_pb2.Money | None = None,
+        terms: lc.LetterOfCreditTerms | None = None,
     ) -> None:
         """When the consortium's compliance configuration checks credits (``checks``): KYC and
-        sanctions of the parties by their banks, the embargo, the per-credit cap (DOMAIN.md 4.1-4.3)."""
+        sanctions of the parties by their banks, the embargo, the per-credit cap (DOMAIN.md 4.1-4.3);
+        on ``terms`` when given (an amendment's), else the credit's."""
         if checks is not None:
             banks = credit_banks(credit_file.stub)
-            await check_credit(self._ledger, checks, tx, credit_file.terms.terms, banks, parties, amount=amount)
+            checked = credit_file.terms.terms if terms is None else terms
+            await check_credit(self._ledger, checks, tx, checked, banks, parties, amount=amount)
+
+    async def _amended_compliance(
+        self, tx: Transaction, credit_file: CreditFile, changes: lc.AmendmentChanges
+    ) -> None:
+        """An amendment meets the checks the credit met at issue: the embargo on the amended places and
+        the per-credit cap on the amended amount (else an amendment could carry a credit past both)."""
+        if changes.cancel:
+            return
+        _, checks = await self._calendars_and_checks([])
+        if checks is not None:
+            amended = amended_terms(credit_file.terms.terms, changes)
+            await self._compliance(tx, checks, credit_file, [], amount=amended.amount, terms=amended)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -221,7 +237,9 @@ class LettersOfCreditService:
         """Propose the next amendment (issuing bank)."""
         credit_file = await self._credit(tx.caller, request.lc_id)
         calendars = await self._calendars([credit_file.stub.issuing_bank])
-        return await self._commit(amendments.propose_amendment(tx, credit_file, request, calendars))
+        transition = amendments.propose_amendment(tx, credit_file, request, calendars)
+        await self._amended_compliance(tx, credit_file, request.changes)
+        return await self._commit(transition)
 
     async def advise_amendment(self, tx: Transaction, request: api.AdviseAmendmentRequest) -> api.AmendmentResponse:
         """Advise an amendment (advising bank)."""
@@ -240,7 +258,9 @@ class LettersOfCreditService:
         """Accept an amendment (beneficiary, through the advising bank)."""
         credit_file, amendment = await self._credit_and_amendment(tx.caller, request.lc_id, request.seq)
         calendars = await self._calendars([credit_file.stub.advising_bank])
-        return await self._commit(amendments.accept_amendment(tx, credit_file, amendment, request, calendars))
+        transition = amendments.accept_amendment(tx, credit_file, amendment, request, calendars)
+        await self._amended_compliance(tx, credit_file, amendment.changes)  # the configuration may have changed
+        return await self._commit(transition)
 
     async def reject_amendment(self, tx: Transaction, request: api.RejectAmendmentRequest) -> api.AmendmentResponse:
         """Reject an amendment (beneficiary, through the advising bank)."""
