@@ -60,10 +60,11 @@ def check_parties(
     """KYC by the acting bank, CLEAR screenings on every required list, no embargoed country.
 
     ``other_countries`` are further (field, country) pairs to check against the embargo: BIC
-    countries of the banks, ports and places of a credit.
+    countries of the banks, ports and places of a credit, the countries of a payment's IBANs.
     """
     day = pilot_day(governance, tx)
     countries = [(f"{file.role}.country", file.party.country) for file in parties]
+    countries += [(f"{file.role}.bic", bic_country(file.party.bic)) for file in parties if file.party.bic]
     countries += [(f"{file.role}_bank.bic", bic_country(file.bank.bic)) for file in parties]
     countries += list(other_countries)
     require_not_embargoed(countries, governance)
@@ -78,3 +79,8 @@ def check_parties(
     high_risk = set(governance.high_risk_countries)
     risky_countries = sorted({country for _, country in countries if country in high_risk})
     return GateResult(tuple(risky_parties), tuple(risky_countries))
+
+
+def account_countries(accounts: Iterable[tuple[str, common_pb2.AccountRef]]) -> list[tuple[str, str]]:
+    """(field, country) of each IBAN among ``accounts`` (its first two letters); other accounts name none."""
+    return [(f"{field}.iban", account.iban[:2].upper()) for field, account in accounts if account.iban]

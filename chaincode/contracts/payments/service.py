@@ -7,6 +7,7 @@ transaction as the honour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -19,7 +20,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
 from ..compliance.errors import duplicate, invalid_input, not_found, unauthorized
-from ..compliance.gate import GateResult, check_parties
+from ..compliance.gate import GateResult, account_countries, check_parties
 from ..compliance.governance import pilot_day
 from ..compliance.ledger import PUBLIC, RecordLedger, Transition, Write, commit, get
 from ..compliance.limits import ClearanceEvidence
@@ -304,7 +305,10 @@ class PaymentsService:
         transfers.check_request(request)
         governance = await self.compliance.required_governance("payment")
         receiver = file.other(sender)
-        gate = await self._gate(tx, governance, request.debtor, debtor_kyc_bank, request.creditor, receiver)
+        accounts = (("debtor_account", request.debtor_account), ("creditor_account", request.creditor_account))
+        gate = await self._gate(
+            tx, governance, request.debtor, debtor_kyc_bank, request.creditor, receiver, accounts
+        )
         quote = await self._quote(request.quote_id, file.stub.collection) if request.quote_id else None
         clearance = (
             await self._clearance(sender.msp_id, request.uetr) if not lc_link[0] else ClearanceEvidence(required=False)
@@ -351,11 +355,12 @@ class PaymentsService:
         debtor_bank: common_pb2.BankRef,
         creditor: common_pb2.PartyRef,
         creditor_bank: common_pb2.BankRef,
+        accounts: Sequence[tuple[str, common_pb2.AccountRef]] = (),
     ) -> GateResult:
         files = await self.compliance.party_files(
             governance, [("debtor", debtor, debtor_bank), ("creditor", creditor, creditor_bank)]
         )
-        return check_parties(governance, files, tx)
+        return check_parties(governance, files, tx, other_countries=account_countries(accounts))
 
     async def _draw(
         self,
@@ -413,7 +418,8 @@ class PaymentsService:
         transfers.check_approval(tx, payment, file, governance)
         record = transfers.approved_record(tx, payment)
         await self._gate(
-            tx, governance, record.debtor, record.debtor_kyc_bank, record.creditor, record.creditor_kyc_bank
+            tx, governance, record.debtor, record.debtor_kyc_bank, record.creditor, record.creditor_kyc_bank,
+            (("debtor_account", record.debtor_account), ("creditor_account", record.creditor_account)),
         )
         cycle = channels.cycle_for(file.stub, tx.timestamp)
         draws, state = await self._draw(
