@@ -1,14 +1,17 @@
-"""The payment embargo covers every country a payment names: the parties' own BICs and the countries of
-their IBANs, not only the parties' stated countries and the agents' BICs."""
+"""Compliance input the checks must not miss: the payment embargo covers every country a payment names
+(the parties' own BICs and their IBANs' countries, not only the stated countries and the agents' BICs),
+and a screening time outside the timestamp range is refused as invalid input."""
 
 from __future__ import annotations
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
 
-from .support import CREDITOR, Desk, payment_request
+from .support import BANK_A, CREDITOR, Desk, caller, payment_request
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,20 @@ def test_a_payment_to_an_embargoed_countrys_bic_or_account_is_refused(
         desk.initiate(payment_request(channel_id, creditor=creditor, creditor_account=creditor_account))
     assert (refused.value.code_name, refused.value.field) == ("ERR_SANCTIONS", field)
     assert desk.ledger.state == state
+
+
+@pytest.mark.parametrize(
+    "screened_at",
+    [Timestamp(seconds=10**13), Timestamp(seconds=0, nanos=-5), Timestamp(seconds=-(10**13))],
+)
+def test_a_screening_time_outside_the_timestamp_range_is_invalid_input(screened_at: Timestamp) -> None:
+    desk = Desk()
+    request = cp.RecordScreeningRequest(
+        result=cp.ScreeningResult(
+            subject_ref="KYC-1", list_id="UN", list_version="v1", outcome=cp.SCREENING_OUTCOME_CLEAR,
+            screened_at=screened_at,
+        )
+    )
+    with pytest.raises(RuleError) as refused:  # not ERR_INTERNAL
+        desk.comply(caller(BANK_A, "compliance"), lambda service, tx: service.record_screening(tx, request))
+    assert (refused.value.code_name, refused.value.field) == ("ERR_INVALID_INPUT", "result.screened_at")
