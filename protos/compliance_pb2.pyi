@@ -1159,13 +1159,20 @@ class ApproveGovernanceRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
     VERSION_FIELD_NUMBER: builtins.int
+    CONFIG_SHA256_FIELD_NUMBER: builtins.int
     version: builtins.int
+    config_sha256: builtins.bytes
+    """SHA-256 (32 bytes) of the proposed ComplianceGovernance as the approver reviewed it, serialised
+    deterministically; refused with ERR_INVALID_STATE when the stored proposal differs (it was
+    replaced after the review).
+    """
     def __init__(
         self,
         *,
         version: builtins.int = ...,
+        config_sha256: builtins.bytes = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["version", b"version"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["config_sha256", b"config_sha256", "version", b"version"]) -> None: ...
 
 Global___ApproveGovernanceRequest: typing_extensions.TypeAlias = ApproveGovernanceRequest
 
@@ -1448,13 +1455,16 @@ class FinanceDocumentRequest(google.protobuf.message.Message):
     DOC_TYPE_FIELD_NUMBER: builtins.int
     FINANCED_PCT_FIELD_NUMBER: builtins.int
     FACE_AMOUNT_BAND_FIELD_NUMBER: builtins.int
-    HOLDER_COMMITMENT_FIELD_NUMBER: builtins.int
+    HOLDER_SALT_FIELD_NUMBER: builtins.int
     doc_type: Global___FinancedDocumentType.ValueType
     financed_pct: builtins.int
     """Share of the face value financed, 1..100."""
     face_amount_band: builtins.str
-    holder_commitment: builtins.str
-    """Hex SHA-256 of (salt || financing bank's MSP id); the salt stays with the bank."""
+    holder_salt: builtins.bytes
+    """32 random bytes kept by the financing bank (also needed to release). The chaincode commits to
+    the holder itself: hex SHA-256 of (salt || the caller's MSP id); only a request whose derived
+    commitment and share equal an existing hold is a replay.
+    """
     @property
     def fingerprints(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]: ...
     def __init__(
@@ -1464,9 +1474,9 @@ class FinanceDocumentRequest(google.protobuf.message.Message):
         doc_type: Global___FinancedDocumentType.ValueType = ...,
         financed_pct: builtins.int = ...,
         face_amount_band: builtins.str = ...,
-        holder_commitment: builtins.str = ...,
+        holder_salt: builtins.bytes = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["doc_type", b"doc_type", "face_amount_band", b"face_amount_band", "financed_pct", b"financed_pct", "fingerprints", b"fingerprints", "holder_commitment", b"holder_commitment"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["doc_type", b"doc_type", "face_amount_band", b"face_amount_band", "financed_pct", b"financed_pct", "fingerprints", b"fingerprints", "holder_salt", b"holder_salt"]) -> None: ...
 
 Global___FinanceDocumentRequest: typing_extensions.TypeAlias = FinanceDocumentRequest
 

@@ -24,16 +24,19 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from tradefin.chaincode.contracts.compliance import financing, governance, limits
 from tradefin.chaincode.contracts.compliance.records import check_fingerprint, check_subject_ref
+from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
 from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, salt_or_new, timestamp
+from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, refused, salt_or_new, timestamp
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 
 __all__ = [
@@ -41,8 +44,10 @@ __all__ = [
     "AsyncCompliance",
     "Compliance",
     "ComplianceFlows",
+    "Financed",
     "bill_of_lading_fingerprints",
     "customs_declaration_fingerprints",
+    "governance_sha256",
     "holder_commitment",
     "invoice_fingerprints",
     "normalise",
@@ -73,7 +78,13 @@ def _fingerprint(key: bytes, doc_type: str, fields: Sequence[str]) -> str:
 
 
 def _amount(value: common_pb2.Money) -> str:
-    return f"{value.currency}{value.minor_units}"
+    """The amount as fingerprinted: upper-case ISO currency and minor units ("usd" is "USD")."""
+    amount = common_pb2.Money(currency=value.currency.strip().upper(), minor_units=value.minor_units)
+    try:
+        check_money(amount, "amount")
+    except LcRuleError as refusal:
+        raise refused(refusal) from None
+    return f"{amount.currency}{amount.minor_units}"
 
 
 def invoice_fingerprints(
@@ -116,8 +127,27 @@ def customs_declaration_fingerprints(consortium_key: bytes, *, declaration_numbe
 
 
 def holder_commitment(salt: bytes, msp_id: str) -> str:
-    """The registry's commitment to a financing bank (keep the salt to release the financing)."""
+    """The registry's commitment to a financing bank, as the chaincode derives it from the salt and
+    the caller's MSP id (keep the salt to release the financing)."""
     return financing.holder_commitment(salt, msp_id)
+
+
+def governance_sha256(config: cp.ComplianceGovernance) -> bytes:
+    """The SHA-256 an approval names: of the proposed configuration, serialised deterministically."""
+    return governance.config_sha256(config)
+
+
+@dataclass(frozen=True, slots=True)
+class Financed:
+    """A financing registered by the caller's bank.
+
+    Attributes:
+        entries: the registry entries, as the chaincode answered.
+        holder_salt: the salt behind the bank's hold; keep it (privately) to release the financing.
+    """
+
+    entries: list[cp.FinancingEntry]
+    holder_salt: bytes
 
 
 #: Illustrative reference rates (units of USD per unit) for a pilot's proposal.
@@ -289,14 +319,21 @@ class ComplianceFlows(FlowsBase):
         receipt, response = yield from self._transact("ProposeGovernance", request, cp.GovernanceResponse, None)
         return Committed(response.proposal, receipt.transaction_id, receipt.block_number)
 
-    def approve_governance(self, version: int) -> Flow[Committed[cp.GovernanceProposal]]:
+    def approve_governance(
+        self, version: int, *, config_sha256: bytes | None = None
+    ) -> Flow[Committed[cp.GovernanceProposal]]:
         """Approve a proposed version (role ``compliance`` of a member bank); the last approval adopts
-        it. Endorsed by every bank that must approve (the configuration's key requires them all)."""
+        it. Endorsed by every bank that must approve (the configuration's key requires them all).
+
+        The approval names the content approved: ``config_sha256`` (:func:`governance_sha256` of the
+        proposal the officer reviewed), by default the hash of the proposal read just before. The
+        chaincode refuses with ERR_INVALID_STATE when the proposal on the ledger is another one."""
         pending = yield from self._query(
             "GetGovernance", cp.GetGovernanceRequest(proposal_version=version), cp.GovernanceResponse
         )
         endorsers = tuple(pending.proposal.required_msp_ids) or None
-        request = cp.ApproveGovernanceRequest(version=version)
+        reviewed = governance_sha256(pending.proposal.config) if config_sha256 is None else config_sha256
+        request = cp.ApproveGovernanceRequest(version=version, config_sha256=reviewed)
         receipt, response = yield from self._transact("ApproveGovernance", request, cp.GovernanceResponse, endorsers)
         return Committed(response.proposal, receipt.transaction_id, receipt.block_number)
 
@@ -398,24 +435,29 @@ class ComplianceFlows(FlowsBase):
         fingerprints: Sequence[str],
         doc_type: cp.FinancedDocumentType.ValueType,
         *,
-        holder_salt: bytes,
+        holder_salt: bytes | None = None,
         financed_pct: int = 100,
         face_amount_band: str = "",
-    ) -> Flow[Committed[list[cp.FinancingEntry]]]:
+    ) -> Flow[Committed[Financed]]:
         """Register the caller's bank's financing of a document before disbursing. Refused with
         :class:`~.errors.DuplicateFinancingError` ("already financed", nothing more) when another
-        financing stands in the way. Keep ``holder_salt`` (32 random bytes) to release it."""
+        financing stands in the way.
+
+        ``holder_salt`` (32 random bytes, fresh ones by default) goes to the chaincode in the
+        transient request, which commits to the caller's bank with it; the answer's
+        :attr:`Financed.holder_salt` is needed to release the financing (and to replay it)."""
         for index, fingerprint in enumerate(fingerprints):
             self._check(check_fingerprint, fingerprint, f"fingerprints[{index}]")
+        salt = salt_or_new(holder_salt)
         request = cp.FinanceDocumentRequest(
             fingerprints=fingerprints,
             doc_type=doc_type,
             financed_pct=financed_pct,
             face_amount_band=face_amount_band,
-            holder_commitment=holder_commitment(holder_salt, self.settings.msp_id),
+            holder_salt=salt,
         )
         receipt, response = yield from self._transact("FinanceDocument", request, cp.FinancingResponse, None)
-        return Committed(list(response.entries), receipt.transaction_id, receipt.block_number)
+        return Committed(Financed(list(response.entries), salt), receipt.transaction_id, receipt.block_number)
 
     def record_financing_details(self, details: cp.FinancingDetails) -> Flow[Committed[None]]:
         """Keep a financing's customer and amounts in the caller's implicit collection (endorsed by the

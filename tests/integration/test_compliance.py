@@ -128,7 +128,7 @@ def test_duplicate_financing_across_two_banks_with_differently_formatted_invoice
     financed = (
         desks.compliance("bank1")
         .finance_document(at_bank1, cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt1, face_amount_band="10K-100K")
-        .record
+        .record.entries
     )
     assert {entry.status for entry in financed} == {cp.FINANCING_STATUS_FINANCED}
     assert all("Bank1MSP" not in str(entry) for entry in financed)  # no bank, customer or amount on the ledger
@@ -149,7 +149,7 @@ def test_duplicate_financing_across_two_banks_with_differently_formatted_invoice
     assert (
         desks.compliance("bank2")
         .finance_document(at_bank2, cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt2)
-        .record[0]
+        .record.entries[0]
         .status
         == cp.FINANCING_STATUS_FINANCED
     )

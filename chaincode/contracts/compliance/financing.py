@@ -119,7 +119,9 @@ def finance(
     """Record a financing of a document before disbursement, unless it is already financed.
 
     EXCLUSIVE: any existing financing refuses. PRO_RATA: refused once the shares would exceed 100%.
-    The same holder financing again with the same share is a replay and changes nothing.
+    The same holder financing again with the same share is a replay and changes nothing. The holder
+    is the caller: its commitment is derived here from ``holder_salt`` and the caller's MSP id, so a
+    bank that copies another's public hold derives another commitment and is refused.
     """
     _require_officer(tx)
     check_fingerprints(request.fingerprints)
@@ -127,9 +129,10 @@ def finance(
     _check_band(request.face_amount_band)
     if not 1 <= request.financed_pct <= 100:
         raise invalid_input("financed_pct", "1..100")
-    if len(request.holder_commitment) != 64:
-        raise invalid_input("holder_commitment", "hex SHA-256 of the salt and the bank's MSP id")
-    hold = compliance_pb2.FinancingHold(holder_commitment=request.holder_commitment, financed_pct=request.financed_pct)
+    if len(request.holder_salt) != SALT_BYTES:
+        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+    commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
+    hold = compliance_pb2.FinancingHold(holder_commitment=commitment, financed_pct=request.financed_pct)
     answer, writes = [], []
     for fingerprint in request.fingerprints:
         entry = entries.get(fingerprint) or _new_entry(tx, fingerprint, request.doc_type, request.face_amount_band)

@@ -8,6 +8,7 @@ every member, so Fabric itself refuses an adoption that not every member endorse
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
@@ -77,6 +78,11 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
     if not -720 <= config.pilot_day_utc_offset_minutes <= 840:
         raise invalid_input("config.pilot_day_utc_offset_minutes", "-720..840")
     check_text(config.description, "config.description", lines=1, width=200)
+
+
+def config_sha256(config: compliance_pb2.ComplianceGovernance) -> bytes:
+    """SHA-256 of a configuration serialised deterministically: what an approval names."""
+    return hashlib.sha256(config.SerializeToString(deterministic=True)).digest()
 
 
 def pilot_day(governance: compliance_pb2.ComplianceGovernance, tx: Transaction) -> datetime.date:
@@ -149,8 +155,14 @@ def approve(
     current: compliance_pb2.ComplianceGovernance | None,
     proposal: compliance_pb2.GovernanceProposal | None,
 ) -> Transition[compliance_pb2.GovernanceResponse]:
-    """A member bank approves; with the last required approval the configuration is adopted."""
+    """A member bank approves; with the last required approval the configuration is adopted.
+
+    The approval names the content it approves (``config_sha256``): a proposal replaced after the
+    approver reviewed it is refused with ERR_INVALID_STATE.
+    """
     _require_officer(tx, "approving a compliance configuration")
+    if len(request.config_sha256) != hashlib.sha256().digest_size:
+        raise invalid_input("config_sha256", "the SHA-256 (32 bytes) of the proposed configuration")
     if proposal is None:
         raise not_found("version", f"no proposed configuration version {request.version}")
     if proposal.status != compliance_pb2.PROPOSAL_STATUS_PROPOSED:
@@ -160,6 +172,10 @@ def approve(
         raise invalid_state(f"version {proposal.config.version} is stale: the next version is {expected}")
     if tx.caller.msp_id not in proposal.required_msp_ids:
         raise unauthorized(f"{tx.caller.msp_id} is not asked to approve this configuration")
+    if request.config_sha256 != config_sha256(proposal.config):
+        raise invalid_state(
+            f"configuration version {request.version} is not the one approved: the proposal was replaced"
+        )
     if any(item.msp_id == tx.caller.msp_id for item in proposal.approvals):
         raise invalid_state(f"{tx.caller.msp_id} already approved version {request.version}")
     updated = compliance_pb2.GovernanceProposal()

@@ -164,15 +164,25 @@ def reserve(
     governance: compliance_pb2.ComplianceGovernance | None,
     limits: Mapping[tuple[int, str], compliance_pb2.Limit],
     existing: compliance_pb2.LimitReservation | None,
+    stored_clearance: compliance_pb2.LimitClearance | None,
 ) -> Transition[compliance_pb2.LimitResponse]:
     """Add the amount to every applicable limit's utilisation, or refuse with ERR_LIMIT_EXCEEDED.
 
-    ``limits`` holds the bank's limits found for :func:`applicable_limits`, by (scope, key).
+    ``limits`` holds the bank's limits found for :func:`applicable_limits`, by (scope, key);
+    ``existing`` and ``stored_clearance`` are the reservation and clearance already under the id.
+    A request is a replay (answered without writing) only when the clearance it would write is the
+    one stored, byte for byte (same amount, context and salt); any other reuse of the id is
+    ERR_DUPLICATE.
     """
     _require(tx, _RESERVING_OFFICERS, "reserving limits")
     check_reservation_request(request)
     if existing is not None:
-        if existing.amount == request.amount and not existing.released:
+        replay = (
+            not existing.released
+            and stored_clearance is not None
+            and clearance_digest(stored_clearance) == clearance_digest(clearance_of(request))
+        )
+        if replay:
             return Transition(response=compliance_pb2.LimitResponse())  # a replay: reserved already
         raise duplicate("reservation_id", f"reservation {request.reservation_id} exists")
     collection = implicit_collection(tx.caller.msp_id)

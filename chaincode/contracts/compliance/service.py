@@ -15,6 +15,7 @@ from .errors import invalid_input, not_found
 from .ledger import RecordLedger, commit, get
 from .reader import ComplianceReader, audit_trail
 from .records import (
+    clearance_key,
     financing_key,
     governance_key,
     implicit_collection,
@@ -105,9 +106,13 @@ class ComplianceService:
         existing = await get(
             self._ledger, reservation_key(request.reservation_id), compliance_pb2.LimitReservation, collection
         )
+        stored = None
+        if existing is not None:
+            key = clearance_key(request.reservation_id)
+            stored = await get(self._ledger, key, compliance_pb2.LimitClearance, collection)
         found = await self._limits(tx.caller.msp_id, limits.applicable_limits(request))
         current = await self.reader.governance()
-        return await commit(self._ledger, limits.reserve(tx, request, current, found, existing))
+        return await commit(self._ledger, limits.reserve(tx, request, current, found, existing, stored))
 
     async def release_limits(
         self, tx: Transaction, request: compliance_pb2.ReleaseLimitsRequest, payment_releasable: bool

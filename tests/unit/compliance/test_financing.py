@@ -7,7 +7,6 @@ import hashlib
 import pytest
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
-from tradefin.chaincode.contracts.compliance.financing import holder_commitment
 from tradefin.chaincode.contracts.compliance.records import financing_details_key, implicit_collection
 from tradefin.protos import compliance_pb2 as cp
 
@@ -21,13 +20,12 @@ SALT_A, SALT_B = b"a" * 32, b"b" * 32
 def finance(
     desk: Desk, bank: object, salt: bytes, pct: int = 100, prints: tuple[str, ...] = (PRIMARY, NEAR)
 ) -> cp.FinancingResponse:
-    msp_id = bank.msp_id  # type: ignore[attr-defined]
     request = cp.FinanceDocumentRequest(
         fingerprints=list(prints),
         doc_type=cp.FINANCED_DOCUMENT_TYPE_INVOICE,
         financed_pct=pct,
         face_amount_band="100K-1M",
-        holder_commitment=holder_commitment(salt, msp_id),
+        holder_salt=salt,
     )
     return desk.comply(caller(bank, "treasury"), lambda s, tx: s.finance_document(tx, request))  # type: ignore[arg-type]
 

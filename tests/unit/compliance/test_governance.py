@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
-from tradefin.chaincode.contracts.compliance.records import governance_key
+from tradefin.chaincode.contracts.compliance.governance import config_sha256
+from tradefin.chaincode.contracts.compliance.records import governance_key, proposal_key
 from tradefin.protos import compliance_pb2 as cp
 
 from ..payments.support import BANK_A, BANK_B, OUTSIDER, Desk, caller, governance_config, money
@@ -18,7 +19,9 @@ def propose(desk: Desk, config: cp.ComplianceGovernance, who: str = "A") -> cp.G
 
 
 def approve(desk: Desk, version: int, bank: object = BANK_B, role: str = "compliance") -> cp.GovernanceResponse:
-    request = cp.ApproveGovernanceRequest(version=version)
+    stored = desk.ledger.value(proposal_key(version))
+    proposed = cp.GovernanceProposal.FromString(stored).config if stored is not None else cp.ComplianceGovernance()
+    request = cp.ApproveGovernanceRequest(version=version, config_sha256=config_sha256(proposed))
     return desk.comply(caller(bank, role), lambda s, tx: s.approve_governance(tx, request))  # type: ignore[arg-type]
 
 

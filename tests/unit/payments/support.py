@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from tradefin.chaincode.contracts.compliance.governance import config_sha256
 from tradefin.chaincode.contracts.compliance.service import ComplianceService
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
 from tradefin.chaincode.contracts.letters_of_credit.service import LettersOfCreditService
@@ -173,7 +174,7 @@ class Desk:
         config = config or governance_config()
         request = cp.ProposeGovernanceRequest(config=config)
         self.comply(caller(BANK_A, "compliance"), lambda s, tx: s.propose_governance(tx, request))
-        approval = cp.ApproveGovernanceRequest(version=config.version)
+        approval = cp.ApproveGovernanceRequest(version=config.version, config_sha256=config_sha256(config))
         answer = self.comply(caller(BANK_B, "compliance"), lambda s, tx: s.approve_governance(tx, approval))
         return answer.governance
 

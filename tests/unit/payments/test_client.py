@@ -160,18 +160,21 @@ def test_differently_formatted_invoice_numbers_meet_on_one_fingerprint() -> None
     assert normalise("N\u00ba 0010-\uff21") == "NO10A"  # ordinal sign, full-width A
 
 
-def test_financing_sends_only_a_commitment_to_the_bank(gateway: Gateway, contract: ContractDouble) -> None:
+def test_financing_sends_the_holder_salt_in_the_transient_request(gateway: Gateway, contract: ContractDouble) -> None:
+    # The chaincode derives the holder commitment from the salt and the caller's MSP id itself.
     contract.on("compliance:FinanceDocument", lambda call: cp.FinancingResponse())
     salt = bytes(range(32))
     fingerprint = "a" * 64
-    Compliance(gateway, "asia-europe").finance_document(
+    financed = Compliance(gateway, "asia-europe").finance_document(
         [fingerprint], cp.FINANCED_DOCUMENT_TYPE_INVOICE, holder_salt=salt
     )
     request = cp.FinanceDocumentRequest.FromString(contract.calls()[0].transient["request"])
-    assert (
-        request.holder_commitment == holder_commitment(salt, "Bank1MSP")
-        and salt not in contract.calls()[0].transient["request"]
-    )
+    assert request.holder_salt == salt and financed.record.holder_salt == salt
+    assert all(salt not in argument for argument in contract.calls()[0].args)  # never a plain argument
+    fresh = Compliance(gateway, "asia-europe").finance_document([fingerprint], cp.FINANCED_DOCUMENT_TYPE_INVOICE)
+    sent = cp.FinanceDocumentRequest.FromString(contract.calls()[1].transient["request"]).holder_salt
+    assert len(fresh.record.holder_salt) == 32 and sent == fresh.record.holder_salt != salt
+    assert holder_commitment(sent, "Bank1MSP") != holder_commitment(salt, "Bank1MSP")
 
 
 @pytest.mark.parametrize("third_bank", ["confirming_bank", "nominated_bank", "second_advising_bank", None])

@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 
 from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts.compliance.contract import ComplianceContract
+from tradefin.chaincode.contracts.compliance.governance import config_sha256
 from tradefin.chaincode.contracts.payments.contract import PaymentsContract
 from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.chaincode.shim import (
@@ -218,7 +219,11 @@ def scene(people: dict[str, ClientIdentity]) -> tuple[Chaincode, str]:
     chaincode.ok(
         people["a-compliance"], "compliance:ProposeGovernance", cp.ProposeGovernanceRequest(config=governance_config())
     )
-    chaincode.ok(people["b-compliance"], "compliance:ApproveGovernance", cp.ApproveGovernanceRequest(version=1))
+    chaincode.ok(
+        people["b-compliance"],
+        "compliance:ApproveGovernance",
+        cp.ApproveGovernanceRequest(version=1, config_sha256=config_sha256(governance_config())),
+    )
     for bank, party in ((BANK_A, DEBTOR), (BANK_B, CREDITOR), (BANK_B, DEBTOR_AT_B), (BANK_A, CREDITOR_AT_A)):
         who = people["a-compliance" if bank is BANK_A else "b-compliance"]
         attestation = cp.KycAttestation(
