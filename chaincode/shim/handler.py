@@ -97,7 +97,7 @@ class PeerConnection:
         self._write_batching_allowed = write_batching
         self._write_lock = asyncio.Lock()
         self._pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
-        self._exchanges: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._abandoned: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.state = ConnectionState.CREATED
@@ -295,18 +295,11 @@ class PeerConnection:
 
     # ------------------------------------------------------------------ requests from stubs
 
-    async def _exchange(self, key: tuple[str, str], future: asyncio.Future[Any], message: Any) -> Any:
-        try:
-            await self._send(message)
-            return await future
-        finally:
+    def _forget_request(self, key: tuple[str, str], future: asyncio.Future[Any]) -> None:
+        if self._pending.get(key) is future:
             del self._pending[key]
-
-    def _exchange_done(self, key: tuple[str, str], exchange: asyncio.Future[Any]) -> None:
-        if self._exchanges.get(key) is exchange:
-            del self._exchanges[key]
-        if not exchange.cancelled():
-            exchange.exception()  # retrieved: an abandoned exchange's failure is its caller's no longer
+        if self._abandoned.get(key) is future:
+            del self._abandoned[key]
 
     async def request(self, channel_id: str, tx_id: str, message_type: int, payload: bytes) -> bytes:
         """Send one request for a transaction and wait for the peer's RESPONSE payload.
@@ -318,11 +311,11 @@ class PeerConnection:
         if self.state is not ConnectionState.READY:
             raise StreamClosedError("the peer stream is not serving transactions")
         key = (channel_id, tx_id)
-        previous = self._exchanges.get(key)
-        if previous is not None:
-            # an earlier request of this transaction whose caller was cancelled: the peer answers it all the
-            # same, and that answer must not be taken for this request's
-            await asyncio.wait({previous})
+        abandoned = self._abandoned.get(key)
+        if abandoned is not None:
+            # an earlier request of this transaction whose caller was cancelled after sending it: the peer
+            # answers it all the same, and that answer must not be taken for this request's
+            await asyncio.wait({abandoned})
             if self.state is not ConnectionState.READY:
                 raise StreamClosedError("the peer stream is not serving transactions")
         if key in self._pending:
@@ -330,11 +323,23 @@ class PeerConnection:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         message = _Msg(type=message_type, payload=payload, txid=tx_id, channel_id=channel_id)
-        # sent and answered as one: a caller cancelled in between leaves the exchange to finish by itself
-        exchange = asyncio.ensure_future(self._exchange(key, future, message))
-        self._exchanges[key] = exchange
-        exchange.add_done_callback(partial(self._exchange_done, key))
-        reply = await asyncio.shield(exchange)
+        sent = False
+        try:
+            async with self._write_lock:
+                sent = True  # from the write call on, the message is the transport's: it reaches the peer
+                await self._stream.write(message)
+            reply = await asyncio.shield(future)  # a cancelled caller leaves the future to the peer's answer
+        except asyncio.CancelledError:
+            if sent and not future.done():  # keep the slot until the peer's answer to it arrives
+                self._abandoned[key] = future
+                future.add_done_callback(partial(self._forget_request, key))
+            else:
+                self._forget_request(key, future)
+            raise
+        except BaseException:
+            self._forget_request(key, future)
+            raise
+        self._forget_request(key, future)
         if reply.type == _Msg.RESPONSE:
             result: bytes = reply.payload
             return result
