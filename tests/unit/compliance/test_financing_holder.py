@@ -10,18 +10,8 @@ from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.financing import holder_commitment
 from tradefin.protos import compliance_pb2 as cp
 
-from ..payments.support import BANK_A, BANK_B, Desk, caller
+from ..payments.support import BANK_A, BANK_B, Desk, caller, snapshot
 from .test_financing import NEAR, PRIMARY, SALT_A, SALT_B, finance
-
-
-def snapshot(desk: Desk) -> tuple[object, ...]:
-    ledger = desk.ledger
-    return (
-        dict(ledger.state),
-        dict(ledger.policies),
-        list(ledger.events),
-        {k: list(v) for k, v in ledger.history_of.items()},
-    )
 
 
 def _field(number: int, value: bytes) -> bytes:

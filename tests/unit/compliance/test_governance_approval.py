@@ -15,17 +15,7 @@ from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin.compliance import AsyncCompliance, Compliance, governance_sha256
 from tradefin.protos import compliance_pb2 as cp
 
-from ..payments.support import BANK_A, BANK_B, Desk, caller, governance_config
-
-
-def snapshot(desk: Desk) -> tuple[object, ...]:
-    ledger = desk.ledger
-    return (
-        dict(ledger.state),
-        dict(ledger.policies),
-        list(ledger.events),
-        {k: list(v) for k, v in ledger.history_of.items()},
-    )
+from ..payments.support import BANK_A, BANK_B, Desk, caller, governance_config, snapshot
 
 
 def propose(desk: Desk, config: cp.ComplianceGovernance) -> None:

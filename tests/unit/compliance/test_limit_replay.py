@@ -12,7 +12,7 @@ from tradefin.chaincode.contracts.compliance.limits import clearance_digest, cle
 from tradefin.chaincode.contracts.compliance.records import clearance_key, implicit_collection
 from tradefin.protos import compliance_pb2 as cp
 
-from ..payments.support import BANK_A, Desk, caller, money
+from ..payments.support import BANK_A, Desk, caller, money, snapshot
 from .test_limits import limit, set_limit
 
 CONTEXT = {"counterparty_bic": "EUCBDEFF", "country": "DE", "customer_ref": "KYC-HK-001", "product": "PAYMENT"}
@@ -25,16 +25,6 @@ def request(salt: bytes = b"s" * 32, **context: str) -> cp.ReserveLimitsRequest:
 
 def reserve(desk: Desk, reservation: cp.ReserveLimitsRequest) -> cp.LimitResponse:
     return desk.comply(caller(BANK_A, "treasury"), lambda s, tx: s.reserve_limits(tx, reservation))
-
-
-def snapshot(desk: Desk) -> tuple[object, ...]:
-    ledger = desk.ledger
-    return (
-        dict(ledger.state),
-        dict(ledger.policies),
-        list(ledger.events),
-        {k: list(v) for k, v in ledger.history_of.items()},
-    )
 
 
 def stored_clearance_digest(desk: Desk) -> bytes:

@@ -355,3 +355,15 @@ def reverse_request(channel_id: str, amount: str = "1000.00", **overrides: Any) 
     }
     fields.update(overrides)
     return payment_request(channel_id, amount, **fields)
+
+
+def snapshot(desk: Desk) -> tuple[object, ...]:
+    """Everything a transaction could change on the desk's ledger: states, key policies, events, history
+    (equal before and after means a refused request wrote nothing)."""
+    ledger = desk.ledger
+    return (
+        dict(ledger.state),
+        dict(ledger.policies),
+        list(ledger.events),
+        {k: list(v) for k, v in ledger.history_of.items()},
+    )
