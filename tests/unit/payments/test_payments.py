@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 import pytest
 from google.protobuf.message import Message
 
+from tradefin.chaincode.contracts.compliance.contract import _release_limits
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.records import limit_key
 from tradefin.chaincode.contracts.compliance.service import ComplianceService
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.chaincode.contracts.payments.records import channel_id_of
-from tradefin.chaincode.contracts.payments.service import reservation_releasable
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import payments_pb2 as pay
@@ -269,15 +269,7 @@ def test_clearance_against_private_limits(desk: Desk, channel_id: str) -> None:
     refused(desk, request, "ERR_LIMIT_EXCEEDED", match="has not cleared")
     limit = cp.SetLimitRequest(scope=cp.LIMIT_SCOPE_COUNTRY, key="DE", max=money("500.00"), salt=bytes(32))
     desk.comply(caller(BANK_A, "compliance"), lambda s, tx: s.set_limit(tx, limit))
-    reserve = cp.ReserveLimitsRequest(
-        reservation_id=request.uetr,
-        amount=request.instructed_amount,
-        counterparty_bic=BANK_B.bic,
-        country="DE",
-        customer_ref=request.debtor.kyc_ref,
-        product="PAYMENT",
-        clearance_salt=b"c" * 32,
-    )
+    reserve = reservation_for(request, b"c" * 32)
     desk.comply(A_TREASURY, lambda s, tx: s.reserve_limits(tx, reserve))
     tampered = pay.InitiatePaymentRequest()
     tampered.CopyFrom(request)
@@ -305,25 +297,29 @@ def returning(
     return back
 
 
+def reservation_for(request: pay.InitiatePaymentRequest, salt: bytes) -> cp.ReserveLimitsRequest:
+    """The limit reservation bank A's treasury makes for ``request`` (to bank B, in DE) before sending it."""
+    return cp.ReserveLimitsRequest(
+        reservation_id=request.uetr,
+        amount=request.instructed_amount,
+        counterparty_bic=BANK_B.bic,
+        country="DE",
+        customer_ref=request.debtor.kyc_ref,
+        product="PAYMENT",
+        clearance_salt=salt,
+    )
+
+
 def reserving(
     request: cp.ReserveLimitsRequest,
 ) -> Callable[[ComplianceService, Transaction], Awaitable[cp.LimitResponse]]:
-    """Reserve limits for a payment."""
-
-    async def operation(service: ComplianceService, tx: Transaction) -> cp.LimitResponse:
-        return await service.reserve_limits(tx, request)
-
-    return operation
+    """Reserve limits for a payment (bound now: safe to build inside a loop)."""
+    return lambda service, tx: service.reserve_limits(tx, request)
 
 
 def releasing(uetr: str) -> Callable[[ComplianceService, Transaction], Awaitable[cp.LimitResponse]]:
-    """Release the reservation of a payment, as the compliance contract does."""
-
-    async def operation(service: ComplianceService, tx: Transaction) -> cp.LimitResponse:
-        request = cp.ReleaseLimitsRequest(reservation_id=uetr)
-        return await service.release_limits(tx, request, await reservation_releasable(service.ledger, uetr))
-
-    return operation
+    """ReleaseLimits for a payment's reservation, as the compliance contract runs it."""
+    return lambda service, tx: _release_limits(service, tx, cp.ReleaseLimitsRequest(reservation_id=uetr))
 
 
 def test_a_partial_return_keeps_the_limit_reservation(desk: Desk, channel_id: str) -> None:
@@ -334,15 +330,7 @@ def test_a_partial_return_keeps_the_limit_reservation(desk: Desk, channel_id: st
     )
     desk.comply(compliance, lambda s, tx: s.set_limit(tx, limit))
     request = payment_request(channel_id, "1000.00", limit_clearance_salt=b"c" * 32)
-    reserve = cp.ReserveLimitsRequest(
-        reservation_id=request.uetr,
-        amount=request.instructed_amount,
-        counterparty_bic=BANK_B.bic,
-        country="DE",
-        customer_ref=request.debtor.kyc_ref,
-        product="PAYMENT",
-        clearance_salt=b"c" * 32,
-    )
+    reserve = reservation_for(request, b"c" * 32)
     desk.comply(A_TREASURY, lambda s, tx: s.reserve_limits(tx, reserve))
     desk.initiate(request)
     desk.report(request.uetr, pay.PAYMENT_STATUS_ACCC)
