@@ -127,6 +127,14 @@ def network() -> None:
     """The test network: orderers, one peer per bank, one channel per consortium."""
 
 
+def _root(ctx: click.Context) -> Path:
+    """The network's working directory, absolute (whether or not a network is in it)."""
+    from ..network.layout import default_workdir
+
+    root: Path = (ctx.obj["workdir"] or default_workdir()).resolve()
+    return root
+
+
 def _open(ctx: click.Context, **settings: Any) -> Any:
     from ..network.network import FabricNetwork
 
@@ -162,9 +170,7 @@ def network_up(ctx: click.Context, spec_path: Path | None, runtime: str | None, 
 @friendly_errors
 def network_down(ctx: click.Context, purge: bool) -> None:
     """Stop every node and chaincode server (ledgers are kept unless --purge)."""
-    from ..network.layout import default_workdir
-
-    root = (ctx.obj["workdir"] or default_workdir()).resolve()
+    root = _root(ctx)
     if not (root / "state.json").exists():
         out.print(f"no network in {root}")
         return
@@ -179,10 +185,9 @@ def network_down(ctx: click.Context, purge: bool) -> None:
 @friendly_errors
 def network_status(ctx: click.Context, as_json: bool) -> None:
     """What runs, what is healthy, and the chaincodes deployed."""
-    from ..network.layout import default_workdir
     from ..network.network import NetworkStatus
 
-    root = (ctx.obj["workdir"] or default_workdir()).resolve()
+    root = _root(ctx)
     status = _open(ctx).status() if (root / "state.json").exists() else NetworkStatus(root, "absent", None)
     if as_json:
         out.print_json(json.dumps(status.to_json()))
@@ -220,10 +225,8 @@ def network_logs(ctx: click.Context, node: str, lines: int) -> None:
 @friendly_errors
 def network_info(ctx: click.Context, as_json: bool) -> None:
     """Endpoints, MSP ids, TLS CAs, identities, connection profiles and channels."""
-    from ..network.layout import default_workdir
-
     del as_json
-    root = (ctx.obj["workdir"] or default_workdir()).resolve()
+    root = _root(ctx)
     if not (root / "state.json").exists():
         _fail(f"no network in {root} (run `tradefin network up`)")
     out.print_json(json.dumps(_open(ctx).info()))
