@@ -1,0 +1,390 @@
+"""Fuzzing every transaction of the ``compliance`` contract as the shim routes it, from states valid
+flows reach (a configuration in force and the next one proposed, attestations and screenings, a
+bank's limits, a reservation and its limit policy, documents registered, financed and detailed).
+
+The rule under test: bad input gets a clear error with a stable catalogue code (never ERR_INTERNAL,
+never another exception) and changes nothing on the ledger; what is accepted leaves only well-formed
+records, limits used within their maximum and documents financed at most once over.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from google.protobuf.message import Message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tradefin.chaincode.contracts.compliance.errors import RuleError
+from tradefin.chaincode.contracts.compliance.governance import config_sha256, validate_config
+from tradefin.chaincode.contracts.letters_of_credit.access import Caller
+from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
+from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
+
+from ..payments import contract_fuzz
+from ..payments.contract_fuzz import (
+    FRAMING_ERRORS,
+    HOUR,
+    Call,
+    ContractDesk,
+    check_answer,
+    framings,
+    is_submit,
+    refusal_code,
+    send,
+    stranger,
+    transactions,
+)
+from ..payments.support import (
+    BANK_A,
+    BANK_B,
+    CREDITOR,
+    DEBTOR,
+    OUTSIDER,
+    caller,
+    governance_config,
+    money,
+    snapshot,
+    stamp,
+)
+
+A_COMPLIANCE, B_COMPLIANCE = caller(BANK_A, "compliance"), caller(BANK_B, "compliance")
+A_TREASURY, B_TREASURY = caller(BANK_A, "treasury"), caller(BANK_B, "treasury")
+SALT_A, SALT_B = b"a" * 32, b"b" * 32
+
+
+def fingerprint(name: str) -> str:
+    """A document fingerprint."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+REGISTERED, FINANCED = fingerprint("invoice registered"), fingerprint("invoice financed by A")
+PROPOSAL = governance_config(version=2, screening_max_age_hours=48, description="pilot, second version")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A ledger reached by valid flows, and the ids of what is on it."""
+
+    desk: ContractDesk
+    reservation: str  # bank A's, for a payment never made
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the scene's records (a mutated request may name another record's id)."""
+        return [self.reservation, REGISTERED, FINANCED, DEBTOR.kyc_ref, CREDITOR.kyc_ref, "FIN-1", "Bank2MSP"]
+
+
+def _ok(desk: ContractDesk, who: Caller, function: str, request: Message) -> None:
+    answer = desk.submit(who, function, request)
+    assert answer.status == 200, answer.message
+
+
+@functools.cache
+def _scene() -> Scene:
+    desk = ContractDesk()
+    desk.adopt()
+    desk.vouch(BANK_A, DEBTOR)
+    desk.vouch(BANK_B, CREDITOR)
+    _ok(desk, A_COMPLIANCE, "compliance:ProposeGovernance", cp.ProposeGovernanceRequest(config=PROPOSAL))
+    for scope, key, amount in (
+        (cp.LIMIT_SCOPE_COUNTERPARTY_BANK, BANK_B.bic, money("10000.00")),
+        (cp.LIMIT_SCOPE_COUNTRY, "DE", money("50000.00")),
+        (cp.LIMIT_SCOPE_CUSTOMER, DEBTOR.kyc_ref, money("1080.00", "USD")),
+        (cp.LIMIT_SCOPE_PRODUCT, "PAYMENT", money("100000.00")),
+    ):
+        limit = cp.SetLimitRequest(scope=scope, key=key, max=amount, salt=bytes(32))
+        _ok(desk, A_COMPLIANCE, "compliance:SetLimit", limit)
+    reservation = str(uuid.uuid4())
+    _ok(desk, A_TREASURY, "compliance:ReserveLimits", _reservation(reservation))
+    _ok(desk, A_COMPLIANCE, "compliance:SetLimitPolicy", cp.SetLimitPolicyRequest(clearance_required=True))
+    _ok(desk, A_TREASURY, "compliance:RegisterDocument", _registration([REGISTERED]))
+    _ok(desk, A_TREASURY, "compliance:FinanceDocument", _financing([FINANCED], SALT_A))
+    _ok(desk, A_TREASURY, "compliance:RecordFinancingDetails", _details("FIN-1", [FINANCED]))
+    return Scene(desk, reservation)
+
+
+def _reservation(reservation_id: str) -> cp.ReserveLimitsRequest:
+    return cp.ReserveLimitsRequest(
+        reservation_id=reservation_id,
+        amount=money("100.00"),
+        counterparty_bic=BANK_B.bic,
+        country="DE",
+        customer_ref=DEBTOR.kyc_ref,
+        product="PAYMENT",
+        clearance_salt=b"s" * 32,
+    )
+
+
+def _registration(fingerprints: list[str]) -> cp.RegisterDocumentRequest:
+    return cp.RegisterDocumentRequest(
+        fingerprints=fingerprints, doc_type=cp.FINANCED_DOCUMENT_TYPE_INVOICE, face_amount_band="100K-1M"
+    )
+
+
+def _financing(fingerprints: list[str], salt: bytes, pct: int = 100) -> cp.FinanceDocumentRequest:
+    return cp.FinanceDocumentRequest(
+        fingerprints=fingerprints,
+        doc_type=cp.FINANCED_DOCUMENT_TYPE_INVOICE,
+        financed_pct=pct,
+        face_amount_band="100K-1M",
+        holder_salt=salt,
+    )
+
+
+def _details(financing_id: str, fingerprints: list[str]) -> cp.RecordFinancingDetailsRequest:
+    return cp.RecordFinancingDetailsRequest(
+        details=cp.FinancingDetails(
+            financing_id=financing_id,
+            fingerprints=fingerprints,
+            doc_type=cp.FINANCED_DOCUMENT_TYPE_INVOICE,
+            customer_ref=DEBTOR.kyc_ref,
+            amount=money("60000.00"),
+            face_amount=money("100000.00"),
+            salt=bytes(32),
+        )
+    )
+
+
+def _attestation(subject_ref: str) -> cp.AttestKycRequest:
+    return cp.AttestKycRequest(
+        attestation=cp.KycAttestation(
+            subject_ref=subject_ref,
+            level=cp.KYC_LEVEL_ENHANCED,
+            status=cp.KYC_STATUS_VERIFIED,
+            verified_on=common_pb2.Date(year=2025, month=6, day=30),
+            expires_on=common_pb2.Date(year=2026, month=6, day=30),
+            risk_rating=cp.RISK_RATING_MEDIUM,
+            evidence_hash="ab" * 32,
+        )
+    )
+
+
+def _screening(now: datetime.datetime) -> cp.RecordScreeningRequest:
+    return cp.RecordScreeningRequest(
+        result=cp.ScreeningResult(
+            subject_ref=DEBTOR.kyc_ref,
+            list_id="OFAC",
+            list_version="2025-12-01",
+            outcome=cp.SCREENING_OUTCOME_CLEAR,
+            screened_at=stamp(now - HOUR),
+        )
+    )
+
+
+#: Valid calls of every transaction (several for the richest ones), built on the scene.
+BASES: dict[str, list[Callable[[Scene], Call]]] = {
+    "compliance:AttestKyc": [lambda s: Call(A_COMPLIANCE, _attestation("5493001KJTIIGC8Y1R12"))],
+    "compliance:RecordScreening": [lambda s: Call(A_COMPLIANCE, _screening(s.desk.now))],
+    "compliance:ProposeGovernance": [
+        lambda s: Call(B_COMPLIANCE, cp.ProposeGovernanceRequest(config=governance_config(version=2))),
+        lambda s: Call(
+            A_COMPLIANCE,
+            cp.ProposeGovernanceRequest(
+                config=governance_config(
+                    version=2,
+                    country_caps=[cp.CountryCap(country="MM", max_per_payment=money("10000.00", "USD"))],
+                    financing_policy=cp.FINANCING_POLICY_PRO_RATA,
+                    pilot_day_utc_offset_minutes=480,
+                    check_credits=True,
+                )
+            ),
+        ),
+    ],
+    "compliance:ApproveGovernance": [
+        lambda s: Call(B_COMPLIANCE, cp.ApproveGovernanceRequest(version=2, config_sha256=config_sha256(PROPOSAL)))
+    ],
+    "compliance:SetLimit": [
+        lambda s: Call(
+            A_COMPLIANCE,
+            cp.SetLimitRequest(scope=cp.LIMIT_SCOPE_COUNTRY, key="FR", max=money("1000.00"), salt=bytes(32)),
+        ),
+        lambda s: Call(
+            A_COMPLIANCE,
+            cp.SetLimitRequest(scope=cp.LIMIT_SCOPE_PRODUCT, key="PAYMENT", max=money("200000.00"), salt=bytes(32)),
+        ),
+    ],
+    "compliance:ReserveLimits": [lambda s: Call(A_TREASURY, _reservation(str(uuid.uuid4())))],
+    "compliance:ReleaseLimits": [lambda s: Call(A_TREASURY, cp.ReleaseLimitsRequest(reservation_id=s.reservation))],
+    "compliance:SetLimitPolicy": [lambda s: Call(B_COMPLIANCE, cp.SetLimitPolicyRequest(clearance_required=True))],
+    "compliance:RegisterDocument": [
+        lambda s: Call(A_TREASURY, _registration([fingerprint("invoice 1"), fingerprint("invoice 1 near")]))
+    ],
+    "compliance:FinanceDocument": [
+        lambda s: Call(B_TREASURY, _financing([REGISTERED], SALT_B, 60)),
+        lambda s: Call(A_TREASURY, _financing([fingerprint("invoice 2"), fingerprint("invoice 2 near")], SALT_A)),
+    ],
+    "compliance:ReleaseFinancing": [
+        lambda s: Call(A_TREASURY, cp.ReleaseFinancingRequest(fingerprints=[FINANCED], holder_salt=SALT_A))
+    ],
+    "compliance:RecordFinancingDetails": [lambda s: Call(A_TREASURY, _details("FIN-2", [REGISTERED]))],
+    "compliance:GetKyc": [
+        lambda s: Call(B_TREASURY, cp.GetKycRequest(attesting_msp_id=BANK_A.msp_id, subject_ref=DEBTOR.kyc_ref))
+    ],
+    "compliance:GetScreening": [
+        lambda s: Call(
+            B_TREASURY,
+            cp.GetScreeningRequest(screening_msp_id=BANK_A.msp_id, subject_ref=DEBTOR.kyc_ref, list_id="UN"),
+        )
+    ],
+    "compliance:GetGovernance": [lambda s: Call(B_TREASURY, cp.GetGovernanceRequest(proposal_version=2))],
+    "compliance:GetLimit": [
+        lambda s: Call(A_COMPLIANCE, cp.GetLimitRequest(scope=cp.LIMIT_SCOPE_COUNTRY, key="DE")),
+    ],
+    "compliance:GetReservation": [
+        lambda s: Call(A_TREASURY, cp.GetReservationRequest(reservation_id=s.reservation)),
+    ],
+    "compliance:GetLimitPolicy": [lambda s: Call(B_TREASURY, cp.GetLimitPolicyRequest(msp_id=BANK_A.msp_id))],
+    "compliance:GetFinancing": [
+        lambda s: Call(B_TREASURY, cp.GetFinancingRequest(fingerprints=[REGISTERED, FINANCED])),
+    ],
+    "compliance:GetAuditTrail": [
+        lambda s: Call(B_TREASURY, cp.GetAuditTrailRequest(object_type="kyc", object_id=f"Bank1MSP/{DEBTOR.kyc_ref}")),
+        lambda s: Call(
+            B_TREASURY, cp.GetAuditTrailRequest(object_type="screening", object_id=f"Bank1MSP/{DEBTOR.kyc_ref}/UN")
+        ),
+        lambda s: Call(B_TREASURY, cp.GetAuditTrailRequest(object_type="financing", object_id=FINANCED)),
+    ],
+}
+FUNCTIONS = sorted(BASES)
+SUBMITS = [function for function in FUNCTIONS if is_submit(function)]
+
+
+def compliance_problems(desk: ContractDesk) -> list[str]:
+    """What an accepted request may never leave: a configuration in force that its own validation
+    refuses, a limit used beyond its maximum or below zero, a document financed over 100% or
+    FINANCED without a hold."""
+    problems = []
+    for (collection, key), value in desk.ledger.state.items():
+        if key.object_type == "tradefin.compliance.governance":
+            try:
+                validate_config(cp.ComplianceGovernance.FromString(value))
+            except RuleError as error:
+                problems.append(f"governance in force: {error.text}")
+        elif key.object_type == "tradefin.compliance.limit":
+            limit = cp.Limit.FromString(value)
+            if not 0 <= limit.utilised <= limit.max.minor_units:
+                problems.append(f"{collection} {key}: utilised {limit.utilised} of {limit.max.minor_units}")
+        elif key.object_type == "tradefin.compliance.financing":
+            entry = cp.FinancingEntry.FromString(value)
+            if sum(hold.financed_pct for hold in entry.holds) > 100:
+                problems.append(f"{key}: financed over 100%")
+            if (entry.status == cp.FINANCING_STATUS_FINANCED) != bool(entry.holds):
+                problems.append(f"{key}: status {entry.status} with {len(entry.holds)} hold(s)")
+    return problems
+
+
+def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
+    """One call on a copy of the scene, held to the rule."""
+    return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, compliance_problems)
+
+
+# ------------------------------------------------------------------------------------------------
+# Every transaction is fuzzed, from valid calls
+
+
+def test_every_transaction_of_the_contract_has_valid_calls_to_mutate() -> None:
+    assert set(BASES) == set(transactions("compliance"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_valid_calls_are_accepted(function: str) -> None:
+    scene = _scene()
+    assert not compliance_problems(scene.desk)
+    for build in BASES[function]:
+        base = build(scene)
+        assert attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. Framing: undecodable bytes, empty or misplaced requests, wrong argument counts
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_framing_errors_are_refused_cleanly(function: str) -> None:
+    scene = _scene()
+    base = BASES[function][0](scene)
+    for what, args, transient in framings(function, base.request.SerializeToString()):
+        desk = scene.desk.fork()
+        before = snapshot(desk)
+        response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
+        check_answer(desk, before, response, f"{function}: {what}")
+        if what in FRAMING_ERRORS:
+            assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+
+
+@pytest.mark.parametrize("function", ["compliance:Nope", "compliance:", "compliance:getKyc", "pay:GetKyc"])
+def test_unknown_functions_are_refused(function: str) -> None:
+    desk = _scene().desk.fork()
+    response = desk.invoke(A_COMPLIANCE, function, [b""], {REQUEST_FIELD: b""})
+    assert refusal_code(response) == "ERR_INVALID_INPUT", response.message
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@settings(derandomize=True, deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.binary(min_size=1, max_size=48))
+def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes) -> None:
+    scene = _scene()
+    desk = scene.desk.fork()
+    before = snapshot(desk)
+    base = BASES[function][0](scene)
+    args, transient = ([], {REQUEST_FIELD: raw}) if is_submit(function) else ([raw], {})
+    check_answer(desk, before, desk.invoke(base.who, function, args, transient), f"{function}: {raw!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Wrong banks and roles, replays, late and early calls
+
+STRANGERS = {
+    "the other bank": B_COMPLIANCE,
+    "an outsider bank": caller(OUTSIDER, "compliance"),
+    "an auditor": caller(BANK_A, "auditor"),
+    "a client": caller(BANK_A, "client-applicant"),
+    "no role": caller(BANK_A, ""),
+    "no BIC": stranger(BANK_A.msp_id, "compliance", ""),
+    "the other bank's BIC": stranger(BANK_A.msp_id, "compliance", BANK_B.bic),
+    "a malformed BIC": stranger(BANK_A.msp_id, "compliance", "ASTB HK"),
+    "an unknown MSP": stranger("Bank9MSP", "compliance,treasury", "NINEGB2L"),
+}
+#: Who never writes through the compliance contract.
+NEVER_WRITES = ("an auditor", "a client", "no role")
+
+
+@pytest.mark.parametrize("who", sorted(STRANGERS))
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        identity = STRANGERS[who] if STRANGERS[who] != base.who else A_COMPLIANCE
+        accepted = attempt(function, identity, base.request, base.later, f"{function} by {who}")
+        assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
+
+
+@pytest.mark.parametrize("function", SUBMITS)
+def test_a_replayed_request_is_answered_cleanly(function: str) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        desk = scene.desk.fork()
+        first = send(desk, function, base.who, base.request, base.later)
+        assert first.status == 200, first.message
+        before = snapshot(desk)
+        check_answer(desk, before, send(desk, function, base.who, base.request, base.later), f"{function} replayed")
+        assert not compliance_problems(desk)
+
+
+@pytest.mark.parametrize("later", [2 * HOUR, 25 * HOUR, datetime.timedelta(days=400), -25 * HOUR])
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_late_and_early_calls(function: str, later: datetime.timedelta) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")

@@ -1,0 +1,376 @@
+"""Fuzzing every transaction of the ``pay`` contract as the shim routes it, from states valid flows
+reach (channels open, proposed, suspended and quiet; a frozen batch and a cut-off cycle; payments
+accepted, credited and pending approval; an open quote; a pending deposit).
+
+The rule under test: bad input gets a clear error with a stable catalogue code (never ERR_INTERNAL,
+never another exception) and changes nothing on the ledger; what is accepted leaves only well-formed
+records, and channels whose balances respect their credit limits and add up to their deposits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from google.protobuf.message import Message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tradefin.chaincode.contracts.letters_of_credit.access import Caller
+from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
+from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import payments_pb2 as pay
+
+from . import contract_fuzz
+from .contract_fuzz import (
+    FRAMING_ERRORS,
+    HOUR,
+    Call,
+    ContractDesk,
+    check_answer,
+    framings,
+    is_submit,
+    refusal_code,
+    send,
+    stranger,
+    transactions,
+)
+from .support import BANK_A, BANK_B, OUTSIDER, caller, money, payment_request, reverse_request, snapshot, stamp
+
+A_TREASURY, B_TREASURY = caller(BANK_A, "treasury"), caller(BANK_B, "treasury")
+MAKER = caller(BANK_A, "treasury,approver", "maker")
+A_APPROVER = caller(BANK_A, "approver", "second")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A ledger reached by valid flows, and the ids of what is on it."""
+
+    desk: ContractDesk
+    eur: str  # open: batch 1 frozen (A owes B), cycle 2 open with payments
+    usd: str  # suspended by bank A, cycle 1 cut off and not frozen
+    hkd: str  # proposed by bank A
+    chf: str  # open, nothing ever paid
+    settled_cycle_payment: str
+    acsp: str
+    credited: str
+    pending: str
+    usd_payment: str
+    quote: str
+    deposit: str
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the scene's records (a mutated request may name another record's id)."""
+        return [
+            self.eur,
+            self.usd,
+            self.hkd,
+            self.chf,
+            self.settled_cycle_payment,
+            self.acsp,
+            self.credited,
+            self.pending,
+            self.usd_payment,
+            self.quote,
+            self.deposit,
+        ]
+
+
+def _initiate(desk: ContractDesk, request: pay.InitiatePaymentRequest, who: Caller = A_TREASURY) -> str:
+    answer = desk.submit(who, "pay:InitiatePayment", request)
+    assert answer.status == 200, answer.message
+    return request.uetr
+
+
+@functools.cache
+def _scene() -> Scene:
+    desk = ContractDesk()
+    eur = desk.ready(deposit_a="900000.00", deposit_b="100000.00", credit_a="1000.00", credit_b="1000.00")
+    old = _initiate(desk, payment_request(eur, "100.00"))
+    desk.settle(eur, desk.net(eur).cycle, B_TREASURY)
+    settled = _initiate(desk, payment_request(eur, "50.00"))  # cycle 2: frozen as batch 2 below
+    desk.net(eur)
+    acsp = _initiate(desk, payment_request(eur, "1000.00"))
+    credited = _initiate(desk, payment_request(eur, "500.00"))
+    desk.report(credited, pay.PAYMENT_STATUS_ACCC)
+    pending = _initiate(desk, payment_request(eur, "240000.00"), MAKER)
+    quote_id = str(uuid.uuid4())
+    assert desk.submit(B_TREASURY, "pay:CreateQuote", _quote(eur, quote_id, desk.now)).status == 200
+    deposit_id = str(uuid.uuid4())
+    deposit = pay.RecordDepositRequest(
+        channel_id=eur, deposit_id=deposit_id, amount=money("100.00"), funding_uetr=str(uuid.uuid4())
+    )
+    assert desk.submit(A_TREASURY, "pay:RecordDeposit", deposit).status == 200
+    usd = desk.open_channel("USD", deposit_a="50000.00", deposit_b="50000.00")
+    usd_payment = _initiate(desk, payment_request(usd, "100.00"))
+    for function in ("pay:CutOff", "pay:SuspendChannel"):
+        request: Message = (pay.CutOffRequest if function == "pay:CutOff" else pay.SuspendChannelRequest)(
+            channel_id=usd
+        )
+        assert desk.submit(A_TREASURY, function, request).status == 200
+    hkd = pay.ChannelResponse.FromString(
+        desk.submit(A_TREASURY, "pay:ProposeChannel", _proposal("HKD")).payload
+    ).channel.channel_id
+    chf = desk.open_channel("CHF", deposit_a="10.00")
+    del old
+    return Scene(desk, eur, usd, hkd, chf, settled, acsp, credited, pending, usd_payment, quote_id, deposit_id)
+
+
+def _quote(channel_id: str, quote_id: str, now: datetime.datetime) -> pay.CreateQuoteRequest:
+    return pay.CreateQuoteRequest(
+        quote=pay.FxQuote(
+            quote_id=quote_id,
+            channel_id=channel_id,
+            for_bank_bic=BANK_A.bic,
+            sell_currency="HKD",
+            rate="0.11731",
+            margin_bps=25,
+            max_sell_amount=money("100000.00", "HKD"),
+            fees=[pay.Fee(agent_bic=BANK_B.bic, amount=money("3.00"), kind="COMM")],
+            valid_until=stamp(now + datetime.timedelta(minutes=10)),
+            salt=bytes(32),
+        )
+    )
+
+
+def _proposal(currency: str) -> pay.ProposeChannelRequest:
+    return pay.ProposeChannelRequest(
+        proposer=BANK_A,
+        counterparty=BANK_B,
+        currency=currency,
+        proposer_credit_limit=money("1000", "JPY") if currency == "JPY" else money("1000.00", currency),
+        counterparty_credit_limit=money("500", "JPY") if currency == "JPY" else money("500.00", currency),
+        capacity_slots=4,
+        cycle_seconds=3600,
+        salt=bytes(range(32)),
+    )
+
+
+def _fees(channel_id: str) -> pay.InitiatePaymentRequest:
+    return payment_request(
+        channel_id,
+        "1000.00",
+        charge_bearer=pay.CHARGE_BEARER_CRED,
+        fees_disclosed=[
+            pay.Fee(agent_bic=BANK_A.bic, amount=money("2.00"), kind="COMM"),
+            pay.Fee(agent_bic=BANK_B.bic, amount=money("3.00"), kind="COMM"),
+        ],
+        fees_charged=[pay.Fee(agent_bic=BANK_A.bic, amount=money("2.00"), kind="COMM")],
+        debtor=common_pb2.PartyRef(
+            name="KOWLOON IMPORTS LTD",
+            address=["1 NATHAN ROAD"],
+            country="HK",
+            kyc_ref="KYC-HK-001",
+            lei="5493001KJTIIGC8Y1R12",
+            bic="ASTBHKHHXXX",
+        ),
+    )
+
+
+#: Valid calls of every transaction (several for the richest ones), built on the scene.
+BASES: dict[str, list[Callable[[Scene], Call]]] = {
+    "pay:ProposeChannel": [lambda s: Call(A_TREASURY, _proposal("JPY"))],
+    "pay:AcceptChannel": [lambda s: Call(B_TREASURY, pay.AcceptChannelRequest(channel_id=s.hkd))],
+    "pay:RecordDeposit": [
+        lambda s: Call(
+            A_TREASURY,
+            pay.RecordDepositRequest(
+                channel_id=s.eur, deposit_id=str(uuid.uuid4()), amount=money("250.00"), funding_uetr=str(uuid.uuid4())
+            ),
+        )
+    ],
+    "pay:ConfirmDeposit": [
+        lambda s: Call(B_TREASURY, pay.ConfirmDepositRequest(channel_id=s.eur, deposit_id=s.deposit))
+    ],
+    "pay:SuspendChannel": [lambda s: Call(A_TREASURY, pay.SuspendChannelRequest(channel_id=s.eur))],
+    "pay:ResumeChannel": [lambda s: Call(A_TREASURY, pay.ResumeChannelRequest(channel_id=s.usd))],
+    "pay:WindDownChannel": [lambda s: Call(B_TREASURY, pay.WindDownChannelRequest(channel_id=s.eur))],
+    "pay:CloseChannel": [lambda s: Call(A_TREASURY, pay.CloseChannelRequest(channel_id=s.chf))],
+    "pay:CutOff": [lambda s: Call(A_TREASURY, pay.CutOffRequest(channel_id=s.eur))],
+    "pay:FreezeBatch": [lambda s: Call(A_TREASURY, pay.FreezeBatchRequest(channel_id=s.usd, cycle=1))],
+    "pay:SettleBatch": [
+        lambda s: Call(B_TREASURY, pay.SettleBatchRequest(channel_id=s.eur, cycle=2, settlement_uetr=str(uuid.uuid4())))
+    ],
+    "pay:CreateQuote": [lambda s: Call(B_TREASURY, _quote(s.eur, str(uuid.uuid4()), s.desk.now))],
+    "pay:InitiatePayment": [
+        lambda s: Call(A_TREASURY, payment_request(s.eur, "1000.00")),
+        lambda s: Call(A_TREASURY, _fees(s.eur)),
+        lambda s: Call(A_TREASURY, payment_request(s.eur, instructed_amount=money("1000.00", "HKD"), quote_id=s.quote)),
+        lambda s: Call(B_TREASURY, reverse_request(s.eur, "700.00")),
+    ],
+    "pay:ApprovePayment": [lambda s: Call(A_APPROVER, pay.ApprovePaymentRequest(uetr=s.pending, slot_hint=1))],
+    "pay:LapsePayment": [lambda s: Call(A_TREASURY, pay.LapsePaymentRequest(uetr=s.pending), 25 * HOUR)],
+    "pay:ReportStatus": [
+        lambda s: Call(B_TREASURY, pay.ReportPaymentStatusRequest(uetr=s.acsp, status=pay.PAYMENT_STATUS_ACCC)),
+        lambda s: Call(
+            B_TREASURY,
+            pay.ReportPaymentStatusRequest(uetr=s.acsp, status=pay.PAYMENT_STATUS_RJCT, reason_code="AC04"),
+        ),
+    ],
+    "pay:ReturnPayment": [
+        lambda s: Call(
+            B_TREASURY,
+            pay.ReturnPaymentRequest(
+                return_uetr=str(uuid.uuid4()),
+                original_uetr=s.credited,
+                returned_amount=money("100.00"),
+                reason_code="AC04",
+                slot_hint=2,
+                salt=bytes(32),
+            ),
+        )
+    ],
+    "pay:GetChannel": [lambda s: Call(A_TREASURY, pay.GetChannelRequest(channel_id=s.eur))],
+    "pay:GetPayment": [lambda s: Call(B_TREASURY, pay.GetPaymentRequest(uetr=s.acsp))],
+    "pay:GetBatch": [lambda s: Call(A_TREASURY, pay.GetBatchRequest(channel_id=s.eur, cycle=1))],
+    "pay:GetQuote": [lambda s: Call(A_TREASURY, pay.GetQuoteRequest(quote_id=s.quote))],
+    "pay:GetAuditTrail": [
+        lambda s: Call(A_TREASURY, cp.GetAuditTrailRequest(object_type="payment", object_id=s.acsp)),
+        lambda s: Call(A_TREASURY, cp.GetAuditTrailRequest(object_type="batch", object_id=f"{s.eur}/1")),
+    ],
+}
+FUNCTIONS = sorted(BASES)
+SUBMITS = [function for function in FUNCTIONS if is_submit(function)]
+
+
+def channel_problems(desk: ContractDesk) -> list[str]:
+    """INV-PAY-01 and INV-PAY-02 on the scene's running channels: no balance below minus its credit
+    limit, no negative capacity, balances adding up to the deposits."""
+    scene = _scene()
+    problems = []
+    for channel_id in (scene.eur, scene.usd, scene.chf):
+        balances = desk.channel(channel_id).balances
+        for balance in balances:
+            if balance.balance < -balance.credit_limit or balance.capacity < 0:
+                problems.append(f"{channel_id} {balance.bic}: balance {balance.balance}, capacity {balance.capacity}")
+        if sum(item.balance for item in balances) != sum(item.deposit for item in balances):
+            problems.append(f"{channel_id}: balances do not add up to the deposits")
+    return problems
+
+
+def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
+    """One call on a copy of the scene, held to the rule."""
+    return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, channel_problems)
+
+
+# ------------------------------------------------------------------------------------------------
+# Every transaction is fuzzed, from valid calls
+
+
+def test_every_transaction_of_the_contract_has_valid_calls_to_mutate() -> None:
+    assert set(BASES) == set(transactions("pay"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_valid_calls_are_accepted(function: str) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        assert attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. Framing: undecodable bytes, empty or misplaced requests, wrong argument counts
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_framing_errors_are_refused_cleanly(function: str) -> None:
+    scene = _scene()
+    base = BASES[function][0](scene)
+    for what, args, transient in framings(function, base.request.SerializeToString()):
+        desk = scene.desk.fork()
+        before = snapshot(desk)
+        response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
+        check_answer(desk, before, response, f"{function}: {what}")
+        if what in FRAMING_ERRORS:
+            assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+
+
+@pytest.mark.parametrize("function", ["pay:Nope", "pay:", ":GetChannel", "pay:getChannel", "compliance:GetChannel"])
+def test_unknown_functions_are_refused(function: str) -> None:
+    desk = _scene().desk.fork()
+    response = desk.invoke(A_TREASURY, function, [b""], {REQUEST_FIELD: b""})
+    assert refusal_code(response) == "ERR_INVALID_INPUT", response.message
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@settings(derandomize=True, deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.binary(min_size=1, max_size=48))
+def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes) -> None:
+    scene = _scene()
+    desk = scene.desk.fork()
+    before = snapshot(desk)
+    base = BASES[function][0](scene)
+    args, transient = ([], {REQUEST_FIELD: raw}) if is_submit(function) else ([raw], {})
+    check_answer(desk, before, desk.invoke(base.who, function, args, transient), f"{function}: {raw!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Wrong banks and roles, replays, late and early calls
+
+STRANGERS = {
+    "the other bank": B_TREASURY,
+    "an outsider bank": caller(OUTSIDER, "treasury"),
+    "an auditor": caller(BANK_A, "auditor"),
+    "no role": caller(BANK_A, ""),
+    "the other bank's BIC": stranger(BANK_A.msp_id, "treasury", BANK_B.bic),
+    "an unknown MSP": stranger("Bank9MSP", "treasury", "NINEGB2L"),
+    "a malformed MSP id": stranger("not an msp!", "treasury", BANK_A.bic),
+}
+#: Who never writes through the payments contract.
+NEVER_WRITES = ("an outsider bank", "an auditor", "no role", "an unknown MSP", "a malformed MSP id")
+
+
+@pytest.mark.parametrize("who", sorted(STRANGERS))
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        identity = STRANGERS[who] if STRANGERS[who] != base.who else A_TREASURY
+        accepted = attempt(function, identity, base.request, base.later, f"{function} by {who}")
+        assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
+
+
+@pytest.mark.parametrize("function", SUBMITS)
+def test_a_replayed_request_is_answered_cleanly_and_never_applied_twice(function: str) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        desk = scene.desk.fork()
+        first = send(desk, function, base.who, base.request, base.later)
+        assert first.status == 200, first.message
+        before = snapshot(desk)
+        again = send(desk, function, base.who, base.request, base.later)
+        if check_answer(desk, before, again, f"{function} replayed"):
+            assert snapshot(desk) == before, f"{function}: the replay changed the ledger"
+            assert again.payload == first.payload, f"{function}: the replay got another answer"
+
+
+@pytest.mark.parametrize("later", [2 * HOUR, 25 * HOUR, datetime.timedelta(days=400), -25 * HOUR])
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_late_and_early_calls(function: str, later: datetime.timedelta) -> None:
+    scene = _scene()
+    for build in BASES[function]:
+        base = build(scene)
+        attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")
+
+
+def test_an_expired_quote_a_passed_approval_window_and_an_early_lapse_have_their_codes() -> None:
+    scene = _scene()
+    desk = scene.desk.fork()
+    quoted = BASES["pay:InitiatePayment"][2](scene)
+    late = send(desk, "pay:InitiatePayment", quoted.who, quoted.request, 2 * HOUR)
+    assert refusal_code(late) == "ERR_QUOTE_EXPIRED", late.message
+    approval = BASES["pay:ApprovePayment"][0](scene)
+    late = send(desk, "pay:ApprovePayment", approval.who, approval.request, 25 * HOUR)
+    assert refusal_code(late) == "ERR_EXPIRED", late.message
+    lapse = BASES["pay:LapsePayment"][0](scene)
+    early = send(desk, "pay:LapsePayment", lapse.who, lapse.request, HOUR)
+    assert refusal_code(early) == "ERR_INVALID_STATE", early.message
