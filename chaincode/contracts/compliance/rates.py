@@ -19,7 +19,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from .errors import invalid_input, limit_exceeded
 
 MAX_RATE_DECIMALS: Final = 10
-_RATE = re.compile(r"^(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,10}))?$")
+_RATE = re.compile(r"^(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,10}))?\Z")
 
 
 def div_half_even(numerator: int, denominator: int) -> int:

@@ -27,10 +27,10 @@ _LIMIT_POLICY: Final = "tradefin.compliance.limit-policy"
 _FINANCING: Final = "tradefin.compliance.financing"
 _FINANCING_DETAILS: Final = "tradefin.compliance.financing-details"
 
-_LIST_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
-_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
-_RESERVATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:/._-]{0,99}$")
-_PRODUCT = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+_LIST_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}\Z")
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}\Z")
+_RESERVATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:/._-]{0,99}\Z")
+_PRODUCT = re.compile(r"^[A-Z][A-Z0-9_]{0,31}\Z")
 
 #: Products a limit reservation names.
 PAYMENT_PRODUCT: Final = "PAYMENT"

@@ -19,13 +19,14 @@ from .errors import invalid_input
 from .money import check_minor_units, exponent
 from .reference_data import BIC_ONLY_COUNTRIES, COUNTRIES
 
-_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
-_LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
-_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
-_UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-_UN_LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
-_MSP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Patterns end with \Z, not $: '$' also matches before a trailing newline ('ASTBHKHH\n' was a BIC).
+_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\Z")
+_LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}\Z")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\Z")
+_UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}\Z")
+_UN_LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}\Z")
+_MSP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 #: SWIFT "x" character set (references, names) and "z" set (narrative), without the line break.
 SWIFT_X: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")

@@ -40,7 +40,7 @@ TALLY_TYPE: Final = _TALLY
 PENDING_TYPE: Final = _PENDING
 SLOT_TYPE: Final = _SLOT
 
-_CHANNEL_ID = re.compile(r"^([A-Z0-9]{8})-([A-Z0-9]{8})-([A-Z]{3})$")
+_CHANNEL_ID = re.compile(r"^([A-Z0-9]{8})-([A-Z0-9]{8})-([A-Z]{3})\Z")
 
 
 def channel_id_of(bic_x: str, bic_y: str, currency: str) -> str:

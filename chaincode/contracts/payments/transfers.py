@@ -59,8 +59,8 @@ from .channels import PAYING_STATES, ChannelFile, state_name
 from .quotes import QuoteFile, use_quote
 from .records import payment_key, payment_record_key, pending_key, quote_key, slot_key, tally_key
 
-_PURPOSE = re.compile(r"^[A-Z]{4}$")
-_REASON = re.compile(r"^[A-Z0-9]{4}$")
+_PURPOSE = re.compile(r"^[A-Z]{4}\Z")
+_REASON = re.compile(r"^[A-Z0-9]{4}\Z")
 #: Reason code of a payment whose approval window elapsed.
 LAPSED_REASON: Final = "NARR"
 _CREDIT_REPORTS: Final = frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC})

@@ -34,7 +34,10 @@ from ..payments.contract_fuzz import (
     HOUR,
     Call,
     ContractDesk,
+    Mutation,
     check_answer,
+    check_refused,
+    defect,
     framings,
     is_submit,
     refusal_code,
@@ -388,3 +391,65 @@ def test_late_and_early_calls(function: str, later: datetime.timedelta) -> None:
     for build in BASES[function]:
         base = build(scene)
         attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")
+
+
+# ------------------------------------------------------------------------------------------------
+# What the fuzzing found: each input is refused with its code now, and changes nothing
+
+
+def _newline(path: tuple[str | int, ...], value: str) -> Mutation:
+    return Mutation(path, "trailing-newline", value + "\n")
+
+
+def _items(path: tuple[str | int, ...], values: list[str]) -> Mutation:
+    return Mutation(path, "repeated-item:trailing-newline", values)
+
+
+DEFECTS = [
+    # A pattern ending in '$' matched before a trailing newline: a fingerprint with one was another
+    # registry entry (a document financed twice), a product another limit (the PAYMENT limit not
+    # applied), a list id, MSP id, rate or digest with one was accepted.
+    defect("compliance:FinanceDocument", 0, _items(("fingerprints",), [FINANCED + "\n"]), "ERR_INVALID_INPUT"),
+    defect("compliance:RegisterDocument", 0, _items(("fingerprints",), [REGISTERED + "\n"]), "ERR_INVALID_INPUT"),
+    defect("compliance:RecordFinancingDetails", 0, _newline(("details", "financing_id"), "FIN-2"), "ERR_INVALID_INPUT"),
+    defect("compliance:ReserveLimits", 0, _newline(("product",), "PAYMENT"), "ERR_INVALID_INPUT"),
+    defect("compliance:ReserveLimits", 0, _newline(("reservation_id",), "RES-1"), "ERR_INVALID_INPUT"),
+    defect("compliance:SetLimit", 1, _newline(("key",), "PAYMENT"), "ERR_INVALID_INPUT"),
+    defect("compliance:RecordScreening", 0, _newline(("result", "list_id"), "OFAC"), "ERR_INVALID_INPUT"),
+    defect("compliance:AttestKyc", 0, _newline(("attestation", "evidence_hash"), "ab" * 32), "ERR_INVALID_INPUT"),
+    defect(
+        "compliance:ProposeGovernance",
+        0,
+        _items(("config", "member_msp_ids"), ["Bank1MSP\n", "Bank2MSP"]),
+        "ERR_INVALID_INPUT",
+    ),
+    defect(
+        "compliance:ProposeGovernance",
+        0,
+        _newline(("config", "reference_rates", 0, "rate"), "1.08"),
+        "ERR_INVALID_INPUT",
+    ),
+    defect(
+        "compliance:ProposeGovernance",
+        0,
+        _newline(("config", "sanctions_lists", 0, "list_id"), "UN"),
+        "ERR_INVALID_INPUT",
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "index", "mutation", "code"), DEFECTS)
+def test_inputs_the_fuzzing_found_are_refused_with_their_code(
+    function: str, index: int, mutation: Mutation, code: str
+) -> None:
+    scene = _scene()
+    check_refused(scene.desk, function, BASES[function][index](scene), mutation, code)
+
+
+def test_a_fingerprint_with_a_trailing_newline_does_not_finance_a_financed_document_again() -> None:
+    desk = _scene().desk.fork()
+    again = desk.submit(B_TREASURY, "compliance:FinanceDocument", _financing([FINANCED + "\n"], SALT_B))
+    assert again.message.startswith("ERR_INVALID_INPUT: fingerprints[0]: "), again.message
+    assert desk.submit(B_TREASURY, "compliance:FinanceDocument", _financing([FINANCED], SALT_B)).message == (
+        "ERR_DUPLICATE_FINANCING: already financed"
+    )

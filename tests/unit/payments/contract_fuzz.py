@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mappin
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
+import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from hypothesis import strategies as st
@@ -298,6 +299,22 @@ def attempt(
         problems = written_problems(desk) + invariants(desk)
         assert not problems, f"{what}: accepted, leaving {problems}"
     return accepted
+
+
+def defect(function: str, index: int, mutation: Mutation, code: str) -> Any:
+    """A found defect as a test case: the mutation of the function's ``index``-th valid call, and the
+    code it is refused with now."""
+    name = ".".join(str(part) for part in mutation.path)
+    return pytest.param(function, index, mutation, code, id=f"{function}#{index}:{name}:{mutation.kind}")
+
+
+def check_refused(scene: ContractDesk, function: str, base: Call, mutation: Mutation, code: str) -> None:
+    """The mutated call is refused with ``code`` and changes nothing (a found defect's regression check)."""
+    desk = scene.fork()
+    before = snapshot(desk)
+    response = send(desk, function, base.who, mutation.apply(base.request), base.later)
+    assert refusal_code(response) == code, f"{function} [{mutation}]: {response.status} {response.message!r}"
+    assert snapshot(desk) == before
 
 
 def framings(function: str, request: bytes) -> list[tuple[str, list[bytes], dict[str, bytes]]]:

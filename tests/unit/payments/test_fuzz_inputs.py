@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller
+from tradefin.chaincode.contracts.payments.records import deposit_key
 from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -32,7 +33,10 @@ from .contract_fuzz import (
     HOUR,
     Call,
     ContractDesk,
+    Mutation,
     check_answer,
+    check_refused,
+    defect,
     framings,
     is_submit,
     refusal_code,
@@ -374,3 +378,58 @@ def test_an_expired_quote_a_passed_approval_window_and_an_early_lapse_have_their
     lapse = BASES["pay:LapsePayment"][0](scene)
     early = send(desk, "pay:LapsePayment", lapse.who, lapse.request, HOUR)
     assert refusal_code(early) == "ERR_INVALID_STATE", early.message
+
+
+# ------------------------------------------------------------------------------------------------
+# What the fuzzing found: each input is refused with its code now, and changes nothing
+
+UETR = "5f0b8c8e-3d3e-4f0a-9a51-1f4c2b7d9e10"
+
+
+def _newline(path: tuple[str | int, ...], value: str) -> Mutation:
+    return Mutation(path, "trailing-newline", value + "\n")
+
+
+DEFECTS = [
+    # A pattern ending in '$' matched before a trailing newline: a UETR, BIC, MSP id or code with one
+    # was accepted (a second payment under the same UETR, a pacs.009 funding two deposits or settling
+    # two batches), and an LEI or IBAN with one crashed its check-digit computation (ERR_INTERNAL).
+    defect("pay:InitiatePayment", 0, _newline(("uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 1, _newline(("debtor", "lei"), "5493001KJTIIGC8Y1R12"), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 1, _newline(("debtor", "bic"), BANK_A.bic), "ERR_INVALID_INPUT"),
+    defect(
+        "pay:InitiatePayment", 0, _newline(("creditor_account", "iban"), "DE89370400440532013000"), "ERR_INVALID_INPUT"
+    ),
+    defect("pay:InitiatePayment", 0, _newline(("purpose",), "GDDS"), "ERR_INVALID_INPUT"),
+    defect("pay:RecordDeposit", 0, _newline(("funding_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:RecordDeposit", 0, _newline(("deposit_id",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:SettleBatch", 0, _newline(("settlement_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:ReturnPayment", 0, _newline(("return_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:ReturnPayment", 0, _newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
+    defect("pay:ReportStatus", 1, _newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
+    defect("pay:ProposeChannel", 0, _newline(("counterparty", "msp_id"), "Bank2MSP"), "ERR_INVALID_INPUT"),
+    defect("pay:CreateQuote", 0, _newline(("quote", "quote_id"), UETR), "ERR_INVALID_INPUT"),
+]
+
+
+@pytest.mark.parametrize(("function", "index", "mutation", "code"), DEFECTS)
+def test_inputs_the_fuzzing_found_are_refused_with_their_code(
+    function: str, index: int, mutation: Mutation, code: str
+) -> None:
+    scene = _scene()
+    check_refused(scene.desk, function, BASES[function][index](scene), mutation, code)
+
+
+def test_a_funding_pacs009_with_a_trailing_newline_does_not_fund_a_second_deposit() -> None:
+    scene = _scene()
+    desk = scene.desk.fork()
+    confirm = pay.ConfirmDepositRequest(channel_id=scene.eur, deposit_id=scene.deposit)
+    assert desk.submit(B_TREASURY, "pay:ConfirmDeposit", confirm).status == 200
+    funding = pay.Deposit.FromString(
+        desk.ledger.value(deposit_key(scene.eur, scene.deposit), desk.channel(scene.eur).channel.collection) or b""
+    ).funding_uetr
+    again = pay.RecordDepositRequest(
+        channel_id=scene.eur, deposit_id=str(uuid.uuid4()), amount=money("100.00"), funding_uetr=funding + "\n"
+    )
+    answer = desk.submit(A_TREASURY, "pay:RecordDeposit", again)
+    assert answer.message.startswith("ERR_INVALID_INPUT: funding_uetr: "), answer.message
