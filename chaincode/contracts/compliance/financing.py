@@ -62,7 +62,7 @@ def _check_band(band: str) -> None:
 
 
 def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType) -> None:
-    if doc_type == compliance_pb2.FINANCED_DOCUMENT_TYPE_UNSPECIFIED:
+    if doc_type not in compliance_pb2.FinancedDocumentType.values()[1:]:
         raise invalid_input("doc_type", "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
 
 

@@ -73,8 +73,8 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
         check_country(threshold.country, f"config.reporting_thresholds[{index}].country")
         _check_reference_money(threshold.amount, reference, f"config.reporting_thresholds[{index}].amount")
         check_text(threshold.description, f"config.reporting_thresholds[{index}].description", lines=1, width=100)
-    if config.financing_policy == compliance_pb2.FINANCING_POLICY_UNSPECIFIED:
-        raise invalid_input("config.financing_policy", "is required")
+    if config.financing_policy not in compliance_pb2.FinancingPolicy.values()[1:]:
+        raise invalid_input("config.financing_policy", "EXCLUSIVE or PRO_RATA")
     if not -720 <= config.pilot_day_utc_offset_minutes <= 840:
         raise invalid_input("config.pilot_day_utc_offset_minutes", "-720..840")
     check_text(config.description, "config.description", lines=1, width=200)

@@ -40,7 +40,7 @@ def attest(
         ("status", compliance_pb2.KycStatus),
         ("risk_rating", compliance_pb2.RiskRating),
     ):
-        if getattr(given, name) == 0:
+        if getattr(given, name) not in enum.values()[1:]:
             raise invalid_input(f"attestation.{name}", f"one of {', '.join(enum.keys()[1:])}")
     verified_on = to_date(given.verified_on, "attestation.verified_on")
     expires_on = to_date(given.expires_on, "attestation.expires_on")

@@ -48,7 +48,7 @@ def record(
     check_subject_ref(given.subject_ref, "result.subject_ref")
     check_list_id(given.list_id, "result.list_id")
     check_text(given.list_version, "result.list_version", lines=1, width=35, required=True)
-    if given.outcome == compliance_pb2.SCREENING_OUTCOME_UNSPECIFIED:
+    if given.outcome not in compliance_pb2.ScreeningOutcome.values()[1:]:
         raise invalid_input("result.outcome", "CLEAR, POTENTIAL_MATCH or CONFIRMED_MATCH")
     if not given.HasField("screened_at"):
         raise invalid_input("result.screened_at", "is required")

@@ -64,6 +64,8 @@ _REASON = re.compile(r"^[A-Z0-9]{4}\Z")
 #: Reason code of a payment whose approval window elapsed.
 LAPSED_REASON: Final = "NARR"
 _CREDIT_REPORTS: Final = frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC})
+#: The statuses a creditor agent reports.
+_REPORTED: Final = _CREDIT_REPORTS | {pay.PAYMENT_STATUS_RJCT}
 _NEXT: Final[Mapping[int, frozenset[int]]] = {
     pay.PAYMENT_STATUS_ACSP: frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC, pay.PAYMENT_STATUS_RJCT}),
     pay.PAYMENT_STATUS_ACSC: frozenset({pay.PAYMENT_STATUS_ACCC}),
@@ -119,7 +121,7 @@ def check_request(request: pay.InitiatePaymentRequest) -> None:
     if request.kind not in (pay.PAYMENT_KIND_CUSTOMER_CREDIT_TRANSFER, pay.PAYMENT_KIND_FI_CREDIT_TRANSFER):
         raise invalid_input("kind", "CUSTOMER_CREDIT_TRANSFER or FI_CREDIT_TRANSFER (returns have their own request)")
     check_money(request.instructed_amount, "instructed_amount")
-    if request.charge_bearer == pay.CHARGE_BEARER_UNSPECIFIED:
+    if request.charge_bearer not in (pay.CHARGE_BEARER_DEBT, pay.CHARGE_BEARER_CRED, pay.CHARGE_BEARER_SHAR):
         raise invalid_input("charge_bearer", "DEBT, CRED or SHAR")
     check_party(request.debtor, "debtor", kyc_required=True)
     check_party(request.creditor, "creditor", kyc_required=True)
@@ -570,6 +572,8 @@ def report_status(
     stub, record = payment.stub, payment.record
     receiver = record.creditor_agent
     require_bank(tx.caller, receiver, (Role.TREASURY, Role.APPROVER), "reporting a payment's status")
+    if request.status not in _REPORTED:
+        raise invalid_input("status", "ACSC, ACCC or RJCT")
     if stub.status == pay.PAYMENT_STATUS_PDNG:
         raise approval_required(f"payment {stub.uetr} waits for its second approver")
     allowed = _NEXT.get(stub.status, frozenset())

@@ -435,6 +435,23 @@ DEFECTS = [
         _newline(("config", "sanctions_lists", 0, "list_id"), "UN"),
         "ERR_INVALID_INPUT",
     ),
+    # An enum number the schema does not define: an unknown KYC level or risk rating, document type or
+    # financing policy was accepted; an unknown KYC status or screening outcome crashed naming it in the
+    # event (ERR_INTERNAL).
+    defect("compliance:AttestKyc", 0, Mutation(("attestation", "level"), "enum-unknown", 7), "ERR_INVALID_INPUT"),
+    defect(
+        "compliance:AttestKyc", 0, Mutation(("attestation", "risk_rating"), "enum-unknown", -1), "ERR_INVALID_INPUT"
+    ),
+    defect("compliance:AttestKyc", 0, Mutation(("attestation", "status"), "enum-unknown", 9), "ERR_INVALID_INPUT"),
+    defect("compliance:RecordScreening", 0, Mutation(("result", "outcome"), "enum-unknown", 9), "ERR_INVALID_INPUT"),
+    defect("compliance:RegisterDocument", 0, Mutation(("doc_type",), "enum-unknown", 8), "ERR_INVALID_INPUT"),
+    defect("compliance:FinanceDocument", 1, Mutation(("doc_type",), "enum-unknown", -1), "ERR_INVALID_INPUT"),
+    defect(
+        "compliance:ProposeGovernance",
+        0,
+        Mutation(("config", "financing_policy"), "enum-unknown", 6),
+        "ERR_INVALID_INPUT",
+    ),
 ]
 
 

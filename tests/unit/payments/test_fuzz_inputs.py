@@ -409,6 +409,12 @@ DEFECTS = [
     defect("pay:ReportStatus", 1, _newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
     defect("pay:ProposeChannel", 0, _newline(("counterparty", "msp_id"), "Bank2MSP"), "ERR_INVALID_INPUT"),
     defect("pay:CreateQuote", 0, _newline(("quote", "quote_id"), UETR), "ERR_INVALID_INPUT"),
+    # An enum number the schema does not define: an unknown charge bearer was accepted (and charged
+    # as DEBT), an unknown reported status crashed naming it (ERR_INTERNAL).
+    defect("pay:InitiatePayment", 0, Mutation(("charge_bearer",), "enum-unknown", 7), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 1, Mutation(("charge_bearer",), "enum-unknown", -1), "ERR_INVALID_INPUT"),
+    defect("pay:ReportStatus", 0, Mutation(("status",), "enum-unknown", 99), "ERR_INVALID_INPUT"),
+    defect("pay:ReportStatus", 1, Mutation(("status",), "enum-unknown", -1), "ERR_INVALID_INPUT"),
 ]
 
 
