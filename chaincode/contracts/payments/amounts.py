@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tradefin.chaincode.contracts.letters_of_credit.money import check_minor_units
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
+from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_bic, check_money
 from tradefin.protos import payments_pb2
 
 from ..compliance.errors import invalid_input
@@ -32,16 +32,17 @@ def fees_by(fees: Iterable[payments_pb2.Fee], agent_bic: str) -> int:
 
 
 def check_fees(fees: Sequence[payments_pb2.Fee], currency: str, agent_bics: Sequence[str], field: str) -> None:
-    """Fees are in the channel's currency and charged by one of the payment's agents."""
+    """Fees are in the channel's currency and charged by one of the payment's agents (by its BIC)."""
     agents = {bic[:8] for bic in agent_bics}
     for index, fee in enumerate(fees):
         check_money(fee.amount, f"{field}[{index}].amount")
         if fee.amount.currency != currency:
             raise invalid_input(f"{field}[{index}].amount.currency", f"fees are in the channel's currency {currency}")
+        check_bic(fee.agent_bic, f"{field}[{index}].agent_bic")
         if fee.agent_bic[:8] not in agents:
             raise invalid_input(f"{field}[{index}].agent_bic", "is not an agent of the payment")
-        if len(fee.kind) > 4:
-            raise invalid_input(f"{field}[{index}].kind", "at most 4 characters")
+        if len(fee.kind) > 4 or not set(fee.kind) <= SWIFT_X:
+            raise invalid_input(f"{field}[{index}].kind", "at most 4 characters of the SWIFT x set")
 
 
 def require_within_disclosure(

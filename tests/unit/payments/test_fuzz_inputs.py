@@ -415,6 +415,17 @@ DEFECTS = [
     defect("pay:InitiatePayment", 1, Mutation(("charge_bearer",), "enum-unknown", -1), "ERR_INVALID_INPUT"),
     defect("pay:ReportStatus", 0, Mutation(("status",), "enum-unknown", 99), "ERR_INVALID_INPUT"),
     defect("pay:ReportStatus", 1, Mutation(("status",), "enum-unknown", -1), "ERR_INVALID_INPUT"),
+    # A fee's agent BIC was compared by its first 8 characters only and its kind by its length: a fee
+    # of 'EUCBDEFFXX' or 'ASTBHKHH' + NUL, or of kind NUL, was recorded as disclosed or charged.
+    defect("pay:CreateQuote", 0, Mutation(("quote", "fees", 0, "agent_bic"), "bic", "EUCBDEFFXX"), "ERR_INVALID_INPUT"),
+    defect("pay:CreateQuote", 0, Mutation(("quote", "fees", 0, "kind"), "control", "\x07"), "ERR_INVALID_INPUT"),
+    defect(
+        "pay:InitiatePayment",
+        1,
+        Mutation(("fees_disclosed", 0, "agent_bic"), "nul", "ASTBHKHH\x00"),
+        "ERR_INVALID_INPUT",
+    ),
+    defect("pay:InitiatePayment", 1, Mutation(("fees_charged", 0, "kind"), "control", "\x00"), "ERR_INVALID_INPUT"),
 ]
 
 
