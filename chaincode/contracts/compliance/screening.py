@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic, check_text
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic, check_text, to_datetime
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
@@ -21,11 +21,6 @@ from .records import check_list_id, check_subject_ref, screening_key
 
 #: A screening may be stamped at most this far after the transaction that records it (clock skew).
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
-
-
-# The range a protobuf Timestamp may hold (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z).
-_MIN_SECONDS = -62_135_596_800
-_MAX_SECONDS = 253_402_300_799
 
 
 def outcome_name(outcome: compliance_pb2.ScreeningOutcome.ValueType) -> str:
@@ -52,9 +47,7 @@ def record(
         raise invalid_input("result.outcome", "CLEAR, POTENTIAL_MATCH or CONFIRMED_MATCH")
     if not given.HasField("screened_at"):
         raise invalid_input("result.screened_at", "is required")
-    if not _MIN_SECONDS <= given.screened_at.seconds <= _MAX_SECONDS or not 0 <= given.screened_at.nanos < 10**9:
-        raise invalid_input("result.screened_at", "is not a valid timestamp")
-    if given.screened_at.ToDatetime(datetime.UTC) > tx.timestamp + FUTURE_TOLERANCE:
+    if to_datetime(given.screened_at, "result.screened_at") > tx.timestamp + FUTURE_TOLERANCE:
         raise invalid_input("result.screened_at", "is in the future")
     result = compliance_pb2.ScreeningResult(
         subject_ref=given.subject_ref,

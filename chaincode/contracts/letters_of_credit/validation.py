@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.protos import common_pb2
 
@@ -168,6 +169,18 @@ def to_date(value: common_pb2.Date, field: str) -> datetime.date:
         return datetime.date(value.year, value.month, value.day)
     except ValueError:
         raise invalid_input(field, f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a date") from None
+
+
+# The range a protobuf Timestamp may hold (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z).
+_MIN_SECONDS: Final = -62_135_596_800
+_MAX_SECONDS: Final = 253_402_300_799
+
+
+def to_datetime(value: Timestamp, field: str) -> datetime.datetime:
+    """A protobuf Timestamp within the range it may hold, as an aware UTC datetime."""
+    if not _MIN_SECONDS <= value.seconds <= _MAX_SECONDS or not 0 <= value.nanos < 10**9:
+        raise invalid_input(field, "is not a valid timestamp")
+    return value.ToDatetime(datetime.UTC)
 
 
 def from_date(value: datetime.date) -> common_pb2.Date:

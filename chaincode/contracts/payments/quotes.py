@@ -12,7 +12,7 @@ from typing import Final
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction, require_bank
 from tradefin.chaincode.contracts.letters_of_credit.money import exponent
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, record_hash
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_money, check_uuid4
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_money, check_uuid4, to_datetime
 from tradefin.protos import common_pb2
 from tradefin.protos import payments_pb2 as pay
 
@@ -73,7 +73,7 @@ def create_quote(
     check_fees(given.fees, file.stub.currency, [bank.bic for bank in file.banks], "quote.fees")
     if not given.HasField("valid_until"):
         raise invalid_input("quote.valid_until", "is required")
-    valid_until = given.valid_until.ToDatetime(datetime.UTC)
+    valid_until = to_datetime(given.valid_until, "quote.valid_until")
     if not tx.timestamp < valid_until <= tx.timestamp + MAX_VALIDITY:
         raise invalid_input("quote.valid_until", f"after now and at most {MAX_VALIDITY} ahead")
     if len(given.salt) != SALT_BYTES:

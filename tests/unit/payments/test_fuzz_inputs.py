@@ -426,6 +426,12 @@ DEFECTS = [
         "ERR_INVALID_INPUT",
     ),
     defect("pay:InitiatePayment", 1, Mutation(("fees_charged", 0, "kind"), "control", "\x00"), "ERR_INVALID_INPUT"),
+    # A quote valid until a time a Timestamp cannot hold crashed reading it (ERR_INTERNAL).
+    defect(
+        "pay:CreateQuote", 0, Mutation(("quote", "valid_until", "seconds"), "timestamp", 10**14), "ERR_INVALID_INPUT"
+    ),
+    defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", -1), "ERR_INVALID_INPUT"),
+    defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", 10**9), "ERR_INVALID_INPUT"),
 ]
 
 
