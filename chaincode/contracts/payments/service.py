@@ -631,7 +631,7 @@ class PaymentsService:
             key = channel_key(object_id)
         elif request.object_type == "batch":
             channel_id, _, cycle = object_id.rpartition("/")
-            if not cycle.isdigit():
+            if not (cycle.isascii() and cycle.isdigit()):  # int() refuses some other digits ('\u00b2')
                 raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
             parse_channel_id(channel_id, "object_id")
             key = batch_key(channel_id, int(cycle))

@@ -432,6 +432,13 @@ DEFECTS = [
     ),
     defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", -1), "ERR_INVALID_INPUT"),
     defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", 10**9), "ERR_INVALID_INPUT"),
+    # A batch's cycle in other digits than ASCII passed isdigit() and crashed int() (ERR_INTERNAL).
+    defect(
+        "pay:GetAuditTrail",
+        1,
+        Mutation(("object_id",), "non-ascii-digits", "ASTBHKHH-EUCBDEFF-EUR/\u00b2"),
+        "ERR_INVALID_INPUT",
+    ),
 ]
 
 
