@@ -23,7 +23,14 @@ from tradefin.protos import compliance_pb2
 from .audit import audit_event
 from .errors import duplicate_financing, invalid_input, not_found, unauthorized
 from .ledger import Transition, Write
-from .records import check_fingerprint, check_reservation_id, financing_details_key, financing_key, implicit_collection
+from .records import (
+    check_fingerprint,
+    check_reservation_id,
+    check_subject_ref,
+    financing_details_key,
+    financing_key,
+    implicit_collection,
+)
 
 MAX_FINGERPRINTS: Final = 8
 _FINANCING_OFFICERS: Final = frozenset({Role.TREASURY, Role.ISSUER, Role.APPROVER, Role.COMPLIANCE})
@@ -61,9 +68,9 @@ def _check_band(band: str) -> None:
         raise invalid_input("face_amount_band", "at most 16 characters of the SWIFT x set")
 
 
-def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType) -> None:
+def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType, field: str = "doc_type") -> None:
     if doc_type not in compliance_pb2.FinancedDocumentType.values()[1:]:
-        raise invalid_input("doc_type", "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
+        raise invalid_input(field, "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
 
 
 def _new_entry(tx: Transaction, fingerprint: str, doc_type: int, band: str) -> compliance_pb2.FinancingEntry:
@@ -198,6 +205,10 @@ def record_details(
     details.CopyFrom(request.details)
     check_reservation_id(details.financing_id, "details.financing_id")
     check_fingerprints(details.fingerprints)
+    if details.doc_type:
+        _check_doc_type(details.doc_type, "details.doc_type")
+    if details.customer_ref:
+        check_subject_ref(details.customer_ref, "details.customer_ref")
     check_money(details.amount, "details.amount")
     if details.HasField("face_amount"):
         check_money(details.face_amount, "details.face_amount")

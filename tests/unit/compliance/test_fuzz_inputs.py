@@ -452,6 +452,26 @@ DEFECTS = [
         Mutation(("config", "financing_policy"), "enum-unknown", 6),
         "ERR_INVALID_INPUT",
     ),
+    # A financing's private details took any document type number and any customer reference
+    # (10,000 characters, control characters).
+    defect(
+        "compliance:RecordFinancingDetails",
+        0,
+        Mutation(("details", "doc_type"), "enum-unknown", 8),
+        "ERR_INVALID_INPUT",
+    ),
+    defect(
+        "compliance:RecordFinancingDetails",
+        0,
+        Mutation(("details", "customer_ref"), "long", "X" * 10_000),
+        "ERR_INVALID_INPUT",
+    ),
+    defect(
+        "compliance:RecordFinancingDetails",
+        0,
+        Mutation(("details", "customer_ref"), "control", "KYC\x00\t"),
+        "ERR_INVALID_INPUT",
+    ),
 ]
 
 
