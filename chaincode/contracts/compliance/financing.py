@@ -113,7 +113,7 @@ def register(
     return Transition(
         response=compliance_pb2.FinancingResponse(entries=answer),
         writes=tuple(writes),
-        event=_event(tx, "financing.registered", request.fingerprints, "REGISTERED"),
+        event=_event(tx, "financing.registered", request.fingerprints, "REGISTERED") if writes else None,
     )
 
 
@@ -163,7 +163,7 @@ def finance(
     return Transition(
         response=compliance_pb2.FinancingResponse(entries=answer),
         writes=tuple(writes),
-        event=_event(tx, "financing.financed", request.fingerprints, "FINANCED"),
+        event=_event(tx, "financing.financed", request.fingerprints, "FINANCED") if writes else None,
     )
 
 
