@@ -12,7 +12,7 @@ from typing import Final
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction, require_bank
 from tradefin.chaincode.contracts.letters_of_credit.money import exponent
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, record_hash
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_money, check_uuid4, to_datetime
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic, check_money, check_uuid4, to_datetime
 from tradefin.protos import common_pb2
 from tradefin.protos import payments_pb2 as pay
 
@@ -58,6 +58,7 @@ def create_quote(
     check_uuid4(given.quote_id, "quote.quote_id")
     if existing is not None:
         raise duplicate("quote.quote_id", f"quote {given.quote_id} exists")
+    check_bic(given.for_bank_bic, "quote.for_bank_bic")
     for_bank = file.bank_by_bic(given.for_bank_bic)
     if for_bank is None:
         raise invalid_input("quote.for_bank_bic", "is not a bank of the channel")

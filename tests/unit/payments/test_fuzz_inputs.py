@@ -432,6 +432,15 @@ DEFECTS = [
     ),
     defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", -1), "ERR_INVALID_INPUT"),
     defect("pay:CreateQuote", 0, Mutation(("quote", "valid_until", "nanos"), "nanos", 10**9), "ERR_INVALID_INPUT"),
+    # A quote's bank was looked up by the first 8 characters of whatever was sent ('ASTBHKHH' + NUL,
+    # 'ASTBHKHHXX', even the channel id 'ASTBHKHH-EUCBDEFF-EUR').
+    defect("pay:CreateQuote", 0, Mutation(("quote", "for_bank_bic"), "nul", "ASTBHKHH\x00"), "ERR_INVALID_INPUT"),
+    defect(
+        "pay:CreateQuote",
+        0,
+        Mutation(("quote", "for_bank_bic"), "other-id", "ASTBHKHH-EUCBDEFF-EUR"),
+        "ERR_INVALID_INPUT",
+    ),
     # A batch's cycle in other digits than ASCII passed isdigit() and crashed int() (ERR_INTERNAL).
     defect(
         "pay:GetAuditTrail",
