@@ -55,9 +55,13 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
             check_country(country, f"config.{field}[{index}]")
     reference = config.reference_currency
     exponent(reference, "config.reference_currency")
+    seen_rates: set[str] = set()
     for index, rate in enumerate(config.reference_rates):
         exponent(rate.currency, f"config.reference_rates[{index}].currency")
         parse_rate(rate.rate, f"config.reference_rates[{index}].rate")
+        if rate.currency in seen_rates:
+            raise invalid_input(f"config.reference_rates[{index}]", f"currency {rate.currency} appears twice")
+        seen_rates.add(rate.currency)
     caps = config.pilot_caps
     for name in ("max_per_payment", "max_per_day", "max_per_credit"):
         if not caps.HasField(name):

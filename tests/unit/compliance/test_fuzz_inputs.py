@@ -461,6 +461,18 @@ DEFECTS = [
         Mutation(("config", "financing_policy"), "enum-unknown", 6),
         "ERR_INVALID_INPUT",
     ),
+    # Two reference rates for one currency were accepted: which one converts caps and limits depended
+    # on their order.
+    defect(
+        "compliance:ProposeGovernance",
+        0,
+        Mutation(
+            ("config", "reference_rates"),
+            "repeated-item:conflicting",
+            [cp.ReferenceRate(currency="EUR", rate="1.08"), cp.ReferenceRate(currency="EUR", rate="0.5")],
+        ),
+        "ERR_INVALID_INPUT",
+    ),
     # A financing's private details took any document type number and any customer reference
     # (10,000 characters, control characters).
     defect(
