@@ -32,6 +32,7 @@ from ..payments import contract_fuzz
 from ..payments.contract_fuzz import (
     FRAMING_ERRORS,
     HOUR,
+    LATER,
     Call,
     ContractDesk,
     Mutation,
@@ -40,7 +41,9 @@ from ..payments.contract_fuzz import (
     defect,
     framings,
     is_submit,
+    mutation_strategy,
     refusal_code,
+    sample,
     send,
     stranger,
     transactions,
@@ -257,6 +260,8 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
     ],
 }
 FUNCTIONS = sorted(BASES)
+#: Mutated requests tried per transaction (sized for the whole file to run in ~10 s on two cores).
+MUTATED_EXAMPLES = 150
 SUBMITS = [function for function in FUNCTIONS if is_submit(function)]
 
 
@@ -287,6 +292,32 @@ def compliance_problems(desk: ContractDesk) -> list[str]:
 def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
     """One call on a copy of the scene, held to the rule."""
     return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, compliance_problems)
+
+
+#: Callers other than a valid call's own, by what is wrong with them.
+STRANGERS = {
+    "the other bank": B_COMPLIANCE,
+    "an outsider bank": caller(OUTSIDER, "compliance"),
+    "an auditor": caller(BANK_A, "auditor"),
+    "a client": caller(BANK_A, "client-applicant"),
+    "no role": caller(BANK_A, ""),
+    "no BIC": stranger(BANK_A.msp_id, "compliance", ""),
+    "the other bank's BIC": stranger(BANK_A.msp_id, "compliance", BANK_B.bic),
+    "a malformed BIC": stranger(BANK_A.msp_id, "compliance", "ASTB HK"),
+    "an unknown MSP": stranger("Bank9MSP", "compliance,treasury", "NINEGB2L"),
+}
+#: Who never writes through the compliance contract.
+NEVER_WRITES = ("an auditor", "a client", "no role")
+
+#: The name of a valid call's own caller.
+VALID = "the valid caller"
+
+
+def caller_named(base: Call, name: str) -> Caller:
+    """The valid call's caller, or a stranger (one that differs from the valid caller)."""
+    if name == VALID:
+        return base.who
+    return STRANGERS[name] if STRANGERS[name] != base.who else A_COMPLIANCE
 
 
 # ------------------------------------------------------------------------------------------------
@@ -343,21 +374,25 @@ def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes
 
 
 # ------------------------------------------------------------------------------------------------
-# 3. Wrong banks and roles, replays, late and early calls
+# 2. Mutated fields of valid requests, sent by the valid caller (mostly) or a stranger, now or later
 
-STRANGERS = {
-    "the other bank": B_COMPLIANCE,
-    "an outsider bank": caller(OUTSIDER, "compliance"),
-    "an auditor": caller(BANK_A, "auditor"),
-    "a client": caller(BANK_A, "client-applicant"),
-    "no role": caller(BANK_A, ""),
-    "no BIC": stranger(BANK_A.msp_id, "compliance", ""),
-    "the other bank's BIC": stranger(BANK_A.msp_id, "compliance", BANK_B.bic),
-    "a malformed BIC": stranger(BANK_A.msp_id, "compliance", "ASTB HK"),
-    "an unknown MSP": stranger("Bank9MSP", "compliance,treasury", "NINEGB2L"),
-}
-#: Who never writes through the compliance contract.
-NEVER_WRITES = ("an auditor", "a client", "no role")
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@settings(derandomize=True, deadline=None, max_examples=MUTATED_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str, data: st.DataObject) -> None:
+    scene = _scene()
+    base = data.draw(st.sampled_from(BASES[function]))(scene)
+    mutation = data.draw(mutation_strategy(base.request, sample(scene.ids)), label="mutation")
+    name = data.draw(st.sampled_from([VALID] * 4 + sorted(STRANGERS)), label="caller")
+    later = base.later + data.draw(st.sampled_from(LATER), label="later")
+    what = f"{function} [{mutation}] by {name} +{later}"
+    accepted = attempt(function, caller_named(base, name), mutation.apply(base.request), later, what)
+    assert not (accepted and is_submit(function) and name in NEVER_WRITES), f"{what}: accepted"
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Wrong banks and roles, replays, late and early calls
 
 
 @pytest.mark.parametrize("who", sorted(STRANGERS))
@@ -366,8 +401,7 @@ def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
     scene = _scene()
     for build in BASES[function]:
         base = build(scene)
-        identity = STRANGERS[who] if STRANGERS[who] != base.who else A_COMPLIANCE
-        accepted = attempt(function, identity, base.request, base.later, f"{function} by {who}")
+        accepted = attempt(function, caller_named(base, who), base.request, base.later, f"{function} by {who}")
         assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
 
 

@@ -31,6 +31,7 @@ from . import contract_fuzz
 from .contract_fuzz import (
     FRAMING_ERRORS,
     HOUR,
+    LATER,
     Call,
     ContractDesk,
     Mutation,
@@ -39,7 +40,9 @@ from .contract_fuzz import (
     defect,
     framings,
     is_submit,
+    mutation_strategy,
     refusal_code,
+    sample,
     send,
     stranger,
     transactions,
@@ -240,6 +243,8 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
     ],
 }
 FUNCTIONS = sorted(BASES)
+#: Mutated requests tried per transaction (sized for the whole file to run in ~10 s on two cores).
+MUTATED_EXAMPLES = 120
 SUBMITS = [function for function in FUNCTIONS if is_submit(function)]
 
 
@@ -261,6 +266,30 @@ def channel_problems(desk: ContractDesk) -> list[str]:
 def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
     """One call on a copy of the scene, held to the rule."""
     return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, channel_problems)
+
+
+#: Callers other than a valid call's own, by what is wrong with them.
+STRANGERS = {
+    "the other bank": B_TREASURY,
+    "an outsider bank": caller(OUTSIDER, "treasury"),
+    "an auditor": caller(BANK_A, "auditor"),
+    "no role": caller(BANK_A, ""),
+    "the other bank's BIC": stranger(BANK_A.msp_id, "treasury", BANK_B.bic),
+    "an unknown MSP": stranger("Bank9MSP", "treasury", "NINEGB2L"),
+    "a malformed MSP id": stranger("not an msp!", "treasury", BANK_A.bic),
+}
+#: Who never writes through the payments contract.
+NEVER_WRITES = ("an outsider bank", "an auditor", "no role", "an unknown MSP", "a malformed MSP id")
+
+#: The name of a valid call's own caller.
+VALID = "the valid caller"
+
+
+def caller_named(base: Call, name: str) -> Caller:
+    """The valid call's caller, or a stranger (one that differs from the valid caller)."""
+    if name == VALID:
+        return base.who
+    return STRANGERS[name] if STRANGERS[name] != base.who else A_TREASURY
 
 
 # ------------------------------------------------------------------------------------------------
@@ -316,19 +345,25 @@ def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes
 
 
 # ------------------------------------------------------------------------------------------------
-# 3. Wrong banks and roles, replays, late and early calls
+# 2. Mutated fields of valid requests, sent by the valid caller (mostly) or a stranger, now or later
 
-STRANGERS = {
-    "the other bank": B_TREASURY,
-    "an outsider bank": caller(OUTSIDER, "treasury"),
-    "an auditor": caller(BANK_A, "auditor"),
-    "no role": caller(BANK_A, ""),
-    "the other bank's BIC": stranger(BANK_A.msp_id, "treasury", BANK_B.bic),
-    "an unknown MSP": stranger("Bank9MSP", "treasury", "NINEGB2L"),
-    "a malformed MSP id": stranger("not an msp!", "treasury", BANK_A.bic),
-}
-#: Who never writes through the payments contract.
-NEVER_WRITES = ("an outsider bank", "an auditor", "no role", "an unknown MSP", "a malformed MSP id")
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@settings(derandomize=True, deadline=None, max_examples=MUTATED_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str, data: st.DataObject) -> None:
+    scene = _scene()
+    base = data.draw(st.sampled_from(BASES[function]))(scene)
+    mutation = data.draw(mutation_strategy(base.request, sample(scene.ids)), label="mutation")
+    name = data.draw(st.sampled_from([VALID] * 4 + sorted(STRANGERS)), label="caller")
+    later = base.later + data.draw(st.sampled_from(LATER), label="later")
+    what = f"{function} [{mutation}] by {name} +{later}"
+    accepted = attempt(function, caller_named(base, name), mutation.apply(base.request), later, what)
+    assert not (accepted and is_submit(function) and name in NEVER_WRITES), f"{what}: accepted"
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Wrong banks and roles, replays, late and early calls
 
 
 @pytest.mark.parametrize("who", sorted(STRANGERS))
@@ -337,8 +372,7 @@ def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
     scene = _scene()
     for build in BASES[function]:
         base = build(scene)
-        identity = STRANGERS[who] if STRANGERS[who] != base.who else A_TREASURY
-        accepted = attempt(function, identity, base.request, base.later, f"{function} by {who}")
+        accepted = attempt(function, caller_named(base, who), base.request, base.later, f"{function} by {who}")
         assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
 
 
