@@ -69,7 +69,7 @@ def _tar_gz(files: list[tuple[str, bytes]]) -> bytes:
 
 def build_package(label: str, connection: Connection) -> bytes:
     """The package bytes for ``label`` (validated against Fabric's label rule)."""
-    if not LABEL_RE.match(label):
+    if not LABEL_RE.fullmatch(label):
         raise PackageError(f"label {label!r} must match {LABEL_RE.pattern}")
     code = _tar_gz([("connection.json", connection.to_json())])
     metadata = json.dumps({"path": "", "type": "ccaas", "label": label}, sort_keys=True,

@@ -177,7 +177,7 @@ class _Reader:
             raise SpecError(self.at(key), "is required")
         if not isinstance(value, str) or not value:
             raise SpecError(self.at(key), "must be a non-empty string")
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             raise SpecError(self.at(key), f"{value!r} is not valid{': ' + hint if hint else ''}")
         return value
 

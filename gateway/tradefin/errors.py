@@ -212,7 +212,7 @@ def error_class(code: str) -> type[TradeFinanceError]:
 
 def _split_field(text: str) -> tuple[str, str]:
     field, separator, reason = text.partition(": ")
-    if separator and _FIELD_PATH.match(field):
+    if separator and _FIELD_PATH.fullmatch(field):
         return field, reason
     return "", text
 

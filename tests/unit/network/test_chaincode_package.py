@@ -51,7 +51,7 @@ def test_layout_is_two_regular_files_with_fixed_metadata() -> None:
     assert connection["root_cert"] == PEM and connection["client_cert"] == PEM
 
 
-@pytest.mark.parametrize("label", ["", "_x", "a b", "x/y", "é"])
+@pytest.mark.parametrize("label", ["", "_x", "a b", "x/y", "é", "kv_2.0\n"])
 def test_invalid_labels_are_refused(label: str) -> None:
     with pytest.raises(PackageError):
         build_package(label, Connection("127.0.0.1:1", PEM))

@@ -110,6 +110,11 @@ def test_bank_listed_twice_in_a_channel_is_refused() -> None:
     (lambda d: d["banks"][0].pop("msp_id"), "banks[0].msp_id"),
     (lambda d: d["banks"][0].update(peers=0), "banks[0].peers"),
     (lambda d: d["channels"][0].update(name="Asia_Europe"), "channels[0].name"),
+    # a YAML block scalar ends with a newline, which `$` would let through
+    (lambda d: d["channels"][0].update(name="asia-europe\n"), "channels[0].name"),
+    (lambda d: d["banks"][0].update(bic="ASTBHKHH\n"), "banks[0].bic"),
+    (lambda d: d["banks"][0].update(msp_id="Bank1MSP\n"), "banks[0].msp_id"),
+    (lambda d: d.update(name="tradefin\n"), "name"),
     (lambda d: d["orderer"].update(variant="solo"), "orderer.variant"),
     (lambda d: d["orderer"].update(variant=["raft1"]), "orderer.variant"),
     (lambda d: d["banks"][1].update(msp_id="OrdererMSP"), "banks[1].msp_id"),  # the orderer organisation's
