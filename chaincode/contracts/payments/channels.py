@@ -493,8 +493,8 @@ def cut_off(tx: Transaction, request: pay.CutOffRequest, file: ChannelFile) -> T
     after.open_cycle += 1
     length = datetime.timedelta(seconds=stub.cycle_seconds)
     cutoff = stub.cutoff_at.ToDatetime(datetime.UTC)
-    while cutoff <= tx.timestamp:
-        cutoff += length
+    if cutoff <= tx.timestamp:  # the first cycle boundary after now, however long the channel was quiet
+        cutoff += length * ((tx.timestamp - cutoff) // length + 1)
     after.cutoff_at.CopyFrom(_at(cutoff))
     return _step(tx, file, after, "cycle.cut_off", reason_code=f"CYCLE_{stub.open_cycle}")
 

@@ -3,6 +3,7 @@ cut-off, netting batches, settlement by payment reference, and close only when n
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -188,6 +189,26 @@ def test_a_cycle_is_frozen_before_the_next_cut_off() -> None:
     desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=1)))
     with pytest.raises(RuleError, match="not cut off yet"):
         desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=2)))
+
+
+@pytest.mark.timeout(30)  # stepping one cycle at a time took minutes here (the peer gives up after 30 s)
+def test_a_cut_off_after_a_long_quiet_spell_schedules_the_next_one_at_once() -> None:
+    """The next cut-off is the first cycle boundary after the cut-off, computed, not stepped to one
+    cycle at a time (a one-second cycle quiet for a century is ~3 * 10^9 steps)."""
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="1000.00", cycle_seconds=1)
+    scheduled = desk.channel(channel_id).channel.cutoff_at.ToDatetime(datetime.UTC)
+    late = scheduled + datetime.timedelta(days=36500, seconds=7, microseconds=250_000)
+    desk.pay(A_TREASURY, lambda s, tx: s.cut_off(tx, pay.CutOffRequest(channel_id=channel_id)), at=late)
+    stub = desk.channel(channel_id).channel
+    assert stub.open_cycle == 2
+    assert stub.cutoff_at.ToDatetime(datetime.UTC) == scheduled + datetime.timedelta(days=36500, seconds=8)
+    desk.pay(A_TREASURY, lambda s, tx: s.freeze_batch(tx, pay.FreezeBatchRequest(channel_id=channel_id, cycle=1)))
+    on_the_boundary = scheduled + datetime.timedelta(days=36500, seconds=8)
+    desk.pay(A_TREASURY, lambda s, tx: s.cut_off(tx, pay.CutOffRequest(channel_id=channel_id)), at=on_the_boundary)
+    assert desk.channel(channel_id).channel.cutoff_at.ToDatetime(datetime.UTC) == on_the_boundary + datetime.timedelta(
+        seconds=1
+    )
 
 
 def test_close_only_when_nothing_is_unsettled() -> None:
