@@ -110,6 +110,8 @@ def check_ref16(value: str, field: str, *, required: bool = True) -> None:
         if required:
             raise invalid_input(field, "is required")
         return
+    if not value.strip():
+        raise invalid_input(field, "must not be blank")
     if len(value) > 16:
         raise invalid_input(field, "longer than 16 characters")
     if not set(value) <= SWIFT_X:
@@ -127,11 +129,13 @@ def check_text(
     required: bool = False,
     charset: frozenset[str] = SWIFT_Z,
 ) -> None:
-    """Narrative bounded as in MT messages: at most ``lines`` lines of ``width`` characters."""
+    """Narrative bounded as in MT messages: at most ``lines`` lines of ``width`` characters, not blank."""
     if not value:
         if required:
             raise invalid_input(field, "is required")
         return
+    if not value.strip():
+        raise invalid_input(field, "must not be blank")
     rows = value.split("\n")
     if len(rows) > lines:
         raise invalid_input(field, f"more than {lines} lines")

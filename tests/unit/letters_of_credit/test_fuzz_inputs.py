@@ -1429,3 +1429,65 @@ def test_callers(scenario: Scenario) -> None:
         if scenario.function == "GetPresentation" and response.status == 200:
             answer = api.PresentationResponse.FromString(response.payload)
             assert answer.HasField("record") == (genuine and caller_bank.msp_id in _CREDIT_BANKS)
+
+
+# ------------------------------------------------------------------------------------------------
+# What the fuzz found: each case broke the rules before its fix
+
+
+def at(path: str) -> Path:
+    """A path from its dotted text, e.g. ``documents[1].key_data.shipment_date``."""
+    hops = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        hops.append((name, int(index.rstrip("]")) if index else None))
+    return tuple(hops)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A mutated request that broke the rules, and the answer it gets now."""
+
+    scenario: str
+    edits: tuple[Edit, ...]
+    #: The refusal it gets; empty when the request and the flow that follows are accepted.
+    refusal: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.scenario}: {', '.join(map(repr, self.edits))}"
+
+
+BLANK = "ERR_INVALID_INPUT: {}: must not be blank"
+PADDED = "ERR_INVALID_INPUT: {}: must not start or end with a blank"
+EXCLUSIVE = "ERR_INVALID_INPUT: changes.latest_shipment_date: 44C and 44D exclude each other"
+OFF_CALENDAR = "ERR_INVALID_INPUT: {}: {} is too close to the limits of the calendar"
+FOUND: Final = (
+    # Blank (whitespace-only) text was accepted in every SWIFT text field: names, addresses, references,
+    # narratives, document data, discrepancies (the shared check_text and check_ref16).
+    Found("Apply", (Edit(at("terms.beneficiary.name"), "set", "   "),), BLANK.format("terms.beneficiary.name")),
+    Found("Apply", (Edit(at("terms.lc_number"), "set", " "),), BLANK.format("terms.lc_number")),
+    Found("Apply", (Edit(at("terms.applicant.address[1]"), "set", " "),), BLANK.format("terms.applicant.address[1]")),
+    Found(
+        "Apply[rich terms]",
+        (Edit(at("terms.additional_conditions"), "set", " \n "),),
+        BLANK.format("terms.additional_conditions"),
+    ),
+    Found(
+        "Present", (Edit(at("documents[1].key_data.vessel"), "set", " "),), BLANK.format("documents[1].key_data.vessel")
+    ),
+    Found("Refuse", (Edit(at("discrepancies[0].text"), "set", "  "),), BLANK.format("discrepancies[0].text")),
+    Found("RejectAmendment", (Edit(at("reason"), "set", " "),), BLANK.format("reason")),
+    Found("Transfer", (Edit(at("second_beneficiary.name"), "set", " "),), BLANK.format("second_beneficiary.name")),
+    Found("PublishCalendar", (Edit(at("calendar.description"), "set", " "),), BLANK.format("calendar.description")),
+)
+
+
+@pytest.mark.parametrize("found", FOUND, ids=str)
+def test_found_defects(found: Found) -> None:
+    scenario = next(scenario for scenario in scenarios() if scenario.name == found.scenario)
+    request = mutated(scenario.request, found.edits)
+    answers = run_flow(scenario, request)
+    if found.refusal:
+        assert answers[0].message == found.refusal
+    else:
+        assert [answer.status for answer in answers] == [200] * (1 + len(scenario.then(request, answers[0])))
