@@ -317,6 +317,11 @@ def check_changes(changes: lc.AmendmentChanges, currency: str, field: str = "cha
     for name in ("goods_description", "additional_conditions", "documents_required"):
         if has_field(changes, name):
             _check_enum(lc.NarrativeEditAction.DESCRIPTOR, getattr(changes, name).action, f"{field}.{name}.action")
+    for name in ("goods_description", "additional_conditions"):
+        if has_field(changes, name):
+            edit = getattr(changes, name)
+            adding = edit.action == lc.NARRATIVE_EDIT_ACTION_ADD
+            check_text(edit.text, f"{field}.{name}.text", lines=100, width=65, required=adding)
     if changes.HasField("documents_required"):
         check_document_requirements(changes.documents_required.documents, f"{field}.documents_required.documents")
 

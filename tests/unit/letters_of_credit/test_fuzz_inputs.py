@@ -1479,6 +1479,17 @@ FOUND: Final = (
     Found("RejectAmendment", (Edit(at("reason"), "set", " "),), BLANK.format("reason")),
     Found("Transfer", (Edit(at("second_beneficiary.name"), "set", " "),), BLANK.format("second_beneficiary.name")),
     Found("PublishCalendar", (Edit(at("calendar.description"), "set", " "),), BLANK.format("calendar.description")),
+    # An amendment's 45B/47B text was not checked itself: a blank addition became a blank line.
+    Found(
+        "ProposeAmendment[terms]",
+        (Edit(at("changes.goods_description.text"), "set", " "),),
+        BLANK.format("changes.goods_description.text"),
+    ),
+    Found(
+        "ProposeAmendment[terms]",
+        (Edit(at("changes.goods_description.text"), "set", ""),),
+        "ERR_INVALID_INPUT: changes.goods_description.text: is required",
+    ),
 )
 
 
