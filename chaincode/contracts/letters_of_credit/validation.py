@@ -105,13 +105,16 @@ def check_msp_id(value: str, field: str) -> None:
 
 
 def check_ref16(value: str, field: str, *, required: bool = True) -> None:
-    """SWIFT 16x reference (fields 20/21/23): at most 16 characters, no leading, trailing or double '/'."""
+    """SWIFT 16x reference (fields 20/21/23): at most 16 characters, no leading, trailing or double '/',
+    no leading or trailing blank (a padded reference would be another key that reads the same)."""
     if not value:
         if required:
             raise invalid_input(field, "is required")
         return
     if not value.strip():
         raise invalid_input(field, "must not be blank")
+    if value != value.strip():
+        raise invalid_input(field, "must not start or end with a blank")
     if len(value) > 16:
         raise invalid_input(field, "longer than 16 characters")
     if not set(value) <= SWIFT_X:

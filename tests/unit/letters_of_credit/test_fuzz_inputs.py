@@ -1490,6 +1490,13 @@ FOUND: Final = (
         (Edit(at("changes.goods_description.text"), "set", ""),),
         "ERR_INVALID_INPUT: changes.goods_description.text: is required",
     ),
+    # A reference padded with blanks was another credit that reads like an existing one (INV-LC-03).
+    Found("Apply", (Edit(at("terms.lc_number"), "set", "LC2025-0001 "),), PADDED.format("terms.lc_number")),
+    Found(
+        "Apply[rich terms]",
+        (Edit(at("terms.pre_advice_ref"), "set", " PRE/0001"),),
+        PADDED.format("terms.pre_advice_ref"),
+    ),
 )
 
 
