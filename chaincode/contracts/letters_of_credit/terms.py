@@ -311,6 +311,8 @@ def check_changes(changes: lc.AmendmentChanges, currency: str, field: str = "cha
         raise invalid_input(f"{field}.cancel", "a cancellation cannot change other terms")
     if changes.HasField("increase") and changes.HasField("decrease"):
         raise invalid_input(f"{field}.decrease", "an amendment increases or decreases the amount, not both")
+    if changes.HasField("latest_shipment_date") and (changes.shipment_period or changes.HasField("shipment_window")):
+        raise invalid_input(f"{field}.latest_shipment_date", "44C and 44D exclude each other")
     for name in ("increase", "decrease"):
         if has_field(changes, name):
             check_same_currency(getattr(changes, name), currency, f"{field}.{name}")

@@ -1497,6 +1497,11 @@ FOUND: Final = (
         (Edit(at("terms.pre_advice_ref"), "set", " PRE/0001"),),
         PADDED.format("terms.pre_advice_ref"),
     ),
+    # An amendment stating 44C with 44D stored its 44C unchecked (an invalid date) and dropped it.
+    Found(
+        "ProposeAmendment[44D window]", (Edit(at("changes.latest_shipment_date"), "date", (2025, 13, 1)),), EXCLUSIVE
+    ),
+    Found("ProposeAmendment[44D window]", (Edit(at("changes.latest_shipment_date"), "empty message"),), EXCLUSIVE),
 )
 
 
