@@ -20,7 +20,6 @@ from .validation import to_date
 
 ON_OR_ABOUT_DAYS: Final = 5
 
-_ONE_DAY = datetime.timedelta(days=1)
 _OPEN_START = datetime.date.min
 _OPEN_END = datetime.date.max
 
@@ -33,6 +32,14 @@ _MONTH_PARTS: Final[dict[int, tuple[int, int | None]]] = {
 }
 
 
+def _shifted(day: datetime.date, days: int, field: str) -> datetime.date:
+    """``day`` moved by ``days``; a term whose range leaves the calendar (years 1-9999) is invalid input."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        raise invalid_input(field, f"{day.isoformat()} is too close to the limits of the calendar") from None
+
+
 def date_range(term: lc.DateTerm, field: str) -> tuple[datetime.date, datetime.date]:
     """The first and last date (both included) a date term covers; open ends are date.min/max."""
     kind = term.kind
@@ -42,16 +49,15 @@ def date_range(term: lc.DateTerm, field: str) -> tuple[datetime.date, datetime.d
     if kind == lc.DATE_TERM_KIND_ON:
         return day, day
     if kind == lc.DATE_TERM_KIND_ON_OR_ABOUT:
-        spread = datetime.timedelta(days=ON_OR_ABOUT_DAYS)
-        return day - spread, day + spread
+        return _shifted(day, -ON_OR_ABOUT_DAYS, f"{field}.date"), _shifted(day, ON_OR_ABOUT_DAYS, f"{field}.date")
     if kind == lc.DATE_TERM_KIND_UNTIL:
         return _OPEN_START, day
     if kind == lc.DATE_TERM_KIND_FROM:
         return day, _OPEN_END
     if kind == lc.DATE_TERM_KIND_BEFORE:
-        return _OPEN_START, day - _ONE_DAY
+        return _OPEN_START, _shifted(day, -1, f"{field}.date")
     if kind == lc.DATE_TERM_KIND_AFTER:
-        return day + _ONE_DAY, _OPEN_END
+        return _shifted(day, 1, f"{field}.date"), _OPEN_END
     if kind == lc.DATE_TERM_KIND_BETWEEN:
         end = to_date(term.end_date, f"{field}.end_date")
         if end < day:

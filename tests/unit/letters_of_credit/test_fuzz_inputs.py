@@ -1502,6 +1502,26 @@ FOUND: Final = (
         "ProposeAmendment[44D window]", (Edit(at("changes.latest_shipment_date"), "date", (2025, 13, 1)),), EXCLUSIVE
     ),
     Found("ProposeAmendment[44D window]", (Edit(at("changes.latest_shipment_date"), "empty message"),), EXCLUSIVE),
+    # An art. 3 date term reaching past the calendar's first or last day crashed (ERR_INTERNAL).
+    Found(
+        "Apply[44D window]",
+        (Edit(at("terms.shipment_window.date"), "date", (1, 1, 1)),),
+        OFF_CALENDAR.format("terms.shipment_window.date", "0001-01-01"),
+    ),
+    Found(
+        "Apply[44D window]",
+        (Edit(at("terms.shipment_window.date"), "date", (9999, 12, 28)),),
+        OFF_CALENDAR.format("terms.shipment_window.date", "9999-12-28"),
+    ),
+    Found(
+        "ProposeAmendment[44D window]",
+        (
+            Edit(at("changes.shipment_window.kind"), "set", lc.DATE_TERM_KIND_BEFORE),
+            Edit(at("changes.shipment_window.end_date"), "clear"),
+            Edit(at("changes.shipment_window.date"), "date", (1, 1, 1)),
+        ),
+        OFF_CALENDAR.format("amended_terms.shipment_window.date", "0001-01-01"),
+    ),
 )
 
 
