@@ -159,7 +159,7 @@ def _shipment(basis: ExaminationBasis, presentation: lc.PresentationRecord) -> I
                     document.doc_ref,
                 )
     shipped_last = latest_shipment(presentation)
-    if shipped_last is not None:
+    if shipped_last is not None and shipped_last < basis.presented_on:  # else it cannot be late (nor overflow)
         last_day = basis.days.last_day(shipped_last + datetime.timedelta(days=basis.presentation_days))
         if basis.presented_on > last_day:
             yield discrepancy(

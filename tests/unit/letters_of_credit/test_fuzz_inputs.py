@@ -1522,6 +1522,10 @@ FOUND: Final = (
         ),
         OFF_CALENDAR.format("amended_terms.shipment_window.date", "0001-01-01"),
     ),
+    # A transport document shipped on the calendar's last day was presented, then its examination
+    # crashed (ERR_INTERNAL) counting the period for presentation: it is now examined (late shipment).
+    Found("Present", (Edit(at("documents[1].key_data.shipment_date"), "date", (9999, 12, 31)),)),
+    Found("Present[under a transfer]", (Edit(at("documents[1].key_data.shipment_date"), "date", (9999, 12, 28)),)),
 )
 
 
