@@ -566,6 +566,8 @@ def refuse(
         raise invalid_input("disposal", "only the issuing bank holds documents pending the applicant's waiver")
     if request.HasField("charges_claimed"):
         check_same_currency(request.charges_claimed, credit.currency, "charges_claimed")
+        if presentation.record.claimed.minor_units + request.charges_claimed.minor_units > money.MAX_MINOR_UNITS:
+            raise invalid_input("charges_claimed", "with the amount claimed, the total (33a) exceeds the SWIFT format")
     check_text(request.narrative, "narrative", lines=20, width=65)
 
     required = {

@@ -1526,6 +1526,12 @@ FOUND: Final = (
     # crashed (ERR_INTERNAL) counting the period for presentation: it is now examined (late shipment).
     Found("Present", (Edit(at("documents[1].key_data.shipment_date"), "date", (9999, 12, 31)),)),
     Found("Present[under a transfer]", (Edit(at("documents[1].key_data.shipment_date"), "date", (9999, 12, 28)),)),
+    # Charges claimed on a refusal made a total (33a) beyond the SWIFT amount format.
+    Found(
+        "Refuse",
+        (Edit(at("charges_claimed.minor_units"), "set", MAX_MINOR_UNITS),),
+        "ERR_INVALID_INPUT: charges_claimed: with the amount claimed, the total (33a) exceeds the SWIFT format",
+    ),
 )
 
 
