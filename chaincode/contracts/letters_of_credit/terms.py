@@ -40,7 +40,7 @@ MAX_PRESENTATION_DAYS: Final = 999
 MAX_DOCUMENT_COUNT: Final = 99
 
 INCOTERMS_2020: Final = frozenset({"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"})
-_HS_CODE = re.compile(r"^[0-9]{6,10}$")
+_HS_CODE = re.compile(r"^[0-9]{6,10}\Z")  # \Z: '$' also matches before a trailing newline
 
 _STANDBY_RULES: Final = frozenset({lc.APPLICABLE_RULES_ISP_LATEST_VERSION})
 EUCP_RULES: Final = frozenset({lc.APPLICABLE_RULES_EUCP_LATEST_VERSION, lc.APPLICABLE_RULES_EUCPURR_LATEST_VERSION})

@@ -1532,6 +1532,12 @@ FOUND: Final = (
         (Edit(at("charges_claimed.minor_units"), "set", MAX_MINOR_UNITS),),
         "ERR_INVALID_INPUT: charges_claimed: with the amount claimed, the total (33a) exceeds the SWIFT format",
     ),
+    # An HS code with a trailing newline matched its pattern ('$').
+    Found(
+        "Apply[rich terms]",
+        (Edit(at("terms.goods.hs_code"), "set", "845891\n"),),
+        "ERR_INVALID_INPUT: terms.goods.hs_code: must be 6 to 10 digits",
+    ),
 )
 
 
