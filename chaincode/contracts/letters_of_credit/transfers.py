@@ -10,6 +10,8 @@ beneficiary's bank must be a bank of the credit, as it must read the credit's pr
 
 from __future__ import annotations
 
+import datetime
+
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -34,11 +36,15 @@ from .validation import check_bank, check_party, check_same_currency, from_date,
 MAX_INSURANCE_COVER_PCT = 999
 
 
-def _check_reduced_terms(credit: CreditFile, request: api.TransferRequest) -> None:
+def _check_reduced_terms(credit: CreditFile, request: api.TransferRequest, transferred_on: datetime.date) -> None:
     terms = credit.terms.terms
     expiry = to_date(terms.expiry_date, "terms.expiry_date")
-    if request.HasField("expiry_date") and to_date(request.expiry_date, "expiry_date") > expiry:
-        raise invalid_input("expiry_date", "a transferred credit's expiry can only be earlier than the credit's")
+    if request.HasField("expiry_date"):
+        reduced = to_date(request.expiry_date, "expiry_date")
+        if reduced > expiry:
+            raise invalid_input("expiry_date", "a transferred credit's expiry can only be earlier than the credit's")
+        if reduced < transferred_on:  # its amount would be held for a second beneficiary who can never present
+            raise invalid_input("expiry_date", f"is before the date of transfer ({transferred_on.isoformat()})")
     if request.HasField("latest_shipment_date"):
         latest = to_date(request.latest_shipment_date, "latest_shipment_date")
         limit = (
@@ -95,7 +101,7 @@ def transfer_credit(
     untouched = position.max_amount - position.drawn - position.reserved - held_for_transfers(position)
     if request.amount.minor_units > untouched:
         raise insufficient_funds("amount", "exceeds what is neither drawn, claimed nor already transferred")
-    _check_reduced_terms(credit, request)
+    _check_reduced_terms(credit, request, transferred_on)
 
     key = transfer_key(stub.lc_id, request.transfer_id)
     record = lc.TransferRecord(

@@ -1538,6 +1538,18 @@ FOUND: Final = (
         (Edit(at("terms.goods.hs_code"), "set", "845891\n"),),
         "ERR_INVALID_INPUT: terms.goods.hs_code: must be 6 to 10 digits",
     ),
+    # A transfer expiring before its date of transfer: its amount was held for a second beneficiary who
+    # could never present (ERR_EXPIRED), out of the first beneficiary's reach.
+    Found(
+        "Transfer",
+        (Edit(at("expiry_date"), "date", (2025, 12, 2)),),
+        "ERR_INVALID_INPUT: expiry_date: is before the date of transfer (2025-12-03)",
+    ),
+    Found(
+        "Transfer",
+        (Edit(at("expiry_date"), "date", (1, 1, 1)),),
+        "ERR_INVALID_INPUT: expiry_date: is before the date of transfer (2025-12-03)",
+    ),
 )
 
 
