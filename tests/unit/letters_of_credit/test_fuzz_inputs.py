@@ -34,7 +34,7 @@ from typing import Any, Final, TypeVar
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tradefin.chaincode.contract import ErrorCode
@@ -1405,6 +1405,55 @@ def mutated(request: Message, changes: Sequence[Edit]) -> Message:
     for change in changes:
         change.apply(copy)
     return copy
+
+
+#: Mutations of each field in the systematic pass (spread over the field's catalogue, see below), and
+#: at least this many per request (all of the catalogue for a request of one or two ids).
+MUTATIONS_PER_FIELD: Final = 3
+MUTATIONS_PER_REQUEST: Final = 60
+#: Random examples per scenario (one or two mutations each, random text and integers included).
+MUTATIONS_PER_SCENARIO: Final = 30
+
+
+def systematic_edits(request: Message) -> list[Edit]:
+    """Each field of the request with :data:`MUTATIONS_PER_FIELD` mutations of its catalogue, taken
+    evenly and starting one further along for each field, so all of a catalogue is used across fields."""
+    chosen = []
+    paths = targets(request)
+    per_field = max(MUTATIONS_PER_FIELD, MUTATIONS_PER_REQUEST // len(paths))
+    for number, path in enumerate(paths):
+        fixed = fixed_edits(request, path)
+        spacing = max(len(fixed) // per_field, 1)
+        picked = {(number + k * spacing) % len(fixed) for k in range(min(per_field, len(fixed)))}
+        chosen += [fixed[index] for index in sorted(picked)]
+    return chosen
+
+
+@pytest.mark.parametrize("scenario", scenarios(), ids=lambda scenario: scenario.name)
+def test_every_field_mutated(scenario: Scenario) -> None:
+    for change in systematic_edits(scenario.request):
+        try:
+            run_request(scenario, mutated(scenario.request, [change]))
+        except AssertionError as failure:
+            raise AssertionError(f"{change!r}: {failure}") from failure
+
+
+@settings(
+    derandomize=True,
+    deadline=None,
+    max_examples=MUTATIONS_PER_SCENARIO,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+@pytest.mark.parametrize("scenario", scenarios(), ids=lambda scenario: scenario.name)
+def test_mutated_requests(scenario: Scenario, data: st.DataObject) -> None:
+    first = data.draw(edits(scenario.request), label="edit")
+    changes = [first]
+    if data.draw(st.booleans(), label="second edit"):
+        changes.append(data.draw(edits(mutated(scenario.request, changes)), label="edit"))
+    for change in changes:
+        event(change.kind)
+    run_request(scenario, mutated(scenario.request, changes))
 
 
 # ------------------------------------------------------------------------------------------------
