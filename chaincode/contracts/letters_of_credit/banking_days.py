@@ -108,6 +108,10 @@ class BankingDays:
     def next_banking_day(self, day: datetime.date) -> datetime.date:
         """``day`` itself if banks are open, else the first banking day after it (art. 29a)."""
         while not self.is_banking_day(day):
+            if day == datetime.date.max:
+                raise invalid_state(
+                    f"the banking-day calendar of {self.place} has no banking day after {day.isoformat()}"
+                )
             day += datetime.timedelta(days=1)
         return day
 
