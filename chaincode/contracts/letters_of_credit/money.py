@@ -40,7 +40,7 @@ def parse_amount(text: str, currency: str, field: str = "amount") -> int:
     More decimals than the currency has minor units is an error, as is a non-positive amount.
     """
     digits = exponent(currency, f"{field}.currency")
-    match = _DECIMAL.match(text)
+    match = _DECIMAL.fullmatch(text)
     if match is None:
         raise invalid_input(field, f"{text!r} is not a decimal amount")
     whole, fraction = match.group(1), match.group(2) or ""

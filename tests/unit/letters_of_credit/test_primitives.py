@@ -129,7 +129,11 @@ def test_parse_amount(text: str, currency: str, minor_units: int) -> None:
     assert money.parse_amount(text, currency) == minor_units
 
 
-@pytest.mark.parametrize(("text", "currency"), [("1.5", "JPY"), ("1.001", "USD"), ("-1", "USD"), ("0", "USD")])
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [("1.5", "JPY"), ("1.001", "USD"), ("-1", "USD"), ("0", "USD"),
+     ("1.00\n", "USD"), (" 1.00", "USD"), ("1e3", "USD")],
+)
 def test_parse_amount_rejects_more_decimals_than_minor_units(text: str, currency: str) -> None:
     with rejects("terms.amount"):
         money.parse_amount(text, currency, "terms.amount")
