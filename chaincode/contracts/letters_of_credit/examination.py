@@ -138,6 +138,12 @@ def _shipment(basis: ExaminationBasis, presentation: lc.PresentationRecord) -> I
                 lc.DISCREPANCY_CODE_INCONSISTENT_DATA, "transport document shows no date of shipment", document.doc_ref
             )
             continue
+        if shipped > basis.presented_on:
+            yield discrepancy(
+                lc.DISCREPANCY_CODE_INCONSISTENT_DATA,
+                f"shipped {shipped.isoformat()}, after the date of presentation (art. 14i, 20a ii)",
+                document.doc_ref,
+            )
         if latest_allowed is not None and shipped > latest_allowed:
             yield discrepancy(
                 lc.DISCREPANCY_CODE_LATE_SHIPMENT,

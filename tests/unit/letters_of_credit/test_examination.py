@@ -60,6 +60,16 @@ def test_document_dated_after_presentation() -> None:
     assert examine(documents(issued="2025-12-04")) == [C.DISCREPANCY_CODE_INCONSISTENT_DATA]
 
 
+def test_shipment_dated_after_presentation() -> None:
+    """A transport document whose shipment date is later than the presentation cannot comply (art. 14i:
+    a document is not dated later than its presentation; the on-board date dates the shipment, art.
+    20a ii) -- even though it is neither late nor presented late."""
+    docs = documents(shipped="2025-12-01", issued="2025-12-01")
+    docs[1].key_data.shipment_date.CopyFrom(date("2025-12-05"))
+    assert examine(docs, presented="2025-12-03") == [C.DISCREPANCY_CODE_INCONSISTENT_DATA]
+    assert examine(docs, presented="2025-12-05") == []
+
+
 def test_late_shipment_is_never_extended() -> None:
     assert examine(documents(shipped="2025-12-11", issued="2025-12-11"), presented="2025-12-12") == [
         C.DISCREPANCY_CODE_LATE_SHIPMENT
