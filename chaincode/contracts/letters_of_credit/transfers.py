@@ -16,7 +16,7 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .access import Role, Transaction, require_bank
-from .banking_days import CalendarBook
+from .banking_days import BankingDays, CalendarBook
 from .credit import (
     CreditFile,
     advance,
@@ -36,14 +36,19 @@ from .validation import check_bank, check_party, check_same_currency, from_date,
 MAX_INSURANCE_COVER_PCT = 999
 
 
-def _check_reduced_terms(credit: CreditFile, request: api.TransferRequest, transferred_on: datetime.date) -> None:
+def _check_reduced_terms(
+    credit: CreditFile, request: api.TransferRequest, days: BankingDays, transferred_on: datetime.date
+) -> None:
     terms = credit.terms.terms
     expiry = to_date(terms.expiry_date, "terms.expiry_date")
     if request.HasField("expiry_date"):
         reduced = to_date(request.expiry_date, "expiry_date")
         if reduced > expiry:
             raise invalid_input("expiry_date", "a transferred credit's expiry can only be earlier than the credit's")
-        if reduced < transferred_on:  # its amount would be held for a second beneficiary who can never present
+        # Held to the transferred expiry extended by art. 29a, as the credit's own expiry is (a transfer on a
+        # closed day counts on the next banking day): one whose extension ends before the transfer would hold
+        # its amount for a second beneficiary who can never present.
+        if reduced < transferred_on and days.last_day(reduced) < transferred_on:
             raise invalid_input("expiry_date", f"is before the date of transfer ({transferred_on.isoformat()})")
     if request.HasField("latest_shipment_date"):
         latest = to_date(request.latest_shipment_date, "latest_shipment_date")
@@ -84,9 +89,8 @@ def transfer_credit(
     if not stub.transferable:
         raise invalid_state(f"credit {stub.lc_id} is not transferable (40A)")
     require_active(stub, "transfer")
-    transferred_on = require_not_expired(
-        to_date(stub.expiry_date, "expiry_date"), calendars.of(bank), tx, "the transfer"
-    )
+    days = calendars.of(bank)
+    transferred_on = require_not_expired(to_date(stub.expiry_date, "expiry_date"), days, tx, "the transfer")
     if existing is not None:
         raise duplicate("transfer_id", "already used for a transfer of this credit")
     if position.transferred and not partial_drawings_allowed(terms):
@@ -101,7 +105,7 @@ def transfer_credit(
     untouched = position.max_amount - position.drawn - position.reserved - held_for_transfers(position)
     if request.amount.minor_units > untouched:
         raise insufficient_funds("amount", "exceeds what is neither drawn, claimed nor already transferred")
-    _check_reduced_terms(credit, request, transferred_on)
+    _check_reduced_terms(credit, request, days, transferred_on)
 
     key = transfer_key(stub.lc_id, request.transfer_id)
     record = lc.TransferRecord(

@@ -38,10 +38,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tradefin.chaincode.contract import ErrorCode
+from tradefin.chaincode.contracts.letters_of_credit.banking_days import BankingDays, calendar_place
 from tradefin.chaincode.contracts.letters_of_credit.contract import REQUEST_FIELD, LettersOfCreditContract
 from tradefin.chaincode.contracts.letters_of_credit.money import MAX_MINOR_UNITS
+from tradefin.chaincode.contracts.letters_of_credit.records import calendar_key
 from tradefin.chaincode.contracts.letters_of_credit.reference_data import CURRENCY_EXPONENTS
-from tradefin.chaincode.shim import ChaincodeResponse, ClientIdentity, split_composite_key
+from tradefin.chaincode.shim import ChaincodeResponse, ClientIdentity, create_composite_key, split_composite_key
 from tradefin.protos import calendar_pb2, common_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
@@ -977,8 +979,14 @@ def _ymd(day: common_pb2.Date) -> tuple[int, int, int]:
     return day.year, day.month, day.day
 
 
-def _transfer_defects(transfer: lc.TransferRecord, where: str) -> Iterator[str]:
-    if transfer.HasField("expiry_date") and _ymd(transfer.expiry_date) < _ymd(transfer.transferred_on):
+def _transfer_defects(transfer: lc.TransferRecord, where: str, public: Mapping[str, bytes]) -> Iterator[str]:
+    if not transfer.HasField("expiry_date") or _ymd(transfer.expiry_date) >= _ymd(transfer.transferred_on):
+        return
+    # An expiry on a closed day still reaches a transfer that counts on the next banking day (art. 29a).
+    key = calendar_key(calendar_place(transfer.transferring_bank))
+    calendar = calendar_pb2.BankingCalendar.FromString(public[create_composite_key(key.object_type, key.attributes)])
+    last_day = BankingDays.from_record(calendar).last_day(datetime.date(*_ymd(transfer.expiry_date)))
+    if last_day < datetime.date(*_ymd(transfer.transferred_on)):
         yield f"{where}: transferred credit expired before its transfer (its amount is held for nobody)"
 
 
@@ -998,7 +1006,7 @@ def stored_defects(before: Snapshot, ledger: Ledger) -> list[str]:
         if isinstance(record, lc.CreditPosition):
             defects.extend(_position_defects(record, object_type))
         if isinstance(record, lc.TransferRecord):
-            defects.extend(_transfer_defects(record, object_type))
+            defects.extend(_transfer_defects(record, object_type, ledger.world.public))
     if changed and len(ledger.events) == len(events):
         defects.append("a transition wrote records without an event (INV-LC-14)")
     for name, payload in ledger.events[len(events) :]:

@@ -154,6 +154,22 @@ def test_second_beneficiary_presents_under_the_transferred_terms() -> None:
         desk.present(lc_id, "1.00", transfer_id=str(uuid.uuid4()))
 
 
+def test_a_transfer_on_a_closed_day_may_state_an_expiry_that_art_29_extends() -> None:
+    """The credit expires on Saturday 2025-12-06; a transfer that day counts on Monday 2025-12-08, still
+    within the credit (art. 29a). Stating the credit's own expiry in the transfer (MT720 31D is mandatory)
+    is no earlier than the transfer: extended the same way, it lets the second beneficiary present on
+    Monday. An expiry whose extension ends before the transfer is still refused."""
+    desk = Desk()
+    lc_id = desk.open_credit(transferable(expiry_date=date("2025-12-06"), latest_shipment_date=date("2025-12-01")))
+    desk.at("2025-12-06")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: expiry_date: is before the date of transfer"):
+        transfer(desk, lc_id, "10000", expiry_date=date("2025-12-05"))
+    transfer_id = transfer(desk, lc_id, "60000", expiry_date=date("2025-12-06")).transfer.transfer_id
+    docs = documents(shipped="2025-12-01", issued="2025-12-01", invoiced="60000.00", quantity=600)
+    pid = desk.at("2025-12-08").present(lc_id, "60000.00", docs, transfer_id=transfer_id)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+
+
 def test_no_transfer_of_an_expired_or_cancelled_credit() -> None:
     desk = Desk()
     lc_id = desk.open_credit(transferable())
