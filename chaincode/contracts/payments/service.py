@@ -8,7 +8,7 @@ transaction as the honour.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from google.protobuf.message import Message
 
@@ -60,6 +60,9 @@ from .records import (
     tally_key,
 )
 from .transfers import CapacityState, Draw, PaymentFile
+
+#: Digits of the largest cycle number (a uint64).
+_MAX_CYCLE_DIGITS: Final = len(str(2**64 - 1))
 
 MessageT = TypeVar("MessageT", bound=Message)
 
@@ -631,7 +634,9 @@ class PaymentsService:
             key = channel_key(object_id)
         elif request.object_type == "batch":
             channel_id, _, cycle = object_id.rpartition("/")
-            if not (cycle.isascii() and cycle.isdigit()):  # int() refuses some other digits ('\u00b2')
+            # ASCII digits (int() refuses some others, '\u00b2'), at most a uint64's 20 (int() refuses
+            # more than 4,300)
+            if not (cycle.isascii() and cycle.isdigit()) or len(cycle) > _MAX_CYCLE_DIGITS:
                 raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
             parse_channel_id(channel_id, "object_id")
             key = batch_key(channel_id, int(cycle))

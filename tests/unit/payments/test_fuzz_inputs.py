@@ -482,6 +482,13 @@ DEFECTS = [
         Mutation(("object_id",), "non-ascii-digits", "ASTBHKHH-EUCBDEFF-EUR/\u00b2"),
         "ERR_INVALID_INPUT",
     ),
+    # ... and in more ASCII digits than int() reads (4,300) crashed it too.
+    defect(
+        "pay:GetAuditTrail",
+        1,
+        Mutation(("object_id",), "long-number", "ASTBHKHH-EUCBDEFF-EUR/" + "1" * 5000),
+        "ERR_INVALID_INPUT",
+    ),
 ]
 
 
@@ -491,6 +498,17 @@ def test_inputs_the_fuzzing_found_are_refused_with_their_code(
 ) -> None:
     scene = _scene()
     check_refused(scene.desk, function, BASES[function][index](scene), mutation, code)
+
+
+def test_the_audit_trail_of_a_batch_takes_any_uint64_cycle() -> None:
+    scene = _scene()
+    trails = []
+    for cycle in ("1", "0000000001", str(2**64 - 1)):
+        request = cp.GetAuditTrailRequest(object_type="batch", object_id=f"{scene.eur}/{cycle}")
+        answer = scene.desk.evaluate(A_TREASURY, "pay:GetAuditTrail", request)
+        assert answer.status == 200, answer.message
+        trails.append(list(cp.AuditTrailResponse.FromString(answer.payload).entries))
+    assert trails[0] and trails[1] == trails[0] and not trails[2]
 
 
 def test_a_funding_pacs009_with_a_trailing_newline_does_not_fund_a_second_deposit() -> None:
