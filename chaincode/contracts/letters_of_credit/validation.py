@@ -111,9 +111,9 @@ def check_ref16(value: str, field: str, *, required: bool = True) -> None:
         if required:
             raise invalid_input(field, "is required")
         return
-    if not value.strip():
+    if not value.strip(" "):
         raise invalid_input(field, "must not be blank")
-    if value != value.strip():
+    if value != value.strip(" "):  # other whitespace (a newline, a tab) is refused as outside the x set
         raise invalid_input(field, "must not start or end with a blank")
     if len(value) > 16:
         raise invalid_input(field, "longer than 16 characters")
@@ -137,7 +137,7 @@ def check_text(
         if required:
             raise invalid_input(field, "is required")
         return
-    if not value.strip():
+    if not value.strip(" \n"):  # blanks and line breaks only; other whitespace is outside the SWIFT set
         raise invalid_input(field, "must not be blank")
     rows = value.split("\n")
     if len(rows) > lines:

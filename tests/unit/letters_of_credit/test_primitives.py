@@ -95,6 +95,39 @@ def test_text_bounds_lines_width_and_charset() -> None:
         validation.check_text("", "f", lines=1, width=1, required=True)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("  ", "must not be blank"),
+        (" \n ", "must not be blank"),
+        ("\t", "line 1 contains characters outside the SWIFT character set"),
+        ("\x1c", "line 1 contains characters outside the SWIFT character set"),
+        ("\u2028", "line 1 contains characters outside the SWIFT character set"),
+    ],
+)
+def test_blank_text_is_spaces_and_line_breaks(text: str, reason: str) -> None:
+    """Blank is what SWIFT text may hold and reads as nothing; other whitespace is a character outside the set."""
+    with pytest.raises(LcRuleError, match=rf"^ERR_INVALID_INPUT: f: {reason}$"):
+        validation.check_text(text, "f", lines=3, width=10)
+
+
+@pytest.mark.parametrize(
+    ("reference", "reason"),
+    [
+        (" ", "must not be blank"),
+        ("LC1 ", "must not start or end with a blank"),
+        (" LC1", "must not start or end with a blank"),
+        ("LC1\n", "contains characters outside the SWIFT x character set"),
+        ("\tLC1", "contains characters outside the SWIFT x character set"),
+        ("\x0b", "contains characters outside the SWIFT x character set"),
+    ],
+)
+def test_blank_and_padded_references(reference: str, reason: str) -> None:
+    """A newline or a tab is not a blank: a reference holding one is refused for its character."""
+    with pytest.raises(LcRuleError, match=rf"^ERR_INVALID_INPUT: terms.lc_number: {reason}$"):
+        validation.check_ref16(reference, "terms.lc_number")
+
+
 def test_country_and_place_codes() -> None:
     validation.check_country("GB", "c")
     validation.check_place_code("GBLON", "p")
