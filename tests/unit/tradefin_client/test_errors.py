@@ -59,6 +59,14 @@ def test_a_message_without_a_field_path_keeps_all_its_text_as_the_reason() -> No
     assert error.text == text
 
 
+def test_a_reason_whose_first_line_is_one_word_is_not_a_field_path() -> None:
+    """The field path is matched whole: 'expired' + newline before ': ' is reason text, not a field."""
+    text = "ERR_EXPIRED: expired\n: no presentation after 2025-12-31"
+    error = chaincode_error(endorse_error(f"chaincode response 500, {text}"))
+    assert isinstance(error, ExpiredError)
+    assert error.field == "" and error.reason == "expired\n: no presentation after 2025-12-31"
+
+
 def test_an_evaluate_refusal_without_details_is_read_from_the_message() -> None:
     gateway_error = EvaluateError(
         GrpcCode.UNKNOWN,
