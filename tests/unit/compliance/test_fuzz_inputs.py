@@ -24,28 +24,19 @@ from hypothesis import strategies as st
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.governance import config_sha256, validate_config
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller
-from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 
-from ..payments import contract_fuzz
 from ..payments.contract_fuzz import (
-    FRAMING_ERRORS,
     HOUR,
-    LATER,
     Call,
     ContractDesk,
+    ContractFuzz,
     Mutation,
-    check_answer,
-    check_refused,
     defect,
-    framings,
     is_submit,
-    mutation_strategy,
-    refusal_code,
-    sample,
-    send,
     stranger,
+    trailing_newline,
     transactions,
 )
 from ..payments.support import (
@@ -57,7 +48,6 @@ from ..payments.support import (
     caller,
     governance_config,
     money,
-    snapshot,
     stamp,
 )
 
@@ -289,11 +279,6 @@ def compliance_problems(desk: ContractDesk) -> list[str]:
     return problems
 
 
-def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
-    """One call on a copy of the scene, held to the rule."""
-    return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, compliance_problems)
-
-
 #: Callers other than a valid call's own, by what is wrong with them.
 STRANGERS = {
     "the other bank": B_COMPLIANCE,
@@ -306,18 +291,15 @@ STRANGERS = {
     "a malformed BIC": stranger(BANK_A.msp_id, "compliance", "ASTB HK"),
     "an unknown MSP": stranger("Bank9MSP", "compliance,treasury", "NINEGB2L"),
 }
-#: Who never writes through the compliance contract.
-NEVER_WRITES = ("an auditor", "a client", "no role")
-
-#: The name of a valid call's own caller.
-VALID = "the valid caller"
-
-
-def caller_named(base: Call, name: str) -> Caller:
-    """The valid call's caller, or a stranger (one that differs from the valid caller)."""
-    if name == VALID:
-        return base.who
-    return STRANGERS[name] if STRANGERS[name] != base.who else A_COMPLIANCE
+FUZZ = ContractFuzz(
+    scene=_scene,
+    bases=BASES,
+    strangers=STRANGERS,
+    # Who never writes through the compliance contract.
+    never_writes=frozenset({"an auditor", "a client", "no role"}),
+    substitute=A_COMPLIANCE,
+    invariants=compliance_problems,
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -330,11 +312,7 @@ def test_every_transaction_of_the_contract_has_valid_calls_to_mutate() -> None:
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_the_valid_calls_are_accepted(function: str) -> None:
-    scene = _scene()
-    assert not compliance_problems(scene.desk)
-    for build in BASES[function]:
-        base = build(scene)
-        assert attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
+    FUZZ.check_valid_calls(function)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -343,34 +321,19 @@ def test_the_valid_calls_are_accepted(function: str) -> None:
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_framing_errors_are_refused_cleanly(function: str) -> None:
-    scene = _scene()
-    base = BASES[function][0](scene)
-    for what, args, transient in framings(function, base.request.SerializeToString()):
-        desk = scene.desk.fork()
-        before = snapshot(desk)
-        response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
-        check_answer(desk, before, response, f"{function}: {what}")
-        if what in FRAMING_ERRORS:
-            assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+    FUZZ.check_framing(function)
 
 
 @pytest.mark.parametrize("function", ["compliance:Nope", "compliance:", "compliance:getKyc", "pay:GetKyc"])
 def test_unknown_functions_are_refused(function: str) -> None:
-    desk = _scene().desk.fork()
-    response = desk.invoke(A_COMPLIANCE, function, [b""], {REQUEST_FIELD: b""})
-    assert refusal_code(response) == "ERR_INVALID_INPUT", response.message
+    FUZZ.check_unknown_function(A_COMPLIANCE, function)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 @settings(derandomize=True, deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(min_size=1, max_size=48))
 def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes) -> None:
-    scene = _scene()
-    desk = scene.desk.fork()
-    before = snapshot(desk)
-    base = BASES[function][0](scene)
-    args, transient = ([], {REQUEST_FIELD: raw}) if is_submit(function) else ([raw], {})
-    check_answer(desk, before, desk.invoke(base.who, function, args, transient), f"{function}: {raw!r}")
+    FUZZ.check_random_bytes(function, raw)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -381,14 +344,7 @@ def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes
 @settings(derandomize=True, deadline=None, max_examples=MUTATED_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str, data: st.DataObject) -> None:
-    scene = _scene()
-    base = data.draw(st.sampled_from(BASES[function]))(scene)
-    mutation = data.draw(mutation_strategy(base.request, sample(scene.ids)), label="mutation")
-    name = data.draw(st.sampled_from([VALID] * 4 + sorted(STRANGERS)), label="caller")
-    later = base.later + data.draw(st.sampled_from(LATER), label="later")
-    what = f"{function} [{mutation}] by {name} +{later}"
-    accepted = attempt(function, caller_named(base, name), mutation.apply(base.request), later, what)
-    assert not (accepted and is_submit(function) and name in NEVER_WRITES), f"{what}: accepted"
+    FUZZ.check_mutated(function, data)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -398,50 +354,28 @@ def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str,
 @pytest.mark.parametrize("who", sorted(STRANGERS))
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        accepted = attempt(function, caller_named(base, who), base.request, base.later, f"{function} by {who}")
-        assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
+    FUZZ.check_wrong_caller(function, who)
 
 
-#: Transactions whose replay is answered without a trace (the others record the latest attestation,
-#: screening, limit, policy, details or proposal again, by design).
+#: Transactions whose replay is answered without a trace -- no write, and no second event (an auditor
+#: would count the document financed twice). The others record the latest attestation, screening,
+#: limit, policy, details or proposal again, by design.
 IDEMPOTENT = ("compliance:FinanceDocument", "compliance:RegisterDocument", "compliance:ReserveLimits")
 
 
 @pytest.mark.parametrize("function", SUBMITS)
 def test_a_replayed_request_is_answered_cleanly_and_never_applied_twice(function: str) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        desk = scene.desk.fork()
-        first = send(desk, function, base.who, base.request, base.later)
-        assert first.status == 200, first.message
-        before = snapshot(desk)
-        again = send(desk, function, base.who, base.request, base.later)
-        if check_answer(desk, before, again, f"{function} replayed") and function in IDEMPOTENT:
-            # No second event either: an auditor would count the document financed twice.
-            assert snapshot(desk) == before, f"{function}: the replay changed the ledger"
-            assert again.payload == first.payload, f"{function}: the replay got another answer"
-        assert not compliance_problems(desk)
+    FUZZ.check_replay(function, idempotent=function in IDEMPOTENT)
 
 
 @pytest.mark.parametrize("later", [2 * HOUR, 25 * HOUR, datetime.timedelta(days=400), -25 * HOUR])
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_late_and_early_calls(function: str, later: datetime.timedelta) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")
+    FUZZ.check_late(function, later)
 
 
 # ------------------------------------------------------------------------------------------------
 # What the fuzzing found: each input is refused with its code now, and changes nothing
-
-
-def _newline(path: tuple[str | int, ...], value: str) -> Mutation:
-    return Mutation(path, "trailing-newline", value + "\n")
 
 
 def _items(path: tuple[str | int, ...], values: list[str]) -> Mutation:
@@ -454,12 +388,19 @@ DEFECTS = [
     # applied), a list id, MSP id, rate or digest with one was accepted.
     defect("compliance:FinanceDocument", 0, _items(("fingerprints",), [FINANCED + "\n"]), "ERR_INVALID_INPUT"),
     defect("compliance:RegisterDocument", 0, _items(("fingerprints",), [REGISTERED + "\n"]), "ERR_INVALID_INPUT"),
-    defect("compliance:RecordFinancingDetails", 0, _newline(("details", "financing_id"), "FIN-2"), "ERR_INVALID_INPUT"),
-    defect("compliance:ReserveLimits", 0, _newline(("product",), "PAYMENT"), "ERR_INVALID_INPUT"),
-    defect("compliance:ReserveLimits", 0, _newline(("reservation_id",), "RES-1"), "ERR_INVALID_INPUT"),
-    defect("compliance:SetLimit", 1, _newline(("key",), "PAYMENT"), "ERR_INVALID_INPUT"),
-    defect("compliance:RecordScreening", 0, _newline(("result", "list_id"), "OFAC"), "ERR_INVALID_INPUT"),
-    defect("compliance:AttestKyc", 0, _newline(("attestation", "evidence_hash"), "ab" * 32), "ERR_INVALID_INPUT"),
+    defect(
+        "compliance:RecordFinancingDetails",
+        0,
+        trailing_newline(("details", "financing_id"), "FIN-2"),
+        "ERR_INVALID_INPUT",
+    ),
+    defect("compliance:ReserveLimits", 0, trailing_newline(("product",), "PAYMENT"), "ERR_INVALID_INPUT"),
+    defect("compliance:ReserveLimits", 0, trailing_newline(("reservation_id",), "RES-1"), "ERR_INVALID_INPUT"),
+    defect("compliance:SetLimit", 1, trailing_newline(("key",), "PAYMENT"), "ERR_INVALID_INPUT"),
+    defect("compliance:RecordScreening", 0, trailing_newline(("result", "list_id"), "OFAC"), "ERR_INVALID_INPUT"),
+    defect(
+        "compliance:AttestKyc", 0, trailing_newline(("attestation", "evidence_hash"), "ab" * 32), "ERR_INVALID_INPUT"
+    ),
     defect(
         "compliance:ProposeGovernance",
         0,
@@ -469,13 +410,13 @@ DEFECTS = [
     defect(
         "compliance:ProposeGovernance",
         0,
-        _newline(("config", "reference_rates", 0, "rate"), "1.08"),
+        trailing_newline(("config", "reference_rates", 0, "rate"), "1.08"),
         "ERR_INVALID_INPUT",
     ),
     defect(
         "compliance:ProposeGovernance",
         0,
-        _newline(("config", "sanctions_lists", 0, "list_id"), "UN"),
+        trailing_newline(("config", "sanctions_lists", 0, "list_id"), "UN"),
         "ERR_INVALID_INPUT",
     ),
     # An enum number the schema does not define: an unknown KYC level or risk rating, document type or
@@ -534,8 +475,7 @@ DEFECTS = [
 def test_inputs_the_fuzzing_found_are_refused_with_their_code(
     function: str, index: int, mutation: Mutation, code: str
 ) -> None:
-    scene = _scene()
-    check_refused(scene.desk, function, BASES[function][index](scene), mutation, code)
+    FUZZ.check_found(function, index, mutation, code)
 
 
 def test_a_fingerprint_with_a_trailing_newline_does_not_finance_a_financed_document_again() -> None:

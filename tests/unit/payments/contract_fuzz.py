@@ -4,8 +4,9 @@ stub works on a :class:`Desk`'s in-memory ledger (Fabric's transaction semantics
 transaction writes nothing, a committed one is validated like Fabric's MVCC check).
 
 Besides the stub: mutations of valid requests derived from their protobuf descriptors (every field,
-nested ones included, gets values of its type that a careless or hostile client could send), and an
-oracle for what an accepted request may leave on the ledger (records that every validator accepts).
+nested ones included, gets values of its type that a careless or hostile client could send), an
+oracle for what an accepted request may leave on the ledger (records that every validator accepts),
+and the checks both contracts' fuzz tests run (:class:`ContractFuzz`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
@@ -747,3 +748,141 @@ def written_problems(desk: ContractDesk) -> list[str]:
 def sample(values: Iterable[str]) -> list[str]:
     """Distinct values in their order."""
     return list(dict.fromkeys(values))
+
+
+# ------------------------------------------------------------------------------------------------
+# The checks every contract's fuzz tests run (each test file parametrizes them over its transactions)
+
+
+class Scene(Protocol):
+    """A ledger reached by valid flows, and the ids of what is on it."""
+
+    @property
+    def desk(self) -> ContractDesk: ...
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the scene's records (a mutated request may name another record's id)."""
+        ...
+
+
+SceneT = TypeVar("SceneT", bound=Scene)
+
+#: The name of a valid call's own caller, among :attr:`ContractFuzz.strangers`.
+VALID: Final = "the valid caller"
+
+
+@dataclass(frozen=True)
+class ContractFuzz(Generic[SceneT]):
+    """One contract's fuzzing: its scene, the valid calls of each transaction, the callers that are
+    wrong for them and the invariants an accepted call must keep."""
+
+    scene: Callable[[], SceneT]
+    #: Valid calls of every transaction (several for the richest ones), built on the scene.
+    bases: Mapping[str, Sequence[Callable[[SceneT], Call]]]
+    #: Callers other than a valid call's own, by what is wrong with them.
+    strangers: Mapping[str, Caller]
+    #: The strangers that never write through the contract.
+    never_writes: frozenset[str]
+    #: Stands in for a stranger who happens to be the valid call's own caller.
+    substitute: Caller
+    #: What an accepted call may never leave on the ledger (beyond :func:`written_problems`).
+    invariants: Callable[[ContractDesk], list[str]]
+
+    def attempt(self, function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
+        """One call on a copy of the scene, held to the rule (:func:`attempt`)."""
+        return attempt(self.scene().desk, function, who, request, later, what, self.invariants)
+
+    def caller_named(self, base: Call, name: str) -> Caller:
+        """The valid call's caller (:data:`VALID`), or a stranger that differs from it."""
+        if name == VALID:
+            return base.who
+        return self.strangers[name] if self.strangers[name] != base.who else self.substitute
+
+    def check_valid_calls(self, function: str) -> None:
+        """Every valid call of the transaction is accepted (and keeps the invariants)."""
+        scene = self.scene()
+        assert not self.invariants(scene.desk)
+        for build in self.bases[function]:
+            base = build(scene)
+            assert self.attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
+
+    def check_framing(self, function: str) -> None:
+        """A request framed wrongly is refused cleanly; the framing errors as ERR_INVALID_INPUT."""
+        scene = self.scene()
+        base = self.bases[function][0](scene)
+        for what, args, transient in framings(function, base.request.SerializeToString()):
+            desk = scene.desk.fork()
+            before = snapshot(desk)
+            response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
+            check_answer(desk, before, response, f"{function}: {what}")
+            if what in FRAMING_ERRORS:
+                assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+
+    def check_unknown_function(self, who: Caller, function: str) -> None:
+        """A function no contract exposes is ERR_INVALID_INPUT."""
+        response = self.scene().desk.fork().invoke(who, function, [b""], {REQUEST_FIELD: b""})
+        assert refusal_code(response) == "ERR_INVALID_INPUT", response.message
+
+    def check_random_bytes(self, function: str, raw: bytes) -> None:
+        """Random bytes as the request are refused cleanly, or read as a request."""
+        scene = self.scene()
+        desk = scene.desk.fork()
+        before = snapshot(desk)
+        base = self.bases[function][0](scene)
+        args, transient = ([], {REQUEST_FIELD: raw}) if is_submit(function) else ([raw], {})
+        check_answer(desk, before, desk.invoke(base.who, function, args, transient), f"{function}: {raw!r}")
+
+    def check_mutated(self, function: str, data: st.DataObject) -> None:
+        """A valid call with one field mutated, sent by its caller (mostly) or a stranger, now or later."""
+        scene = self.scene()
+        base = data.draw(st.sampled_from(self.bases[function]))(scene)
+        mutation = data.draw(mutation_strategy(base.request, sample(scene.ids)), label="mutation")
+        name = data.draw(st.sampled_from([VALID] * 4 + sorted(self.strangers)), label="caller")
+        later = base.later + data.draw(st.sampled_from(LATER), label="later")
+        what = f"{function} [{mutation}] by {name} +{later}"
+        accepted = self.attempt(function, self.caller_named(base, name), mutation.apply(base.request), later, what)
+        assert not (accepted and is_submit(function) and name in self.never_writes), f"{what}: accepted"
+
+    def check_wrong_caller(self, function: str, name: str) -> None:
+        """Every valid call, sent by the stranger ``name``."""
+        scene = self.scene()
+        for build in self.bases[function]:
+            base = build(scene)
+            what = f"{function} by {name}"
+            accepted = self.attempt(function, self.caller_named(base, name), base.request, base.later, what)
+            assert not (accepted and is_submit(function) and name in self.never_writes), f"{what}: accepted"
+
+    def check_replay(self, function: str, *, idempotent: bool) -> None:
+        """Every valid call sent twice: the replay is answered cleanly and keeps the invariants; when the
+        transaction is ``idempotent``, an accepted replay writes nothing (no event either) and gets the
+        first answer."""
+        scene = self.scene()
+        for build in self.bases[function]:
+            base = build(scene)
+            desk = scene.desk.fork()
+            first = send(desk, function, base.who, base.request, base.later)
+            assert first.status == 200, first.message
+            before = snapshot(desk)
+            again = send(desk, function, base.who, base.request, base.later)
+            if check_answer(desk, before, again, f"{function} replayed") and idempotent:
+                assert snapshot(desk) == before, f"{function}: the replay changed the ledger"
+                assert again.payload == first.payload, f"{function}: the replay got another answer"
+            assert not self.invariants(desk), f"{function} replayed: {self.invariants(desk)}"
+
+    def check_late(self, function: str, later: datetime.timedelta) -> None:
+        """Every valid call, sent ``later`` than meant (earlier when negative)."""
+        scene = self.scene()
+        for build in self.bases[function]:
+            base = build(scene)
+            self.attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")
+
+    def check_found(self, function: str, index: int, mutation: Mutation, code: str) -> None:
+        """A found defect's regression check (:func:`check_refused`) on the scene."""
+        scene = self.scene()
+        check_refused(scene.desk, function, self.bases[function][index](scene), mutation, code)
+
+
+def trailing_newline(path: Path, value: str) -> Mutation:
+    """``value`` with a trailing newline at ``path`` (a pattern ending in ``$`` took it)."""
+    return Mutation(path, "trailing-newline", value + "\n")

@@ -22,32 +22,25 @@ from hypothesis import strategies as st
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller
 from tradefin.chaincode.contracts.payments.records import deposit_key
-from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import payments_pb2 as pay
 
-from . import contract_fuzz
 from .contract_fuzz import (
-    FRAMING_ERRORS,
     HOUR,
-    LATER,
     Call,
     ContractDesk,
+    ContractFuzz,
     Mutation,
-    check_answer,
-    check_refused,
     defect,
-    framings,
     is_submit,
-    mutation_strategy,
     refusal_code,
-    sample,
     send,
     stranger,
+    trailing_newline,
     transactions,
 )
-from .support import BANK_A, BANK_B, OUTSIDER, caller, money, payment_request, reverse_request, snapshot, stamp
+from .support import BANK_A, BANK_B, OUTSIDER, caller, money, payment_request, reverse_request, stamp
 
 A_TREASURY, B_TREASURY = caller(BANK_A, "treasury"), caller(BANK_B, "treasury")
 MAKER = caller(BANK_A, "treasury,approver", "maker")
@@ -263,11 +256,6 @@ def channel_problems(desk: ContractDesk) -> list[str]:
     return problems
 
 
-def attempt(function: str, who: Caller, request: Message, later: datetime.timedelta, what: str) -> bool:
-    """One call on a copy of the scene, held to the rule."""
-    return contract_fuzz.attempt(_scene().desk, function, who, request, later, what, channel_problems)
-
-
 #: Callers other than a valid call's own, by what is wrong with them.
 STRANGERS = {
     "the other bank": B_TREASURY,
@@ -278,18 +266,15 @@ STRANGERS = {
     "an unknown MSP": stranger("Bank9MSP", "treasury", "NINEGB2L"),
     "a malformed MSP id": stranger("not an msp!", "treasury", BANK_A.bic),
 }
-#: Who never writes through the payments contract.
-NEVER_WRITES = ("an outsider bank", "an auditor", "no role", "an unknown MSP", "a malformed MSP id")
-
-#: The name of a valid call's own caller.
-VALID = "the valid caller"
-
-
-def caller_named(base: Call, name: str) -> Caller:
-    """The valid call's caller, or a stranger (one that differs from the valid caller)."""
-    if name == VALID:
-        return base.who
-    return STRANGERS[name] if STRANGERS[name] != base.who else A_TREASURY
+FUZZ = ContractFuzz(
+    scene=_scene,
+    bases=BASES,
+    strangers=STRANGERS,
+    # Who never writes through the payments contract.
+    never_writes=frozenset({"an outsider bank", "an auditor", "no role", "an unknown MSP", "a malformed MSP id"}),
+    substitute=A_TREASURY,
+    invariants=channel_problems,
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -302,10 +287,7 @@ def test_every_transaction_of_the_contract_has_valid_calls_to_mutate() -> None:
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_the_valid_calls_are_accepted(function: str) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        assert attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
+    FUZZ.check_valid_calls(function)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -314,34 +296,19 @@ def test_the_valid_calls_are_accepted(function: str) -> None:
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_framing_errors_are_refused_cleanly(function: str) -> None:
-    scene = _scene()
-    base = BASES[function][0](scene)
-    for what, args, transient in framings(function, base.request.SerializeToString()):
-        desk = scene.desk.fork()
-        before = snapshot(desk)
-        response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
-        check_answer(desk, before, response, f"{function}: {what}")
-        if what in FRAMING_ERRORS:
-            assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+    FUZZ.check_framing(function)
 
 
 @pytest.mark.parametrize("function", ["pay:Nope", "pay:", ":GetChannel", "pay:getChannel", "compliance:GetChannel"])
 def test_unknown_functions_are_refused(function: str) -> None:
-    desk = _scene().desk.fork()
-    response = desk.invoke(A_TREASURY, function, [b""], {REQUEST_FIELD: b""})
-    assert refusal_code(response) == "ERR_INVALID_INPUT", response.message
+    FUZZ.check_unknown_function(A_TREASURY, function)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 @settings(derandomize=True, deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(min_size=1, max_size=48))
 def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes) -> None:
-    scene = _scene()
-    desk = scene.desk.fork()
-    before = snapshot(desk)
-    base = BASES[function][0](scene)
-    args, transient = ([], {REQUEST_FIELD: raw}) if is_submit(function) else ([raw], {})
-    check_answer(desk, before, desk.invoke(base.who, function, args, transient), f"{function}: {raw!r}")
+    FUZZ.check_random_bytes(function, raw)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -352,14 +319,7 @@ def test_random_bytes_are_refused_or_read_as_a_request(function: str, raw: bytes
 @settings(derandomize=True, deadline=None, max_examples=MUTATED_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str, data: st.DataObject) -> None:
-    scene = _scene()
-    base = data.draw(st.sampled_from(BASES[function]))(scene)
-    mutation = data.draw(mutation_strategy(base.request, sample(scene.ids)), label="mutation")
-    name = data.draw(st.sampled_from([VALID] * 4 + sorted(STRANGERS)), label="caller")
-    later = base.later + data.draw(st.sampled_from(LATER), label="later")
-    what = f"{function} [{mutation}] by {name} +{later}"
-    accepted = attempt(function, caller_named(base, name), mutation.apply(base.request), later, what)
-    assert not (accepted and is_submit(function) and name in NEVER_WRITES), f"{what}: accepted"
+    FUZZ.check_mutated(function, data)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -369,35 +329,18 @@ def test_mutated_requests_are_refused_cleanly_or_accepted_soundly(function: str,
 @pytest.mark.parametrize("who", sorted(STRANGERS))
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_calls_by_the_wrong_bank_or_role(function: str, who: str) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        accepted = attempt(function, caller_named(base, who), base.request, base.later, f"{function} by {who}")
-        assert not (accepted and is_submit(function) and who in NEVER_WRITES), f"{function} accepted from {who}"
+    FUZZ.check_wrong_caller(function, who)
 
 
 @pytest.mark.parametrize("function", SUBMITS)
 def test_a_replayed_request_is_answered_cleanly_and_never_applied_twice(function: str) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        desk = scene.desk.fork()
-        first = send(desk, function, base.who, base.request, base.later)
-        assert first.status == 200, first.message
-        before = snapshot(desk)
-        again = send(desk, function, base.who, base.request, base.later)
-        if check_answer(desk, before, again, f"{function} replayed"):
-            assert snapshot(desk) == before, f"{function}: the replay changed the ledger"
-            assert again.payload == first.payload, f"{function}: the replay got another answer"
+    FUZZ.check_replay(function, idempotent=True)
 
 
 @pytest.mark.parametrize("later", [2 * HOUR, 25 * HOUR, datetime.timedelta(days=400), -25 * HOUR])
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_late_and_early_calls(function: str, later: datetime.timedelta) -> None:
-    scene = _scene()
-    for build in BASES[function]:
-        base = build(scene)
-        attempt(function, base.who, base.request, base.later + later, f"{function} +{later}")
+    FUZZ.check_late(function, later)
 
 
 def test_an_expired_quote_a_passed_approval_window_and_an_early_lapse_have_their_codes() -> None:
@@ -420,29 +363,28 @@ def test_an_expired_quote_a_passed_approval_window_and_an_early_lapse_have_their
 UETR = "5f0b8c8e-3d3e-4f0a-9a51-1f4c2b7d9e10"
 
 
-def _newline(path: tuple[str | int, ...], value: str) -> Mutation:
-    return Mutation(path, "trailing-newline", value + "\n")
-
-
 DEFECTS = [
     # A pattern ending in '$' matched before a trailing newline: a UETR, BIC, MSP id or code with one
     # was accepted (a second payment under the same UETR, a pacs.009 funding two deposits or settling
     # two batches), and an LEI or IBAN with one crashed its check-digit computation (ERR_INTERNAL).
-    defect("pay:InitiatePayment", 0, _newline(("uetr",), UETR), "ERR_INVALID_INPUT"),
-    defect("pay:InitiatePayment", 1, _newline(("debtor", "lei"), "5493001KJTIIGC8Y1R12"), "ERR_INVALID_INPUT"),
-    defect("pay:InitiatePayment", 1, _newline(("debtor", "bic"), BANK_A.bic), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 0, trailing_newline(("uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 1, trailing_newline(("debtor", "lei"), "5493001KJTIIGC8Y1R12"), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 1, trailing_newline(("debtor", "bic"), BANK_A.bic), "ERR_INVALID_INPUT"),
     defect(
-        "pay:InitiatePayment", 0, _newline(("creditor_account", "iban"), "DE89370400440532013000"), "ERR_INVALID_INPUT"
+        "pay:InitiatePayment",
+        0,
+        trailing_newline(("creditor_account", "iban"), "DE89370400440532013000"),
+        "ERR_INVALID_INPUT",
     ),
-    defect("pay:InitiatePayment", 0, _newline(("purpose",), "GDDS"), "ERR_INVALID_INPUT"),
-    defect("pay:RecordDeposit", 0, _newline(("funding_uetr",), UETR), "ERR_INVALID_INPUT"),
-    defect("pay:RecordDeposit", 0, _newline(("deposit_id",), UETR), "ERR_INVALID_INPUT"),
-    defect("pay:SettleBatch", 0, _newline(("settlement_uetr",), UETR), "ERR_INVALID_INPUT"),
-    defect("pay:ReturnPayment", 0, _newline(("return_uetr",), UETR), "ERR_INVALID_INPUT"),
-    defect("pay:ReturnPayment", 0, _newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
-    defect("pay:ReportStatus", 1, _newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
-    defect("pay:ProposeChannel", 0, _newline(("counterparty", "msp_id"), "Bank2MSP"), "ERR_INVALID_INPUT"),
-    defect("pay:CreateQuote", 0, _newline(("quote", "quote_id"), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:InitiatePayment", 0, trailing_newline(("purpose",), "GDDS"), "ERR_INVALID_INPUT"),
+    defect("pay:RecordDeposit", 0, trailing_newline(("funding_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:RecordDeposit", 0, trailing_newline(("deposit_id",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:SettleBatch", 0, trailing_newline(("settlement_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:ReturnPayment", 0, trailing_newline(("return_uetr",), UETR), "ERR_INVALID_INPUT"),
+    defect("pay:ReturnPayment", 0, trailing_newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
+    defect("pay:ReportStatus", 1, trailing_newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
+    defect("pay:ProposeChannel", 0, trailing_newline(("counterparty", "msp_id"), "Bank2MSP"), "ERR_INVALID_INPUT"),
+    defect("pay:CreateQuote", 0, trailing_newline(("quote", "quote_id"), UETR), "ERR_INVALID_INPUT"),
     # An enum number the schema does not define: an unknown charge bearer was accepted (and charged
     # as DEBT), an unknown reported status crashed naming it (ERR_INTERNAL).
     defect("pay:InitiatePayment", 0, Mutation(("charge_bearer",), "enum-unknown", 7), "ERR_INVALID_INPUT"),
@@ -496,8 +438,7 @@ DEFECTS = [
 def test_inputs_the_fuzzing_found_are_refused_with_their_code(
     function: str, index: int, mutation: Mutation, code: str
 ) -> None:
-    scene = _scene()
-    check_refused(scene.desk, function, BASES[function][index](scene), mutation, code)
+    FUZZ.check_found(function, index, mutation, code)
 
 
 def test_the_audit_trail_of_a_batch_takes_any_uint64_cycle() -> None:
