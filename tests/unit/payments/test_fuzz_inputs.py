@@ -385,6 +385,11 @@ DEFECTS = [
     defect("pay:ReportStatus", 1, trailing_newline(("reason_code",), "AC04"), "ERR_INVALID_INPUT"),
     defect("pay:ProposeChannel", 0, trailing_newline(("counterparty", "msp_id"), "Bank2MSP"), "ERR_INVALID_INPUT"),
     defect("pay:CreateQuote", 0, trailing_newline(("quote", "quote_id"), UETR), "ERR_INVALID_INPUT"),
+    # (a channel id with one was looked up as another channel: ERR_NOT_FOUND, or a batch's empty trail)
+    defect("pay:GetChannel", 0, trailing_newline(("channel_id",), "ASTBHKHH-EUCBDEFF-EUR"), "ERR_INVALID_INPUT"),
+    defect(
+        "pay:GetAuditTrail", 1, Mutation(("object_id",), "newline", "ASTBHKHH-EUCBDEFF-EUR\n/1"), "ERR_INVALID_INPUT"
+    ),
     # An enum number the schema does not define: an unknown charge bearer was accepted (and charged
     # as DEBT), an unknown reported status crashed naming it (ERR_INTERNAL).
     defect("pay:InitiatePayment", 0, Mutation(("charge_bearer",), "enum-unknown", 7), "ERR_INVALID_INPUT"),
