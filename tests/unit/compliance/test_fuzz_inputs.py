@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +33,7 @@ from ..payments.contract_fuzz import (
     ContractFuzz,
     Mutation,
     defect,
+    fixed_uuid,
     is_submit,
     stranger,
     trailing_newline,
@@ -98,7 +98,7 @@ def _scene() -> Scene:
     ):
         limit = cp.SetLimitRequest(scope=scope, key=key, max=amount, salt=bytes(32))
         _ok(desk, A_COMPLIANCE, "compliance:SetLimit", limit)
-    reservation = str(uuid.uuid4())
+    reservation = fixed_uuid("reservation")
     _ok(desk, A_TREASURY, "compliance:ReserveLimits", _reservation(reservation))
     _ok(desk, A_COMPLIANCE, "compliance:SetLimitPolicy", cp.SetLimitPolicyRequest(clearance_required=True))
     _ok(desk, A_TREASURY, "compliance:RegisterDocument", _registration([REGISTERED]))
@@ -207,7 +207,7 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
             cp.SetLimitRequest(scope=cp.LIMIT_SCOPE_PRODUCT, key="PAYMENT", max=money("200000.00"), salt=bytes(32)),
         ),
     ],
-    "compliance:ReserveLimits": [lambda s: Call(A_TREASURY, _reservation(str(uuid.uuid4())))],
+    "compliance:ReserveLimits": [lambda s: Call(A_TREASURY, _reservation(fixed_uuid("new reservation")))],
     "compliance:ReleaseLimits": [lambda s: Call(A_TREASURY, cp.ReleaseLimitsRequest(reservation_id=s.reservation))],
     "compliance:SetLimitPolicy": [lambda s: Call(B_COMPLIANCE, cp.SetLimitPolicyRequest(clearance_required=True))],
     "compliance:RegisterDocument": [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime
+import hashlib
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
@@ -348,6 +349,12 @@ HOUR: Final = datetime.timedelta(hours=1)
 #: Proposal times after a scene's clock: now (most often), quotes expired, approval windows elapsed,
 #: attestations expired, before the scene's last records.
 LATER: Final = (datetime.timedelta(0),) * 4 + (2 * HOUR, 25 * HOUR, datetime.timedelta(days=400), -2 * HOUR)
+
+
+def fixed_uuid(label: str) -> str:
+    """A lower-case UUID v4 that ``label`` always gives: the ids a scene and its valid calls choose
+    are the same in every run, so a derandomized example is the same request in every run."""
+    return str(uuid.UUID(bytes=hashlib.sha256(f"contract-fuzz:{label}".encode()).digest()[:16], version=4))
 
 
 def stranger(msp_id: str, role: str, bic: str, name: str = "stranger") -> Caller:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from .contract_fuzz import (
     ContractFuzz,
     Mutation,
     defect,
+    fixed_uuid,
     is_submit,
     refusal_code,
     send,
@@ -82,6 +82,11 @@ class Scene:
         ]
 
 
+def _ids(label: str) -> dict[str, str]:
+    """The UETR and end-to-end id of the payment ``label``."""
+    return {"uetr": fixed_uuid(label), "end_to_end_id": f"E2E-{label.upper()}"}
+
+
 def _initiate(desk: ContractDesk, request: pay.InitiatePaymentRequest, who: Caller = A_TREASURY) -> str:
     answer = desk.submit(who, "pay:InitiatePayment", request)
     assert answer.status == 200, answer.message
@@ -92,23 +97,23 @@ def _initiate(desk: ContractDesk, request: pay.InitiatePaymentRequest, who: Call
 def _scene() -> Scene:
     desk = ContractDesk()
     eur = desk.ready(deposit_a="900000.00", deposit_b="100000.00", credit_a="1000.00", credit_b="1000.00")
-    old = _initiate(desk, payment_request(eur, "100.00"))
-    desk.settle(eur, desk.net(eur).cycle, B_TREASURY)
-    settled = _initiate(desk, payment_request(eur, "50.00"))  # cycle 2: frozen as batch 2 below
+    old = _initiate(desk, payment_request(eur, "100.00", **_ids("old")))
+    desk.settle(eur, desk.net(eur).cycle, B_TREASURY, fixed_uuid("settlement 1"))
+    settled = _initiate(desk, payment_request(eur, "50.00", **_ids("settled")))  # cycle 2: frozen as batch 2 below
     desk.net(eur)
-    acsp = _initiate(desk, payment_request(eur, "1000.00"))
-    credited = _initiate(desk, payment_request(eur, "500.00"))
+    acsp = _initiate(desk, payment_request(eur, "1000.00", **_ids("acsp")))
+    credited = _initiate(desk, payment_request(eur, "500.00", **_ids("credited")))
     desk.report(credited, pay.PAYMENT_STATUS_ACCC)
-    pending = _initiate(desk, payment_request(eur, "240000.00"), MAKER)
-    quote_id = str(uuid.uuid4())
+    pending = _initiate(desk, payment_request(eur, "240000.00", **_ids("pending")), MAKER)
+    quote_id = fixed_uuid("quote")
     assert desk.submit(B_TREASURY, "pay:CreateQuote", _quote(eur, quote_id, desk.now)).status == 200
-    deposit_id = str(uuid.uuid4())
+    deposit_id = fixed_uuid("deposit")
     deposit = pay.RecordDepositRequest(
-        channel_id=eur, deposit_id=deposit_id, amount=money("100.00"), funding_uetr=str(uuid.uuid4())
+        channel_id=eur, deposit_id=deposit_id, amount=money("100.00"), funding_uetr=fixed_uuid("funding")
     )
     assert desk.submit(A_TREASURY, "pay:RecordDeposit", deposit).status == 200
     usd = desk.open_channel("USD", deposit_a="50000.00", deposit_b="50000.00")
-    usd_payment = _initiate(desk, payment_request(usd, "100.00"))
+    usd_payment = _initiate(desk, payment_request(usd, "100.00", **_ids("usd")))
     for function in ("pay:CutOff", "pay:SuspendChannel"):
         request: Message = (pay.CutOffRequest if function == "pay:CutOff" else pay.SuspendChannelRequest)(
             channel_id=usd
@@ -156,6 +161,7 @@ def _fees(channel_id: str) -> pay.InitiatePaymentRequest:
     return payment_request(
         channel_id,
         "1000.00",
+        **_ids("fees"),
         charge_bearer=pay.CHARGE_BEARER_CRED,
         fees_disclosed=[
             pay.Fee(agent_bic=BANK_A.bic, amount=money("2.00"), kind="COMM"),
@@ -181,7 +187,10 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
         lambda s: Call(
             A_TREASURY,
             pay.RecordDepositRequest(
-                channel_id=s.eur, deposit_id=str(uuid.uuid4()), amount=money("250.00"), funding_uetr=str(uuid.uuid4())
+                channel_id=s.eur,
+                deposit_id=fixed_uuid("new deposit"),
+                amount=money("250.00"),
+                funding_uetr=fixed_uuid("new funding"),
             ),
         )
     ],
@@ -195,14 +204,19 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
     "pay:CutOff": [lambda s: Call(A_TREASURY, pay.CutOffRequest(channel_id=s.eur))],
     "pay:FreezeBatch": [lambda s: Call(A_TREASURY, pay.FreezeBatchRequest(channel_id=s.usd, cycle=1))],
     "pay:SettleBatch": [
-        lambda s: Call(B_TREASURY, pay.SettleBatchRequest(channel_id=s.eur, cycle=2, settlement_uetr=str(uuid.uuid4())))
+        lambda s: Call(
+            B_TREASURY, pay.SettleBatchRequest(channel_id=s.eur, cycle=2, settlement_uetr=fixed_uuid("settlement 2"))
+        )
     ],
-    "pay:CreateQuote": [lambda s: Call(B_TREASURY, _quote(s.eur, str(uuid.uuid4()), s.desk.now))],
+    "pay:CreateQuote": [lambda s: Call(B_TREASURY, _quote(s.eur, fixed_uuid("new quote"), s.desk.now))],
     "pay:InitiatePayment": [
-        lambda s: Call(A_TREASURY, payment_request(s.eur, "1000.00")),
+        lambda s: Call(A_TREASURY, payment_request(s.eur, "1000.00", **_ids("new"))),
         lambda s: Call(A_TREASURY, _fees(s.eur)),
-        lambda s: Call(A_TREASURY, payment_request(s.eur, instructed_amount=money("1000.00", "HKD"), quote_id=s.quote)),
-        lambda s: Call(B_TREASURY, reverse_request(s.eur, "700.00")),
+        lambda s: Call(
+            A_TREASURY,
+            payment_request(s.eur, instructed_amount=money("1000.00", "HKD"), quote_id=s.quote, **_ids("quoted")),
+        ),
+        lambda s: Call(B_TREASURY, reverse_request(s.eur, "700.00", **_ids("reverse"))),
     ],
     "pay:ApprovePayment": [lambda s: Call(A_APPROVER, pay.ApprovePaymentRequest(uetr=s.pending, slot_hint=1))],
     "pay:LapsePayment": [lambda s: Call(A_TREASURY, pay.LapsePaymentRequest(uetr=s.pending), 25 * HOUR)],
@@ -217,7 +231,7 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
         lambda s: Call(
             B_TREASURY,
             pay.ReturnPaymentRequest(
-                return_uetr=str(uuid.uuid4()),
+                return_uetr=fixed_uuid("return"),
                 original_uetr=s.credited,
                 returned_amount=money("100.00"),
                 reason_code="AC04",
@@ -466,7 +480,7 @@ def test_a_funding_pacs009_with_a_trailing_newline_does_not_fund_a_second_deposi
         desk.ledger.value(deposit_key(scene.eur, scene.deposit), desk.channel(scene.eur).channel.collection) or b""
     ).funding_uetr
     again = pay.RecordDepositRequest(
-        channel_id=scene.eur, deposit_id=str(uuid.uuid4()), amount=money("100.00"), funding_uetr=funding + "\n"
+        channel_id=scene.eur, deposit_id=fixed_uuid("new deposit"), amount=money("100.00"), funding_uetr=funding + "\n"
     )
     answer = desk.submit(A_TREASURY, "pay:RecordDeposit", again)
     assert answer.message.startswith("ERR_INVALID_INPUT: funding_uetr: "), answer.message
