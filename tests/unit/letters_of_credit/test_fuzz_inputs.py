@@ -37,7 +37,6 @@ from google.protobuf.message import Message
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tradefin.chaincode.contract import ErrorCode
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import BankingDays, calendar_place
 from tradefin.chaincode.contracts.letters_of_credit.contract import REQUEST_FIELD, LettersOfCreditContract
 from tradefin.chaincode.contracts.letters_of_credit.money import MAX_MINOR_UNITS
@@ -48,6 +47,7 @@ from tradefin.protos import calendar_pb2, common_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+from ..contract_fuzzing import CATALOGUE, CURRENCY_TEXTS, INTEGERS, NUMBER_TEXTS, TEXTS, derived_texts, int_range
 from .support import ADVISER, CONFIRMER, ISSUER, OUTSIDER, calendars, date, documents, sample_terms, usd
 from .test_contract import NOW, Chaincode, FakeStub, identity
 
@@ -74,8 +74,6 @@ ROLES: Final = (
 )
 #: Any role of the bank.
 ANY: Final = "*"
-#: The catalogue of DOMAIN.md section 4.8: the codes a refusal may carry (ERR_INTERNAL is a fault).
-CATALOGUE: Final = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
 
 LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C", doc_ref="BL-ONE-1")
 MISMATCH = lc.Discrepancy(code=lc.DISCREPANCY_CODE_DESCRIPTION_MISMATCH, text="GOODS DESCRIPTION DIFFERS")
@@ -1167,80 +1165,9 @@ def test_random_request_bytes(scenario: Scenario, payload: bytes) -> None:
 Hop = tuple[str, int | None]
 Path = tuple[Hop, ...]
 
-_INT_RANGES: Final = {
-    FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.CPPTYPE_UINT32: (0, 2**32 - 1),
-    FieldDescriptor.CPPTYPE_UINT64: (0, 2**64 - 1),
-}
-_INTEGERS: Final = (
-    0,
-    1,
-    -1,
-    2,
-    99,
-    100,
-    999,
-    1000,
-    10**14 - 1,
-    10**14,
-    2**31 - 1,
-    2**32 - 1,
-    2**63 - 1,
-    2**64 - 1,
-    -(2**31),
-    -(2**63),
-)
-_TEXTS: Final[tuple[Callable[[str], str], ...]] = (
-    lambda _: "",
-    lambda _: " ",
-    lambda _: "   ",
-    lambda _: "\t",
-    lambda _: "X" * 10_000,
-    lambda _: "ÄÖÜ 中文 ÿ",
-    lambda _: "\x00",
-    lambda _: "\x07BELL",
-    lambda value: f" {value} ",
-    lambda value: f"{value} ",
-    lambda value: f" {value}",
-    lambda value: f"{value}\n",
-    lambda value: f"{value}\x00",
-    lambda value: f"{value}\r\nX",
-    lambda value: value.lower(),
-    lambda value: value + value,
-    lambda _: "-1",
-    lambda _: "0",
-    lambda _: "0.001",
-    lambda _: "1e5",
-    lambda _: "NaN",
-    lambda _: "1,000.00",
-    lambda _: "usd",
-    lambda _: "US",
-    lambda _: "USDX",
-    lambda _: "XXX",
-    lambda _: "XAU",
-    lambda _: "€",
-)
-_CURRENCIES: Final = (
-    "",
-    "-1",
-    "0",
-    "0.001",
-    "1e5",
-    "NaN",
-    "1,000.00",
-    "usd",
-    "Usd",
-    "US",
-    "USDD",
-    "XXX",
-    "XAU",
-    "JPY",
-    "EUR",
-    " USD",
-    "USD ",
-    "USD\n",
-)
+#: Currencies of a money field: the shared number-like and currency-like texts, and codes of other
+#: currencies than the credit's.
+_CURRENCIES: Final = ("", *NUMBER_TEXTS, *CURRENCY_TEXTS, "JPY", "EUR")
 _DATES: Final = (
     (2025, 13, 1),
     (2025, 0, 10),
@@ -1370,18 +1297,21 @@ def fixed_edits(request: Message, path: Path) -> list[Edit]:
             found += [Edit(path, "date", ymd) for ymd in _DATES]
         elif kind == "tradefin.v1.Money":
             found += [Edit(path, "money", (currency, 100)) for currency in _CURRENCIES]
-            found += [Edit(path, "money", ("USD", number)) for number in _INTEGERS if -(2**63) <= number < 2**63]
+            found += [Edit(path, "money", ("USD", number)) for _, number in INTEGERS if -(2**63) <= number < 2**63]
         return found
     if descriptor.type == FieldDescriptor.TYPE_STRING:
-        return [Edit(path, "set", text(value)) for text in _TEXTS] + [Edit(path, "set", other) for other in _ids(name)]
+        texts = dict.fromkeys(text for _, text in (*TEXTS, *derived_texts(value)))
+        return [Edit(path, "set", text) for text in texts] + [Edit(path, "set", other) for other in _ids(name)]
     if descriptor.type == FieldDescriptor.TYPE_BYTES:
         return [Edit(path, "set", blob) for blob in (b"", bytes(31), bytes(33), b"\xff" * 10_000, value + b"\x00")]
     if descriptor.type == FieldDescriptor.TYPE_BOOL:
         return [Edit(path, "set", not value)]
     if descriptor.type == FieldDescriptor.TYPE_ENUM:
         return [Edit(path, "set", number) for number in (*descriptor.enum_type.values_by_number, -1, 99, 2**31 - 1)]
-    low, high = _INT_RANGES[descriptor.cpp_type]
-    numbers = dict.fromkeys((*_INTEGERS, value - 1, value + 1, value * 1000))
+    limits = int_range(descriptor)
+    assert limits is not None, descriptor.full_name
+    low, high = limits
+    numbers = dict.fromkeys((*(number for _, number in INTEGERS), value - 1, value + 1, value * 1000))
     return [Edit(path, "set", number) for number in numbers if low <= number <= high]
 
 
@@ -1392,8 +1322,9 @@ def _random_values(request: Message, path: Path) -> st.SearchStrategy[Any] | Non
         return None
     if descriptor.type == FieldDescriptor.TYPE_STRING:
         return st.text(max_size=40)
-    if descriptor.cpp_type in _INT_RANGES and descriptor.type != FieldDescriptor.TYPE_ENUM:
-        return st.integers(*_INT_RANGES[descriptor.cpp_type])
+    limits = int_range(descriptor)
+    if limits is not None:
+        return st.integers(*limits)
     return None
 
 

@@ -26,7 +26,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from hypothesis import strategies as st
 
-from tradefin.chaincode.contract import ContractRouter, ErrorCode
+from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts.compliance.contract import ComplianceContract
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller
@@ -46,10 +46,9 @@ from tradefin.chaincode.shim.keys import create_composite_key, split_composite_k
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
 from ..compliance.memory_ledger import MemoryTransaction
+from ..contract_fuzzing import CATALOGUE, INTEGERS, TEXTS, derived_texts, int_range
 from .support import NOW, Desk, snapshot
 
-#: The codes a refusal may carry: the catalogue (DOMAIN.md 4.8), not ERR_INTERNAL (a genuine fault).
-CATALOGUE: Final = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
 #: Endorsers of the fuzzed contracts accept any proposal time (the tests move the clock).
 _ANY_SKEW: Final = datetime.timedelta(days=36500)
 ROUTER: Final = ContractRouter(
@@ -367,44 +366,12 @@ def stranger(msp_id: str, role: str, bic: str, name: str = "stranger") -> Caller
 
 Path = tuple[str | int, ...]
 
-_INT_RANGES: Final = {
-    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
-    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
-}
 _NOW_SECONDS: Final = int(NOW.timestamp())
 
-#: Strings any text field gets, by kind of damage.
+#: Strings any text field gets, by kind of damage: the shared :data:`TEXTS`, and identifiers of the
+#: payments and compliance schemas that are wrong in a way their validators must see.
 STRINGS: Final[tuple[tuple[str, str], ...]] = (
-    ("empty", ""),
-    ("whitespace", " "),
-    ("whitespace", " \t \t "),
-    ("long", "X" * 10_000),
-    ("non-ascii", "Zürich Ünïcødé"),
-    ("non-ascii", "北京贸易有限公司"),
-    ("non-ascii-digits", "\u0661\u0662"),
-    ("non-ascii-digits", "\u00b2"),
-    ("non-ascii", "\uff21\uff33\uff34\uff22\uff28\uff2b\uff28\uff28"),  # ASTBHKHH, full width
-    ("control", "\x00"),
-    ("control", "\x07\x1b[31m"),
-    ("control", "\u202e\ufeff"),
-    ("control", "line one\nline two"),
-    ("number-text", "NaN"),
-    ("number-text", "-1"),
-    ("number-text", "0"),
-    ("number-text", "0.001"),
-    ("number-text", "1e5"),
-    ("number-text", "1,000.00"),
-    ("number-text", "99999999999999999999999.99"),
-    ("number-text", "1.12345678901"),
-    ("number-text", "0.0000000000"),
-    ("number-text", ".5"),
-    ("currency", "usd"),
-    ("currency", "EURO"),
-    ("currency", "XXX"),
-    ("currency", "EU"),
-    ("currency", "€"),
+    *TEXTS,
     ("bic", "ASTBHKH"),
     ("bic", "ASTB1KHH"),
     ("bic", "ASTBZZHH"),
@@ -427,20 +394,6 @@ STRINGS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
-def _derived_strings(current: str) -> list[tuple[str, str]]:
-    if not current:
-        return []
-    return [
-        ("trailing-newline", current + "\n"),
-        ("padded", f" {current} "),
-        ("case", current.lower() if current != current.lower() else current.upper()),
-        ("truncated", current[:-1]),
-        ("nul", current + "\x00"),
-        ("doubled", current + current),
-        ("non-ascii-digits", current[:-1] + "\u00b2"),
-    ]
-
-
 _BYTES: Final[tuple[tuple[str, bytes], ...]] = (
     ("empty", b""),
     ("short", bytes(31)),
@@ -449,18 +402,11 @@ _BYTES: Final[tuple[tuple[str, bytes], ...]] = (
 )
 
 
-def _ints(field_type: int) -> list[tuple[str, int]]:
-    low, high = _INT_RANGES.get(field_type, (-(2**31), 2**31 - 1))
+def _ints(field: FieldDescriptor) -> list[tuple[str, int]]:
+    """The shared :data:`INTEGERS`, timestamps' limits and the field type's extremes, in its range."""
+    low, high = int_range(field) or (-(2**31), 2**31 - 1)
     candidates = [
-        ("zero", 0),
-        ("one", 1),
-        ("negative", -1),
-        ("small", 7),
-        ("slots", 257),
-        ("minor-units", 10**14 - 1),
-        ("minor-units", 10**14),
-        ("nanos", 999_999_999),
-        ("nanos", 10**9),
+        *INTEGERS,
         ("timestamp", 253_402_300_799),
         ("timestamp", 253_402_300_800),
         ("timestamp", -62_135_596_801),
@@ -470,7 +416,11 @@ def _ints(field_type: int) -> list[tuple[str, int]]:
         ("extreme", high),
         ("extreme", high // 2 + 1),
     ]
-    return [(kind, value) for kind, value in candidates if low <= value <= high]
+    kinds: dict[int, str] = {}
+    for kind, value in candidates:
+        if low <= value <= high:
+            kinds.setdefault(value, kind)
+    return [(kind, value) for value, kind in kinds.items()]
 
 
 @dataclass(frozen=True)
@@ -533,7 +483,7 @@ def _is_repeated(field: FieldDescriptor) -> bool:
 
 def _scalar_values(field: FieldDescriptor, current: object, pool: Sequence[str]) -> list[tuple[str, object]]:
     if field.type == FieldDescriptor.TYPE_STRING:
-        values: list[tuple[str, object]] = [*STRINGS, *_derived_strings(str(current))]
+        values: list[tuple[str, object]] = [*STRINGS, *derived_texts(str(current))]
         values += [("other-id", item) for item in pool if item != current]
         return values
     if field.type == FieldDescriptor.TYPE_BYTES:
@@ -543,7 +493,7 @@ def _scalar_values(field: FieldDescriptor, current: object, pool: Sequence[str])
     if field.type == FieldDescriptor.TYPE_ENUM:
         known = [("enum-defined", item.number) for item in field.enum_type.values]
         return [*known, ("enum-unknown", -1), ("enum-unknown", len(known) + 3), ("enum-unknown", 2**31 - 1)]
-    return list(_ints(field.type))
+    return list(_ints(field))
 
 
 def mutations(request: Message, pool: Sequence[str] = ()) -> list[Mutation]:
@@ -616,8 +566,9 @@ def mutation_strategy(request: Message, pool: Sequence[str] = ()) -> st.SearchSt
             return text.map(lambda value: Mutation(path, "random-text", value))
         if field.type == FieldDescriptor.TYPE_BYTES:
             return st.binary(max_size=64).map(lambda value: Mutation(path, "random-bytes", value))
-        if field.type in _INT_RANGES:
-            low, high = _INT_RANGES[field.type]
+        limits = int_range(field)
+        if limits is not None:
+            low, high = limits
             return st.integers(low, high).map(lambda value: Mutation(path, "random-int", value))
         if field.type == FieldDescriptor.TYPE_ENUM:
             return st.integers(-(2**31), 2**31 - 1).map(lambda value: Mutation(path, "random-enum", value))

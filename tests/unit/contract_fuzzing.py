@@ -1,0 +1,134 @@
+"""What the contract fuzz harnesses share: the refusal codes an answer may carry, the value range of
+each protobuf integer type, and the values a careless or hostile client could put in a text, number or
+currency field.
+
+Used by the ``pay``/``compliance`` harness (:mod:`tests.unit.payments.contract_fuzz`) and the ``lc``
+one (:mod:`tests.unit.letters_of_credit.test_fuzz_inputs`). Every list is fixed and ordered, so that
+derandomized examples drawn from them are the same requests in every run.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from google.protobuf.descriptor import FieldDescriptor
+
+from tradefin.chaincode.contract import ErrorCode
+
+#: The codes a refusal may carry: the catalogue (DOMAIN.md 4.8), not ERR_INTERNAL (a genuine fault).
+CATALOGUE: Final = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
+
+#: The values an integer field of each C++ type holds (protobuf refuses others when set).
+INT_RANGES: Final[dict[int, tuple[int, int]]] = {
+    FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.CPPTYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.CPPTYPE_UINT64: (0, 2**64 - 1),
+}
+
+
+def int_range(field: FieldDescriptor) -> tuple[int, int] | None:
+    """The values the integer field holds (None for a field that is no integer, enums included)."""
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        return None
+    return INT_RANGES.get(field.cpp_type)
+
+
+#: Integers any integer field gets (those in its range), by kind: boundaries of counts, amounts
+#: (MAX_MINOR_UNITS is 10**14 - 1), nanoseconds and the integer types.
+INTEGERS: Final[tuple[tuple[str, int], ...]] = (
+    ("zero", 0),
+    ("one", 1),
+    ("negative", -1),
+    ("small", 2),
+    ("small", 7),
+    ("percent", 99),
+    ("percent", 100),
+    ("slots", 257),
+    ("thousand", 999),
+    ("thousand", 1000),
+    ("minor-units", 10**14 - 1),
+    ("minor-units", 10**14),
+    ("nanos", 999_999_999),
+    ("nanos", 10**9),
+    ("extreme", 2**31 - 1),
+    ("extreme", 2**32 - 1),
+    ("extreme", 2**63 - 1),
+    ("extreme", 2**64 - 1),
+    ("extreme", -(2**31)),
+    ("extreme", -(2**63)),
+)
+
+#: Texts that look like a number (amounts, rates, percentages are strings in some requests).
+NUMBER_TEXTS: Final[tuple[str, ...]] = (
+    "NaN",
+    "-1",
+    "0",
+    "0.001",
+    "1e5",
+    "1,000.00",
+    "99999999999999999999999.99",
+    "1.12345678901",
+    "0.0000000000",
+    ".5",
+)
+
+#: Texts that look like an ISO 4217 currency code and are none the contracts accept (XXX and XAU
+#: are codes, of no currency and of gold).
+CURRENCY_TEXTS: Final[tuple[str, ...]] = (
+    "usd",
+    "Usd",
+    "US",
+    "EU",
+    "USDD",
+    "USDX",
+    "EURO",
+    "XXX",
+    "XAU",
+    "€",
+    " USD",
+    "USD ",
+    "USD\n",
+)
+
+#: Texts any string field gets, by kind of damage.
+TEXTS: Final[tuple[tuple[str, str], ...]] = (
+    ("empty", ""),
+    ("whitespace", " "),
+    ("whitespace", "   "),
+    ("whitespace", "\t"),
+    ("whitespace", " \t \t "),
+    ("long", "X" * 10_000),
+    ("non-ascii", "Zürich Ünïcødé"),
+    ("non-ascii", "北京贸易有限公司"),
+    ("non-ascii", "ÄÖÜ 中文 ÿ"),
+    ("non-ascii-digits", "\u0661\u0662"),
+    ("non-ascii-digits", "\u00b2"),
+    ("non-ascii", "\uff21\uff33\uff34\uff22\uff28\uff2b\uff28\uff28"),  # ASTBHKHH, full width
+    ("control", "\x00"),
+    ("control", "\x07BELL"),
+    ("control", "\x07\x1b[31m"),
+    ("control", "\u202e\ufeff"),
+    ("control", "line one\nline two"),
+    *(("number-text", text) for text in NUMBER_TEXTS),
+    *(("currency", text) for text in CURRENCY_TEXTS),
+)
+
+
+def derived_texts(current: str) -> list[tuple[str, str]]:
+    """Texts made from a field's valid value, by kind: look-alikes of it (padded, with a trailing
+    newline or NUL, another case) and near misses (truncated, doubled, a digit not ASCII)."""
+    if not current:
+        return []
+    return [
+        ("trailing-newline", current + "\n"),
+        ("padded", f" {current} "),
+        ("padded", f"{current} "),
+        ("padded", f" {current}"),
+        ("case", current.lower() if current != current.lower() else current.upper()),
+        ("truncated", current[:-1]),
+        ("nul", current + "\x00"),
+        ("crlf", current + "\r\nX"),
+        ("doubled", current + current),
+        ("non-ascii-digits", current[:-1] + "\u00b2"),
+    ]
