@@ -9,11 +9,14 @@ derandomized examples drawn from them are the same requests in every run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from tradefin.chaincode.contract import ErrorCode
+from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 
 #: The codes a refusal may carry: the catalogue (DOMAIN.md 4.8), not ERR_INTERNAL (a genuine fault).
 CATALOGUE: Final = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
@@ -132,3 +135,103 @@ def derived_texts(current: str) -> list[tuple[str, str]]:
         ("doubled", current + current),
         ("non-ascii-digits", current[:-1] + "\u00b2"),
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Framing: calls whose arguments or transient map are wrong, whatever the request
+
+
+@dataclass(frozen=True)
+class Framing:
+    """The arguments and transient map of one call, as a client could send them."""
+
+    args: tuple[bytes, ...] = ()
+    transient: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, number = number & 0x7F, number >> 7
+        out.append(low | (0x80 if number else 0))
+        if not number:
+            return bytes(out)
+
+
+def _delimited(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def invalid_utf8(message: Descriptor, depth: int = 4) -> bytes | None:
+    """A request whose first string field (nested messages searched depth first) holds invalid UTF-8,
+    or None when the request has no string field."""
+    for item in message.fields:
+        if item.type == FieldDescriptor.TYPE_STRING:
+            return _delimited(item.number, b"\xc3\x28")
+    for item in message.fields:
+        if item.type == FieldDescriptor.TYPE_MESSAGE and depth:
+            inner = invalid_utf8(item.message_type, depth - 1)
+            if inner is not None:
+                return _delimited(item.number, inner)
+    return None
+
+
+def wrong_wire_type(message: Descriptor) -> bytes:
+    """A request whose first field comes with another wire type than its own (a varint for a
+    length-delimited field, length-delimited bytes for the others)."""
+    first = message.fields[0]
+    if first.type in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES, FieldDescriptor.TYPE_MESSAGE):
+        return _varint(first.number << 3) + b"\x01"
+    return _delimited(first.number, b"\x01\x02")
+
+
+def framings(submit: bool, valid: bytes, other: bytes, request: Descriptor) -> dict[str, Framing]:
+    """Ways to frame a call wrongly, by what is wrong: ``valid`` is a valid request of the function,
+    ``other`` another function's request, ``request`` the function's request type. A submit
+    transaction takes its request in the transient map, an evaluate one as its only argument."""
+
+    def proper(payload: bytes) -> Framing:
+        return Framing(transient={REQUEST_FIELD: payload}) if submit else Framing(args=(payload,))
+
+    found = {
+        "missing": Framing(),
+        "undecodable": proper(b"\xff\xff\xff\xff"),
+        "truncated": proper(valid[: len(valid) // 2] if len(valid) > 1 else b"\x0a"),
+        "truncated past the middle": proper(valid[: len(valid) // 2 + 1]),
+        "wrong wire type": proper(wrong_wire_type(request)),
+        "unknown fields only": proper(b"\xf8\x3f\x01\xfa\x3f\x03abc"),
+        "empty": proper(b""),
+        "another function's request": proper(other),
+        "wrong slot": Framing(args=(valid,)) if submit else Framing(transient={REQUEST_FIELD: valid}),
+        "both slots": Framing(args=(valid,), transient={REQUEST_FIELD: valid}),
+        "extra argument": Framing(args=(*proper(valid).args, b"extra"), transient=proper(valid).transient),
+        "two extra arguments": Framing(args=(b"", b"", b""), transient=proper(valid).transient),
+        "request twice": Framing(args=(valid, valid)),
+        "wrong transient key": Framing(transient={"req": valid}),
+        "wrong transient keys": Framing(transient={"Request": valid, "req": valid}),
+    }
+    utf8 = invalid_utf8(request)
+    if utf8 is not None:
+        found["invalid utf-8 in a string"] = proper(utf8)
+    return found
+
+
+def malformed_framing(submit: bool, label: str) -> bool:
+    """Whether the framing ``label`` must be refused as ERR_INVALID_INPUT before any rule runs
+    (the others are refused cleanly or read as a request)."""
+    return label in _MALFORMED or (submit and label == "both slots")
+
+
+_MALFORMED: Final = frozenset(
+    {
+        "missing",
+        "undecodable",
+        "invalid utf-8 in a string",
+        "wrong slot",
+        "extra argument",
+        "two extra arguments",
+        "request twice",
+        "wrong transient key",
+        "wrong transient keys",
+    }
+)

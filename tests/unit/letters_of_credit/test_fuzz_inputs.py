@@ -28,7 +28,7 @@ import typing
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import pytest
@@ -47,7 +47,18 @@ from tradefin.protos import calendar_pb2, common_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ..contract_fuzzing import CATALOGUE, CURRENCY_TEXTS, INTEGERS, NUMBER_TEXTS, TEXTS, derived_texts, int_range
+from ..contract_fuzzing import (
+    CATALOGUE,
+    CURRENCY_TEXTS,
+    INTEGERS,
+    NUMBER_TEXTS,
+    TEXTS,
+    Framing,
+    derived_texts,
+    framings,
+    int_range,
+    malformed_framing,
+)
 from .support import ADVISER, CONFIRMER, ISSUER, OUTSIDER, calendars, date, documents, sample_terms, usd
 from .test_contract import NOW, Chaincode, FakeStub, identity
 
@@ -1023,21 +1034,13 @@ def check_outcome(before: Snapshot, ledger: Ledger, response: ChaincodeResponse,
     assert ledger.snapshot() == before, (what, response.message)
 
 
-@dataclass(frozen=True)
-class Call:
-    """One invocation as a client could make it."""
-
-    args: tuple[bytes, ...] = ()
-    transient: Mapping[str, bytes] = field(default_factory=dict)
-
-
-def proper_call(function: str, payload: bytes) -> Call:
+def proper_call(function: str, payload: bytes) -> Framing:
     """The request where the function expects it: the transient map (submit) or the argument (evaluate)."""
-    return Call(transient={REQUEST_FIELD: payload}) if is_submit(function) else Call(args=(payload,))
+    return Framing(transient={REQUEST_FIELD: payload}) if is_submit(function) else Framing(args=(payload,))
 
 
 def run(
-    scenario: Scenario, call: Call, caller: ClientIdentity | None = None
+    scenario: Scenario, call: Framing, caller: ClientIdentity | None = None
 ) -> tuple[Snapshot, Ledger, ChaincodeResponse]:
     """The call on a fork of the world, and what it changed."""
     ledger = world()[0].fork()
@@ -1104,50 +1107,23 @@ def test_the_valid_request_of_each_scenario(scenario: Scenario) -> None:
 # 1. Raw arguments
 
 
-def _raw_calls(function: str, valid: bytes) -> dict[str, Call]:
-    other = api.ApplyRequest(terms=sample_terms(), salt=bytes(32)).SerializeToString()
+def _other_request(function: str) -> bytes:
+    """Another function's request: an application's (a presentation's for Apply itself)."""
     if function == "Apply":
-        other = api.PresentRequest(presentation_id=uuid4("x"), claimed=usd("1")).SerializeToString()
-    proper = functools.partial(proper_call, function)
-    wrong_slot = Call(args=(valid,)) if is_submit(function) else Call(transient={REQUEST_FIELD: valid})
-    return {
-        "missing": Call(),
-        "undecodable": proper(b"\xff\xff\xff\xff"),
-        "truncated": proper(valid[: len(valid) // 2] if len(valid) > 1 else b"\x0a"),
-        "invalid utf-8 in a string": proper(b"\x0a\x02\xc3\x28"),
-        "wrong wire type": proper(b"\x08\x01\x10\x02"),
-        "unknown fields only": proper(b"\xf8\x3f\x01\xfa\x3f\x03abc"),
-        "empty": proper(b""),
-        "another function's request": proper(other),
-        "wrong slot": wrong_slot,
-        "both slots": Call(args=(valid,), transient={REQUEST_FIELD: valid}),  # malformed for a submit only
-        "extra argument": Call(args=(*proper(valid).args, b"extra"), transient=proper(valid).transient),
-        "two extra arguments": Call(args=(b"", b"", b""), transient=proper(valid).transient),
-        "wrong transient key": Call(transient={"req": valid}),
-    }
-
-
-#: Raw calls that the contract layer must refuse as ERR_INVALID_INPUT before any rule runs.
-_MALFORMED: Final = frozenset(
-    {
-        "missing",
-        "undecodable",
-        "invalid utf-8 in a string",
-        "wrong slot",
-        "both slots",
-        "extra argument",
-        "two extra arguments",
-        "wrong transient key",
-    }
-)
+        return api.PresentRequest(presentation_id=uuid4("x"), claimed=usd("1")).SerializeToString()
+    return api.ApplyRequest(terms=sample_terms(), salt=bytes(32)).SerializeToString()
 
 
 @pytest.mark.parametrize("scenario", main_scenarios(), ids=lambda scenario: scenario.function)
 def test_raw_arguments(scenario: Scenario) -> None:
-    for label, call in _raw_calls(scenario.function, scenario.request.SerializeToString()).items():
+    function, submit = scenario.function, is_submit(scenario.function)
+    cases = framings(
+        submit, scenario.request.SerializeToString(), _other_request(function), scenario.request.DESCRIPTOR
+    )
+    for label, call in cases.items():
         before, ledger, response = run(scenario, call)
         check_outcome(before, ledger, response, label)
-        if label in _MALFORMED and (label != "both slots" or is_submit(scenario.function)):
+        if malformed_framing(submit, label):
             assert response.message.startswith("ERR_INVALID_INPUT: "), (label, response.message)
 
 

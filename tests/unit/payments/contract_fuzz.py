@@ -46,7 +46,7 @@ from tradefin.chaincode.shim.keys import create_composite_key, split_composite_k
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
 from ..compliance.memory_ledger import MemoryTransaction
-from ..contract_fuzzing import CATALOGUE, INTEGERS, TEXTS, derived_texts, int_range
+from ..contract_fuzzing import CATALOGUE, INTEGERS, TEXTS, derived_texts, framings, int_range, malformed_framing
 from .support import NOW, Desk, snapshot
 
 #: Endorsers of the fuzzed contracts accept any proposal time (the tests move the clock).
@@ -318,32 +318,6 @@ def check_refused(scene: ContractDesk, function: str, base: Call, mutation: Muta
     assert snapshot(desk) == before
 
 
-def framings(function: str, request: bytes) -> list[tuple[str, list[bytes], dict[str, bytes]]]:
-    """Ways to get the framing of a call wrong: (what, arguments, transient map)."""
-    if is_submit(function):
-        return [
-            ("no transient request", [], {}),
-            ("request under another transient key", [], {"Request": request, "req": request}),
-            ("request as an argument", [request], {}),
-            ("an extra argument", [b"x"], {REQUEST_FIELD: request}),
-            ("undecodable request", [], {REQUEST_FIELD: b"\xff\xff\xff"}),
-            ("truncated request", [], {REQUEST_FIELD: request[: len(request) // 2 + 1]}),
-            ("empty request", [], {REQUEST_FIELD: b""}),
-        ]
-    return [
-        ("no argument", [], {}),
-        ("two arguments", [request, request], {}),
-        ("request in the transient map", [], {REQUEST_FIELD: request}),
-        ("undecodable argument", [b"\xff\xff\xff"], {}),
-        ("truncated argument", [request[: len(request) // 2 + 1]], {}),
-        ("empty argument", [b""], {}),
-    ]
-
-
-#: Framings every function refuses as ERR_INVALID_INPUT, whatever the request.
-FRAMING_ERRORS: Final = frozenset(
-    {"no transient request", "no argument", "two arguments", "an extra argument", "undecodable request"}
-)
 HOUR: Final = datetime.timedelta(hours=1)
 #: Proposal times after a scene's clock: now (most often), quotes expired, approval windows elapsed,
 #: attestations expired, before the scene's last records.
@@ -766,16 +740,27 @@ class ContractFuzz(Generic[SceneT]):
             assert self.attempt(function, base.who, base.request, base.later, f"{function} {base.request}")
 
     def check_framing(self, function: str) -> None:
-        """A request framed wrongly is refused cleanly; the framing errors as ERR_INVALID_INPUT."""
+        """A request framed wrongly (:func:`framings`) is refused cleanly or read as a request; the
+        malformed framings as ERR_INVALID_INPUT."""
         scene = self.scene()
         base = self.bases[function][0](scene)
-        for what, args, transient in framings(function, base.request.SerializeToString()):
+        submit = is_submit(function)
+        cases = framings(
+            submit, base.request.SerializeToString(), self.other_request(function), base.request.DESCRIPTOR
+        )
+        for what, call in cases.items():
             desk = scene.desk.fork()
             before = snapshot(desk)
-            response = desk.invoke(base.who, function, args, transient, at=desk.now + base.later)
+            response = desk.invoke(base.who, function, call.args, call.transient, at=desk.now + base.later)
             check_answer(desk, before, response, f"{function}: {what}")
-            if what in FRAMING_ERRORS:
+            if malformed_framing(submit, what):
                 assert refusal_code(response) == "ERR_INVALID_INPUT", (what, response.message)
+
+    def other_request(self, function: str) -> bytes:
+        """Another transaction's request: the valid one of the next transaction (by name)."""
+        names = sorted(self.bases)
+        other = names[(names.index(function) + 1) % len(names)]
+        return self.bases[other][0](self.scene()).request.SerializeToString()
 
     def check_unknown_function(self, who: Caller, function: str) -> None:
         """A function no contract exposes is ERR_INVALID_INPUT."""
