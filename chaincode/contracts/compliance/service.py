@@ -15,6 +15,7 @@ from .errors import invalid_input, not_found
 from .ledger import RecordLedger, commit, get
 from .reader import ComplianceReader, audit_trail
 from .records import (
+    check_subject_ref,
     clearance_key,
     financing_key,
     governance_key,
@@ -44,6 +45,7 @@ class ComplianceService:
 
     async def attest_kyc(self, tx: Transaction, request: compliance_pb2.AttestKycRequest) -> compliance_pb2.KycResponse:
         """Record the caller's bank's attestation of a customer."""
+        check_subject_ref(request.attestation.subject_ref, "attestation.subject_ref")  # named as sent
         key = kyc_key(tx.caller.msp_id, request.attestation.subject_ref)
         existing = await get(self._ledger, key, compliance_pb2.KycAttestation)
         return await commit(self._ledger, kyc.attest(tx, request, existing))
@@ -52,6 +54,7 @@ class ComplianceService:
         self, tx: Transaction, request: compliance_pb2.RecordScreeningRequest
     ) -> compliance_pb2.ScreeningResponse:
         """Record the caller's bank's screening of a subject against a list."""
+        check_subject_ref(request.result.subject_ref, "result.subject_ref")  # named as sent
         key = screening_key(tx.caller.msp_id, request.result.subject_ref, request.result.list_id)
         existing = await get(self._ledger, key, compliance_pb2.ScreeningResult)
         return await commit(self._ledger, screening.record(tx, request, existing))

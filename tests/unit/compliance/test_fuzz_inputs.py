@@ -32,9 +32,11 @@ from ..payments.contract_fuzz import (
     ContractDesk,
     ContractFuzz,
     Mutation,
+    Path,
     defect,
     fixed_uuid,
     is_submit,
+    send,
     stranger,
     trailing_newline,
     transactions,
@@ -48,6 +50,7 @@ from ..payments.support import (
     caller,
     governance_config,
     money,
+    snapshot,
     stamp,
 )
 
@@ -485,3 +488,28 @@ def test_a_fingerprint_with_a_trailing_newline_does_not_finance_a_financed_docum
     assert desk.submit(B_TREASURY, "compliance:FinanceDocument", _financing([FINANCED], SALT_B)).message == (
         "ERR_DUPLICATE_FINANCING: already financed"
     )
+
+
+@pytest.mark.parametrize(
+    ("function", "path"),
+    [
+        ("compliance:AttestKyc", ("attestation", "subject_ref")),
+        ("compliance:RecordScreening", ("result", "subject_ref")),
+        ("compliance:RecordFinancingDetails", ("details", "customer_ref")),
+        ("compliance:ReserveLimits", ("customer_ref",)),
+        ("compliance:GetKyc", ("subject_ref",)),
+        ("compliance:GetScreening", ("subject_ref",)),
+    ],
+)
+@pytest.mark.parametrize("blank", [" ", "   "])
+def test_a_blank_subject_reference_is_refused_naming_its_field(function: str, path: Path, blank: str) -> None:
+    """A subject or customer reference of spaces only was accepted (a KYC attestation, screening,
+    financing's customer or limit of nobody), while the shared check_text and check_ref16 refuse
+    blank text."""
+    scene = _scene()
+    base = BASES[function][0](scene)
+    desk = scene.desk.fork()
+    before = snapshot(desk)
+    response = send(desk, function, base.who, Mutation(path, "whitespace", blank).apply(base.request), base.later)
+    assert response.message == f"ERR_INVALID_INPUT: {'.'.join(map(str, path))}: must not be blank"
+    assert snapshot(desk) == before

@@ -9,6 +9,7 @@ import pytest
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.gate import PartyFile, check_parties
 from tradefin.chaincode.contracts.compliance.kyc import require_verified
+from tradefin.chaincode.contracts.compliance.records import check_subject_ref
 from tradefin.chaincode.contracts.compliance.screening import require_clear
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -142,3 +143,20 @@ def test_the_audit_trail_of_a_screening_names_it_by_bank_subject_and_list_even_w
     assert [r.list_version for r in trail("Bank1MSP/LEI/UN")] == ["2025-11-29", "2025-11-28"]
     with pytest.raises(RuleError, match="subject_ref"):
         trail("Bank1MSP/UN")
+
+
+@pytest.mark.parametrize("blank", [" ", "   "])
+def test_a_blank_subject_reference_is_refused_naming_the_field(blank: str) -> None:
+    """Spaces only were accepted as a subject reference (an attestation of nobody, keyed by spaces),
+    while the shared check_text and check_ref16 refuse blank text."""
+    request = cp.AttestKycRequest(
+        attestation=attestation(subject_ref=blank, level=cp.KYC_LEVEL_STANDARD, evidence_hash="00" * 32)
+    )
+    with pytest.raises(RuleError) as error:
+        Desk().comply(caller(BANK_A, "compliance"), lambda s, tx: s.attest_kyc(tx, request))
+    assert str(error.value) == "ERR_INVALID_INPUT: attestation.subject_ref: must not be blank"
+
+
+@pytest.mark.parametrize("value", ["KYC 1", " KYC-1", "A"])
+def test_a_subject_reference_with_a_space_is_not_blank(value: str) -> None:
+    check_subject_ref(value, "subject_ref")
