@@ -43,11 +43,13 @@ def implicit_collection(msp_id: str) -> str:
 
 
 def check_subject_ref(value: str, field: str) -> None:
-    """A KYC subject reference: 1..35 characters of the SWIFT x set (an LEI or an id hash), not blank
-    (spaces only, as the shared ``check_text`` and ``check_ref16`` refuse; the x set has no other
+    """A KYC subject reference: 1..35 characters of the SWIFT x set (an LEI or an id hash), neither blank
+    (spaces only) nor padded with spaces, as the shared ``check_ref16`` refuses (the x set has no other
     whitespace)."""
     if value and not value.strip(" "):
         raise invalid_input(field, "must not be blank")
+    if value != value.strip(" "):
+        raise invalid_input(field, "must not start or end with a blank")
     if not value or len(value) > 35 or not set(value) <= SWIFT_X:
         raise invalid_input(field, "a subject reference is 1..35 characters of the SWIFT x character set")
 
