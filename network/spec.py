@@ -33,6 +33,8 @@ _BIC_RE = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([A-Za-z0-9_-]*[A-Za-z0-9])?$")
+# The package label is "<name>_<version>" and must match Fabric's label rule (chaincode_package.LABEL_RE).
+_CC_VERSION_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 
 
 class SpecError(ValueError):
@@ -143,13 +145,21 @@ def load_spec(path: str | Path | None = None) -> NetworkSpec:
     """Read and validate a spec file (the packaged default when ``path`` is None)."""
     spec_path = Path(path) if path is not None else default_spec_path()
     try:
-        text = spec_path.read_text()
+        text = spec_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError("spec", f"cannot read {spec_path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SpecError("spec", f"{spec_path} is not UTF-8 text (byte {exc.start}): is it a YAML file?") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SpecError("spec", f"{spec_path} is not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise SpecError("spec", f"{spec_path} is nested too deeply to be a network spec") from exc
+    if not isinstance(data, Mapping):
+        found = "an empty document" if data is None else f"a {type(data).__name__}"
+        raise SpecError("spec", f"{spec_path} must be a YAML mapping of the spec's fields (name, orderer, banks, "
+                                f"channels, chaincode), not {found}")
     return parse_spec(data)
 
 
@@ -204,9 +214,18 @@ class _Reader:
         return value
 
     def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
+        # Keys of any YAML type (int, bool, null, ...) may be there: order and name them by their text.
+        unknown = sorted(_key_name(key) for key in self.data if key not in self.used)
         if unknown:
-            raise SpecError(self.at(str(unknown[0])), "unknown field")
+            raise SpecError(self.at(unknown[0]), "unknown field")
+
+
+def _key_name(key: object) -> str:
+    """A mapping key as it is named in errors: a plain name as is, anything else (``''``, ``1``, ``null``,
+    a name with blanks or line breaks) quoted, so that the error still shows which key it is."""
+    if isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_.-]+", key):
+        return key
+    return repr(key)
 
 
 def parse_spec(data: object) -> NetworkSpec:
@@ -333,7 +352,7 @@ def _parse_chaincode(data: object) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
     spec = ChaincodeSpec(
         name=reader.string("name", "tradefin", _CC_NAME_RE, "letters, digits, '_' and '-'"),
-        version=reader.string("version", "1.0"),
+        version=reader.string("version", "1.0", _CC_VERSION_RE, "letters, digits, '.', '_', '+' and '-'"),
         contracts=reader.string("contracts", "default"),
         mutual_tls=reader.boolean("mutual_tls", False),
     )

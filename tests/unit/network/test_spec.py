@@ -137,3 +137,34 @@ def test_spec_file_errors_name_the_file(tmp_path: Path) -> None:
         load_spec(bad)
     with pytest.raises(SpecError, match="cannot read"):
         load_spec(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("version", ["1 0", "1.0\n", "v/1", "é", "x" * 65])
+def test_a_chaincode_version_that_cannot_label_a_package_is_refused(version: str) -> None:
+    # The package label is "<name>_<version>"; such a version was accepted and failed at deploy time.
+    doc = default_doc()
+    doc["chaincode"]["version"] = version
+    assert refused(doc).field == "chaincode.version"
+
+
+def test_unknown_keys_of_any_yaml_type_are_named() -> None:
+    doc: dict[Any, Any] = default_doc()
+    doc[1] = "x"
+    doc["extra"] = "y"  # sorting int and str keys raised TypeError
+    assert refused(doc).field == "1"
+    doc = default_doc()
+    doc[""] = None
+    assert refused(doc).field == "''"  # was "", naming nothing
+    doc = default_doc()
+    doc["orderer"][None] = 1
+    assert refused(doc).field == "orderer.None"
+
+
+def test_a_spec_file_that_is_not_a_mapping_or_not_text_is_refused_naming_the_file(tmp_path: Path) -> None:
+    for name, content in [("empty.yaml", b""), ("list.yaml", b"- a\n- b\n"), ("junk.yaml", bytes(range(256))),
+                          ("deep.yaml", b"[" * 5000 + b"]" * 5000)]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(SpecError) as info:
+            load_spec(path)
+        assert info.value.field == "spec" and str(path) in info.value.message
