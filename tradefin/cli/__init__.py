@@ -27,7 +27,8 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    # soft_wrap: one line however long (rich would break it at the terminal's, or 80 columns')
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -141,6 +142,15 @@ def _open(ctx: click.Context, **settings: Any) -> Any:
     return FabricNetwork.create(ctx.obj["workdir"], progress=ConsoleProgress(), **settings)
 
 
+def _existing(ctx: click.Context) -> Any:
+    """The network of the working directory, for a command that needs one made by `network up`: without
+    one it fails in one line (instead of reading crypto material that is not there, or creating files)."""
+    root = _root(ctx)
+    if not (root / "state.json").exists():
+        _fail(f"no network in {root} (run `tradefin network up`)")
+    return _open(ctx)
+
+
 @network.command("up")
 @click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Network spec YAML (default: the packaged three-bank, two-channel spec).")
@@ -211,7 +221,7 @@ def network_status(ctx: click.Context, as_json: bool) -> None:
 
 @network.command("logs")
 @click.argument("node")
-@click.option("-n", "--lines", type=int, default=200, show_default=True)
+@click.option("-n", "--lines", type=click.IntRange(min=0), default=200, show_default=True)
 @click.pass_context
 @friendly_errors
 def network_logs(ctx: click.Context, node: str, lines: int) -> None:
@@ -254,7 +264,7 @@ def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: t
     """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
     from ..network.identities import IdentityError, issue_identity
 
-    net = _open(ctx)
+    net = _existing(ctx)
     try:
         bank_spec = net.spec.bank(bank)
     except KeyError:
@@ -317,7 +327,7 @@ def chaincode() -> None:
 @friendly_errors
 def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, contracts: str) -> None:
     """Deploy a Python chaincode on one channel: every bank installs, approves and runs its server."""
-    net = _open(ctx)
+    net = _existing(ctx)
     with net.progress.step(f"deploy {name} on {channel}"):
         deployed = net.deploy_chaincode(channel, name, version, contracts)
     out.print(f"{name} {version} sequence {deployed.sequence} committed on {channel}; package {deployed.package_id}")

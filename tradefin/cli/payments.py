@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from . import _fail, _open, err, friendly_errors, main, out
+from . import _existing, _fail, err, friendly_errors, main, out
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def payment_errors(func: F) -> F:
@@ -39,6 +40,61 @@ def payment_errors(func: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _checked(param: str, check: Callable[[], T]) -> T:
+    """``check()``; a refusal of the client's own validation names ``param`` (exit 2, before any network
+    access)."""
+    from ..chaincode.contracts.letters_of_credit.errors import LcRuleError
+    from ..gateway.tradefin import TradeFinanceError
+
+    try:
+        return check()
+    except LcRuleError as exc:
+        raise click.BadParameter(exc.message, param_hint=param) from None
+    except TradeFinanceError as exc:
+        raise click.BadParameter(exc.reason, param_hint=param) from None
+
+
+def _param_name(param: click.Parameter) -> str:
+    return param.human_readable_name if isinstance(param, click.Argument) else (param.opts[-1] if param.opts else "")
+
+
+def _channel_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """CHANNEL_ID callback: a well-formed payment channel id (BIC8-BIC8-CCY)."""
+    from ..chaincode.contracts.payments.records import parse_channel_id
+
+    del ctx
+    _checked(_param_name(param), lambda: parse_channel_id(value))
+    return value
+
+
+def _uuid4(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of a UETR or id argument: a lower-case UUID v4 (an option left out stays None or "")."""
+    from ..chaincode.contracts.letters_of_credit.validation import check_uuid4
+
+    del ctx
+    if value:
+        _checked(_param_name(param), lambda: check_uuid4(value, _param_name(param)))
+    return value
+
+
+def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from ..chaincode.contracts.letters_of_credit.validation import check_country
+
+    del ctx
+    _checked(_param_name(param), lambda: check_country(value, _param_name(param)))
+    return value
+
+
+def _check_fees(fees: tuple[str, ...], currency: str) -> None:
+    """``--fee BANK:AMOUNT`` items well formed, each amount valid in ``currency`` (the bank is resolved
+    against the network later)."""
+    for item in fees:
+        who, sep, amount = item.partition(":")
+        if not sep or not who:
+            raise click.BadParameter(f"{item!r} must be BANK:AMOUNT", param_hint="--fee")
+        _checked("--fee", lambda amount=amount: _money(amount, currency))  # type: ignore[misc]
 
 
 def _bank_spec(net: Any, name: str) -> Any:
@@ -211,8 +267,10 @@ def payment_channel() -> None:
 @click.option("--currency", required=True, help="The channel's ISO 4217 currency.")
 @click.option("--credit-limit", default="0", show_default=True, help="Credit OTHER grants BANK (BANK may go negative).")
 @click.option("--other-credit-limit", default="0", show_default=True, help="Credit BANK grants OTHER.")
-@click.option("--slots", type=int, default=32, show_default=True, help="Capacity shards per bank (payments in flight).")
-@click.option("--cycle-seconds", type=int, default=86400, show_default=True, help="Length of a netting cycle.")
+@click.option("--slots", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Capacity shards per bank (payments in flight).")
+@click.option("--cycle-seconds", type=click.IntRange(min=1), default=86400, show_default=True,
+              help="Length of a netting cycle.")
 @click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the first with both).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -221,7 +279,13 @@ def payment_channel() -> None:
 def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credit_limit: str, other_credit_limit: str,
                  slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
     """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
-    net = _open(ctx)
+    from ..chaincode.contracts.letters_of_credit.money import exponent
+
+    _checked("--currency", lambda: exponent(currency, "currency"))
+    for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit)):
+        if limit != "0":
+            _checked(option, lambda limit=limit: _money(limit, currency))  # type: ignore[misc]
+    net = _existing(ctx)
     proposer, counterparty = _bank_spec(net, bank), _bank_spec(net, other)
     with _desks(net, [proposer, counterparty], fabric_channel) as desks:
         proposed = desks.payments(proposer).propose_channel(
@@ -234,10 +298,11 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
 
 
 @payment_channel.command("deposit")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", required=True, help="The depositing bank; the other bank confirms the funding.")
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
-@click.option("--funding-uetr", default=None, help="UETR of the funding pacs.009 (default: a new one).")
+@click.option("--funding-uetr", default=None, callback=_uuid4,
+              help="UETR of the funding pacs.009 (default: a new one).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
@@ -245,7 +310,8 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
 def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str, funding_uetr: str | None,
                     as_json: bool) -> None:
     """Record a deposit into BANK's side and have the other bank confirm it."""
-    net = _open(ctx)
+    _checked("--amount", lambda: _money(amount, _currency(channel_id)))
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     depositor = _bank_spec(net, bank)
     other = next(b for b in banks if b.name != depositor.name)
@@ -258,7 +324,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
 
 
 @payment_channel.command("show")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", default=None, help="Ask as this bank (default: the channel's first bank).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -266,7 +332,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
 @payment_errors
 def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
     """The channel's state and each bank's deposit, balance and capacity."""
-    net = _open(ctx)
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     asking = _bank_spec(net, bank) if bank else banks[0]
     with _desks(net, banks) as desks:
@@ -274,7 +340,7 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
 
 
 @payment_channel.command("net")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", default=None, help="The bank that cuts off (default: the channel's first bank).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -284,7 +350,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
     """Cut off the open cycle and freeze its netting batch."""
     from ..chaincode.contracts.letters_of_credit.money import format_amount
 
-    net = _open(ctx)
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     acting = _bank_spec(net, bank) if bank else banks[0]
     with _desks(net, banks) as desks:
@@ -304,16 +370,17 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
 
 
 @payment_channel.command("settle")
-@click.argument("channel_id")
-@click.option("--cycle", type=int, required=True)
-@click.option("--reference", default=None, help="UETR of the pacs.009 that paid the net (default: a new one).")
+@click.argument("channel_id", callback=_channel_id)
+@click.option("--cycle", type=click.IntRange(min=1), required=True)
+@click.option("--reference", default=None, callback=_uuid4,
+              help="UETR of the pacs.009 that paid the net (default: a new one).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
 @payment_errors
 def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: str | None, as_json: bool) -> None:
     """The bank owed the net amount confirms its settlement (either bank when the net is zero)."""
-    net = _open(ctx)
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     with _desks(net, banks) as desks:
         record = desks.payments(banks[0]).get_batch(channel_id, cycle).record
@@ -327,7 +394,7 @@ def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: s
 
 
 @payment_channel.command("close")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -335,7 +402,7 @@ def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: s
 @payment_errors
 def channel_close(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
     """Close a channel with nothing pending, unfrozen or unsettled."""
-    net = _open(ctx)
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, bank) if bank else banks[0])
@@ -359,8 +426,12 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
     first bank, approved by every other (their compliance officers)."""
     from ..gateway.tradefin.compliance import pilot_configuration
 
-    net = _open(ctx)
-    banks = net.spec.channel_banks(fabric_channel)
+    net = _existing(ctx)
+    try:
+        banks = net.spec.channel_banks(fabric_channel)
+    except KeyError:
+        names = ", ".join(c.name for c in net.spec.channels)
+        raise click.BadParameter(f"unknown channel {fabric_channel!r} (channels: {names})", param_hint="--on") from None
     with _desks(net, banks, fabric_channel) as desks:
         first = desks.compliance(banks[0])
         current = first.get_governance().governance
@@ -385,7 +456,7 @@ def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric
     """BANK attests its customer SUBJECT_REF (KYC) and records it CLEAR on every required list."""
     from ..protos import compliance_pb2
 
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
@@ -409,23 +480,23 @@ def _account(value: str) -> Any:
 
 
 @pay_group.command("send")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--from", "sender", required=True, help="The debtor agent (a bank of the channel).")
 @click.option("--amount", required=True, help="Instructed amount (decimal).")
 @click.option("--currency", default=None, help="Instructed currency (default: the channel's; another needs --quote).")
-@click.option("--quote", "quote_id", default="", help="FX quote to convert with.")
+@click.option("--quote", "quote_id", default="", callback=_uuid4, help="FX quote to convert with.")
 @click.option("--debtor", required=True, help="Debtor's name.")
-@click.option("--debtor-country", required=True)
+@click.option("--debtor-country", required=True, callback=_country)
 @click.option("--debtor-kyc", required=True, help="Debtor's KYC reference at the debtor agent.")
 @click.option("--debtor-account", required=True, help="IBAN or other account id.")
 @click.option("--creditor", required=True, help="Creditor's name.")
-@click.option("--creditor-country", required=True)
+@click.option("--creditor-country", required=True, callback=_country)
 @click.option("--creditor-kyc", required=True, help="Creditor's KYC reference at the creditor agent.")
 @click.option("--creditor-account", required=True)
 @click.option("--bearer", type=click.Choice(["DEBT", "CRED", "SHAR"]), default="SHAR", show_default=True)
 @click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT (repeatable; without a quote).")
 @click.option("--remittance", default="", help="Remittance information (up to 140 characters).")
-@click.option("--uetr", default=None, help="The payment's UETR (default: a new one).")
+@click.option("--uetr", default=None, callback=_uuid4, help="The payment's UETR (default: a new one).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
@@ -437,9 +508,11 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     """Pay from --from's customer to the other bank's customer over the channel (its treasury)."""
     from ..protos import payments_pb2
 
-    net = _open(ctx)
-    banks = _channel_banks(net, channel_id)
     channel_currency = _currency(channel_id)
+    _checked("--amount", lambda: _money(amount, currency or channel_currency))
+    _check_fees(fees, channel_currency)
+    net = _existing(ctx)
+    banks = _channel_banks(net, channel_id)
     uetr = uetr or str(uuid.uuid4())  # chosen here, so that a failure can say how to retry without paying twice
     with _desks(net, banks) as desks:
         payments = desks.payments(_bank_spec(net, sender))
@@ -460,7 +533,7 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
 
 
 @pay_group.command("status")
-@click.argument("uetr")
+@click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="Ask as this bank.")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
@@ -469,14 +542,14 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
 @payment_errors
 def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | None, as_json: bool) -> None:
     """A payment's status history (and, for its banks, amounts, parties and fees)."""
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         _show_payment(desks.payments(spec).get_payment(uetr), as_json)
 
 
 @pay_group.command("report")
-@click.argument("uetr")
+@click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent.")
 @click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True)
 @click.option("--reason", default="", help="ISO 20022 reason code (required for RJCT).")
@@ -491,7 +564,7 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
     """The creditor agent reports ACSC, ACCC or RJCT."""
     from ..protos import payments_pb2
 
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
@@ -504,7 +577,7 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 
 
 @pay_group.command("approve")
-@click.argument("uetr")
+@click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The debtor agent.")
 @click.option("--user", default="approver2", show_default=True, help="The approving officer (role approver).")
 @click.option("--on", "fabric_channel", default=None)
@@ -514,7 +587,7 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 @payment_errors
 def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_channel: str | None, as_json: bool) -> None:
     """A second officer approves a payment pending dual control."""
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec, user)
@@ -523,7 +596,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 
 
 @pay_group.command("return")
-@click.argument("uetr")
+@click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent of the original payment.")
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
 @click.option("--reason", required=True, help="ISO 20022 return reason, e.g. AC04.")
@@ -535,7 +608,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: str, fabric_channel: str | None,
                as_json: bool) -> None:
     """Return (part of) a payment under a new UETR linked to it."""
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec)
@@ -550,14 +623,15 @@ def quote_group() -> None:
 
 
 @quote_group.command("create")
-@click.argument("channel_id")
+@click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", required=True, help="The quoting bank (a bank of the channel).")
 @click.option("--for", "for_bank", required=True, help="The bank that will pay with it.")
 @click.option("--sell", "sell_currency", required=True, help="The currency converted into the channel's.")
 @click.option("--rate", required=True, help="Units of the channel's currency per unit sold (<= 10 decimals).")
 @click.option("--max", "max_amount", required=True, help="Largest amount sold under the quote.")
-@click.option("--valid-minutes", type=int, default=10, show_default=True)
-@click.option("--margin-bps", type=int, default=0, show_default=True, help="Disclosed margin in basis points.")
+@click.option("--valid-minutes", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--margin-bps", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Disclosed margin in basis points.")
 @click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT in the channel's currency.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -568,7 +642,9 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
     """Quote a conversion, every fee disclosed, valid for a few minutes and for one payment."""
     import datetime as _datetime
 
-    net = _open(ctx)
+    _checked("--max", lambda: _money(max_amount, sell_currency))
+    _check_fees(fees, _currency(channel_id))
+    net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     with _desks(net, banks) as desks:
         created = desks.payments(_bank_spec(net, bank)).create_quote(
@@ -584,7 +660,7 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
 
 
 @quote_group.command("show")
-@click.argument("quote_id")
+@click.argument("quote_id", callback=_uuid4)
 @click.option("--bank", required=True, help="Ask as this bank.")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
@@ -595,7 +671,7 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
     """A quote's status (OPEN, USED, EXPIRED) and, for the channel's banks, its terms."""
     from ..protos import payments_pb2
 
-    net = _open(ctx)
+    net = _existing(ctx)
     spec = _bank_spec(net, bank)
     with _desks(net, [spec], fabric_channel) as desks:
         details = desks.payments(spec).get_quote(quote_id)

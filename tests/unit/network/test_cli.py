@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from tradefin.cli import main
@@ -50,3 +52,76 @@ def test_a_payment_command_that_commits_invalid_fails_in_one_line() -> None:
     assert result.exit_code == 1
     assert "the gateway failed" in result.output and "MVCC_READ_CONFLICT" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+
+
+UETR = "0b5c4b5e-8d5e-4f2b-9d7c-1a2b3c4d5e6f"
+CHANNEL = "AEXBUS33-ASTBHKHH-USD"
+SEND = ["pay", "send", CHANNEL, "--from", "bank1", "--amount", "1", "--debtor", "d", "--debtor-country", "HK",
+        "--debtor-kyc", "k", "--debtor-account", "a", "--creditor", "c", "--creditor-country", "US",
+        "--creditor-kyc", "k", "--creditor-account", "b"]
+
+
+def _run(tmp_path: Path, args: list[str]) -> Any:
+    result = CliRunner().invoke(main, ["--workdir", str(tmp_path / "wd"), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output  # no traceback
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "wd").exists()  # nothing created in a directory without a network
+    return result
+
+
+@pytest.mark.parametrize("args, names", [
+    (["channel", "deposit", "XX", "--bank", "bank1", "--amount", "1"], "CHANNEL_ID"),
+    (["channel", "deposit", CHANNEL, "--bank", "bank1", "--amount", "1.001"], "--amount"),
+    (["channel", "deposit", CHANNEL, "--bank", "bank1", "--amount", "1", "--funding-uetr", "x"], "--funding-uetr"),
+    (["channel", "open", "bank1", "bank2", "--currency", "usd"], "--currency"),
+    (["channel", "open", "bank1", "bank2", "--currency", "USD", "--credit-limit", "-5"], "--credit-limit"),
+    (["channel", "open", "bank1", "bank2", "--currency", "USD", "--slots", "-1"], "--slots"),
+    (["channel", "settle", CHANNEL, "--cycle", "0"], "--cycle"),
+    (["channel", "settle", CHANNEL, "--cycle", "1", "--reference", UETR.upper()], "--reference"),
+    (["channel", "show", "astbhkhh-aexbus33-usd"], "CHANNEL_ID"),
+    (["pay", "status", "abc", "--bank", "bank1"], "UETR"),
+    (["pay", "return", "abc", "--bank", "bank1", "--amount", "1", "--reason", "AC04"], "UETR"),
+    ([*SEND[:6], "abc", *SEND[7:]], "--amount"),
+    ([*SEND, "--currency", "EURO"], "--amount"),
+    ([*SEND[:10], "XX", *SEND[11:]], "--debtor-country"),
+    ([*SEND, "--fee", "bank2"], "--fee"),
+    ([*SEND, "--fee", "bank2:-1"], "--fee"),
+    ([*SEND, "--uetr", "nope"], "--uetr"),
+    ([*SEND, "--quote", "nope"], "--quote"),
+    (["quote", "create", CHANNEL, "--bank", "bank1", "--for", "bank3", "--sell", "EUR", "--rate", "1.1", "--max",
+      "1.001"], "--max"),
+    (["quote", "create", CHANNEL, "--bank", "bank1", "--for", "bank3", "--sell", "EUR", "--rate", "1.1", "--max",
+      "1", "--valid-minutes", "-3"], "--valid-minutes"),
+    (["quote", "show", "xyz", "--bank", "bank1"], "QUOTE_ID"),
+    (["network", "logs", "orderer0", "-n", "-5"], "--lines"),
+])
+def test_a_bad_argument_is_refused_before_any_network_access_naming_it(tmp_path: Path, args: list[str],
+                                                                        names: str) -> None:
+    result = _run(tmp_path, args)
+    assert result.exit_code == 2
+    assert names in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["channel", "open", "bank1", "bank2", "--currency", "USD"],
+    ["channel", "show", CHANNEL],
+    ["pay", "status", UETR, "--bank", "bank1"],
+    SEND,
+    ["pay", "pilot", "--on", "asia-europe"],
+    ["pay", "vouch", "bank1", "KYC-1"],
+    ["quote", "show", UETR, "--bank", "bank1"],
+    ["identity", "issue", "--bank", "bank1", "--user", "u", "--role", "treasury"],
+    ["chaincode", "deploy", "--channel", "asia-europe", "--name", "n"],
+])
+def test_a_command_that_needs_the_network_says_there_is_none(tmp_path: Path, args: list[str]) -> None:
+    # They read crypto material that was not there (FileNotFoundError traceback), or created the directory.
+    result = _run(tmp_path, args)
+    assert result.exit_code == 1
+    assert "no network in" in result.output and "tradefin network up" in result.output
+
+
+def test_a_long_error_stays_on_one_line(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120)
+    result = CliRunner().invoke(main, ["--workdir", str(deep), "network", "info"])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and str(deep) in result.output  # rich wrapped it at 80 columns
