@@ -87,6 +87,53 @@ def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _currency_code(param: str, currency: str) -> None:
+    """An ISO 4217 currency, a refusal naming ``param`` (checked before an amount in it, which would
+    otherwise be named for the currency's fault)."""
+    from ..chaincode.contracts.letters_of_credit.money import exponent
+
+    _checked(param, lambda: exponent(currency, param))
+
+
+def _chaincode_limit(limit: Callable[[], int]) -> Callable[[click.Context, click.Parameter, int], int]:
+    """Callback of an integer option the chaincode bounds: at most ``limit()`` (read from the chaincode's
+    own constant when the option is given, so the two cannot drift)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        del ctx
+        maximum = limit()
+        if value > maximum:
+            raise click.BadParameter(f"{value} is more than the chaincode allows ({maximum})",
+                                     param_hint=_param_name(param))
+        return value
+
+    return callback
+
+
+def _max_slots() -> int:
+    from ..chaincode.contracts.payments.channels import MAX_SLOTS
+
+    return int(MAX_SLOTS)
+
+
+def _max_cycle_seconds() -> int:
+    from ..chaincode.contracts.payments.channels import MAX_CYCLE_SECONDS
+
+    return int(MAX_CYCLE_SECONDS)
+
+
+def _max_margin_bps() -> int:
+    from ..chaincode.contracts.payments.quotes import MAX_MARGIN_BPS
+
+    return int(MAX_MARGIN_BPS)
+
+
+def _max_valid_minutes() -> int:
+    from ..chaincode.contracts.payments.quotes import MAX_VALIDITY
+
+    return int(MAX_VALIDITY.total_seconds()) // 60
+
+
 def _check_fees(fees: tuple[str, ...], currency: str) -> None:
     """``--fee BANK:AMOUNT`` items well formed, each amount valid in ``currency`` (the bank is resolved
     against the network later)."""
@@ -268,9 +315,9 @@ def payment_channel() -> None:
 @click.option("--credit-limit", default="0", show_default=True, help="Credit OTHER grants BANK (BANK may go negative).")
 @click.option("--other-credit-limit", default="0", show_default=True, help="Credit BANK grants OTHER.")
 @click.option("--slots", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Capacity shards per bank (payments in flight).")
+              callback=_chaincode_limit(_max_slots), help="Capacity shards per bank (payments in flight).")
 @click.option("--cycle-seconds", type=click.IntRange(min=1), default=86400, show_default=True,
-              help="Length of a netting cycle.")
+              callback=_chaincode_limit(_max_cycle_seconds), help="Length of a netting cycle.")
 @click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the first with both).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -279,9 +326,7 @@ def payment_channel() -> None:
 def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credit_limit: str, other_credit_limit: str,
                  slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
     """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
-    from ..chaincode.contracts.letters_of_credit.money import exponent
-
-    _checked("--currency", lambda: exponent(currency, "currency"))
+    _currency_code("--currency", currency)
     for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit)):
         if limit != "0":
             _checked(option, lambda limit=limit: _money(limit, currency))  # type: ignore[misc]
@@ -509,6 +554,8 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     from ..protos import payments_pb2
 
     channel_currency = _currency(channel_id)
+    if currency is not None:
+        _currency_code("--currency", currency)
     _checked("--amount", lambda: _money(amount, currency or channel_currency))
     _check_fees(fees, channel_currency)
     net = _existing(ctx)
@@ -629,9 +676,10 @@ def quote_group() -> None:
 @click.option("--sell", "sell_currency", required=True, help="The currency converted into the channel's.")
 @click.option("--rate", required=True, help="Units of the channel's currency per unit sold (<= 10 decimals).")
 @click.option("--max", "max_amount", required=True, help="Largest amount sold under the quote.")
-@click.option("--valid-minutes", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--valid-minutes", type=click.IntRange(min=1), default=10, show_default=True,
+              callback=_chaincode_limit(_max_valid_minutes))
 @click.option("--margin-bps", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Disclosed margin in basis points.")
+              callback=_chaincode_limit(_max_margin_bps), help="Disclosed margin in basis points.")
 @click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT in the channel's currency.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -642,6 +690,7 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
     """Quote a conversion, every fee disclosed, valid for a few minutes and for one payment."""
     import datetime as _datetime
 
+    _currency_code("--sell", sell_currency)
     _checked("--max", lambda: _money(max_amount, sell_currency))
     _check_fees(fees, _currency(channel_id))
     net = _existing(ctx)

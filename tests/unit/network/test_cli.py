@@ -82,7 +82,7 @@ def _run(tmp_path: Path, args: list[str]) -> Any:
     (["pay", "status", "abc", "--bank", "bank1"], "UETR"),
     (["pay", "return", "abc", "--bank", "bank1", "--amount", "1", "--reason", "AC04"], "UETR"),
     ([*SEND[:6], "abc", *SEND[7:]], "--amount"),
-    ([*SEND, "--currency", "EURO"], "--amount"),
+    ([*SEND, "--currency", "EURO"], "--currency"),
     ([*SEND[:10], "XX", *SEND[11:]], "--debtor-country"),
     ([*SEND, "--fee", "bank2"], "--fee"),
     ([*SEND, "--fee", "bank2:-1"], "--fee"),
@@ -100,6 +100,36 @@ def test_a_bad_argument_is_refused_before_any_network_access_naming_it(tmp_path:
     result = _run(tmp_path, args)
     assert result.exit_code == 2
     assert names in result.output
+
+
+QUOTE = ["quote", "create", CHANNEL, "--bank", "bank1", "--for", "bank3", "--sell", "EUR", "--rate", "1.1",
+         "--max", "1"]
+
+
+@pytest.mark.parametrize("args, name", [
+    ([*SEND, "--currency", "EURO", "--quote", UETR], "--currency"),  # was named --amount
+    ([*QUOTE[:8], "EURO", *QUOTE[9:]], "--sell"),  # was named --max
+    (["channel", "open", "bank1", "bank2", "--currency", "USD", "--slots", "257"], "--slots"),
+    (["channel", "open", "bank1", "bank2", "--currency", "USD", "--cycle-seconds", str(7 * 86400 + 1)],
+     "--cycle-seconds"),
+    ([*QUOTE, "--margin-bps", "10001"], "--margin-bps"),
+    ([*QUOTE, "--valid-minutes", "1441"], "--valid-minutes"),
+])
+def test_the_argument_at_fault_is_the_one_named(tmp_path: Path, args: list[str], name: str) -> None:
+    # A bad currency was reported against the amount in it; a value over the chaincode's limit went on
+    # to the network instead of being refused offline.
+    result = _run(tmp_path, args)
+    assert result.exit_code == 2
+    assert f"Invalid value for {name}:" in result.output.replace("'", ""), result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["channel", "open", "bank1", "bank2", "--currency", "USD", "--slots", "256", "--cycle-seconds", str(7 * 86400)],
+    [*QUOTE, "--margin-bps", "10000", "--valid-minutes", "1440"],
+    [*SEND, "--currency", "EUR", "--quote", UETR],
+])
+def test_the_chaincode_limits_themselves_are_accepted(tmp_path: Path, args: list[str]) -> None:
+    assert "no network in" in _run(tmp_path, args).output
 
 
 @pytest.mark.parametrize("args", [
