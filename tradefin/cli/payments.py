@@ -7,6 +7,7 @@ through the typed clients; the consortium channel is the one both banks of a pay
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from . import _existing, _fail, err, friendly_errors, main, out
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+
+_ZERO = re.compile(r"0+(?:[.,]0*)?")
 
 
 def payment_errors(func: F) -> F:
@@ -190,6 +193,13 @@ def _channel_banks(net: Any, channel_id: str) -> list[Any]:
     return [_bank_by_bic(net, bic_a), _bank_by_bic(net, bic_b)]
 
 
+def _credit_limit(option: str, amount: str, currency: str) -> Any:
+    """A credit limit option as Money, or None for a zero limit however it is written ("0", "0.00")."""
+    if _ZERO.fullmatch(amount):
+        return None
+    return _checked(option, lambda: _money(amount, currency))
+
+
 def _money(amount: str, currency: str) -> Any:
     from ..gateway.tradefin import money
 
@@ -327,16 +337,14 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
                  slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
     """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
     _currency_code("--currency", currency)
-    for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit)):
-        if limit != "0":
-            _checked(option, lambda limit=limit: _money(limit, currency))  # type: ignore[misc]
+    limits = [_credit_limit(option, limit, currency)
+              for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit))]
     net = _existing(ctx)
     proposer, counterparty = _bank_spec(net, bank), _bank_spec(net, other)
     with _desks(net, [proposer, counterparty], fabric_channel) as desks:
         proposed = desks.payments(proposer).propose_channel(
             _bank_ref(proposer), _bank_ref(counterparty), currency,
-            proposer_credit_limit=_money(credit_limit, currency) if credit_limit != "0" else None,
-            counterparty_credit_limit=_money(other_credit_limit, currency) if other_credit_limit != "0" else None,
+            proposer_credit_limit=limits[0], counterparty_credit_limit=limits[1],
             capacity_slots=slots, cycle_seconds=cycle_seconds)
         desks.payments(counterparty).accept_channel(proposed.record.channel_id)
         _show_channel(desks.payments(proposer).get_channel(proposed.record.channel_id), as_json)

@@ -132,6 +132,14 @@ def test_the_chaincode_limits_themselves_are_accepted(tmp_path: Path, args: list
     assert "no network in" in _run(tmp_path, args).output
 
 
+@pytest.mark.parametrize("zero", ["0", "0.00", "0,00", "00.0"])
+def test_a_zero_credit_limit_in_any_spelling_means_no_credit(tmp_path: Path, zero: str) -> None:
+    # Only the exact string "0" meant "no credit"; "0.00", as the README writes limits, was refused.
+    args = ["channel", "open", "bank1", "bank2", "--currency", "USD", "--credit-limit", zero,
+            "--other-credit-limit", zero]
+    assert "no network in" in _run(tmp_path, args).output
+
+
 @pytest.mark.parametrize("args", [
     ["channel", "open", "bank1", "bank2", "--currency", "USD"],
     ["channel", "show", CHANNEL],
