@@ -605,6 +605,7 @@ class PaymentsFlows(FlowsBase):
 
     def get_quote(self, quote_id: str) -> Flow[QuoteDetails]:
         """A quote: its stub for any member (EXPIRED once past its validity), its terms for the banks."""
+        self._check(validation.check_uuid4, quote_id, "quote_id")
         answer = yield from self._query(
             "GetQuote", payments_pb2.GetQuoteRequest(quote_id=quote_id), payments_pb2.QuoteResponse
         )

@@ -47,6 +47,7 @@ from .records import (
 )
 from .terms import EUCP_RULES, amended_terms, partial_drawings_allowed
 from .validation import (
+    check_bic,
     check_money,
     check_place,
     check_same_currency,
@@ -103,7 +104,9 @@ def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
 
 
 def receiving_bank(credit: CreditFile, bic: str) -> common_pb2.BankRef:
-    """The bank a presentation is made to, by BIC: one the credit is available with (art. 6)."""
+    """The bank a presentation is made to, by BIC: one the credit is available with (art. 6). A text
+    that is no BIC is refused as one (the BIC-8 match below would take any text starting with one)."""
+    check_bic(bic, "receiving_bank_bic")
     for bank in presentation_banks(credit.stub, credit.terms.terms):
         if bank.bic[:8] == bic[:8] and (len(bic) == 8 or len(bank.bic) == 8 or bank.bic == bic):
             return bank

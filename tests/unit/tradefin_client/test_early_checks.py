@@ -1,0 +1,229 @@
+"""The typed client's early checks agree with the chaincode.
+
+Each case names one early check of the client (an operation and the request field it checks before
+sending) and the chaincode transaction the operation sends. The field of the transaction's valid
+request (from the contract fuzz harnesses) gets the bad values of :mod:`tests.unit.contract_fuzzing`;
+the mutated request goes through the router, and the client's operation is started with the same
+values (no network: the operation's flow either refuses before its first step or yields it).
+
+The rules: a value the chaincode accepts passes the client's check; a value the client refuses, the
+chaincode refuses with the same code, naming the same field; and a value the chaincode refuses as
+invalid input in the checked field, the client refuses before sending it (ERR_NOT_FOUND and the like
+need the ledger: the client sends those).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from google.protobuf.message import Message
+
+from tests.unit import contract_fuzzing
+from tests.unit.compliance import test_fuzz_inputs as compliance_fuzz
+from tests.unit.letters_of_credit import test_fuzz_inputs as lc_fuzz
+from tests.unit.payments import test_fuzz_inputs as pay_fuzz
+from tests.unit.payments.contract_fuzz import Call, send
+from tradefin.chaincode.shim import ChaincodeResponse
+from tradefin.gateway.tradefin import ClientSettings, TradeFinanceError
+from tradefin.gateway.tradefin.compliance import ComplianceFlows
+from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
+from tradefin.gateway.tradefin.payments import PaymentsFlows
+
+#: What a check answered: None when it let the request through, else (code, field).
+Outcome = tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class EarlyCheck:
+    """One early check: the routed transaction, the request field (a dotted path) and the client's
+    operation started from a request of that transaction."""
+
+    function: str
+    field: str
+    operation: Callable[[Any], Generator[object, Any, object]]
+
+    @property
+    def name(self) -> str:
+        return f"{self.function}.{self.field}"
+
+
+def _lc() -> LettersOfCreditFlows:
+    return LettersOfCreditFlows(ClientSettings(msp_id="IssuerMSP", pin_endorsers=False))
+
+
+def _pay() -> PaymentsFlows:
+    return PaymentsFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+
+
+def _compliance() -> ComplianceFlows:
+    return ComplianceFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+
+
+CHECKS: tuple[EarlyCheck, ...] = (
+    # -- lc --
+    EarlyCheck("lc:GetCalendar", "place", lambda r: _lc().get_calendar(r.place)),
+    EarlyCheck("lc:GetCredit", "lc_id", lambda r: _lc().get_credit(r.lc_id)),
+    EarlyCheck("lc:GetCreditTerms", "lc_id", lambda r: _lc().get_credit_terms(r.lc_id)),
+    EarlyCheck("lc:GetPresentation", "presentation_id", lambda r: _lc().get_presentation(r.presentation_id)),
+    EarlyCheck("lc:GetTransfer", "lc_id", lambda r: _lc().get_transfer(r.lc_id, r.transfer_id)),
+    EarlyCheck("lc:GetTransfer", "transfer_id", lambda r: _lc().get_transfer(r.lc_id, r.transfer_id)),
+    EarlyCheck("lc:Issue", "lc_id", lambda r: _lc().issue(r.lc_id)),
+    EarlyCheck("lc:NotifyCompleteness", "presentation_id", lambda r: _lc().notify_completeness(r.presentation_id)),
+    *(
+        EarlyCheck(
+            "lc:Present",
+            field,
+            lambda r: _lc().present(
+                r.lc_id,
+                receiving_bank_bic=r.receiving_bank_bic,
+                claimed=r.claimed,
+                documents=r.documents,
+                presentation_id=r.presentation_id,
+                transfer_id=r.transfer_id,
+                awaiting_completeness=r.awaiting_completeness,
+            ),
+        )
+        for field in ("presentation_id", "lc_id", "receiving_bank_bic", "claimed.currency", "transfer_id")
+    ),
+    # -- pay --
+    EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
+    EarlyCheck("pay:GetPayment", "uetr", lambda r: _pay().get_payment(r.uetr)),
+    EarlyCheck("pay:GetQuote", "quote_id", lambda r: _pay().get_quote(r.quote_id)),
+    *(
+        EarlyCheck(
+            "pay:RecordDeposit",
+            field,
+            lambda r: _pay().record_deposit(r.channel_id, r.amount, r.funding_uetr, deposit_id=r.deposit_id),
+        )
+        for field in ("deposit_id", "funding_uetr", "amount.currency")
+    ),
+    # -- compliance --
+    *(
+        EarlyCheck(
+            "compliance:RegisterDocument",
+            f"fingerprints[{index}]",
+            lambda r: _compliance().register_document(
+                list(r.fingerprints), r.doc_type, face_amount_band=r.face_amount_band
+            ),
+        )
+        for index in (0, 1)
+    ),
+)
+
+
+def _get(message: Message, path: str) -> Any:
+    value: Any = message
+    for part in path.split("."):
+        if part.endswith("]"):
+            name, _, index = part[:-1].partition("[")
+            value = getattr(value, name)[int(index)]
+        else:
+            value = getattr(value, part)
+    return value
+
+
+def _set(message: Message, path: str, value: str) -> None:
+    *parents, last = path.split(".")
+    holder: Any = message
+    for part in parents:
+        holder = getattr(holder, part)
+    if last.endswith("]"):
+        name, _, index = last[:-1].partition("[")
+        getattr(holder, name)[int(index)] = value
+    else:
+        setattr(holder, last, value)
+
+
+def values(current: str) -> list[tuple[str, str]]:
+    """The bad values a text field gets, by kind, and its valid value."""
+    return [("valid", current), *contract_fuzzing.TEXTS, *contract_fuzzing.derived_texts(current)]
+
+
+# ------------------------------------------------------------------------------------------------
+# The chaincode, through the router as the fuzz harnesses drive it
+
+
+@functools.cache
+def _lc_scenario(function: str) -> lc_fuzz.Scenario:
+    name = function.removeprefix("lc:")
+    return next(scenario for scenario in lc_fuzz.main_scenarios() if scenario.function == name)
+
+
+@functools.cache
+def _pay_scene() -> Any:
+    return pay_fuzz.FUZZ.scene()
+
+
+@functools.cache
+def _compliance_scene() -> Any:
+    return compliance_fuzz.FUZZ.scene()
+
+
+def valid_request(function: str) -> Message:
+    if function.startswith("lc:"):
+        return _lc_scenario(function).request
+    return _base(function).request
+
+
+def _base(function: str) -> Call:
+    if function.startswith("pay:"):
+        return pay_fuzz.BASES[function][0](_pay_scene())
+    return compliance_fuzz.BASES[function][0](_compliance_scene())
+
+
+def chaincode_answer(function: str, request: Message) -> ChaincodeResponse:
+    if function.startswith("lc:"):
+        scenario = _lc_scenario(function)
+        return lc_fuzz.run(scenario, lc_fuzz.proper_call(scenario.function, request.SerializeToString()))[2]
+    base = _base(function)
+    scene = _pay_scene() if function.startswith("pay:") else _compliance_scene()
+    return send(scene.desk.fork(), function, base.who, request, base.later)
+
+
+def chaincode_outcome(response: ChaincodeResponse) -> Outcome:
+    if response.status == 200:
+        return None
+    code, _, rest = response.message.partition(": ")
+    field, _, _ = rest.partition(": ")
+    return code, field
+
+
+def client_outcome(check: EarlyCheck, request: Message) -> Outcome:
+    flow = check.operation(request)
+    try:
+        next(flow)
+    except StopIteration:
+        return None
+    except TradeFinanceError as refusal:
+        assert refusal.transaction_id is None, refusal
+        return refusal.code, refusal.field
+    flow.close()
+    return None
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for check in CHECKS:
+        current = _get(valid_request(check.function), check.field)
+        for kind, value in values(current):
+            cases.append(pytest.param(check, value, id=f"{check.name}:{kind}:{value[:24]!r}"))
+    return cases
+
+
+@pytest.mark.parametrize(("check", "value"), _cases())
+def test_the_client_refuses_early_as_the_chaincode_refuses(check: EarlyCheck, value: str) -> None:
+    request = type(valid_request(check.function))()
+    request.CopyFrom(valid_request(check.function))
+    _set(request, check.field, value)
+    client = client_outcome(check, request)
+    chaincode = chaincode_outcome(chaincode_answer(check.function, request))
+    if chaincode is None:
+        assert client is None, f"{value!r}: the chaincode accepts it, the client refuses it: {client}"
+    elif client is not None:
+        assert client == chaincode, f"{value!r}: client {client}, chaincode {chaincode}"
+    elif chaincode == ("ERR_INVALID_INPUT", check.field):
+        pytest.fail(f"{value!r}: the chaincode refuses it as {chaincode}, the client sends it")
