@@ -119,10 +119,13 @@ class PaymentsService:
             raise not_found("uetr", f"the record of payment {uetr} is missing")
         return PaymentFile(stub, record)
 
-    async def _required_payment(self, caller: Caller, uetr: str) -> tuple[PaymentFile, ChannelFile]:
-        stub = await self._get(payment_key(uetr), pay.PaymentStub)
+    async def _required_payment(
+        self, caller: Caller, uetr: str, field: str = "uetr"
+    ) -> tuple[PaymentFile, ChannelFile]:
+        """The payment the request names in ``field``, refused as that field when malformed or missing."""
+        stub = await self._get(payment_key(uetr, field), pay.PaymentStub)
         if stub is None:
-            raise not_found("uetr", f"no payment {uetr}")
+            raise not_found(field, f"no payment {uetr}")
         file = await self._member_channel(caller, stub.channel_id)
         payment = await self._payment(uetr, file.stub)
         assert payment is not None
@@ -458,7 +461,7 @@ class PaymentsService:
     async def return_payment(self, tx: Transaction, request: pay.ReturnPaymentRequest) -> pay.PaymentResponse:
         """Return (part of) a payment under a new UETR (creditor agent); idempotent on the return UETR:
         a replay gets the stored return before the amount is checked against what is left to return."""
-        original, file = await self._required_payment(tx.caller, request.original_uetr)
+        original, file = await self._required_payment(tx.caller, request.original_uetr, "original_uetr")
         transfers.check_return_uetr(request)
         existing = await self._payment(request.return_uetr, file.stub, "return_uetr")
         if existing is not None:

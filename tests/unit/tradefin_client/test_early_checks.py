@@ -89,7 +89,46 @@ CHECKS: tuple[EarlyCheck, ...] = (
         )
         for field in ("presentation_id", "lc_id", "receiving_bank_bic", "claimed.currency", "transfer_id")
     ),
+    EarlyCheck(
+        "lc:ProposeAmendment",
+        "narrative",
+        lambda r: _lc().propose_amendment(
+            r.lc_id,
+            r.seq,
+            r.changes,
+            charges_payable_by=r.charges_payable_by,
+            deemed_acceptance_clause=r.deemed_acceptance_clause,
+            narrative=r.narrative,
+        ),
+    ),
+    EarlyCheck(
+        "lc:Refuse",
+        "narrative",
+        lambda r: _lc().refuse(
+            r.presentation_id,
+            r.discrepancies,
+            r.disposal,
+            charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
+            narrative=r.narrative,
+        ),
+    ),
+    EarlyCheck(
+        "lc:Honour",
+        "amount.currency",
+        lambda r: _lc().honour(
+            r.presentation_id,
+            r.amount,
+            maturity_date=r.maturity_date if r.HasField("maturity_date") else None,
+            settlement=r.settlement if r.HasField("settlement") else None,
+        ),
+    ),
     # -- pay --
+    EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
+    EarlyCheck(
+        "pay:ReturnPayment",
+        "original_uetr",
+        lambda r: _pay().return_payment(r.original_uetr, r.returned_amount, r.reason_code, return_uetr=r.return_uetr),
+    ),
     EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
     EarlyCheck("pay:GetPayment", "uetr", lambda r: _pay().get_payment(r.uetr)),
     EarlyCheck("pay:GetQuote", "quote_id", lambda r: _pay().get_quote(r.quote_id)),
