@@ -494,29 +494,29 @@ class PaymentsFlows(FlowsBase):
         """
         uetr = str(uuid.uuid4()) if uetr is None else uetr
         end_to_end_id = f"E2E{uetr.replace('-', '')[:24].upper()}" if end_to_end_id is None else end_to_end_id
+        request = payments_pb2.InitiatePaymentRequest(
+            uetr=uetr,
+            end_to_end_id=end_to_end_id,
+            channel_id=channel_id,
+            kind=kind,
+            instructed_amount=instructed_amount,
+            quote_id=quote_id,
+            charge_bearer=charge_bearer,
+            debtor=debtor,
+            debtor_account=debtor_account,
+            creditor=creditor,
+            creditor_account=creditor_account,
+            fees_disclosed=fees_disclosed,
+            fees_charged=fees_charged,
+            purpose=purpose,
+            remittance_information=remittance_information,
+            salt=salt_or_new(salt),
+            limit_clearance_salt=limit_clearance_salt,
+        )
+        self._check(transfers.check_request, request)
         slots = yield from self._slots(channel_id)
         with self.picker.slot(channel_id, slots) as slot:
-            request = payments_pb2.InitiatePaymentRequest(
-                uetr=uetr,
-                end_to_end_id=end_to_end_id,
-                channel_id=channel_id,
-                kind=kind,
-                instructed_amount=instructed_amount,
-                quote_id=quote_id,
-                charge_bearer=charge_bearer,
-                debtor=debtor,
-                debtor_account=debtor_account,
-                creditor=creditor,
-                creditor_account=creditor_account,
-                fees_disclosed=fees_disclosed,
-                fees_charged=fees_charged,
-                purpose=purpose,
-                remittance_information=remittance_information,
-                slot_hint=slot,
-                salt=salt_or_new(salt),
-                limit_clearance_salt=limit_clearance_salt,
-            )
-            self._check(transfers.check_request, request)
+            request.slot_hint = slot
             return (yield from self._payment_step("InitiatePayment", request, channel_id))
 
     def approve(self, uetr: str) -> Flow[Committed[payments_pb2.PaymentStub]]:

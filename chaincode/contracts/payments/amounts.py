@@ -31,18 +31,26 @@ def fees_by(fees: Iterable[payments_pb2.Fee], agent_bic: str) -> int:
     return sum(fee.amount.minor_units for fee in fees if fee.agent_bic[:8] == agent_bic[:8])
 
 
-def check_fees(fees: Sequence[payments_pb2.Fee], currency: str, agent_bics: Sequence[str], field: str) -> None:
-    """Fees are in the channel's currency and charged by one of the payment's agents (by its BIC)."""
-    agents = {bic[:8] for bic in agent_bics}
+def check_fee_shapes(fees: Sequence[payments_pb2.Fee], field: str) -> None:
+    """Each fee on its own: a valid amount, a well-formed agent BIC and a short SWIFT x kind (what a
+    client can check before it knows the channel)."""
     for index, fee in enumerate(fees):
         check_money(fee.amount, f"{field}[{index}].amount")
-        if fee.amount.currency != currency:
-            raise invalid_input(f"{field}[{index}].amount.currency", f"fees are in the channel's currency {currency}")
         check_bic(fee.agent_bic, f"{field}[{index}].agent_bic")
-        if fee.agent_bic[:8] not in agents:
-            raise invalid_input(f"{field}[{index}].agent_bic", "is not an agent of the payment")
         if len(fee.kind) > 4 or not set(fee.kind) <= SWIFT_X:
             raise invalid_input(f"{field}[{index}].kind", "at most 4 characters of the SWIFT x set")
+
+
+def check_fees(fees: Sequence[payments_pb2.Fee], currency: str, agent_bics: Sequence[str], field: str) -> None:
+    """Fees are well formed, in the channel's currency and charged by one of the payment's agents (by
+    its BIC)."""
+    check_fee_shapes(fees, field)
+    agents = {bic[:8] for bic in agent_bics}
+    for index, fee in enumerate(fees):
+        if fee.amount.currency != currency:
+            raise invalid_input(f"{field}[{index}].amount.currency", f"fees are in the channel's currency {currency}")
+        if fee.agent_bic[:8] not in agents:
+            raise invalid_input(f"{field}[{index}].agent_bic", "is not an agent of the payment")
 
 
 def require_within_disclosure(

@@ -206,6 +206,8 @@ def check_proposal(request: pay.ProposeChannelRequest) -> str:
     ):
         raise invalid_input("counterparty", "a channel joins two different banks")
     exponent(request.currency, "currency")
+    _money_or_zero(request.proposer_credit_limit, request.currency, "proposer_credit_limit")
+    _money_or_zero(request.counterparty_credit_limit, request.currency, "counterparty_credit_limit")
     if not 0 <= request.capacity_slots <= MAX_SLOTS:
         raise invalid_input("capacity_slots", f"1..{MAX_SLOTS} (0 = {DEFAULT_SLOTS})")
     if not 0 <= request.cycle_seconds <= MAX_CYCLE_SECONDS:

@@ -48,6 +48,7 @@ from ..compliance.limits import ClearanceEvidence
 from ..compliance.rates import convert_back, in_currency, parse_rate
 from ..compliance.records import PAYMENT_PRODUCT
 from .amounts import (
+    check_fee_shapes,
     check_fees,
     credited_amount,
     fees_by,
@@ -130,6 +131,8 @@ def check_request(request: pay.InitiatePaymentRequest) -> None:
     if request.purpose and not _PURPOSE.match(request.purpose):
         raise invalid_input("purpose", "an ISO 20022 purpose code (4 upper-case letters)")
     check_text(request.remittance_information, "remittance_information", lines=1, width=140)
+    check_fee_shapes(request.fees_disclosed, "fees_disclosed")
+    check_fee_shapes(request.fees_charged, "fees_charged")
     if len(request.salt) != SALT_BYTES:
         raise invalid_input("salt", f"{SALT_BYTES} random bytes")
 

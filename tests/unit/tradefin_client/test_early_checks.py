@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from tests.unit import contract_fuzzing
@@ -45,10 +46,12 @@ class EarlyCheck:
     function: str
     field: str
     operation: Callable[[Any], Generator[object, Any, object]]
+    #: Which of the harness's valid calls of the transaction (pay and compliance) the values go in.
+    base: int = 0
 
     @property
     def name(self) -> str:
-        return f"{self.function}.{self.field}"
+        return f"{self.function}.{self.field}" + (f"#{self.base}" if self.base else "")
 
 
 def _lc() -> LettersOfCreditFlows:
@@ -61,6 +64,28 @@ def _pay() -> PaymentsFlows:
 
 def _compliance() -> ComplianceFlows:
     return ComplianceFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+
+
+def _initiate(r: Any) -> Generator[object, Any, object]:
+    return _pay().pay(
+        r.channel_id,
+        r.instructed_amount,
+        debtor=r.debtor,
+        debtor_account=r.debtor_account,
+        creditor=r.creditor,
+        creditor_account=r.creditor_account,
+        charge_bearer=r.charge_bearer,
+        quote_id=r.quote_id,
+        fees_disclosed=list(r.fees_disclosed),
+        fees_charged=list(r.fees_charged),
+        purpose=r.purpose,
+        remittance_information=r.remittance_information,
+        end_to_end_id=r.end_to_end_id,
+        uetr=r.uetr,
+        kind=r.kind,
+        limit_clearance_salt=r.limit_clearance_salt,
+        salt=r.salt,
+    )
 
 
 CHECKS: tuple[EarlyCheck, ...] = (
@@ -123,6 +148,74 @@ CHECKS: tuple[EarlyCheck, ...] = (
         ),
     ),
     # -- pay --
+    *(
+        EarlyCheck(
+            "pay:ProposeChannel",
+            field,
+            lambda r: _pay().propose_channel(
+                r.proposer,
+                r.counterparty,
+                r.currency,
+                proposer_credit_limit=r.proposer_credit_limit,
+                counterparty_credit_limit=r.counterparty_credit_limit,
+                capacity_slots=r.capacity_slots,
+                cycle_seconds=r.cycle_seconds,
+                salt=r.salt,
+                limit_clearance_salt=r.limit_clearance_salt,
+            ),
+        )
+        for field in (
+            "currency",
+            "proposer.bic",
+            "proposer.msp_id",
+            "counterparty.bic",
+            "counterparty.msp_id",
+            "proposer_credit_limit.currency",
+            "proposer_credit_limit.minor_units",
+            "counterparty_credit_limit.currency",
+            "counterparty_credit_limit.minor_units",
+            "capacity_slots",
+            "cycle_seconds",
+        )
+    ),
+    *(
+        EarlyCheck("pay:InitiatePayment", field, _initiate, base)
+        for base, fields in (
+            (
+                0,
+                (
+                    "uetr",
+                    "end_to_end_id",
+                    "instructed_amount.currency",
+                    "instructed_amount.minor_units",
+                    "debtor.country",
+                    "creditor.country",
+                    "creditor.bic",
+                    "purpose",
+                    "remittance_information",
+                ),
+            ),
+            (
+                1,
+                (
+                    "debtor.bic",
+                    "fees_disclosed[0].agent_bic",
+                    "fees_disclosed[1].agent_bic",
+                    "fees_disclosed[0].amount.currency",
+                    "fees_disclosed[0].amount.minor_units",
+                    "fees_disclosed[0].kind",
+                    "fees_charged[0].agent_bic",
+                    "fees_charged[0].amount.currency",
+                    "fees_charged[0].amount.minor_units",
+                ),
+            ),
+        )
+        for field in fields
+    ),
+    *(
+        EarlyCheck("pay:SettleBatch", field, lambda r: _pay().settle_batch(r.channel_id, r.cycle, r.settlement_uetr))
+        for field in ("settlement_uetr", "channel_id")
+    ),
     EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
     EarlyCheck(
         "pay:ReturnPayment",
@@ -165,11 +258,17 @@ def _get(message: Message, path: str) -> Any:
     return value
 
 
-def _set(message: Message, path: str, value: str) -> None:
-    *parents, last = path.split(".")
-    holder: Any = message
-    for part in parents:
-        holder = getattr(holder, part)
+def _field(message: Message, path: str) -> FieldDescriptor:
+    """The descriptor of the field at the dotted path."""
+    parent, _, last = path.rpartition(".")
+    holder: Message = _get(message, parent) if parent else message
+    field: FieldDescriptor = holder.DESCRIPTOR.fields_by_name[last.partition("[")[0]]
+    return field
+
+
+def _set(message: Message, path: str, value: object) -> None:
+    parent, _, last = path.rpartition(".")
+    holder: Any = _get(message, parent) if parent else message
     if last.endswith("]"):
         name, _, index = last[:-1].partition("[")
         getattr(holder, name)[int(index)] = value
@@ -177,8 +276,13 @@ def _set(message: Message, path: str, value: str) -> None:
         setattr(holder, last, value)
 
 
-def values(current: str) -> list[tuple[str, str]]:
-    """The bad values a text field gets, by kind, and its valid value."""
+def values(current: object, field: FieldDescriptor) -> list[tuple[str, object]]:
+    """The bad values a text or integer field gets, by kind, and its valid value."""
+    bounds = contract_fuzzing.int_range(field)
+    if bounds is not None:
+        low, high = bounds
+        return [("valid", current), *((kind, n) for kind, n in contract_fuzzing.INTEGERS if low <= n <= high)]
+    assert isinstance(current, str), field.full_name
     return [("valid", current), *contract_fuzzing.TEXTS, *contract_fuzzing.derived_texts(current)]
 
 
@@ -202,23 +306,24 @@ def _compliance_scene() -> Any:
     return compliance_fuzz.FUZZ.scene()
 
 
-def valid_request(function: str) -> Message:
+def valid_request(function: str, base: int = 0) -> Message:
     if function.startswith("lc:"):
         return _lc_scenario(function).request
-    return _base(function).request
+    return _base(function, base).request
 
 
-def _base(function: str) -> Call:
+@functools.cache
+def _base(function: str, index: int = 0) -> Call:
     if function.startswith("pay:"):
-        return pay_fuzz.BASES[function][0](_pay_scene())
-    return compliance_fuzz.BASES[function][0](_compliance_scene())
+        return pay_fuzz.BASES[function][index](_pay_scene())
+    return compliance_fuzz.BASES[function][index](_compliance_scene())
 
 
-def chaincode_answer(function: str, request: Message) -> ChaincodeResponse:
+def chaincode_answer(function: str, request: Message, index: int = 0) -> ChaincodeResponse:
     if function.startswith("lc:"):
         scenario = _lc_scenario(function)
         return lc_fuzz.run(scenario, lc_fuzz.proper_call(scenario.function, request.SerializeToString()))[2]
-    base = _base(function)
+    base = _base(function, index)
     scene = _pay_scene() if function.startswith("pay:") else _compliance_scene()
     return send(scene.desk.fork(), function, base.who, request, base.later)
 
@@ -247,19 +352,22 @@ def client_outcome(check: EarlyCheck, request: Message) -> Outcome:
 def _cases() -> list[Any]:
     cases = []
     for check in CHECKS:
-        current = _get(valid_request(check.function), check.field)
-        for kind, value in values(current):
-            cases.append(pytest.param(check, value, id=f"{check.name}:{kind}:{value[:24]!r}"))
+        request = valid_request(check.function, check.base)
+        current = _get(request, check.field)
+        for kind, value in values(current, _field(request, check.field)):
+            shown = value[:24] if isinstance(value, str) else value
+            cases.append(pytest.param(check, value, id=f"{check.name}:{kind}:{shown!r}"))
     return cases
 
 
 @pytest.mark.parametrize(("check", "value"), _cases())
-def test_the_client_refuses_early_as_the_chaincode_refuses(check: EarlyCheck, value: str) -> None:
-    request = type(valid_request(check.function))()
-    request.CopyFrom(valid_request(check.function))
+def test_the_client_refuses_early_as_the_chaincode_refuses(check: EarlyCheck, value: object) -> None:
+    valid = valid_request(check.function, check.base)
+    request = type(valid)()
+    request.CopyFrom(valid)
     _set(request, check.field, value)
     client = client_outcome(check, request)
-    chaincode = chaincode_outcome(chaincode_answer(check.function, request))
+    chaincode = chaincode_outcome(chaincode_answer(check.function, request, check.base))
     if chaincode is None:
         assert client is None, f"{value!r}: the chaincode accepts it, the client refuses it: {client}"
     elif client is not None:
