@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tradefin.chaincode.contracts.compliance import financing, governance, limits
-from tradefin.chaincode.contracts.compliance.records import check_fingerprint, check_subject_ref
+from tradefin.chaincode.contracts.compliance.records import check_subject_ref
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
@@ -349,8 +349,8 @@ class ComplianceFlows(FlowsBase):
         self, scope: cp.LimitScope.ValueType, key: str, maximum: common_pb2.Money, *, salt: bytes | None = None
     ) -> Flow[Committed[None]]:
         """Set one of the caller's bank's limits (role ``compliance``; endorsed by the bank alone)."""
-        self._check(limits.check_limit_ref, scope, key, "limit")
         request = cp.SetLimitRequest(scope=scope, key=key, max=maximum, salt=salt_or_new(salt))
+        self._check(limits.check_limit_request, request)
         receipt, _ = yield from self._transact("SetLimit", request, cp.LimitResponse, self._own_bank())
         return Committed(None, receipt.transaction_id, receipt.block_number)
 
@@ -422,11 +422,10 @@ class ComplianceFlows(FlowsBase):
         face_amount_band: str = "",
     ) -> Flow[Committed[list[cp.FinancingEntry]]]:
         """Register a document's fingerprints (idempotent)."""
-        for index, fingerprint in enumerate(fingerprints):
-            self._check(check_fingerprint, fingerprint, f"fingerprints[{index}]")
         request = cp.RegisterDocumentRequest(
             fingerprints=fingerprints, doc_type=doc_type, face_amount_band=face_amount_band
         )
+        self._check(financing.check_registration, request)
         receipt, response = yield from self._transact("RegisterDocument", request, cp.FinancingResponse, None)
         return Committed(list(response.entries), receipt.transaction_id, receipt.block_number)
 
@@ -446,8 +445,6 @@ class ComplianceFlows(FlowsBase):
         ``holder_salt`` (32 random bytes, fresh ones by default) goes to the chaincode in the
         transient request, which commits to the caller's bank with it; the answer's
         :attr:`Financed.holder_salt` is needed to release the financing (and to replay it)."""
-        for index, fingerprint in enumerate(fingerprints):
-            self._check(check_fingerprint, fingerprint, f"fingerprints[{index}]")
         salt = salt_or_new(holder_salt)
         request = cp.FinanceDocumentRequest(
             fingerprints=fingerprints,
@@ -456,6 +453,7 @@ class ComplianceFlows(FlowsBase):
             face_amount_band=face_amount_band,
             holder_salt=salt,
         )
+        self._check(financing.check_financing_request, request)
         receipt, response = yield from self._transact("FinanceDocument", request, cp.FinancingResponse, None)
         return Committed(Financed(list(response.entries), salt), receipt.transaction_id, receipt.block_number)
 

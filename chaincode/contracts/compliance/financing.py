@@ -68,6 +68,25 @@ def _check_band(band: str) -> None:
         raise invalid_input("face_amount_band", "at most 16 characters of the SWIFT x set")
 
 
+def check_registration(request: compliance_pb2.RegisterDocumentRequest) -> None:
+    """A registration's fingerprints, document type and amount band (the client checks it early)."""
+    check_fingerprints(request.fingerprints)
+    _check_doc_type(request.doc_type)
+    _check_band(request.face_amount_band)
+
+
+def check_financing_request(request: compliance_pb2.FinanceDocumentRequest) -> None:
+    """A financing's fingerprints, document type, amount band, share and holder salt (the client
+    checks it early)."""
+    check_fingerprints(request.fingerprints)
+    _check_doc_type(request.doc_type)
+    _check_band(request.face_amount_band)
+    if not 1 <= request.financed_pct <= 100:
+        raise invalid_input("financed_pct", "1..100")
+    if len(request.holder_salt) != SALT_BYTES:
+        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+
+
 def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType, field: str = "doc_type") -> None:
     if doc_type not in compliance_pb2.FinancedDocumentType.values()[1:]:
         raise invalid_input(field, "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
@@ -100,9 +119,7 @@ def register(
 ) -> Transition[compliance_pb2.FinancingResponse]:
     """Register a document's fingerprints (entries that exist are left as they are)."""
     _require_officer(tx)
-    check_fingerprints(request.fingerprints)
-    _check_doc_type(request.doc_type)
-    _check_band(request.face_amount_band)
+    check_registration(request)
     answer, writes = [], []
     for fingerprint in request.fingerprints:
         entry = entries.get(fingerprint)
@@ -131,13 +148,7 @@ def finance(
     bank that copies another's public hold derives another commitment and is refused.
     """
     _require_officer(tx)
-    check_fingerprints(request.fingerprints)
-    _check_doc_type(request.doc_type)
-    _check_band(request.face_amount_band)
-    if not 1 <= request.financed_pct <= 100:
-        raise invalid_input("financed_pct", "1..100")
-    if len(request.holder_salt) != SALT_BYTES:
-        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+    check_financing_request(request)
     commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
     hold = compliance_pb2.FinancingHold(holder_commitment=commitment, financed_pct=request.financed_pct)
     answer, writes = [], []

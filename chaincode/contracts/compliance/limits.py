@@ -71,15 +71,20 @@ def _require(tx: Transaction, roles: Sequence[Role] | frozenset[Role], action: s
         raise unauthorized(f"{action} needs a certificate with role {' or '.join(sorted(str(r) for r in roles))}")
 
 
+def check_limit_request(request: compliance_pb2.SetLimitRequest) -> None:
+    """The limit's scope and key, its maximum and salt (the client checks it early)."""
+    check_limit_ref(request.scope, request.key, "limit")
+    check_money(request.max, "max")
+    if len(request.salt) != SALT_BYTES:
+        raise invalid_input("salt", f"{SALT_BYTES} random bytes")
+
+
 def set_limit(
     tx: Transaction, request: compliance_pb2.SetLimitRequest, existing: compliance_pb2.Limit | None
 ) -> Transition[compliance_pb2.LimitResponse]:
     """A compliance officer sets one of the bank's limits (never below what is already utilised)."""
     _require(tx, _LIMIT_OFFICERS, "setting a limit")
-    check_limit_ref(request.scope, request.key, "limit")
-    check_money(request.max, "max")
-    if len(request.salt) != SALT_BYTES:
-        raise invalid_input("salt", f"{SALT_BYTES} random bytes")
+    check_limit_request(request)
     utilised = existing.utilised if existing is not None else 0
     if existing is not None and existing.max.currency != request.max.currency and utilised:
         raise invalid_state("the limit's currency cannot change while it is utilised")

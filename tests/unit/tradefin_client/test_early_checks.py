@@ -14,6 +14,7 @@ need the ledger: the client sends those).
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -64,6 +65,10 @@ def _pay() -> PaymentsFlows:
 
 def _compliance() -> ComplianceFlows:
     return ComplianceFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+
+
+def _date(value: Any) -> datetime.date:
+    return datetime.date(value.year, value.month, value.day)
 
 
 def _initiate(r: Any) -> Generator[object, Any, object]:
@@ -234,15 +239,103 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for field in ("deposit_id", "funding_uetr", "amount.currency")
     ),
     # -- compliance --
+    EarlyCheck(
+        "compliance:AttestKyc",
+        "attestation.subject_ref",
+        lambda r: _compliance().attest_kyc(
+            r.attestation.subject_ref,
+            status=r.attestation.status,
+            level=r.attestation.level,
+            risk_rating=r.attestation.risk_rating,
+            verified_on=_date(r.attestation.verified_on),
+            expires_on=_date(r.attestation.expires_on),
+            evidence_hash=r.attestation.evidence_hash,
+        ),
+    ),
+    *(
+        EarlyCheck(
+            "compliance:ProposeGovernance", f"config.{field}", lambda r: _compliance().propose_governance(r.config), 1
+        )
+        for field in (
+            "member_msp_ids[0]",
+            "sanctions_lists[0].list_id",
+            "sanctions_lists[0].version",
+            "screening_max_age_hours",
+            "embargoed_countries[0]",
+            "high_risk_countries[0]",
+            "reference_currency",
+            "reference_rates[0].currency",
+            "reference_rates[0].rate",
+            "pilot_caps.max_per_payment.currency",
+            "pilot_caps.max_per_payment.minor_units",
+            "pilot_caps.max_per_day.minor_units",
+            "country_caps[0].country",
+            "country_caps[0].max_per_payment.currency",
+            "dual_control_threshold.minor_units",
+            "approval_window_hours",
+            "reporting_thresholds[0].country",
+            "reporting_thresholds[0].amount.currency",
+            "reporting_thresholds[0].description",
+            "pilot_day_utc_offset_minutes",
+            "description",
+        )
+    ),
+    *(
+        EarlyCheck(
+            "compliance:SetLimit", field, lambda r: _compliance().set_limit(r.scope, r.key, r.max, salt=r.salt), base
+        )
+        for base in (0, 1)
+        for field in ("key", "max.currency", "max.minor_units")
+    ),
+    *(
+        EarlyCheck(
+            "compliance:ReserveLimits",
+            field,
+            lambda r: _compliance().reserve_limits(
+                r.reservation_id,
+                r.amount,
+                counterparty_bic=r.counterparty_bic,
+                country=r.country,
+                customer_ref=r.customer_ref,
+                product=r.product,
+                clearance_salt=r.clearance_salt,
+            ),
+        )
+        for field in (
+            "reservation_id",
+            "amount.currency",
+            "amount.minor_units",
+            "counterparty_bic",
+            "country",
+            "customer_ref",
+            "product",
+        )
+    ),
+    *(
+        EarlyCheck(
+            "compliance:FinanceDocument",
+            field,
+            lambda r: _compliance().finance_document(
+                list(r.fingerprints),
+                r.doc_type,
+                holder_salt=r.holder_salt,
+                financed_pct=r.financed_pct,
+                face_amount_band=r.face_amount_band,
+            ),
+            base,
+        )
+        for base, fields in ((0, ("fingerprints[0]", "financed_pct", "face_amount_band")), (1, ("fingerprints[1]",)))
+        for field in fields
+    ),
     *(
         EarlyCheck(
             "compliance:RegisterDocument",
-            f"fingerprints[{index}]",
+            field,
             lambda r: _compliance().register_document(
                 list(r.fingerprints), r.doc_type, face_amount_band=r.face_amount_band
             ),
         )
-        for index in (0, 1)
+        for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band")
     ),
 )
 
