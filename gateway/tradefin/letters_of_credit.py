@@ -26,7 +26,14 @@ from typing import Final, TypeVar
 
 from google.protobuf.message import Message
 
-from tradefin.chaincode.contracts.letters_of_credit import banking_days, records, terms, validation
+from tradefin.chaincode.contracts.letters_of_credit import (
+    amendments,
+    banking_days,
+    records,
+    terms,
+    transfers,
+    validation,
+)
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import format_amount, parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.presentations import (
@@ -347,7 +354,7 @@ class LettersOfCreditFlows(FlowsBase):
         self._check(_positive_seq, seq)
         currency = changes.increase.currency if changes.HasField("increase") else changes.decrease.currency
         self._check(terms.check_changes, changes, currency)
-        self._check(validation.check_text, narrative, "narrative", lines=10, width=65)
+        self._check(amendments.check_amendment_texts, deemed_acceptance_clause, narrative)
         request = api.ProposeAmendmentRequest(
             lc_id=lc_id,
             seq=seq,
@@ -577,6 +584,7 @@ class LettersOfCreditFlows(FlowsBase):
             insurance_cover_pct=insurance_cover_pct,
             substitute_applicant=substitute_applicant,
         )
+        self._check(transfers.check_reduction, request)
         return (yield from self._credit_transition("Transfer", request, api.TransferResponse, lc_id))
 
     def publish_calendar(self, calendar: calendar_pb2.BankingCalendar) -> Flow[Committed[calendar_pb2.BankingCalendar]]:
@@ -680,7 +688,10 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
         session: shared by clients that must read each other's writes (see :class:`Session`).
         """
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            gateway.identity.msp_id,
+            validate=validate,
+            pin_endorsers=pin_endorsers,
+            session=session,
             channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)
@@ -735,7 +746,10 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
     ) -> None:
         """Args: as for :class:`LettersOfCredit`."""
         settings = ClientSettings(
-            gateway.identity.msp_id, validate=validate, pin_endorsers=pin_endorsers, session=session,
+            gateway.identity.msp_id,
+            validate=validate,
+            pin_endorsers=pin_endorsers,
+            session=session,
             channel=channel,
         )
         super().__init__(gateway, channel, CONTRACT_NAME, LettersOfCreditFlows(settings), chaincode)

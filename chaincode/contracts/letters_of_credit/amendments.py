@@ -28,6 +28,13 @@ from .validation import check_text, from_date, to_date
 PARTIAL_ACCEPTANCE = "PARTIAL_ACCEPTANCE"
 
 
+def check_amendment_texts(deemed_acceptance_clause: str, narrative: str) -> None:
+    """An amendment's deemed-acceptance clause and narrative: 10 lines of 65 characters each (the
+    client checks them early)."""
+    check_text(deemed_acceptance_clause, "deemed_acceptance_clause", lines=10, width=65)
+    check_text(narrative, "narrative", lines=10, width=65)
+
+
 def status_name(status: lc.AmendmentStatus.ValueType) -> str:
     """``ADVISED`` for AMENDMENT_STATUS_ADVISED."""
     return lc.AmendmentStatus.Name(status).removeprefix("AMENDMENT_STATUS_")
@@ -74,8 +81,7 @@ def propose_amendment(
     check_changes(request.changes, credit.currency)
     if request.charges_payable_by not in lc.ChargesPayableBy.DESCRIPTOR.values_by_number:
         raise invalid_input("charges_payable_by", "is not a valid code")
-    check_text(request.deemed_acceptance_clause, "deemed_acceptance_clause", lines=10, width=65)
-    check_text(request.narrative, "narrative", lines=10, width=65)
+    check_amendment_texts(request.deemed_acceptance_clause, request.narrative)
     if not request.changes.cancel:
         amended_terms(credit.terms.terms, request.changes)
 

@@ -31,14 +31,24 @@ from .events import transition_event
 from .ledger import Transition, Write
 from .records import credit_key, position_key, record_hash, transfer_key
 from .terms import partial_drawings_allowed, presentation_days
-from .validation import check_bank, check_party, check_same_currency, from_date, to_date
+from .validation import check_bank, check_money, check_party, check_same_currency, from_date, to_date
 
 MAX_INSURANCE_COVER_PCT = 999
+
+
+def check_reduction(request: api.TransferRequest) -> None:
+    """What a transfer's reduced terms must be whatever the credit (the client checks it early): a
+    valid unit price, an insurance cover of at most MAX_INSURANCE_COVER_PCT percent."""
+    if request.HasField("unit_price"):
+        check_money(request.unit_price, "unit_price")
+    if request.insurance_cover_pct > MAX_INSURANCE_COVER_PCT:
+        raise invalid_input("insurance_cover_pct", f"at most {MAX_INSURANCE_COVER_PCT} percent")
 
 
 def _check_reduced_terms(
     credit: CreditFile, request: api.TransferRequest, days: BankingDays, transferred_on: datetime.date
 ) -> None:
+    check_reduction(request)
     terms = credit.terms.terms
     expiry = to_date(terms.expiry_date, "terms.expiry_date")
     if request.HasField("expiry_date"):
@@ -67,8 +77,6 @@ def _check_reduced_terms(
         check_same_currency(request.unit_price, terms.amount.currency, "unit_price")
         if request.unit_price.minor_units > terms.goods.unit_price.minor_units:
             raise invalid_input("unit_price", "the unit price can only be reduced")
-    if request.insurance_cover_pct > MAX_INSURANCE_COVER_PCT:
-        raise invalid_input("insurance_cover_pct", f"at most {MAX_INSURANCE_COVER_PCT} percent")
 
 
 def transfer_credit(

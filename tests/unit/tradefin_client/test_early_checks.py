@@ -152,6 +152,131 @@ CHECKS: tuple[EarlyCheck, ...] = (
             settlement=r.settlement if r.HasField("settlement") else None,
         ),
     ),
+    *(
+        EarlyCheck("lc:Apply", f"terms.{field}", lambda r: _lc().apply(r.terms, salt=r.salt))
+        for field in (
+            "lc_number",
+            "expiry_date.day",
+            "expiry_place.name",
+            "expiry_place.un_locode",
+            "applicant.name",
+            "applicant.address[0]",
+            "applicant.country",
+            "applicant.lei",
+            "applicant.kyc_ref",
+            "beneficiary.country",
+            "amount.currency",
+            "amount.minor_units",
+            "tolerance.plus_pct",
+            "available_with.nominated_bank.bic",
+            "available_with.nominated_bank.msp_id",
+            "port_of_loading.un_locode",
+            "latest_shipment_date.month",
+            "goods.description",
+            "goods.quantity",
+            "goods.unit",
+            "goods.unit_price.currency",
+            "goods.incoterm",
+            "documents_required[0].originals",
+            "issuing_bank.bic",
+            "advising_bank.bic",
+            "advising_bank.msp_id",
+        )
+    ),
+    *(
+        EarlyCheck(
+            "lc:ProposeAmendment",
+            field,
+            lambda r: _lc().propose_amendment(
+                r.lc_id,
+                r.seq,
+                r.changes,
+                charges_payable_by=r.charges_payable_by,
+                deemed_acceptance_clause=r.deemed_acceptance_clause,
+                narrative=r.narrative,
+            ),
+        )
+        for field in ("changes.expiry_date.day", "changes.latest_shipment_date.year", "deemed_acceptance_clause")
+    ),
+    *(
+        EarlyCheck(
+            "lc:Transfer",
+            field,
+            lambda r: _lc().transfer(
+                r.lc_id,
+                second_beneficiary=r.second_beneficiary,
+                second_beneficiary_bank=r.second_beneficiary_bank,
+                amount=r.amount,
+                transfer_id=r.transfer_id,
+                expiry_date=r.expiry_date if r.HasField("expiry_date") else None,
+                latest_shipment_date=r.latest_shipment_date if r.HasField("latest_shipment_date") else None,
+                presentation_period_days=r.presentation_period_days,
+                unit_price=r.unit_price if r.HasField("unit_price") else None,
+                insurance_cover_pct=r.insurance_cover_pct,
+                substitute_applicant=r.substitute_applicant,
+            ),
+        )
+        for field in (
+            "transfer_id",
+            "second_beneficiary.name",
+            "second_beneficiary.country",
+            "second_beneficiary.lei",
+            "second_beneficiary.bic",
+            "second_beneficiary.kyc_ref",
+            "second_beneficiary.msp_id",
+            "second_beneficiary_bank.bic",
+            "second_beneficiary_bank.msp_id",
+            "amount.currency",
+            "amount.minor_units",
+            "unit_price.currency",
+            "unit_price.minor_units",
+            "insurance_cover_pct",
+        )
+    ),
+    *(
+        EarlyCheck(
+            "lc:Present",
+            field,
+            lambda r: _lc().present(
+                r.lc_id,
+                receiving_bank_bic=r.receiving_bank_bic,
+                claimed=r.claimed,
+                documents=r.documents,
+                presentation_id=r.presentation_id,
+                transfer_id=r.transfer_id,
+                awaiting_completeness=r.awaiting_completeness,
+            ),
+        )
+        for field in (
+            "claimed.minor_units",
+            "documents[0].doc_ref",
+            "documents[0].sha256",
+            "documents[0].originals",
+            "documents[0].issue_date.day",
+            "documents[0].key_data.invoice_number",
+            "documents[0].key_data.amount.currency",
+            "documents[1].key_data.port_of_loading.un_locode",
+            "documents[1].key_data.vessel",
+        )
+    ),
+    *(
+        EarlyCheck("lc:Examine", field, lambda r: _lc().examine(r.presentation_id, r.discrepancies))
+        for field in ("discrepancies[0].text", "discrepancies[1].doc_ref")
+    ),
+    *(
+        EarlyCheck(
+            "lc:Reimburse",
+            field,
+            lambda r: _lc().reimburse(
+                r.presentation_id, r.amount, settlement=r.settlement if r.HasField("settlement") else None
+            ),
+        )
+        for field in ("amount.currency", "amount.minor_units")
+    ),
+    *(
+        EarlyCheck("lc:PublishCalendar", f"calendar.{field}", lambda r: _lc().publish_calendar(r.calendar))
+        for field in ("place", "description", "holidays[0].day", "holidays[1].month", "holidays[0].year")
+    ),
     # -- pay --
     *(
         EarlyCheck(
