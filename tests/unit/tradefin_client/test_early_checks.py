@@ -131,26 +131,38 @@ CHECKS: tuple[EarlyCheck, ...] = (
             narrative=r.narrative,
         ),
     ),
-    EarlyCheck(
-        "lc:Refuse",
-        "narrative",
-        lambda r: _lc().refuse(
-            r.presentation_id,
-            r.discrepancies,
-            r.disposal,
-            charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
-            narrative=r.narrative,
-        ),
+    *(
+        EarlyCheck(
+            "lc:Refuse",
+            field,
+            lambda r: _lc().refuse(
+                r.presentation_id,
+                r.discrepancies,
+                r.disposal,
+                charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
+                narrative=r.narrative,
+            ),
+        )
+        for field in (
+            "narrative",
+            "discrepancies[0].text",
+            "discrepancies[0].doc_ref",
+            "charges_claimed.currency",
+            "charges_claimed.minor_units",
+        )
     ),
-    EarlyCheck(
-        "lc:Honour",
-        "amount.currency",
-        lambda r: _lc().honour(
-            r.presentation_id,
-            r.amount,
-            maturity_date=r.maturity_date if r.HasField("maturity_date") else None,
-            settlement=r.settlement if r.HasField("settlement") else None,
-        ),
+    *(
+        EarlyCheck(
+            "lc:Honour",
+            field,
+            lambda r: _lc().honour(
+                r.presentation_id,
+                r.amount,
+                maturity_date=r.maturity_date if r.HasField("maturity_date") else None,
+                settlement=r.settlement if r.HasField("settlement") else None,
+            ),
+        )
+        for field in ("amount.currency", "amount.minor_units")
     ),
     *(
         EarlyCheck("lc:Apply", f"terms.{field}", lambda r: _lc().apply(r.terms, salt=r.salt))
