@@ -50,20 +50,22 @@ def scope_name(scope: compliance_pb2.LimitScope.ValueType) -> str:
     return compliance_pb2.LimitScope.Name(scope).removeprefix("LIMIT_SCOPE_")
 
 
-def check_limit_ref(scope: compliance_pb2.LimitScope.ValueType, key: str, field: str) -> None:
-    """A limit's key suits its scope."""
+def check_limit_ref(scope: compliance_pb2.LimitScope.ValueType, key: str, field: str = "") -> None:
+    """A limit's key suits its scope; ``field`` is the path of the message holding them ("" for a request
+    that carries scope and key itself)."""
+    key_field, scope_field = (f"{field}.key", f"{field}.scope") if field else ("key", "scope")
     if scope == compliance_pb2.LIMIT_SCOPE_COUNTERPARTY_BANK:
-        check_bic(key, f"{field}.key")
+        check_bic(key, key_field)
         if len(key) != 8:
-            raise invalid_input(f"{field}.key", "a counterparty limit is keyed by the BIC8")
+            raise invalid_input(key_field, "a counterparty limit is keyed by the BIC8")
     elif scope == compliance_pb2.LIMIT_SCOPE_COUNTRY:
-        check_country(key, f"{field}.key")
+        check_country(key, key_field)
     elif scope == compliance_pb2.LIMIT_SCOPE_CUSTOMER:
-        check_subject_ref(key, f"{field}.key")
+        check_subject_ref(key, key_field)
     elif scope == compliance_pb2.LIMIT_SCOPE_PRODUCT:
-        check_product(key, f"{field}.key")
+        check_product(key, key_field)
     else:
-        raise invalid_input(f"{field}.scope", "COUNTERPARTY_BANK, COUNTRY, CUSTOMER or PRODUCT")
+        raise invalid_input(scope_field, "COUNTERPARTY_BANK, COUNTRY, CUSTOMER or PRODUCT")
 
 
 def _require(tx: Transaction, roles: Sequence[Role] | frozenset[Role], action: str) -> None:
@@ -73,7 +75,7 @@ def _require(tx: Transaction, roles: Sequence[Role] | frozenset[Role], action: s
 
 def check_limit_request(request: compliance_pb2.SetLimitRequest) -> None:
     """The limit's scope and key, its maximum and salt (the client checks it early)."""
-    check_limit_ref(request.scope, request.key, "limit")
+    check_limit_ref(request.scope, request.key)
     check_money(request.max, "max")
     if len(request.salt) != SALT_BYTES:
         raise invalid_input("salt", f"{SALT_BYTES} random bytes")

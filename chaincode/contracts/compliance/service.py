@@ -91,7 +91,7 @@ class ComplianceService:
 
     async def set_limit(self, tx: Transaction, request: compliance_pb2.SetLimitRequest) -> compliance_pb2.LimitResponse:
         """Set one of the caller's bank's limits."""
-        limits.check_limit_ref(request.scope, request.key, "limit")
+        limits.check_limit_ref(request.scope, request.key)
         existing = await get(
             self._ledger,
             limit_key(request.scope, request.key),
@@ -208,7 +208,7 @@ class ComplianceService:
 
     async def get_limit(self, caller: Caller, request: compliance_pb2.GetLimitRequest) -> compliance_pb2.LimitResponse:
         """One of the caller's bank's limits (answered by its own peer only)."""
-        limits.check_limit_ref(request.scope, request.key, "limit")
+        limits.check_limit_ref(request.scope, request.key)
         found = await get(
             self._ledger,
             limit_key(request.scope, request.key),

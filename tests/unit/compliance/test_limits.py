@@ -145,3 +145,22 @@ def test_a_reservation_and_its_voided_clearance_are_salted() -> None:
         desk.ledger.value(clearance_key(uetr), implicit_collection(BANK_A.msp_id)) or b""
     )
     assert void.salt and void.salt != b"s" * 32 and not void.HasField("amount")
+
+
+@pytest.mark.parametrize("scope, key, field", [
+    (cp.LIMIT_SCOPE_COUNTERPARTY_BANK, "EUCBDEFFXXX", "key"),
+    (cp.LIMIT_SCOPE_COUNTRY, "Germany", "key"),
+    (cp.LIMIT_SCOPE_UNSPECIFIED, "DE", "scope"),
+])
+def test_a_bad_limit_reference_names_the_request_s_own_field(scope: cp.LimitScope.ValueType, key: str,
+                                                             field: str) -> None:
+    # SetLimitRequest and GetLimitRequest carry scope and key at the top; the errors said limit.key / limit.scope.
+    desk = Desk()
+    request = cp.SetLimitRequest(scope=scope, key=key, max=money("1000.00", "USD"), salt=b"s" * 32)
+    with pytest.raises(RuleError) as error:
+        desk.comply(caller(BANK_A, "compliance"), lambda s, tx: s.set_limit(tx, request))
+    assert error.value.field == field
+    with pytest.raises(RuleError) as error:
+        desk.comply(caller(BANK_A, "compliance"),
+                    lambda s, tx: s.get_limit(tx.caller, cp.GetLimitRequest(scope=scope, key=key)))
+    assert error.value.field == field
