@@ -137,13 +137,19 @@ def _max_valid_minutes() -> int:
     return int(MAX_VALIDITY.total_seconds()) // 60
 
 
+def _fee_item(item: str) -> tuple[str, str]:
+    """A ``--fee BANK:AMOUNT`` item split into its bank and its amount text."""
+    who, sep, amount = item.partition(":")
+    if not sep or not who:
+        raise click.BadParameter(f"{item!r} must be BANK:AMOUNT", param_hint="--fee")
+    return who, amount
+
+
 def _check_fees(fees: tuple[str, ...], currency: str) -> None:
     """``--fee BANK:AMOUNT`` items well formed, each amount valid in ``currency`` (the bank is resolved
     against the network later)."""
     for item in fees:
-        who, sep, amount = item.partition(":")
-        if not sep or not who:
-            raise click.BadParameter(f"{item!r} must be BANK:AMOUNT", param_hint="--fee")
+        _, amount = _fee_item(item)
         _checked("--fee", lambda amount=amount: _money(amount, currency))  # type: ignore[misc]
 
 
@@ -219,9 +225,7 @@ def _fees(net: Any, fees: tuple[str, ...], currency: str) -> list[Any]:
 
     parsed = []
     for item in fees:
-        who, sep, amount = item.partition(":")
-        if not sep:
-            raise click.BadParameter(f"--fee {item!r} must be BANK:AMOUNT")
+        who, amount = _fee_item(item)
         bic = next((b.bic for b in net.spec.banks if who in (b.name, b.bic, b.bic[:8])), who)
         parsed.append(payments_pb2.Fee(agent_bic=bic, amount=_money(amount, currency), kind="COMM"))
     return parsed
