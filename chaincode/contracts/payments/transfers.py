@@ -184,12 +184,13 @@ def prepare(
     clearance: ClearanceEvidence,
     kyc_banks: tuple[common_pb2.BankRef, common_pb2.BankRef],
 ) -> Preparation:
-    """Check an initiation and build the payment's record; decide whether it needs a second approver.
+    """Check an initiation against the channel and build the payment's record; decide whether it needs a
+    second approver.
 
+    The request on its own has passed ``check_request`` (the service runs it before any ledger read).
     ``sender`` is the debtor agent (the caller's bank, already authorised); ``kyc_banks`` the banks
     whose attestations covered the debtor and the creditor.
     """
-    check_request(request)
     if file.stub.state not in PAYING_STATES:
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}: no new payments")
     receiver = file.other(sender)
