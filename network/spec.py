@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..chaincode.contracts import collection_definitions
+from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
 
 ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
     "raft1": ("etcdraft", 1),
@@ -29,7 +30,6 @@ MIN_BFT_NODES = 4
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _MSP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
-_BIC_RE = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([A-Za-z0-9_-]*[A-Za-z0-9])?$")
@@ -315,7 +315,7 @@ def _parse_bank(data: object, path: str, network: str) -> BankSpec:
     bank = BankSpec(
         name=name,
         msp_id=reader.string("msp_id", pattern=_MSP_RE),
-        bic=reader.string("bic", pattern=_BIC_RE, hint="an ISO 9362 BIC (8 or 11 characters)"),
+        bic=reader.string("bic", pattern=BIC_PATTERN, hint="an ISO 9362 BIC (8 or 11 characters)"),
         country=reader.string("country", pattern=_COUNTRY_RE, hint="an ISO 3166-1 alpha-2 code"),
         display_name=reader.string("display_name", name),
         domain=reader.string("domain", f"{name}.{network}.test", _DOMAIN_RE, "a lower-case DNS name"),

@@ -21,7 +21,8 @@ from .money import check_minor_units, exponent
 from .reference_data import BIC_ONLY_COUNTRIES, COUNTRIES
 
 # Patterns end with \Z, not $: '$' also matches before a trailing newline ('ASTBHKHH\n' was a BIC).
-_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\Z")
+#: ISO 9362 BIC, 8 or 11 characters (also the network spec's banks).
+BIC_PATTERN: Final = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\Z")
 _LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}\Z")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\Z")
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
@@ -52,7 +53,7 @@ def check_country(value: str, field: str) -> None:
 
 def check_bic(value: str, field: str) -> None:
     """ISO 9362 BIC (8 or 11 characters) whose characters 5-6 are an ISO 3166 country."""
-    if not _BIC.match(value):
+    if not BIC_PATTERN.match(value):
         raise invalid_input(field, f"{value!r} is not a BIC (4!a2!a2!c[3!c])")
     country = value[4:6]
     if country not in COUNTRIES and country not in BIC_ONLY_COUNTRIES:
