@@ -27,7 +27,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
 from ..compliance.audit import audit_event
-from ..compliance.errors import duplicate, invalid_input, invalid_state, unauthorized
+from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, unauthorized
 from ..compliance.ledger import Transition, Write
 from ..compliance.limits import ClearanceEvidence
 from ..compliance.records import CREDIT_LINE_PRODUCT, credit_line_reservation_id
@@ -603,7 +603,7 @@ def settle(
     to the slots it was drawn from. Batches settle in order, once (INV-PAY-08)."""
     stub = file.stub
     if batch_stub is None or batch is None:
-        raise invalid_input("cycle", f"channel {file.channel_id} has no batch {request.cycle}")
+        raise not_found("cycle", f"channel {file.channel_id} has no batch {request.cycle}")
     if batch_stub.status == pay.BATCH_STATUS_SETTLED:
         raise invalid_state(f"batch {request.cycle} is already settled (by {batch_stub.settlement_uetr})")
     if request.cycle != stub.last_settled_cycle + 1:

@@ -178,6 +178,26 @@ def test_batches_settle_in_order_and_a_reference_settles_one_batch() -> None:
     assert code_of(error) == "ERR_DUPLICATE"
 
 
+@pytest.mark.parametrize("cycle", [0, 2, 3, 2**64 - 1])
+def test_settling_a_batch_the_channel_does_not_have_is_not_found_as_reading_it_is(cycle: int) -> None:
+    """SettleBatch answered ERR_INVALID_INPUT 'cycle' for a batch that does not exist (never frozen,
+    cycle 0 or one far ahead), while GetBatch answered ERR_NOT_FOUND for the same batch."""
+    desk = Desk()
+    channel_id = desk.ready(deposit_a="1000.00")
+    desk.initiate(payment_request(channel_id, "100.00"))
+    desk.net(channel_id)  # batch 1 exists; cycle 2 is open, not frozen
+    before = dict(desk.ledger.state)
+    with pytest.raises(RuleError) as settling:
+        desk.settle(channel_id, cycle, B_TREASURY)
+    read = pay.GetBatchRequest(channel_id=channel_id, cycle=cycle)
+    with pytest.raises(RuleError) as reading:
+        desk.ask(A_TREASURY, lambda s, c: s.get_batch(c, read))
+    assert (settling.value.code_name, settling.value.field) == ("ERR_NOT_FOUND", "cycle")
+    assert (settling.value.code_name, settling.value.field) == (reading.value.code_name, reading.value.field)
+    assert desk.ledger.state == before
+    assert desk.settle(channel_id, 1, B_TREASURY).status == pay.BATCH_STATUS_SETTLED
+
+
 def test_a_cycle_is_frozen_before_the_next_cut_off() -> None:
     desk = Desk()
     channel_id = desk.ready(deposit_a="1000.00")

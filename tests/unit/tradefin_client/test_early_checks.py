@@ -356,7 +356,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck("pay:SettleBatch", field, lambda r: _pay().settle_batch(r.channel_id, r.cycle, r.settlement_uetr))
-        for field in ("settlement_uetr", "channel_id")
+        for field in ("settlement_uetr", "channel_id", "cycle")
     ),
     EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
     EarlyCheck(
