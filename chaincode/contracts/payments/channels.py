@@ -369,7 +369,7 @@ def confirm_deposit(
     (``funding_used``: that marker, read by the service).
     """
     if deposit is None:
-        raise invalid_input("deposit_id", f"channel {file.channel_id} has no deposit {request.deposit_id}")
+        raise not_found("deposit_id", f"channel {file.channel_id} has no deposit {request.deposit_id}")
     confirmer = file.other(deposit.bank)
     require_bank(tx.caller, confirmer, _TREASURY, "confirming a deposit")
     if deposit.status != pay.DEPOSIT_STATUS_PENDING:

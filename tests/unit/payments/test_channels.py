@@ -82,6 +82,29 @@ def test_a_deposit_counts_once_the_other_bank_confirms_its_funding() -> None:
         desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
 
 
+@pytest.mark.parametrize(
+    ("deposit_id", "code"),
+    [
+        ("5f0b8c8e-3d3e-4f0a-9a51-1f4c2b7d9e10", "ERR_NOT_FOUND"),  # well formed, no such deposit
+        ("5f0b8c8e-3d3e-4f0a-9a51-1f4c2b7d9e10\n", "ERR_INVALID_INPUT"),
+        ("not-a-uuid", "ERR_INVALID_INPUT"),
+        ("", "ERR_INVALID_INPUT"),
+    ],
+)
+def test_confirming_a_deposit_the_channel_does_not_have_is_not_found(deposit_id: str, code: str) -> None:
+    """ConfirmDeposit answered ERR_INVALID_INPUT 'deposit_id' for a well-formed id of no deposit (a
+    missing record is ERR_NOT_FOUND, as for the channel, a payment or a batch); a malformed id stays
+    ERR_INVALID_INPUT."""
+    desk = Desk()
+    channel_id = desk.ready()
+    before = dict(desk.ledger.state)
+    confirm = pay.ConfirmDepositRequest(channel_id=channel_id, deposit_id=deposit_id)
+    with pytest.raises(RuleError) as error:
+        desk.pay(B_TREASURY, lambda s, tx: s.confirm_deposit(tx, confirm))
+    assert (code_of(error), error.value.field) == (code, "deposit_id")
+    assert desk.ledger.state == before
+
+
 def test_one_funding_pacs009_funds_one_deposit() -> None:
     desk = Desk()
     channel_id = desk.ready()
