@@ -10,10 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import NetworkError
-from .spec import NetworkSpec
+
+if TYPE_CHECKING:  # the spec checks its port need with ports_needed(): no import cycle at run time
+    from .spec import NetworkSpec
 
 HOST = "127.0.0.1"  # every node and chaincode server of a network listens on loopback only
 BLOCK_SIZE = 200
@@ -23,7 +27,7 @@ EPHEMERAL_START = 32768
 ORDERER_PORTS = ("listen", "admin", "operations")
 PEER_PORTS = ("listen", "chaincode", "operations")
 CHAINCODE_SLOTS = 8  # chaincode servers each bank can run (one per deployed chaincode and channel)
-_STRIDE = 4  # ports reserved per orderer or peer (one spare)
+PORTS_PER_NODE = 4  # ports reserved per orderer or peer (one spare)
 
 
 class PortError(NetworkError):
@@ -58,6 +62,11 @@ def default_base() -> int:
     return DEFAULT_BASE + index * WORKER_RANGE
 
 
+def ports_needed(orderer_nodes: int, bank_peers: Iterable[int]) -> int:
+    """Ports :func:`plan_ports` takes from the block for these orderer nodes and banks (their peer counts)."""
+    return orderer_nodes * PORTS_PER_NODE + sum(peers * PORTS_PER_NODE + CHAINCODE_SLOTS for peers in bank_peers)
+
+
 def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
     """Assign ports in a fixed order: orderers, then each bank's peers, then its chaincode slots."""
     if base < 1024:
@@ -67,14 +76,14 @@ def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
     cursor = base
     for name in spec.orderer.node_names():
         nodes[name] = {port: cursor + i for i, port in enumerate(ORDERER_PORTS)}
-        cursor += _STRIDE
+        cursor += PORTS_PER_NODE
     for bank in spec.banks:
         for name in bank.peer_names():
             nodes[name] = {port: cursor + i for i, port in enumerate(PEER_PORTS)}
-            cursor += _STRIDE
+            cursor += PORTS_PER_NODE
         slots[bank.name] = list(range(cursor, cursor + CHAINCODE_SLOTS))
         cursor += CHAINCODE_SLOTS
-    if cursor - base > BLOCK_SIZE:
+    if cursor - base > BLOCK_SIZE:  # a spec is checked against the block when it is read (spec.check_port_need)
         raise PortError(f"the network needs {cursor - base} ports, more than a block of {BLOCK_SIZE}")
     if base + BLOCK_SIZE > EPHEMERAL_START:
         raise PortError(f"the port block {base}-{base + BLOCK_SIZE - 1} reaches into the ephemeral range "

@@ -18,6 +18,7 @@ import yaml
 
 from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
+from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
 
 ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
     "raft1": ("etcdraft", 1),
@@ -124,6 +125,7 @@ class NetworkSpec:
     def with_orderers(self, variant: str) -> NetworkSpec:
         """The same network with another orderer variant (``raft1``, ``raft3``, ``bft4``)."""
         consensus, nodes = orderer_variant(variant)
+        check_port_need(nodes, self.banks, "orderer.variant")
         return replace(self, orderer=replace(self.orderer, consensus=consensus, nodes=nodes))
 
 
@@ -132,6 +134,20 @@ def orderer_variant(variant: object) -> tuple[str, int]:
     if not isinstance(variant, str) or variant not in ORDERER_VARIANTS:
         raise SpecError("orderer.variant", f"unknown variant {variant!r}; use one of {', '.join(ORDERER_VARIANTS)}")
     return ORDERER_VARIANTS[variant]
+
+
+def check_port_need(orderer_nodes: int, banks: Sequence[BankSpec], field: str) -> None:
+    """Refuse a network that needs more ports than its block has (``ports.plan_ports`` would refuse it
+    when the network is built), saying how many it needs and what takes them."""
+    needed = ports_needed(orderer_nodes, [bank.peers for bank in banks])
+    if needed > BLOCK_SIZE:
+        peers = sum(bank.peers for bank in banks)
+        raise SpecError(
+            field,
+            f"the network needs {needed} ports and its port block has {BLOCK_SIZE}: {PORTS_PER_NODE} per orderer "
+            f"node ({orderer_nodes}) and per peer ({peers}), {CHAINCODE_SLOTS} chaincode server slots per bank "
+            f"({len(banks)}); use fewer banks, fewer peers per bank or fewer orderer nodes",
+        )
 
 
 # --- loading -------------------------------------------------------------------------------------------
@@ -241,6 +257,8 @@ def parse_spec(data: object) -> NetworkSpec:
     _unique([b.msp_id for b in banks], "banks", "msp_id", taken=orderer.msp_id)
     _unique([b.bic for b in banks], "banks", "bic")
     _unique([b.domain for b in banks], "banks", "domain", taken=orderer.domain)
+    # before the channels: the collections check takes time exponential in a channel's banks
+    check_port_need(orderer.nodes, banks, "banks")
     channel_items = top.items("channels")
     known = [b.name for b in banks]
     channels = tuple(_parse_channel(item, f"channels[{i}]", known) for i, item in enumerate(channel_items))

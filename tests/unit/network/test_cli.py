@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from tests.unit.network.test_spec import sized_doc
 from tradefin.cli import main
 
 
@@ -163,3 +165,23 @@ def test_a_long_error_stays_on_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--workdir", str(deep), "network", "info"])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and str(deep) in result.output  # rich wrapped it at 80 columns
+
+
+def _sized_spec(tmp_path: Path, peers: list[int], orderer_nodes: int) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(sized_doc(peers, orderer_nodes)))
+    return path
+
+
+@pytest.mark.parametrize("peers, nodes, orderers, message", [
+    ([1] * 12 + [4], 9, [], "invalid network spec: banks: the network needs 204 ports and its port block has 200"),
+    ([1] * 14 + [4], 1, ["--orderers", "bft4"],
+     "invalid network spec: orderer.variant: the network needs 208 ports and its port block has 200"),
+])
+def test_network_up_refuses_a_spec_needing_more_ports_than_its_block_as_a_spec_error(
+        tmp_path: Path, peers: list[int], nodes: int, orderers: list[str], message: str) -> None:
+    # It was a PortError once the network was being built: exit 1, and not named as a spec error.
+    result = _run(tmp_path, ["network", "up", "--spec", str(_sized_spec(tmp_path, peers, nodes)), *orderers])
+    assert result.exit_code == 2
+    assert message in result.output and "fewer banks, fewer peers per bank or fewer orderer nodes" in result.output
+    assert result.output.count("\n") == 1

@@ -168,3 +168,43 @@ def test_a_spec_file_that_is_not_a_mapping_or_not_text_is_refused_naming_the_fil
         with pytest.raises(SpecError) as info:
             load_spec(path)
         assert info.value.field == "spec" and str(path) in info.value.message
+
+
+def sized_doc(peers: list[int], orderer_nodes: int = 1, channel_banks: int = 2) -> dict[str, Any]:
+    """The default document with one bank per entry of ``peers`` (its peer count), a raft orderer of
+    ``orderer_nodes`` and one channel of the first ``channel_banks`` banks."""
+    doc = default_doc()
+    template = doc["banks"][2]
+    doc["banks"] = [{**template, "name": f"bank{i}", "msp_id": f"Bank{i}MSP", "bic": f"B{i:03d}US33", "peers": count}
+                    for i, count in enumerate(peers)]
+    doc["orderer"] = {"consensus": "raft", "nodes": orderer_nodes}
+    doc["channels"] = [{"name": "all", "banks": [f"bank{i}" for i in range(channel_banks)]}]
+    return doc
+
+
+def test_a_spec_needing_more_ports_than_its_block_is_refused_saying_how_many() -> None:
+    # 9 orderer nodes (36 ports) + 12 one-peer banks (12 each) + one three-peer bank (20) = 200: the block
+    fits = sized_doc([1] * 12 + [3], orderer_nodes=9)
+    assert len(parse_spec(fits).banks) == 13
+    # one more peer: the spec was accepted and `network up` failed building the network (PortError)
+    over = sized_doc([1] * 12 + [4], orderer_nodes=9)
+    error = refused(over)
+    assert error.field == "banks"
+    assert "needs 204 ports" in error.message and "has 200" in error.message
+    assert "orderer node (9)" in error.message and "peer (16)" in error.message and "bank (13)" in error.message
+    assert "fewer banks, fewer peers per bank or fewer orderer nodes" in error.message
+
+
+def test_another_orderer_variant_that_needs_more_ports_than_the_block_is_refused() -> None:
+    spec = parse_spec(sized_doc([1] * 14 + [4], orderer_nodes=1))  # 4 + 14 x 12 + 24 = 196
+    assert spec.with_orderers("raft1").orderer.nodes == 1
+    with pytest.raises(SpecError) as info:
+        spec.with_orderers("bft4")  # 12 more ports: `network up --orderers bft4` failed building the network
+    assert info.value.field == "orderer.variant" and "needs 208 ports" in info.value.message
+
+
+@pytest.mark.timeout(30)
+def test_a_channel_of_too_many_banks_is_refused_without_enumerating_its_collections() -> None:
+    # 40 banks on one channel: the private data collection check enumerated 2**40 bank sets (it hung)
+    error = refused(sized_doc([1] * 40, channel_banks=40))
+    assert error.field == "banks" and "needs 484 ports" in error.message

@@ -16,12 +16,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.network.test_spec import sized_doc
 from tradefin.chaincode.contracts import collection_definitions
 from tradefin.network import channel_config, crypto, node_config
 from tradefin.network.chaincode_package import Connection, build_package
 from tradefin.network.collections import collections_config
 from tradefin.network.layout import Layout
-from tradefin.network.ports import PortError, plan_ports
+from tradefin.network.ports import BLOCK_SIZE, plan_ports, ports_needed
 from tradefin.network.spec import NetworkSpec, SpecError, default_spec_path, load_spec, parse_spec
 
 Path_ = tuple[str | int, ...]
@@ -129,10 +130,7 @@ def mutated_docs(draw: st.DrawFn) -> dict[str, Any]:
 def offline_derivations(spec: NetworkSpec, root: Path) -> None:
     """What ``network up`` derives from the spec before it runs Fabric's binaries or starts a process."""
     layout = Layout(root, spec)
-    try:
-        ports = plan_ports(spec, 20000)
-    except PortError:
-        return  # a clear error naming the need (more ports than a block), not a crash
+    ports = plan_ports(spec, 20000)  # an accepted spec fits its port block
     yaml.safe_dump(crypto.crypto_config(layout), sort_keys=False)
     yaml.safe_dump(channel_config.configtx(layout, ports), sort_keys=False)
     for name in spec.orderer.node_names():
@@ -165,6 +163,19 @@ def test_a_mutated_spec_is_accepted_or_refused_with_a_spec_error(doc: dict[str, 
 
 def test_the_default_spec_survives_the_offline_derivations() -> None:
     offline_derivations(load_spec(), Path("/nonexistent/tradefin"))
+
+
+@settings(derandomize=True, deadline=None, max_examples=300)
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=20), st.integers(1, 9))
+def test_a_spec_is_accepted_exactly_when_its_ports_fit_the_block(peers: list[int], orderer_nodes: int) -> None:
+    try:
+        spec = parse_spec(sized_doc(peers, orderer_nodes))
+    except SpecError as exc:
+        assert exc.field == "banks" and f"needs {ports_needed(orderer_nodes, peers)} ports" in exc.message
+        assert ports_needed(orderer_nodes, peers) > BLOCK_SIZE
+        return
+    ports = [port for _, _, port in plan_ports(spec, 20000).all_ports()]  # building it needs no more
+    assert len(set(ports)) == len(ports) and max(ports) < 20000 + BLOCK_SIZE
 
 
 NOT_MAPPINGS = {
