@@ -18,6 +18,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Fabric's package label rule (core/chaincode/persistence LabelRegexp ``^[[:alnum:]][[:alnum:]_.+-]*$``; Go's
+#: [[:alnum:]] is ASCII). Used with fullmatch: ``$`` alone would let a trailing newline through.
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
@@ -67,9 +69,19 @@ def _tar_gz(files: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
+def package_label(name: str, version: str) -> str:
+    """The label of a chaincode's package: ``<name>_<version>``."""
+    return f"{name}_{version}"
+
+
+def is_label(label: str) -> bool:
+    """Whether Fabric accepts ``label`` as a package label."""
+    return LABEL_RE.fullmatch(label) is not None
+
+
 def build_package(label: str, connection: Connection) -> bytes:
     """The package bytes for ``label`` (validated against Fabric's label rule)."""
-    if not LABEL_RE.fullmatch(label):
+    if not is_label(label):
         raise PackageError(f"label {label!r} must match {LABEL_RE.pattern}")
     code = _tar_gz([("connection.json", connection.to_json())])
     metadata = json.dumps({"path": "", "type": "ccaas", "label": label}, sort_keys=True,

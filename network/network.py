@@ -26,7 +26,7 @@ import yaml
 
 from ..gateway import EndorseError, Endpoint, Gateway, GatewayError, connect, load_msp_identity, load_msp_signer
 from . import channel_config, crypto, identities, node_config
-from .chaincode_package import Connection, write_package
+from .chaincode_package import Connection, package_label, write_package
 from .collections import write_collections_config
 from .discovery import DiscoveryClient
 from .errors import NetworkError
@@ -559,7 +559,7 @@ class FabricNetwork:
             client_cert_pem=tls.client_cert.read_text() if self.spec.chaincode.mutual_tls else None,
             client_key_pem=tls.client_key.read_text() if self.spec.chaincode.mutual_tls else None,
         )
-        label = f"{name}_{version}"
+        label = package_label(name, version)
         package_path = self.layout.chaincode_dir(channel, name) / f"{label}.tar.gz"
         package_id = write_package(package_path, label, connection)
         banks = self.spec.channel_banks(channel)

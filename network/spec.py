@@ -18,6 +18,7 @@ import yaml
 
 from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
+from .chaincode_package import is_label, package_label
 from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
 
 ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
@@ -34,8 +35,10 @@ _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([A-Za-z0-9_-]*[A-Za-z0-9])?$")
-# The package label is "<name>_<version>" and must match Fabric's label rule (chaincode_package.LABEL_RE).
-_CC_VERSION_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+# A version is what may follow "<name>_" in a package label (chaincode_package.is_label: Fabric's label rule,
+# whose characters are those of Fabric's chaincode version rule). Fabric bounds neither the version nor the
+# label: the 64 is this project's, and keeps the label short (the peer names files after it).
+MAX_CC_VERSION_LENGTH = 64
 
 
 class SpecError(ValueError):
@@ -368,9 +371,14 @@ def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSp
 
 def _parse_chaincode(data: object) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
+    name = reader.string("name", "tradefin", _CC_NAME_RE, "letters, digits, '_' and '-'")
+    version = reader.string("version", "1.0")
+    if len(version) > MAX_CC_VERSION_LENGTH or not is_label(package_label(name, version)):
+        raise SpecError(reader.at("version"), f"{version!r} is not valid: up to {MAX_CC_VERSION_LENGTH} letters, "
+                                              "digits, '.', '_', '+' and '-' (the package label is <name>_<version>)")
     spec = ChaincodeSpec(
-        name=reader.string("name", "tradefin", _CC_NAME_RE, "letters, digits, '_' and '-'"),
-        version=reader.string("version", "1.0", _CC_VERSION_RE, "letters, digits, '.', '_', '+' and '-'"),
+        name=name,
+        version=version,
         contracts=reader.string("contracts", "default"),
         mutual_tls=reader.boolean("mutual_tls", False),
     )

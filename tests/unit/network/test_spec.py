@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tradefin.network.chaincode_package import is_label, package_label
 from tradefin.network.spec import SpecError, default_spec_path, load_spec, parse_spec
 
 
@@ -145,6 +146,22 @@ def test_a_chaincode_version_that_cannot_label_a_package_is_refused(version: str
     doc = default_doc()
     doc["chaincode"]["version"] = version
     assert refused(doc).field == "chaincode.version"
+
+
+@pytest.mark.parametrize("version", ["1.0", "2", "1.0.0-rc.1", "1.0+build.5", "_", ".", "+", "-rc1", "x" * 64, "1 0",
+                                     "1.0\n", "\n1.0", "v/1", "1:0", "é", "\u0661", "1.0\x00", "\t"])
+def test_a_chaincode_version_is_accepted_exactly_when_it_makes_a_valid_package_label(version: str) -> None:
+    # One definition (chaincode_package.is_label, Fabric's label rule) decides both; the spec used to restate
+    # the label's characters in a pattern of its own.
+    doc = default_doc()
+    doc["chaincode"]["version"] = version
+    label_ok = is_label(package_label(doc["chaincode"]["name"], version))
+    try:
+        accepted = parse_spec(doc).chaincode.version == version
+    except SpecError as exc:
+        assert exc.field == "chaincode.version"
+        accepted = False
+    assert accepted == label_ok
 
 
 def test_unknown_keys_of_any_yaml_type_are_named() -> None:

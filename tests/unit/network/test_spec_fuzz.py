@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.unit.network.test_spec import sized_doc
 from tradefin.chaincode.contracts import collection_definitions
 from tradefin.network import channel_config, crypto, node_config
-from tradefin.network.chaincode_package import Connection, build_package
+from tradefin.network.chaincode_package import Connection, build_package, is_label, package_label
 from tradefin.network.collections import collections_config
 from tradefin.network.layout import Layout
 from tradefin.network.ports import BLOCK_SIZE, plan_ports, ports_needed
@@ -146,7 +146,7 @@ def offline_derivations(spec: NetworkSpec, root: Path) -> None:
         if spec.chaincode.contracts == "default":
             peers = {bank.msp_id: bank.peers for bank in banks}
             json.dumps(collections_config(collection_definitions(list(peers)), peers))
-        label = f"{spec.chaincode.name}_{spec.chaincode.version}"
+        label = package_label(spec.chaincode.name, spec.chaincode.version)
         build_package(label, Connection(address="{{.chaincode.slot0}}", root_cert_pem="PEM"))
 
 
@@ -176,6 +176,23 @@ def test_a_spec_is_accepted_exactly_when_its_ports_fit_the_block(peers: list[int
         return
     ports = [port for _, _, port in plan_ports(spec, 20000).all_ports()]  # building it needs no more
     assert len(set(ports)) == len(ports) and max(ports) < 20000 + BLOCK_SIZE
+
+
+LABELISH = st.text(st.one_of(st.sampled_from("Aa09_.+-"), st.characters()), min_size=1, max_size=64)
+
+
+@settings(derandomize=True, deadline=None, max_examples=500)
+@given(LABELISH)
+def test_the_spec_and_the_package_label_agree_on_chaincode_versions(version: str) -> None:
+    doc = default_doc()
+    doc["chaincode"]["version"] = version
+    try:
+        parse_spec(doc)
+    except SpecError as exc:
+        assert exc.field == "chaincode.version"
+        assert not is_label(package_label("tradefin", version))
+        return
+    build_package(package_label("tradefin", version), Connection(address="{{.chaincode.slot0}}", root_cert_pem="PEM"))
 
 
 NOT_MAPPINGS = {
