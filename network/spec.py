@@ -34,7 +34,9 @@ _MSP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
-_CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([A-Za-z0-9_-]*[A-Za-z0-9])?$")
+# Fabric's chaincode name rule (lifecycle ChaincodeNameRegExp): '_' and '-' only single, between alphanumerics.
+_CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([_-][A-Za-z0-9]+)*$")
+SYSTEM_CHAINCODES = frozenset({"cscc", "escc", "lscc", "qscc", "vscc"})  # names Fabric's lifecycle refuses
 # A version is what may follow "<name>_" in a package label (chaincode_package.is_label: Fabric's label rule,
 # whose characters are those of Fabric's chaincode version rule). Fabric bounds neither the version nor the
 # label: the 64 is this project's, and keeps the label short (the peer names files after it).
@@ -371,7 +373,9 @@ def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSp
 
 def _parse_chaincode(data: object) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
-    name = reader.string("name", "tradefin", _CC_NAME_RE, "letters, digits, '_' and '-'")
+    name = reader.string("name", "tradefin", _CC_NAME_RE, "letters and digits, with single '_' or '-' between them")
+    if name in SYSTEM_CHAINCODES:
+        raise SpecError(reader.at("name"), f"{name!r} is the name of a Fabric system chaincode")
     version = reader.string("version", "1.0")
     if len(version) > MAX_CC_VERSION_LENGTH or not is_label(package_label(name, version)):
         raise SpecError(reader.at("version"), f"{version!r} is not valid: up to {MAX_CC_VERSION_LENGTH} letters, "

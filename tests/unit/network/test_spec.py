@@ -164,6 +164,23 @@ def test_a_chaincode_version_is_accepted_exactly_when_it_makes_a_valid_package_l
     assert accepted == label_ok
 
 
+@pytest.mark.parametrize("name", ["trade__fin", "trade-_fin", "trade--fin", "lscc", "qscc", "cscc", "escc", "vscc",
+                                  "trade_", "-trade", "trade fin", "trade.fin"])
+def test_a_chaincode_name_fabric_refuses_is_refused(name: str) -> None:
+    # Fabric's lifecycle allows '_' and '-' only singly between alphanumerics and refuses the system chaincodes'
+    # names: 'trade__fin' or 'lscc' passed the spec and `network up` failed approving the definition.
+    doc = default_doc()
+    doc["chaincode"]["name"] = name
+    assert refused(doc).field == "chaincode.name"
+
+
+@pytest.mark.parametrize("name", ["tradefin", "trade_fin-2", "a", "LSCC", "Trade-Fin_v2"])
+def test_a_chaincode_name_fabric_accepts_is_accepted(name: str) -> None:
+    doc = default_doc()
+    doc["chaincode"]["name"] = name
+    assert parse_spec(doc).chaincode.name == name
+
+
 def test_unknown_keys_of_any_yaml_type_are_named() -> None:
     doc: dict[Any, Any] = default_doc()
     doc[1] = "x"

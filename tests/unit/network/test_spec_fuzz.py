@@ -68,7 +68,8 @@ SCALARS = st.one_of(
     st.sampled_from(["", " ", "a\nb", "bank1\n", "Bank1MSP\n", "ASTBHKHH\n", "é", "银行", "\u202e", "x" * 1000,
                      "raft1", "bft", "raft", "BFT", "default", "custom:Thing", "1.0", "1 0", "1.0\n", "v/1", "-",
                      "bank1", "bank2", "bank3", "HK", "DE", "ASTBHKHH", "EUCBDEFF", "OrdererMSP", "Bank1MSP",
-                     "Bank1-MSP", "Bank1.MSP", "A-B", "B-C", "a.b.test", "bank1.tradefin.test"]),
+                     "Bank1-MSP", "Bank1.MSP", "A-B", "B-C", "a.b.test", "bank1.tradefin.test", "a--b", "a_-b",
+                     "lscc"]),
     st.text(max_size=12),
 )
 VALUES = st.one_of(
