@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, ParamSpec, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -29,7 +29,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES
 
-from .errors import TradeFinanceError, error_class
+from .errors import InvalidInputError, TradeFinanceError, error_class
+
+if TYPE_CHECKING:
+    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
 
 __all__ = [
     "LAGGING_PEER_PAUSES",
@@ -46,11 +49,13 @@ __all__ = [
     "Step",
     "Transact",
     "endorsers_disagree",
+    "enum_value",
     "salt_or_new",
     "timestamp",
 ]
 
 T = TypeVar("T")
+EnumT = TypeVar("EnumT", bound=int)
 P = ParamSpec("P")
 MessageT = TypeVar("MessageT", bound=Message)
 
@@ -263,6 +268,20 @@ class FlowsBase:
 def refused(refusal: LcRuleError) -> TradeFinanceError:
     """A rule's refusal as the client's typed error (raised before anything was sent)."""
     return error_class(refusal.code_name)(refusal.message, field=refusal.field)
+
+
+def enum_value(enum: _EnumTypeWrapper[EnumT], value: EnumT | str, field: str) -> EnumT:
+    """An enum argument as the request carries it: a number as given, a label as its number
+    (``"PAYMENT_STATUS_ACCC"``, as protobuf reads a label). Any other text (lower case, padded, without
+    the prefix, a number written out) has no encoding: it is refused as ERR_INVALID_INPUT naming
+    ``field``, as the chaincode refuses a number the enum does not define -- whether or not the
+    client validates, since there is nothing to send."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return enum.Value(value)
+    except ValueError:
+        raise InvalidInputError(f"{value!r} is not a label of {enum.DESCRIPTOR.name}", field=field) from None
 
 
 def salt_or_new(salt: bytes | None) -> bytes:

@@ -36,7 +36,17 @@ from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, refused, salt_or_new, timestamp
+from ._core import (
+    ClientSettings,
+    Committed,
+    Flow,
+    FlowsBase,
+    Session,
+    enum_value,
+    refused,
+    salt_or_new,
+    timestamp,
+)
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 
 __all__ = [
@@ -228,22 +238,23 @@ class ComplianceFlows(FlowsBase):
         self,
         subject_ref: str,
         *,
-        status: cp.KycStatus.ValueType,
-        level: cp.KycLevel.ValueType,
-        risk_rating: cp.RiskRating.ValueType,
+        status: cp.KycStatus.ValueType | str,
+        level: cp.KycLevel.ValueType | str,
+        risk_rating: cp.RiskRating.ValueType | str,
         verified_on: datetime.date,
         expires_on: datetime.date,
         evidence_hash: str,
     ) -> Flow[Committed[cp.KycAttestation]]:
         """The caller's bank attests a customer (role ``compliance``; the certificate's BIC names the
         bank). ``subject_ref`` is the customer's KYC reference, never personal data; ``evidence_hash``
-        the hex SHA-256 of the salted KYC file the bank keeps."""
+        the hex SHA-256 of the salted KYC file the bank keeps. Enums: numbers or labels
+        (``"KYC_STATUS_VERIFIED"``)."""
         self._check(check_subject_ref, subject_ref, "attestation.subject_ref")
         attestation = cp.KycAttestation(
             subject_ref=subject_ref,
-            status=status,
-            level=level,
-            risk_rating=risk_rating,
+            status=enum_value(cp.KycStatus, status, "attestation.status"),
+            level=enum_value(cp.KycLevel, level, "attestation.level"),
+            risk_rating=enum_value(cp.RiskRating, risk_rating, "attestation.risk_rating"),
             verified_on=common_pb2.Date(year=verified_on.year, month=verified_on.month, day=verified_on.day),
             expires_on=common_pb2.Date(year=expires_on.year, month=expires_on.month, day=expires_on.day),
             evidence_hash=evidence_hash,
@@ -257,16 +268,17 @@ class ComplianceFlows(FlowsBase):
         subject_ref: str,
         list_id: str,
         list_version: str,
-        outcome: cp.ScreeningOutcome.ValueType,
+        outcome: cp.ScreeningOutcome.ValueType | str,
         *,
         screened_at: datetime.datetime | None = None,
     ) -> Flow[Committed[cp.ScreeningResult]]:
-        """The caller's bank records its screening of a subject against one list (role ``compliance``)."""
+        """The caller's bank records its screening of a subject against one list (role ``compliance``);
+        the outcome is a number or a label (``"SCREENING_OUTCOME_CLEAR"``)."""
         result = cp.ScreeningResult(
             subject_ref=subject_ref,
             list_id=list_id,
             list_version=list_version,
-            outcome=outcome,
+            outcome=enum_value(cp.ScreeningOutcome, outcome, "result.outcome"),
             screened_at=timestamp(screened_at or datetime.datetime.now(datetime.UTC)),
         )
         request = cp.RecordScreeningRequest(result=result)
@@ -277,7 +289,7 @@ class ComplianceFlows(FlowsBase):
         self,
         subject_ref: str,
         *,
-        risk_rating: cp.RiskRating.ValueType = cp.RISK_RATING_LOW,
+        risk_rating: cp.RiskRating.ValueType | str = cp.RISK_RATING_LOW,
         valid_for: datetime.timedelta = datetime.timedelta(days=365),
         evidence_hash: str | None = None,
     ) -> Flow[cp.KycAttestation]:
@@ -346,17 +358,26 @@ class ComplianceFlows(FlowsBase):
     # -- limits ----------------------------------------------------------------------------------
 
     def set_limit(
-        self, scope: cp.LimitScope.ValueType, key: str, maximum: common_pb2.Money, *, salt: bytes | None = None
+        self,
+        scope: cp.LimitScope.ValueType | str,
+        key: str,
+        maximum: common_pb2.Money,
+        *,
+        salt: bytes | None = None,
     ) -> Flow[Committed[None]]:
-        """Set one of the caller's bank's limits (role ``compliance``; endorsed by the bank alone)."""
-        request = cp.SetLimitRequest(scope=scope, key=key, max=maximum, salt=salt_or_new(salt))
+        """Set one of the caller's bank's limits (role ``compliance``; endorsed by the bank alone); the
+        scope is a number or a label (``"LIMIT_SCOPE_COUNTRY"``)."""
+        request = cp.SetLimitRequest(
+            scope=enum_value(cp.LimitScope, scope, "scope"), key=key, max=maximum, salt=salt_or_new(salt)
+        )
         self._check(limits.check_limit_request, request)
         receipt, _ = yield from self._transact("SetLimit", request, cp.LimitResponse, self._own_bank())
         return Committed(None, receipt.transaction_id, receipt.block_number)
 
-    def get_limit(self, scope: cp.LimitScope.ValueType, key: str) -> Flow[cp.Limit]:
+    def get_limit(self, scope: cp.LimitScope.ValueType | str, key: str) -> Flow[cp.Limit]:
         """One of the caller's bank's limits and its utilisation (answered by the bank's own peer)."""
-        answer = yield from self._query("GetLimit", cp.GetLimitRequest(scope=scope, key=key), cp.LimitResponse)
+        request = cp.GetLimitRequest(scope=enum_value(cp.LimitScope, scope, "scope"), key=key)
+        answer = yield from self._query("GetLimit", request, cp.LimitResponse)
         return answer.limit
 
     def reserve_limits(
@@ -417,13 +438,16 @@ class ComplianceFlows(FlowsBase):
     def register_document(
         self,
         fingerprints: Sequence[str],
-        doc_type: cp.FinancedDocumentType.ValueType,
+        doc_type: cp.FinancedDocumentType.ValueType | str,
         *,
         face_amount_band: str = "",
     ) -> Flow[Committed[list[cp.FinancingEntry]]]:
-        """Register a document's fingerprints (idempotent)."""
+        """Register a document's fingerprints (idempotent); the type is a number or a label
+        (``"FINANCED_DOCUMENT_TYPE_INVOICE"``)."""
         request = cp.RegisterDocumentRequest(
-            fingerprints=fingerprints, doc_type=doc_type, face_amount_band=face_amount_band
+            fingerprints=fingerprints,
+            doc_type=enum_value(cp.FinancedDocumentType, doc_type, "doc_type"),
+            face_amount_band=face_amount_band,
         )
         self._check(financing.check_registration, request)
         receipt, response = yield from self._transact("RegisterDocument", request, cp.FinancingResponse, None)
@@ -432,7 +456,7 @@ class ComplianceFlows(FlowsBase):
     def finance_document(
         self,
         fingerprints: Sequence[str],
-        doc_type: cp.FinancedDocumentType.ValueType,
+        doc_type: cp.FinancedDocumentType.ValueType | str,
         *,
         holder_salt: bytes | None = None,
         financed_pct: int = 100,
@@ -444,11 +468,12 @@ class ComplianceFlows(FlowsBase):
 
         ``holder_salt`` (32 random bytes, fresh ones by default) goes to the chaincode in the
         transient request, which commits to the caller's bank with it; the answer's
-        :attr:`Financed.holder_salt` is needed to release the financing (and to replay it)."""
+        :attr:`Financed.holder_salt` is needed to release the financing (and to replay it). The type is
+        a number or a label (``"FINANCED_DOCUMENT_TYPE_INVOICE"``)."""
         salt = salt_or_new(holder_salt)
         request = cp.FinanceDocumentRequest(
             fingerprints=fingerprints,
-            doc_type=doc_type,
+            doc_type=enum_value(cp.FinancedDocumentType, doc_type, "doc_type"),
             financed_pct=financed_pct,
             face_amount_band=face_amount_band,
             holder_salt=salt,

@@ -46,7 +46,7 @@ from tradefin.protos import calendar_pb2, common_pb2, errors_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ._core import SALT_BYTES, ClientSettings, Committed, Flow, FlowsBase, Session, refused, salt_or_new
+from ._core import SALT_BYTES, ClientSettings, Committed, Flow, FlowsBase, Session, enum_value, refused, salt_or_new
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -345,12 +345,14 @@ class LettersOfCreditFlows(FlowsBase):
         seq: int,
         changes: lc.AmendmentChanges,
         *,
-        charges_payable_by: lc.ChargesPayableBy.ValueType = lc.CHARGES_PAYABLE_BY_UNSPECIFIED,
+        charges_payable_by: lc.ChargesPayableBy.ValueType | str = lc.CHARGES_PAYABLE_BY_UNSPECIFIED,
         deemed_acceptance_clause: str = "",
         narrative: str = "",
     ) -> Flow[Committed[lc.CreditStub]]:
         """The issuing bank proposes amendment ``seq`` (= last + 1; MT707). ``changes.cancel`` proposes
-        the cancellation. A deemed-acceptance clause is recorded and ignored (art. 10f)."""
+        the cancellation. A deemed-acceptance clause is recorded and ignored (art. 10f).
+        ``charges_payable_by`` is a number or a label (``"CHARGES_PAYABLE_BY_APPLICANT"``)."""
+        charges_payable_by = enum_value(lc.ChargesPayableBy, charges_payable_by, "charges_payable_by")
         self._check(_positive_seq, seq)
         currency = changes.increase.currency if changes.HasField("increase") else changes.decrease.currency
         self._check(terms.check_changes, changes, currency)
@@ -452,13 +454,15 @@ class LettersOfCreditFlows(FlowsBase):
         self,
         presentation_id: str,
         discrepancies: Sequence[lc.Discrepancy],
-        disposal: lc.RefusalDisposal.ValueType,
+        disposal: lc.RefusalDisposal.ValueType | str,
         *,
         charges_claimed: common_pb2.Money | None = None,
         narrative: str = "",
     ) -> Flow[Committed[lc.PresentationStub]]:
         """One complete refusal notice (MT734): every discrepancy and a disposal of the documents, no
-        later than the fifth banking day after presentation (role ``examiner``)."""
+        later than the fifth banking day after presentation (role ``examiner``). The disposal is a
+        number or a label (``"REFUSAL_DISPOSAL_HOLD"``)."""
+        disposal = enum_value(lc.RefusalDisposal, disposal, "disposal")
         if not discrepancies:
             self._check(_refuse, "discrepancies", "a refusal states at least one discrepancy")
         self._check(check_discrepancies, discrepancies)

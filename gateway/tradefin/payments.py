@@ -33,7 +33,7 @@ from tradefin.chaincode.contracts.payments.channels import check_proposal
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, salt_or_new, timestamp
+from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, enum_value, salt_or_new, timestamp
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -466,7 +466,7 @@ class PaymentsFlows(FlowsBase):
         debtor_account: common_pb2.AccountRef,
         creditor: common_pb2.PartyRef,
         creditor_account: common_pb2.AccountRef,
-        charge_bearer: payments_pb2.ChargeBearer.ValueType = payments_pb2.CHARGE_BEARER_SHAR,
+        charge_bearer: payments_pb2.ChargeBearer.ValueType | str = payments_pb2.CHARGE_BEARER_SHAR,
         quote_id: str = "",
         fees_disclosed: Sequence[payments_pb2.Fee] = (),
         fees_charged: Sequence[payments_pb2.Fee] = (),
@@ -474,7 +474,7 @@ class PaymentsFlows(FlowsBase):
         remittance_information: str = "",
         end_to_end_id: str | None = None,
         uetr: str | None = None,
-        kind: payments_pb2.PaymentKind.ValueType = payments_pb2.PAYMENT_KIND_CUSTOMER_CREDIT_TRANSFER,
+        kind: payments_pb2.PaymentKind.ValueType | str = payments_pb2.PAYMENT_KIND_CUSTOMER_CREDIT_TRANSFER,
         limit_clearance_salt: bytes = b"",
         salt: bytes | None = None,
     ) -> Flow[Committed[payments_pb2.PaymentStub]]:
@@ -491,6 +491,7 @@ class PaymentsFlows(FlowsBase):
             debtor, creditor: the parties (name, country and KYC reference required: the travel rule).
             fees_disclosed: without a quote, every agent's fees (the channel's currency).
             fees_charged: what the caller's bank deducts itself (charge bearer CRED).
+            charge_bearer, kind: numbers or labels (``"CHARGE_BEARER_SHAR"``).
         """
         uetr = str(uuid.uuid4()) if uetr is None else uetr
         end_to_end_id = f"E2E{uetr.replace('-', '')[:24].upper()}" if end_to_end_id is None else end_to_end_id
@@ -498,10 +499,10 @@ class PaymentsFlows(FlowsBase):
             uetr=uetr,
             end_to_end_id=end_to_end_id,
             channel_id=channel_id,
-            kind=kind,
+            kind=enum_value(payments_pb2.PaymentKind, kind, "kind"),
             instructed_amount=instructed_amount,
             quote_id=quote_id,
-            charge_bearer=charge_bearer,
+            charge_bearer=enum_value(payments_pb2.ChargeBearer, charge_bearer, "charge_bearer"),
             debtor=debtor,
             debtor_account=debtor_account,
             creditor=creditor,

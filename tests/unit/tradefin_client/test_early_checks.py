@@ -49,6 +49,9 @@ class EarlyCheck:
     operation: Callable[[Any], Generator[object, Any, object]]
     #: Which of the harness's valid calls of the transaction (pay and compliance) the values go in.
     base: int = 0
+    #: An enum the operation takes as an argument (not inside a message): it also gets spellings of
+    #: its labels, which protobuf takes for the number ('PAYMENT_STATUS_ACCC') or cannot encode.
+    spelled: bool = False
 
     @property
     def name(self) -> str:
@@ -149,6 +152,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "discrepancies[0].doc_ref",
             "charges_claimed.currency",
             "charges_claimed.minor_units",
+            "discrepancies[0].code",
         )
     ),
     *(
@@ -193,6 +197,13 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "issuing_bank.bic",
             "advising_bank.bic",
             "advising_bank.msp_id",
+            "form",
+            "rules",
+            "available_by",
+            "partial_shipments",
+            "transhipment",
+            "documents_required[0].doc_type",
+            "confirmation_instruction",
         )
     ),
     *(
@@ -269,11 +280,13 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "documents[0].key_data.amount.currency",
             "documents[1].key_data.port_of_loading.un_locode",
             "documents[1].key_data.vessel",
+            "documents[0].doc_type",
+            "documents[1].doc_type",
         )
     ),
     *(
         EarlyCheck("lc:Examine", field, lambda r: _lc().examine(r.presentation_id, r.discrepancies))
-        for field in ("discrepancies[0].text", "discrepancies[1].doc_ref")
+        for field in ("discrepancies[0].text", "discrepancies[1].doc_ref", "discrepancies[0].code")
     ),
     *(
         EarlyCheck(
@@ -287,7 +300,14 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck("lc:PublishCalendar", f"calendar.{field}", lambda r: _lc().publish_calendar(r.calendar))
-        for field in ("place", "description", "holidays[0].day", "holidays[1].month", "holidays[0].year")
+        for field in (
+            "place",
+            "description",
+            "holidays[0].day",
+            "holidays[1].month",
+            "holidays[0].year",
+            "weekend_days[0]",
+        )
     ),
     # -- pay --
     *(
@@ -358,6 +378,11 @@ CHECKS: tuple[EarlyCheck, ...] = (
         EarlyCheck("pay:SettleBatch", field, lambda r: _pay().settle_batch(r.channel_id, r.cycle, r.settlement_uetr))
         for field in ("settlement_uetr", "channel_id", "cycle")
     ),
+    *(
+        EarlyCheck("pay:InitiatePayment", field, _initiate, base, spelled=True)
+        for base in (0, 1)
+        for field in ("kind", "charge_bearer")
+    ),
     EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
     EarlyCheck(
         "pay:ReturnPayment",
@@ -376,18 +401,22 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for field in ("deposit_id", "funding_uetr", "amount.currency")
     ),
     # -- compliance --
-    EarlyCheck(
-        "compliance:AttestKyc",
-        "attestation.subject_ref",
-        lambda r: _compliance().attest_kyc(
-            r.attestation.subject_ref,
-            status=r.attestation.status,
-            level=r.attestation.level,
-            risk_rating=r.attestation.risk_rating,
-            verified_on=_date(r.attestation.verified_on),
-            expires_on=_date(r.attestation.expires_on),
-            evidence_hash=r.attestation.evidence_hash,
-        ),
+    *(
+        EarlyCheck(
+            "compliance:AttestKyc",
+            f"attestation.{field}",
+            lambda r: _compliance().attest_kyc(
+                r.attestation.subject_ref,
+                status=r.attestation.status,
+                level=r.attestation.level,
+                risk_rating=r.attestation.risk_rating,
+                verified_on=_date(r.attestation.verified_on),
+                expires_on=_date(r.attestation.expires_on),
+                evidence_hash=r.attestation.evidence_hash,
+            ),
+            spelled=field != "subject_ref",
+        )
+        for field in ("subject_ref",)
     ),
     *(
         EarlyCheck(
@@ -415,14 +444,19 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "reporting_thresholds[0].description",
             "pilot_day_utc_offset_minutes",
             "description",
+            "financing_policy",
         )
     ),
     *(
         EarlyCheck(
-            "compliance:SetLimit", field, lambda r: _compliance().set_limit(r.scope, r.key, r.max, salt=r.salt), base
+            "compliance:SetLimit",
+            field,
+            lambda r: _compliance().set_limit(r.scope, r.key, r.max, salt=r.salt),
+            base,
+            spelled=field == "scope",
         )
         for base in (0, 1)
-        for field in ("key", "max.currency", "max.minor_units")
+        for field in ("key", "max.currency", "max.minor_units", "scope")
     ),
     *(
         EarlyCheck(
@@ -460,8 +494,12 @@ CHECKS: tuple[EarlyCheck, ...] = (
                 face_amount_band=r.face_amount_band,
             ),
             base,
+            spelled=field == "doc_type",
         )
-        for base, fields in ((0, ("fingerprints[0]", "financed_pct", "face_amount_band")), (1, ("fingerprints[1]",)))
+        for base, fields in (
+            (0, ("fingerprints[0]", "financed_pct", "face_amount_band")),
+            (1, ("fingerprints[1]", "doc_type")),  # base 0 finances a registered invoice: its type is on the ledger
+        )
         for field in fields
     ),
     *(
@@ -471,8 +509,9 @@ CHECKS: tuple[EarlyCheck, ...] = (
             lambda r: _compliance().register_document(
                 list(r.fingerprints), r.doc_type, face_amount_band=r.face_amount_band
             ),
+            spelled=field == "doc_type",
         )
-        for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band")
+        for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band", "doc_type")
     ),
 )
 
@@ -506,8 +545,42 @@ def _set(message: Message, path: str, value: object) -> None:
         setattr(holder, last, value)
 
 
-def values(current: object, field: FieldDescriptor) -> list[tuple[str, object]]:
-    """The bad values a text or integer field gets, by kind, and its valid value."""
+def _undefined(field: FieldDescriptor) -> int:
+    """The first number after the largest the field's enum defines."""
+    numbers: list[int] = [value.number for value in field.enum_type.values]
+    return max(numbers) + 1
+
+
+def enum_values(current: int, field: FieldDescriptor, *, spelled: bool) -> list[tuple[str, object]]:
+    """The values an enum field gets, by kind: every number its enum defines, numbers it does not
+    (enums travel as int32) and, for an enum the operation takes as an argument, spellings of the
+    valid value's label (the exact one is that number; protobuf encodes no other)."""
+    numbers = [value.number for value in field.enum_type.values]
+    found: list[tuple[str, object]] = [("defined", number) for number in numbers]
+    found += [
+        ("undefined", number) for number in (_undefined(field), 99, -1, 2**31 - 1, -(2**31)) if number not in numbers
+    ]
+    if spelled:
+        label = field.enum_type.values_by_number[current].name
+        prefix = field.enum_type.values[0].name.removesuffix("UNSPECIFIED")
+        found += [
+            ("label", label),
+            ("label-case", label.lower()),
+            ("label-padded", f" {label} "),
+            ("label-padded", f"{label}\n"),
+            ("label-short", label.removeprefix(prefix)),
+            ("label-unknown", f"{prefix}UNKNOWN"),
+            ("label-number", str(current)),
+            ("label-empty", ""),
+        ]
+    return found
+
+
+def values(current: object, field: FieldDescriptor, *, spelled: bool = False) -> list[tuple[str, object]]:
+    """The bad values a text, integer or enum field gets, by kind, and its valid value."""
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        assert isinstance(current, int), field.full_name
+        return [("valid", current), *enum_values(current, field, spelled=spelled)]
     bounds = contract_fuzzing.int_range(field)
     if bounds is not None:
         low, high = bounds
@@ -566,7 +639,20 @@ def chaincode_outcome(response: ChaincodeResponse) -> Outcome:
     return code, field
 
 
-def client_outcome(check: EarlyCheck, request: Message) -> Outcome:
+class Spelled:
+    """A request as the client's operation reads it, but the enum at ``path`` reads as a text."""
+
+    def __init__(self, message: Any, path: str, spelling: str) -> None:
+        self._message, self._path, self._spelling = message, path, spelling
+
+    def __getattr__(self, name: str) -> Any:
+        head, _, rest = self._path.partition(".")
+        if name != head:
+            return getattr(self._message, name)
+        return Spelled(getattr(self._message, name), rest, self._spelling) if rest else self._spelling
+
+
+def client_outcome(check: EarlyCheck, request: Message | Spelled) -> Outcome:
     flow = check.operation(request)
     try:
         next(flow)
@@ -584,7 +670,7 @@ def _cases() -> list[Any]:
     for check in CHECKS:
         request = valid_request(check.function, check.base)
         current = _get(request, check.field)
-        for kind, value in values(current, _field(request, check.field)):
+        for kind, value in values(current, _field(request, check.field), spelled=check.spelled):
             shown = value[:24] if isinstance(value, str) else value
             cases.append(pytest.param(check, value, id=f"{check.name}:{kind}:{shown!r}"))
     return cases
@@ -595,8 +681,17 @@ def test_the_client_refuses_early_as_the_chaincode_refuses(check: EarlyCheck, va
     valid = valid_request(check.function, check.base)
     request = type(valid)()
     request.CopyFrom(valid)
-    _set(request, check.field, value)
-    client = client_outcome(check, request)
+    field = _field(valid, check.field)
+    if field.type == FieldDescriptor.TYPE_ENUM and isinstance(value, str):
+        # a spelling of a label: the chaincode gets the label's number, or one no label has when
+        # protobuf cannot encode the text (nothing can be sent: the client must refuse it)
+        label = field.enum_type.values_by_name.get(value)
+        _set(request, check.field, label.number if label is not None else _undefined(field))
+        client = client_outcome(check, Spelled(request, check.field, value))
+        assert label is not None or client is not None, f"{value!r}: protobuf cannot encode it, the client sends it"
+    else:
+        _set(request, check.field, value)
+        client = client_outcome(check, request)
     chaincode = chaincode_outcome(chaincode_answer(check.function, request, check.base))
     if chaincode is None:
         assert client is None, f"{value!r}: the chaincode accepts it, the client refuses it: {client}"
