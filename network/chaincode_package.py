@@ -21,6 +21,10 @@ from pathlib import Path
 #: Fabric's package label rule (core/chaincode/persistence LabelRegexp ``^[[:alnum:]][[:alnum:]_.+-]*$``; Go's
 #: [[:alnum:]] is ASCII). Used with fullmatch: ``$`` alone would let a trailing newline through.
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+#: Fabric bounds no label, but the peer's ccaas build step works in a temporary directory named
+#: ``fabric-<label>-<sha256 hex><up to 10 random digits>`` (externalbuilder.go, os.MkdirTemp): a longer label
+#: makes that name longer than the 255 bytes a file name may have, and the install fails.
+MAX_LABEL_LENGTH = 255 - len("fabric-") - 1 - 64 - 10
 
 
 class PackageError(ValueError):
@@ -83,6 +87,9 @@ def build_package(label: str, connection: Connection) -> bytes:
     """The package bytes for ``label`` (validated against Fabric's label rule)."""
     if not is_label(label):
         raise PackageError(f"label {label!r} must match {LABEL_RE.pattern}")
+    if len(label) > MAX_LABEL_LENGTH:
+        raise PackageError(f"label {label[:20]}... is {len(label)} characters long; a peer installs at most "
+                           f"{MAX_LABEL_LENGTH}")
     code = _tar_gz([("connection.json", connection.to_json())])
     metadata = json.dumps({"path": "", "type": "ccaas", "label": label}, sort_keys=True,
                           separators=(",", ":")).encode()

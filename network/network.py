@@ -349,7 +349,7 @@ class FabricNetwork:
                 "--contracts", deployed.contracts]
         if self.spec.chaincode.mutual_tls:
             args += ["--client-ca", str(tls.ca_cert)]
-        name = f"{bank.name}-cc-{deployed.name}-{deployed.channel}"
+        name = bank.chaincode_server_name(deployed.name, deployed.channel)
         return Unit(name, "chaincode", "chaincode", tuple(args), {"PYTHONUNBUFFERED": "1"},
                     {"server": port}, None, (self.workdir,))
 
@@ -679,7 +679,7 @@ class FabricNetwork:
                     metadata = json.loads(contract.evaluate("org.hyperledger.fabric:GetMetadata",
                                                             target_orgs=[bank.msp_id]))
             except GatewayError as exc:
-                server = f"{bank.name}-cc-{name}-{channel}"
+                server = bank.chaincode_server_name(name, channel)
                 raise NetworkError(
                     f"chaincode {name} on {channel} did not answer on {bank.name}'s peer: {exc} "
                     f"(see `tradefin network logs {server}` and `tradefin network logs {bank.peer_names()[0]}`)"

@@ -18,7 +18,7 @@ import yaml
 
 from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
-from .chaincode_package import is_label, package_label
+from .chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
 
 ORDERER_VARIANTS: dict[str, tuple[str, int]] = {
@@ -41,6 +41,11 @@ SYSTEM_CHAINCODES = frozenset({"cscc", "escc", "lscc", "qscc", "vscc"})  # names
 # whose characters are those of Fabric's chaincode version rule). Fabric bounds neither the version nor the
 # label: the 64 is this project's, and keeps the label short (the peer names files after it).
 MAX_CC_VERSION_LENGTH = 64
+# ... and the name leaves room in the label for any version (the label's own bound is Fabric's peer's).
+MAX_CC_NAME_LENGTH = MAX_LABEL_LENGTH - 1 - MAX_CC_VERSION_LENGTH
+# A file name's bound (NAME_MAX): every unit logs to <unit>.log (a chaincode server's unit name holds its bank,
+# chaincode and channel); the chaincode's directory <channel>--<name> is always shorter.
+MAX_FILE_NAME_LENGTH = 255
 
 
 class SpecError(ValueError):
@@ -86,6 +91,10 @@ class BankSpec:
 
     def peer_host(self, index: int) -> str:
         return f"peer{index}.{self.domain}"
+
+    def chaincode_server_name(self, chaincode: str, channel: str) -> str:
+        """Node name of this bank's server of ``chaincode`` on ``channel``, e.g. ``bank1-cc-tradefin-asia-europe``."""
+        return f"{self.name}-cc-{chaincode}-{channel}"
 
 
 @dataclass(frozen=True)
@@ -272,11 +281,32 @@ def parse_spec(data: object) -> NetworkSpec:
     _unique([c.name for c in channels], "channels", "name")
     chaincode = _parse_chaincode(top.raw("chaincode", {}))
     top.finish()
+    _check_node_names(banks, channels, chaincode.name)
     if chaincode.contracts == "default":
         msp_ids = {bank.name: bank.msp_id for bank in banks}
         for index, channel in enumerate(channels):
             _distinct_collections([msp_ids[member] for member in channel.banks], f"channels[{index}].banks")
     return NetworkSpec(name, orderer, banks, channels, chaincode)
+
+
+def _check_node_names(banks: Sequence[BankSpec], channels: Sequence[ChannelSpec], chaincode: str) -> None:
+    """Refuse a channel whose banks' chaincode servers would get a name that cannot name their log file, or
+    that another node has (a server's name holds the bank, chaincode and channel names: bank 'a' serving
+    on channel 'peer0' is 'a-cc-<chaincode>-peer0', the name of the first peer of bank 'a-cc-<chaincode>')."""
+    nodes = {peer: f"a peer of bank {bank.name!r}" for bank in banks for peer in bank.peer_names()}
+    by_name = {bank.name: bank for bank in banks}
+    for index, channel in enumerate(channels):
+        for member in channel.banks:
+            node = by_name[member].chaincode_server_name(chaincode, channel.name)
+            where = f"channels[{index}].name"
+            if len(f"{node}.log") > MAX_FILE_NAME_LENGTH:
+                raise SpecError(where, f"too long for bank {member!r} and chaincode {chaincode!r}: the log of their "
+                                       f"server on this channel would be a file name of {len(node) + 4} characters, "
+                                       f"more than {MAX_FILE_NAME_LENGTH}; shorten the channel or chaincode name")
+            if node in nodes:
+                raise SpecError(where, f"bank {member!r}'s chaincode server on this channel would be named {node!r}, "
+                                       f"as is {nodes[node]}: rename the channel")
+            nodes[node] = f"bank {member!r}'s chaincode server on channel {channel.name!r}"
 
 
 def _distinct_collections(msp_ids: list[str], where: str) -> None:
@@ -376,6 +406,9 @@ def _parse_chaincode(data: object) -> ChaincodeSpec:
     name = reader.string("name", "tradefin", _CC_NAME_RE, "letters and digits, with single '_' or '-' between them")
     if name in SYSTEM_CHAINCODES:
         raise SpecError(reader.at("name"), f"{name!r} is the name of a Fabric system chaincode")
+    if len(name) > MAX_CC_NAME_LENGTH:
+        raise SpecError(reader.at("name"), f"is {len(name)} characters long, more than {MAX_CC_NAME_LENGTH}: the "
+                                           f"package label <name>_<version> may have {MAX_LABEL_LENGTH}")
     version = reader.string("version", "1.0")
     if len(version) > MAX_CC_VERSION_LENGTH or not is_label(package_label(name, version)):
         raise SpecError(reader.at("version"), f"{version!r} is not valid: up to {MAX_CC_VERSION_LENGTH} letters, "

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tradefin.network.chaincode_package import Connection, PackageError, build_package, package_id
+from tradefin.network.chaincode_package import (
+    MAX_LABEL_LENGTH,
+    Connection,
+    PackageError,
+    build_package,
+    package_id,
+)
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -55,6 +61,14 @@ def test_layout_is_two_regular_files_with_fixed_metadata() -> None:
 def test_invalid_labels_are_refused(label: str) -> None:
     with pytest.raises(PackageError):
         build_package(label, Connection("127.0.0.1:1", PEM))
+
+
+def test_a_label_too_long_for_the_peers_build_directory_is_refused() -> None:
+    # the ccaas build step's directory is fabric-<label>-<sha256 hex><up to 10 random digits>, a file name
+    assert len(f"fabric-{'x' * MAX_LABEL_LENGTH}-{'f' * 64}{2**32 - 1}") == 255
+    build_package("x" * MAX_LABEL_LENGTH, Connection("127.0.0.1:1", PEM))
+    with pytest.raises(PackageError, match="at most 173"):
+        build_package("x" * (MAX_LABEL_LENGTH + 1), Connection("127.0.0.1:1", PEM))
 
 
 def test_a_package_holding_the_peers_client_key_is_readable_by_its_owner_only(tmp_path: Path) -> None:

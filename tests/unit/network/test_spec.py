@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tradefin.network.chaincode_package import is_label, package_label
+from tradefin.network.chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from tradefin.network.spec import SpecError, default_spec_path, load_spec, parse_spec
 
 
@@ -179,6 +179,42 @@ def test_a_chaincode_name_fabric_accepts_is_accepted(name: str) -> None:
     doc = default_doc()
     doc["chaincode"]["name"] = name
     assert parse_spec(doc).chaincode.name == name
+
+
+def test_a_chaincode_name_leaves_room_for_any_version_in_the_package_label() -> None:
+    # 'x' * 1000 was accepted: its label made the peer's ccaas build directory name longer than a file name may be
+    doc = default_doc()
+    doc["chaincode"].update(name="x" * 108, version="v" * 64)
+    spec = parse_spec(doc)
+    assert len(package_label(spec.chaincode.name, spec.chaincode.version)) == MAX_LABEL_LENGTH
+    doc["chaincode"]["name"] = "x" * 109
+    error = refused(doc)
+    assert error.field == "chaincode.name" and "more than 108" in error.message
+
+
+def test_a_channel_name_too_long_for_its_chaincode_servers_log_files_is_refused() -> None:
+    # Fabric takes 249 characters; bank1's server of tradefin on a channel of 234 logs to
+    # 'bank1-cc-tradefin-<channel>.log', 256 characters: the server failed to start (ENAMETOOLONG)
+    doc = default_doc()
+    doc["channels"][0]["name"] = "a" * 233
+    assert parse_spec(doc).channels[0].name == "a" * 233
+    doc["channels"][0]["name"] = "a" * 234
+    error = refused(doc)
+    assert error.field == "channels[0].name" and "file name of 256 characters" in error.message
+    doc["channels"][0]["name"] = "a" * 200
+    doc["chaincode"]["name"] = "x" * 50  # the chaincode's name counts too
+    assert refused(doc).field == "channels[0].name"
+
+
+def test_a_chaincode_server_named_like_another_node_is_refused() -> None:
+    # bank1's server of tradefin on channel 'peer0' and the first peer of bank 'bank1-cc-tradefin' were both
+    # 'bank1-cc-tradefin-peer0': one log file, one state entry for two processes
+    doc = default_doc()
+    doc["banks"].append({**doc["banks"][2], "name": "bank1-cc-tradefin", "msp_id": "Bank4MSP", "bic": "BNKFUS33"})
+    doc["channels"][0]["name"] = "peer0"
+    error = refused(doc)
+    assert error.field == "channels[0].name" and "'bank1-cc-tradefin-peer0'" in error.message
+    assert "a peer of bank 'bank1-cc-tradefin'" in error.message
 
 
 def test_unknown_keys_of_any_yaml_type_are_named() -> None:

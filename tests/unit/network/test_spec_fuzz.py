@@ -149,6 +149,9 @@ def offline_derivations(spec: NetworkSpec, root: Path) -> None:
             json.dumps(collections_config(collection_definitions(list(peers)), peers))
         label = package_label(spec.chaincode.name, spec.chaincode.version)
         build_package(label, Connection(address="{{.chaincode.slot0}}", root_cert_pem="PEM"))
+        assert len(layout.chaincode_dir(channel.name, spec.chaincode.name).name) <= 255
+        for bank in banks:
+            assert len(layout.log(bank.chaincode_server_name(spec.chaincode.name, channel.name)).name) <= 255
 
 
 @settings(derandomize=True, deadline=None, max_examples=1500)
