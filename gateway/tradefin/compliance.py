@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from tradefin.chaincode.contracts.compliance import financing, governance, limits
-from tradefin.chaincode.contracts.compliance.records import check_subject_ref
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_money, check_subject_ref
 from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp

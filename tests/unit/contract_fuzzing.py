@@ -9,6 +9,7 @@ derandomized examples drawn from them are the same requests in every run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -135,6 +136,35 @@ def derived_texts(current: str) -> list[tuple[str, str]]:
         ("doubled", current + current),
         ("non-ascii-digits", current[:-1] + "\u00b2"),
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Refusals: the field an ERR_INVALID_INPUT names
+
+_INDEX: Final = re.compile(r"\[\d+\]")
+
+
+def misnamed_field(request: Descriptor, message: str, aliases: frozenset[str] = frozenset()) -> str | None:
+    """Why the field named by a refusal ``"ERR_INVALID_INPUT: <field>: <text>"`` of a well-framed
+    ``request`` is not a field of that request (``a.b[2].c``, each part a field of the message the
+    part before it holds), or None when it is one (or the refusal is another, or names no field, or a
+    documented stand-in among ``aliases``, e.g. the terms an amendment would give). A client can only
+    mend what the error points at in the request it sent."""
+    code, _, rest = message.partition(": ")
+    if code != ErrorCode.INVALID_INPUT.value:
+        return None
+    name, separator, _ = rest.partition(": ")
+    if not separator or " " in name:  # a message without a field ("ERR_X: text")
+        return None
+    if name.split(".")[0] in aliases:
+        return None
+    current: Descriptor | None = request
+    for part in _INDEX.sub("", name).split("."):
+        found = current.fields_by_name.get(part) if current is not None else None
+        if found is None:
+            return f"{name!r} is not a field of {request.name}"
+        current = found.message_type
+    return None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES, record_hash
-from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_money
+from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_money, check_subject_ref
 from tradefin.protos import compliance_pb2
 
 from .audit import audit_event
@@ -26,7 +26,6 @@ from .ledger import Transition, Write
 from .records import (
     check_fingerprint,
     check_reservation_id,
-    check_subject_ref,
     financing_details_key,
     financing_key,
     implicit_collection,
@@ -53,14 +52,14 @@ def _require_officer(tx: Transaction) -> None:
         raise unauthorized("the financing registry needs a bank officer (treasury, issuer, approver or compliance)")
 
 
-def check_fingerprints(fingerprints: Sequence[str]) -> None:
+def check_fingerprints(fingerprints: Sequence[str], field: str = "fingerprints") -> None:
     """One to eight distinct fingerprints."""
     if not 1 <= len(fingerprints) <= MAX_FINGERPRINTS:
-        raise invalid_input("fingerprints", f"1..{MAX_FINGERPRINTS} fingerprints")
+        raise invalid_input(field, f"1..{MAX_FINGERPRINTS} fingerprints")
     if len(set(fingerprints)) != len(fingerprints):
-        raise invalid_input("fingerprints", "a fingerprint appears twice")
+        raise invalid_input(field, "a fingerprint appears twice")
     for index, fingerprint in enumerate(fingerprints):
-        check_fingerprint(fingerprint, f"fingerprints[{index}]")
+        check_fingerprint(fingerprint, f"{field}[{index}]")
 
 
 def _check_band(band: str) -> None:
@@ -215,7 +214,7 @@ def record_details(
     details = compliance_pb2.FinancingDetails()
     details.CopyFrom(request.details)
     check_reservation_id(details.financing_id, "details.financing_id")
-    check_fingerprints(details.fingerprints)
+    check_fingerprints(details.fingerprints, "details.fingerprints")
     if details.doc_type:
         _check_doc_type(details.doc_type, "details.doc_type")
     if details.customer_ref:

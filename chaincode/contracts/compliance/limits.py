@@ -23,6 +23,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
     check_bic,
     check_country,
     check_money,
+    check_subject_ref,
 )
 from tradefin.protos import compliance_pb2
 
@@ -33,7 +34,6 @@ from .rates import in_currency
 from .records import (
     check_product,
     check_reservation_id,
-    check_subject_ref,
     clearance_key,
     implicit_collection,
     limit_key,

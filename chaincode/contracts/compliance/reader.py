@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tradefin.chaincode.contracts.letters_of_credit.ledger import PUBLIC, CreditLedger, batch_reader, parsed
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
-from tradefin.protos import common_pb2, compliance_pb2
+from tradefin.protos import common_pb2, compliance_pb2, errors_pb2
 
-from .errors import invalid_state
+from .errors import RuleError, invalid_input, invalid_state
 from .gate import PartyFile
 from .ledger import HistoryEntry, RecordLedger, get
 from .records import governance_key, kyc_key, limit_policy_key, screening_key
@@ -61,6 +61,18 @@ class ComplianceReader:
         """Whether the bank declared that its payments need a limit clearance."""
         policy = await get(self._ledger, limit_policy_key(msp_id), compliance_pb2.LimitPolicy)
         return policy is not None and policy.clearance_required
+
+
+def audited_key(object_type: str, build: Callable[[], RecordKey]) -> RecordKey:
+    """The key of the record a GetAuditTrail request names. A malformed ``object_id`` is refused on
+    ``object_id`` -- the request's field -- rather than on the record field it would have filled
+    (``uetr``, ``subject_ref``...), which the request does not have."""
+    try:
+        return build()
+    except RuleError as error:
+        if error.code != errors_pb2.ERR_INVALID_INPUT or error.field in ("object_type", "object_id"):
+            raise
+        raise invalid_input("object_id", f"not a {object_type} id ({error.text})") from None
 
 
 async def audit_trail(ledger: RecordLedger, key: RecordKey) -> compliance_pb2.AuditTrailResponse:

@@ -11,7 +11,7 @@ import re
 from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
-from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_msp_id
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_msp_id, check_subject_ref
 from tradefin.protos import compliance_pb2
 
 from .errors import invalid_input
@@ -40,18 +40,6 @@ CREDIT_LINE_PRODUCT: Final = "CREDIT_LINE"
 def implicit_collection(msp_id: str) -> str:
     """The implicit private data collection of one organisation."""
     return f"_implicit_org_{msp_id}"
-
-
-def check_subject_ref(value: str, field: str) -> None:
-    """A KYC subject reference: 1..35 characters of the SWIFT x set (an LEI or an id hash), neither blank
-    (spaces only) nor padded with spaces, as the shared ``check_ref16`` refuses (the x set has no other
-    whitespace)."""
-    if value and not value.strip(" "):
-        raise invalid_input(field, "must not be blank")
-    if value != value.strip(" "):
-        raise invalid_input(field, "must not start or end with a blank")
-    if not value or len(value) > 35 or not set(value) <= SWIFT_X:
-        raise invalid_input(field, "a subject reference is 1..35 characters of the SWIFT x character set")
 
 
 def check_list_id(value: str, field: str) -> None:

@@ -11,13 +11,18 @@ import datetime
 from collections.abc import Iterable, Mapping
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic, check_text, to_datetime
+from tradefin.chaincode.contracts.letters_of_credit.validation import (
+    BIC_PATTERN,
+    check_subject_ref,
+    check_text,
+    to_datetime,
+)
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
 from .errors import invalid_input, sanctions_hit, unauthorized
 from .ledger import Transition, Write
-from .records import check_list_id, check_subject_ref, screening_key
+from .records import check_list_id, screening_key
 
 #: A screening may be stamped at most this far after the transaction that records it (clock skew).
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
@@ -36,9 +41,8 @@ def record(
     """A compliance officer records the bank's latest screening of a subject against one list."""
     if Role.COMPLIANCE not in tx.caller.roles:
         raise unauthorized("recording a screening needs a certificate with role compliance")
-    if not tx.caller.bic:
-        raise unauthorized("recording a screening needs a certificate carrying the bank's BIC")
-    check_bic(tx.caller.bic, "bic")
+    if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
+        raise unauthorized("recording a screening needs a certificate carrying the bank's BIC as its bic attribute")
     given = request.result
     check_subject_ref(given.subject_ref, "result.subject_ref")
     check_list_id(given.list_id, "result.list_id")

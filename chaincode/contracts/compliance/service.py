@@ -7,15 +7,16 @@ and write only its implicit collection (plus public reads), so no other bank's p
 from __future__ import annotations
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_msp_id
+from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_msp_id, check_subject_ref
 from tradefin.protos import compliance_pb2
 
 from . import financing, governance, kyc, limits, screening
 from .errors import invalid_input, not_found
 from .ledger import RecordLedger, commit, get
-from .reader import ComplianceReader, audit_trail
+from .reader import ComplianceReader, audit_trail, audited_key
 from .records import (
-    check_subject_ref,
+    check_list_id,
     clearance_key,
     financing_key,
     governance_key,
@@ -55,6 +56,7 @@ class ComplianceService:
     ) -> compliance_pb2.ScreeningResponse:
         """Record the caller's bank's screening of a subject against a list."""
         check_subject_ref(request.result.subject_ref, "result.subject_ref")  # named as sent
+        check_list_id(request.result.list_id, "result.list_id")
         key = screening_key(tx.caller.msp_id, request.result.subject_ref, request.result.list_id)
         existing = await get(self._ledger, key, compliance_pb2.ScreeningResult)
         return await commit(self._ledger, screening.record(tx, request, existing))
@@ -258,20 +260,23 @@ class ComplianceService:
         """The history of a public compliance record."""
         del caller
         object_id = request.object_id
-        if request.object_type == "kyc":
-            msp_id, _, subject = object_id.partition("/")
-            key = kyc_key(msp_id, subject)
-        elif request.object_type == "screening":
-            # A subject reference may hold '/' (SWIFT x set); MSP ids and list ids never do.
-            msp_id, _, rest = object_id.partition("/")
-            subject, _, list_id = rest.rpartition("/")
-            key = screening_key(msp_id, subject, list_id)
-        elif request.object_type == "governance":
-            key = governance_key()
-        elif request.object_type == "financing":
-            key = financing_key(object_id)
-        elif request.object_type == "limit-policy":
-            key = limit_policy_key(object_id)
-        else:
+
+        def build() -> RecordKey:
+            if request.object_type == "kyc":
+                msp_id, _, subject = object_id.partition("/")
+                return kyc_key(msp_id, subject)
+            if request.object_type == "screening":
+                # A subject reference may hold '/' (SWIFT x set); MSP ids and list ids never do.
+                msp_id, _, rest = object_id.partition("/")
+                subject, _, list_id = rest.rpartition("/")
+                return screening_key(msp_id, subject, list_id)
+            if request.object_type == "governance":
+                return governance_key()
+            if request.object_type == "financing":
+                return financing_key(object_id)
+            if request.object_type == "limit-policy":
+                return limit_policy_key(object_id)
             raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
+
+        key = audited_key(request.object_type, build)
         return await audit_trail(self._ledger, key)

@@ -124,6 +124,18 @@ def check_ref16(value: str, field: str, *, required: bool = True) -> None:
         raise invalid_input(field, "must not start or end with '/' nor contain '//'")
 
 
+def check_subject_ref(value: str, field: str) -> None:
+    """A KYC subject reference: 1..35 characters of the SWIFT x set (an LEI or an id hash), neither blank
+    (spaces only) nor padded with spaces, as the shared ``check_ref16`` refuses (the x set has no other
+    whitespace)."""
+    if value and not value.strip(" "):
+        raise invalid_input(field, "must not be blank")
+    if value != value.strip(" "):
+        raise invalid_input(field, "must not start or end with a blank")
+    if not value or len(value) > 35 or not set(value) <= SWIFT_X:
+        raise invalid_input(field, "a subject reference is 1..35 characters of the SWIFT x character set")
+
+
 def check_text(
     value: str,
     field: str,
@@ -225,7 +237,9 @@ def check_party(party: common_pb2.PartyRef, field: str, *, kyc_required: bool) -
     if party.bic:
         check_bic(party.bic, f"{field}.bic")
     if kyc_required or party.kyc_ref:
-        check_text(party.kyc_ref, f"{field}.kyc_ref", lines=1, width=35, required=True, charset=SWIFT_X)
+        # the key of the bank's KYC attestation and screenings of the party (a padded one would be
+        # another key that reads the same)
+        check_subject_ref(party.kyc_ref, f"{field}.kyc_ref")
     if party.msp_id:
         check_msp_id(party.msp_id, f"{field}.msp_id")
 

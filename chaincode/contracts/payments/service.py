@@ -25,7 +25,7 @@ from ..compliance.governance import pilot_day
 from ..compliance.ledger import PUBLIC, RecordLedger, Transition, Write, commit, get
 from ..compliance.limits import ClearanceEvidence
 from ..compliance.rates import in_currency
-from ..compliance.reader import ComplianceReader, audit_trail
+from ..compliance.reader import ComplianceReader, audit_trail, audited_key
 from ..compliance.records import (
     clearance_key,
     credit_line_reservation_id,
@@ -264,6 +264,8 @@ class PaymentsService:
 
     async def create_quote(self, tx: Transaction, request: pay.CreateQuoteRequest) -> pay.QuoteResponse:
         """Quote a conversion into the channel's currency."""
+        parse_channel_id(request.quote.channel_id, "quote.channel_id")  # named as sent
+        check_uuid4(request.quote.quote_id, "quote.quote_id")
         file = await self._member_channel(tx.caller, request.quote.channel_id)
         existing = await self._get(quote_key(request.quote.quote_id), pay.QuoteStub)
         return await commit(self._ledger, quotes.create_quote(tx, request, file, existing))
@@ -631,22 +633,25 @@ class PaymentsService:
         """The history of a payment, channel, batch or quote stub."""
         del caller
         object_id = request.object_id
-        if request.object_type == "payment":
-            key = payment_key(object_id)
-        elif request.object_type == "payment-channel":
-            key = channel_key(object_id)
-        elif request.object_type == "batch":
-            channel_id, _, cycle = object_id.rpartition("/")
-            # ASCII digits (int() refuses some others, '\u00b2'), at most a uint64's 20 (int() refuses
-            # more than 4,300)
-            if not (cycle.isascii() and cycle.isdigit()) or len(cycle) > _MAX_CYCLE_DIGITS:
-                raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
-            parse_channel_id(channel_id, "object_id")
-            key = batch_key(channel_id, int(cycle))
-        elif request.object_type == "quote":
-            key = quote_key(object_id)
-        else:
+
+        def build() -> RecordKey:
+            if request.object_type == "payment":
+                return payment_key(object_id)
+            if request.object_type == "payment-channel":
+                return channel_key(object_id)
+            if request.object_type == "batch":
+                channel_id, _, cycle = object_id.rpartition("/")
+                # ASCII digits (int() refuses some others, '\u00b2'), at most a uint64's 20 (int() refuses
+                # more than 4,300)
+                if not (cycle.isascii() and cycle.isdigit()) or len(cycle) > _MAX_CYCLE_DIGITS:
+                    raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
+                parse_channel_id(channel_id, "object_id")
+                return batch_key(channel_id, int(cycle))
+            if request.object_type == "quote":
+                return quote_key(object_id)
             raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
+
+        key = audited_key(request.object_type, build)
         return await audit_trail(self._ledger, key)
 
 

@@ -474,6 +474,38 @@ DEFECTS = [
 ]
 
 
+# A refusal named a field the request does not have (found by ``misnamed_field``): a financing's
+# fingerprints and a screening's list id without their message's name, an audit trail's malformed id
+# as the record's field ('subject_ref', 'fingerprints', 'msp_id').
+DEFECTS += [
+    defect(
+        "compliance:RecordFinancingDetails",
+        0,
+        Mutation(("details", "fingerprints"), "repeated:empty", []),
+        "ERR_INVALID_INPUT: details.fingerprints",
+    ),
+    defect(
+        "compliance:RecordScreening",
+        0,
+        Mutation(("result", "list_id"), "empty", ""),
+        "ERR_INVALID_INPUT: result.list_id",
+    ),
+    defect(
+        "compliance:GetAuditTrail",
+        0,
+        Mutation(("object_id",), "padded", "Bank1MSP/ KYC"),
+        "ERR_INVALID_INPUT: object_id",
+    ),
+    defect("compliance:GetAuditTrail", 2, Mutation(("object_id",), "empty", ""), "ERR_INVALID_INPUT: object_id"),
+    defect(
+        "compliance:GetAuditTrail",
+        2,
+        Mutation(("object_type",), "other", "kyc"),
+        "ERR_INVALID_INPUT: object_id",
+    ),
+]
+
+
 @pytest.mark.parametrize(("function", "index", "mutation", "code"), DEFECTS)
 def test_inputs_the_fuzzing_found_are_refused_with_their_code(
     function: str, index: int, mutation: Mutation, code: str
@@ -513,3 +545,14 @@ def test_a_blank_subject_reference_is_refused_naming_its_field(function: str, pa
     response = send(desk, function, base.who, Mutation(path, "whitespace", blank).apply(base.request), base.later)
     assert response.message == f"ERR_INVALID_INPUT: {'.'.join(map(str, path))}: must not be blank"
     assert snapshot(desk) == before
+
+
+@pytest.mark.parametrize("function", ["compliance:AttestKyc", "compliance:RecordScreening"])
+def test_a_certificate_whose_bic_attribute_is_no_bic_is_unauthorized(function: str) -> None:
+    """The caller's certificate is at fault, not the request (it has no 'bic' field to mend)."""
+    scene = _scene()
+    base = BASES[function][0](scene)
+    desk = scene.desk.fork()
+    answer = send(desk, function, stranger(base.who.msp_id, "compliance", "ASTB HK"), base.request, base.later)
+    assert answer.message.startswith("ERR_UNAUTHORIZED: "), answer.message
+    assert "bic attribute" in answer.message

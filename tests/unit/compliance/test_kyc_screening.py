@@ -9,8 +9,8 @@ import pytest
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.gate import PartyFile, check_parties
 from tradefin.chaincode.contracts.compliance.kyc import require_verified
-from tradefin.chaincode.contracts.compliance.records import check_subject_ref
 from tradefin.chaincode.contracts.compliance.screening import require_clear
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_subject_ref
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 

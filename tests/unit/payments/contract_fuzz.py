@@ -46,7 +46,16 @@ from tradefin.chaincode.shim.keys import create_composite_key, split_composite_k
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
 from ..compliance.memory_ledger import MemoryTransaction
-from ..contract_fuzzing import CATALOGUE, INTEGERS, TEXTS, derived_texts, framings, int_range, malformed_framing
+from ..contract_fuzzing import (
+    CATALOGUE,
+    INTEGERS,
+    TEXTS,
+    derived_texts,
+    framings,
+    int_range,
+    malformed_framing,
+    misnamed_field,
+)
 from .support import NOW, Desk, snapshot
 
 #: Endorsers of the fuzzed contracts accept any proposal time (the tests move the clock).
@@ -295,7 +304,10 @@ def attempt(
     acceptance that wrote well-formed records and kept ``invariants``. Returns whether it was accepted."""
     desk = scene.fork()
     before = snapshot(desk)
-    accepted = check_answer(desk, before, send(desk, function, who, request, later), what)
+    response = send(desk, function, who, request, later)
+    accepted = check_answer(desk, before, response, what)
+    misnamed = None if accepted else misnamed_field(request.DESCRIPTOR, response.message)
+    assert misnamed is None, f"{what}: {response.message!r}: {misnamed}"
     if accepted and is_submit(function):
         problems = written_problems(desk) + invariants(desk)
         assert not problems, f"{what}: accepted, leaving {problems}"
@@ -310,11 +322,15 @@ def defect(function: str, index: int, mutation: Mutation, code: str) -> Any:
 
 
 def check_refused(scene: ContractDesk, function: str, base: Call, mutation: Mutation, code: str) -> None:
-    """The mutated call is refused with ``code`` and changes nothing (a found defect's regression check)."""
+    """The mutated call is refused with ``code`` (``"ERR_X"``, or ``"ERR_X: field"`` to check the field
+    named too) and changes nothing (a found defect's regression check)."""
     desk = scene.fork()
     before = snapshot(desk)
     response = send(desk, function, base.who, mutation.apply(base.request), base.later)
-    assert refusal_code(response) == code, f"{function} [{mutation}]: {response.status} {response.message!r}"
+    refused = response.message if ": " in code else refusal_code(response)
+    assert refused is not None and (refused == code or refused.startswith(f"{code}: ")), (
+        f"{function} [{mutation}]: {response.status} {response.message!r}"
+    )
     assert snapshot(desk) == before
 
 

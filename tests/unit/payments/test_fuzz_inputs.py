@@ -453,6 +453,25 @@ DEFECTS = [
 ]
 
 
+# A refusal named a field the request does not have (found by ``misnamed_field``): a quote's channel
+# id as 'channel_id', a payment party's padded KYC reference as 'subject_ref', an audit trail's
+# malformed id as the record's field ('uetr', 'quote_id', 'channel_id').
+DEFECTS += [
+    defect("pay:CreateQuote", 0, Mutation(("quote", "channel_id"), "empty", ""), "ERR_INVALID_INPUT: quote.channel_id"),
+    defect("pay:CreateQuote", 0, Mutation(("quote", "quote_id"), "empty", ""), "ERR_INVALID_INPUT: quote.quote_id"),
+    defect(
+        "pay:InitiatePayment", 0, Mutation(("debtor", "kyc_ref"), "padded", " KYC"), "ERR_INVALID_INPUT: debtor.kyc_ref"
+    ),
+    defect("pay:GetAuditTrail", 0, Mutation(("object_id",), "empty", ""), "ERR_INVALID_INPUT: object_id"),
+    defect(
+        "pay:GetAuditTrail",
+        0,
+        Mutation(("object_type",), "other", "payment-channel"),
+        "ERR_INVALID_INPUT: object_id",
+    ),
+]
+
+
 @pytest.mark.parametrize(("function", "index", "mutation", "code"), DEFECTS)
 def test_inputs_the_fuzzing_found_are_refused_with_their_code(
     function: str, index: int, mutation: Mutation, code: str
