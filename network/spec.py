@@ -33,7 +33,14 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _MSP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+_DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # at most 63 characters (RFC 1035)
+_DOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})+$")
+# cryptogen names an orderer's certificate orderer<i>.<domain>-cert.pem, a file name (at most 255 characters)
+MAX_ORDERER_DOMAIN_LENGTH = 255 - len("orderer0.") - len("-cert.pem")
+# A bank's users are <user>@<domain> in their certificates' common names, which hold 64 characters at most
+# (RFC 5280 ub-common-name; `cryptography` refuses more): the longest default user is client-beneficiary
+# (identities.DEFAULT_USERS).
+MAX_BANK_DOMAIN_LENGTH = 64 - len("client-beneficiary@")
 # Fabric's chaincode name rule (lifecycle ChaincodeNameRegExp): '_' and '-' only single, between alphanumerics.
 _CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([_-][A-Za-z0-9]+)*$")
 SYSTEM_CHAINCODES = frozenset({"cscc", "escc", "lscc", "qscc", "vscc"})  # names Fabric's lifecycle refuses
@@ -353,13 +360,22 @@ def _parse_orderer(data: object, network: str) -> OrdererSpec:
     spec = OrdererSpec(
         org_name=reader.string("org", "orderers", _NAME_RE),
         msp_id=reader.string("msp_id", "OrdererMSP", _MSP_RE),
-        domain=reader.string("domain", f"orderer.{network}.test", _DOMAIN_RE, "a lower-case DNS name"),
+        domain=_domain(reader, f"orderer.{network}.test", MAX_ORDERER_DOMAIN_LENGTH,
+                       "cryptogen names files orderer<i>.<domain>-cert.pem"),
         consensus=consensus,
         nodes=nodes,
         batch_timeout_ms=reader.integer("batch_timeout_ms", 200, 10, 10_000),
     )
     reader.finish()
     return spec
+
+
+def _domain(reader: _Reader, default: str, maximum: int, reason: str) -> str:
+    domain = reader.string("domain", default, _DOMAIN_RE, "a lower-case DNS name (labels of 1 to 63 characters)")
+    if len(domain) > maximum:
+        raise SpecError(reader.at("domain"), f"{domain!r} is {len(domain)} characters long, more than {maximum}: "
+                                             f"{reason}")
+    return domain
 
 
 def _parse_bank(data: object, path: str, network: str) -> BankSpec:
@@ -371,7 +387,8 @@ def _parse_bank(data: object, path: str, network: str) -> BankSpec:
         bic=reader.string("bic", pattern=BIC_PATTERN, hint="an ISO 9362 BIC (8 or 11 characters)"),
         country=reader.string("country", pattern=_COUNTRY_RE, hint="an ISO 3166-1 alpha-2 code"),
         display_name=reader.string("display_name", name),
-        domain=reader.string("domain", f"{name}.{network}.test", _DOMAIN_RE, "a lower-case DNS name"),
+        domain=_domain(reader, f"{name}.{network}.test", MAX_BANK_DOMAIN_LENGTH,
+                       "the bank's users are <user>@<domain> in certificates, whose common names hold 64 characters"),
         peers=reader.integer("peers", 1, 1, 4),
     )
     if bank.bic[4:6] != bank.country:

@@ -8,9 +8,19 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from tradefin.network.chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
-from tradefin.network.spec import SpecError, default_spec_path, load_spec, parse_spec
+from tradefin.network.identities import DEFAULT_USERS
+from tradefin.network.spec import (
+    MAX_BANK_DOMAIN_LENGTH,
+    MAX_ORDERER_DOMAIN_LENGTH,
+    SpecError,
+    default_spec_path,
+    load_spec,
+    parse_spec,
+)
 
 
 def default_doc() -> dict[str, Any]:
@@ -215,6 +225,54 @@ def test_a_chaincode_server_named_like_another_node_is_refused() -> None:
     error = refused(doc)
     assert error.field == "channels[0].name" and "'bank1-cc-tradefin-peer0'" in error.message
     assert "a peer of bank 'bank1-cc-tradefin'" in error.message
+
+
+def _domain_of(length: int) -> str:
+    """A DNS name of ``length`` characters (labels of at most 63) ending in ``.test``."""
+    body = (("d" * 62 + ".") * 5)[: length - len(".test")]
+    return body.removesuffix(".") + ("d" if body.endswith(".") else "") + ".test"
+
+
+def test_a_bank_domain_too_long_for_its_users_certificates_is_refused() -> None:
+    # 'client-beneficiary@<domain>' is a certificate's common name (64 characters at most): with a longer domain
+    # network up stopped at the crypto step with cryptography's ValueError (a traceback)
+    longest = max((user for user, _ in DEFAULT_USERS), key=len)
+    assert len(f"{longest}@") + MAX_BANK_DOMAIN_LENGTH == 64
+    doc = default_doc()
+    doc["banks"][0]["domain"] = _domain_of(MAX_BANK_DOMAIN_LENGTH)
+    bank = parse_spec(doc).banks[0]
+    for name in [f"{user}@{bank.domain}" for user, _ in DEFAULT_USERS] + [f"chaincode.{bank.domain}"]:
+        x509.NameAttribute(NameOID.COMMON_NAME, name)  # the names identities and crypto give certificates
+    doc["banks"][0]["domain"] = _domain_of(MAX_BANK_DOMAIN_LENGTH + 1)
+    error = refused(doc)
+    assert error.field == "banks[0].domain" and "more than 45" in error.message
+    with pytest.raises(ValueError):
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{longest}@{doc['banks'][0]['domain']}")
+    doc = default_doc()  # the default domain <bank>.<network>.test counts too
+    doc["name"] = "n" * 31
+    doc["banks"][0]["name"] = "b" * 9
+    for channel in doc["channels"]:
+        channel["banks"] = ["b" * 9 if member == "bank1" else member for member in channel["banks"]]
+    assert refused(doc).field == "banks[0].domain"
+
+
+def test_an_orderer_domain_too_long_for_cryptogens_file_names_is_refused() -> None:
+    # cryptogen failed writing orderer0.<domain>-cert.pem ('file name too long')
+    doc = default_doc()
+    doc["orderer"]["domain"] = _domain_of(MAX_ORDERER_DOMAIN_LENGTH)
+    assert len(f"orderer8.{parse_spec(doc).orderer.domain}-cert.pem") == 255
+    doc["orderer"]["domain"] = _domain_of(MAX_ORDERER_DOMAIN_LENGTH + 1)
+    assert refused(doc).field == "orderer.domain"
+
+
+@pytest.mark.parametrize("domain", ["a" * 64 + ".test", "x." + "b" * 64, "-a.test", "a-.test", "a..test", "test"])
+def test_a_domain_that_is_no_dns_name_is_refused(domain: str) -> None:
+    # a label of 64 characters passed the spec's 'lower-case DNS name'
+    doc = default_doc()
+    doc["orderer"]["domain"] = domain
+    assert refused(doc).field == "orderer.domain"
+    doc["orderer"]["domain"] = "a" * 63 + ".test"
+    assert parse_spec(doc).orderer.domain == "a" * 63 + ".test"
 
 
 def test_unknown_keys_of_any_yaml_type_are_named() -> None:

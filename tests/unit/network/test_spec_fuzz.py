@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,7 @@ from tradefin.chaincode.contracts import collection_definitions
 from tradefin.network import channel_config, crypto, node_config
 from tradefin.network.chaincode_package import Connection, build_package, is_label, package_label
 from tradefin.network.collections import collections_config
+from tradefin.network.identities import DEFAULT_USERS
 from tradefin.network.layout import Layout
 from tradefin.network.ports import BLOCK_SIZE, plan_ports, ports_needed
 from tradefin.network.spec import NetworkSpec, SpecError, default_spec_path, load_spec, parse_spec
@@ -133,6 +136,9 @@ def offline_derivations(spec: NetworkSpec, root: Path) -> None:
     layout = Layout(root, spec)
     ports = plan_ports(spec, 20000)  # an accepted spec fits its port block
     yaml.safe_dump(crypto.crypto_config(layout), sort_keys=False)
+    for bank in spec.banks:  # the certificates' common names identities and crypto.chaincode_tls give
+        for name in [f"{user}@{bank.domain}" for user, _ in DEFAULT_USERS] + [f"chaincode.{bank.domain}"]:
+            x509.NameAttribute(NameOID.COMMON_NAME, name)
     yaml.safe_dump(channel_config.configtx(layout, ports), sort_keys=False)
     for name in spec.orderer.node_names():
         config = node_config.orderer_config(layout, ports, name)
