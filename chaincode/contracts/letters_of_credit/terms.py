@@ -17,7 +17,7 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from . import money
 from .date_terms import latest_date
-from .errors import invalid_input
+from .errors import LcRuleError, invalid_input
 from .validation import (
     SWIFT_X,
     check_account,
@@ -334,18 +334,50 @@ def _edit(current: str, edit: lc.NarrativeEdit) -> str:
     return f"{current}\n{edit.text}"
 
 
+#: Terms an amendment's change replaces whole, under the same name in ``changes`` and in the terms.
+_REPLACED: Final = (
+    "expiry_date",
+    "expiry_place",
+    "tolerance",
+    "presentation_period",
+    "port_of_loading",
+    "port_of_discharge",
+)
+#: The change behind each term an amendment sets: (term path, change path). A term that holds a
+#: change as it was sent has the same name; the amount is the increase's result; a narrative, its edit's.
+_CHANGE_OF_TERM: Final = (
+    *((name, name) for name in _REPLACED),
+    *((name, name) for name in ("latest_shipment_date", "shipment_period", "shipment_window")),
+    *((name, name) for name in ("partial_shipments", "transhipment")),
+    ("amount", "increase"),
+    ("goods.description", "goods_description.text"),
+    ("additional_conditions", "additional_conditions.text"),
+)
+
+
 def amended_terms(terms: lc.LetterOfCreditTerms, changes: lc.AmendmentChanges) -> lc.LetterOfCreditTerms:
-    """The terms with an amendment applied, validated as a whole (field paths start "amended_terms")."""
+    """The terms with an amendment applied, validated as a whole. A refusal names the change behind
+    the faulty term (``changes.expiry_date``, ``changes.increase`` for the amount) when the amendment
+    set that term, and otherwise the amended terms (``amended_terms.latest_shipment_date``: a term the
+    amendment left as it was but made wrong, e.g. by moving the expiry before it)."""
+    amended = _applied(terms, changes)
+    try:
+        validate_terms(amended, "amended_terms")
+    except LcRuleError as error:
+        _, _, path = error.field.partition(".")
+        changed = changed_fields(changes)
+        for term, change in _CHANGE_OF_TERM:
+            if change.split(".")[0] in changed and (path == term or path.startswith((f"{term}.", f"{term}["))):
+                named = change if change != term else path
+                raise LcRuleError(error.code, f"changes.{named}", error.message) from None
+        raise
+    return amended
+
+
+def _applied(terms: lc.LetterOfCreditTerms, changes: lc.AmendmentChanges) -> lc.LetterOfCreditTerms:
     amended = lc.LetterOfCreditTerms()
     amended.CopyFrom(terms)
-    for name in (
-        "expiry_date",
-        "expiry_place",
-        "tolerance",
-        "presentation_period",
-        "port_of_loading",
-        "port_of_discharge",
-    ):
+    for name in _REPLACED:
         if has_field(changes, name):
             getattr(amended, name).CopyFrom(getattr(changes, name))
     if changes.HasField("increase"):
@@ -377,5 +409,4 @@ def amended_terms(terms: lc.LetterOfCreditTerms, changes: lc.AmendmentChanges) -
         if changes.documents_required.action == lc.NARRATIVE_EDIT_ACTION_REPLACE_ALL:
             del amended.documents_required[:]
         amended.documents_required.extend(changes.documents_required.documents)
-    validate_terms(amended, "amended_terms")
     return amended

@@ -58,6 +58,7 @@ from ..contract_fuzzing import (
     framings,
     int_range,
     malformed_framing,
+    misnamed_field,
 )
 from .support import ADVISER, CONFIRMER, ISSUER, OUTSIDER, calendars, date, documents, sample_terms, usd
 from .test_contract import NOW, Chaincode, FakeStub, identity
@@ -1034,6 +1035,18 @@ def check_outcome(before: Snapshot, ledger: Ledger, response: ChaincodeResponse,
     assert ledger.snapshot() == before, (what, response.message)
 
 
+#: What a refusal may name besides the request's fields (see ``terms.amended_terms``).
+AMENDED_TERMS: Final = frozenset({"amended_terms"})
+
+
+def check_named_field(request: Message, response: ChaincodeResponse, what: str) -> None:
+    """A refusal of a well-framed request names a field of that request (or none), or a term of the
+    credit as an amendment would leave it that the amendment made wrong without setting it."""
+    refused = response.status != 200
+    misnamed = misnamed_field(request.DESCRIPTOR, response.message, AMENDED_TERMS) if refused else None
+    assert misnamed is None, (what, response.message, misnamed)
+
+
 def proper_call(function: str, payload: bytes) -> Framing:
     """The request where the function expects it: the transient map (submit) or the argument (evaluate)."""
     return Framing(transient={REQUEST_FIELD: payload}) if is_submit(function) else Framing(args=(payload,))
@@ -1061,6 +1074,7 @@ def run_flow(scenario: Scenario, request: Message, caller: ClientIdentity | None
     call = proper_call(scenario.function, request.SerializeToString())
     before, ledger, response = run(scenario, call, caller)
     check_outcome(before, ledger, response, scenario.function)
+    check_named_field(request, response, scenario.function)
     if response.status != 200:
         return [response]
     return [response, *run_steps(ledger, scenario.then(request, response), scenario.function)]
@@ -1074,6 +1088,7 @@ def run_steps(ledger: Ledger, steps: Sequence[Step], after: str) -> list[Chainco
         bank, role = step.caller
         answers.append(ledger.invoke(who(bank, role), step.function, *_slots(step), step.at))
         check_outcome(before, ledger, answers[-1], f"{after}, then {step.function}")
+        check_named_field(step.request, answers[-1], f"{after}, then {step.function}")
         if answers[-1].status != 200:
             break
     return answers
@@ -1490,7 +1505,7 @@ FOUND: Final = (
             Edit(at("changes.shipment_window.end_date"), "clear"),
             Edit(at("changes.shipment_window.date"), "date", (1, 1, 1)),
         ),
-        OFF_CALENDAR.format("amended_terms.shipment_window.date", "0001-01-01"),
+        OFF_CALENDAR.format("changes.shipment_window.date", "0001-01-01"),
     ),
     # A transport document shipped on the calendar's last day was presented, then its examination
     # crashed (ERR_INTERNAL) counting the period for presentation: it is now examined (late shipment).

@@ -308,6 +308,22 @@ def test_amended_terms_are_validated_as_a_whole() -> None:
         amended_terms(sample_terms(), lc.AmendmentChanges(decrease=usd("100000")))
 
 
+def test_a_refusal_of_amended_terms_names_the_change_as_sent() -> None:
+    """The request has ``changes``, not ``amended_terms``: a change that is wrong in itself is named
+    there; a term the changes made wrong without changing it keeps its amended-terms path."""
+    bad_date = lc.AmendmentChanges()
+    bad_date.expiry_date.year, bad_date.expiry_date.month, bad_date.expiry_date.day = 2025, 0, 10
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: changes.expiry_date: "):
+        amended_terms(sample_terms(), bad_date)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: changes.tolerance.plus_pct: "):
+        amended_terms(sample_terms(), lc.AmendmentChanges(tolerance=lc.AmountTolerance(plus_pct=100)))
+    early = lc.AmendmentChanges(latest_shipment_date=date("2026-06-30"))  # after the expiry
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: changes.latest_shipment_date: "):
+        amended_terms(sample_terms(), early)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: amended_terms.latest_shipment_date: "):
+        amended_terms(sample_terms(), lc.AmendmentChanges(expiry_date=date("2025-12-05")))
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
