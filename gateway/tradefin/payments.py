@@ -539,16 +539,21 @@ class PaymentsFlows(FlowsBase):
     def report_status(
         self,
         uetr: str,
-        status: payments_pb2.PaymentStatus.ValueType,
+        status: payments_pb2.PaymentStatus.ValueType | str,
         *,
         reason_code: str = "",
         fees_charged: Sequence[payments_pb2.Fee] = (),
     ) -> Flow[Committed[payments_pb2.PaymentStub]]:
         """The creditor agent reports ACSC, ACCC or RJCT (RJCT with a reason, while the payment's cycle
-        is open); a credit report may state the creditor agent's charges (at most what it disclosed)."""
+        is open); a credit report may state the creditor agent's charges (at most what it disclosed).
+        The status is a number or a label (``"PAYMENT_STATUS_ACCC"``)."""
         request = payments_pb2.ReportPaymentStatusRequest(
-            uetr=uetr, status=status, reason_code=reason_code, fees_charged=fees_charged
+            uetr=uetr,
+            status=enum_value(payments_pb2.PaymentStatus, status, "status"),
+            reason_code=reason_code,
+            fees_charged=fees_charged,
         )
+        self._check(transfers.check_report, request)
         return (yield from self._existing_payment_step("ReportStatus", request, uetr))
 
     def return_payment(

@@ -559,6 +559,23 @@ def lapse(
 # Status reports
 
 
+def check_report(request: pay.ReportPaymentStatusRequest) -> None:
+    """A status report on its own, as a client can check it before it knows the payment: a UUID v4,
+    ACSC, ACCC or RJCT, a reason code of 4 characters (which a rejection needs) and charges of the
+    right shape (none on a rejection)."""
+    check_uuid4(request.uetr, "uetr")
+    if request.status not in _REPORTED:
+        raise invalid_input("status", "ACSC, ACCC or RJCT")
+    if request.reason_code and not _REASON.match(request.reason_code):
+        raise invalid_input("reason_code", "an ISO 20022 reason code (4 characters)")
+    if request.status == pay.PAYMENT_STATUS_RJCT:
+        if not request.reason_code:
+            raise invalid_input("reason_code", "a rejection states its reason")
+        if request.fees_charged:
+            raise invalid_input("fees_charged", "a rejected payment is not charged")
+    check_fee_shapes(request.fees_charged, "fees_charged")
+
+
 def report_status(
     tx: Transaction,
     request: pay.ReportPaymentStatusRequest,
@@ -576,8 +593,7 @@ def report_status(
     stub, record = payment.stub, payment.record
     receiver = record.creditor_agent
     require_bank(tx.caller, receiver, (Role.TREASURY, Role.APPROVER), "reporting a payment's status")
-    if request.status not in _REPORTED:
-        raise invalid_input("status", "ACSC, ACCC or RJCT")
+    check_report(request)
     if stub.status == pay.PAYMENT_STATUS_PDNG:
         raise approval_required(f"payment {stub.uetr} waits for its second approver")
     allowed = _NEXT.get(stub.status, frozenset())
@@ -585,16 +601,10 @@ def report_status(
         raise invalid_state(
             f"payment {stub.uetr} is {status_name(stub.status)}: it cannot become {status_name(request.status)}"
         )
-    if request.reason_code and not _REASON.match(request.reason_code):
-        raise invalid_input("reason_code", "an ISO 20022 reason code (4 characters)")
     updated = pay.PaymentRecord()
     updated.CopyFrom(record)
     writes: list[Write] = []
     if request.status == pay.PAYMENT_STATUS_RJCT:
-        if not request.reason_code:
-            raise invalid_input("reason_code", "a rejection states its reason")
-        if request.fees_charged:
-            raise invalid_input("fees_charged", "a rejected payment is not charged")
         if stub.cycle < file.stub.open_cycle or release is None:
             raise invalid_state(f"cycle {stub.cycle} is cut off: return the payment instead")
         draws = [Draw(draw.slot, draw.amount) for draw in record.draws]

@@ -72,8 +72,9 @@ def test_a_payment_moves_at_once_and_is_tracked_publicly_without_amounts(desk: D
         pay.PAYMENT_STATUS_ACCC,
     ]
     for status in (pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_RJCT, pay.PAYMENT_STATUS_ACCC):
+        reason = "AC04" if status == pay.PAYMENT_STATUS_RJCT else ""  # a rejection without one is malformed
         with pytest.raises(RuleError, match="cannot become") as error:
-            desk.report(request.uetr, status)
+            desk.report(request.uetr, status, reason_code=reason)
         assert error.value.code_name == "ERR_INVALID_STATE"
 
 

@@ -383,6 +383,19 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for base in (0, 1)
         for field in ("kind", "charge_bearer")
     ),
+    *(
+        EarlyCheck(
+            "pay:ReportStatus",
+            field,
+            lambda r: _pay().report_status(
+                r.uetr, r.status, reason_code=r.reason_code, fees_charged=list(r.fees_charged)
+            ),
+            base,
+            spelled=field == "status",
+        )
+        for base, fields in ((0, ("uetr", "status")), (1, ("status", "reason_code")))
+        for field in fields
+    ),
     EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
     EarlyCheck(
         "pay:ReturnPayment",
