@@ -47,6 +47,7 @@ from .records import (
 )
 from .terms import EUCP_RULES, amended_terms, partial_drawings_allowed
 from .validation import (
+    check_at_most,
     check_bic,
     check_money,
     check_place,
@@ -71,6 +72,8 @@ OPEN_EXAMINATION_STATES: Final = frozenset({lc.PRESENTATION_STATE_UNDER_EXAMINAT
 WAIVABLE_DISPOSALS: Final = frozenset({lc.REFUSAL_DISPOSAL_HOLD, lc.REFUSAL_DISPOSAL_NOTIFY})
 
 MAX_DOCUMENTS: Final = 99
+#: MT734 77J (every discrepancy of a refusal) is 70*50z: each discrepancy takes at least one of its 70 lines.
+MAX_DISCREPANCIES: Final = 70
 
 
 def state_name(state: lc.PresentationState.ValueType) -> str:
@@ -154,8 +157,7 @@ def check_documents(documents: Sequence[lc.Document], field: str = "documents") 
     """Presented documents: types, references, hashes, counts and key data within bounds."""
     if not documents:
         raise invalid_input(field, "a presentation contains at least one document")
-    if len(documents) > MAX_DOCUMENTS:
-        raise invalid_input(field, f"at most {MAX_DOCUMENTS} documents")
+    check_at_most(documents, field, most=MAX_DOCUMENTS, noun="documents")
     for index, document in enumerate(documents):
         path = f"{field}[{index}]"
         if document.doc_type not in lc.DocumentType.DESCRIPTOR.values_by_number or not document.doc_type:
@@ -184,8 +186,10 @@ def _check_key_data(key_data: lc.DocumentKeyData, field: str) -> None:
         check_money(key_data.amount, f"{field}.amount")
 
 
-def check_discrepancies(discrepancies: Iterable[lc.Discrepancy], field: str = "discrepancies") -> None:
-    """Examiner-stated discrepancies: a code from the closed list, text within 77J bounds."""
+def check_discrepancies(discrepancies: Sequence[lc.Discrepancy], field: str = "discrepancies") -> None:
+    """Examiner-stated discrepancies: at most as many as 77J has lines, each a code from the closed list
+    and text within 77J bounds."""
+    check_at_most(discrepancies, field, most=MAX_DISCREPANCIES, noun="discrepancies (77J)")
     for index, item in enumerate(discrepancies):
         path = f"{field}[{index}]"
         if not item.code or item.code not in lc.DiscrepancyCode.DESCRIPTOR.values_by_number:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from typing import Final
 
 from google.protobuf.message import Message
@@ -160,6 +160,13 @@ def check_text(
             raise invalid_input(field, f"line {number} longer than {width} characters")
         if not set(row) <= charset:
             raise invalid_input(field, f"line {number} contains characters outside the SWIFT character set")
+
+
+def check_at_most(items: Sized, field: str, *, most: int, noun: str) -> None:
+    """A repeated field of at most ``most`` entries, checked before any entry is (the bound keeps a
+    request, and the record it writes, small)."""
+    if len(items) > most:
+        raise invalid_input(field, f"at most {most} {noun}")
 
 
 def check_lines(values: Sequence[str], field: str, *, lines: int, width: int) -> None:

@@ -1,0 +1,64 @@
+"""Repeated request fields of the ``lc`` contract are bounded: exactly at the cap is accepted, one more
+is ERR_INVALID_INPUT naming the field and the bound, and the refused request changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
+from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+from .support import ADVISER, Desk, caller
+
+OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
+
+
+def ledger_of(desk: Desk) -> tuple[object, ...]:
+    """Everything a transaction could change: states, key-level policies, history, events."""
+    ledger = desk.ledger
+    history = {slot: list(tx_ids) for slot, tx_ids in ledger.history.items()}
+    return dict(ledger.state), dict(ledger.endorsers), history, list(ledger.events)
+
+
+def refused_as_invalid(desk: Desk, field: str, bound: int, run: Callable[[], object]) -> None:
+    """``run()`` is refused as ERR_INVALID_INPUT on ``field``, naming the bound, and writes nothing."""
+    before = ledger_of(desk)
+    with pytest.raises(LcRuleError) as refusal:
+        run()
+    assert (refusal.value.code_name, refusal.value.field) == ("ERR_INVALID_INPUT", field)
+    assert f"at most {bound} " in refusal.value.message
+    assert ledger_of(desk) == before
+
+
+# ------------------------------------------------------------------------------------------------
+# Discrepancies of an examination or a refusal (MT734 77J, 70*50z)
+
+
+def _presented(desk: Desk) -> str:
+    return desk.at("2025-12-03").present(desk.open_credit())
+
+
+def _examine(desk: Desk, pid: str, count: int) -> lc.PresentationStub:
+    return desk.examine(pid, None, *[OTHER] * count)
+
+
+def _refuse(desk: Desk, pid: str, count: int) -> lc.PresentationStub:
+    request = api.RefuseRequest(presentation_id=pid, discrepancies=[OTHER] * count, disposal=lc.REFUSAL_DISPOSAL_HOLD)
+    return desk.call(caller(ADVISER, "examiner"), desk.service.refuse, request).presentation
+
+
+@pytest.mark.parametrize("operation", [_examine, _refuse], ids=["Examine", "Refuse"])
+def test_discrepancies_are_bounded_like_77j(operation: Callable[[Desk, str, int], lc.PresentationStub]) -> None:
+    assert MAX_DISCREPANCIES == 70
+    desk = Desk()
+    pid = _presented(desk)
+    refused_as_invalid(desk, "discrepancies", 70, lambda: operation(desk, pid, 71))
+    stub = operation(desk, pid, 70)
+    assert stub.state in (lc.PRESENTATION_STATE_DISCREPANT, lc.PRESENTATION_STATE_REFUSED)
+    _, record = desk.presentation(pid)
+    stated = record.refusal.discrepancies if record.HasField("refusal") else record.examinations[-1].discrepancies
+    assert len(stated) == 70

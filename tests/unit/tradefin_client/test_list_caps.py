@@ -1,0 +1,47 @@
+"""The typed client refuses a repeated field over the chaincode's cap before sending anything, with the
+chaincode's code and field, and sends a request exactly at the cap (the caps are the contracts' own
+constants, checked by the contracts' own functions)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
+from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
+from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+PRESENTATION_ID = str(uuid.uuid4())
+OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
+
+
+def _lc() -> LettersOfCreditFlows:
+    return LettersOfCreditFlows(ClientSettings(msp_id="AdviserMSP", pin_endorsers=False))
+
+
+def refused_early(flow: Generator[object, Any, object]) -> tuple[str, str]:
+    """The code and field the operation refused with before its first network step."""
+    with pytest.raises(InvalidInputError) as refusal:
+        next(flow)
+    assert refusal.value.transaction_id is None
+    return refusal.value.code, refusal.value.field
+
+
+def sent(flow: Generator[object, Any, object]) -> bool:
+    """The operation passed its early checks: it went on to its first network step."""
+    next(flow)
+    flow.close()
+    return True
+
+
+def test_discrepancies_over_77j_are_refused_early() -> None:
+    over, full = [OTHER] * (MAX_DISCREPANCIES + 1), [OTHER] * MAX_DISCREPANCIES
+    refusal = ("ERR_INVALID_INPUT", "discrepancies")
+    assert refused_early(_lc().examine(PRESENTATION_ID, over)) == refusal
+    assert refused_early(_lc().refuse(PRESENTATION_ID, over, lc.REFUSAL_DISPOSAL_HOLD)) == refusal
+    assert sent(_lc().examine(PRESENTATION_ID, full))
+    assert sent(_lc().refuse(PRESENTATION_ID, full, lc.REFUSAL_DISPOSAL_HOLD))
