@@ -387,6 +387,7 @@ class LettersOfCreditFlows(FlowsBase):
         """The beneficiary, through the advising bank, accepts amendment ``seq``. Naming any change in
         ``excluded_changes`` is a partial acceptance, which counts as a rejection (art. 10e)."""
         self._check(_existing_seq, lc_id, seq)
+        self._check(amendments.check_excluded_changes, excluded_changes)
         request = api.AcceptAmendmentRequest(lc_id=lc_id, seq=seq, excluded_changes=excluded_changes)
         return (yield from self._credit_transition("AcceptAmendment", request, api.AmendmentResponse, lc_id))
 

@@ -10,7 +10,9 @@ Cancellation is an amendment with ``changes.cancel`` (INV-LC-08).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
@@ -23,9 +25,11 @@ from .events import transition_event
 from .ledger import Transition, Write
 from .records import amendment_key, credit_key, position_key, record_hash, terms_hash, terms_key
 from .terms import amended_terms, changed_fields, check_changes, max_amount
-from .validation import check_text, from_date, to_date
+from .validation import check_at_most, check_text, from_date, to_date
 
 PARTIAL_ACCEPTANCE = "PARTIAL_ACCEPTANCE"
+#: A partial acceptance names each change it excludes once: at most every field an amendment can change.
+MAX_EXCLUDED_CHANGES: Final = len(lc.AmendmentChanges.DESCRIPTOR.fields)
 
 
 def check_amendment_texts(deemed_acceptance_clause: str, narrative: str) -> None:
@@ -33,6 +37,12 @@ def check_amendment_texts(deemed_acceptance_clause: str, narrative: str) -> None
     client checks them early)."""
     check_text(deemed_acceptance_clause, "deemed_acceptance_clause", lines=10, width=65)
     check_text(narrative, "narrative", lines=10, width=65)
+
+
+def check_excluded_changes(excluded_changes: Sequence[str]) -> None:
+    """No more excluded changes than an amendment has fields (the client checks it early; which
+    changes the amendment makes is on the ledger)."""
+    check_at_most(excluded_changes, "excluded_changes", most=MAX_EXCLUDED_CHANGES, noun="changes")
 
 
 def status_name(status: lc.AmendmentStatus.ValueType) -> str:
@@ -281,6 +291,7 @@ def accept_amendment(
     decided_on = require_not_expired(
         to_date(stub.expiry_date, "expiry_date"), calendars.of(stub.advising_bank), tx, "the acceptance"
     )
+    check_excluded_changes(request.excluded_changes)
     changes = changed_fields(amendment.changes)
     for index, name in enumerate(request.excluded_changes):
         if name not in changes:

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
+from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, Desk, caller
+from .support import ADVISER, ISSUER, Desk, caller, date
 
 OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
 
@@ -62,3 +63,26 @@ def test_discrepancies_are_bounded_like_77j(operation: Callable[[Desk, str, int]
     _, record = desk.presentation(pid)
     stated = record.refusal.discrepancies if record.HasField("refusal") else record.examinations[-1].discrepancies
     assert len(stated) == 70
+
+
+# ------------------------------------------------------------------------------------------------
+# Changes a partial acceptance excludes
+
+
+def test_excluded_changes_name_at_most_every_field_of_an_amendment() -> None:
+    assert MAX_EXCLUDED_CHANGES == len(lc.AmendmentChanges.DESCRIPTOR.fields) == 17
+    desk = Desk()
+    lc_id = desk.open_credit()
+    changes = lc.AmendmentChanges(expiry_date=date("2026-01-31"), latest_shipment_date=date("2025-12-20"))
+    proposal = api.ProposeAmendmentRequest(lc_id=lc_id, seq=1, changes=changes)
+    desk.call(caller(ISSUER, "issuer"), desk.service.propose_amendment, proposal)
+    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, api.AdviseAmendmentRequest(lc_id=lc_id, seq=1))
+
+    def accept(count: int) -> lc.AmendmentRecord:
+        request = api.AcceptAmendmentRequest(lc_id=lc_id, seq=1, excluded_changes=["expiry_date"] * count)
+        return desk.call(caller(ADVISER, "client-beneficiary"), desk.service.accept_amendment, request).amendment
+
+    refused_as_invalid(desk, "excluded_changes", 17, lambda: accept(18))
+    record = accept(17)
+    assert record.status == lc.AMENDMENT_STATUS_REJECTED  # a partial acceptance (art. 10e)
+    assert len(record.excluded_changes) == 17

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
 from tradefin.protos import letters_of_credit_pb2 as lc
 
+LC_ID = "TFINCNSH:LC2025-0001"
 PRESENTATION_ID = str(uuid.uuid4())
 OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
 
@@ -45,3 +47,10 @@ def test_discrepancies_over_77j_are_refused_early() -> None:
     assert refused_early(_lc().refuse(PRESENTATION_ID, over, lc.REFUSAL_DISPOSAL_HOLD)) == refusal
     assert sent(_lc().examine(PRESENTATION_ID, full))
     assert sent(_lc().refuse(PRESENTATION_ID, full, lc.REFUSAL_DISPOSAL_HOLD))
+
+
+def test_excluded_changes_over_an_amendments_fields_are_refused_early() -> None:
+    assert refused_early(
+        _lc().accept_amendment(LC_ID, 1, excluded_changes=["expiry_date"] * (MAX_EXCLUDED_CHANGES + 1))
+    ) == ("ERR_INVALID_INPUT", "excluded_changes")
+    assert sent(_lc().accept_amendment(LC_ID, 1, excluded_changes=["expiry_date"] * MAX_EXCLUDED_CHANGES))
