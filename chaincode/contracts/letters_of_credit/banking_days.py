@@ -15,17 +15,21 @@ from typing import Final
 from tradefin.protos import calendar_pb2, common_pb2
 
 from .errors import invalid_input, invalid_state, not_found
-from .validation import check_place_code, check_text, to_date
+from .validation import check_at_most, check_place_code, check_text, to_date
 
 #: Each examining bank has at most five banking days following the day of presentation (art. 14b).
 EXAMINATION_BANKING_DAYS: Final = 5
+#: Dates one calendar version lists as holidays, and as open weekend days: fifty years of a place's
+#: ten to twenty closures a year (a new version replaces the list, so it need not keep every year).
+MAX_CALENDAR_DATES: Final = 1000
 
 _MINUTES_PER_DAY: Final = 24 * 60
 _MAX_UTC_OFFSET_MINUTES: Final = 14 * 60
 
 
 def check_calendar(calendar: calendar_pb2.BankingCalendar, field: str = "calendar") -> None:
-    """A publishable calendar: place, version >= 1, sane weekend, ascending unique holidays, offsets."""
+    """A publishable calendar: place, version >= 1, sane weekend, ascending unique holidays and open
+    weekend days (at most MAX_CALENDAR_DATES each), offsets."""
     check_place_code(calendar.place, f"{field}.place")
     if calendar.version < 1:
         raise invalid_input(f"{field}.version", "versions start at 1")
@@ -34,7 +38,9 @@ def check_calendar(calendar: calendar_pb2.BankingCalendar, field: str = "calenda
         raise invalid_input(f"{field}.weekend_days", "holds a value that is not a weekday")
     if len(set(weekend)) != len(weekend) or len(weekend) > 6:
         raise invalid_input(f"{field}.weekend_days", "must be distinct and leave at least one banking day")
+    check_at_most(calendar.holidays, f"{field}.holidays", most=MAX_CALENDAR_DATES, noun="dates")
     _check_ascending(calendar.holidays, f"{field}.holidays")
+    check_at_most(calendar.open_weekend_days, f"{field}.open_weekend_days", most=MAX_CALENDAR_DATES, noun="dates")
     _check_ascending(calendar.open_weekend_days, f"{field}.open_weekend_days")
     for index, day in enumerate(calendar.open_weekend_days):
         if to_date(day, f"{field}.open_weekend_days[{index}]").isoweekday() not in weekend:

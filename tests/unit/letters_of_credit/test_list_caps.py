@@ -3,13 +3,17 @@ is ERR_INVALID_INPUT naming the field and the bound, and the refused request cha
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
+from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
+from tradefin.chaincode.contracts.letters_of_credit.validation import from_date
+from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -86,3 +90,31 @@ def test_excluded_changes_name_at_most_every_field_of_an_amendment() -> None:
     record = accept(17)
     assert record.status == lc.AMENDMENT_STATUS_REJECTED  # a partial acceptance (art. 10e)
     assert len(record.excluded_changes) == 17
+
+
+# ------------------------------------------------------------------------------------------------
+# Dates of a banking-day calendar
+
+
+def _dates(first: datetime.date, count: int, step: int) -> list[common_pb2.Date]:
+    return [from_date(first + datetime.timedelta(days=step * index)) for index in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "step"),
+    [("holidays", datetime.date(2026, 1, 1), 1), ("open_weekend_days", datetime.date(2026, 1, 3), 7)],
+)
+def test_a_calendar_lists_a_bounded_number_of_dates(name: str, first: datetime.date, step: int) -> None:
+    assert MAX_CALENDAR_DATES == 1000
+    desk = Desk()
+
+    def publish(count: int) -> calendar_pb2.BankingCalendar:
+        calendar = calendar_pb2.BankingCalendar(
+            place="FR", version=1, weekend_days=[calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY]
+        )
+        getattr(calendar, name).extend(_dates(first, count, step))  # Saturdays for open weekend days
+        request = api.PublishCalendarRequest(calendar=calendar)
+        return desk.call(caller(ISSUER, "compliance"), desk.service.publish_calendar, request).calendar
+
+    refused_as_invalid(desk, f"calendar.{name}", 1000, lambda: publish(1001))
+    assert len(getattr(publish(1000), name)) == 1000

@@ -4,6 +4,7 @@ constants, checked by the contracts' own functions)."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Generator
 from typing import Any
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
+from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
-from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
+from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
+from tradefin.protos import calendar_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 LC_ID = "TFINCNSH:LC2025-0001"
@@ -54,3 +57,18 @@ def test_excluded_changes_over_an_amendments_fields_are_refused_early() -> None:
         _lc().accept_amendment(LC_ID, 1, excluded_changes=["expiry_date"] * (MAX_EXCLUDED_CHANGES + 1))
     ) == ("ERR_INVALID_INPUT", "excluded_changes")
     assert sent(_lc().accept_amendment(LC_ID, 1, excluded_changes=["expiry_date"] * MAX_EXCLUDED_CHANGES))
+
+
+@pytest.mark.parametrize(("name", "first", "step"), [("holidays", 1, 1), ("open_weekend_days", 3, 7)])
+def test_calendar_dates_over_the_cap_are_refused_early(name: str, first: int, step: int) -> None:
+    def calendar(count: int) -> calendar_pb2.BankingCalendar:
+        days = [datetime.date(2026, 1, first) + datetime.timedelta(days=step * n) for n in range(count)]
+        listed = calendar_pb2.BankingCalendar(
+            place="FR", version=1, weekend_days=[calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY]
+        )
+        getattr(listed, name).extend(date_of(day) for day in days)
+        return listed
+
+    over = _lc().publish_calendar(calendar(MAX_CALENDAR_DATES + 1))
+    assert refused_early(over) == ("ERR_INVALID_INPUT", f"calendar.{name}")
+    assert sent(_lc().publish_calendar(calendar(MAX_CALENDAR_DATES)))
