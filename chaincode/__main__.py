@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from tradefin.chaincode.contract import Contract, ContractRouter
 from tradefin.chaincode.shim import ChaincodeServer, ServerTLS
 
-__all__ = ["load_contracts", "main", "parse_address"]
+__all__ = ["contract_references", "load_contracts", "main", "parse_address"]
 
 logger = logging.getLogger("tradefin.chaincode.server")
 
@@ -55,6 +55,24 @@ def _as_contracts(found: object, reference: str) -> list[Contract]:
     raise UsageError(f"{reference} is not a Contract, a Contract class, or a callable returning contracts")
 
 
+def _dotted_name(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def contract_references(references: str) -> list[tuple[str, str]]:
+    """The (module, attribute) of each entry of ``module:attr[,module:attr]``, checked without importing
+    anything (the network spec checks its ``chaincode.contracts`` with it before any server starts)."""
+    found: list[tuple[str, str]] = []
+    for reference in filter(None, (part.strip() for part in references.split(","))):
+        module_name, separator, attribute = reference.partition(":")
+        if not separator or not _dotted_name(module_name) or not _dotted_name(attribute):
+            raise UsageError(f"--contracts entries are module:attribute, got {reference!r}")
+        found.append((module_name, attribute))
+    if not found:
+        raise UsageError("--contracts names no contract")
+    return found
+
+
 def load_contracts(references: str) -> list[Contract]:
     """Resolve ``default`` or ``module:attr[,module:attr]`` to contract instances (order kept)."""
     if references == DEFAULT_CONTRACTS:
@@ -62,10 +80,8 @@ def load_contracts(references: str) -> list[Contract]:
 
         return default_contracts()
     contracts: list[Contract] = []
-    for reference in filter(None, (part.strip() for part in references.split(","))):
-        module_name, separator, attribute = reference.partition(":")
-        if not separator or not module_name or not attribute:
-            raise UsageError(f"--contracts entries are module:attribute, got {reference!r}")
+    for module_name, attribute in contract_references(references):
+        reference = f"{module_name}:{attribute}"
         try:
             found: object = importlib.import_module(module_name)
             for part in attribute.split("."):

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..chaincode.__main__ import DEFAULT_CONTRACTS, UsageError, contract_references
 from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
 from .chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
@@ -418,6 +419,18 @@ def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSp
     return ChannelSpec(name, tuple(banks))
 
 
+def _contracts(reader: _Reader) -> str:
+    """``default`` or ``module:attr[,module:attr]``, as the chaincode server reads it (nothing is imported)."""
+    contracts = reader.string("contracts", DEFAULT_CONTRACTS)
+    if contracts != DEFAULT_CONTRACTS:
+        try:
+            contract_references(contracts)
+        except UsageError as exc:
+            raise SpecError(reader.at("contracts"), f"{contracts!r} is not valid: '{DEFAULT_CONTRACTS}' or "
+                                                    "module:attribute entries separated by ','") from exc
+    return contracts
+
+
 def _parse_chaincode(data: object) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
     name = reader.string("name", "tradefin", _CC_NAME_RE, "letters and digits, with single '_' or '-' between them")
@@ -433,7 +446,7 @@ def _parse_chaincode(data: object) -> ChaincodeSpec:
     spec = ChaincodeSpec(
         name=name,
         version=version,
-        contracts=reader.string("contracts", "default"),
+        contracts=_contracts(reader),
         mutual_tls=reader.boolean("mutual_tls", False),
     )
     reader.finish()

@@ -50,6 +50,8 @@ def test_load_contracts() -> None:
         load_contracts("tradefin.chaincode.contracts.kv")
     with pytest.raises(UsageError, match="is not a Contract"):
         load_contracts("tradefin.chaincode.contracts.kv:PUT_EVENT")
+    with pytest.raises(UsageError, match="module:attribute"):
+        load_contracts(".kv:KvContract")  # a relative module: importlib's TypeError went past main() (a traceback)
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -275,6 +275,23 @@ def test_a_domain_that_is_no_dns_name_is_refused(domain: str) -> None:
     assert parse_spec(doc).orderer.domain == "a" * 63 + ".test"
 
 
+@pytest.mark.parametrize("contracts", ["nonsense", "x:", ":y", "a b:c", ",", " , ", "my-mod:Thing", ".rel:Thing",
+                                       "mod:Thing()", "mod:Thing\nother", "Default"])
+def test_contracts_the_chaincode_server_cannot_read_are_refused(contracts: str) -> None:
+    # they were accepted and every bank's chaincode server exited at network up ('--contracts entries are
+    # module:attribute'), after the orderers and peers had started
+    doc = default_doc()
+    doc["chaincode"]["contracts"] = contracts
+    assert refused(doc).field == "chaincode.contracts"
+
+
+@pytest.mark.parametrize("contracts", ["default", "custom:Thing", "my.mod:factory.make, other:Thing", "m:T,"])
+def test_contracts_the_chaincode_server_reads_are_accepted(contracts: str) -> None:
+    doc = default_doc()
+    doc["chaincode"]["contracts"] = contracts
+    assert parse_spec(doc).chaincode.contracts == contracts
+
+
 def test_unknown_keys_of_any_yaml_type_are_named() -> None:
     doc: dict[Any, Any] = default_doc()
     doc[1] = "x"
