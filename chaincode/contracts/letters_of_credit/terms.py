@@ -7,7 +7,7 @@ applicant (art. 6c) or ``terms.latest_shipment_date`` when 44C is after 31D.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Final
 
 from google.protobuf.descriptor import EnumDescriptor
@@ -21,6 +21,7 @@ from .errors import LcRuleError, invalid_input
 from .validation import (
     SWIFT_X,
     check_account,
+    check_at_most,
     check_bank,
     check_country,
     check_institution,
@@ -38,6 +39,8 @@ from .validation import (
 DEFAULT_PRESENTATION_DAYS: Final = 21
 MAX_PRESENTATION_DAYS: Final = 999
 MAX_DOCUMENT_COUNT: Final = 99
+#: 46A Documents Required (and a 46B edit of it) is 100*65z: each document takes at least one of its lines.
+MAX_DOCUMENTS_REQUIRED: Final = 100
 
 INCOTERMS_2020: Final = frozenset({"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"})
 _HS_CODE = re.compile(r"^[0-9]{6,10}\Z")  # \Z: '$' also matches before a trailing newline
@@ -246,8 +249,10 @@ def _check_goods_and_documents(terms: lc.LetterOfCreditTerms, field: str) -> Non
     check_document_requirements(terms.documents_required, f"{field}.documents_required")
 
 
-def check_document_requirements(requirements: Iterable[lc.DocumentRequirement], field: str) -> None:
-    """Each 46A line: a document type, counts, issuer and data requirements within bounds."""
+def check_document_requirements(requirements: Sequence[lc.DocumentRequirement], field: str) -> None:
+    """At most MAX_DOCUMENTS_REQUIRED 46A entries, each a document type, counts, issuer and data
+    requirements within bounds."""
+    check_at_most(requirements, field, most=MAX_DOCUMENTS_REQUIRED, noun="documents (46A)")
     for index, requirement in enumerate(requirements):
         path = f"{field}[{index}]"
         _check_enum(lc.DocumentType.DESCRIPTOR, requirement.doc_type, f"{path}.doc_type")
@@ -344,7 +349,8 @@ _REPLACED: Final = (
     "port_of_discharge",
 )
 #: The change behind each term an amendment sets: (term path, change path). A term that holds a
-#: change as it was sent has the same name; the amount is the increase's result; a narrative, its edit's.
+#: change as it was sent has the same name; the amount is the increase's result; a narrative, its edit's;
+#: the documents required, their 46B edit's (one that makes the list longer than 46A holds).
 _CHANGE_OF_TERM: Final = (
     *((name, name) for name in _REPLACED),
     *((name, name) for name in ("latest_shipment_date", "shipment_period", "shipment_window")),
@@ -352,6 +358,7 @@ _CHANGE_OF_TERM: Final = (
     ("amount", "increase"),
     ("goods.description", "goods_description.text"),
     ("additional_conditions", "additional_conditions.text"),
+    ("documents_required", "documents_required.documents"),
 )
 
 

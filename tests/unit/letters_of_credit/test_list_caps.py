@@ -12,12 +12,13 @@ from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUD
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
+from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED
 from tradefin.chaincode.contracts.letters_of_credit.validation import from_date
 from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, ISSUER, Desk, caller, date
+from .support import ADVISER, ISSUER, Desk, caller, date, sample_terms
 
 OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
 
@@ -118,3 +119,37 @@ def test_a_calendar_lists_a_bounded_number_of_dates(name: str, first: datetime.d
 
     refused_as_invalid(desk, f"calendar.{name}", 1000, lambda: publish(1001))
     assert len(getattr(publish(1000), name)) == 1000
+
+
+# ------------------------------------------------------------------------------------------------
+# Documents required (46A, and its 46B edit: 100*65z)
+
+INVOICE = lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_COMMERCIAL_INVOICE, originals=1)
+
+
+def test_a_credit_requires_at_most_100_documents() -> None:
+    assert MAX_DOCUMENTS_REQUIRED == 100
+    desk = Desk()
+    over = sample_terms(documents_required=[INVOICE] * 101)
+    refused_as_invalid(desk, "terms.documents_required", 100, lambda: desk.apply(over))
+    lc_id = desk.apply(sample_terms(documents_required=[INVOICE] * 100))
+    assert len(desk.terms(lc_id).terms.documents_required) == 100
+
+
+def _propose(desk: Desk, lc_id: str, action: lc.NarrativeEditAction.ValueType, count: int) -> None:
+    edit = lc.DocumentsEdit(action=action, documents=[INVOICE] * count)
+    changes = lc.AmendmentChanges(documents_required=edit)
+    request = api.ProposeAmendmentRequest(lc_id=lc_id, seq=desk.stub(lc_id).last_amendment_seq + 1, changes=changes)
+    desk.call(caller(ISSUER, "issuer"), desk.service.propose_amendment, request)
+
+
+def test_an_amendment_keeps_the_documents_required_within_46a() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()  # three documents required
+    replace, add = lc.NARRATIVE_EDIT_ACTION_REPLACE_ALL, lc.NARRATIVE_EDIT_ACTION_ADD
+    field = "changes.documents_required.documents"
+    refused_as_invalid(desk, field, 100, lambda: _propose(desk, lc_id, replace, 101))
+    refused_as_invalid(desk, field, 100, lambda: _propose(desk, lc_id, add, 98))  # 3 + 98 required
+    _propose(desk, lc_id, replace, 100)
+    _propose(desk, lc_id, add, 97)
+    assert desk.stub(lc_id).last_amendment_seq == 2

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.unit.letters_of_credit.support import sample_terms
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
+from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
 from tradefin.protos import calendar_pb2
@@ -72,3 +74,20 @@ def test_calendar_dates_over_the_cap_are_refused_early(name: str, first: int, st
     over = _lc().publish_calendar(calendar(MAX_CALENDAR_DATES + 1))
     assert refused_early(over) == ("ERR_INVALID_INPUT", f"calendar.{name}")
     assert sent(_lc().publish_calendar(calendar(MAX_CALENDAR_DATES)))
+
+
+def test_documents_required_over_46a_are_refused_early() -> None:
+    invoice = lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_COMMERCIAL_INVOICE, originals=1)
+    over = sample_terms(documents_required=[invoice] * (MAX_DOCUMENTS_REQUIRED + 1))
+    assert refused_early(_lc().apply(over)) == ("ERR_INVALID_INPUT", "terms.documents_required")
+    assert sent(_lc().apply(sample_terms(documents_required=[invoice] * MAX_DOCUMENTS_REQUIRED)))
+
+    def propose(count: int) -> Generator[object, Any, object]:
+        edit = lc.DocumentsEdit(action=lc.NARRATIVE_EDIT_ACTION_REPLACE_ALL, documents=[invoice] * count)
+        return _lc().propose_amendment(LC_ID, 1, lc.AmendmentChanges(documents_required=edit))
+
+    assert refused_early(propose(MAX_DOCUMENTS_REQUIRED + 1)) == (
+        "ERR_INVALID_INPUT",
+        "changes.documents_required.documents",
+    )
+    assert sent(propose(MAX_DOCUMENTS_REQUIRED))
