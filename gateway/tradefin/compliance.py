@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from tradefin.chaincode.contracts.compliance import financing, governance, limits
+from tradefin.chaincode.contracts.compliance import financing, governance, kyc, limits
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_money, check_subject_ref
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
 from tradefin.gateway import Gateway, aio
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -248,7 +248,6 @@ class ComplianceFlows(FlowsBase):
         bank). ``subject_ref`` is the customer's KYC reference, never personal data; ``evidence_hash``
         the hex SHA-256 of the salted KYC file the bank keeps. Enums: numbers or labels
         (``"KYC_STATUS_VERIFIED"``)."""
-        self._check(check_subject_ref, subject_ref, "attestation.subject_ref")
         attestation = cp.KycAttestation(
             subject_ref=subject_ref,
             status=enum_value(cp.KycStatus, status, "attestation.status"),
@@ -258,6 +257,7 @@ class ComplianceFlows(FlowsBase):
             expires_on=common_pb2.Date(year=expires_on.year, month=expires_on.month, day=expires_on.day),
             evidence_hash=evidence_hash,
         )
+        self._check(kyc.check_attestation, attestation)
         request = cp.AttestKycRequest(attestation=attestation)
         receipt, response = yield from self._transact("AttestKyc", request, cp.KycResponse, None)
         return Committed(response.attestation, receipt.transaction_id, receipt.block_number)

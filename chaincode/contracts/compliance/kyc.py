@@ -29,15 +29,10 @@ def status_name(status: compliance_pb2.KycStatus.ValueType) -> str:
     return compliance_pb2.KycStatus.Name(status).removeprefix("KYC_STATUS_")
 
 
-def attest(
-    tx: Transaction, request: compliance_pb2.AttestKycRequest, existing: compliance_pb2.KycAttestation | None
-) -> Transition[compliance_pb2.KycResponse]:
-    """A compliance officer records (or updates) the bank's attestation of a customer."""
-    if Role.COMPLIANCE not in tx.caller.roles:
-        raise unauthorized("attesting KYC needs a certificate with role compliance")
-    if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
-        raise unauthorized("attesting KYC needs a certificate carrying the bank's BIC as its bic attribute")
-    given = request.attestation
+def check_attestation(given: compliance_pb2.KycAttestation) -> None:
+    """An attestation as a bank states it (the client checks it early): the subject reference, a
+    level, status and risk rating the enums define (not UNSPECIFIED), real dates in order and the hex
+    SHA-256 of the KYC file."""
     check_subject_ref(given.subject_ref, "attestation.subject_ref")
     for name, enum in (
         ("level", compliance_pb2.KycLevel),
@@ -51,6 +46,18 @@ def attest(
     if expires_on < verified_on:
         raise invalid_input("attestation.expires_on", "is before verified_on")
     check_sha256_hex(given.evidence_hash, "attestation.evidence_hash")
+
+
+def attest(
+    tx: Transaction, request: compliance_pb2.AttestKycRequest, existing: compliance_pb2.KycAttestation | None
+) -> Transition[compliance_pb2.KycResponse]:
+    """A compliance officer records (or updates) the bank's attestation of a customer."""
+    if Role.COMPLIANCE not in tx.caller.roles:
+        raise unauthorized("attesting KYC needs a certificate with role compliance")
+    if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
+        raise unauthorized("attesting KYC needs a certificate carrying the bank's BIC as its bic attribute")
+    given = request.attestation
+    check_attestation(given)
     attestation = compliance_pb2.KycAttestation(
         subject_ref=given.subject_ref,
         attesting_bank=common_pb2.BankRef(bic=tx.caller.bic, msp_id=tx.caller.msp_id),

@@ -427,9 +427,9 @@ CHECKS: tuple[EarlyCheck, ...] = (
                 expires_on=_date(r.attestation.expires_on),
                 evidence_hash=r.attestation.evidence_hash,
             ),
-            spelled=field != "subject_ref",
+            spelled=field in ("status", "level", "risk_rating"),
         )
-        for field in ("subject_ref",)
+        for field in ("subject_ref", "status", "level", "risk_rating", "evidence_hash")
     ),
     *(
         EarlyCheck(
