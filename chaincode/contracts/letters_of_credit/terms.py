@@ -41,6 +41,8 @@ MAX_PRESENTATION_DAYS: Final = 999
 MAX_DOCUMENT_COUNT: Final = 99
 #: 46A Documents Required (and a 46B edit of it) is 100*65z: each document takes at least one of its lines.
 MAX_DOCUMENTS_REQUIRED: Final = 100
+#: An art. 32 schedule is stated in the credit's 100*65z narrative (45A/47A), at least a line an instalment.
+MAX_INSTALMENTS: Final = 100
 
 INCOTERMS_2020: Final = frozenset({"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"})
 _HS_CODE = re.compile(r"^[0-9]{6,10}\Z")  # \Z: '$' also matches before a trailing newline
@@ -279,6 +281,7 @@ def _check_confirmation(terms: lc.LetterOfCreditTerms, field: str) -> None:
 
 
 def _check_instalments(terms: lc.LetterOfCreditTerms, field: str) -> None:
+    check_at_most(terms.instalments, f"{field}.instalments", most=MAX_INSTALMENTS, noun="instalments")
     expiry = to_date(terms.expiry_date, f"{field}.expiry_date")
     previous_end = None
     total = 0

@@ -12,13 +12,13 @@ from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUD
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
-from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED
+from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED, MAX_INSTALMENTS
 from tradefin.chaincode.contracts.letters_of_credit.validation import from_date
 from tradefin.protos import calendar_pb2, common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, ISSUER, Desk, caller, date, sample_terms
+from .support import ADVISER, ISSUER, Desk, caller, date, sample_terms, usd
 
 OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
 
@@ -153,3 +153,22 @@ def test_an_amendment_keeps_the_documents_required_within_46a() -> None:
     _propose(desk, lc_id, replace, 100)
     _propose(desk, lc_id, add, 97)
     assert desk.stub(lc_id).last_amendment_seq == 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Instalments (art. 32)
+
+
+def _instalments(count: int) -> list[lc.Instalment]:
+    first = datetime.date(2025, 8, 1)
+    days = [from_date(first + datetime.timedelta(days=index)) for index in range(count)]
+    return [lc.Instalment(period_start=day, period_end=day, amount=usd("100.00")) for day in days]
+
+
+def test_a_credit_has_at_most_100_instalments() -> None:
+    assert MAX_INSTALMENTS == 100
+    desk = Desk()
+    over = sample_terms(instalments=_instalments(101))
+    refused_as_invalid(desk, "terms.instalments", 100, lambda: desk.apply(over))
+    lc_id = desk.apply(sample_terms(instalments=_instalments(100)))
+    assert len(desk.terms(lc_id).terms.instalments) == 100

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.unit.letters_of_credit.support import sample_terms
+from tests.unit.letters_of_credit.support import sample_terms, usd
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
-from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED
+from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED, MAX_INSTALMENTS
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
 from tradefin.protos import calendar_pb2
@@ -91,3 +91,13 @@ def test_documents_required_over_46a_are_refused_early() -> None:
         "changes.documents_required.documents",
     )
     assert sent(propose(MAX_DOCUMENTS_REQUIRED))
+
+
+def test_instalments_over_the_cap_are_refused_early() -> None:
+    def instalments(count: int) -> list[lc.Instalment]:
+        days = [date_of(datetime.date(2025, 8, 1) + datetime.timedelta(days=n)) for n in range(count)]
+        return [lc.Instalment(period_start=day, period_end=day, amount=usd("100.00")) for day in days]
+
+    over = sample_terms(instalments=instalments(MAX_INSTALMENTS + 1))
+    assert refused_early(_lc().apply(over)) == ("ERR_INVALID_INPUT", "terms.instalments")
+    assert sent(_lc().apply(sample_terms(instalments=instalments(MAX_INSTALMENTS))))
