@@ -27,8 +27,8 @@ from typing import Final
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contracts.letters_of_credit import validation
+from tradefin.chaincode.contracts.payments import amounts, transfers
 from tradefin.chaincode.contracts.payments import records as pay_records
-from tradefin.chaincode.contracts.payments import transfers
 from tradefin.chaincode.contracts.payments.channels import check_proposal
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
@@ -439,6 +439,7 @@ class PaymentsFlows(FlowsBase):
         """
         quote_id = str(uuid.uuid4()) if quote_id is None else quote_id
         self._check(validation.check_uuid4, quote_id, "quote_id")
+        self._check(amounts.check_fee_count, fees, "quote.fees")
         valid_until = datetime.datetime.now(datetime.UTC) + valid_for
         quote = payments_pb2.FxQuote(
             quote_id=quote_id,

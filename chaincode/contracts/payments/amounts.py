@@ -12,11 +12,12 @@ disclosed before acceptance; the disclosure is the quote's fee list, or the requ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
+from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.money import check_minor_units
-from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_bic, check_money
+from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, check_at_most, check_bic, check_money
 from tradefin.protos import payments_pb2
 
 from ..compliance.errors import invalid_input
@@ -24,6 +25,9 @@ from ..compliance.rates import Rate, convert
 
 _DEDUCTED_BY_DEBTOR_AGENT = frozenset({payments_pb2.CHARGE_BEARER_CRED})
 _DEDUCTED_BY_CREDITOR_AGENT = frozenset({payments_pb2.CHARGE_BEARER_CRED, payments_pb2.CHARGE_BEARER_SHAR})
+#: Fees one list may hold (a quote's, a payment's disclosed or charged fees, a status report's). A
+#: channel payment has two agents, each charging a few kinds (commission, FX, ...): ten is ample.
+MAX_FEES: Final = 10
 
 
 def fees_by(fees: Iterable[payments_pb2.Fee], agent_bic: str) -> int:
@@ -31,9 +35,15 @@ def fees_by(fees: Iterable[payments_pb2.Fee], agent_bic: str) -> int:
     return sum(fee.amount.minor_units for fee in fees if fee.agent_bic[:8] == agent_bic[:8])
 
 
+def check_fee_count(fees: Sized, field: str) -> None:
+    """At most MAX_FEES fees."""
+    check_at_most(fees, field, most=MAX_FEES, noun="fees")
+
+
 def check_fee_shapes(fees: Sequence[payments_pb2.Fee], field: str) -> None:
-    """Each fee on its own: a valid amount, a well-formed agent BIC and a short SWIFT x kind (what a
-    client can check before it knows the channel)."""
+    """At most MAX_FEES fees, each on its own: a valid amount, a well-formed agent BIC and a short
+    SWIFT x kind (what a client can check before it knows the channel)."""
+    check_fee_count(fees, field)
     for index, fee in enumerate(fees):
         check_money(fee.amount, f"{field}[{index}].amount")
         check_bic(fee.agent_bic, f"{field}[{index}].agent_bic")

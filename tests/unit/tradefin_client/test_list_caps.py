@@ -12,17 +12,29 @@ from typing import Any
 import pytest
 
 from tests.unit.letters_of_credit.support import sample_terms, usd
+from tests.unit.payments.support import (
+    BANK_A,
+    CREDITOR,
+    CREDITOR_ACCOUNT,
+    DEBTOR,
+    DEBTOR_ACCOUNT,
+    money,
+)
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
 from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED, MAX_INSTALMENTS
+from tradefin.chaincode.contracts.payments.amounts import MAX_FEES
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
-from tradefin.protos import calendar_pb2
+from tradefin.gateway.tradefin.payments import PaymentsFlows
+from tradefin.protos import calendar_pb2, payments_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 LC_ID = "TFINCNSH:LC2025-0001"
 PRESENTATION_ID = str(uuid.uuid4())
+CHANNEL_ID = "ASTBHKHH-EUCBDEFF-EUR"
+PAYMENT_UETR = str(uuid.uuid4())
 OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING ON PAGE 2")
 
 
@@ -101,3 +113,58 @@ def test_instalments_over_the_cap_are_refused_early() -> None:
     over = sample_terms(instalments=instalments(MAX_INSTALMENTS + 1))
     assert refused_early(_lc().apply(over)) == ("ERR_INVALID_INPUT", "terms.instalments")
     assert sent(_lc().apply(sample_terms(instalments=instalments(MAX_INSTALMENTS))))
+
+
+# ------------------------------------------------------------------------------------------------
+# payments
+
+
+def _pay() -> PaymentsFlows:
+    return PaymentsFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+
+
+def _fees(count: int) -> list[payments_pb2.Fee]:
+    return [payments_pb2.Fee(agent_bic=BANK_A.bic, amount=money("0.10"), kind="COMM")] * count
+
+
+def _initiate(disclosed: int, charged: int) -> Generator[object, Any, object]:
+    return _pay().pay(
+        CHANNEL_ID,
+        money("1000.00"),
+        debtor=DEBTOR,
+        debtor_account=DEBTOR_ACCOUNT,
+        creditor=CREDITOR,
+        creditor_account=CREDITOR_ACCOUNT,
+        charge_bearer=payments_pb2.CHARGE_BEARER_CRED,
+        fees_disclosed=_fees(disclosed),
+        fees_charged=_fees(charged),
+    )
+
+
+def _quote(count: int) -> Generator[object, Any, object]:
+    return _pay().create_quote(
+        CHANNEL_ID,
+        for_bank_bic=BANK_A.bic,
+        sell_currency="HKD",
+        rate="0.11731",
+        max_sell_amount=money("100000.00", "HKD"),
+        valid_for=datetime.timedelta(minutes=10),
+        fees=_fees(count),
+    )
+
+
+def _report(count: int) -> Generator[object, Any, object]:
+    return _pay().report_status(PAYMENT_UETR, payments_pb2.PAYMENT_STATUS_ACCC, fees_charged=_fees(count))
+
+
+def test_a_payments_fees_over_the_cap_are_refused_early() -> None:
+    assert refused_early(_initiate(MAX_FEES + 1, 1)) == ("ERR_INVALID_INPUT", "fees_disclosed")
+    assert refused_early(_initiate(MAX_FEES, MAX_FEES + 1)) == ("ERR_INVALID_INPUT", "fees_charged")
+    assert sent(_initiate(MAX_FEES, MAX_FEES))
+
+
+def test_a_quotes_and_a_status_reports_fees_over_the_cap_are_refused_early() -> None:
+    assert refused_early(_quote(MAX_FEES + 1)) == ("ERR_INVALID_INPUT", "quote.fees")
+    assert refused_early(_report(MAX_FEES + 1)) == ("ERR_INVALID_INPUT", "fees_charged")
+    assert sent(_quote(MAX_FEES))
+    assert sent(_report(MAX_FEES))
