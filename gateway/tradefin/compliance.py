@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from tradefin.chaincode.contracts.compliance import financing, governance, kyc, limits
+from tradefin.chaincode.contracts.compliance import financing, governance, kyc, limits, screening
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
@@ -280,6 +280,7 @@ class ComplianceFlows(FlowsBase):
             outcome=enum_value(cp.ScreeningOutcome, outcome, "result.outcome"),
             screened_at=timestamp(screened_at or datetime.datetime.now(datetime.UTC)),
         )
+        self._check(screening.check_result, result)
         request = cp.RecordScreeningRequest(result=result)
         receipt, response = yield from self._transact("RecordScreening", request, cp.ScreeningResponse, None)
         return Committed(response.result, receipt.transaction_id, receipt.block_number)

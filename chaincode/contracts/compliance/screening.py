@@ -33,6 +33,20 @@ def outcome_name(outcome: compliance_pb2.ScreeningOutcome.ValueType) -> str:
     return compliance_pb2.ScreeningOutcome.Name(outcome).removeprefix("SCREENING_OUTCOME_")
 
 
+def check_result(given: compliance_pb2.ScreeningResult) -> None:
+    """A screening result as a bank states it (the client checks it early): the subject reference,
+    list id and version, an outcome the enum defines (not UNSPECIFIED) and when it screened (how
+    far ahead of the transaction is checked when it is recorded)."""
+    check_subject_ref(given.subject_ref, "result.subject_ref")
+    check_list_id(given.list_id, "result.list_id")
+    check_text(given.list_version, "result.list_version", lines=1, width=35, required=True)
+    if given.outcome not in compliance_pb2.ScreeningOutcome.values()[1:]:
+        raise invalid_input("result.outcome", "CLEAR, POTENTIAL_MATCH or CONFIRMED_MATCH")
+    if not given.HasField("screened_at"):
+        raise invalid_input("result.screened_at", "is required")
+    to_datetime(given.screened_at, "result.screened_at")
+
+
 def record(
     tx: Transaction,
     request: compliance_pb2.RecordScreeningRequest,
@@ -44,13 +58,7 @@ def record(
     if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
         raise unauthorized("recording a screening needs a certificate carrying the bank's BIC as its bic attribute")
     given = request.result
-    check_subject_ref(given.subject_ref, "result.subject_ref")
-    check_list_id(given.list_id, "result.list_id")
-    check_text(given.list_version, "result.list_version", lines=1, width=35, required=True)
-    if given.outcome not in compliance_pb2.ScreeningOutcome.values()[1:]:
-        raise invalid_input("result.outcome", "CLEAR, POTENTIAL_MATCH or CONFIRMED_MATCH")
-    if not given.HasField("screened_at"):
-        raise invalid_input("result.screened_at", "is required")
+    check_result(given)
     if to_datetime(given.screened_at, "result.screened_at") > tx.timestamp + FUTURE_TOLERANCE:
         raise invalid_input("result.screened_at", "is in the future")
     result = compliance_pb2.ScreeningResult(

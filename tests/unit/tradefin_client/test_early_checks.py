@@ -433,6 +433,21 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck(
+            "compliance:RecordScreening",
+            f"result.{field}",
+            lambda r: _compliance().record_screening(
+                r.result.subject_ref,
+                r.result.list_id,
+                r.result.list_version,
+                r.result.outcome,
+                screened_at=r.result.screened_at.ToDatetime(datetime.UTC),
+            ),
+            spelled=field == "outcome",
+        )
+        for field in ("subject_ref", "list_id", "list_version", "outcome")
+    ),
+    *(
+        EarlyCheck(
             "compliance:ProposeGovernance", f"config.{field}", lambda r: _compliance().propose_governance(r.config), 1
         )
         for field in (
