@@ -13,7 +13,13 @@ from typing import Final
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
 from tradefin.chaincode.contracts.letters_of_credit.money import check_minor_units, exponent
-from tradefin.chaincode.contracts.letters_of_credit.validation import check_country, check_msp_id, check_text
+from tradefin.chaincode.contracts.letters_of_credit.reference_data import COUNTRIES
+from tradefin.chaincode.contracts.letters_of_credit.validation import (
+    check_at_most,
+    check_country,
+    check_msp_id,
+    check_text,
+)
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
@@ -24,6 +30,16 @@ from .records import check_list_id, governance_key, proposal_key
 
 MAX_SCREENING_AGE_HOURS: Final = 720
 MAX_APPROVAL_WINDOW_HOURS: Final = 168
+#: Member banks: every change needs each one's approval and a peer of each endorses the record, which a
+#: consortium of more than a hundred banks could not gather.
+MAX_MEMBERS: Final = 100
+#: Sanctions lists every party must be CLEAR on (UN, OFAC, EU, UK and national lists come to about a
+#: dozen; every party of every payment is looked up on each).
+MAX_SANCTIONS_LISTS: Final = 50
+#: Embargoed countries, high-risk countries and country caps: one entry per ISO 3166-1 country.
+MAX_COUNTRY_ENTRIES: Final = len(COUNTRIES)
+#: Reporting thresholds: two per ISO 3166-1 country (as PBoC's for non-natural and natural persons).
+MAX_REPORTING_THRESHOLDS: Final = 2 * len(COUNTRIES)
 
 _EVENT_OBJECT: Final = "governance"
 
@@ -37,10 +53,12 @@ def _check_reference_money(money: common_pb2.Money, reference: str, field: str) 
 def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
     """Every field of a proposed configuration (ERR_INVALID_INPUT naming the field)."""
     members = list(config.member_msp_ids)
+    check_at_most(members, "config.member_msp_ids", most=MAX_MEMBERS, noun="member banks")
     if len(set(members)) != len(members) or len(members) < 2:
         raise invalid_input("config.member_msp_ids", "at least two distinct member banks")
     for index, msp_id in enumerate(members):
         check_msp_id(msp_id, f"config.member_msp_ids[{index}]")
+    check_at_most(config.sanctions_lists, "config.sanctions_lists", most=MAX_SANCTIONS_LISTS, noun="lists")
     seen_lists: set[str] = set()
     for index, listed in enumerate(config.sanctions_lists):
         check_list_id(listed.list_id, f"config.sanctions_lists[{index}].list_id")
@@ -51,7 +69,9 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
     if not 1 <= config.screening_max_age_hours <= MAX_SCREENING_AGE_HOURS:
         raise invalid_input("config.screening_max_age_hours", f"1..{MAX_SCREENING_AGE_HOURS}")
     for field in ("embargoed_countries", "high_risk_countries"):
-        for index, country in enumerate(getattr(config, field)):
+        countries = getattr(config, field)
+        check_at_most(countries, f"config.{field}", most=MAX_COUNTRY_ENTRIES, noun="countries")
+        for index, country in enumerate(countries):
             check_country(country, f"config.{field}[{index}]")
     reference = config.reference_currency
     exponent(reference, "config.reference_currency")
@@ -67,12 +87,16 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
         if not caps.HasField(name):
             raise invalid_input(f"config.pilot_caps.{name}", "is required")
         _check_reference_money(getattr(caps, name), reference, f"config.pilot_caps.{name}")
+    check_at_most(config.country_caps, "config.country_caps", most=MAX_COUNTRY_ENTRIES, noun="country caps")
     for index, cap in enumerate(config.country_caps):
         check_country(cap.country, f"config.country_caps[{index}].country")
         _check_reference_money(cap.max_per_payment, reference, f"config.country_caps[{index}].max_per_payment")
     _check_reference_money(config.dual_control_threshold, reference, "config.dual_control_threshold")
     if not 1 <= config.approval_window_hours <= MAX_APPROVAL_WINDOW_HOURS:
         raise invalid_input("config.approval_window_hours", f"1..{MAX_APPROVAL_WINDOW_HOURS}")
+    check_at_most(
+        config.reporting_thresholds, "config.reporting_thresholds", most=MAX_REPORTING_THRESHOLDS, noun="thresholds"
+    )
     for index, threshold in enumerate(config.reporting_thresholds):
         check_country(threshold.country, f"config.reporting_thresholds[{index}].country")
         _check_reference_money(threshold.amount, reference, f"config.reporting_thresholds[{index}].amount")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import pytest
 
+from tests.unit.compliance.test_list_caps import LISTS
 from tests.unit.letters_of_credit.support import sample_terms, usd
 from tests.unit.payments.support import (
     BANK_A,
@@ -18,6 +19,7 @@ from tests.unit.payments.support import (
     CREDITOR_ACCOUNT,
     DEBTOR,
     DEBTOR_ACCOUNT,
+    governance_config,
     money,
 )
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
@@ -26,6 +28,7 @@ from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DIS
 from tradefin.chaincode.contracts.letters_of_credit.terms import MAX_DOCUMENTS_REQUIRED, MAX_INSTALMENTS
 from tradefin.chaincode.contracts.payments.amounts import MAX_FEES
 from tradefin.gateway.tradefin import ClientSettings, InvalidInputError
+from tradefin.gateway.tradefin.compliance import ComplianceFlows
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
 from tradefin.gateway.tradefin.payments import PaymentsFlows
 from tradefin.protos import calendar_pb2, payments_pb2
@@ -168,3 +171,19 @@ def test_a_quotes_and_a_status_reports_fees_over_the_cap_are_refused_early() -> 
     assert refused_early(_report(MAX_FEES + 1)) == ("ERR_INVALID_INPUT", "fees_charged")
     assert sent(_quote(MAX_FEES))
     assert sent(_report(MAX_FEES))
+
+
+# ------------------------------------------------------------------------------------------------
+# compliance
+
+
+@pytest.mark.parametrize(("name", "cap", "entries"), [(name, cap, entries) for name, cap, _, entries in LISTS])
+def test_a_configurations_lists_over_their_caps_are_refused_early(
+    name: str, cap: int, entries: Callable[[int], Sequence[object]]
+) -> None:
+    def propose(count: int) -> Generator[object, Any, object]:
+        flows = ComplianceFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+        return flows.propose_governance(governance_config(**{name: entries(count)}))
+
+    assert refused_early(propose(cap + 1)) == ("ERR_INVALID_INPUT", f"config.{name}")
+    assert sent(propose(cap))
