@@ -377,6 +377,7 @@ class ComplianceFlows(FlowsBase):
     def get_limit(self, scope: cp.LimitScope.ValueType | str, key: str) -> Flow[cp.Limit]:
         """One of the caller's bank's limits and its utilisation (answered by the bank's own peer)."""
         request = cp.GetLimitRequest(scope=enum_value(cp.LimitScope, scope, "scope"), key=key)
+        self._check(limits.check_limit_ref, request.scope, request.key)
         answer = yield from self._query("GetLimit", request, cp.LimitResponse)
         return answer.limit
 

@@ -488,6 +488,12 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck(
+            "compliance:GetLimit", field, lambda r: _compliance().get_limit(r.scope, r.key), spelled=field == "scope"
+        )
+        for field in ("key", "scope")
+    ),
+    *(
+        EarlyCheck(
             "compliance:ReserveLimits",
             field,
             lambda r: _compliance().reserve_limits(
