@@ -486,6 +486,7 @@ class ComplianceFlows(FlowsBase):
     def record_financing_details(self, details: cp.FinancingDetails) -> Flow[Committed[None]]:
         """Keep a financing's customer and amounts in the caller's implicit collection (endorsed by the
         bank alone)."""
+        self._check(financing.check_details, details)
         request = cp.RecordFinancingDetailsRequest(details=details)
         receipt, _ = yield from self._transact(
             "RecordFinancingDetails", request, cp.FinancingResponse, self._own_bank()

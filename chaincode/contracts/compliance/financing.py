@@ -206,13 +206,9 @@ def release(
     )
 
 
-def record_details(
-    tx: Transaction, request: compliance_pb2.RecordFinancingDetailsRequest
-) -> Transition[compliance_pb2.FinancingResponse]:
-    """The financing bank keeps who and how much in its own implicit collection."""
-    _require_officer(tx)
-    details = compliance_pb2.FinancingDetails()
-    details.CopyFrom(request.details)
+def check_details(details: compliance_pb2.FinancingDetails) -> None:
+    """A financing's details as the bank keeps them (the client checks them early): its id, the
+    fingerprints, the document type and customer when given, the amounts and the holder salt."""
     check_reservation_id(details.financing_id, "details.financing_id")
     check_fingerprints(details.fingerprints, "details.fingerprints")
     if details.doc_type:
@@ -224,6 +220,16 @@ def record_details(
         check_money(details.face_amount, "details.face_amount")
     if len(details.salt) != SALT_BYTES:
         raise invalid_input("details.salt", f"{SALT_BYTES} bytes")
+
+
+def record_details(
+    tx: Transaction, request: compliance_pb2.RecordFinancingDetailsRequest
+) -> Transition[compliance_pb2.FinancingResponse]:
+    """The financing bank keeps who and how much in its own implicit collection."""
+    _require_officer(tx)
+    check_details(request.details)
+    details = compliance_pb2.FinancingDetails()
+    details.CopyFrom(request.details)
     details.financed_at.CopyFrom(tx.timestamp_proto())
     return Transition(
         response=compliance_pb2.FinancingResponse(),

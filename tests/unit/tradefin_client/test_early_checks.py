@@ -547,6 +547,23 @@ CHECKS: tuple[EarlyCheck, ...] = (
         )
         for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band", "doc_type")
     ),
+    *(
+        EarlyCheck(
+            "compliance:RecordFinancingDetails",
+            f"details.{field}",
+            lambda r: _compliance().record_financing_details(r.details),
+        )
+        for field in (
+            "financing_id",
+            "fingerprints[0]",
+            "doc_type",
+            "customer_ref",
+            "amount.currency",
+            "amount.minor_units",
+            "face_amount.currency",
+            "face_amount.minor_units",
+        )
+    ),
 )
 
 
