@@ -84,7 +84,7 @@ class BankingCalendar(google.protobuf.message.Message):
 
     @property
     def holidays(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.common_pb2.Date]:
-        """Dates on which banks of the place are closed (in addition to weekend days)."""
+        """Dates on which banks of the place are closed (in addition to weekend days), ascending; at most 1,000."""
 
     @property
     def covers_through(self) -> tradefin.protos.common_pb2.Date:
@@ -94,7 +94,7 @@ class BankingCalendar(google.protobuf.message.Message):
 
     @property
     def open_weekend_days(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.common_pb2.Date]:
-        """Weekend days on which banks of the place are open (make-up working days), ascending."""
+        """Weekend days on which banks of the place are open (make-up working days), ascending; at most 1,000."""
 
     def __init__(
         self,

@@ -108,7 +108,7 @@ class InstitutionRef(google.protobuf.message.Message):
     name: builtins.str
     @property
     def address(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
-        """Up to 4 lines of 35 characters."""
+        """Up to 3 lines of 35 characters (with the name, the 4*35x of an MT option D field)."""
 
     def __init__(
         self,

@@ -519,19 +519,19 @@ class ComplianceGovernance(google.protobuf.message.Message):
     adopted_tx_id: builtins.str
     @property
     def member_msp_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
-        """MSP ids of the member banks whose approval every change needs (at least two)."""
+        """MSP ids of the member banks whose approval every change needs (at least two, at most 100)."""
 
     @property
     def sanctions_lists(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___SanctionsList]:
-        """Lists every party must be CLEAR on, at these versions."""
+        """Lists every party must be CLEAR on, at these versions (at most 50)."""
 
     @property
     def embargoed_countries(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
-        """ISO 3166 countries no credit or payment may involve."""
+        """ISO 3166 countries no credit or payment may involve (at most 249)."""
 
     @property
     def high_risk_countries(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
-        """Countries whose involvement puts a payment under dual control."""
+        """Countries whose involvement puts a payment under dual control (at most 249)."""
 
     @property
     def reference_rates(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___ReferenceRate]:
@@ -540,13 +540,17 @@ class ComplianceGovernance(google.protobuf.message.Message):
     @property
     def pilot_caps(self) -> Global___PilotCaps: ...
     @property
-    def country_caps(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___CountryCap]: ...
+    def country_caps(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___CountryCap]:
+        """At most 249."""
+
     @property
     def dual_control_threshold(self) -> tradefin.protos.common_pb2.Money:
         """Payments at or above this amount need a second approver (section 4.4)."""
 
     @property
-    def reporting_thresholds(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___ReportingThreshold]: ...
+    def reporting_thresholds(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___ReportingThreshold]:
+        """At most 498."""
+
     def __init__(
         self,
         *,

@@ -391,7 +391,7 @@ class AcceptAmendmentRequest(google.protobuf.message.Message):
     seq: builtins.int
     @property
     def excluded_changes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
-        """Names of AmendmentChanges fields the beneficiary does not accept."""
+        """Names of AmendmentChanges fields the beneficiary does not accept (at most 17, one per field)."""
 
     def __init__(
         self,
@@ -507,7 +507,9 @@ class ExamineRequest(google.protobuf.message.Message):
     DISCREPANCIES_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
     @property
-    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]: ...
+    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]:
+        """At most 70 (MT734 77J)."""
+
     def __init__(
         self,
         *,
@@ -535,7 +537,9 @@ class RefuseRequest(google.protobuf.message.Message):
     disposal: tradefin.protos.letters_of_credit_pb2.RefusalDisposal.ValueType
     narrative: builtins.str
     @property
-    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]: ...
+    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]:
+        """At most 70 (MT734 77J)."""
+
     @property
     def charges_claimed(self) -> tradefin.protos.common_pb2.Money: ...
     def __init__(

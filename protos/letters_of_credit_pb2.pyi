@@ -1044,7 +1044,7 @@ class LetterOfCreditTerms(google.protobuf.message.Message):
 
     @property
     def documents_required(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___DocumentRequirement]:
-        """46A"""
+        """46A, at most 100"""
 
     @property
     def presentation_period(self) -> Global___PresentationPeriod:
@@ -1072,7 +1072,7 @@ class LetterOfCreditTerms(google.protobuf.message.Message):
 
     @property
     def instalments(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Instalment]:
-        """art. 32 schedule (optional)"""
+        """art. 32 schedule (optional), at most 100"""
 
     def __init__(
         self,
@@ -1359,7 +1359,9 @@ class DocumentsEdit(google.protobuf.message.Message):
     DOCUMENTS_FIELD_NUMBER: builtins.int
     action: Global___NarrativeEditAction.ValueType
     @property
-    def documents(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___DocumentRequirement]: ...
+    def documents(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___DocumentRequirement]:
+        """At most 100, and the credit's 46A at most 100 once amended."""
+
     def __init__(
         self,
         *,
@@ -1660,7 +1662,7 @@ class Discrepancy(google.protobuf.message.Message):
     AUTOMATED_FIELD_NUMBER: builtins.int
     code: Global___DiscrepancyCode.ValueType
     text: builtins.str
-    """Up to 50 lines of 70 characters (77J)."""
+    """Up to 70 lines of 50 characters (77J 70*50z)."""
     doc_ref: builtins.str
     """The document concerned (optional)."""
     automated: builtins.bool
@@ -1696,7 +1698,9 @@ class Examination(google.protobuf.message.Message):
     examiner_hash: builtins.str
     """SHA-256 of the examiner's client identity."""
     @property
-    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Discrepancy]: ...
+    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Discrepancy]:
+        """At most 70."""
+
     @property
     def examined_on(self) -> tradefin.protos.common_pb2.Date: ...
     def __init__(
@@ -1749,7 +1753,7 @@ class RefusalNotice(google.protobuf.message.Message):
 
     @property
     def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Discrepancy]:
-        """77J every discrepancy."""
+        """77J every discrepancy (at most 70)."""
 
     def __init__(
         self,

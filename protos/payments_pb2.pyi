@@ -723,7 +723,7 @@ class FxQuote(google.protobuf.message.Message):
 
     @property
     def fees(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Fee]:
-        """Every fee of every agent, disclosed before acceptance."""
+        """Every fee of every agent, disclosed before acceptance (at most 10)."""
 
     @property
     def quoted_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
@@ -1386,11 +1386,11 @@ class InitiatePaymentRequest(google.protobuf.message.Message):
     def creditor_account(self) -> tradefin.protos.common_pb2.AccountRef: ...
     @property
     def fees_disclosed(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Fee]:
-        """Without a quote: the fees the agents disclose (channel currency)."""
+        """Without a quote: the fees the agents disclose (channel currency; at most 10)."""
 
     @property
     def fees_charged(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Fee]:
-        """What the debtor agent deducts itself (CRED only); at most what it disclosed."""
+        """What the debtor agent deducts itself (CRED only); at most what it disclosed (and 10 entries)."""
 
     def __init__(
         self,
@@ -1477,7 +1477,7 @@ class ReportPaymentStatusRequest(google.protobuf.message.Message):
     reason_code: builtins.str
     @property
     def fees_charged(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Fee]:
-        """What the creditor agent deducted (at most what it disclosed; not under DEBT)."""
+        """What the creditor agent deducted (at most what it disclosed; not under DEBT); at most 10 entries."""
 
     def __init__(
         self,
