@@ -27,7 +27,7 @@ from typing import Final
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contracts.letters_of_credit import validation
-from tradefin.chaincode.contracts.payments import amounts, transfers
+from tradefin.chaincode.contracts.payments import quotes, transfers
 from tradefin.chaincode.contracts.payments import records as pay_records
 from tradefin.chaincode.contracts.payments.channels import check_proposal
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
@@ -438,8 +438,6 @@ class PaymentsFlows(FlowsBase):
             valid_for: how long the quote stands from now (at most 24 hours).
         """
         quote_id = str(uuid.uuid4()) if quote_id is None else quote_id
-        self._check(validation.check_uuid4, quote_id, "quote_id")
-        self._check(amounts.check_fee_count, fees, "quote.fees")
         valid_until = datetime.datetime.now(datetime.UTC) + valid_for
         quote = payments_pb2.FxQuote(
             quote_id=quote_id,
@@ -453,6 +451,7 @@ class PaymentsFlows(FlowsBase):
             valid_until=timestamp(valid_until),
             salt=salt_or_new(salt),
         )
+        self._check(quotes.check_quote, quote)
         endorsers = yield from self._endorsers(channel_id)
         request = payments_pb2.CreateQuoteRequest(quote=quote)
         receipt, response = yield from self._transact("CreateQuote", request, payments_pb2.QuoteResponse, endorsers)

@@ -20,9 +20,9 @@ from ..compliance.audit import audit_event
 from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, quote_expired
 from ..compliance.ledger import Transition
 from ..compliance.rates import Rate, parse_rate
-from .amounts import check_fees
+from .amounts import check_fee_shapes, check_fees
 from .channels import PAYING_STATES, ChannelFile, state_name
-from .records import quote_key, quote_record_key
+from .records import parse_channel_id, quote_key, quote_record_key
 
 #: Longest validity a quote may have.
 MAX_VALIDITY: Final = datetime.timedelta(hours=24)
@@ -47,6 +47,30 @@ def status_name(status: pay.QuoteStatus.ValueType) -> str:
     return pay.QuoteStatus.Name(status).removeprefix("QUOTE_STATUS_")
 
 
+def check_quote(given: pay.FxQuote) -> None:
+    """A quote as its provider states it, checked before the ledger is read (the client checks it
+    early): its id, the channel, a bank of the channel to use it and another currency than the
+    channel's (both as the channel id names them), the rate and margin, the amount it covers in the
+    currency it sells, the fees' shapes and the salt. When it is valid until is the transaction's."""
+    check_uuid4(given.quote_id, "quote.quote_id")
+    bank_a, bank_b, currency = parse_channel_id(given.channel_id, "quote.channel_id")
+    check_bic(given.for_bank_bic, "quote.for_bank_bic")
+    if given.for_bank_bic[:8] not in (bank_a, bank_b):
+        raise invalid_input("quote.for_bank_bic", "is not a bank of the channel")
+    exponent(given.sell_currency, "quote.sell_currency")
+    if given.sell_currency == currency:
+        raise invalid_input("quote.sell_currency", "a quote converts another currency into the channel's")
+    parse_rate(given.rate, "quote.rate")
+    if given.margin_bps > MAX_MARGIN_BPS:
+        raise invalid_input("quote.margin_bps", f"at most {MAX_MARGIN_BPS}")
+    check_money(given.max_sell_amount, "quote.max_sell_amount")
+    if given.max_sell_amount.currency != given.sell_currency:
+        raise invalid_input("quote.max_sell_amount.currency", "must be the sell currency")
+    check_fee_shapes(given.fees, "quote.fees")
+    if len(given.salt) != SALT_BYTES:
+        raise invalid_input("quote.salt", f"{SALT_BYTES} random bytes")
+
+
 def create_quote(
     tx: Transaction, request: pay.CreateQuoteRequest, file: ChannelFile, existing: pay.QuoteStub | None
 ) -> Transition[pay.QuoteResponse]:
@@ -55,30 +79,18 @@ def create_quote(
     if file.stub.state not in PAYING_STATES:
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}")
     given = request.quote
-    check_uuid4(given.quote_id, "quote.quote_id")
     if existing is not None:
         raise duplicate("quote.quote_id", f"quote {given.quote_id} exists")
-    check_bic(given.for_bank_bic, "quote.for_bank_bic")
     for_bank = file.bank_by_bic(given.for_bank_bic)
-    if for_bank is None:
+    if for_bank is None:  # check_quote found it in the channel id
         raise invalid_input("quote.for_bank_bic", "is not a bank of the channel")
-    exponent(given.sell_currency, "quote.sell_currency")
-    if given.sell_currency == file.stub.currency:
-        raise invalid_input("quote.sell_currency", "a quote converts another currency into the channel's")
     rate = parse_rate(given.rate, "quote.rate")
-    if given.margin_bps > MAX_MARGIN_BPS:
-        raise invalid_input("quote.margin_bps", f"at most {MAX_MARGIN_BPS}")
-    check_money(given.max_sell_amount, "quote.max_sell_amount")
-    if given.max_sell_amount.currency != given.sell_currency:
-        raise invalid_input("quote.max_sell_amount.currency", "must be the sell currency")
     check_fees(given.fees, file.stub.currency, [bank.bic for bank in file.banks], "quote.fees")
     if not given.HasField("valid_until"):
         raise invalid_input("quote.valid_until", "is required")
     valid_until = to_datetime(given.valid_until, "quote.valid_until")
     if not tx.timestamp < valid_until <= tx.timestamp + MAX_VALIDITY:
         raise invalid_input("quote.valid_until", f"after now and at most {MAX_VALIDITY} ahead")
-    if len(given.salt) != SALT_BYTES:
-        raise invalid_input("quote.salt", f"{SALT_BYTES} random bytes")
     record = pay.FxQuote(
         quote_id=given.quote_id,
         channel_id=file.channel_id,

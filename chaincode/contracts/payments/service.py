@@ -264,8 +264,7 @@ class PaymentsService:
 
     async def create_quote(self, tx: Transaction, request: pay.CreateQuoteRequest) -> pay.QuoteResponse:
         """Quote a conversion into the channel's currency."""
-        parse_channel_id(request.quote.channel_id, "quote.channel_id")  # named as sent
-        check_uuid4(request.quote.quote_id, "quote.quote_id")
+        quotes.check_quote(request.quote)  # before any ledger read, as the client checks it
         file = await self._member_channel(tx.caller, request.quote.channel_id)
         existing = await self._get(quote_key(request.quote.quote_id), pay.QuoteStub)
         return await commit(self._ledger, quotes.create_quote(tx, request, file, existing))

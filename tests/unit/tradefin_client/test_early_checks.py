@@ -385,6 +385,38 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck(
+            "pay:CreateQuote",
+            f"quote.{field}",
+            lambda r: _pay().create_quote(
+                r.quote.channel_id,
+                for_bank_bic=r.quote.for_bank_bic,
+                sell_currency=r.quote.sell_currency,
+                rate=r.quote.rate,
+                max_sell_amount=r.quote.max_sell_amount,
+                valid_for=datetime.timedelta(minutes=10),
+                fees=list(r.quote.fees),
+                margin_bps=r.quote.margin_bps,
+                quote_id=r.quote.quote_id,
+                salt=r.quote.salt,
+            ),
+        )
+        for field in (
+            "quote_id",
+            "channel_id",
+            "for_bank_bic",
+            "sell_currency",
+            "rate",
+            "margin_bps",
+            "max_sell_amount.currency",
+            "max_sell_amount.minor_units",
+            "fees[0].agent_bic",
+            "fees[0].amount.currency",
+            "fees[0].amount.minor_units",
+            "fees[0].kind",
+        )
+    ),
+    *(
+        EarlyCheck(
             "pay:ReportStatus",
             field,
             lambda r: _pay().report_status(
