@@ -20,7 +20,7 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 from .access import Role, Transaction, require_bank
 from .banking_days import CalendarBook
 from .credit import CreditFile, advance, copy, credit_event, require_active, require_not_expired
-from .errors import invalid_input, invalid_state
+from .errors import ErrorCode, LcRuleError, invalid_input, invalid_state
 from .events import transition_event
 from .ledger import Transition, Write
 from .records import amendment_key, credit_key, position_key, record_hash, terms_hash, terms_key
@@ -257,7 +257,16 @@ def apply_accepted(
         return AcceptedAmendment(updated, accepted, (), event)
 
     terms_record = copy(credit.terms)
-    terms_record.terms.CopyFrom(amended_terms(credit.terms.terms, amendment.changes))
+    try:
+        terms_record.terms.CopyFrom(amended_terms(credit.terms.terms, amendment.changes))
+    except LcRuleError as error:
+        if error.code != ErrorCode.Value("ERR_INVALID_INPUT"):
+            raise
+        # The changes applied when proposed; an amendment accepted since (proposed while this one was
+        # pending) changed the terms under them. Nothing in the accepting request can mend that.
+        raise invalid_state(
+            f"amendment {amendment.seq} no longer applies to the credit's terms as amended since: {error.text}"
+        ) from None
     terms_record.amendment_seq = amendment.seq
     position = copy(credit.position)
     position.max_amount = max_amount(terms_record.terms)

@@ -268,3 +268,21 @@ def test_a_decrease_below_what_is_reserved_cannot_be_accepted() -> None:
     advise(desk, lc_id, 1)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: .*INV-LC-04"):
         accept(desk, lc_id, 1)
+
+
+def test_an_amendment_the_one_accepted_before_it_left_inapplicable_is_refused_as_state() -> None:
+    """Each decrease applied to the terms when it was proposed; together they take the whole amount.
+    The second cannot be accepted, and the beneficiary's request has nothing to mend: the credit's
+    state is the reason (not ERR_INVALID_INPUT on 'changes', a field the acceptance does not have)."""
+    desk = Desk()
+    lc_id = desk.open_credit()
+    propose(desk, lc_id, 1, lc.AmendmentChanges(decrease=usd("60000")))  # of the sample's USD 100,000
+    propose(desk, lc_id, 2, lc.AmendmentChanges(decrease=usd("60000")))
+    for seq in (1, 2):
+        advise(desk, lc_id, seq)
+    accept(desk, lc_id, 1)
+    before = (dict(desk.ledger.state), len(desk.ledger.events))
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: amendment 2 no longer applies .*changes\.decrease"):
+        accept(desk, lc_id, 2)
+    assert (dict(desk.ledger.state), len(desk.ledger.events)) == before
+    assert amendment(desk, lc_id, 2).status == lc.AMENDMENT_STATUS_ADVISED
