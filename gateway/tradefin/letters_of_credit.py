@@ -38,6 +38,7 @@ from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import format_amount, parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.presentations import (
     check_discrepancies,
+    check_disposal,
     check_documents,
     check_settlement_pair,
 )
@@ -357,6 +358,7 @@ class LettersOfCreditFlows(FlowsBase):
         currency = changes.increase.currency if changes.HasField("increase") else changes.decrease.currency
         self._check(terms.check_changes, changes, currency)
         self._check(amendments.check_amendment_texts, deemed_acceptance_clause, narrative)
+        self._check(amendments.check_charges_payable_by, charges_payable_by)
         request = api.ProposeAmendmentRequest(
             lc_id=lc_id,
             seq=seq,
@@ -467,8 +469,7 @@ class LettersOfCreditFlows(FlowsBase):
         if not discrepancies:
             self._check(_refuse, "discrepancies", "a refusal states at least one discrepancy")
         self._check(check_discrepancies, discrepancies)
-        if not disposal:
-            self._check(_refuse, "disposal", "a refusal states what happens to the documents (77B)")
+        self._check(check_disposal, disposal)
         if charges_claimed is not None:
             self._check(validation.check_money, charges_claimed, "charges_claimed")
         self._check(validation.check_text, narrative, "narrative", lines=20, width=65)

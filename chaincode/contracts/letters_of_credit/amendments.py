@@ -39,6 +39,13 @@ def check_amendment_texts(deemed_acceptance_clause: str, narrative: str) -> None
     check_text(narrative, "narrative", lines=10, width=65)
 
 
+def check_charges_payable_by(charges_payable_by: lc.ChargesPayableBy.ValueType) -> None:
+    """Who pays the amendment's charges: a code the schema defines, or none (the client checks it
+    early)."""
+    if charges_payable_by not in lc.ChargesPayableBy.DESCRIPTOR.values_by_number:
+        raise invalid_input("charges_payable_by", "is not a valid code")
+
+
 def check_excluded_changes(excluded_changes: Sequence[str]) -> None:
     """No more excluded changes than an amendment has fields (the client checks it early; which
     changes the amendment makes is on the ledger)."""
@@ -89,8 +96,7 @@ def propose_amendment(
     if request.seq != expected:
         raise invalid_input("seq", f"amendment numbers are sequential: the next one of {stub.lc_id} is {expected}")
     check_changes(request.changes, credit.currency)
-    if request.charges_payable_by not in lc.ChargesPayableBy.DESCRIPTOR.values_by_number:
-        raise invalid_input("charges_payable_by", "is not a valid code")
+    check_charges_payable_by(request.charges_payable_by)
     check_amendment_texts(request.deemed_acceptance_clause, request.narrative)
     if not request.changes.cancel:
         amended_terms(credit.terms.terms, request.changes)

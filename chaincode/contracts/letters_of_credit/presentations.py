@@ -186,6 +186,14 @@ def _check_key_data(key_data: lc.DocumentKeyData, field: str) -> None:
         check_money(key_data.amount, f"{field}.amount")
 
 
+def check_disposal(disposal: lc.RefusalDisposal.ValueType) -> None:
+    """A refusal's disposal of the documents (77B): a code the schema defines (the client checks it
+    early; whether the refusing bank may hold the documents for the applicant's waiver is on the
+    ledger)."""
+    if not disposal or disposal not in lc.RefusalDisposal.DESCRIPTOR.values_by_number:
+        raise invalid_input("disposal", "a refusal states what happens to the documents (77B)")
+
+
 def check_discrepancies(discrepancies: Sequence[lc.Discrepancy], field: str = "discrepancies") -> None:
     """Examiner-stated discrepancies: at most as many as 77J has lines, each a code from the closed list
     and text within 77J bounds."""
@@ -567,8 +575,7 @@ def refuse(
     if not request.discrepancies:
         raise invalid_input("discrepancies", "a refusal states at least one discrepancy")
     check_discrepancies(request.discrepancies)
-    if not request.disposal or request.disposal not in lc.RefusalDisposal.DESCRIPTOR.values_by_number:
-        raise invalid_input("disposal", "a refusal states what happens to the documents (77B)")
+    check_disposal(request.disposal)
     if request.disposal == lc.REFUSAL_DISPOSAL_NOTIFY and stub.receiving_bank.msp_id != credit.stub.issuing_bank.msp_id:
         raise invalid_input("disposal", "only the issuing bank holds documents pending the applicant's waiver")
     if request.HasField("charges_claimed"):
