@@ -419,34 +419,48 @@ def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSp
     return ChannelSpec(name, tuple(banks))
 
 
-def _contracts(reader: _Reader) -> str:
-    """``default`` or ``module:attr[,module:attr]``, as the chaincode server reads it (nothing is imported)."""
-    contracts = reader.string("contracts", DEFAULT_CONTRACTS)
+def check_chaincode_name(name: str, where: str = "chaincode.name") -> None:
+    """Refuse a chaincode name Fabric's lifecycle refuses, or too long for its package label (SpecError
+    naming ``where``: the spec's field, or the command-line option that gave the name)."""
+    if not _CC_NAME_RE.fullmatch(name):
+        raise SpecError(where, f"{name!r} is not valid: letters and digits, with single '_' or '-' between them")
+    if name in SYSTEM_CHAINCODES:
+        raise SpecError(where, f"{name!r} is the name of a Fabric system chaincode")
+    if len(name) > MAX_CC_NAME_LENGTH:
+        raise SpecError(where, f"is {len(name)} characters long, more than {MAX_CC_NAME_LENGTH}: the package label "
+                               f"<name>_<version> may have {MAX_LABEL_LENGTH}")
+
+
+def check_chaincode_version(name: str, version: str, where: str = "chaincode.version") -> None:
+    """Refuse a version that cannot follow ``name`` (already checked) in its package label."""
+    if not version or len(version) > MAX_CC_VERSION_LENGTH or not is_label(package_label(name, version)):
+        raise SpecError(where, f"{version!r} is not valid: up to {MAX_CC_VERSION_LENGTH} letters, digits, '.', '_', "
+                               "'+' and '-' (the package label is <name>_<version>)")
+
+
+def check_contracts(contracts: str, where: str = "chaincode.contracts") -> None:
+    """Refuse contracts the chaincode server cannot read: ``default`` or ``module:attr[,module:attr]`` (nothing
+    is imported)."""
     if contracts != DEFAULT_CONTRACTS:
         try:
             contract_references(contracts)
         except UsageError as exc:
-            raise SpecError(reader.at("contracts"), f"{contracts!r} is not valid: '{DEFAULT_CONTRACTS}' or "
-                                                    "module:attribute entries separated by ','") from exc
-    return contracts
+            raise SpecError(where, f"{contracts!r} is not valid: '{DEFAULT_CONTRACTS}' or module:attribute entries "
+                                   "separated by ','") from exc
 
 
 def _parse_chaincode(data: object) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
-    name = reader.string("name", "tradefin", _CC_NAME_RE, "letters and digits, with single '_' or '-' between them")
-    if name in SYSTEM_CHAINCODES:
-        raise SpecError(reader.at("name"), f"{name!r} is the name of a Fabric system chaincode")
-    if len(name) > MAX_CC_NAME_LENGTH:
-        raise SpecError(reader.at("name"), f"is {len(name)} characters long, more than {MAX_CC_NAME_LENGTH}: the "
-                                           f"package label <name>_<version> may have {MAX_LABEL_LENGTH}")
+    name = reader.string("name", "tradefin")
+    check_chaincode_name(name, reader.at("name"))
     version = reader.string("version", "1.0")
-    if len(version) > MAX_CC_VERSION_LENGTH or not is_label(package_label(name, version)):
-        raise SpecError(reader.at("version"), f"{version!r} is not valid: up to {MAX_CC_VERSION_LENGTH} letters, "
-                                              "digits, '.', '_', '+' and '-' (the package label is <name>_<version>)")
+    check_chaincode_version(name, version, reader.at("version"))
+    contracts = reader.string("contracts", DEFAULT_CONTRACTS)
+    check_contracts(contracts, reader.at("contracts"))
     spec = ChaincodeSpec(
         name=name,
         version=version,
-        contracts=_contracts(reader),
+        contracts=contracts,
         mutual_tls=reader.boolean("mutual_tls", False),
     )
     reader.finish()

@@ -53,6 +53,17 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _spec_checked(check: Callable[[], None]) -> None:
+    """``check()``, one of the network spec's checks given an option's name as its field: a refusal is a usage
+    error naming that option (exit 2), not an invalid spec."""
+    from ..network.spec import SpecError
+
+    try:
+        check()
+    except SpecError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
+
+
 @click.group()
 @click.option("--workdir", type=click.Path(path_type=Path), envvar="TRADEFIN_HOME", default=None,
               help="The network's working directory (default: ./.tradefin; env TRADEFIN_HOME).")
@@ -327,6 +338,12 @@ def chaincode() -> None:
 @friendly_errors
 def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, contracts: str) -> None:
     """Deploy a Python chaincode on one channel: every bank installs, approves and runs its server."""
+    from ..network.spec import check_chaincode_name, check_chaincode_version, check_contracts
+
+    # the network spec's own rules for its chaincode, before anything runs
+    _spec_checked(lambda: check_chaincode_name(name, "--name"))
+    _spec_checked(lambda: check_chaincode_version(name, version, "--version"))
+    _spec_checked(lambda: check_contracts(contracts, "--contracts"))
     net = _existing(ctx)
     with net.progress.step(f"deploy {name} on {channel}"):
         deployed = net.deploy_chaincode(channel, name, version, contracts)

@@ -125,6 +125,36 @@ def test_the_argument_at_fault_is_the_one_named(tmp_path: Path, args: list[str],
     assert f"Invalid value for {name}:" in result.output.replace("'", ""), result.output
 
 
+DEPLOY = ["chaincode", "deploy", "--channel", "asia-europe"]
+
+
+@pytest.mark.parametrize("args, name", [
+    ([*DEPLOY, "--name", "trade__fin"], "--name"),
+    ([*DEPLOY, "--name", ""], "--name"),
+    ([*DEPLOY, "--name", "lscc"], "--name"),
+    ([*DEPLOY, "--name", "x" * 109], "--name"),  # its package label is longer than a peer installs
+    ([*DEPLOY, "--name", "cc", "--version", "1 0"], "--version"),
+    ([*DEPLOY, "--name", "cc", "--version", ""], "--version"),
+    ([*DEPLOY, "--name", "cc", "--version", "v" * 65], "--version"),
+    ([*DEPLOY, "--name", "cc", "--contracts", "nonsense"], "--contracts"),
+    ([*DEPLOY, "--name", "cc", "--contracts", "my-mod:Thing"], "--contracts"),
+])
+def test_chaincode_deploy_checks_its_chaincode_as_the_network_spec_does(tmp_path: Path, args: list[str],
+                                                                         name: str) -> None:
+    # They went on to the network: a bad package label raised PackageError (a traceback) once it was running.
+    result = _run(tmp_path, args)
+    assert result.exit_code == 2
+    assert f"Invalid value for {name}:" in result.output.replace("'", ""), result.output
+
+
+@pytest.mark.parametrize("args", [
+    [*DEPLOY, "--name", "x" * 108, "--version", "v" * 64, "--contracts", "my.mod:Thing"],
+    [*DEPLOY, "--name", "Trade-Fin_v2", "--version", "1.0.0-rc.1+build.5"],
+])
+def test_chaincode_deploy_takes_what_the_network_spec_takes(tmp_path: Path, args: list[str]) -> None:
+    assert "no network in" in _run(tmp_path, args).output
+
+
 @pytest.mark.parametrize("args", [
     ["channel", "open", "bank1", "bank2", "--currency", "USD", "--slots", "256", "--cycle-seconds", str(7 * 86400)],
     [*QUOTE, "--margin-bps", "10000", "--valid-minutes", "1440"],
