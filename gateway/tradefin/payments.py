@@ -568,18 +568,18 @@ class PaymentsFlows(FlowsBase):
         """The creditor agent returns (part of) a settled or credited payment: a new payment under a new
         UETR, linked to the original (pacs.004; role ``treasury``)."""
         return_uetr = str(uuid.uuid4()) if return_uetr is None else return_uetr
-        self._check(validation.check_uuid4, original_uetr, "original_uetr")
+        request = payments_pb2.ReturnPaymentRequest(
+            return_uetr=return_uetr,
+            original_uetr=original_uetr,
+            returned_amount=returned_amount,
+            reason_code=reason_code,
+            salt=salt_or_new(salt),
+        )
+        self._check(transfers.check_return_request, request)
         channel_id = yield from self._channel_of_payment(original_uetr)
         slots = yield from self._slots(channel_id)
         with self.picker.slot(channel_id or "", slots) as slot:
-            request = payments_pb2.ReturnPaymentRequest(
-                return_uetr=return_uetr,
-                original_uetr=original_uetr,
-                returned_amount=returned_amount,
-                reason_code=reason_code,
-                slot_hint=slot,
-                salt=salt_or_new(salt),
-            )
+            request.slot_hint = slot
             return (yield from self._payment_step("ReturnPayment", request, channel_id))
 
     # -- queries ---------------------------------------------------------------------------------

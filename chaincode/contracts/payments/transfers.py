@@ -653,6 +653,18 @@ def check_return_uetr(request: pay.ReturnPaymentRequest) -> None:
         raise invalid_input("return_uetr", "a return has a UETR of its own")
 
 
+def check_return_request(request: pay.ReturnPaymentRequest) -> None:
+    """A return on its own, as a client can check it before it knows the original payment: both
+    UETRs, a valid amount, a 4-character return reason and the salt."""
+    check_uuid4(request.original_uetr, "original_uetr")
+    check_return_uetr(request)
+    check_money(request.returned_amount, "returned_amount")
+    if not _REASON.match(request.reason_code):
+        raise invalid_input("reason_code", "an ISO 20022 return reason (4 characters)")
+    if len(request.salt) != SALT_BYTES:
+        raise invalid_input("salt", f"{SALT_BYTES} random bytes")
+
+
 def require_returner(tx: Transaction, original: PaymentFile) -> None:
     """Only the original's creditor agent (treasury) returns it."""
     require_bank(tx.caller, original.record.creditor_agent, (Role.TREASURY,), "returning a payment")
@@ -660,7 +672,6 @@ def require_returner(tx: Transaction, original: PaymentFile) -> None:
 
 def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: PaymentFile) -> None:
     """The creditor agent returns at most what the creditor received and was not returned yet."""
-    check_return_uetr(request)
     record = original.record
     require_returner(tx, original)
     if original.stub.status not in _CREDIT_REPORTS:
@@ -668,16 +679,12 @@ def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
             f"payment {original.stub.uetr} is {status_name(original.stub.status)}: only settled or credited payments "
             "are returned"
         )
-    check_money(request.returned_amount, "returned_amount")
+    check_return_request(request)
     if request.returned_amount.currency != record.settlement_amount.currency:
         raise invalid_input("returned_amount.currency", "a return is in the channel's currency")
     outstanding = record.credited_amount.minor_units - record.returned_amount
     if request.returned_amount.minor_units > outstanding:
         raise invalid_input("returned_amount", "exceeds what the creditor received and was not returned yet")
-    if not _REASON.match(request.reason_code):
-        raise invalid_input("reason_code", "an ISO 20022 return reason (4 characters)")
-    if len(request.salt) != SALT_BYTES:
-        raise invalid_input("salt", f"{SALT_BYTES} random bytes")
 
 
 def build_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: PaymentFile) -> pay.PaymentRecord:

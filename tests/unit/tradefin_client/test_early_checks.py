@@ -461,10 +461,21 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for field in fields
     ),
     EarlyCheck("pay:ApprovePayment", "uetr", lambda r: _pay().approve(r.uetr)),
-    EarlyCheck(
-        "pay:ReturnPayment",
-        "original_uetr",
-        lambda r: _pay().return_payment(r.original_uetr, r.returned_amount, r.reason_code, return_uetr=r.return_uetr),
+    *(
+        EarlyCheck(
+            "pay:ReturnPayment",
+            field,
+            lambda r: _pay().return_payment(
+                r.original_uetr, r.returned_amount, r.reason_code, return_uetr=r.return_uetr, salt=r.salt
+            ),
+        )
+        for field in (
+            "original_uetr",
+            "return_uetr",
+            "returned_amount.currency",
+            "returned_amount.minor_units",
+            "reason_code",
+        )
     ),
     EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
     EarlyCheck("pay:GetPayment", "uetr", lambda r: _pay().get_payment(r.uetr)),
