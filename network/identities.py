@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from .errors import NetworkError
 from .layout import Layout
 from .processes import replaced_directory
-from .spec import BankSpec
+from .spec import MAX_COMMON_NAME_LENGTH, BankSpec
 
 FABRIC_CA_ATTRIBUTES_OID = ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 ROLES = ("issuer", "advisor", "examiner", "approver", "treasury", "compliance", "auditor",
@@ -67,6 +67,25 @@ def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | ed25519.Ed25519Priva
     raise IdentityError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}")
 
 
+def check_user_name(user: str, bank: BankSpec | None = None) -> None:
+    """Refuse a user name that is no plain name (it names the user's folder ``<user>@<domain>``: no '/', '@',
+    '\\', blanks or control characters, no leading '.'), or, given its ``bank``, one that makes the identity
+    ``<user>@<bank domain>`` too long for a certificate's common name."""
+    if not user or user.startswith(".") or any(c in "/@\\" or c.isspace() or not c.isprintable() for c in user):
+        raise IdentityError(f"user name {_shown(user)} must be a plain name (no '/', '@', '\\', blanks or "
+                            "control characters, not starting with '.')")
+    if bank is not None and len(f"{user}@{bank.domain}") > MAX_COMMON_NAME_LENGTH:
+        longest = MAX_COMMON_NAME_LENGTH - len(f"@{bank.domain}")
+        raise IdentityError(f"user name {_shown(user)} is {len(user)} characters long, more than {longest}: the "
+                            f"identity <user>@{bank.domain} is a certificate common name, which holds "
+                            f"{MAX_COMMON_NAME_LENGTH} characters")
+
+
+def _shown(user: str) -> str:
+    """``user`` quoted for a message, cut short if long."""
+    return repr(user) if len(user) <= 40 else f"{user[:20]!r}..."
+
+
 def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
                    extra_attributes: dict[str, str] | None = None, key_type: str = "ecdsa-p256") -> IssuedIdentity:
     """Issue ``user@<bank domain>`` with ``role`` (and the bank's BIC) unless it already exists.
@@ -76,8 +95,7 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
     """
     if role not in ROLES:
         raise IdentityError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if not user or any(c in user for c in "/@ \\") or user.startswith("."):
-        raise IdentityError(f"user name {user!r} must be a plain name (no '/', '@', spaces)")
+    check_user_name(user, bank)
     name = f"{user}@{bank.domain}"
     home = layout.bank_user(bank, user)
     attributes = {"role": role, "bic": bank.bic, "hf.EnrollmentID": name, "hf.Type": "client",

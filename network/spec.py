@@ -41,7 +41,8 @@ MAX_ORDERER_DOMAIN_LENGTH = 255 - len("orderer0.") - len("-cert.pem")
 # A bank's users are <user>@<domain> in their certificates' common names, which hold 64 characters at most
 # (RFC 5280 ub-common-name; `cryptography` refuses more): the longest default user is client-beneficiary
 # (identities.DEFAULT_USERS).
-MAX_BANK_DOMAIN_LENGTH = 64 - len("client-beneficiary@")
+MAX_COMMON_NAME_LENGTH = 64
+MAX_BANK_DOMAIN_LENGTH = MAX_COMMON_NAME_LENGTH - len("client-beneficiary@")
 # Fabric's chaincode name rule (lifecycle ChaincodeNameRegExp): '_' and '-' only single, between alphanumerics.
 _CC_NAME_RE = re.compile(r"^[A-Za-z0-9]+([_-][A-Za-z0-9]+)*$")
 SYSTEM_CHAINCODES = frozenset({"cscc", "escc", "lscc", "qscc", "vscc"})  # names Fabric's lifecycle refuses
@@ -389,7 +390,8 @@ def _parse_bank(data: object, path: str, network: str) -> BankSpec:
         country=reader.string("country", pattern=_COUNTRY_RE, hint="an ISO 3166-1 alpha-2 code"),
         display_name=reader.string("display_name", name),
         domain=_domain(reader, f"{name}.{network}.test", MAX_BANK_DOMAIN_LENGTH,
-                       "the bank's users are <user>@<domain> in certificates, whose common names hold 64 characters"),
+                       "the bank's users are <user>@<domain> in certificates, whose common names hold "
+                       f"{MAX_COMMON_NAME_LENGTH} characters"),
         peers=reader.integer("peers", 1, 1, 4),
     )
     if bank.bic[4:6] != bank.country:

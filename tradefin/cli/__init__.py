@@ -261,9 +261,22 @@ def identity() -> None:
     """Bank users whose certificates carry a role (Fabric CA attributes)."""
 
 
+def _user_name(user: str, bank: Any = None) -> str:
+    """``--user``: a plain name, and with ``bank`` (a BankSpec) short enough for ``<user>@<bank domain>`` to be a
+    certificate's common name; a usage error naming --user otherwise."""
+    from ..network.identities import IdentityError, check_user_name
+
+    try:
+        check_user_name(user, bank)
+    except IdentityError as exc:
+        raise click.BadParameter(str(exc), param_hint="--user") from None
+    return user
+
+
 @identity.command("issue")
 @click.option("--bank", required=True, help="Bank name from the spec, e.g. bank1.")
-@click.option("--user", required=True, help="User name; the identity is <user>@<bank domain>.")
+@click.option("--user", required=True, callback=lambda ctx, param, value: _user_name(value),
+              help="User name; the identity is <user>@<bank domain>.")
 @click.option("--role", required=True, help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
 @click.option("--attr", "attrs", multiple=True, help="Extra attribute name=value (repeatable), e.g. lei=...")
 @click.option("--key", "key_type", type=click.Choice(["ecdsa-p256", "ecdsa-p384", "ed25519"]), default="ecdsa-p256",
@@ -280,6 +293,7 @@ def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: t
         bank_spec = net.spec.bank(bank)
     except KeyError:
         raise IdentityError(f"unknown bank {bank!r} (banks: {', '.join(b.name for b in net.spec.banks)})") from None
+    _user_name(user, bank_spec)  # with the bank's domain
     extra = {}
     for item in attrs:
         name, sep, value = item.partition("=")

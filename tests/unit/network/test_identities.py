@@ -1,0 +1,123 @@
+"""Issuing role-bearing users with a bank CA made here (no cryptogen), and the ``identity issue`` command."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tradefin.cli import main
+from tradefin.network import network as network_module
+from tradefin.network.identities import IdentityError, check_user_name, issue_identity
+from tradefin.network.layout import Layout
+from tradefin.network.spec import MAX_COMMON_NAME_LENGTH, load_spec
+
+
+def network_workdir(root: Path) -> Layout:
+    """A working directory as `network up` leaves it, as far as issuing identities goes: state.json with the
+    default spec and each bank's CA and User1 MSP (the template of a new user's folder)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "state.json").write_text(json.dumps({"spec_source": network_module._default_spec_text(),
+                                                 "orderers": "raft1", "runtime": "native", "port_base": 29000}))
+    layout = Layout(root, load_spec())
+    now = datetime.datetime.now(datetime.UTC)
+    for bank in layout.spec.banks:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"ca.{bank.domain}")])
+        ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+              .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+              .not_valid_after(now + datetime.timedelta(days=365))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+              .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+              .sign(key, hashes.SHA256()))
+        pem = ca.public_bytes(serialization.Encoding.PEM)
+        layout.bank_ca(bank).parent.mkdir(parents=True)
+        layout.bank_ca(bank).write_bytes(pem)
+        (layout.bank_ca(bank).parent / "priv_sk").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        template = layout.bank_user(bank, "User1") / "msp"
+        for folder in ("cacerts", "tlscacerts"):
+            (template / folder).mkdir(parents=True)
+            (template / folder / "ca.pem").write_bytes(pem)
+        (template / "config.yaml").write_text("NodeOUs:\n  Enable: true\n")
+    return layout
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    return network_workdir(tmp_path / "wd")
+
+
+def _users(layout: Layout) -> set[str]:
+    return {path.name for path in (layout.bank_org(layout.spec.bank("bank1")) / "users").iterdir()}
+
+
+def test_a_user_name_as_long_as_a_common_name_allows_is_issued_one_more_is_refused(layout: Layout) -> None:
+    # One character more raised cryptography's ValueError ('Attribute's length must be >= 1 and <= 64'), a
+    # traceback from `tradefin identity issue`.
+    bank = layout.spec.bank("bank1")
+    longest = MAX_COMMON_NAME_LENGTH - len(f"@{bank.domain}")
+    issued = issue_identity(layout, bank, "u" * longest, "treasury")
+    certificate = x509.load_pem_x509_certificate(next((issued.msp_dir / "signcerts").iterdir()).read_bytes())
+    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == issued.name
+    assert len(issued.name) == MAX_COMMON_NAME_LENGTH
+    with pytest.raises(IdentityError, match=f"more than {longest}"):
+        issue_identity(layout, bank, "v" * (longest + 1), "treasury")
+    assert f"{'v' * (longest + 1)}@{bank.domain}" not in _users(layout)
+
+
+@pytest.mark.parametrize("user", ["", "a/b", "a@b", "a\\b", ".hidden", "..", "a b", "a\tb", "a\nb", "a\x7fb",
+                                  "a\x1bb"])
+def test_a_user_name_that_is_no_plain_name_is_refused(layout: Layout, user: str) -> None:
+    # A tab, a line break or an escape character made a folder and a certificate common name of them.
+    with pytest.raises(IdentityError, match="must be a plain name"):
+        check_user_name(user)
+    with pytest.raises(IdentityError, match="must be a plain name"):
+        issue_identity(layout, layout.spec.bank("bank1"), user, "treasury")
+    assert _users(layout) == {f"User1@{layout.spec.bank('bank1').domain}"}
+
+
+@pytest.mark.parametrize("user", ["treasury", "approver2", "ops.desk_1", "J-Doe", "zoë"])
+def test_plain_user_names_are_accepted(layout: Layout, user: str) -> None:
+    assert issue_identity(layout, layout.spec.bank("bank1"), user, "treasury").name.startswith(f"{user}@")
+
+
+def _issue(workdir: Path, *args: str) -> Any:
+    result = CliRunner().invoke(main, ["--workdir", str(workdir), "identity", "issue", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output  # no traceback
+    return result
+
+
+def test_identity_issue_refuses_a_user_too_long_for_the_banks_domain_naming_user(layout: Layout) -> None:
+    bank = layout.spec.bank("bank1")
+    longest = MAX_COMMON_NAME_LENGTH - len(f"@{bank.domain}")
+    result = _issue(layout.root, "--bank", "bank1", "--user", "u" * (longest + 1), "--role", "treasury")
+    assert result.exit_code == 2
+    assert "Invalid value for --user:" in result.output.replace("'", "") and f"more than {longest}" in result.output
+    assert _users(layout) == {f"User1@{bank.domain}"}
+    result = _issue(layout.root, "--bank", "bank1", "--user", "u" * longest, "--role", "treasury")
+    assert result.exit_code == 0 and json.loads(result.output)["identity"] == f"{'u' * longest}@{bank.domain}"
+
+
+@pytest.mark.parametrize("user", ["", "a b", "a\nb", "../x", "x\ty"])
+def test_identity_issue_refuses_a_user_that_is_no_plain_name_before_looking_for_a_network(tmp_path: Path,
+                                                                                          user: str) -> None:
+    result = _issue(tmp_path / "none", "--bank", "bank1", "--user", user, "--role", "treasury")
+    assert result.exit_code == 2
+    assert "Invalid value for --user:" in result.output.replace("'", "") and "must be a plain name" in result.output
+    assert not (tmp_path / "none").exists()
+
+
+def test_identity_issue_names_a_very_long_user_in_one_short_line(layout: Layout) -> None:
+    result = _issue(layout.root, "--bank", "bank1", "--user", "x" * 10000, "--role", "treasury")
+    assert result.exit_code == 2
+    error = result.output.splitlines()[-1]
+    assert "is 10000 characters long" in error and len(error) < 300
