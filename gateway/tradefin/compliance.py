@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tradefin.chaincode.contracts.compliance import financing, governance, kyc, limits, screening
+from tradefin.chaincode.contracts.compliance.service import audit_key
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.money import parse_amount
 from tradefin.chaincode.contracts.letters_of_credit.validation import check_money
@@ -513,6 +514,7 @@ class ComplianceFlows(FlowsBase):
         ``screening`` (``<MSP id>/<subject>/<list>``), ``governance``, ``financing`` (fingerprint),
         ``limit-policy`` (MSP id); newest first."""
         request = cp.GetAuditTrailRequest(object_type=object_type, object_id=object_id)
+        self._check(audit_key, request)
         return list((yield from self._query("GetAuditTrail", request, cp.AuditTrailResponse)).entries)
 
 

@@ -30,6 +30,7 @@ from tradefin.chaincode.contracts.letters_of_credit import validation
 from tradefin.chaincode.contracts.payments import quotes, transfers
 from tradefin.chaincode.contracts.payments import records as pay_records
 from tradefin.chaincode.contracts.payments.channels import check_proposal
+from tradefin.chaincode.contracts.payments.service import audit_key
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
@@ -626,6 +627,7 @@ class PaymentsFlows(FlowsBase):
         """Every committed write of a payment (UETR), payment-channel, batch (``<channel>/<cycle>``) or
         quote, newest first."""
         request = compliance_pb2.GetAuditTrailRequest(object_type=object_type, object_id=object_id)
+        self._check(audit_key, request)
         answer = yield from self._query("GetAuditTrail", request, compliance_pb2.AuditTrailResponse)
         return list(answer.entries)
 

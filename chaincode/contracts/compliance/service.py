@@ -259,24 +259,29 @@ class ComplianceService:
     ) -> compliance_pb2.AuditTrailResponse:
         """The history of a public compliance record."""
         del caller
-        object_id = request.object_id
+        return await audit_trail(self._ledger, audit_key(request))
 
-        def build() -> RecordKey:
-            if request.object_type == "kyc":
-                msp_id, _, subject = object_id.partition("/")
-                return kyc_key(msp_id, subject)
-            if request.object_type == "screening":
-                # A subject reference may hold '/' (SWIFT x set); MSP ids and list ids never do.
-                msp_id, _, rest = object_id.partition("/")
-                subject, _, list_id = rest.rpartition("/")
-                return screening_key(msp_id, subject, list_id)
-            if request.object_type == "governance":
-                return governance_key()
-            if request.object_type == "financing":
-                return financing_key(object_id)
-            if request.object_type == "limit-policy":
-                return limit_policy_key(object_id)
-            raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
 
-        key = audited_key(request.object_type, build)
-        return await audit_trail(self._ledger, key)
+def audit_key(request: compliance_pb2.GetAuditTrailRequest) -> RecordKey:
+    """The key of the public record a GetAuditTrail request names: an object type of
+    AUDITED_OBJECTS, spelt exactly, and an id of its form (the client checks it early)."""
+    object_id = request.object_id
+
+    def build() -> RecordKey:
+        if request.object_type == "kyc":
+            msp_id, _, subject = object_id.partition("/")
+            return kyc_key(msp_id, subject)
+        if request.object_type == "screening":
+            # A subject reference may hold '/' (SWIFT x set); MSP ids and list ids never do.
+            msp_id, _, rest = object_id.partition("/")
+            subject, _, list_id = rest.rpartition("/")
+            return screening_key(msp_id, subject, list_id)
+        if request.object_type == "governance":
+            return governance_key()
+        if request.object_type == "financing":
+            return financing_key(object_id)
+        if request.object_type == "limit-policy":
+            return limit_policy_key(object_id)
+        raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
+
+    return audited_key(request.object_type, build)

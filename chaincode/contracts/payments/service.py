@@ -631,27 +631,32 @@ class PaymentsService:
     ) -> compliance_pb2.AuditTrailResponse:
         """The history of a payment, channel, batch or quote stub."""
         del caller
-        object_id = request.object_id
+        return await audit_trail(self._ledger, audit_key(request))
 
-        def build() -> RecordKey:
-            if request.object_type == "payment":
-                return payment_key(object_id)
-            if request.object_type == "payment-channel":
-                return channel_key(object_id)
-            if request.object_type == "batch":
-                channel_id, _, cycle = object_id.rpartition("/")
-                # ASCII digits (int() refuses some others, '\u00b2'), at most a uint64's 20 (int() refuses
-                # more than 4,300)
-                if not (cycle.isascii() and cycle.isdigit()) or len(cycle) > _MAX_CYCLE_DIGITS:
-                    raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
-                parse_channel_id(channel_id, "object_id")
-                return batch_key(channel_id, int(cycle))
-            if request.object_type == "quote":
-                return quote_key(object_id)
-            raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
 
-        key = audited_key(request.object_type, build)
-        return await audit_trail(self._ledger, key)
+def audit_key(request: compliance_pb2.GetAuditTrailRequest) -> RecordKey:
+    """The key of the stub a GetAuditTrail request names: an object type of AUDITED_OBJECTS, spelt
+    exactly, and an id of its form (the client checks it early)."""
+    object_id = request.object_id
+
+    def build() -> RecordKey:
+        if request.object_type == "payment":
+            return payment_key(object_id)
+        if request.object_type == "payment-channel":
+            return channel_key(object_id)
+        if request.object_type == "batch":
+            channel_id, _, cycle = object_id.rpartition("/")
+            # ASCII digits (int() refuses some others, '\u00b2'), at most a uint64's 20 (int() refuses
+            # more than 4,300)
+            if not (cycle.isascii() and cycle.isdigit()) or len(cycle) > _MAX_CYCLE_DIGITS:
+                raise invalid_input("object_id", "a batch is '<channel id>/<cycle>'")
+            parse_channel_id(channel_id, "object_id")
+            return batch_key(channel_id, int(cycle))
+        if request.object_type == "quote":
+            return quote_key(object_id)
+        raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
+
+    return audited_key(request.object_type, build)
 
 
 async def reservation_releasable(ledger: RecordLedger, reservation_id: str) -> bool:

@@ -478,6 +478,11 @@ CHECKS: tuple[EarlyCheck, ...] = (
         )
     ),
     EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
+    *(
+        EarlyCheck("pay:GetAuditTrail", field, lambda r: _pay().audit_trail(r.object_type, r.object_id), base)
+        for base, fields in ((0, ("object_type", "object_id")), (1, ("object_id",)))
+        for field in fields
+    ),
     EarlyCheck("pay:GetPayment", "uetr", lambda r: _pay().get_payment(r.uetr)),
     EarlyCheck("pay:GetQuote", "quote_id", lambda r: _pay().get_quote(r.quote_id)),
     *(
@@ -621,6 +626,13 @@ CHECKS: tuple[EarlyCheck, ...] = (
             spelled=field == "doc_type",
         )
         for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band", "doc_type")
+    ),
+    *(
+        EarlyCheck(
+            "compliance:GetAuditTrail", field, lambda r: _compliance().audit_trail(r.object_type, r.object_id), base
+        )
+        for base, fields in ((0, ("object_type", "object_id")), (1, ("object_id",)), (2, ("object_id",)))
+        for field in fields
     ),
     *(
         EarlyCheck(
