@@ -8,7 +8,7 @@ the field it is about, e.g. ``channels[1].banks[0]: unknown bank 'bank9' (known:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,9 @@ import yaml
 
 from ..chaincode.__main__ import DEFAULT_CONTRACTS, UsageError, contract_references
 from ..chaincode.contracts import collection_definitions
-from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN
+from ..chaincode.contracts.letters_of_credit.errors import LcRuleError
+from ..chaincode.contracts.letters_of_credit.reference_data import BIC_ONLY_COUNTRIES
+from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN, check_bic, check_country
 from .chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
 
@@ -394,11 +396,30 @@ def _parse_bank(data: object, path: str, network: str) -> BankSpec:
                        f"{MAX_COMMON_NAME_LENGTH} characters"),
         peers=reader.integer("peers", 1, 1, 4),
     )
+    _bank_country(bank.country, f"{path}.country")
+    _contract_check(f"{path}.bic", lambda: check_bic(bank.bic, "bic"), "the chaincode contracts would refuse it in "
+                    "every request")
     if bank.bic[4:6] != bank.country:
         raise SpecError(f"{path}.bic",
                         f"BIC {bank.bic} is for country {bank.bic[4:6]}, the bank's country is {bank.country}")
     reader.finish()
     return bank
+
+
+def _bank_country(country: str, where: str) -> None:
+    """A country the contracts accept in the bank's BIC (its characters 5-6, which must be the country): an
+    ISO 3166-1 code, or a code SWIFT uses beyond it (XK). The contracts refuse any other BIC in every request."""
+    if country not in BIC_ONLY_COUNTRIES:
+        _contract_check(where, lambda: check_country(country, "country"), "the chaincode contracts would refuse a BIC "
+                        "of that country in every request")
+
+
+def _contract_check(where: str, check: Callable[[], None], consequence: str) -> None:
+    """``check()``, a check of the chaincode contracts', its refusal a SpecError naming ``where``."""
+    try:
+        check()
+    except LcRuleError as exc:
+        raise SpecError(where, f"{exc.message} ({consequence})") from None
 
 
 def _parse_channel(data: object, path: str, known_banks: list[str]) -> ChannelSpec:

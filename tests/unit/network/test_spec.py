@@ -11,6 +11,9 @@ import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
+from tradefin.chaincode.contracts.letters_of_credit.reference_data import BIC_ONLY_COUNTRIES, COUNTRIES
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_bic
 from tradefin.network.chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from tradefin.network.identities import DEFAULT_USERS
 from tradefin.network.spec import (
@@ -106,6 +109,29 @@ def test_msp_ids_that_would_share_a_collection_name_on_a_channel_are_refused() -
     assert error.field == "channels[0].banks" and "'lc-Bank-One-Two'" in str(error)
     doc["banks"][3]["msp_id"] = "OneTwo"  # distinct once written into a collection name
     assert parse_spec(doc).bank("bank4").msp_id == "OneTwo"
+
+
+@pytest.mark.parametrize("country", ["ZZ", "AA", "XX", "QM", "EU", "UK"])
+def test_a_bank_country_the_contracts_refuse_in_its_bic_is_refused(country: str) -> None:
+    # 'ZZ' (with a BIC of ZZ, as the spec requires) was accepted, and the chaincode contracts then refused the
+    # bank's BIC in every request (ERR_INVALID_INPUT "BIC country 'ZZ' is not an ISO 3166-1 country code").
+    doc = default_doc()
+    doc["banks"][1].update(country=country, bic=f"EUCB{country}FF")
+    error = refused(doc)
+    assert error.field == "banks[1].country"
+    assert f"{country!r} is not an ISO 3166-1 alpha-2 country code" in error.message
+    with pytest.raises(LcRuleError, match="BIC country"):
+        check_bic(f"EUCB{country}FF", "bic")
+
+
+def test_a_bank_may_be_of_any_country_the_contracts_take_in_a_bic() -> None:
+    # ISO 3166-1 and the codes SWIFT uses beyond it (XK: Kosovo)
+    for country in sorted(COUNTRIES | BIC_ONLY_COUNTRIES):
+        doc = default_doc()
+        doc["banks"][1].update(country=country, bic=f"EUCB{country}FF")
+        bank = parse_spec(doc).bank("bank2")
+        check_bic(bank.bic, "bic")
+        assert bank.country == country
 
 
 def test_bank_listed_twice_in_a_channel_is_refused() -> None:
