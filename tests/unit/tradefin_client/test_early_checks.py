@@ -2,9 +2,12 @@
 
 Each case names one early check of the client (an operation and the request field it checks before
 sending) and the chaincode transaction the operation sends. The field of the transaction's valid
-request (from the contract fuzz harnesses) gets the bad values of :mod:`tests.unit.contract_fuzzing`;
-the mutated request goes through the router, and the client's operation is started with the same
-values (no network: the operation's flow either refuses before its first step or yields it).
+request (from the contract fuzz harnesses) gets the bad values of :mod:`tests.unit.contract_fuzzing`
+(an enum field: every number its enum defines, numbers it does not and, when the operation takes the
+enum as an argument, spellings of its label); the mutated request goes through the router as an
+endorser simulates it (over the harness's ledger, nothing committed), and the client's operation is
+started with the same values (no network: the operation's flow either refuses before its first step
+or yields it).
 
 The rules: a value the chaincode accepts passes the client's check; a value the client refuses, the
 chaincode refuses with the same code, naming the same field; and a value the chaincode refuses as
@@ -14,11 +17,13 @@ need the ledger: the client sends those).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import functools
+import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
@@ -27,9 +32,11 @@ from google.protobuf.message import Message
 from tests.unit import contract_fuzzing
 from tests.unit.compliance import test_fuzz_inputs as compliance_fuzz
 from tests.unit.letters_of_credit import test_fuzz_inputs as lc_fuzz
+from tests.unit.letters_of_credit.test_contract import FakeStub
 from tests.unit.payments import test_fuzz_inputs as pay_fuzz
-from tests.unit.payments.contract_fuzz import Call, send
-from tradefin.chaincode.shim import ChaincodeResponse
+from tests.unit.payments.contract_fuzz import ROUTER, Call, LedgerStub, is_submit
+from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
+from tradefin.chaincode.shim import ChaincodeResponse, ChaincodeStub
 from tradefin.gateway.tradefin import ClientSettings, TradeFinanceError
 from tradefin.gateway.tradefin.compliance import ComplianceFlows
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
@@ -761,12 +768,25 @@ def _base(function: str, index: int = 0) -> Call:
 
 
 def chaincode_answer(function: str, request: Message, index: int = 0) -> ChaincodeResponse:
+    """The chaincode's answer as an endorser simulates the request: routed over the harness's world or
+    scene, whose ledger it reads and never writes (its writes are dropped uncommitted, so no copy of
+    the ledger is needed per value)."""
     if function.startswith("lc:"):
         scenario = _lc_scenario(function)
-        return lc_fuzz.run(scenario, lc_fuzz.proper_call(scenario.function, request.SerializeToString()))[2]
+        call = lc_fuzz.proper_call(scenario.function, request.SerializeToString())
+        chaincode = lc_fuzz.world()[0]
+        stub = FakeStub(chaincode.world, lc_fuzz.who(*scenario.caller), function, list(call.args), dict(call.transient))
+        stub.tx_timestamp = scenario.at
+        return asyncio.run(chaincode.router.invoke(cast(ChaincodeStub, stub)))
     base = _base(function, index)
-    scene = _pay_scene() if function.startswith("pay:") else _compliance_scene()
-    return send(scene.desk.fork(), function, base.who, request, base.later)
+    desk = (_pay_scene() if function.startswith("pay:") else _compliance_scene()).desk
+    payload = request.SerializeToString()
+    if is_submit(function):
+        view = desk.ledger.transaction(uuid.uuid4().hex, desk.now + base.later)
+        routed = LedgerStub(view, base.who, function, [], {REQUEST_FIELD: payload})
+    else:
+        routed = LedgerStub(desk.ledger.transaction(uuid.uuid4().hex, desk.now), base.who, function, [payload], {})
+    return asyncio.run(ROUTER.invoke(cast(ChaincodeStub, routed)))
 
 
 def chaincode_outcome(response: ChaincodeResponse) -> Outcome:
