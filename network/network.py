@@ -239,7 +239,10 @@ class FabricNetwork:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent that is a file or cannot be written, a name too long
+            raise NetworkError(f"cannot make the working directory {self.workdir}: {exc.strerror}") from exc
         with self.layout.lock_file.open("w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -140,16 +141,35 @@ def network() -> None:
 
 
 def _root(ctx: click.Context) -> Path:
-    """The network's working directory, absolute (whether or not a network is in it)."""
+    """The network's working directory, absolute (whether or not a network is in it): a directory, or a path
+    where one can be made; anything else (a file, a name too long, a symlink loop) is a usage error naming
+    --workdir (or TRADEFIN_HOME, its default), not an OSError from the first file looked for in it."""
     from ..network.layout import default_workdir
 
-    root: Path = (ctx.obj["workdir"] or default_workdir()).resolve()
+    given = ctx.obj["workdir"]
+    try:
+        root: Path = (given or default_workdir()).resolve()
+        mode = root.stat().st_mode
+    except FileNotFoundError:
+        return root  # `network up` makes it
+    except (OSError, RuntimeError) as exc:  # RuntimeError: pathlib's "Symlink loop"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise click.BadParameter(f"{_shortened(str(given or default_workdir()))}: {reason}",
+                                 param_hint="--workdir") from None
+    if not stat.S_ISDIR(mode):
+        raise click.BadParameter(f"{_shortened(str(root))} is not a directory", param_hint="--workdir")
     return root
+
+
+def _shortened(text: str, most: int = 120) -> str:
+    """``text``, or its start and end around '...' when longer than ``most`` characters."""
+    return text if len(text) <= most else f"{text[:most // 2]}...{text[-most // 2:]}"
 
 
 def _open(ctx: click.Context, **settings: Any) -> Any:
     from ..network.network import FabricNetwork
 
+    _root(ctx)
     return FabricNetwork.create(ctx.obj["workdir"], progress=ConsoleProgress(), **settings)
 
 
@@ -376,6 +396,7 @@ def demo(ctx: click.Context, runtime: str | None, stop_after: bool) -> None:
     """The main job: network up, chaincode on every channel, a real flow through the typed client."""
     from ..demo import run_demo
 
+    _root(ctx)
     timeline = run_demo(ctx.obj["workdir"], ConsoleProgress(), out, runtime=runtime)
     timeline.render(out, "what happened on the ledger")
     if stop_after:

@@ -215,3 +215,51 @@ def test_network_up_refuses_a_spec_needing_more_ports_than_its_block_as_a_spec_e
     assert result.exit_code == 2
     assert message in result.output and "fewer banks, fewer peers per bank or fewer orderer nodes" in result.output
     assert result.output.count("\n") == 1
+
+
+def _unusable_workdir(tmp_path: Path, kind: str) -> str:
+    if kind == "too long":
+        return str(tmp_path / ("d" * 300))
+    (tmp_path / "a-file").write_text("")
+    if kind == "a file":
+        return str(tmp_path / "a-file")
+    if kind == "under a file":
+        return str(tmp_path / "a-file" / "wd")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    return str(tmp_path / "loop-a")
+
+
+@pytest.mark.parametrize("kind", ["too long", "a file", "under a file", "a symlink loop"])
+@pytest.mark.parametrize("args", [["network", "status"], ["network", "info"], ["network", "down"], ["network", "up"],
+                                  ["network", "logs", "orderer0"], ["demo"], ["pay", "status", UETR, "--bank", "bank1"],
+                                  ["identity", "issue", "--bank", "bank1", "--user", "u", "--role", "treasury"]])
+def test_a_workdir_that_cannot_be_one_is_a_usage_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   kind: str, args: list[str]) -> None:
+    # A name too long or a symlink loop was an OSError / RuntimeError traceback from the first file looked for
+    # in it; a file was "no network in" it, and `network up` then failed making it (FileExistsError traceback).
+    from tradefin.network.network import FabricNetwork
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("would start a network")
+
+    monkeypatch.setattr(FabricNetwork, "up", never)
+    workdir = _unusable_workdir(tmp_path, kind)
+    result = CliRunner().invoke(main, ["--workdir", workdir, *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    error = result.output.splitlines()[-1]
+    assert error.startswith("Error: Invalid value for --workdir:") or error.startswith(
+        "Error: Invalid value for '--workdir':"), result.output
+    assert len(error) < 200
+
+
+def test_a_working_directory_that_cannot_be_made_fails_in_one_line(tmp_path: Path) -> None:
+    # `network up` made it with mkdir and a FileExistsError or NotADirectoryError was a traceback
+    from tradefin.network.errors import NetworkError
+    from tradefin.network.network import FabricNetwork
+
+    (tmp_path / "a-file").write_text("")
+    net = FabricNetwork.create(tmp_path / "a-file" / "wd")
+    with pytest.raises(NetworkError, match=r"cannot make the working directory .*/a-file/wd: Not a directory"):
+        net.up()
