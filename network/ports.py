@@ -56,7 +56,15 @@ def default_base() -> int:
     """TRADEFIN_PORT_BASE, else a range of WORKER_RANGE ports per pytest-xdist worker from 20000."""
     explicit = os.environ.get("TRADEFIN_PORT_BASE")
     if explicit:
-        return int(explicit)
+        try:
+            base = int(explicit)
+        except ValueError:
+            raise PortError(f"TRADEFIN_PORT_BASE={explicit!r} is not a port number") from None
+        try:
+            check_port_base(base)
+        except PortError as exc:
+            raise PortError(f"TRADEFIN_PORT_BASE: {exc}") from None
+        return base
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
     return DEFAULT_BASE + index * WORKER_RANGE
@@ -67,10 +75,18 @@ def ports_needed(orderer_nodes: int, bank_peers: Iterable[int]) -> int:
     return orderer_nodes * PORTS_PER_NODE + sum(peers * PORTS_PER_NODE + CHAINCODE_SLOTS for peers in bank_peers)
 
 
-def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
-    """Assign ports in a fixed order: orderers, then each bank's peers, then its chaincode slots."""
+def check_port_base(base: int) -> None:
+    """Refuse a block that starts below 1024 (privileged ports) or reaches into the ephemeral range."""
     if base < 1024:
         raise PortError(f"port base {base} is below 1024")
+    if base + BLOCK_SIZE > EPHEMERAL_START:
+        raise PortError(f"the port block {base}-{base + BLOCK_SIZE - 1} reaches into the ephemeral range "
+                        f"(from {EPHEMERAL_START})")
+
+
+def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
+    """Assign ports in a fixed order: orderers, then each bank's peers, then its chaincode slots."""
+    check_port_base(base)
     nodes: dict[str, dict[str, int]] = {}
     slots: dict[str, list[int]] = {}
     cursor = base
@@ -85,9 +101,6 @@ def plan_ports(spec: NetworkSpec, base: int) -> PortPlan:
         cursor += CHAINCODE_SLOTS
     if cursor - base > BLOCK_SIZE:  # a spec is checked against the block when it is read (spec.check_port_need)
         raise PortError(f"the network needs {cursor - base} ports, more than a block of {BLOCK_SIZE}")
-    if base + BLOCK_SIZE > EPHEMERAL_START:
-        raise PortError(f"the port block {base}-{base + BLOCK_SIZE - 1} reaches into the ephemeral range "
-                        f"(from {EPHEMERAL_START})")
     return PortPlan(base, nodes, slots)
 
 

@@ -182,6 +182,18 @@ def _existing(ctx: click.Context) -> Any:
     return _open(ctx)
 
 
+def _port_base(base: int | None) -> int | None:
+    """``--port-base``: a block of ports the network may take (ports.check_port_base), or a usage error."""
+    from ..network.ports import PortError, check_port_base
+
+    if base is not None:
+        try:
+            check_port_base(base)
+        except PortError as exc:
+            raise click.BadParameter(str(exc), param_hint="--port-base") from None
+    return base
+
+
 @network.command("up")
 @click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Network spec YAML (default: the packaged three-bank, two-channel spec).")
@@ -189,7 +201,8 @@ def _existing(ctx: click.Context) -> Any:
 @click.option("--orderers", type=click.Choice(["raft1", "raft3", "bft4"]), default=None, help="Ordering service.")
 @click.option("--images", type=click.Choice(["local", "official"]), default=None,
               help="docker runtime: images built here from the same binaries, or hyperledger/fabric-*:3.1.5.")
-@click.option("--port-base", type=int, default=None, help="First port of the network's block (env TRADEFIN_PORT_BASE).")
+@click.option("--port-base", type=int, default=None, callback=lambda ctx, param, value: _port_base(value),
+              help="First port of the network's block (env TRADEFIN_PORT_BASE).")
 @click.pass_context
 @friendly_errors
 def network_up(ctx: click.Context, spec_path: Path | None, runtime: str | None, orderers: str | None,

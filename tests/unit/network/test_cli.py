@@ -263,3 +263,24 @@ def test_a_working_directory_that_cannot_be_made_fails_in_one_line(tmp_path: Pat
     net = FabricNetwork.create(tmp_path / "a-file" / "wd")
     with pytest.raises(NetworkError, match=r"cannot make the working directory .*/a-file/wd: Not a directory"):
         net.up()
+
+
+@pytest.mark.parametrize("base, message", [
+    ("-5", "port base -5 is below 1024"),
+    ("0", "port base 0 is below 1024"),
+    ("1023", "port base 1023 is below 1024"),
+    ("32569", "the port block 32569-32768 reaches into the ephemeral range"),
+    ("9" * 30, f"the port block {'9' * 30}-1{'0' * 27}198 reaches into the ephemeral range"),
+])
+def test_network_up_refuses_a_port_base_out_of_range_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                base: str, message: str) -> None:
+    # It was refused once the network was being built, exit 1 and not named as --port-base.
+    from tradefin.network.network import FabricNetwork
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("would start a network")
+
+    monkeypatch.setattr(FabricNetwork, "up", never)
+    result = _run(tmp_path, ["network", "up", "--port-base", base])
+    assert result.exit_code == 2
+    assert f"Invalid value for --port-base: {message}" in result.output.replace("'", ""), result.output

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tradefin.network.ports import BLOCK_SIZE, PortError, check_free, default_base, plan_ports
+from tradefin.network.ports import BLOCK_SIZE, PortError, check_free, check_port_base, default_base, plan_ports
 from tradefin.network.spec import load_spec
 
 
@@ -56,3 +56,26 @@ def test_busy_port_is_reported_with_node_and_port() -> None:
         with pytest.raises(PortError) as info:
             check_free([("bank1-peer0", "operations", busy)])
     assert f"port {busy} (bank1-peer0 operations) is already in use" in str(info.value)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("abc", "TRADEFIN_PORT_BASE='abc' is not a port number"),
+    ("20000.5", "TRADEFIN_PORT_BASE='20000.5' is not a port number"),
+    ("80", "TRADEFIN_PORT_BASE: port base 80 is below 1024"),
+    ("32700", "TRADEFIN_PORT_BASE: the port block 32700-32899 reaches into the ephemeral range"),
+])
+def test_a_bad_port_base_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    # 'abc' was int()'s ValueError, a traceback from `tradefin network up`; a number out of range was refused
+    # without saying where it came from
+    monkeypatch.setenv("TRADEFIN_PORT_BASE", value)
+    with pytest.raises(PortError) as refused:
+        default_base()
+    assert str(refused.value).startswith(message)
+
+
+def test_the_highest_port_base_ends_the_block_below_the_ephemeral_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADEFIN_PORT_BASE", str(32768 - BLOCK_SIZE))
+    assert default_base() == 32768 - BLOCK_SIZE
+    check_port_base(1024)
+    with pytest.raises(PortError):
+        check_port_base(32768 - BLOCK_SIZE + 1)
