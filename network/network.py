@@ -39,7 +39,7 @@ from .profiles import write_profiles
 from .progress import Progress, SilentProgress
 from .runtime import Runtime, Unit, UnitError
 from .runtime.native import NativeRuntime
-from .spec import BankSpec, NetworkSpec, load_spec, parse_spec
+from .spec import MAX_FILE_NAME_LENGTH, BankSpec, NetworkSpec, load_spec, parse_spec
 from .waiting import NotReadyError, wait_for
 
 STATE_VERSION = 1
@@ -107,6 +107,13 @@ def _each(function: Callable[[X], T], items: Iterable[X]) -> list[T]:
     with ThreadPoolExecutor(max_workers=min(8, len(work))) as pool:
         futures = [pool.submit(function, item) for item in work]
         return [f.result() for f in futures]
+
+
+def _names_a_file(node: str) -> bool:
+    """Whether ``node`` can be the name of a node's log file, ``<node>.log`` in the logs directory (not a path
+    out of it, nor a name too long for a file)."""
+    return (bool(node) and "/" not in node and not node.startswith(".")
+            and len(f"{node}.log".encode()) <= MAX_FILE_NAME_LENGTH)
 
 
 def _tcp_open(port: int) -> bool:
@@ -765,7 +772,7 @@ class FabricNetwork:
         handle = self.units.get(node)
         if handle is None:
             log = self.layout.log(node)
-            if log.exists():
+            if _names_a_file(node) and log.is_file():
                 from .runtime.native import tail
 
                 return tail(log, lines)

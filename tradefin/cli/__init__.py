@@ -270,7 +270,7 @@ def network_status(ctx: click.Context, as_json: bool) -> None:
 @friendly_errors
 def network_logs(ctx: click.Context, node: str, lines: int) -> None:
     """The last lines a node (orderer0, bank1-peer0, a chaincode server...) wrote."""
-    sys.stdout.write(_open(ctx).logs(node, lines))
+    sys.stdout.write(_existing(ctx).logs(node, lines))
 
 
 @network.command("info")

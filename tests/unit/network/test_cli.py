@@ -284,3 +284,26 @@ def test_network_up_refuses_a_port_base_out_of_range_naming_it(tmp_path: Path, m
     result = _run(tmp_path, ["network", "up", "--port-base", base])
     assert result.exit_code == 2
     assert f"Invalid value for --port-base: {message}" in result.output.replace("'", ""), result.output
+
+
+def test_network_logs_without_a_network_says_there_is_none(tmp_path: Path) -> None:
+    # it said "unknown node 'orderer0' (nodes: none running)"
+    result = _run(tmp_path, ["network", "logs", "orderer0"])
+    assert result.exit_code == 1
+    assert "no network in" in result.output and "tradefin network up" in result.output
+
+
+@pytest.mark.parametrize("node", ["x" * 300, "é" * 126, "../state", "logs/../../state", "", ".hidden"])
+def test_network_logs_of_a_name_that_is_no_node_is_an_unknown_node(tmp_path: Path, node: str) -> None:
+    # 'x' * 300 was an OSError (file name too long) traceback; '../state' read <workdir>/state.log
+    from tradefin.network.errors import NetworkError
+    from tradefin.network.network import FabricNetwork
+
+    net = FabricNetwork.create(tmp_path)
+    net.layout.logs.mkdir()
+    (tmp_path / "state.log").write_text("not a node's log\n")
+    (net.layout.logs / ".hidden.log").write_text("not a node's log\n")
+    with pytest.raises(NetworkError, match="unknown node"):
+        net.logs(node)
+    net.layout.log("orderer0").write_text("a line\n")
+    assert net.logs("orderer0") == "a line\n"  # a stopped node's log is read from its file
