@@ -120,9 +120,26 @@ def validate_terms(terms: lc.LetterOfCreditTerms, field: str = "terms") -> None:
     ):
         check_text(getattr(terms, name), f"{field}.{name}", lines=lines, width=width)
     if terms.HasField("presentation_period"):
-        if not 1 <= terms.presentation_period.days <= MAX_PRESENTATION_DAYS:
-            raise invalid_input(f"{field}.presentation_period.days", "must be 1..999 calendar days")
-        check_text(terms.presentation_period.narrative, f"{field}.presentation_period.narrative", lines=1, width=35)
+        _check_presentation_period(terms.presentation_period, f"{field}.presentation_period")
+
+
+def _check_presentation_period(period: lc.PresentationPeriod, field: str) -> None:
+    """48: 1..999 calendar days and a one-line narrative."""
+    if not 1 <= period.days <= MAX_PRESENTATION_DAYS:
+        raise invalid_input(f"{field}.days", "must be 1..999 calendar days")
+    check_text(period.narrative, f"{field}.narrative", lines=1, width=35)
+
+
+def _check_tolerance(tolerance: lc.AmountTolerance, field: str) -> None:
+    """39A: each side 0..99 percent."""
+    for side in ("plus_pct", "minus_pct"):
+        if getattr(tolerance, side) > 99:
+            raise invalid_input(f"{field}.{side}", "must be 0..99 percent")
+
+
+def _check_shipment_period(period: str, field: str) -> None:
+    """44D as text: 6 lines of 65 characters."""
+    check_text(period, field, lines=6, width=65)
 
 
 def _check_form_and_references(terms: lc.LetterOfCreditTerms, field: str) -> None:
@@ -178,9 +195,7 @@ def _check_amount(terms: lc.LetterOfCreditTerms, field: str) -> None:
     if terms.HasField("tolerance"):
         if terms.amount_about:
             raise invalid_input(f"{field}.tolerance", "39A and an 'about' amount exclude each other")
-        for side in ("plus_pct", "minus_pct"):
-            if getattr(terms.tolerance, side) > 99:
-                raise invalid_input(f"{field}.tolerance.{side}", "must be 0..99 percent")
+        _check_tolerance(terms.tolerance, f"{field}.tolerance")
     if max_amount(terms) > money.MAX_MINOR_UNITS:
         raise invalid_input(f"{field}.amount", "with its tolerance exceeds the SWIFT amount format")
 
@@ -221,7 +236,7 @@ def _check_shipment(terms: lc.LetterOfCreditTerms, field: str) -> None:
     for name in ("place_of_receipt", "port_of_loading", "port_of_discharge", "final_destination"):
         check_place(getattr(terms, name), f"{field}.{name}")
     expiry = to_date(terms.expiry_date, f"{field}.expiry_date")
-    check_text(terms.shipment_period, f"{field}.shipment_period", lines=6, width=65)
+    _check_shipment_period(terms.shipment_period, f"{field}.shipment_period")
     period_stated = bool(terms.shipment_period) or terms.HasField("shipment_window")
     if terms.HasField("latest_shipment_date"):
         if period_stated:
@@ -312,7 +327,8 @@ def changed_fields(changes: lc.AmendmentChanges) -> list[str]:
 
 
 def check_changes(changes: lc.AmendmentChanges, currency: str, field: str = "changes") -> None:
-    """An amendment's changes on their own: something changes, and each change is well-formed."""
+    """An amendment's changes on their own: something changes, and each change is well-formed (what
+    the credit's terms make of them is checked on the amended terms)."""
     if not changed_fields(changes):
         raise invalid_input(field, "an amendment must change something")
     if changes.cancel and len(changed_fields(changes)) > 1:
@@ -324,6 +340,16 @@ def check_changes(changes: lc.AmendmentChanges, currency: str, field: str = "cha
     for name in ("increase", "decrease"):
         if has_field(changes, name):
             check_same_currency(getattr(changes, name), currency, f"{field}.{name}")
+    if changes.HasField("tolerance"):
+        _check_tolerance(changes.tolerance, f"{field}.tolerance")
+    _check_shipment_period(changes.shipment_period, f"{field}.shipment_period")
+    for name in ("partial_shipments", "transhipment"):
+        _check_optional_enum(lc.ShipmentPermission.DESCRIPTOR, getattr(changes, name), f"{field}.{name}")
+    if changes.HasField("presentation_period"):
+        _check_presentation_period(changes.presentation_period, f"{field}.presentation_period")
+    for name in ("port_of_loading", "port_of_discharge"):
+        if has_field(changes, name):
+            check_place(getattr(changes, name), f"{field}.{name}")
     for name in ("goods_description", "additional_conditions", "documents_required"):
         if has_field(changes, name):
             _check_enum(lc.NarrativeEditAction.DESCRIPTOR, getattr(changes, name).action, f"{field}.{name}.action")

@@ -55,7 +55,8 @@ class EarlyCheck:
     function: str
     field: str
     operation: Callable[[Any], Generator[object, Any, object]]
-    #: Which of the harness's valid calls of the transaction (pay and compliance) the values go in.
+    #: Which of the harness's valid calls (pay, compliance) or scenarios (lc) of the transaction the
+    #: values go in.
     base: int = 0
     #: An enum the operation takes as an argument (not inside a message): it also gets spellings of
     #: its labels, which protobuf takes for the number ('PAYMENT_STATUS_ACCC') or cannot encode.
@@ -246,6 +247,53 @@ CHECKS: tuple[EarlyCheck, ...] = (
             ),
         )
         for field in ("changes.expiry_date.day", "changes.latest_shipment_date.year", "deemed_acceptance_clause")
+    ),
+    *(
+        EarlyCheck(
+            "lc:ProposeAmendment",
+            f"changes.{field}",
+            lambda r: _lc().propose_amendment(
+                r.lc_id,
+                r.seq,
+                r.changes,
+                charges_payable_by=r.charges_payable_by,
+                deemed_acceptance_clause=r.deemed_acceptance_clause,
+                narrative=r.narrative,
+            ),
+            base,
+        )
+        for base, fields in (
+            (
+                1,  # [terms]: the amount, tolerance, shipment terms, goods, documents, conditions, port
+                (
+                    "increase.currency",
+                    "increase.minor_units",
+                    "tolerance.plus_pct",
+                    "partial_shipments",
+                    "transhipment",
+                    "presentation_period.days",
+                    "goods_description.action",
+                    "goods_description.text",
+                    "documents_required.action",
+                    "documents_required.documents[0].doc_type",
+                    "documents_required.documents[0].originals",
+                    "additional_conditions.text",
+                    "port_of_loading.name",
+                    "port_of_loading.un_locode",
+                ),
+            ),
+            (
+                2,  # [44D window]: a decrease and a shipment window for a period
+                (
+                    "decrease.minor_units",
+                    "shipment_period",
+                    "shipment_window.kind",
+                    "shipment_window.date.day",
+                    "shipment_window.end_date.month",
+                ),
+            ),
+        )
+        for field in fields
     ),
     EarlyCheck(
         "lc:ProposeAmendment",
@@ -739,9 +787,9 @@ def values(current: object, field: FieldDescriptor, *, spelled: bool = False) ->
 
 
 @functools.cache
-def _lc_scenario(function: str) -> lc_fuzz.Scenario:
+def _lc_scenario(function: str, index: int = 0) -> lc_fuzz.Scenario:
     name = function.removeprefix("lc:")
-    return next(scenario for scenario in lc_fuzz.main_scenarios() if scenario.function == name)
+    return [scenario for scenario in lc_fuzz.scenarios() if scenario.function == name][index]
 
 
 @functools.cache
@@ -756,7 +804,7 @@ def _compliance_scene() -> Any:
 
 def valid_request(function: str, base: int = 0) -> Message:
     if function.startswith("lc:"):
-        return _lc_scenario(function).request
+        return _lc_scenario(function, base).request
     return _base(function, base).request
 
 
@@ -772,7 +820,7 @@ def chaincode_answer(function: str, request: Message, index: int = 0) -> Chainco
     scene, whose ledger it reads and never writes (its writes are dropped uncommitted, so no copy of
     the ledger is needed per value)."""
     if function.startswith("lc:"):
-        scenario = _lc_scenario(function)
+        scenario = _lc_scenario(function, index)
         call = lc_fuzz.proper_call(scenario.function, request.SerializeToString())
         chaincode = lc_fuzz.world()[0]
         stub = FakeStub(chaincode.world, lc_fuzz.who(*scenario.caller), function, list(call.args), dict(call.transient))
