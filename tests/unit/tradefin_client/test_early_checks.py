@@ -234,6 +234,15 @@ CHECKS: tuple[EarlyCheck, ...] = (
         )
     ),
     *(
+        EarlyCheck("lc:Apply", f"terms.{field}", lambda r: _lc().apply(r.terms, salt=r.salt), 2)  # [44D window]
+        for field in (
+            "shipment_period",
+            "shipment_window.kind",
+            "shipment_window.date.day",
+            "shipment_window.end_date.day",
+        )
+    ),
+    *(
         EarlyCheck(
             "lc:ProposeAmendment",
             field,
