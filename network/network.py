@@ -673,8 +673,17 @@ class FabricNetwork:
 
     def gateway(self, bank: BankSpec, user: str = "User1", peer_index: int = 0) -> Gateway:
         """A gateway connection to one of the bank's peers as one of its users (the caller closes it)."""
+        identities.check_user_name(user, bank)
         msp = self.layout.bank_user(bank, user) / "msp"
-        return connect(self.endpoint(bank, peer_index), load_msp_identity(msp, bank.msp_id), load_msp_signer(msp))
+        if not (msp / "signcerts").is_dir():
+            raise identities.IdentityError(
+                f"{bank.name} has no user {user!r} ({user}@{bank.domain}): issue it with `tradefin identity issue "
+                f"--bank {bank.name} --user {user} --role <role>`")
+        try:
+            identity, signer = load_msp_identity(msp, bank.msp_id), load_msp_signer(msp)
+        except (OSError, ValueError) as exc:  # a folder not as issue_identity or cryptogen write it
+            raise identities.IdentityError(f"cannot load {user}@{bank.domain} from {msp}: {exc}") from exc
+        return connect(self.endpoint(bank, peer_index), identity, signer)
 
     def prove_invocation(self, channel: str, name: str) -> dict[str, list[str]]:
         """Evidence: every bank's peer runs the chaincode (its metadata, evaluated on each bank's peer).

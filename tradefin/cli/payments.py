@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from . import _existing, _fail, err, friendly_errors, main, out
+from . import _existing, _fail, _user_name, err, friendly_errors, main, out
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -159,6 +159,15 @@ def _bank_spec(net: Any, name: str) -> Any:
     except KeyError:
         names = ", ".join(b.name for b in net.spec.banks)
         raise click.BadParameter(f"unknown bank {name!r} (banks: {names})") from None
+
+
+def _issued_user(net: Any, bank: Any, user: str, param: str) -> None:
+    """``user`` of ``bank`` was issued (by `network up` or `tradefin identity issue`), or a usage error naming
+    ``param``; the name itself was checked offline."""
+    _user_name(user, bank)
+    if not (net.layout.bank_user(bank, user) / "msp" / "signcerts").is_dir():
+        raise click.BadParameter(f"{bank.name} has no user {user!r}: issue it with `tradefin identity issue --bank "
+                                 f"{bank.name} --user {user} --role approver`", param_hint=param)
 
 
 def _bank_by_bic(net: Any, bic: str) -> Any:
@@ -638,7 +647,8 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 @pay_group.command("approve")
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The debtor agent.")
-@click.option("--user", default="approver2", show_default=True, help="The approving officer (role approver).")
+@click.option("--user", default="approver2", show_default=True, callback=lambda ctx, param, value: _user_name(value),
+              help="The approving officer (role approver).")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -648,6 +658,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
     """A second officer approves a payment pending dual control."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank)
+    _issued_user(net, spec, user, "--user")
     with _desks(net, [spec], fabric_channel) as desks:
         payments = desks.payments(spec, user)
         payments.approve(uetr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -307,3 +308,36 @@ def test_network_logs_of_a_name_that_is_no_node_is_an_unknown_node(tmp_path: Pat
         net.logs(node)
     net.layout.log("orderer0").write_text("a line\n")
     assert net.logs("orderer0") == "a line\n"  # a stopped node's log is read from its file
+
+
+def test_pay_approve_as_a_user_never_issued_is_refused_naming_user(tmp_path: Path) -> None:
+    # load_msp_identity's ValueError ('signcerts: expected exactly one certificate') was a traceback
+    from tests.unit.network.test_identities import network_workdir
+
+    layout = network_workdir(tmp_path / "wd")
+    result = CliRunner().invoke(main, ["--workdir", str(layout.root), "pay", "approve", UETR, "--bank", "bank1",
+                                       "--user", "nobody"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    assert "Invalid value for --user: bank1 has no user 'nobody'" in result.output.replace("'--user'", "--user")
+    assert "tradefin identity issue --bank bank1 --user nobody" in result.output
+
+
+@pytest.mark.parametrize("user", ["", "../../x", "a b"])
+def test_pay_approve_as_a_user_that_is_no_plain_name_is_refused_offline(tmp_path: Path, user: str) -> None:
+    result = _run(tmp_path, ["pay", "approve", UETR, "--bank", "bank1", "--user", user])
+    assert result.exit_code == 2
+    assert "must be a plain name" in result.output
+
+
+@pytest.mark.parametrize("user, message", [("nobody", "bank1 has no user 'nobody'"), ("../../x", "a plain name"),
+                                           ("x" * 50, "more than 44")])
+def test_a_gateway_as_a_user_that_was_never_issued_is_an_identity_error(tmp_path: Path, user: str,
+                                                                           message: str) -> None:
+    from tests.unit.network.test_identities import network_workdir
+    from tradefin.network.identities import IdentityError
+    from tradefin.network.network import FabricNetwork
+
+    net = FabricNetwork.create(network_workdir(tmp_path / "wd").root)
+    with pytest.raises(IdentityError, match=re.escape(message)):
+        net.gateway(net.spec.bank("bank1"), user)
