@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from .spec import MAX_COMMON_NAME_LENGTH, BankSpec
 FABRIC_CA_ATTRIBUTES_OID = ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 ROLES = ("issuer", "advisor", "examiner", "approver", "treasury", "compliance", "auditor",
          "client-applicant", "client-beneficiary")
+#: Attributes an issued certificate always carries, set from the role, the bank and the user's name: an extra
+#: attribute may not replace them (a role not in ROLES, another bank's BIC), nor claim Fabric CA's "hf." names.
+OWN_ATTRIBUTES = ("role", "bic", "hf.EnrollmentID", "hf.Type", "hf.Affiliation")
 # One user per role per bank, plus a second approver so dual control has two distinct approvers.
 DEFAULT_USERS: tuple[tuple[str, str], ...] = (*((role, role) for role in ROLES), ("approver2", "approver"))
 
@@ -67,6 +71,22 @@ def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | ed25519.Ed25519Priva
     raise IdentityError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}")
 
 
+def check_role(role: str) -> None:
+    """Refuse a role the contracts do not know."""
+    if role not in ROLES:
+        raise IdentityError(f"role {_shown(role)} is not one of {', '.join(ROLES)}")
+
+
+def check_extra_attributes(attributes: Mapping[str, str]) -> None:
+    """Refuse an extra attribute without a name, or one of the attributes issue_identity sets itself."""
+    for name in attributes:
+        if not name:
+            raise IdentityError("an attribute needs a name")
+        if name in OWN_ATTRIBUTES or name.startswith("hf."):
+            raise IdentityError(f"attribute {_shown(name)} is set by the issuer ({', '.join(OWN_ATTRIBUTES)}: from "
+                                "the role, the bank and the user), or reserved to Fabric CA (hf.*)")
+
+
 def check_user_name(user: str, bank: BankSpec | None = None) -> None:
     """Refuse a user name that is no plain name (it names the user's folder ``<user>@<domain>``: no '/', '@',
     '\\', blanks or control characters, no leading '.'), or, given its ``bank``, one that makes the identity
@@ -93,9 +113,9 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
     ``key_type`` is ``ecdsa-p256`` (default), ``ecdsa-p384`` or ``ed25519`` (Fabric v3 channels with the
     V3_0 capability accept Ed25519 identities; such a client signs with hash NONE).
     """
-    if role not in ROLES:
-        raise IdentityError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    check_role(role)
     check_user_name(user, bank)
+    check_extra_attributes(extra_attributes or {})
     name = f"{user}@{bank.domain}"
     home = layout.bank_user(bank, user)
     attributes = {"role": role, "bic": bank.bic, "hf.EnrollmentID": name, "hf.Type": "client",

@@ -306,34 +306,61 @@ def _user_name(user: str, bank: Any = None) -> str:
     return user
 
 
+def _role(role: str) -> str:
+    """``--role``: a role the contracts know (identities.ROLES), or a usage error."""
+    from ..network.identities import IdentityError, check_role
+
+    try:
+        check_role(role)
+    except IdentityError as exc:
+        raise click.BadParameter(str(exc), param_hint="--role") from None
+    return role
+
+
+def _attributes(items: tuple[str, ...]) -> dict[str, str]:
+    """``--attr name=value`` items as a mapping: each well formed, named once, not an attribute the issuer sets."""
+    from ..network.identities import IdentityError, check_extra_attributes
+
+    attributes: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{_shortened(item)!r} must be name=value", param_hint="--attr")
+        if name in attributes:
+            raise click.BadParameter(f"attribute {_shortened(name)!r} is given twice", param_hint="--attr")
+        attributes[name] = value
+    try:
+        check_extra_attributes(attributes)
+    except IdentityError as exc:
+        raise click.BadParameter(str(exc), param_hint="--attr") from None
+    return attributes
+
+
 @identity.command("issue")
 @click.option("--bank", required=True, help="Bank name from the spec, e.g. bank1.")
 @click.option("--user", required=True, callback=lambda ctx, param, value: _user_name(value),
               help="User name; the identity is <user>@<bank domain>.")
-@click.option("--role", required=True, help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
-@click.option("--attr", "attrs", multiple=True, help="Extra attribute name=value (repeatable), e.g. lei=...")
+@click.option("--role", required=True, callback=lambda ctx, param, value: _role(value),
+              help="issuer, advisor, examiner, approver, treasury, compliance, auditor, ...")
+@click.option("--attr", "attrs", multiple=True, callback=lambda ctx, param, value: _attributes(value),
+              help="Extra attribute name=value (repeatable), e.g. lei=...")
 @click.option("--key", "key_type", type=click.Choice(["ecdsa-p256", "ecdsa-p384", "ed25519"]), default="ecdsa-p256",
               show_default=True, help="Key type of the new identity (ed25519 needs Fabric v3 channels).")
 @click.pass_context
 @friendly_errors
-def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: tuple[str, ...],
+def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: dict[str, str],
                    key_type: str) -> None:
     """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
-    from ..network.identities import IdentityError, issue_identity
+    from ..network.identities import issue_identity
 
     net = _existing(ctx)
     try:
         bank_spec = net.spec.bank(bank)
     except KeyError:
-        raise IdentityError(f"unknown bank {bank!r} (banks: {', '.join(b.name for b in net.spec.banks)})") from None
+        raise click.BadParameter(f"unknown bank {_shortened(bank)!r} (banks: "
+                                 f"{', '.join(b.name for b in net.spec.banks)})", param_hint="--bank") from None
     _user_name(user, bank_spec)  # with the bank's domain
-    extra = {}
-    for item in attrs:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise IdentityError(f"--attr {item!r} must be name=value")
-        extra[name] = value
-    issued = issue_identity(net.layout, bank_spec, user, role, extra, key_type)
+    issued = issue_identity(net.layout, bank_spec, user, role, attrs, key_type)
     out.print_json(json.dumps({"identity": issued.name, "msp_id": issued.msp_id, "msp_dir": str(issued.msp_dir),
                                "attributes": issued.attributes}))
 

@@ -121,3 +121,47 @@ def test_identity_issue_names_a_very_long_user_in_one_short_line(layout: Layout)
     assert result.exit_code == 2
     error = result.output.splitlines()[-1]
     assert "is 10000 characters long" in error and len(error) < 300
+
+
+@pytest.mark.parametrize("extra", [{"role": "issuer"}, {"bic": "EUCBDEFF"}, {"hf.EnrollmentID": "admin@bank2"},
+                                   {"hf.Registrar.Roles": "*"}, {"": "v"}])
+def test_an_extra_attribute_cannot_replace_what_the_issuer_sets(layout: Layout, extra: dict[str, str]) -> None:
+    # --attr role=<anything> replaced the checked role, bic=<another bank's> the bank's BIC, in the certificate
+    with pytest.raises(IdentityError):
+        issue_identity(layout, layout.spec.bank("bank1"), "u1", "treasury", extra)
+    assert _users(layout) == {f"User1@{layout.spec.bank('bank1').domain}"}
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["--role", ""], "--role", "role '' is not one of issuer"),
+    (["--role", "admin"], "--role", "role 'admin' is not one of issuer"),
+    (["--role", "treasury", "--attr", "noequals"], "--attr", "'noequals' must be name=value"),
+    (["--role", "treasury", "--attr", "=v"], "--attr", "'=v' must be name=value"),
+    (["--role", "treasury", "--attr", "role=issuer"], "--attr", "attribute 'role' is set by the issuer"),
+    (["--role", "treasury", "--attr", "bic=EUCBDEFF"], "--attr", "attribute 'bic' is set by the issuer"),
+    (["--role", "treasury", "--attr", "a=1", "--attr", "a=2"], "--attr", "attribute 'a' is given twice"),
+])
+def test_identity_issue_checks_role_and_attributes_before_looking_for_a_network(
+        tmp_path: Path, args: list[str], option: str, message: str) -> None:
+    # A bad --role or --attr was refused once the network was read (exit 1), role=/bic= were written into the
+    # certificate, and a repeated name kept its last value.
+    result = _issue(tmp_path / "none", "--bank", "bank1", "--user", "u1", *args)
+    assert result.exit_code == 2
+    assert f"Invalid value for {option}: {message}" in result.output.replace(f"'{option}'", option), result.output
+    assert not (tmp_path / "none").exists()
+
+
+def test_identity_issue_names_an_unknown_bank(layout: Layout) -> None:
+    result = _issue(layout.root, "--bank", "bank9", "--user", "u1", "--role", "treasury")
+    assert result.exit_code == 2
+    assert "Invalid value for --bank: unknown bank 'bank9' (banks: bank1, bank2, bank3)" in result.output.replace(
+        "'--bank'", "--bank")
+
+
+def test_identity_issue_writes_extra_attributes_beside_its_own(layout: Layout) -> None:
+    result = _issue(layout.root, "--bank", "bank1", "--user", "u1", "--role", "treasury", "--attr",
+                    "lei=5493001KJTIIGC8Y1R12", "--attr", "desk=")
+    assert result.exit_code == 0, result.output
+    attributes = json.loads(result.output)["attributes"]
+    assert attributes["role"] == "treasury" and attributes["bic"] == layout.spec.bank("bank1").bic
+    assert attributes["lei"] == "5493001KJTIIGC8Y1R12" and attributes["desk"] == ""
