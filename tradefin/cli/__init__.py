@@ -100,8 +100,20 @@ def fabric() -> None:
     """Hyperledger Fabric binaries."""
 
 
+def _release(release: str | None) -> str | None:
+    """``--release``: one of the releases this version knows how to build (fabric.RELEASES), or a usage error
+    (before anything is fetched or built)."""
+    from ..network.fabric import RELEASES
+
+    if release is not None and release not in RELEASES:
+        raise click.BadParameter(f"unknown Fabric release {_shortened(release)!r}; known releases: "
+                                 f"{', '.join(RELEASES)} (see `tradefin fabric releases`)", param_hint="--release")
+    return release
+
+
 @fabric.command("install")
-@click.option("--release", default=None, help="A Fabric release (default: pinned; see `tradefin fabric releases`).")
+@click.option("--release", default=None, callback=lambda ctx, param, value: _release(value),
+              help="A Fabric release (default: pinned; see `tradefin fabric releases`).")
 @click.option("--rebuild", is_flag=True, help="Build even when a cached build exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print where the binaries are as JSON.")
 @friendly_errors

@@ -341,3 +341,21 @@ def test_a_gateway_as_a_user_that_was_never_issued_is_an_identity_error(tmp_path
     net = FabricNetwork.create(network_workdir(tmp_path / "wd").root)
     with pytest.raises(IdentityError, match=re.escape(message)):
         net.gateway(net.spec.bank("bank1"), user)
+
+
+@pytest.mark.parametrize("release", ["", "9.9.9", "3.1", "x" * 5000, "v3.1.1"])
+def test_fabric_install_refuses_an_unknown_release_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             release: str) -> None:
+    # It went to ensure_fabric: exit 1 for a FabricInstallError ('unknown Fabric release'), the option unnamed;
+    # an empty one meant "the default release" and started a build.
+    from tradefin.network import fabric
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("would fetch or build Fabric")
+
+    monkeypatch.setattr(fabric, "ensure_fabric", never)
+    result = _run(tmp_path, ["fabric", "install", "--release", release])
+    assert result.exit_code == 2
+    error = result.output.splitlines()[-1]
+    assert "Invalid value for --release: unknown Fabric release" in error.replace("'--release'", "--release")
+    assert "known releases: " in error and len(error) < 300
