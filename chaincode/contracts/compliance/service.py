@@ -201,11 +201,14 @@ class ComplianceService:
     async def get_governance(
         self, caller: Caller, request: compliance_pb2.GetGovernanceRequest
     ) -> compliance_pb2.GovernanceResponse:
-        """The configuration in force and a proposal (the next version by default)."""
+        """The configuration in force and a proposal: the version asked for (ERR_NOT_FOUND when there is
+        none, as ApproveGovernance answers), or by default the next version's, if proposed."""
         del caller
         current = await self.reader.governance()
         version = request.proposal_version or ((current.version if current is not None else 0) + 1)
         proposal = await get(self._ledger, proposal_key(version), compliance_pb2.GovernanceProposal)
+        if proposal is None and request.proposal_version:
+            raise not_found("proposal_version", f"no configuration version {version} was proposed")
         return compliance_pb2.GovernanceResponse(governance=current, proposal=proposal)
 
     async def get_limit(self, caller: Caller, request: compliance_pb2.GetLimitRequest) -> compliance_pb2.LimitResponse:

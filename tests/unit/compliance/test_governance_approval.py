@@ -91,3 +91,21 @@ def test_the_async_client_names_the_hash_too(aio_gateway: gateway_aio.Gateway, c
     asyncio.run(run())
     request = cp.ApproveGovernanceRequest.FromString(contract.calls("endorse")[0].transient["request"])
     assert request.config_sha256 == config_sha256(proposal.config)
+
+
+def test_reading_a_version_never_proposed_is_not_found_as_approving_it_is() -> None:
+    """An officer asking for version 7 learns there is none (the client then approves nothing), rather
+    than getting an empty proposal whose empty configuration the client would hash and approve."""
+    desk = Desk()
+    desk.adopt()
+    read = cp.GetGovernanceRequest(proposal_version=7)
+    with pytest.raises(RuleError) as error:
+        desk.comply(caller(BANK_B, "compliance"), lambda s, tx: s.get_governance(tx.caller, read))
+    assert (error.value.code_name, error.value.field) == ("ERR_NOT_FOUND", "proposal_version")
+    with pytest.raises(RuleError) as approving:
+        approve(desk, 7, b"\x00" * 32)
+    assert approving.value.code_name == "ERR_NOT_FOUND"
+    next_one = desk.comply(
+        caller(BANK_B, "compliance"), lambda s, tx: s.get_governance(tx.caller, cp.GetGovernanceRequest())
+    )
+    assert next_one.HasField("governance") and not next_one.HasField("proposal")  # the default: none proposed yet
