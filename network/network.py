@@ -39,7 +39,16 @@ from .profiles import write_profiles
 from .progress import Progress, SilentProgress
 from .runtime import Runtime, Unit, UnitError
 from .runtime.native import NativeRuntime
-from .spec import MAX_FILE_NAME_LENGTH, BankSpec, NetworkSpec, load_spec, parse_spec
+from .spec import (
+    MAX_FILE_NAME_LENGTH,
+    BankSpec,
+    NetworkSpec,
+    SpecError,
+    check_chaincode_servers,
+    load_spec,
+    node_names,
+    parse_spec,
+)
 from .waiting import NotReadyError, wait_for
 
 STATE_VERSION = 1
@@ -554,10 +563,25 @@ class FabricNetwork:
             if channel not in [c.name for c in self.spec.channels]:
                 names = ", ".join(c.name for c in self.spec.channels)
                 raise NetworkError(f"unknown channel {channel!r} (channels: {names})")
+            try:
+                self.check_chaincode_servers(channel, name, "name")
+            except SpecError as exc:
+                raise NetworkError(f"chaincode {name}: {exc.message}") from None
             deployed = self._deploy(channel, name, version, contracts)
             self._save_state()
             self.prove_invocation(channel, name)
             return deployed
+
+    def check_chaincode_servers(self, channel: str, name: str, where: str) -> None:
+        """Refuse (SpecError naming ``where``) to deploy chaincode ``name`` on ``channel`` when a bank's server of it
+        would get a name too long for its log file, or the name of another node: a peer, or the server of another
+        chaincode (the spec's on any channel, or one deployed), which the deployment would stop and replace."""
+        pairs = {(self.spec.chaincode.name, c.name) for c in self.spec.channels}
+        pairs |= {(deployed["name"], deployed["channel"]) for deployed in self.chaincodes.values()}
+        taken = node_names(self.spec.banks)
+        for other, on in sorted(pairs - {(name, channel)}):
+            taken = check_chaincode_servers(self.spec.banks, [self.spec.channel(on)], other, lambda _: where, taken)
+        check_chaincode_servers(self.spec.banks, [self.spec.channel(channel)], name, lambda _: where, taken)
 
     def _deploy(self, channel: str, name: str, version: str, contracts: str) -> DeployedChaincode:
         key = f"{channel}/{name}"

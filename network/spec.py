@@ -301,23 +301,40 @@ def parse_spec(data: object) -> NetworkSpec:
 
 
 def _check_node_names(banks: Sequence[BankSpec], channels: Sequence[ChannelSpec], chaincode: str) -> None:
-    """Refuse a channel whose banks' chaincode servers would get a name that cannot name their log file, or
-    that another node has (a server's name holds the bank, chaincode and channel names: bank 'a' serving
-    on channel 'peer0' is 'a-cc-<chaincode>-peer0', the name of the first peer of bank 'a-cc-<chaincode>')."""
-    nodes = {peer: f"a peer of bank {bank.name!r}" for bank in banks for peer in bank.peer_names()}
+    """Refuse a channel whose banks' servers of the spec's chaincode would get a name that cannot name their log
+    file, or that another node has."""
+    check_chaincode_servers(banks, channels, chaincode, lambda index: f"channels[{index}].name")
+
+
+def check_chaincode_servers(banks: Sequence[BankSpec], channels: Sequence[ChannelSpec], chaincode: str,
+                            where: Callable[[int], str], taken: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Refuse a chaincode whose servers on ``channels`` would get a name that cannot name their log file, or that
+    another node has (a server's name holds the bank, chaincode and channel names: bank 'a' serving on channel
+    'peer0' is 'a-cc-<chaincode>-peer0', the name of the first peer of bank 'a-cc-<chaincode>'). The SpecError
+    names ``where(index of the channel)``; ``taken`` maps the names of other nodes to what they are (default: the
+    banks' peers). Returns those names with the servers'."""
+    nodes = dict(taken) if taken is not None else node_names(banks)
     by_name = {bank.name: bank for bank in banks}
     for index, channel in enumerate(channels):
         for member in channel.banks:
             node = by_name[member].chaincode_server_name(chaincode, channel.name)
-            where = f"channels[{index}].name"
             if len(f"{node}.log") > MAX_FILE_NAME_LENGTH:
-                raise SpecError(where, f"too long for bank {member!r} and chaincode {chaincode!r}: the log of their "
-                                       f"server on this channel would be a file name of {len(node) + 4} characters, "
-                                       f"more than {MAX_FILE_NAME_LENGTH}; shorten the channel or chaincode name")
+                shown = channel.name if len(channel.name) <= 40 else f"{channel.name[:20]}..."
+                raise SpecError(where(index), f"too long for bank {member!r} and chaincode {chaincode!r}: the log "
+                                              f"of their server on channel {shown!r} would be a file name of "
+                                              f"{len(node) + 4} characters, more than {MAX_FILE_NAME_LENGTH}; shorten "
+                                              "the channel or chaincode name")
             if node in nodes:
-                raise SpecError(where, f"bank {member!r}'s chaincode server on this channel would be named {node!r}, "
-                                       f"as is {nodes[node]}: rename the channel")
-            nodes[node] = f"bank {member!r}'s chaincode server on channel {channel.name!r}"
+                raise SpecError(where(index), f"the server of chaincode {chaincode!r} of bank {member!r} on channel "
+                                              f"{channel.name!r} would be named {node!r}, as is {nodes[node]}: rename "
+                                              "the channel or the chaincode")
+            nodes[node] = f"the server of chaincode {chaincode!r} of bank {member!r} on channel {channel.name!r}"
+    return nodes
+
+
+def node_names(banks: Sequence[BankSpec]) -> dict[str, str]:
+    """The node names of the banks' peers, each with what it is."""
+    return {peer: f"a peer of bank {bank.name!r}" for bank in banks for peer in bank.peer_names()}
 
 
 def _distinct_collections(msp_ids: list[str], where: str) -> None:

@@ -431,6 +431,10 @@ def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, 
     _spec_checked(lambda: check_chaincode_version(name, version, "--version"))
     _spec_checked(lambda: check_contracts(contracts, "--contracts"))
     net = _existing(ctx)
+    if channel not in [c.name for c in net.spec.channels]:
+        raise click.BadParameter(f"unknown channel {_shortened(channel)!r} (channels: "
+                                 f"{', '.join(c.name for c in net.spec.channels)})", param_hint="--channel")
+    _spec_checked(lambda: net.check_chaincode_servers(channel, name, "--name"))
     with net.progress.step(f"deploy {name} on {channel}"):
         deployed = net.deploy_chaincode(channel, name, version, contracts)
     out.print(f"{name} {version} sequence {deployed.sequence} committed on {channel}; package {deployed.package_id}")

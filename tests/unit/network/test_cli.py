@@ -359,3 +359,87 @@ def test_fabric_install_refuses_an_unknown_release_naming_it(tmp_path: Path, mon
     error = result.output.splitlines()[-1]
     assert "Invalid value for --release: unknown Fabric release" in error.replace("'--release'", "--release")
     assert "known releases: " in error and len(error) < 300
+
+
+def _network_of(tmp_path: Path, doc: dict[str, Any], chaincodes: dict[str, Any] | None = None) -> Path:
+    """A working directory with a (stopped) network of spec ``doc``: its state.json, nothing else."""
+    import json
+
+    root = tmp_path / "wd"
+    root.mkdir()
+    (root / "state.json").write_text(json.dumps({"spec_source": yaml.safe_dump(doc), "orderers": "raft1",
+                                                 "runtime": "native", "port_base": 29000,
+                                                 "chaincodes": chaincodes or {}}))
+    return root
+
+
+def _deploy(root: Path, *args: str) -> Any:
+    from tradefin.network.errors import NetworkError
+    from tradefin.network.network import FabricNetwork
+
+    def stand_in(*args: object, **kwargs: object) -> None:
+        raise NetworkError("would deploy")  # the network is not running: it would refuse anyway
+
+    original, FabricNetwork.deploy_chaincode = FabricNetwork.deploy_chaincode, stand_in  # type: ignore[method-assign,assignment]
+    try:
+        result = CliRunner().invoke(main, ["--workdir", str(root), "chaincode", "deploy", *args])
+    finally:
+        FabricNetwork.deploy_chaincode = original  # type: ignore[method-assign]
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output  # no traceback
+    return result
+
+
+def test_chaincode_deploy_names_an_unknown_channel(tmp_path: Path) -> None:
+    # exit 1 on a running network, and "the network is not running" before it on a stopped one
+    from tests.unit.network.test_spec import default_doc
+
+    result = _deploy(_network_of(tmp_path, default_doc()), "--channel", "nope", "--name", "cc")
+    assert result.exit_code == 2
+    assert "Invalid value for --channel: unknown channel 'nope' (channels: asia-europe, asia-americas)" in (
+        result.output.replace("'--channel'", "--channel"))
+
+
+def test_chaincode_deploy_refuses_a_name_whose_servers_would_be_another_chaincodes(tmp_path: Path) -> None:
+    # bank1's server of 'tradefin-a' on channel 'b' and of the spec's 'tradefin' on channel 'a-b' are both
+    # 'bank1-cc-tradefin-a-b': the deployment would have stopped the other chaincode's server to start its own
+    from tests.unit.network.test_spec import default_doc
+
+    doc = default_doc()
+    doc["channels"] = [{"name": "a-b", "banks": ["bank1", "bank2"]}, {"name": "b", "banks": ["bank1", "bank3"]},
+                       {"name": "x-b", "banks": ["bank1", "bank2"]}]
+    deployed = {"channel": "b", "name": "kv-x", "version": "1.0", "sequence": 1, "package_id": "kv-x_1.0:00",
+                "slot": 1, "contracts": "default"}
+    root = _network_of(tmp_path, doc, {"b/kv-x": deployed})
+    result = _deploy(root, "--channel", "b", "--name", "tradefin-a")
+    assert result.exit_code == 2
+    assert "Invalid value for --name: the server of chaincode 'tradefin-a' of bank 'bank1' on channel 'b' would be " \
+           "named 'bank1-cc-tradefin-a-b', as is the server of chaincode 'tradefin' of bank 'bank1' on channel 'a-b'" \
+           in result.output.replace("'--name'", "--name")
+    result = _deploy(root, "--channel", "b", "--name", "kv-x")  # the deployed chaincode itself, again
+    assert result.exit_code == 1 and "would deploy" in result.output
+    result = _deploy(root, "--channel", "x-b", "--name", "kv")  # bank1-cc-kv-x-b, the deployed chaincode's server
+    assert result.exit_code == 2
+    assert "as is the server of chaincode 'kv-x' of bank 'bank1' on channel 'b'" in result.output
+    result = _deploy(root, "--channel", "b", "--name", "kv")
+    assert result.exit_code == 1 and "would deploy" in result.output
+
+
+def test_chaincode_deploy_refuses_a_name_too_long_for_its_servers_log_files(tmp_path: Path) -> None:
+    # the server's log <bank>-cc-<name>-<channel>.log was more than 255 characters: ENAMETOOLONG starting it
+    from tests.unit.network.test_spec import default_doc
+    from tradefin.network.network import FabricNetwork
+    from tradefin.network.spec import SpecError
+
+    doc = default_doc()
+    doc["channels"][0]["name"] = "c" * 200
+    root = _network_of(tmp_path, doc)
+    result = _deploy(root, "--channel", "c" * 200, "--name", "x" * 60)
+    assert result.exit_code == 2
+    assert "Invalid value for --name: too long for bank 'bank1' and chaincode" in result.output.replace("'--name'",
+                                                                                                     "--name")
+    assert "a file name of 274 characters, more than 255" in result.output
+    net = FabricNetwork.create(root)
+    net.check_chaincode_servers("c" * 200, "x" * 41, "name")  # 255 with bank1's server's '.log'
+    with pytest.raises(SpecError):
+        net.check_chaincode_servers("c" * 200, "x" * 42, "name")
+    net.check_chaincode_servers("asia-americas", "tradefin", "name")  # redeploying the spec's own chaincode
