@@ -439,7 +439,9 @@ class PaymentsFlows(FlowsBase):
             valid_for: how long the quote stands from now (at most 24 hours).
         """
         quote_id = str(uuid.uuid4()) if quote_id is None else quote_id
-        valid_until = datetime.datetime.now(datetime.UTC) + valid_for
+        now = datetime.datetime.now(datetime.UTC)
+        valid_until = now + valid_for
+        self._check(quotes.check_validity, valid_until, now)
         quote = payments_pb2.FxQuote(
             quote_id=quote_id,
             channel_id=channel_id,

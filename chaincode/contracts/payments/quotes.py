@@ -47,6 +47,12 @@ def status_name(status: pay.QuoteStatus.ValueType) -> str:
     return pay.QuoteStatus.Name(status).removeprefix("QUOTE_STATUS_")
 
 
+def check_validity(valid_until: datetime.datetime, now: datetime.datetime) -> None:
+    """A quote stands after ``now`` (the proposal's time) and for at most :data:`MAX_VALIDITY`."""
+    if not now < valid_until <= now + MAX_VALIDITY:
+        raise invalid_input("quote.valid_until", f"after now and at most {MAX_VALIDITY} ahead")
+
+
 def check_quote(given: pay.FxQuote) -> None:
     """A quote as its provider states it, checked before the ledger is read (the client checks it
     early): its id, the channel, a bank of the channel to use it and another currency than the
@@ -88,9 +94,7 @@ def create_quote(
     check_fees(given.fees, file.stub.currency, [bank.bic for bank in file.banks], "quote.fees")
     if not given.HasField("valid_until"):
         raise invalid_input("quote.valid_until", "is required")
-    valid_until = to_datetime(given.valid_until, "quote.valid_until")
-    if not tx.timestamp < valid_until <= tx.timestamp + MAX_VALIDITY:
-        raise invalid_input("quote.valid_until", f"after now and at most {MAX_VALIDITY} ahead")
+    check_validity(to_datetime(given.valid_until, "quote.valid_until"), tx.timestamp)
     record = pay.FxQuote(
         quote_id=given.quote_id,
         channel_id=file.channel_id,

@@ -205,3 +205,23 @@ def test_a_settlement_is_refused_early_for_a_credit_with_a_bank_outside_the_paym
     assert "Payments.pay" in str(early.value)
     credits.reimburse(presentation_id, money("100.00", "USD"))  # without a settlement it goes through
     assert contract.calls("endorse")[0].organizations == ["Bank1MSP", "Bank2MSP", "Bank3MSP"]
+
+
+@pytest.mark.parametrize(
+    "valid_for", [datetime.timedelta(0), datetime.timedelta(minutes=-5), datetime.timedelta(hours=24, seconds=1)]
+)
+def test_a_quote_valid_for_no_time_or_more_than_a_day_is_refused_early(
+    gateway: Gateway, contract: ContractDouble, valid_for: datetime.timedelta
+) -> None:
+    """As the chaincode refuses its valid_until (after the proposal, at most 24 hours ahead)."""
+    payments = Payments(gateway, "asia-europe")
+    with pytest.raises(InvalidInputError) as early:
+        payments.create_quote(
+            CHANNEL_ID,
+            for_bank_bic=BANK_A.bic,
+            sell_currency="USD",
+            rate="0.92",
+            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
+            valid_for=valid_for,
+        )
+    assert early.value.field == "quote.valid_until" and not contract.calls()
