@@ -153,12 +153,22 @@ def _check_fees(fees: tuple[str, ...], currency: str) -> None:
         _checked("--fee", lambda amount=amount: _money(amount, currency))  # type: ignore[misc]
 
 
-def _bank_spec(net: Any, name: str) -> Any:
+def _bank_spec(net: Any, name: str, param: str) -> Any:
+    """The bank named ``name`` by ``param``, or a usage error naming it."""
     try:
         return net.spec.bank(name)
     except KeyError:
         names = ", ".join(b.name for b in net.spec.banks)
-        raise click.BadParameter(f"unknown bank {name!r} (banks: {names})") from None
+        raise click.BadParameter(f"unknown bank {name[:40]!r} (banks: {names})", param_hint=param) from None
+
+
+def _channel_bank(net: Any, banks: list[Any], name: str, param: str, channel_id: str) -> Any:
+    """The bank named ``name`` by ``param``, one of the payment channel's ``banks``, or a usage error naming it."""
+    bank = _bank_spec(net, name, param)
+    if bank not in banks:
+        raise click.BadParameter(f"{bank.name} is not a bank of payment channel {channel_id} (its banks: "
+                                 f"{', '.join(b.name for b in banks)})", param_hint=param)
+    return bank
 
 
 def _issued_user(net: Any, bank: Any, user: str, param: str) -> None:
@@ -174,19 +184,22 @@ def _bank_by_bic(net: Any, bic: str) -> Any:
     for bank in net.spec.banks:
         if bank.bic[:8] == bic[:8]:
             return bank
-    raise click.BadParameter(f"no bank of the network has BIC {bic}")
+    raise click.BadParameter(f"no bank of the network has BIC {bic}", param_hint="CHANNEL_ID")
 
 
-def _consortium_channel(net: Any, banks: list[Any], requested: str | None) -> str:
-    """The consortium channel all ``banks`` are on (the requested one, or the first)."""
+def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param: str) -> str:
+    """The consortium channel all ``banks`` (given by ``param``) are on (the requested one, or the first)."""
     names = {bank.name for bank in banks}
     candidates: list[str] = [channel.name for channel in net.spec.channels if names <= set(channel.banks)]
     if requested is not None:
         if requested not in candidates:
-            raise click.BadParameter(f"{', '.join(sorted(names))} are not all on channel {requested}")
+            who = ", ".join(sorted(names)) if len(names) == 1 else f"all of {', '.join(sorted(names))}"
+            raise click.BadParameter(f"channel {requested[:40]!r} does not have {who} (channels that do: "
+                                     f"{', '.join(candidates) or 'none'})",
+                                     param_hint="--on")
         return requested
     if not candidates:
-        raise click.BadParameter(f"no consortium channel has all of {', '.join(sorted(names))}")
+        raise click.BadParameter(f"no consortium channel has all of {', '.join(sorted(names))}", param_hint=param)
     return candidates[0]
 
 
@@ -272,8 +285,8 @@ class _Desks:
 
 
 @contextmanager
-def _desks(net: Any, banks: list[Any], channel: str | None = None) -> Iterator[_Desks]:
-    desks = _Desks(net, _consortium_channel(net, banks, channel))
+def _desks(net: Any, banks: list[Any], channel: str | None = None, param: str = "CHANNEL_ID") -> Iterator[_Desks]:
+    desks = _Desks(net, _consortium_channel(net, banks, channel, param))
     try:
         yield desks
     finally:
@@ -349,12 +362,15 @@ def payment_channel() -> None:
 def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credit_limit: str, other_credit_limit: str,
                  slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
     """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
+    if other == bank:
+        raise click.BadParameter(f"a payment channel is between two banks, not {bank[:40]!r} and itself",
+                                 param_hint="OTHER")
     _currency_code("--currency", currency)
     limits = [_credit_limit(option, limit, currency)
               for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit))]
     net = _existing(ctx)
-    proposer, counterparty = _bank_spec(net, bank), _bank_spec(net, other)
-    with _desks(net, [proposer, counterparty], fabric_channel) as desks:
+    proposer, counterparty = _bank_spec(net, bank, "BANK"), _bank_spec(net, other, "OTHER")
+    with _desks(net, [proposer, counterparty], fabric_channel, "OTHER") as desks:
         proposed = desks.payments(proposer).propose_channel(
             _bank_ref(proposer), _bank_ref(counterparty), currency,
             proposer_credit_limit=limits[0], counterparty_credit_limit=limits[1],
@@ -379,7 +395,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
     _checked("--amount", lambda: _money(amount, _currency(channel_id)))
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
-    depositor = _bank_spec(net, bank)
+    depositor = _channel_bank(net, banks, bank, "--bank", channel_id)
     other = next(b for b in banks if b.name != depositor.name)
     currency = _currency(channel_id)
     with _desks(net, banks) as desks:
@@ -400,7 +416,7 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
     """The channel's state and each bank's deposit, balance and capacity."""
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
-    asking = _bank_spec(net, bank) if bank else banks[0]
+    asking = _bank_spec(net, bank, "--bank") if bank else banks[0]
     with _desks(net, banks) as desks:
         _show_channel(desks.payments(asking).get_channel(channel_id), as_json)
 
@@ -418,7 +434,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
 
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
-    acting = _bank_spec(net, bank) if bank else banks[0]
+    acting = _channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0]
     with _desks(net, banks) as desks:
         payments = desks.payments(acting)
         frozen = payments.net(channel_id)
@@ -471,7 +487,7 @@ def channel_close(ctx: click.Context, channel_id: str, bank: str | None, as_json
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     with _desks(net, banks) as desks:
-        payments = desks.payments(_bank_spec(net, bank) if bank else banks[0])
+        payments = desks.payments(_channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0])
         payments.close_channel(channel_id)
         _show_channel(payments.get_channel(channel_id), as_json)
 
@@ -523,8 +539,8 @@ def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric
     from ..protos import compliance_pb2
 
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
-    with _desks(net, [spec], fabric_channel) as desks:
+    spec = _bank_spec(net, bank, "BANK")
+    with _desks(net, [spec], fabric_channel, "BANK") as desks:
         rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
         attested = desks.compliance(spec).vouch(subject_ref, risk_rating=rating)
         out.print(f"{spec.display_name} vouches for {subject_ref} until {attested.expires_on.year:04d}-"
@@ -581,9 +597,10 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     _check_fees(fees, channel_currency)
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
+    debtor_agent = _channel_bank(net, banks, sender, "--from", channel_id)
     uetr = uetr or str(uuid.uuid4())  # chosen here, so that a failure can say how to retry without paying twice
     with _desks(net, banks) as desks:
-        payments = desks.payments(_bank_spec(net, sender))
+        payments = desks.payments(debtor_agent)
         try:
             paid = payments.pay(
                 channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
@@ -611,8 +628,8 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
 def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | None, as_json: bool) -> None:
     """A payment's status history (and, for its banks, amounts, parties and fees)."""
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
-    with _desks(net, [spec], fabric_channel) as desks:
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
         _show_payment(desks.payments(spec).get_payment(uetr), as_json)
 
 
@@ -633,12 +650,13 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
     from ..protos import payments_pb2
 
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
-    with _desks(net, [spec], fabric_channel) as desks:
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
         currency = _currency(channel_id)
-        charged = [payments_pb2.Fee(agent_bic=spec.bic, amount=_money(fee, currency), kind="COMM")] if fee else []
+        charged = [payments_pb2.Fee(agent_bic=spec.bic, amount=_checked("--fee", lambda: _money(fee, currency)),
+                                    kind="COMM")] if fee else []
         payments.report_status(uetr, payments_pb2.PaymentStatus.Value(f"PAYMENT_STATUS_{status}"), reason_code=reason,
                                fees_charged=charged)
         _show_payment(payments.get_payment(uetr), as_json)
@@ -657,9 +675,9 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_channel: str | None, as_json: bool) -> None:
     """A second officer approves a payment pending dual control."""
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
+    spec = _bank_spec(net, bank, "--bank")
     _issued_user(net, spec, user, "--user")
-    with _desks(net, [spec], fabric_channel) as desks:
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
         payments = desks.payments(spec, user)
         payments.approve(uetr)
         _show_payment(payments.get_payment(uetr), as_json)
@@ -679,11 +697,12 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
                as_json: bool) -> None:
     """Return (part of) a payment under a new UETR linked to it."""
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
-    with _desks(net, [spec], fabric_channel) as desks:
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
         payments = desks.payments(spec)
         channel_id = payments.get_payment(uetr).payment.channel_id
-        returned = payments.return_payment(uetr, _money(amount, _currency(channel_id)), reason)
+        returned = payments.return_payment(uetr, _checked("--amount", lambda: _money(amount, _currency(channel_id))),
+                                           reason)
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
 
 
@@ -718,16 +737,18 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
     _check_fees(fees, _currency(channel_id))
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
+    quoting, paying = (_channel_bank(net, banks, name, param, channel_id)
+                       for name, param in ((bank, "--bank"), (for_bank, "--for")))
     with _desks(net, banks) as desks:
-        created = desks.payments(_bank_spec(net, bank)).create_quote(
-            channel_id, for_bank_bic=_bank_spec(net, for_bank).bic, sell_currency=sell_currency, rate=rate,
+        created = desks.payments(quoting).create_quote(
+            channel_id, for_bank_bic=paying.bic, sell_currency=sell_currency, rate=rate,
             max_sell_amount=_money(max_amount, sell_currency), valid_for=_datetime.timedelta(minutes=valid_minutes),
             fees=_fees(net, fees, _currency(channel_id)), margin_bps=margin_bps)
         if as_json:
             out.print_json(json.dumps(_record_json(created.record)))
         else:
             out.print(f"quote [bold]{created.record.quote_id}[/bold]: {sell_currency} -> "
-                      f"{_currency(channel_id)} at {rate} for {_bank_spec(net, for_bank).display_name}, "
+                      f"{_currency(channel_id)} at {rate} for {paying.display_name}, "
                       f"valid {valid_minutes} min (block {created.block_number})")
 
 
@@ -744,8 +765,8 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
     from ..protos import payments_pb2
 
     net = _existing(ctx)
-    spec = _bank_spec(net, bank)
-    with _desks(net, [spec], fabric_channel) as desks:
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
         details = desks.payments(spec).get_quote(quote_id)
     if as_json:
         record = _record_json(details.record) if details.record is not None else None

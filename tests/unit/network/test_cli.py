@@ -443,3 +443,77 @@ def test_chaincode_deploy_refuses_a_name_too_long_for_its_servers_log_files(tmp_
     with pytest.raises(SpecError):
         net.check_chaincode_servers("c" * 200, "x" * 42, "name")
     net.check_chaincode_servers("asia-americas", "tradefin", "name")  # redeploying the spec's own chaincode
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["channel", "open", "bank1", "", "--currency", "USD"], "OTHER", "unknown bank '' (banks: bank1, bank2, bank3)"),
+    (["channel", "open", "bank2", "bank3", "--currency", "USD"], "OTHER",
+     "no consortium channel has all of bank2, bank3"),
+    (["channel", "open", "bank1", "bank2", "--currency", "USD", "--on", "asia-americas"], "--on",
+     "channel 'asia-americas' does not have all of bank1, bank2 (channels that do: asia-europe)"),
+    (["channel", "deposit", CHANNEL, "--bank", "bank2", "--amount", "1"], "--bank",
+     f"bank2 is not a bank of payment channel {CHANNEL} (its banks: bank3, bank1)"),
+    (["channel", "deposit", "AAAAUS33-BBBBHKHH-USD", "--bank", "bank1", "--amount", "1"], "CHANNEL_ID",
+     "no bank of the network has BIC AAAAUS33"),
+    (["channel", "net", CHANNEL, "--bank", "bank2"], "--bank", "bank2 is not a bank of payment channel"),
+    (["channel", "close", CHANNEL, "--bank", "nope"], "--bank", "unknown bank 'nope'"),
+    (["channel", "show", CHANNEL, "--bank", "nope"], "--bank", "unknown bank 'nope'"),
+    ([*SEND[:4], "bank2", *SEND[5:]], "--from", "bank2 is not a bank of payment channel"),
+    ([*SEND[:4], "nope", *SEND[5:]], "--from", "unknown bank 'nope'"),
+    (["pay", "status", UETR, "--bank", "bank2", "--on", "asia-americas"], "--on",
+     "channel 'asia-americas' does not have bank2 (channels that do: asia-europe)"),
+    (["pay", "vouch", "nope", "K1"], "BANK", "unknown bank 'nope'"),
+    ([*QUOTE[:4], "bank2", *QUOTE[5:]], "--bank", "bank2 is not a bank of payment channel"),
+    ([*QUOTE[:6], "bank2", *QUOTE[7:]], "--for", "bank2 is not a bank of payment channel"),
+    (["quote", "show", UETR, "--bank", "nope"], "--bank", "unknown bank 'nope'"),
+])
+def test_a_bank_or_channel_the_network_does_not_have_is_named_as_its_argument(
+        tmp_path: Path, args: list[str], option: str, message: str) -> None:
+    # They were "Error: Invalid value: unknown bank 'nope'", naming no argument; a bank not of the payment
+    # channel (--bank bank2 on a bank1/bank3 channel) went on to the gateway, as the depositor, payer or quoter.
+    from tests.unit.network.test_identities import network_workdir
+
+    root = network_workdir(tmp_path / "wd").root
+    result = CliRunner().invoke(main, ["--workdir", str(root), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    assert f"Invalid value for {option}: {message}" in result.output.replace(f"'{option}'", option), result.output
+
+
+def test_channel_open_between_a_bank_and_itself_is_refused_offline(tmp_path: Path) -> None:
+    result = _run(tmp_path, ["channel", "open", "bank1", "bank1", "--currency", "USD"])
+    assert result.exit_code == 2
+    assert "Invalid value for OTHER: a payment channel is between two banks, not 'bank1' and itself" in result.output
+
+
+@pytest.mark.parametrize("args, option", [
+    (["pay", "report", UETR, "--bank", "bank1", "--status", "ACSC", "--fee", "abc"], "--fee"),
+    (["pay", "report", UETR, "--bank", "bank1", "--status", "ACSC", "--fee", "0.001"], "--fee"),
+    (["pay", "return", UETR, "--bank", "bank1", "--amount", "-1", "--reason", "AC04"], "--amount"),
+])
+def test_an_amount_in_a_payments_currency_is_named_as_its_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  args: list[str], option: str) -> None:
+    # The currency comes from the payment on the ledger; a bad amount was then "refused: ERR_INVALID_INPUT: ..."
+    # (exit 1), as if the chaincode had refused it, the option unnamed.
+    from types import SimpleNamespace
+
+    from tests.unit.network.test_identities import network_workdir
+    from tradefin.cli import payments
+
+    class Desk:
+        def get_payment(self, uetr: str) -> Any:
+            return SimpleNamespace(payment=SimpleNamespace(channel_id=CHANNEL))
+
+        def __getattr__(self, name: str) -> Any:
+            def send(*args: object, **kwargs: object) -> None:
+                raise AssertionError(f"{name} would be sent")
+
+            return send
+
+    monkeypatch.setattr(payments._Desks, "payments", lambda self, bank, user="treasury": Desk())
+    monkeypatch.setattr(payments._Desks, "close", lambda self: None)
+    root = network_workdir(tmp_path / "wd").root
+    result = CliRunner().invoke(main, ["--workdir", str(root), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    assert f"Invalid value for {option}:" in result.output.replace(f"'{option}'", option), result.output
