@@ -12,6 +12,7 @@ organisational unit ``client`` so the channel's Writers policy admits it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import shutil
@@ -122,7 +123,7 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
                   "hf.Affiliation": "", **(extra_attributes or {})}
     msp = home / "msp"
     if (msp / "signcerts").exists():
-        return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
+        return _already_issued(name, bank, msp, attributes)
     org = layout.bank_org(bank)
     ca_cert_path = layout.bank_ca(bank)
     try:
@@ -172,6 +173,29 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
                                                serialization.NoEncryption()))
         key_path.chmod(0o600)
     return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
+
+
+def _already_issued(name: str, bank: BankSpec, msp: Path, requested: dict[str, str]) -> IssuedIdentity:
+    """The identity issued before as ``name``, if its certificate carries the requested role and extra attributes
+    (an IdentityError otherwise: it used to be reported with the requested ones, whatever it carried)."""
+    try:
+        certificate = x509.load_pem_x509_certificate(next((msp / "signcerts").glob("*.pem")).read_bytes())
+        extension = certificate.extensions.get_extension_for_oid(FABRIC_CA_ATTRIBUTES_OID).value
+    except x509.ExtensionNotFound:
+        raise IdentityError(f"{name} exists and carries no attributes (a user cryptogen made): choose another user "
+                            "name") from None
+    except (OSError, ValueError, StopIteration) as exc:
+        raise IdentityError(f"{name} exists but {msp / 'signcerts'} holds no readable certificate") from exc
+    carried: dict[str, str] = {}
+    if isinstance(extension, x509.UnrecognizedExtension):
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            carried = dict(json.loads(extension.value)["attrs"])
+    differing = [key for key in requested if (key == "role" or key not in OWN_ATTRIBUTES)
+                 and carried.get(key) != requested[key]]
+    if differing:
+        found = ", ".join(f"{key}={carried[key]!r}" if key in carried else f"no {key}" for key in differing)
+        raise IdentityError(f"{name} was issued before, with {found}: choose another user name (or use it as it is)")
+    return IssuedIdentity(name, bank.msp_id, msp, carried["role"], carried)
 
 
 def issue_default_identities(layout: Layout) -> list[IssuedIdentity]:

@@ -165,3 +165,40 @@ def test_identity_issue_writes_extra_attributes_beside_its_own(layout: Layout) -
     attributes = json.loads(result.output)["attributes"]
     assert attributes["role"] == "treasury" and attributes["bic"] == layout.spec.bank("bank1").bic
     assert attributes["lei"] == "5493001KJTIIGC8Y1R12" and attributes["desk"] == ""
+
+
+def test_issuing_a_user_again_with_what_it_carries_returns_it(layout: Layout) -> None:
+    bank = layout.spec.bank("bank1")
+    first = issue_identity(layout, bank, "u1", "treasury", {"lei": "5493001KJTIIGC8Y1R12"})
+    again = issue_identity(layout, bank, "u1", "treasury", {"lei": "5493001KJTIIGC8Y1R12"})
+    assert again.attributes == first.attributes and again.role == "treasury"
+    assert issue_identity(layout, bank, "u1", "treasury").attributes["lei"] == "5493001KJTIIGC8Y1R12"
+
+
+@pytest.mark.parametrize("role, extra, found", [("auditor", {}, "role='treasury'"),
+                                                ("treasury", {"lei": "OTHER"}, "lei='5493001KJTIIGC8Y1R12'"),
+                                                ("treasury", {"desk": "fx"}, "no desk")])
+def test_issuing_a_user_again_with_another_role_or_attributes_is_refused(layout: Layout, role: str,
+                                                                          extra: dict[str, str], found: str) -> None:
+    # It returned the existing identity reported with the requested role and attributes: `identity issue --user
+    # treasury --role auditor` printed role auditor for a certificate that says treasury.
+    bank = layout.spec.bank("bank1")
+    issue_identity(layout, bank, "u1", "treasury", {"lei": "5493001KJTIIGC8Y1R12"})
+    with pytest.raises(IdentityError, match=f"u1@{bank.domain} was issued before, with {found}"):
+        issue_identity(layout, bank, "u1", role, extra)
+
+
+def test_a_user_cryptogen_made_is_not_reissued_with_a_role(layout: Layout) -> None:
+    # cryptogen's User1 and Admin carry no attributes; 'identity issue --user User1 --role issuer' reported
+    # role issuer for it
+    bank = layout.spec.bank("bank1")
+    issued = issue_identity(layout, bank, "plain", "treasury")
+    certificate = next((issued.msp_dir / "signcerts").glob("*.pem"))
+    cert = x509.load_pem_x509_certificate(certificate.read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    bare = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.issuer).public_key(key.public_key())
+            .serial_number(2).not_valid_before(cert.not_valid_before_utc).not_valid_after(cert.not_valid_after_utc)
+            .sign(key, hashes.SHA256()))
+    certificate.write_bytes(bare.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(IdentityError, match="carries no attributes"):
+        issue_identity(layout, bank, "plain", "issuer")
