@@ -23,6 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 _ZERO = re.compile(r"0+(?:[.,]0*)?")
+# A netting cycle is a uint64 in payments.proto (GetBatchRequest / SettleBatchRequest.cycle): protobuf refuses a
+# larger number with a ValueError when the request is built.
+MAX_CYCLE = 2**64 - 1
 
 
 def payment_errors(func: F) -> F:
@@ -453,7 +456,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
 
 @payment_channel.command("settle")
 @click.argument("channel_id", callback=_channel_id)
-@click.option("--cycle", type=click.IntRange(min=1), required=True)
+@click.option("--cycle", type=click.IntRange(min=1, max=MAX_CYCLE), required=True)
 @click.option("--reference", default=None, callback=_uuid4,
               help="UETR of the pacs.009 that paid the net (default: a new one).")
 @click.option("--json", "as_json", is_flag=True)

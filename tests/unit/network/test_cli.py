@@ -517,3 +517,15 @@ def test_an_amount_in_a_payments_currency_is_named_as_its_option(tmp_path: Path,
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 2
     assert f"Invalid value for {option}:" in result.output.replace(f"'{option}'", option), result.output
+
+
+@pytest.mark.parametrize("cycle", [str(2**64), "9" * 23])
+def test_channel_settle_refuses_a_cycle_past_the_schemas_uint64(tmp_path: Path, cycle: str) -> None:
+    # protobuf's ValueError ('Value out of range') building GetBatchRequest was a traceback, network or not
+    from tests.unit.network.test_identities import network_workdir
+
+    root = network_workdir(tmp_path / "wd").root
+    result = CliRunner().invoke(main, ["--workdir", str(root), "channel", "settle", CHANNEL, "--cycle", cycle])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    assert "Invalid value for '--cycle'" in result.output and f"{2**64 - 1}" in result.output
