@@ -16,9 +16,10 @@ from . import Unit, UnitError
 
 
 def tail(path: Path, lines: int) -> str:
+    """The last ``lines`` lines of ``path`` (all of them when it has fewer: any count is taken)."""
     try:
         with path.open("r", errors="replace") as handle:
-            return "".join(deque(handle, maxlen=lines))
+            return "".join(deque(handle, maxlen=min(lines, sys.maxsize)))  # deque's bound is a C ssize_t
     except OSError:
         return ""
 

@@ -529,3 +529,16 @@ def test_channel_settle_refuses_a_cycle_past_the_schemas_uint64(tmp_path: Path, 
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 2
     assert "Invalid value for '--cycle'" in result.output and f"{2**64 - 1}" in result.output
+
+
+def test_network_logs_takes_a_line_count_past_any_log(tmp_path: Path) -> None:
+    # -n 10**20 (all of it) was deque's OverflowError ('Python int too large to convert to C ssize_t'), a traceback
+    from tests.unit.network.test_identities import network_workdir
+
+    layout = network_workdir(tmp_path / "wd")
+    layout.logs.mkdir()
+    layout.log("orderer0").write_text("first\nlast\n")
+    result = CliRunner().invoke(main, ["--workdir", str(layout.root), "network", "logs", "orderer0", "-n",
+                                       str(10**20)])
+    assert result.exception is None, result.output
+    assert result.exit_code == 0 and result.output == "first\nlast\n"
