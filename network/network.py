@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import socket
 import threading
@@ -122,7 +123,7 @@ def _names_a_file(node: str) -> bool:
     """Whether ``node`` can be the name of a node's log file, ``<node>.log`` in the logs directory (not a path
     out of it, nor a name too long for a file)."""
     return (bool(node) and "/" not in node and not node.startswith(".")
-            and len(f"{node}.log".encode()) <= MAX_FILE_NAME_LENGTH)
+            and len(os.fsencode(f"{node}.log")) <= MAX_FILE_NAME_LENGTH)
 
 
 def _tcp_open(port: int) -> bool:

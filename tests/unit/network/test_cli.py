@@ -310,6 +310,19 @@ def test_network_logs_of_a_name_that_is_no_node_is_an_unknown_node(tmp_path: Pat
     assert net.logs("orderer0") == "a line\n"  # a stopped node's log is read from its file
 
 
+def test_network_logs_of_a_name_that_is_not_utf_8_is_an_unknown_node(tmp_path: Path) -> None:
+    # argv bytes that are not UTF-8 arrive as lone surrogates: str.encode() refused them (a traceback)
+    from tradefin.network.errors import NetworkError
+    from tradefin.network.network import FabricNetwork
+
+    net = FabricNetwork.create(tmp_path)
+    with pytest.raises(NetworkError, match="unknown node"):
+        net.logs("a\udcffb")
+    net.layout.logs.mkdir()
+    net.layout.log("a\udcffb").write_text("its line\n")  # a file of that name is the log of that name
+    assert net.logs("a\udcffb") == "its line\n"
+
+
 def test_pay_approve_as_a_user_never_issued_is_refused_naming_user(tmp_path: Path) -> None:
     # load_msp_identity's ValueError ('signcerts: expected exactly one certificate') was a traceback
     from tests.unit.network.test_identities import network_workdir
