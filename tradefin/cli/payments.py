@@ -66,6 +66,21 @@ def _param_name(param: click.Parameter) -> str:
     return param.human_readable_name if isinstance(param, click.Argument) else (param.opts[-1] if param.opts else "")
 
 
+def _text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Callback of text that goes into a request: UTF-8 (argv bytes that are not arrive as lone surrogates, which
+    protobuf cannot encode: a UnicodeEncodeError once the request was built). ``value`` may be a tuple (a
+    repeated option) or None."""
+    del ctx
+    for text in value if isinstance(value, tuple) else (value,):
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise click.BadParameter(f"{text[:40]!r} is not UTF-8 text (character {exc.start + 1})",
+                                         param_hint=_param_name(param)) from None
+    return value
+
+
 def _channel_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """CHANNEL_ID callback: a well-formed payment channel id (BIC8-BIC8-CCY)."""
     from ..chaincode.contracts.payments.records import parse_channel_id
@@ -531,7 +546,7 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
 
 @pay_group.command("vouch")
 @click.argument("bank")
-@click.argument("subject_ref")
+@click.argument("subject_ref", callback=_text)
 @click.option("--risk", type=click.Choice(["LOW", "MEDIUM", "HIGH"]), default="LOW", show_default=True)
 @click.option("--on", "fabric_channel", default=None)
 @click.pass_context
@@ -570,17 +585,18 @@ def _account(value: str) -> Any:
 @click.option("--amount", required=True, help="Instructed amount (decimal).")
 @click.option("--currency", default=None, help="Instructed currency (default: the channel's; another needs --quote).")
 @click.option("--quote", "quote_id", default="", callback=_uuid4, help="FX quote to convert with.")
-@click.option("--debtor", required=True, help="Debtor's name.")
+@click.option("--debtor", callback=_text, required=True, help="Debtor's name.")
 @click.option("--debtor-country", required=True, callback=_country)
-@click.option("--debtor-kyc", required=True, help="Debtor's KYC reference at the debtor agent.")
-@click.option("--debtor-account", required=True, help="IBAN or other account id.")
-@click.option("--creditor", required=True, help="Creditor's name.")
+@click.option("--debtor-kyc", callback=_text, required=True, help="Debtor's KYC reference at the debtor agent.")
+@click.option("--debtor-account", callback=_text, required=True, help="IBAN or other account id.")
+@click.option("--creditor", callback=_text, required=True, help="Creditor's name.")
 @click.option("--creditor-country", required=True, callback=_country)
-@click.option("--creditor-kyc", required=True, help="Creditor's KYC reference at the creditor agent.")
-@click.option("--creditor-account", required=True)
+@click.option("--creditor-kyc", callback=_text, required=True, help="Creditor's KYC reference at the creditor agent.")
+@click.option("--creditor-account", callback=_text, required=True)
 @click.option("--bearer", type=click.Choice(["DEBT", "CRED", "SHAR"]), default="SHAR", show_default=True)
-@click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT (repeatable; without a quote).")
-@click.option("--remittance", default="", help="Remittance information (up to 140 characters).")
+@click.option("--fee", "fees", callback=_text, multiple=True,
+              help="Disclosed fee BANK:AMOUNT (repeatable; without a quote).")
+@click.option("--remittance", callback=_text, default="", help="Remittance information (up to 140 characters).")
 @click.option("--uetr", default=None, callback=_uuid4, help="The payment's UETR (default: a new one).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -640,8 +656,9 @@ def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | N
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent.")
 @click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True)
-@click.option("--reason", default="", help="ISO 20022 reason code (required for RJCT).")
-@click.option("--fee", default=None, help="What the creditor agent deducted (decimal, channel currency).")
+@click.option("--reason", callback=_text, default="", help="ISO 20022 reason code (required for RJCT).")
+@click.option("--fee", callback=_text, default=None,
+              help="What the creditor agent deducted (decimal, channel currency).")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -690,7 +707,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent of the original payment.")
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
-@click.option("--reason", required=True, help="ISO 20022 return reason, e.g. AC04.")
+@click.option("--reason", callback=_text, required=True, help="ISO 20022 return reason, e.g. AC04.")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -719,13 +736,15 @@ def quote_group() -> None:
 @click.option("--bank", required=True, help="The quoting bank (a bank of the channel).")
 @click.option("--for", "for_bank", required=True, help="The bank that will pay with it.")
 @click.option("--sell", "sell_currency", required=True, help="The currency converted into the channel's.")
-@click.option("--rate", required=True, help="Units of the channel's currency per unit sold (<= 10 decimals).")
+@click.option("--rate", callback=_text, required=True,
+              help="Units of the channel's currency per unit sold (<= 10 decimals).")
 @click.option("--max", "max_amount", required=True, help="Largest amount sold under the quote.")
 @click.option("--valid-minutes", type=click.IntRange(min=1), default=10, show_default=True,
               callback=_chaincode_limit(_max_valid_minutes))
 @click.option("--margin-bps", type=click.IntRange(min=0), default=0, show_default=True,
               callback=_chaincode_limit(_max_margin_bps), help="Disclosed margin in basis points.")
-@click.option("--fee", "fees", multiple=True, help="Disclosed fee BANK:AMOUNT in the channel's currency.")
+@click.option("--fee", "fees", callback=_text, multiple=True,
+              help="Disclosed fee BANK:AMOUNT in the channel's currency.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors

@@ -555,3 +555,32 @@ def test_network_logs_takes_a_line_count_past_any_log(tmp_path: Path) -> None:
                                        str(10**20)])
     assert result.exception is None, result.output
     assert result.exit_code == 0 and result.output == "first\nlast\n"
+
+
+NOT_UTF8 = "a\udcffb"  # what argv bytes that are not UTF-8 (b"a\xffb") arrive as
+
+
+@pytest.mark.parametrize("args, name", [
+    ([*SEND[:8], NOT_UTF8, *SEND[9:]], "--debtor"),
+    ([*SEND[:12], NOT_UTF8, *SEND[13:]], "--debtor-kyc"),
+    ([*SEND[:14], NOT_UTF8, *SEND[15:]], "--debtor-account"),
+    ([*SEND[:16], NOT_UTF8, *SEND[17:]], "--creditor"),
+    ([*SEND, "--remittance", NOT_UTF8], "--remittance"),
+    ([*SEND, "--fee", f"bank3:{NOT_UTF8}"], "--fee"),
+    (["pay", "vouch", "bank1", NOT_UTF8], "SUBJECT_REF"),
+    (["pay", "report", UETR, "--bank", "bank1", "--status", "RJCT", "--reason", NOT_UTF8], "--reason"),
+    (["pay", "return", UETR, "--bank", "bank1", "--amount", "1", "--reason", NOT_UTF8], "--reason"),
+    ([*QUOTE[:10], NOT_UTF8, *QUOTE[11:]], "--rate"),
+])
+def test_text_that_is_not_utf_8_is_refused_before_it_goes_into_a_request(tmp_path: Path, args: list[str],
+                                                                          name: str) -> None:
+    # protobuf cannot encode a lone surrogate: building the request (PartyRef(name=...), ...) raised
+    # UnicodeEncodeError, a traceback
+    from tradefin.protos import common_pb2
+
+    with pytest.raises(UnicodeEncodeError):
+        common_pb2.PartyRef(name=NOT_UTF8)
+    result = _run(tmp_path, args)
+    assert result.exit_code == 2
+    assert f"Invalid value for {name}: " in result.output.replace(f"'{name}'", name), result.output
+    assert "is not UTF-8 text" in result.output
