@@ -45,7 +45,10 @@ from .spec import (
     BankSpec,
     NetworkSpec,
     SpecError,
+    check_chaincode_name,
     check_chaincode_servers,
+    check_chaincode_version,
+    check_contracts,
     load_spec,
     node_names,
     parse_spec,
@@ -557,7 +560,12 @@ class FabricNetwork:
 
     def deploy_chaincode(self, channel: str, name: str, version: str = "1.0",
                          contracts: str = "default") -> DeployedChaincode:
-        """Package, start the servers of, install, approve and commit a chaincode on one channel."""
+        """Package, start the servers of, install, approve and commit a chaincode on one channel. A name,
+        version or contracts the network spec would refuse for its own chaincode is a SpecError naming the
+        argument, before anything is looked at or started."""
+        check_chaincode_name(name, "name")
+        check_chaincode_version(name, version, "version")
+        check_contracts(contracts, "contracts")
         with self._locked():
             if self._status().state != "running":
                 raise NetworkError("the network is not running; run `tradefin network up` first")

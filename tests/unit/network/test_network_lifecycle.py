@@ -22,7 +22,7 @@ from tradefin.network.network import DeployedChaincode, FabricNetwork, NetworkSt
 from tradefin.network.ports import PortError
 from tradefin.network.progress import SilentProgress
 from tradefin.network.runtime import Unit
-from tradefin.network.spec import load_spec
+from tradefin.network.spec import SpecError, load_spec
 
 PORT_BASE = 28000
 
@@ -261,6 +261,30 @@ def test_a_chaincode_that_does_not_answer_after_a_deploy_is_a_network_error(tmp_
     monkeypatch.setattr(net, "gateway", lambda bank, *args: SilentGateway())
     with pytest.raises(NetworkError, match=r"kvup on asia-europe did not answer on bank1's peer: .*DEADLINE"):
         net.deploy_chaincode("asia-europe", "kvup")
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("asia-europe", "trade__fin"), "name"),
+        (("asia-europe", "kv", "1 0"), "version"),
+        (("asia-europe", "kv", "1.0", "nonsense"), "contracts"),
+    ],
+)
+def test_deploy_chaincode_refuses_what_the_spec_refuses_before_looking_at_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], field: str
+) -> None:
+    """The library call checks as the CLI and the spec do (a bad package label was a PackageError
+    raised half-way, after the network was looked at)."""
+    net, _ = _network(tmp_path / "net")
+
+    def looked(*_: object) -> NetworkStatus:
+        raise AssertionError("the network was looked at")
+
+    monkeypatch.setattr(net, "_status", looked)
+    with pytest.raises(SpecError) as refused:
+        net.deploy_chaincode(*args)
+    assert refused.value.field == field
 
 
 # --- D: a bring-up that failed before creating anything keeps no settings ---------------------------------
