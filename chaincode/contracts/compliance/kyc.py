@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime
 
-from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
+from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction, require_bic_attribute
 from tradefin.chaincode.contracts.letters_of_credit.validation import (
-    BIC_PATTERN,
     check_sha256_hex,
     check_subject_ref,
     to_date,
@@ -54,8 +53,7 @@ def attest(
     """A compliance officer records (or updates) the bank's attestation of a customer."""
     if Role.COMPLIANCE not in tx.caller.roles:
         raise unauthorized("attesting KYC needs a certificate with role compliance")
-    if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
-        raise unauthorized("attesting KYC needs a certificate carrying the bank's BIC as its bic attribute")
+    require_bic_attribute(tx.caller, "attesting KYC")
     given = request.attestation
     check_attestation(given)
     attestation = compliance_pb2.KycAttestation(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 
-from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
+from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction, require_bic_attribute
 from tradefin.chaincode.contracts.letters_of_credit.validation import (
-    BIC_PATTERN,
     check_subject_ref,
     check_text,
     to_datetime,
@@ -55,8 +54,7 @@ def record(
     """A compliance officer records the bank's latest screening of a subject against one list."""
     if Role.COMPLIANCE not in tx.caller.roles:
         raise unauthorized("recording a screening needs a certificate with role compliance")
-    if not BIC_PATTERN.match(tx.caller.bic):  # the certificate's attribute, not a field of the request
-        raise unauthorized("recording a screening needs a certificate carrying the bank's BIC as its bic attribute")
+    require_bic_attribute(tx.caller, "recording a screening")
     given = request.result
     check_result(given)
     if to_datetime(given.screened_at, "result.screened_at") > tx.timestamp + FUTURE_TOLERANCE:

@@ -18,7 +18,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.protos import common_pb2
 
-from .errors import unauthorized
+from .errors import LcRuleError, unauthorized
+from .validation import check_bic
 
 
 class Role(StrEnum):
@@ -101,3 +102,14 @@ def require_bank(
         wanted = " or ".join(str(role) for role in roles)
         raise unauthorized(f"{action} needs a certificate with role {wanted}")
     return bank
+
+
+def require_bic_attribute(caller: Caller, action: str) -> str:
+    """The caller's ``bic`` certificate attribute, which must be a BIC as ``check_bic`` has it (ISO 9362,
+    an ISO 3166 country in characters 5-6). A certificate without one, or with another text, is the
+    certificate's fault, not the request's (it has no field to mend): ERR_UNAUTHORIZED."""
+    try:
+        check_bic(caller.bic, "bic")
+    except LcRuleError:
+        raise unauthorized(f"{action} needs a certificate carrying the bank's BIC as its bic attribute") from None
+    return caller.bic
