@@ -499,12 +499,14 @@ class ComplianceFlows(FlowsBase):
     ) -> Flow[Committed[list[cp.FinancingEntry]]]:
         """Release the caller's bank's financing (repayment, refused or returned presentation)."""
         request = cp.ReleaseFinancingRequest(fingerprints=fingerprints, holder_salt=holder_salt)
+        self._check(financing.check_release_request, request)
         receipt, response = yield from self._transact("ReleaseFinancing", request, cp.FinancingResponse, None)
         return Committed(list(response.entries), receipt.transaction_id, receipt.block_number)
 
     def get_financing(self, fingerprints: Sequence[str]) -> Flow[list[cp.FinancingEntry]]:
         """The registry entries of fingerprints (unknown ones are left out)."""
         request = cp.GetFinancingRequest(fingerprints=fingerprints)
+        self._check(financing.check_fingerprints, request.fingerprints)
         return list((yield from self._query("GetFinancing", request, cp.FinancingResponse)).entries)
 
     # -- audit -----------------------------------------------------------------------------------

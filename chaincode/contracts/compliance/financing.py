@@ -86,6 +86,13 @@ def check_financing_request(request: compliance_pb2.FinanceDocumentRequest) -> N
         raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
 
 
+def check_release_request(request: compliance_pb2.ReleaseFinancingRequest) -> None:
+    """A release's fingerprints and holder salt (the client checks them early)."""
+    check_fingerprints(request.fingerprints)
+    if len(request.holder_salt) != SALT_BYTES:
+        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+
+
 def _check_doc_type(doc_type: compliance_pb2.FinancedDocumentType.ValueType, field: str = "doc_type") -> None:
     if doc_type not in compliance_pb2.FinancedDocumentType.values()[1:]:
         raise invalid_input(field, "INVOICE, BILL_OF_LADING, CUSTOMS_DECLARATION or WAREHOUSE_RECEIPT")
@@ -182,9 +189,7 @@ def release(
 ) -> Transition[compliance_pb2.FinancingResponse]:
     """The financing bank gives its hold back (repayment, refused or returned presentation)."""
     _require_officer(tx)
-    check_fingerprints(request.fingerprints)
-    if len(request.holder_salt) != SALT_BYTES:
-        raise invalid_input("holder_salt", f"{SALT_BYTES} bytes")
+    check_release_request(request)
     commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
     answer, writes = [], []
     for fingerprint in request.fingerprints:

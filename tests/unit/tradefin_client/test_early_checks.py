@@ -691,6 +691,15 @@ CHECKS: tuple[EarlyCheck, ...] = (
         )
         for field in ("fingerprints[0]", "fingerprints[1]", "face_amount_band", "doc_type")
     ),
+    EarlyCheck(
+        "compliance:ReleaseFinancing",
+        "fingerprints[0]",
+        lambda r: _compliance().release_financing(list(r.fingerprints), holder_salt=r.holder_salt),
+    ),
+    *(
+        EarlyCheck("compliance:GetFinancing", field, lambda r: _compliance().get_financing(list(r.fingerprints)))
+        for field in ("fingerprints[0]", "fingerprints[1]")
+    ),
     *(
         EarlyCheck(
             "compliance:GetAuditTrail", field, lambda r: _compliance().audit_trail(r.object_type, r.object_id), base

@@ -5,9 +5,10 @@ constants, checked by the contracts' own functions)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from collections.abc import Callable, Generator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.unit.payments.support import (
     governance_config,
     money,
 )
+from tradefin.chaincode.contracts.compliance.financing import MAX_FINGERPRINTS
 from tradefin.chaincode.contracts.letters_of_credit.amendments import MAX_EXCLUDED_CHANGES
 from tradefin.chaincode.contracts.letters_of_credit.banking_days import MAX_CALENDAR_DATES
 from tradefin.chaincode.contracts.letters_of_credit.presentations import MAX_DISCREPANCIES
@@ -32,6 +34,7 @@ from tradefin.gateway.tradefin.compliance import ComplianceFlows
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows, date_of
 from tradefin.gateway.tradefin.payments import PaymentsFlows
 from tradefin.protos import calendar_pb2, payments_pb2
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 LC_ID = "TFINCNSH:LC2025-0001"
@@ -187,3 +190,25 @@ def test_a_configurations_lists_over_their_caps_are_refused_early(
 
     assert refused_early(propose(cap + 1)) == ("ERR_INVALID_INPUT", f"config.{name}")
     assert sent(propose(cap))
+
+
+def _fingerprints(count: int) -> list[str]:
+    return [hashlib.sha256(f"invoice {number}".encode()).hexdigest() for number in range(count)]
+
+
+@pytest.mark.parametrize("operation", ["register_document", "finance_document", "release_financing", "get_financing"])
+def test_fingerprints_over_the_cap_are_refused_early(operation: str) -> None:
+    """Every request naming fingerprints, reads and releases too (README, *Bounded requests*)."""
+
+    def start(count: int) -> Generator[object, Any, object]:
+        flows = ComplianceFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
+        fingerprints = _fingerprints(count)
+        if operation == "release_financing":
+            return flows.release_financing(fingerprints, holder_salt=bytes(32))
+        if operation == "get_financing":
+            return flows.get_financing(fingerprints)
+        started = cast(Callable[..., Generator[object, Any, object]], getattr(flows, operation))
+        return started(fingerprints, cp.FINANCED_DOCUMENT_TYPE_INVOICE)
+
+    assert refused_early(start(MAX_FINGERPRINTS + 1)) == ("ERR_INVALID_INPUT", "fingerprints")
+    assert sent(start(MAX_FINGERPRINTS))
