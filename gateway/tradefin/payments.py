@@ -440,8 +440,9 @@ class PaymentsFlows(FlowsBase):
         """
         quote_id = str(uuid.uuid4()) if quote_id is None else quote_id
         now = datetime.datetime.now(datetime.UTC)
-        valid_until = now + valid_for
-        self._check(quotes.check_validity, valid_until, now)
+        # Out of the window either way, a valid_for beyond it is taken as just beyond it: one past the
+        # last date (timedelta.max) would make now + valid_for an OverflowError, not a refusal.
+        valid_until = now + max(-quotes.MAX_VALIDITY, min(valid_for, 2 * quotes.MAX_VALIDITY))
         quote = payments_pb2.FxQuote(
             quote_id=quote_id,
             channel_id=channel_id,
@@ -455,6 +456,7 @@ class PaymentsFlows(FlowsBase):
             salt=salt_or_new(salt),
         )
         self._check(quotes.check_quote, quote)
+        self._check(quotes.check_validity, valid_until, now)  # last, as the chaincode checks it
         endorsers = yield from self._endorsers(channel_id)
         request = payments_pb2.CreateQuoteRequest(quote=quote)
         receipt, response = yield from self._transact("CreateQuote", request, payments_pb2.QuoteResponse, endorsers)

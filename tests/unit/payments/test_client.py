@@ -225,3 +225,39 @@ def test_a_quote_valid_for_no_time_or_more_than_a_day_is_refused_early(
             valid_for=valid_for,
         )
     assert early.value.field == "quote.valid_until" and not contract.calls()
+
+
+@pytest.mark.parametrize("valid_for", [datetime.timedelta.max, datetime.timedelta.min, datetime.timedelta(days=10**6)])
+def test_a_quote_valid_for_longer_than_a_date_can_reach_is_refused_early(
+    gateway: Gateway, contract: ContractDouble, valid_for: datetime.timedelta
+) -> None:
+    """now + valid_for past year 9999 was an OverflowError traceback, not a refusal."""
+    payments = Payments(gateway, "asia-europe")
+    with pytest.raises(InvalidInputError) as early:
+        payments.create_quote(
+            CHANNEL_ID,
+            for_bank_bic=BANK_A.bic,
+            sell_currency="USD",
+            rate="0.92",
+            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
+            valid_for=valid_for,
+        )
+    assert early.value.field == "quote.valid_until" and not contract.calls()
+
+
+def test_a_quote_wrong_in_a_field_and_in_its_validity_is_refused_on_the_field_as_the_chaincode_does(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    """The chaincode checks the quote's fields before its validity (which needs the proposal's time):
+    the client names the same field."""
+    payments = Payments(gateway, "asia-europe")
+    with pytest.raises(InvalidInputError) as early:
+        payments.create_quote(
+            CHANNEL_ID,
+            for_bank_bic=BANK_A.bic,
+            sell_currency="usd",
+            rate="0.92",
+            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
+            valid_for=datetime.timedelta(0),
+        )
+    assert early.value.field == "quote.sell_currency" and not contract.calls()
