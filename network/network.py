@@ -163,6 +163,8 @@ class FabricNetwork:
         self._runtime: Runtime | None = None
         self._state_lock = threading.RLock()  # units start in parallel threads
         self._state: dict[str, Any] = _with_tables(self._read_state() or {})
+        # what the spec of an existing network fails of the checks a new spec passes (parse_spec's ``recorded``)
+        self.spec_refused: SpecError | None = None
 
     # --- construction ------------------------------------------------------------------------------
 
@@ -187,10 +189,16 @@ class FabricNetwork:
         state_path = root / "state.json"
         if state_path.exists():
             state = json.loads(state_path.read_text())
-            spec = parse_spec(yaml.safe_load(state["spec_source"]))
+            refused: SpecError | None = None
+            try:
+                spec = parse_spec(yaml.safe_load(state["spec_source"]))
+            except SpecError as exc:  # made before a check it fails: it can still be shown and brought down
+                refused = exc
+                spec = parse_spec(yaml.safe_load(state["spec_source"]), recorded=True)
             spec = spec.with_orderers(state["orderers"])
             existing = cls(root, spec, state["spec_source"], runtime=state["runtime"], port_base=state["port_base"],
                            images=state.get("images", "local"), progress=progress)
+            existing.spec_refused = refused
             existing._refuse_changes(spec_path, orderers, runtime, port_base, images)
             return existing
         source_path = Path(spec_path) if spec_path is not None else None
@@ -417,8 +425,16 @@ class FabricNetwork:
 
     # --- up --------------------------------------------------------------------------------------------
 
+    def check_recorded_spec(self) -> None:
+        """Start nothing of a network whose spec fails the checks a new spec passes (it was made before them)."""
+        if self.spec_refused is not None:
+            raise SpecError(self.spec_refused.field,
+                            f"{self.spec_refused.message} -- the spec the network in {self.workdir} was made from; "
+                            "`tradefin network down --purge` removes it, then bring it up from a corrected spec")
+
     def up(self) -> NetworkStatus:
         """Bring the network up (or back up, with its data); deploy the chaincode; prove readiness."""
+        self.check_recorded_spec()
         with self._locked():
             status = self._status()
             # Only a bring-up that completed counts: one cut short (killed) may have every node running
@@ -566,6 +582,7 @@ class FabricNetwork:
         check_chaincode_name(name, "name")
         check_chaincode_version(name, version, "version")
         check_contracts(contracts, "contracts")
+        self.check_recorded_spec()
         with self._locked():
             if self._status().state != "running":
                 raise NetworkError("the network is not running; run `tradefin network up` first")

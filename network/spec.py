@@ -36,8 +36,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _MSP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-_DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # at most 63 characters (RFC 1035)
-_DOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})+$")
+_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+MAX_DNS_LABEL_LENGTH = 63  # RFC 1035
 # cryptogen names an orderer's certificate orderer<i>.<domain>-cert.pem, a file name (at most 255 characters)
 MAX_ORDERER_DOMAIN_LENGTH = 255 - len("orderer0.") - len("-cert.pem")
 # A bank's users are <user>@<domain> in their certificates' common names, which hold 64 characters at most
@@ -269,13 +269,19 @@ def _key_name(key: object) -> str:
     return repr(key)
 
 
-def parse_spec(data: object) -> NetworkSpec:
-    """Validate a parsed YAML document and build the spec."""
+def parse_spec(data: object, *, recorded: bool = False) -> NetworkSpec:
+    """Validate a parsed YAML document and build the spec.
+
+    ``recorded``: the spec an existing network was made from (its state.json), read without the checks that keep
+    a new network from failing to start or to work (sizes and names of domains and chaincode servers, the banks'
+    countries, Fabric's chaincode name rule, the contracts), some of them added since it may have been made: such
+    a network must still be shown and brought down. ``FabricNetwork`` starts nothing from a spec that fails them.
+    """
     top = _Reader(data, "")
     name = top.string("name", "tradefin", _NAME_RE, "lower-case letters, digits and '-'")
-    orderer = _parse_orderer(top.raw("orderer", {}), name)
+    orderer = _parse_orderer(top.raw("orderer", {}), name, recorded)
     bank_items = top.items("banks")
-    banks = tuple(_parse_bank(item, f"banks[{i}]", name) for i, item in enumerate(bank_items))
+    banks = tuple(_parse_bank(item, f"banks[{i}]", name, recorded) for i, item in enumerate(bank_items))
     if len(banks) < 2:
         raise SpecError("banks", "a consortium needs at least two banks")
     _unique([b.name for b in banks], "banks", "name")
@@ -290,9 +296,10 @@ def parse_spec(data: object) -> NetworkSpec:
     if not channels:
         raise SpecError("channels", "at least one channel is required")
     _unique([c.name for c in channels], "channels", "name")
-    chaincode = _parse_chaincode(top.raw("chaincode", {}))
+    chaincode = _parse_chaincode(top.raw("chaincode", {}), recorded)
     top.finish()
-    _check_node_names(banks, channels, chaincode.name)
+    if not recorded:
+        _check_node_names(banks, channels, chaincode.name)
     if chaincode.contracts == "default":
         msp_ids = {bank.name: bank.msp_id for bank in banks}
         for index, channel in enumerate(channels):
@@ -363,7 +370,7 @@ def _unique(values: list[str], list_field: str, key: str, taken: str | None = No
         seen.add(value)
 
 
-def _parse_orderer(data: object, network: str) -> OrdererSpec:
+def _parse_orderer(data: object, network: str, recorded: bool) -> OrdererSpec:
     reader = _Reader(data, "orderer")
     variant = reader.raw("variant")
     if variant is not None:
@@ -382,7 +389,7 @@ def _parse_orderer(data: object, network: str) -> OrdererSpec:
         org_name=reader.string("org", "orderers", _NAME_RE),
         msp_id=reader.string("msp_id", "OrdererMSP", _MSP_RE),
         domain=_domain(reader, f"orderer.{network}.test", MAX_ORDERER_DOMAIN_LENGTH,
-                       "cryptogen names files orderer<i>.<domain>-cert.pem"),
+                       "cryptogen names files orderer<i>.<domain>-cert.pem", recorded),
         consensus=consensus,
         nodes=nodes,
         batch_timeout_ms=reader.integer("batch_timeout_ms", 200, 10, 10_000),
@@ -391,15 +398,20 @@ def _parse_orderer(data: object, network: str) -> OrdererSpec:
     return spec
 
 
-def _domain(reader: _Reader, default: str, maximum: int, reason: str) -> str:
-    domain = reader.string("domain", default, _DOMAIN_RE, "a lower-case DNS name (labels of 1 to 63 characters)")
+def _domain(reader: _Reader, default: str, maximum: int, reason: str, recorded: bool) -> str:
+    hint = f"a lower-case DNS name (labels of 1 to {MAX_DNS_LABEL_LENGTH} characters)"
+    domain = reader.string("domain", default, _DOMAIN_RE, hint)
+    if recorded:
+        return domain
+    if any(len(label) > MAX_DNS_LABEL_LENGTH for label in domain.split(".")):
+        raise SpecError(reader.at("domain"), f"{domain[:80]!r} is not valid: {hint}")
     if len(domain) > maximum:
         raise SpecError(reader.at("domain"), f"{domain!r} is {len(domain)} characters long, more than {maximum}: "
                                              f"{reason}")
     return domain
 
 
-def _parse_bank(data: object, path: str, network: str) -> BankSpec:
+def _parse_bank(data: object, path: str, network: str, recorded: bool) -> BankSpec:
     reader = _Reader(data, path)
     name = reader.string("name", pattern=_NAME_RE, hint="lower-case letters, digits and '-'")
     bank = BankSpec(
@@ -410,12 +422,13 @@ def _parse_bank(data: object, path: str, network: str) -> BankSpec:
         display_name=reader.string("display_name", name),
         domain=_domain(reader, f"{name}.{network}.test", MAX_BANK_DOMAIN_LENGTH,
                        "the bank's users are <user>@<domain> in certificates, whose common names hold "
-                       f"{MAX_COMMON_NAME_LENGTH} characters"),
+                       f"{MAX_COMMON_NAME_LENGTH} characters", recorded),
         peers=reader.integer("peers", 1, 1, 4),
     )
-    _bank_country(bank.country, f"{path}.country")
-    _contract_check(f"{path}.bic", lambda: check_bic(bank.bic, "bic"), "the chaincode contracts would refuse it in "
-                    "every request")
+    if not recorded:
+        _bank_country(bank.country, f"{path}.country")
+        _contract_check(f"{path}.bic", lambda: check_bic(bank.bic, "bic"), "the chaincode contracts would refuse it "
+                        "in every request")
     if bank.bic[4:6] != bank.country:
         raise SpecError(f"{path}.bic",
                         f"BIC {bank.bic} is for country {bank.bic[4:6]}, the bank's country is {bank.country}")
@@ -489,14 +502,18 @@ def check_contracts(contracts: str, where: str = "chaincode.contracts") -> None:
                                    "separated by ','") from exc
 
 
-def _parse_chaincode(data: object) -> ChaincodeSpec:
+def _parse_chaincode(data: object, recorded: bool) -> ChaincodeSpec:
     reader = _Reader(data, "chaincode")
     name = reader.string("name", "tradefin")
-    check_chaincode_name(name, reader.at("name"))
+    if not recorded:
+        check_chaincode_name(name, reader.at("name"))
+    elif not is_label(name):  # it names the chaincode's directory and package: no path, whatever else it is
+        raise SpecError(reader.at("name"), f"{name[:80]!r} is not valid: letters, digits, '_' and '-'")
     version = reader.string("version", "1.0")
     check_chaincode_version(name, version, reader.at("version"))
     contracts = reader.string("contracts", DEFAULT_CONTRACTS)
-    check_contracts(contracts, reader.at("contracts"))
+    if not recorded:
+        check_contracts(contracts, reader.at("contracts"))
     spec = ChaincodeSpec(
         name=name,
         version=version,

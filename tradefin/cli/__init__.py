@@ -431,6 +431,7 @@ def chaincode_deploy(ctx: click.Context, channel: str, name: str, version: str, 
     _spec_checked(lambda: check_chaincode_version(name, version, "--version"))
     _spec_checked(lambda: check_contracts(contracts, "--contracts"))
     net = _existing(ctx)
+    net.check_recorded_spec()  # a network made from a spec that now fails its checks deploys nothing
     if channel not in [c.name for c in net.spec.channels]:
         raise click.BadParameter(f"unknown channel {_shortened(channel)!r} (channels: "
                                  f"{', '.join(c.name for c in net.spec.channels)})", param_hint="--channel")

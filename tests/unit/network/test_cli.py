@@ -584,3 +584,70 @@ def test_text_that_is_not_utf_8_is_refused_before_it_goes_into_a_request(tmp_pat
     assert result.exit_code == 2
     assert f"Invalid value for {name}: " in result.output.replace(f"'{name}'", name), result.output
     assert "is not UTF-8 text" in result.output
+
+
+def _stale(doc: dict[str, Any], change: str) -> None:
+    """``doc`` changed into a spec the checks added since 7db0893 refuse and the earlier ones took."""
+    if change == "country":
+        doc["banks"][1].update(country="ZZ", bic="EUCBZZFF")
+    elif change == "chaincode name":
+        doc["chaincode"]["name"] = "trade__fin"
+    elif change == "contracts":
+        doc["chaincode"]["contracts"] = "nonsense"
+    elif change == "domain label":
+        doc["orderer"]["domain"] = "o" * 64 + ".test"
+    else:
+        doc["banks"][0]["domain"] = "b" * 41 + ".test"  # 46 characters
+
+
+@pytest.mark.parametrize("change", ["country", "chaincode name", "contracts", "domain label", "bank domain"])
+def test_a_network_made_from_a_spec_the_newer_checks_refuse_can_still_be_shown_and_brought_down(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    # `down` and `status` opened the recorded spec with every check: a network made before a check it fails was
+    # 'invalid network spec' (exit 2) even to `down --purge`, and its nodes could only be killed by hand
+    import json
+    import os
+    import signal
+
+    from tests.unit.network.test_spec import default_doc
+    from tradefin.network import network as network_module
+    from tradefin.network.fabric import FabricInstallation
+    from tradefin.network.processes import process_alive, start_ticks
+    from tradefin.network.spec import SpecError, parse_spec
+
+    doc = default_doc()
+    _stale(doc, change)
+    with pytest.raises(SpecError):
+        parse_spec(doc)
+    monkeypatch.setattr(network_module, "ensure_fabric", lambda **_: FabricInstallation(
+        tmp_path / "bin", tmp_path / "builders", "3.1.5", "0" * 40, "cache"))
+    node = subprocess.Popen(["sleep", "120"], start_new_session=True)  # the orderer it left running
+    try:
+        root = tmp_path / "wd"
+        root.mkdir()
+        handle = {"runtime": "native", "unit": "orderer0", "pid": node.pid, "ticks": start_ticks(node.pid),
+                  "kind": "orderer", "ports": {}, "args": []}
+        (root / "state.json").write_text(json.dumps({
+            "spec_source": yaml.safe_dump(doc), "orderers": "raft1", "runtime": "native", "port_base": 29000,
+            "status": "running", "units": {"orderer0": handle}, "chaincodes": {}}))
+
+        def run(*args: str) -> Any:
+            result = CliRunner().invoke(main, ["--workdir", str(root), *args])
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+            return result
+
+        status = run("network", "status", "--json")
+        assert status.exit_code == 0, status.output
+        assert {unit["name"]: unit["running"] for unit in json.loads(status.output)["units"]}["orderer0"] is True
+        for refused in (run("network", "up"), run("chaincode", "deploy", "--channel", "asia-europe", "--name", "kv")):
+            assert refused.exit_code == 2 and "invalid network spec: " in refused.output
+            assert "tradefin network down --purge" in refused.output and refused.output.count("\n") == 1
+        assert process_alive(node.pid)  # nothing was started or stopped
+        down = run("network", "down")
+        assert down.exit_code == 0 and "stopped" in down.output, down.output
+        assert not process_alive(node.pid)
+        assert run("network", "down", "--purge").exit_code == 0 and not root.exists()
+    finally:
+        if node.poll() is None:
+            os.kill(node.pid, signal.SIGKILL)
+        node.wait()
