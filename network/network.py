@@ -205,7 +205,7 @@ class FabricNetwork:
         spec = load_spec(source_path)
         source = source_path.read_text() if source_path is not None else _default_spec_text()
         if orderers is not None:
-            spec = spec.with_orderers(orderers)
+            spec = spec.with_orderers(orderers, "orderers")  # a refusal names the argument
         return cls(root, spec, source, runtime=runtime or "native", port_base=port_base, images=images or "local",
                    progress=progress)
 

@@ -147,10 +147,11 @@ class NetworkSpec:
     def channel_banks(self, channel: str) -> list[BankSpec]:
         return [self.bank(name) for name in self.channel(channel).banks]
 
-    def with_orderers(self, variant: str) -> NetworkSpec:
-        """The same network with another orderer variant (``raft1``, ``raft3``, ``bft4``)."""
+    def with_orderers(self, variant: str, field: str = "orderer.variant") -> NetworkSpec:
+        """The same network with another orderer variant (``raft1``, ``raft3``, ``bft4``); a SpecError names
+        ``field`` (the argument that asked for the variant, if not the spec)."""
         consensus, nodes = orderer_variant(variant)
-        check_port_need(nodes, self.banks, "orderer.variant")
+        check_port_need(nodes, self.banks, field)
         return replace(self, orderer=replace(self.orderer, consensus=consensus, nodes=nodes))
 
 

@@ -220,8 +220,15 @@ def _port_base(base: int | None) -> int | None:
 def network_up(ctx: click.Context, spec_path: Path | None, runtime: str | None, orderers: str | None,
                images: str | None, port_base: int | None) -> None:
     """Bring the network up (or back up with its data) and deploy the chaincode on every channel."""
+    from ..network.spec import SpecError
+
     started = time.monotonic()
-    net = _open(ctx, spec_path=spec_path, runtime=runtime, orderers=orderers, images=images, port_base=port_base)
+    try:
+        net = _open(ctx, spec_path=spec_path, runtime=runtime, orderers=orderers, images=images, port_base=port_base)
+    except SpecError as exc:
+        if exc.field != "orderers":
+            raise
+        raise click.BadParameter(exc.message, param_hint="--orderers") from None  # the spec fits, not with these
     status = net.up()
     out.print(f"network [bold]{net.spec.name}[/bold] {status.state} ({net.runtime_name}, "
               f"{net.spec.orderer.variant}) in {time.monotonic() - started:.1f}s; "

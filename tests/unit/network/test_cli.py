@@ -206,16 +206,31 @@ def _sized_spec(tmp_path: Path, peers: list[int], orderer_nodes: int) -> Path:
 
 @pytest.mark.parametrize("peers, nodes, orderers, message", [
     ([1] * 12 + [4], 9, [], "invalid network spec: banks: the network needs 204 ports and its port block has 200"),
+    # the spec fits; the option's variant does not (it was named as the spec's field orderer.variant)
     ([1] * 14 + [4], 1, ["--orderers", "bft4"],
-     "invalid network spec: orderer.variant: the network needs 208 ports and its port block has 200"),
+     "Error: Invalid value for --orderers: the network needs 208 ports and its port block has 200"),
 ])
 def test_network_up_refuses_a_spec_needing_more_ports_than_its_block_as_a_spec_error(
         tmp_path: Path, peers: list[int], nodes: int, orderers: list[str], message: str) -> None:
     # It was a PortError once the network was being built: exit 1, and not named as a spec error.
     result = _run(tmp_path, ["network", "up", "--spec", str(_sized_spec(tmp_path, peers, nodes)), *orderers])
     assert result.exit_code == 2
-    assert message in result.output and "fewer banks, fewer peers per bank or fewer orderer nodes" in result.output
-    assert result.output.count("\n") == 1
+    error = result.output.splitlines()[-1]  # a usage error comes after click's usage lines
+    assert message in error.replace("'--orderers'", "--orderers"), result.output
+    assert "fewer banks, fewer peers per bank or fewer orderer nodes" in error
+    if orderers:
+        assert result.output.startswith("Usage:")
+    else:
+        assert result.output.count("\n") == 1
+
+
+def test_network_up_names_the_specs_own_variant_as_the_spec_even_with_orderers_given(tmp_path: Path) -> None:
+    doc = sized_doc([1, 1])
+    doc["orderer"] = {"variant": "raft9"}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = _run(tmp_path, ["network", "up", "--spec", str(path), "--orderers", "bft4"])
+    assert result.exit_code == 2 and "invalid network spec: orderer.variant: unknown variant 'raft9'" in result.output
 
 
 def _unusable_workdir(tmp_path: Path, kind: str) -> str:
