@@ -721,11 +721,16 @@ class FabricNetwork:
         return Endpoint.tls(f"{HOST}:{self.ports.port(bank.peer_names()[peer_index], 'listen')}", tls_ca,
                             server_name_override=bank.peer_host(peer_index))
 
+    def has_user(self, bank: BankSpec, user: str) -> bool:
+        """Whether ``user`` of ``bank`` was issued (by `network up` or `tradefin identity issue`); the name
+        must be one :func:`identities.check_user_name` accepts."""
+        return (self.layout.bank_user(bank, user) / "msp" / "signcerts").is_dir()
+
     def gateway(self, bank: BankSpec, user: str = "User1", peer_index: int = 0) -> Gateway:
         """A gateway connection to one of the bank's peers as one of its users (the caller closes it)."""
         identities.check_user_name(user, bank)
         msp = self.layout.bank_user(bank, user) / "msp"
-        if not (msp / "signcerts").is_dir():
+        if not self.has_user(bank, user):
             raise identities.IdentityError(
                 f"{bank.name} has no user {user!r} ({user}@{bank.domain}): issue it with `tradefin identity issue "
                 f"--bank {bank.name} --user {user} --role <role>`")

@@ -193,7 +193,7 @@ def _issued_user(net: Any, bank: Any, user: str, param: str) -> None:
     """``user`` of ``bank`` was issued (by `network up` or `tradefin identity issue`), or a usage error naming
     ``param``; the name itself was checked offline."""
     _user_name(user, bank)
-    if not (net.layout.bank_user(bank, user) / "msp" / "signcerts").is_dir():
+    if not net.has_user(bank, user):
         raise click.BadParameter(f"{bank.name} has no user {user!r}: issue it with `tradefin identity issue --bank "
                                  f"{bank.name} --user {user} --role approver`", param_hint=param)
 
