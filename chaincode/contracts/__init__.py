@@ -40,17 +40,20 @@ def collection_definitions(channel_msp_ids: Iterable[str]) -> list[CollectionDef
     """The collections the default contracts use on a channel whose banks have these MSP ids.
 
     Letters of credit keep their terms in a collection of the credit's banks (issuing, advising and,
-    when there is one, confirming bank): one collection per set of at least two banks of the channel.
-    Payment channels keep positions, payments, batches and quotes in a collection of their two banks:
-    one per pair of banks. Compliance uses Fabric's implicit per-organisation collections, which need
-    no definition.
+    when there are, second advising, confirming and nominated bank): one collection per set of two to
+    ``MAX_CREDIT_BANKS`` (5) banks of the channel -- not per set of any size, which would make 2**n
+    collections (65,000 for 16 banks, a chaincode definition far over the orderer's 10 MB). Payment
+    channels keep positions, payments, batches and quotes in a collection of their two banks: one per
+    pair of banks. Compliance uses Fabric's implicit per-organisation collections, which need no
+    definition.
     """
+    from tradefin.chaincode.contracts.letters_of_credit.credit import MAX_CREDIT_BANKS
     from tradefin.chaincode.contracts.letters_of_credit.records import credit_collection_name
     from tradefin.chaincode.contracts.payments.records import payment_collection
 
     banks = sorted(set(channel_msp_ids))
     definitions = []
-    for size in range(2, len(banks) + 1):
+    for size in range(2, min(len(banks), MAX_CREDIT_BANKS) + 1):
         for members in itertools.combinations(banks, size):
             definitions.append(CollectionDefinition(credit_collection_name(members), members))
     for pair in itertools.combinations(banks, 2):

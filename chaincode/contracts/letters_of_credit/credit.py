@@ -91,10 +91,21 @@ def advance(stub: lc.CreditStub, tx: Transaction, event_type: lc.LcEventType.Val
     return advanced
 
 
+#: The bank parties of a credit, whose set shares the credit's private data collection.
+CREDIT_BANK_FIELDS: Final = (
+    "issuing_bank",
+    "advising_bank",
+    "second_advising_bank",
+    "confirming_bank",
+    "nominated_bank",
+)
+#: The most banks a credit's collection has (the network defines no collection of more).
+MAX_CREDIT_BANKS: Final = len(CREDIT_BANK_FIELDS)
+
+
 def credit_banks(stub: lc.CreditStub) -> list[common_pb2.BankRef]:
     """Every bank party to the credit (issuing, advising, second advising, confirming, nominated)."""
-    fields = ("issuing_bank", "advising_bank", "second_advising_bank", "confirming_bank", "nominated_bank")
-    banks = [getattr(stub, name) for name in fields if has_field(stub, name)]
+    banks = [getattr(stub, name) for name in CREDIT_BANK_FIELDS if has_field(stub, name)]
     return _unique(banks)
 
 
