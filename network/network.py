@@ -727,8 +727,11 @@ class FabricNetwork:
         return (self.layout.bank_user(bank, user) / "msp" / "signcerts").is_dir()
 
     def gateway(self, bank: BankSpec, user: str = "User1", peer_index: int = 0) -> Gateway:
-        """A gateway connection to one of the bank's peers as one of its users (the caller closes it)."""
+        """A gateway connection to one of the bank's peers as one of its users (the caller closes it).
+        A network `down` stopped is a NetworkError saying so (its peer would only answer UNAVAILABLE)."""
         identities.check_user_name(user, bank)
+        if self._state.get("status") == "stopped":
+            raise NetworkError(f"the network in {self.workdir} is stopped: run `tradefin network up` to start it")
         msp = self.layout.bank_user(bank, user) / "msp"
         if not self.has_user(bank, user):
             raise identities.IdentityError(

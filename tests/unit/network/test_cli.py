@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -369,6 +370,18 @@ def test_a_gateway_as_a_user_that_was_never_issued_is_an_identity_error(tmp_path
     net = FabricNetwork.create(network_workdir(tmp_path / "wd").root)
     with pytest.raises(IdentityError, match=re.escape(message)):
         net.gateway(net.spec.bank("bank1"), user)
+
+
+def test_a_gateway_to_a_network_that_was_stopped_says_so(tmp_path: Path) -> None:
+    """Not the peer's UNAVAILABLE a payment command printed: `network down` stopped it."""
+    from tests.unit.network.test_identities import network_workdir
+
+    root = network_workdir(tmp_path / "wd").root
+    state = json.loads((root / "state.json").read_text())
+    (root / "state.json").write_text(json.dumps({**state, "status": "stopped"}))
+    result = CliRunner().invoke(main, ["--workdir", str(root), "pay", "status", UETR, "--bank", "bank1"])
+    assert result.exit_code == 1, result.output
+    assert "is stopped: run `tradefin network up`" in result.output
 
 
 @pytest.mark.parametrize("release", ["", "9.9.9", "3.1", "x" * 5000, "v3.1.1"])
