@@ -21,6 +21,7 @@ from tradefin.gateway.block_events import (
     BlockTransaction,
     FilteredBlock,
     FilteredTransaction,
+    PrivateMetadataWrite,
     PrivateWrite,
 )
 from tradefin.gateway.cancellation import Cancellation
@@ -103,6 +104,7 @@ __all__ = [
     "Outcome",
     "PeerProfile",
     "PrivateKey",
+    "PrivateMetadataWrite",
     "PrivateWrite",
     "Proposal",
     "Resolution",

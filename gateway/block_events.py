@@ -41,6 +41,7 @@ __all__ = [
     "BlockTransaction",
     "FilteredBlock",
     "FilteredTransaction",
+    "PrivateMetadataWrite",
     "PrivateWrite",
     "block_events_request_data_from_bytes",
     "new_block_events_request_data",
@@ -192,6 +193,25 @@ class PrivateWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivateMetadataWrite:
+    """One write of a private key's metadata by a transaction, as this peer holds it: e.g. the key-level
+    endorsement policy a chaincode set with ``SetPrivateDataValidationParameter``.
+
+    Attributes:
+        namespace: the chaincode.
+        collection: the private data collection.
+        key: the key whose metadata was written.
+        entries: the metadata by name (Fabric's key-level endorsement policy is ``VALIDATION_PARAMETER``,
+            a serialised ``common.SignaturePolicyEnvelope``); empty when the metadata was deleted.
+    """
+
+    namespace: str
+    collection: str
+    key: str
+    entries: Mapping[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class BlockAndPrivateData:
     """A full block with the private data this peer holds for it.
 
@@ -205,24 +225,43 @@ class BlockAndPrivateData:
 
     def private_writes(self, index: int) -> tuple[PrivateWrite, ...]:
         """The private writes of the transaction at ``index`` in the block that this peer holds (none if
-        it holds no private data of that transaction)."""
+        it holds no private data of that transaction). A private read-write set holds writes only: the
+        transaction's reads of private data are hashed in its public read-write set."""
+        return tuple(
+            PrivateWrite(
+                namespace=namespace,
+                collection=collection,
+                key=write.key,
+                value=write.value,
+                is_delete=write.is_delete,
+            )
+            for namespace, collection, rwset in self._private_rwsets(index)
+            for write in rwset.writes
+        )
+
+    def private_metadata_writes(self, index: int) -> tuple[PrivateMetadataWrite, ...]:
+        """The writes of private keys' metadata (key-level endorsement policies) by the transaction at
+        ``index`` that this peer holds, in the order the transaction made them."""
+        return tuple(
+            PrivateMetadataWrite(
+                namespace=namespace,
+                collection=collection,
+                key=write.key,
+                entries={entry.name: entry.value for entry in write.entries},
+            )
+            for namespace, collection, rwset in self._private_rwsets(index)
+            for write in rwset.metadata_writes
+        )
+
+    def _private_rwsets(self, index: int) -> list[tuple[str, str, kv_rwset_pb2.KVRWSet]]:
         rwset_bytes = self.private_data.get(index)
         if rwset_bytes is None:
-            return ()
-        writes = []
-        for namespace in rwset_pb2.TxPvtReadWriteSet.FromString(rwset_bytes).ns_pvt_rwset:
-            for collection in namespace.collection_pvt_rwset:
-                for write in kv_rwset_pb2.KVRWSet.FromString(collection.rwset).writes:
-                    writes.append(
-                        PrivateWrite(
-                            namespace=namespace.namespace,
-                            collection=collection.collection_name,
-                            key=write.key,
-                            value=write.value,
-                            is_delete=write.is_delete,
-                        )
-                    )
-        return tuple(writes)
+            return []
+        return [
+            (namespace.namespace, collection.collection_name, kv_rwset_pb2.KVRWSet.FromString(collection.rwset))
+            for namespace in rwset_pb2.TxPvtReadWriteSet.FromString(rwset_bytes).ns_pvt_rwset
+            for collection in namespace.collection_pvt_rwset
+        ]
 
 
 def _chaincode_event(block_number: int, envelope_bytes: bytes) -> ChaincodeEvent | None:

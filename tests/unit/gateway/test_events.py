@@ -28,6 +28,7 @@ from tradefin.gateway import (
     Gateway,
     GatewayError,
     GrpcCode,
+    PrivateMetadataWrite,
     PrivateWrite,
     ValidationCode,
     X509Identity,
@@ -397,6 +398,41 @@ def test_private_writes_are_typed() -> None:
         PrivateWrite("tradefin", "banks-1-2", "terms/LC-0", b"", True),
     )
     assert item.private_writes(0) == ()  # this peer holds no private data of that transaction
+
+
+def test_private_metadata_writes_are_typed() -> None:
+    """A key-level endorsement policy a chaincode set on a private key (SetPrivateDataValidationParameter)
+    travels as a metadata write of the private read-write set; a deleted one has no entries."""
+    policy = b"\x12\x04policy"
+    rwset = kv_rwset_pb2.KVRWSet(
+        writes=[kv_rwset_pb2.KVWrite(key="terms/LC-1", value=b"secret terms")],
+        metadata_writes=[
+            kv_rwset_pb2.KVMetadataWrite(
+                key="terms/LC-1", entries=[kv_rwset_pb2.KVMetadataEntry(name="VALIDATION_PARAMETER", value=policy)]
+            ),
+            kv_rwset_pb2.KVMetadataWrite(key="terms/LC-0"),
+        ],
+    )
+    private = rwset_pb2.TxPvtReadWriteSet(
+        ns_pvt_rwset=[
+            rwset_pb2.NsPvtReadWriteSet(
+                namespace="tradefin",
+                collection_pvt_rwset=[
+                    rwset_pb2.CollectionPvtReadWriteSet(collection_name="lc-A-B", rwset=rwset.SerializeToString())
+                ],
+            )
+        ]
+    )
+    item = BlockAndPrivateData(
+        block=Block(number=3, previous_hash=b"", data_hash=b"", envelopes=(b"",), metadata=()),
+        private_data={0: private.SerializeToString()},
+    )
+    assert item.private_metadata_writes(0) == (
+        PrivateMetadataWrite("tradefin", "lc-A-B", "terms/LC-1", {"VALIDATION_PARAMETER": policy}),
+        PrivateMetadataWrite("tradefin", "lc-A-B", "terms/LC-0", {}),
+    )
+    assert item.private_writes(0) == (PrivateWrite("tradefin", "lc-A-B", "terms/LC-1", b"secret terms", False),)
+    assert item.private_metadata_writes(1) == ()
 
 
 def test_a_close_landing_during_a_read_drops_that_responses_events() -> None:
