@@ -28,8 +28,44 @@ _ZERO = re.compile(r"0+(?:[.,]0*)?")
 MAX_CYCLE = 2**64 - 1
 
 
+#: The option of ``pay send`` that gave each field of its request (the longest matching prefix wins).
+_SEND_OPTIONS: dict[str, str] = {
+    "instructed_amount": "--amount",
+    "quote_id": "--quote",
+    "debtor": "--debtor",
+    "debtor.country": "--debtor-country",
+    "debtor.kyc_ref": "--debtor-kyc",
+    "debtor_account": "--debtor-account",
+    "creditor": "--creditor",
+    "creditor.country": "--creditor-country",
+    "creditor.kyc_ref": "--creditor-kyc",
+    "creditor_account": "--creditor-account",
+    "fees_disclosed": "--fee",
+    "remittance_information": "--remittance",
+    "uetr": "--uetr",
+}
+
+
+def refused_before_sending(exc: BaseException) -> bool:
+    """Whether the typed client refused the request itself: nothing reached the network."""
+    from ..gateway.tradefin import TradeFinanceError
+
+    return isinstance(exc, TradeFinanceError) and exc.gateway_error is None and exc.transaction_id is None
+
+
+def _option_of(field: str, options: dict[str, str]) -> str:
+    """The option that gave ``field`` (``debtor.kyc_ref`` -> ``--debtor-kyc``), or the field itself."""
+    parts = field.replace("[", ".[").split(".")
+    for end in range(len(parts), 0, -1):
+        option = options.get(".".join(parts[:end]))
+        if option is not None:
+            return option
+    return field
+
+
 def payment_errors(func: F) -> F:
-    """A refusal by the chaincode or the gateway becomes one line with its code and a non-zero exit."""
+    """A refusal by the chaincode or the gateway becomes one line with its code and a non-zero exit; input
+    the typed client refuses before sending is a usage error naming the option that gave it (exit 2)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,6 +75,11 @@ def payment_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except TradeFinanceError as exc:
+            if refused_before_sending(exc) and exc.code == "ERR_INVALID_INPUT":
+                options = _SEND_OPTIONS if func.__name__ == "pay_send" else {}
+                hint = _option_of(exc.field, options) if exc.field else None
+                raise click.BadParameter(f"{exc.reason} ({exc.field})" if hint != exc.field else exc.reason,
+                                         param_hint=hint) from None
             where = f" ({exc.field})" if exc.field else ""
             _fail(f"refused: {exc.code}{where}: {exc.reason}")
         except (GatewayError, CommitError, SigningError) as exc:  # e.g. committed invalid (MVCC_READ_CONFLICT)
@@ -628,7 +669,9 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
                 creditor_account=_account(creditor_account),
                 charge_bearer=payments_pb2.ChargeBearer.Value(f"CHARGE_BEARER_{bearer}"),
                 fees_disclosed=_fees(net, fees, channel_currency), remittance_information=remittance, uetr=uetr)
-        except Exception:
+        except Exception as exc:
+            if refused_before_sending(exc):
+                raise  # nothing was sent: no payment to look for
             err.print(f"payment UETR {uetr}: `tradefin pay status {uetr} --bank {sender}` tells whether it was made; "
                       f"retry with --uetr {uetr} "
                       "(the same payment is never made twice)", highlight=False)

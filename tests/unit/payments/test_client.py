@@ -261,3 +261,43 @@ def test_a_quote_wrong_in_a_field_and_in_its_validity_is_refused_on_the_field_as
             valid_for=datetime.timedelta(0),
         )
     assert early.value.field == "quote.sell_currency" and not contract.calls()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--debtor-kyc", " KYC"), ("--creditor", " "), ("--debtor-account", "x" * 40), ("--remittance", "r" * 141)],
+)
+def test_pay_send_names_the_option_whose_value_the_client_refuses_before_sending(
+    gateway: Gateway,
+    contract: ContractDouble,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+) -> None:
+    """A value the typed client refuses (the chaincode's own check) is a usage error naming its option,
+    exit 2 -- not 'refused: ERR_INVALID_INPUT (debtor.kyc_ref)', exit 1, as if the chaincode had said it,
+    followed by advice to look for and retry a payment that was never sent."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from tests.unit.network.test_cli import SEND
+    from tests.unit.network.test_identities import network_workdir
+    from tradefin.cli import main
+    from tradefin.cli import payments as cli_payments
+
+    monkeypatch.setattr(
+        cli_payments._Desks, "payments", lambda self, bank, user="treasury": Payments(gateway, self.channel)
+    )
+    monkeypatch.setattr(cli_payments._Desks, "close", lambda self: None)
+    root = network_workdir(Path(str(tmp_path)) / "wd").root
+    args = (
+        [*SEND, option, value]
+        if option not in SEND
+        else [value if i - 1 == SEND.index(option) else a for i, a in enumerate(SEND)]
+    )
+    result = CliRunner().invoke(main, ["--workdir", str(root), *args])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {option}:" in result.output.replace(f"'{option}'", option), result.output
+    assert "retry with --uetr" not in result.output and not contract.calls()
