@@ -28,21 +28,35 @@ _ZERO = re.compile(r"0+(?:[.,]0*)?")
 MAX_CYCLE = 2**64 - 1
 
 
-#: The option of ``pay send`` that gave each field of its request (the longest matching prefix wins).
-_SEND_OPTIONS: dict[str, str] = {
-    "instructed_amount": "--amount",
-    "quote_id": "--quote",
-    "debtor": "--debtor",
-    "debtor.country": "--debtor-country",
-    "debtor.kyc_ref": "--debtor-kyc",
-    "debtor_account": "--debtor-account",
-    "creditor": "--creditor",
-    "creditor.country": "--creditor-country",
-    "creditor.kyc_ref": "--creditor-kyc",
-    "creditor_account": "--creditor-account",
-    "fees_disclosed": "--fee",
-    "remittance_information": "--remittance",
-    "uetr": "--uetr",
+#: The option of each payment command (by function) that gave each field of its request: the longest
+#: matching prefix wins; a field no option gave is named as it is.
+_OPTIONS: dict[str, dict[str, str]] = {
+    "pay_send": {
+        "instructed_amount": "--amount",
+        "quote_id": "--quote",
+        "debtor": "--debtor",
+        "debtor.country": "--debtor-country",
+        "debtor.kyc_ref": "--debtor-kyc",
+        "debtor_account": "--debtor-account",
+        "creditor": "--creditor",
+        "creditor.country": "--creditor-country",
+        "creditor.kyc_ref": "--creditor-kyc",
+        "creditor_account": "--creditor-account",
+        "fees_disclosed": "--fee",
+        "remittance_information": "--remittance",
+        "uetr": "--uetr",
+    },
+    "quote_create": {
+        "quote.sell_currency": "--sell",
+        "quote.rate": "--rate",
+        "quote.max_sell_amount": "--max",
+        "quote.valid_until": "--valid-minutes",
+        "quote.margin_bps": "--margin-bps",
+        "quote.fees": "--fee",
+        "quote.for_bank_bic": "--for",
+    },
+    "pay_report": {"reason_code": "--reason", "fees_charged": "--fee", "uetr": "UETR"},
+    "pay_return": {"reason_code": "--reason", "returned_amount": "--amount", "original_uetr": "UETR"},
 }
 
 
@@ -76,7 +90,7 @@ def payment_errors(func: F) -> F:
             return func(*args, **kwargs)
         except TradeFinanceError as exc:
             if refused_before_sending(exc) and exc.code == "ERR_INVALID_INPUT":
-                options = _SEND_OPTIONS if func.__name__ == "pay_send" else {}
+                options = _OPTIONS.get(func.__name__, {})
                 hint = _option_of(exc.field, options) if exc.field else None
                 raise click.BadParameter(f"{exc.reason} ({exc.field})" if hint != exc.field else exc.reason,
                                          param_hint=hint) from None

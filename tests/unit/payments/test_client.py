@@ -301,3 +301,27 @@ def test_pay_send_names_the_option_whose_value_the_client_refuses_before_sending
     assert result.exit_code == 2, result.output
     assert f"Invalid value for {option}:" in result.output.replace(f"'{option}'", option), result.output
     assert "retry with --uetr" not in result.output and not contract.calls()
+
+
+def test_quote_create_names_the_option_whose_value_the_client_refuses_before_sending(
+    gateway: Gateway, contract: ContractDouble, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from tests.unit.network.test_cli import CHANNEL
+    from tests.unit.network.test_identities import network_workdir
+    from tradefin.cli import main
+    from tradefin.cli import payments as cli_payments
+
+    monkeypatch.setattr(
+        cli_payments._Desks, "payments", lambda self, bank, user="treasury": Payments(gateway, self.channel)
+    )
+    monkeypatch.setattr(cli_payments._Desks, "close", lambda self: None)
+    root = network_workdir(Path(str(tmp_path)) / "wd").root
+    args = ["quote", "create", CHANNEL, "--bank", "bank1", "--for", "bank3", "--sell", "EUR", "--max", "10"]
+    result = CliRunner().invoke(main, ["--workdir", str(root), *args, "--rate", "abc"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --rate:" in result.output.replace("'--rate'", "--rate"), result.output
+    assert not contract.calls()
