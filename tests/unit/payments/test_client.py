@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import uuid
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from tests.unit.tradefin_client.contract_double import ContractDouble, Invocation, Refusal
 from tradefin.gateway import Gateway
@@ -207,41 +209,35 @@ def test_a_settlement_is_refused_early_for_a_credit_with_a_bank_outside_the_paym
     assert contract.calls("endorse")[0].organizations == ["Bank1MSP", "Bank2MSP", "Bank3MSP"]
 
 
+def create_quote(gateway: Gateway, valid_for: datetime.timedelta, sell_currency: str = "USD") -> None:
+    Payments(gateway, "asia-europe").create_quote(
+        CHANNEL_ID,
+        for_bank_bic=BANK_A.bic,
+        sell_currency=sell_currency,
+        rate="0.92",
+        max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
+        valid_for=valid_for,
+    )
+
+
 @pytest.mark.parametrize(
-    "valid_for", [datetime.timedelta(0), datetime.timedelta(minutes=-5), datetime.timedelta(hours=24, seconds=1)]
+    "valid_for",
+    [
+        datetime.timedelta(0),
+        datetime.timedelta(minutes=-5),
+        datetime.timedelta(hours=24, seconds=1),
+        # now + valid_for past year 9999 was an OverflowError traceback, not a refusal
+        datetime.timedelta.max,
+        datetime.timedelta.min,
+        datetime.timedelta(days=10**6),
+    ],
 )
 def test_a_quote_valid_for_no_time_or_more_than_a_day_is_refused_early(
     gateway: Gateway, contract: ContractDouble, valid_for: datetime.timedelta
 ) -> None:
     """As the chaincode refuses its valid_until (after the proposal, at most 24 hours ahead)."""
-    payments = Payments(gateway, "asia-europe")
     with pytest.raises(InvalidInputError) as early:
-        payments.create_quote(
-            CHANNEL_ID,
-            for_bank_bic=BANK_A.bic,
-            sell_currency="USD",
-            rate="0.92",
-            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
-            valid_for=valid_for,
-        )
-    assert early.value.field == "quote.valid_until" and not contract.calls()
-
-
-@pytest.mark.parametrize("valid_for", [datetime.timedelta.max, datetime.timedelta.min, datetime.timedelta(days=10**6)])
-def test_a_quote_valid_for_longer_than_a_date_can_reach_is_refused_early(
-    gateway: Gateway, contract: ContractDouble, valid_for: datetime.timedelta
-) -> None:
-    """now + valid_for past year 9999 was an OverflowError traceback, not a refusal."""
-    payments = Payments(gateway, "asia-europe")
-    with pytest.raises(InvalidInputError) as early:
-        payments.create_quote(
-            CHANNEL_ID,
-            for_bank_bic=BANK_A.bic,
-            sell_currency="USD",
-            rate="0.92",
-            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
-            valid_for=valid_for,
-        )
+        create_quote(gateway, valid_for)
     assert early.value.field == "quote.valid_until" and not contract.calls()
 
 
@@ -250,17 +246,24 @@ def test_a_quote_wrong_in_a_field_and_in_its_validity_is_refused_on_the_field_as
 ) -> None:
     """The chaincode checks the quote's fields before its validity (which needs the proposal's time):
     the client names the same field."""
-    payments = Payments(gateway, "asia-europe")
     with pytest.raises(InvalidInputError) as early:
-        payments.create_quote(
-            CHANNEL_ID,
-            for_bank_bic=BANK_A.bic,
-            sell_currency="usd",
-            rate="0.92",
-            max_sell_amount=common_pb2.Money(currency="USD", minor_units=100_00),
-            valid_for=datetime.timedelta(0),
-        )
+        create_quote(gateway, datetime.timedelta(0), sell_currency="usd")
     assert early.value.field == "quote.sell_currency" and not contract.calls()
+
+
+def run_cli(gateway: Gateway, monkeypatch: pytest.MonkeyPatch, workdir: Path, args: list[str]) -> Result:
+    """``tradefin <args>`` on an offline network working directory, each bank's typed payments client
+    going through ``gateway`` (the fake peer)."""
+    from tests.unit.network.test_identities import network_workdir
+    from tradefin.cli import main
+    from tradefin.cli import payments as cli_payments
+
+    monkeypatch.setattr(
+        cli_payments._Desks, "payments", lambda self, bank, user="treasury": Payments(gateway, self.channel)
+    )
+    monkeypatch.setattr(cli_payments._Desks, "close", lambda self: None)
+    root = network_workdir(workdir).root
+    return CliRunner().invoke(main, ["--workdir", str(root), *args])
 
 
 @pytest.mark.parametrize(
@@ -270,7 +273,7 @@ def test_a_quote_wrong_in_a_field_and_in_its_validity_is_refused_on_the_field_as
 def test_pay_send_names_the_option_whose_value_the_client_refuses_before_sending(
     gateway: Gateway,
     contract: ContractDouble,
-    tmp_path: object,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     option: str,
     value: str,
@@ -278,50 +281,26 @@ def test_pay_send_names_the_option_whose_value_the_client_refuses_before_sending
     """A value the typed client refuses (the chaincode's own check) is a usage error naming its option,
     exit 2 -- not 'refused: ERR_INVALID_INPUT (debtor.kyc_ref)', exit 1, as if the chaincode had said it,
     followed by advice to look for and retry a payment that was never sent."""
-    from pathlib import Path
-
-    from click.testing import CliRunner
-
     from tests.unit.network.test_cli import SEND
-    from tests.unit.network.test_identities import network_workdir
-    from tradefin.cli import main
-    from tradefin.cli import payments as cli_payments
 
-    monkeypatch.setattr(
-        cli_payments._Desks, "payments", lambda self, bank, user="treasury": Payments(gateway, self.channel)
-    )
-    monkeypatch.setattr(cli_payments._Desks, "close", lambda self: None)
-    root = network_workdir(Path(str(tmp_path)) / "wd").root
     args = (
         [*SEND, option, value]
         if option not in SEND
         else [value if i - 1 == SEND.index(option) else a for i, a in enumerate(SEND)]
     )
-    result = CliRunner().invoke(main, ["--workdir", str(root), *args])
+    result = run_cli(gateway, monkeypatch, tmp_path / "wd", args)
     assert result.exit_code == 2, result.output
     assert f"Invalid value for {option}:" in result.output.replace(f"'{option}'", option), result.output
     assert "retry with --uetr" not in result.output and not contract.calls()
 
 
 def test_quote_create_names_the_option_whose_value_the_client_refuses_before_sending(
-    gateway: Gateway, contract: ContractDouble, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+    gateway: Gateway, contract: ContractDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pathlib import Path
-
-    from click.testing import CliRunner
-
     from tests.unit.network.test_cli import CHANNEL
-    from tests.unit.network.test_identities import network_workdir
-    from tradefin.cli import main
-    from tradefin.cli import payments as cli_payments
 
-    monkeypatch.setattr(
-        cli_payments._Desks, "payments", lambda self, bank, user="treasury": Payments(gateway, self.channel)
-    )
-    monkeypatch.setattr(cli_payments._Desks, "close", lambda self: None)
-    root = network_workdir(Path(str(tmp_path)) / "wd").root
     args = ["quote", "create", CHANNEL, "--bank", "bank1", "--for", "bank3", "--sell", "EUR", "--max", "10"]
-    result = CliRunner().invoke(main, ["--workdir", str(root), *args, "--rate", "abc"])
+    result = run_cli(gateway, monkeypatch, tmp_path / "wd", [*args, "--rate", "abc"])
     assert result.exit_code == 2, result.output
     assert "Invalid value for --rate:" in result.output.replace("'--rate'", "--rate"), result.output
     assert not contract.calls()
