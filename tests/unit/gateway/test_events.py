@@ -372,6 +372,25 @@ def test_chaincode_events_read_from_a_full_block() -> None:
     assert [e.transaction_id for e in block.chaincode_events(valid_only=False)] == ["tx-a", "tx-c", "tx-d"]
 
 
+def held_by_the_peer(collection: str, rwset: kv_rwset_pb2.KVRWSet, index: int, envelopes: int) -> BlockAndPrivateData:
+    """A block of ``envelopes`` transactions, this peer holding ``rwset`` of chaincode ``tradefin`` in
+    ``collection`` for the one at ``index``."""
+    private = rwset_pb2.TxPvtReadWriteSet(
+        ns_pvt_rwset=[
+            rwset_pb2.NsPvtReadWriteSet(
+                namespace="tradefin",
+                collection_pvt_rwset=[
+                    rwset_pb2.CollectionPvtReadWriteSet(collection_name=collection, rwset=rwset.SerializeToString())
+                ],
+            )
+        ]
+    )
+    return BlockAndPrivateData(
+        block=Block(number=3, previous_hash=b"", data_hash=b"", envelopes=(b"",) * envelopes, metadata=()),
+        private_data={index: private.SerializeToString()},
+    )
+
+
 def test_private_writes_are_typed() -> None:
     writes = kv_rwset_pb2.KVRWSet(
         writes=[
@@ -379,20 +398,7 @@ def test_private_writes_are_typed() -> None:
             kv_rwset_pb2.KVWrite(key="terms/LC-0", is_delete=True),
         ]
     )
-    private = rwset_pb2.TxPvtReadWriteSet(
-        ns_pvt_rwset=[
-            rwset_pb2.NsPvtReadWriteSet(
-                namespace="tradefin",
-                collection_pvt_rwset=[
-                    rwset_pb2.CollectionPvtReadWriteSet(collection_name="banks-1-2", rwset=writes.SerializeToString())
-                ],
-            )
-        ]
-    )
-    item = BlockAndPrivateData(
-        block=Block(number=3, previous_hash=b"", data_hash=b"", envelopes=(b"", b""), metadata=()),
-        private_data={1: private.SerializeToString()},
-    )
+    item = held_by_the_peer("banks-1-2", writes, index=1, envelopes=2)
     assert item.private_writes(1) == (
         PrivateWrite("tradefin", "banks-1-2", "terms/LC-1", b"secret terms", False),
         PrivateWrite("tradefin", "banks-1-2", "terms/LC-0", b"", True),
@@ -413,20 +419,7 @@ def test_private_metadata_writes_are_typed() -> None:
             kv_rwset_pb2.KVMetadataWrite(key="terms/LC-0"),
         ],
     )
-    private = rwset_pb2.TxPvtReadWriteSet(
-        ns_pvt_rwset=[
-            rwset_pb2.NsPvtReadWriteSet(
-                namespace="tradefin",
-                collection_pvt_rwset=[
-                    rwset_pb2.CollectionPvtReadWriteSet(collection_name="lc-A-B", rwset=rwset.SerializeToString())
-                ],
-            )
-        ]
-    )
-    item = BlockAndPrivateData(
-        block=Block(number=3, previous_hash=b"", data_hash=b"", envelopes=(b"",), metadata=()),
-        private_data={0: private.SerializeToString()},
-    )
+    item = held_by_the_peer("lc-A-B", rwset, index=0, envelopes=1)
     assert item.private_metadata_writes(0) == (
         PrivateMetadataWrite("tradefin", "lc-A-B", "terms/LC-1", {"VALIDATION_PARAMETER": policy}),
         PrivateMetadataWrite("tradefin", "lc-A-B", "terms/LC-0", {}),
