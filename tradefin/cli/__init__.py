@@ -299,10 +299,7 @@ def network_logs(ctx: click.Context, node: str, lines: int) -> None:
 def network_info(ctx: click.Context, as_json: bool) -> None:
     """Endpoints, MSP ids, TLS CAs, identities, connection profiles and channels."""
     del as_json
-    root = _root(ctx)
-    if not (root / "state.json").exists():
-        _fail(f"no network in {root} (run `tradefin network up`)")
-    out.print_json(json.dumps(_open(ctx).info()))
+    out.print_json(json.dumps(_existing(ctx).info()))
 
 
 # --- identities ----------------------------------------------------------------------------------------
