@@ -189,12 +189,13 @@ class FabricNetwork:
         state_path = root / "state.json"
         if state_path.exists():
             state = json.loads(state_path.read_text())
+            data = yaml.safe_load(state["spec_source"])
             refused: SpecError | None = None
             try:
-                spec = parse_spec(yaml.safe_load(state["spec_source"]))
+                spec = parse_spec(data)
             except SpecError as exc:  # made before a check it fails: it can still be shown and brought down
                 refused = exc
-                spec = parse_spec(yaml.safe_load(state["spec_source"]), recorded=True)
+                spec = parse_spec(data, recorded=True)
             spec = spec.with_orderers(state["orderers"])
             existing = cls(root, spec, state["spec_source"], runtime=state["runtime"], port_base=state["port_base"],
                            images=state.get("images", "local"), progress=progress)
