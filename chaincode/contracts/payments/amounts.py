@@ -12,7 +12,7 @@ disclosed before acceptance; the disclosure is the quote's fee list, or the requ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,15 +35,10 @@ def fees_by(fees: Iterable[payments_pb2.Fee], agent_bic: str) -> int:
     return sum(fee.amount.minor_units for fee in fees if fee.agent_bic[:8] == agent_bic[:8])
 
 
-def check_fee_count(fees: Sized, field: str) -> None:
-    """At most MAX_FEES fees."""
-    check_at_most(fees, field, most=MAX_FEES, noun="fees")
-
-
 def check_fee_shapes(fees: Sequence[payments_pb2.Fee], field: str) -> None:
     """At most MAX_FEES fees, each on its own: a valid amount, a well-formed agent BIC and a short
     SWIFT x kind (what a client can check before it knows the channel)."""
-    check_fee_count(fees, field)
+    check_at_most(fees, field, most=MAX_FEES, noun="fees")
     for index, fee in enumerate(fees):
         check_money(fee.amount, f"{field}[{index}].amount")
         check_bic(fee.agent_bic, f"{field}[{index}].agent_bic")
