@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +34,7 @@ from .fabric import FabricInstallation, ensure_fabric
 from .layout import Layout, default_workdir
 from .orderer_admin import ParticipationClient, healthy, metric_value
 from .peer_admin import PeerAdmin
-from .ports import CHAINCODE_SLOTS, HOST, PortPlan, check_free, default_base, plan_ports
+from .ports import CHAINCODE_SLOTS, HOST, PortPlan, check_free, default_base, listening, plan_ports
 from .profiles import write_profiles
 from .progress import Progress, SilentProgress
 from .runtime import Runtime, Unit, UnitError
@@ -127,12 +126,6 @@ def _names_a_file(node: str) -> bool:
     out of it, nor a name too long for a file)."""
     return (bool(node) and "/" not in node and not node.startswith(".")
             and len(os.fsencode(f"{node}.log")) <= MAX_FILE_NAME_LENGTH)
-
-
-def _tcp_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((HOST, port)) == 0
 
 
 class FabricNetwork:
@@ -414,7 +407,7 @@ class FabricNetwork:
         def ready() -> bool:
             if unit.health_port is not None and not healthy(unit.health_port):
                 return False
-            return all(_tcp_open(port) for port in unit.ports.values())
+            return all(listening(port) for port in unit.ports.values())
 
         def exited() -> str | None:
             return None if self.runtime.is_running(handle) else f"{unit.name} exited"

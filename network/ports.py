@@ -7,11 +7,14 @@ test workers (each with its own block) never collide. Blocks stay below Linux's 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import NetworkError
@@ -113,6 +116,40 @@ def port_in_use(port: int, host: str = HOST) -> bool:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 return True
             raise
+    return False
+
+
+PROC_NET = Path("/proc/net")  # Linux's tables of TCP sockets, "tcp" and "tcp6" (the caller's network namespace)
+TCP_LISTEN = "0A"  # a socket's state in those tables: listening
+
+
+def _table_address(address: bytes, port: int) -> str:
+    """An address and port as the kernel's socket tables print them: each 32-bit word of the address (kept in
+    network order) as a number of this machine's byte order, in hex, then the port in hex."""
+    words = (int.from_bytes(address[i:i + 4], sys.byteorder) for i in range(0, len(address), 4))
+    return "".join(f"{word:08X}" for word in words) + f":{port:04X}"
+
+
+def listening(port: int, host: str = HOST) -> bool:
+    """Whether a server listens on ``host:port``, on an IPv4 socket or an IPv6 one at the IPv4-mapped address
+    (gRPC servers listen so). Read from the kernel's socket tables where there are some, so that nothing
+    connects: a TLS server (a peer, an orderer) logs a connection closed before its handshake as an error.
+    Elsewhere, by connecting."""
+    ipv4 = socket.inet_aton(host)
+    try:
+        tables = {"tcp": (PROC_NET / "tcp").read_text()}
+    except OSError:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            return sock.connect_ex((host, port)) == 0
+    with contextlib.suppress(OSError):  # no IPv6 here
+        tables["tcp6"] = (PROC_NET / "tcp6").read_text()
+    wanted = {"tcp": _table_address(ipv4, port), "tcp6": _table_address(bytes(10) + b"\xff\xff" + ipv4, port)}
+    for name, table in tables.items():
+        for row in table.splitlines()[1:]:  # "sl local_address rem_address st ..."
+            fields = row.split()
+            if len(fields) > 3 and fields[1] == wanted[name] and fields[3] == TCP_LISTEN:
+                return True
     return False
 
 

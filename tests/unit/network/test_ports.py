@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
+from tradefin.network import ports
 from tradefin.network.ports import BLOCK_SIZE, PortError, check_free, check_port_base, default_base, plan_ports
 from tradefin.network.spec import load_spec
 
@@ -79,3 +81,43 @@ def test_the_highest_port_base_ends_the_block_below_the_ephemeral_range(monkeypa
     check_port_base(1024)
     with pytest.raises(PortError):
         check_port_base(32768 - BLOCK_SIZE + 1)
+
+
+def _server(listen: bool, family: socket.AddressFamily = socket.AF_INET) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # gRPC servers (our chaincode server) listen on an IPv6 socket at 127.0.0.1's IPv4-mapped address
+        sock.bind(("127.0.0.1", 0) if family == socket.AF_INET else ("::ffff:127.0.0.1", 0))
+    except OSError as exc:
+        sock.close()
+        pytest.skip(f"no {family.name} socket on 127.0.0.1 here: {exc}")
+    if listen:
+        sock.listen()
+    return sock
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv4-mapped-ipv6"])
+@pytest.mark.parametrize("proc_table", [True, False], ids=["kernel-socket-table", "connect-fallback"])
+def test_listening_tells_a_listening_port_from_a_bound_or_closed_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, proc_table: bool, family: socket.AddressFamily
+) -> None:
+    if not proc_table:
+        monkeypatch.setattr(ports, "PROC_NET", tmp_path / "absent")
+    with _server(listen=True, family=family) as server, _server(listen=False, family=family) as bound:
+        assert ports.listening(server.getsockname()[1])
+        assert not ports.listening(bound.getsockname()[1])
+        closed = server.getsockname()[1]
+    assert not ports.listening(closed)
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv4-mapped-ipv6"])
+def test_listening_makes_no_connection_where_the_kernel_lists_its_sockets(family: socket.AddressFamily) -> None:
+    # A TLS server (peer, orderer) logs a connection closed before its handshake as an error; `up` asks
+    # whether each node's ports listen once a node starts, so asking must not connect.
+    if not (ports.PROC_NET / "tcp").exists():
+        pytest.skip("no /proc/net/tcp here: listening() connects")
+    with _server(listen=True, family=family) as server:
+        assert ports.listening(server.getsockname()[1])
+        server.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            server.accept()
