@@ -37,15 +37,16 @@ def exponent(currency: str, field: str) -> int:
 def parse_amount(text: str, currency: str, field: str = "amount") -> int:
     """Parse a decimal string ("1234.56" or SWIFT "1234,56") into minor units of ``currency``.
 
-    More decimals than the currency has minor units is an error, as is a non-positive amount.
+    More decimals than the currency has minor units is an error, as is a non-positive amount. A refusal does
+    not quote the amount (the terms' and payments' amounts are private data).
     """
     digits = exponent(currency, f"{field}.currency")
     match = _DECIMAL.fullmatch(text)
     if match is None:
-        raise invalid_input(field, f"{text!r} is not a decimal amount")
+        raise invalid_input(field, "not a decimal amount (digits, then '.' or ',' and the decimals)")
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > digits:
-        raise invalid_input(field, f"{currency} has {digits} decimal places, {text!r} has {len(fraction)}")
+        raise invalid_input(field, f"{currency} has {digits} decimal places, the amount has {len(fraction)}")
     minor_units: int = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
     check_minor_units(minor_units, field)
     return minor_units

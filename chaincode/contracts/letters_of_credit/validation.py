@@ -74,12 +74,14 @@ def check_lei(value: str, field: str) -> None:
 
 
 def check_iban(value: str, field: str) -> None:
-    """ISO 13616 IBAN: country, two check digits, MOD 97 = 1 over the rearranged string."""
+    """ISO 13616 IBAN: country, two check digits, MOD 97 = 1 over the rearranged string. A refusal does not
+    quote the account (transient, private data that the refusal carries to the caller's logs)."""
     if not _IBAN.match(value):
-        raise invalid_input(field, f"{value!r} is not an IBAN")
+        raise invalid_input(field, f"not an IBAN ({len(value)} characters: 2 capital letters, 2 check digits, "
+                                   "then 11 to 30 capital letters or digits)")
     check_country(value[:2], field)
     if _mod97(value[4:] + value[:4]) != 1:
-        raise invalid_input(field, f"IBAN {value!r} fails its MOD 97 check digits")
+        raise invalid_input(field, "the IBAN fails its MOD 97 check digits")
 
 
 def check_uuid4(value: str, field: str) -> None:

@@ -207,3 +207,21 @@ def test_error_renders_code_field_and_message() -> None:
     assert error.detail() == errors_pb2.ErrorDetail(
         code=errors_pb2.ERR_INVALID_INPUT, field="terms.amount", message="too big"
     )
+
+
+@pytest.mark.parametrize("iban", ["GB83WEST12345698765432", "DE8937040044053201300", "12345678901234567890"])
+def test_iban_refusals_do_not_quote_the_account(iban: str) -> None:
+    # Accounts travel as transient data and live in private collections: a refusal reaches the caller's
+    # logs (EndorseError details, the typed client's InvalidInputError), so it names the field, not the value.
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: creditor_account\.iban: ") as refused:
+        validation.check_iban(iban, "creditor_account.iban")
+    assert iban[4:] not in refused.value.text
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"), [("1.001", "USD"), ("987654.5", "JPY"), ("12 345", "EUR"), ("1e3", "USD")]
+)
+def test_amount_refusals_do_not_quote_the_amount(text: str, currency: str) -> None:
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: terms\.amount: ") as refused:
+        money.parse_amount(text, currency, "terms.amount")
+    assert text not in refused.value.text
