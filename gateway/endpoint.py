@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -31,7 +31,7 @@ class Endpoint:
     address: str
     root_certificates: bytes | None = None
     client_certificate: bytes | None = None
-    client_key: bytes | None = None
+    client_key: bytes | None = field(default=None, repr=False)  # never shown (logs, tracebacks)
     server_name_override: str | None = None
     plaintext: bool = False
 

@@ -70,7 +70,7 @@ class PeerProfile:
 class _Pem:
     """A PEM given inline or as a file (read when needed, so keys stay on disk until used)."""
 
-    pem: bytes | None
+    pem: bytes | None = field(repr=False)  # may be a private key: never shown (logs, tracebacks)
     path: Path | None
 
     def read(self) -> bytes:

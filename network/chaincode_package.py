@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Fabric's package label rule (core/chaincode/persistence LabelRegexp ``^[[:alnum:]][[:alnum:]_.+-]*$``; Go's
@@ -39,7 +39,7 @@ class Connection:
     root_cert_pem: str
     dial_timeout: str = "10s"
     client_cert_pem: str | None = None
-    client_key_pem: str | None = None
+    client_key_pem: str | None = field(default=None, repr=False)  # never shown (logs, tracebacks)
 
     def to_json(self) -> bytes:
         doc: dict[str, object] = {

@@ -175,6 +175,17 @@ def test_identities_given_in_the_profile_itself(tmp_path: Path) -> None:
     no_user1 = r"no identity for user 'User1' of Bank1MSP \(no cryptoPath; users given: Admin, app, watcher\)"
     with pytest.raises(ValueError, match=no_user1):
         profile.identity()
+    # A user's log line, an error tracker or a traceback showing locals must not dump a key given inline.
+    key_body = user_key_pem.splitlines()[1]
+    assert key_body not in repr(profile)
+    assert key_body not in repr(profile.organizations["Bank1MSP"])
+
+
+def test_an_endpoint_never_shows_its_client_key() -> None:
+    key_pem = _key_pem(new_ec_key())
+    endpoint = Endpoint.tls("127.0.0.1:7051", CA_PEM.encode(), client_certificate=CA_PEM.encode(), client_key=key_pem)
+    assert key_pem.splitlines()[1].decode() not in repr(endpoint)
+    assert "127.0.0.1:7051" in repr(endpoint)
 
 
 def test_identity_entries_that_are_not_pem_or_path_are_refused() -> None:

@@ -81,3 +81,10 @@ def test_a_package_holding_the_peers_client_key_is_readable_by_its_owner_only(tm
     connection = Connection("{{.chaincode.slot0}}", PEM, client_cert_pem=PEM, client_key_pem="KEY PEM")
     write_package(path, "tradefin_1.0", connection)
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_connection_never_shows_its_client_key() -> None:
+    key = "-----BEGIN EC PRIVATE KEY-----\nSECRETKEY\n"
+    connection = Connection("cc:9999", PEM, client_cert_pem=PEM, client_key_pem=key)
+    assert "SECRETKEY" not in repr(connection)
+    assert b"SECRETKEY" in connection.to_json()  # the peer still gets it
