@@ -72,8 +72,9 @@ def _spec_checked(check: Callable[[], None]) -> None:
 @click.pass_context
 def main(ctx: click.Context, workdir: Path | None, verbose: bool) -> None:
     """fabric-tradefin: trade finance on a real Hyperledger Fabric network."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:  # ours only: other libraries' debug output (urllib3, docker) stays off
+        logging.getLogger("tradefin").setLevel(logging.DEBUG)
     _stop_on_termination()
     ctx.obj = {"workdir": workdir}
 

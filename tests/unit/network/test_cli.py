@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -679,3 +680,17 @@ def test_a_network_made_from_a_spec_the_newer_checks_refuse_can_still_be_shown_a
         if node.poll() is None:
             os.kill(node.pid, signal.SIGKILL)
         node.wait()
+
+
+def test_verbose_turns_on_the_library_debug_log_only() -> None:
+    # -v promises "the library's debug messages": third-party loggers (urllib3, docker, grpc) stay at WARNING.
+    snippet = (
+        "import logging\n"
+        "from tradefin.cli import main\n"
+        "main(['-v', 'fabric', 'releases'], standalone_mode=False)\n"
+        "print(logging.getLogger().level, logging.getLogger('tradefin.network').getEffectiveLevel(),"
+        " logging.getLogger('urllib3').getEffectiveLevel())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True, timeout=60)
+    root, ours, theirs = result.stdout.split()[-3:]
+    assert (int(root), int(ours), int(theirs)) == (logging.WARNING, logging.DEBUG, logging.WARNING)
