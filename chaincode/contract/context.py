@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from google.protobuf.message import Message
+
 from tradefin.chaincode.shim import ChaincodeStub, ClientIdentity
 
 __all__ = ["Context", "TransactionLogger"]
@@ -14,16 +16,37 @@ _contract_logger = logging.getLogger("tradefin.chaincode.contracts")
 
 
 def _redact(argument: object) -> object:
+    """What the log may show of an argument: bytes by their length, a mapping (the transient map) and a
+    protobuf message (a request) by their shape, the items of a list, tuple or set each redacted."""
     if isinstance(argument, bytes | bytearray | memoryview):
-        return f"<{len(argument)} bytes>"
+        return _Shown(f"<{len(argument)} bytes>")
+    if isinstance(argument, Mapping):
+        return _Shown(f"<mapping of {len(argument)} entries>")
+    if isinstance(argument, Message):
+        return _Shown(f"<{type(argument).__name__} message>")
+    if isinstance(argument, list | tuple):
+        items = [_redact(item) for item in argument]
+        return items if isinstance(argument, list) else tuple(items)
+    if isinstance(argument, set | frozenset):
+        return {_redact(item) for item in argument}
     return argument
+
+
+class _Shown(str):
+    """A redaction placeholder: shown as itself by both %s and %r."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 class TransactionLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """Logger for contract code: prefixes ``[channel txid] contract:function`` to every record.
 
-    Byte arguments are replaced by their length, so a value read from the ledger or the transient
-    map cannot end up in a log by accident. Never pass decoded payloads or transient data either.
+    Byte arguments are replaced by their length, mappings (the transient map) and protobuf messages (a
+    request) by their shape, inside lists, tuples and sets too, so a value read from the ledger or the
+    transient map cannot end up in a log by accident. Never pass decoded payloads (text) either.
     """
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:

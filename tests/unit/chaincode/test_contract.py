@@ -16,6 +16,7 @@ from tradefin.chaincode.contract import (
     Contract,
     ContractRouter,
     ErrorCode,
+    TransactionLogger,
     evaluate,
     submit,
 )
@@ -285,3 +286,17 @@ def test_route_lookup() -> None:
     assert routes.route("Spec") is transaction
     assert routes.route("second:Nope") is None
     assert Msg.COMPLETED == 6
+
+
+def test_the_transaction_logger_keeps_payloads_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    # Contract code may hand the logger the transient map, a request message or a list of values read
+    # from the ledger by mistake: none of their contents reaches the log, only their shape.
+    logger = TransactionLogger(logging.getLogger("tradefin.chaincode.contracts"), {"prefix": "[ch tx] c:f"})
+    request = chaincode_pb2.ChaincodeID(name="TOPSECRET-NAME")
+    with caplog.at_level(logging.DEBUG, logger="tradefin.chaincode.contracts"):
+        logger.info("transient %s request %s values %s raw %s", {"terms": b"TOPSECRET-1"}, request,
+                    [b"TOPSECRET-2", "x"], b"TOPSECRET-3")
+        logger.debug("nested %s", ({"k": [b"TOPSECRET-4"]},))
+    assert "TOPSECRET" not in caplog.text
+    assert "transient <mapping of 1 entries> request <ChaincodeID message> values [<11 bytes>, 'x'] raw <11 bytes>" \
+        in caplog.text
