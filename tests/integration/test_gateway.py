@@ -380,15 +380,19 @@ def test_block_events_full_filtered_and_with_private_data(bank1: Gateway) -> Non
 def test_block_events_from_the_next_commit(bank1: Gateway) -> None:
     network = bank1.get_network(CHANNEL)
     contract = network.get_contract(CHAINCODE)
+    committed_before = contract.submit_async("kv:Put", [unique("before"), "v"]).status().block_number
     with network.filtered_block_events(timeout=20) as stream:  # no start: the next block committed
         time.sleep(0.3)  # let the stream reach the peer before the transaction is ordered
         submitted = contract.submit_async("kv:Put", [unique("next"), "v"])
         seen: list[str] = []
+        numbers: list[int] = []
         for block in stream:
+            numbers.append(block.number)
             seen.extend(t.transaction_id for t in block.transactions)
             if submitted.transaction_id in seen:
                 break
     assert submitted.status().successful
+    assert numbers[0] > committed_before  # not a replay from an older block
 
 
 # --- errors --------------------------------------------------------------------------------------------------

@@ -59,14 +59,16 @@ def test_one_bank_alone_cannot_satisfy_majority(fabric_network: FabricNetwork) -
         net.peer_admin(bank1).invoke(channel, "tradefin", ["kv:Put", key, "x"], net.orderer_port(),
                                      only_bank1)
     assert "ENDORSEMENT_POLICY_FAILURE" in info.value.output
-    with pytest.raises(PeerCommandError):
+    with pytest.raises(PeerCommandError) as read:  # the invalid transaction's write was discarded
         net.peer_admin(bank1).query(channel, "tradefin", ["kv:Get", key])
+    assert "does not exist" in read.value.output
 
 
 def test_a_channel_is_private_to_its_banks(fabric_network: FabricNetwork) -> None:
     bank3: PeerAdmin = fabric_network.peer_admin(fabric_network.spec.bank("bank3"))
-    with pytest.raises(PeerCommandError):
+    with pytest.raises(PeerCommandError) as refused:
         bank3.query("asia-europe", "tradefin", ["kv:Get", "tradefin.ready"])
+    assert "asia-europe" in refused.value.output  # the peer refuses the channel, not the command
 
 
 def test_up_twice_does_not_start_a_second_copy(fabric_network: FabricNetwork) -> None:

@@ -470,6 +470,8 @@ def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_h
         def cancel(self) -> None:
             pass
 
+    failures: list[BaseException] = []
+
     def cancel_while_collecting() -> None:
         threshold = gc.get_threshold()
         try:
@@ -482,6 +484,8 @@ def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_h
                 scope.cancel()
                 gc.set_threshold(*threshold)
                 gc.collect()
+        except BaseException as failure:  # a thread that died of an error is "not alive" too
+            failures.append(failure)
         finally:
             gc.set_threshold(*threshold)
 
@@ -490,3 +494,4 @@ def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_h
     worker.start()
     worker.join(10)
     assert not worker.is_alive(), "cancel() deadlocked on the scope's lock"
+    assert failures == []

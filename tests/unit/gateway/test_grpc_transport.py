@@ -270,9 +270,7 @@ def test_asyncio_front_end_over_mutual_tls(
             assert slow.value.code is GrpcCode.DEADLINE_EXCEEDED
 
             events = await gateway.get_network("asia-europe").chaincode_events("tradefin")
-            async for event in events:
-                assert event.transaction_id == "tx-1"
-                break
+            assert (await anext(events)).transaction_id == "tx-1"  # an event, not a stream that just ended
             await events.aclose()
             # the server sees the cancel while the gateway (and its channel) is still open
             assert await asyncio.to_thread(peer_server.stream_cancelled.wait, 30)
