@@ -199,12 +199,26 @@ def test_internal_failures_are_answered_with_error() -> None:
 
 
 def test_stream_end_fails_waiting_requests_and_cancels_transactions() -> None:
+    ended: list[BaseException] = []
+
+    async def read_until_the_stream_ends(stub: ChaincodeStub) -> ChaincodeResponse:
+        try:
+            return await read_value(stub)
+        except BaseException as exc:
+            ended.append(exc)
+            raise
+
     async def scenario() -> None:
-        connection, stream, task = await connect(ScriptedChaincode(Read=read_value))
+        connection, stream, task = await connect(ScriptedChaincode(Read=read_until_the_stream_ends))
         stream.send(transaction("tx-w", "Read", "k"))
         assert (await stream.receive()).type == Msg.GET_STATE
         await shutdown(stream, task)
         assert connection.state is ConnectionState.CLOSED
+        for _ in range(5):
+            await asyncio.sleep(0)  # let the transaction's task run to its end
+        # the transaction was cancelled where it waited, and nothing was answered on the ended stream
+        assert len(ended) == 1 and isinstance(ended[0], asyncio.CancelledError)
+        assert stream.nothing_sent()
 
     run(scenario())
 

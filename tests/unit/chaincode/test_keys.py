@@ -37,6 +37,9 @@ def test_composite_keys_round_trip(object_type: str, attributes: list[str]) -> N
 def test_partial_range_holds_longer_keys_only_under_the_prefix(object_type: str, first: str, second: str) -> None:
     start, end = partial_composite_key_range(object_type, [first])
     assert start <= create_composite_key(object_type, [first, second]) < end
+    # ... and nothing else: another first attribute, another object type
+    assert not start <= create_composite_key(object_type, [first + "x", second]) < end
+    assert not start <= create_composite_key(object_type + "x", [first, second]) < end
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "a\U0010ffffb", "lone \ud800 surrogate"])

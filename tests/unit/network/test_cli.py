@@ -56,6 +56,7 @@ def test_a_payment_command_that_commits_invalid_fails_in_one_line() -> None:
     result = CliRunner().invoke(conflicting, [])
     assert result.exit_code == 1
     assert "the gateway failed" in result.output and "MVCC_READ_CONFLICT" in result.output
+    assert result.output.count("\n") == 1  # one line
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
 
 

@@ -143,8 +143,9 @@ def test_up_runs_every_recorded_chaincode_with_its_recorded_definition(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     net, _ = _network(tmp_path / "net")
     cc = net.spec.chaincode
-    _chaincode(net, "asia-europe", cc.name, cc.version, cc.contracts)
+    # recorded before the spec's chaincode (a state written in any order must still deploy the spec's first)
     _chaincode(net, "asia-europe", "kvextra", "1.0", "tradefin.chaincode.contracts.kv:KvContract")
+    _chaincode(net, "asia-europe", cc.name, cc.version, cc.contracts)
     _chaincode(net, "asia-americas", cc.name, "2.0", cc.contracts, sequence=2)  # upgraded by `chaincode deploy`
     deployed: list[tuple[str, str, str, str]] = []
     monkeypatch.setattr(net, "_deploy", lambda channel, name, version, contracts:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from google.protobuf.descriptor import FieldDescriptor
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from tradefin.protos import build, common_pb2, errors_pb2, letters_of_credit_api_pb2, letters_of_credit_pb2
 
@@ -43,12 +47,22 @@ def test_error_catalogue_is_the_domain_catalogue() -> None:
 
 
 def test_no_floating_point_field_anywhere() -> None:
-    modules = (common_pb2, errors_pb2, letters_of_credit_pb2, letters_of_credit_api_pb2)
     floating = {FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE}
-    for module in modules:
-        for message in module.DESCRIPTOR.message_types_by_name.values():
-            for field in message.fields:
-                assert field.type not in floating, f"{message.full_name}.{field.name}"
+
+    def messages(message: Descriptor) -> Iterator[Descriptor]:
+        yield message
+        for nested in message.nested_types:
+            yield from messages(nested)
+
+    checked = 0
+    for proto in build.proto_files():  # every schema file, and every message nested in each
+        module = importlib.import_module(f"tradefin.protos.{Path(proto).stem}_pb2")
+        for top in module.DESCRIPTOR.message_types_by_name.values():
+            for message in messages(top):
+                checked += 1
+                for field in message.fields:
+                    assert field.type not in floating, f"{message.full_name}.{field.name}"
+    assert checked > 100
 
 
 def test_money_is_integer_minor_units() -> None:

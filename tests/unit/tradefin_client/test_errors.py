@@ -80,6 +80,10 @@ def test_an_evaluate_refusal_without_details_is_read_from_the_message() -> None:
 def test_the_first_coded_detail_wins_and_uncoded_failures_stay_gateway_errors() -> None:
     mixed = endorse_error("connection refused", "chaincode response 500, ERR_UNAUTHORIZED: not the issuing bank")
     assert isinstance(chaincode_error(mixed), UnauthorizedError)
+    two_codes = endorse_error(
+        "chaincode response 500, ERR_UNAUTHORIZED: not the issuing bank", "chaincode response 500, ERR_NOT_FOUND: x"
+    )
+    assert isinstance(chaincode_error(two_codes), UnauthorizedError)  # the first peer's, not the last's
     assert chaincode_error(endorse_error("connection refused")) is None
     assert chaincode_error(GatewayError(GrpcCode.UNAVAILABLE, "no peers")) is None
 
