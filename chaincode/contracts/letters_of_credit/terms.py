@@ -16,7 +16,7 @@ from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from . import money
-from .date_terms import latest_date
+from .date_terms import date_range, latest_date
 from .errors import LcRuleError, invalid_input
 from .validation import (
     SWIFT_X,
@@ -337,6 +337,11 @@ def check_changes(changes: lc.AmendmentChanges, currency: str, field: str = "cha
         raise invalid_input(f"{field}.decrease", "an amendment increases or decreases the amount, not both")
     if changes.HasField("latest_shipment_date") and (changes.shipment_period or changes.HasField("shipment_window")):
         raise invalid_input(f"{field}.latest_shipment_date", "44C and 44D exclude each other")
+    for name in ("expiry_date", "latest_shipment_date"):
+        if changes.HasField(name):
+            to_date(getattr(changes, name), f"{field}.{name}")  # a real date (what it may be: the amended terms)
+    if changes.HasField("shipment_window"):
+        date_range(changes.shipment_window, f"{field}.shipment_window")
     for name in ("increase", "decrease"):
         if has_field(changes, name):
             check_same_currency(getattr(changes, name), currency, f"{field}.{name}")
