@@ -16,6 +16,7 @@ from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..payments.support import governance_config, money
 
@@ -101,7 +102,7 @@ def test_each_party_is_vouched_for_by_its_bank_before_the_credit_moves() -> None
         desk.honour(presentation_id)
     assert error.value.code_name == "ERR_SANCTIONS"
     vouch(desk, ADVISER, terms.beneficiary.kyc_ref)
-    assert desk.honour(presentation_id).state
+    assert desk.honour(presentation_id).state == lc.PRESENTATION_STATE_HONOURED
 
 
 def test_embargoed_ports_and_the_credit_cap() -> None:
@@ -123,4 +124,4 @@ def test_embargoed_ports_and_the_credit_cap() -> None:
 def test_without_credit_checks_credits_move_as_before() -> None:
     desk = checked_desk(check_credits=False)
     lc_id = desk.open_credit()  # nobody attested anybody
-    assert desk.stub(lc_id).state
+    assert desk.stub(lc_id).state == lc.CREDIT_STATE_ADVISED

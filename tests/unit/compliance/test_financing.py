@@ -78,6 +78,8 @@ def test_details_stay_with_the_financing_bank() -> None:
     request = cp.RecordFinancingDetailsRequest(details=details)
     desk.comply(caller(BANK_A, "treasury"), lambda s, tx: s.record_financing_details(tx, request))
     assert desk.ledger.value(financing_details_key("fin-1"), implicit_collection("Bank1MSP")) is not None
+    held_in = [collection for collection, key in desk.ledger.state if key == financing_details_key("fin-1")]
+    assert held_in == [implicit_collection("Bank1MSP")]  # nowhere else: not public, not the other bank's
 
 
 def test_registration_is_idempotent_and_fingerprints_are_checked() -> None:

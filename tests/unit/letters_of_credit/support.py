@@ -342,7 +342,26 @@ class Desk:
     ) -> str:
         """Present documents; returns the presentation id."""
         presentation_id = presentation_id or str(uuid.uuid4())
-        self.call(
+        self.present_answer(lc_id, claimed, docs, receiving=receiving, presenter=presenter,
+                            presentation_id=presentation_id, transfer_id=transfer_id,
+                            awaiting_completeness=awaiting_completeness)
+        return presentation_id
+
+    def present_answer(
+        self,
+        lc_id: str,
+        claimed: str = "100000.00",
+        docs: list[lc.Document] | None = None,
+        *,
+        receiving: common_pb2.BankRef = ADVISER,
+        presenter: Caller | None = None,
+        presentation_id: str | None = None,
+        transfer_id: str = "",
+        awaiting_completeness: bool = False,
+    ) -> api.PresentationResponse:
+        """Present documents; returns the chaincode's answer."""
+        presentation_id = presentation_id or str(uuid.uuid4())
+        return self.call(
             presenter or caller(ADVISER, "client-beneficiary"),
             self.service.present,
             api.PresentRequest(
@@ -355,7 +374,6 @@ class Desk:
                 awaiting_completeness=awaiting_completeness,
             ),
         )
-        return presentation_id
 
     def examine(
         self, presentation_id: str, examiner: Caller | None = None, *found: lc.Discrepancy

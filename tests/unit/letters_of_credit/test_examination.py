@@ -75,6 +75,13 @@ def test_late_shipment_is_never_extended() -> None:
         C.DISCREPANCY_CODE_LATE_SHIPMENT
     ]
     assert examine(documents(shipped="2025-12-10", issued="2025-12-10"), presented="2025-12-12") == []
+    # art. 29c: a 44C falling on a day the bank is closed (Saturday 6 Dec) is not moved to the next day
+    weekend = sample_terms()
+    weekend.latest_shipment_date.CopyFrom(date("2025-12-06"))
+    assert examine(documents(shipped="2025-12-06", issued="2025-12-06"), presented="2025-12-09", terms=weekend) == []
+    assert examine(documents(shipped="2025-12-08", issued="2025-12-08"), presented="2025-12-09", terms=weekend) == [
+        C.DISCREPANCY_CODE_LATE_SHIPMENT
+    ]
 
 
 def test_shipment_window_uses_art_3_terms() -> None:

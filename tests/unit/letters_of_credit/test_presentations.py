@@ -126,10 +126,13 @@ def test_replayed_presentation_id_returns_the_original_and_writes_nothing() -> N
     desk = Desk()
     lc_id = desk.open_credit()
     pid = str(uuid.uuid4())
-    desk.at("2025-12-03").present(lc_id, presentation_id=pid)
+    first = desk.at("2025-12-03").present_answer(lc_id, presentation_id=pid)
     state, events = dict(desk.ledger.state), list(desk.ledger.events)
-    desk.at("2025-12-04").present(lc_id, presentation_id=pid)
+    replayed = desk.at("2025-12-04").present_answer(lc_id, presentation_id=pid)
     assert desk.ledger.state == state and desk.ledger.events == events
+    # the answer is the original presentation, as stored (its stub and its private record)
+    assert replayed == first and (replayed.presentation, replayed.record) == desk.presentation(pid)
+    assert replayed.record.claimed == usd("100000")
     with pytest.raises(LcRuleError, match=r"^ERR_DUPLICATE: presentation_id: "):
         desk.present(lc_id, claimed="5000.00", presentation_id=pid)
     other = desk.open_credit(sample_terms(lc_number="LC2025-0002"))
@@ -508,6 +511,7 @@ def test_a_replayed_presentation_is_answered_even_once_the_beneficiarys_screenin
     presentation_id = desk.present(lc_id)
     vouch(desk, ADVISER, terms.beneficiary.kyc_ref, cp.SCREENING_OUTCOME_POTENTIAL_MATCH)
     # the client retrying after a lost answer gets the presentation that was made, not a new refusal
-    assert desk.present(lc_id, presentation_id=presentation_id) == presentation_id
+    replayed = desk.present_answer(lc_id, presentation_id=presentation_id)
+    assert (replayed.presentation, replayed.record) == desk.presentation(presentation_id)
     with pytest.raises(LcRuleError, match="POTENTIAL_MATCH"):  # a new presentation is screened
         desk.present(lc_id, "1000.00", documents(invoiced="1000.00", quantity=10))

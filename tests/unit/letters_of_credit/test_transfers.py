@@ -48,6 +48,12 @@ def test_transfer_records_reduced_terms_privately() -> None:
     assert response.transfer.transferring_bank == ADVISER
     assert desk.position(lc_id).transferred == 6_000_000
     assert desk.ledger.events[-1][1] == "lc.transferred"
+    # the reduced terms are in the credit's private collection, and only there
+    slots = [(collection, key) for collection, key in desk.ledger.state if key.object_type == "tradefin.lc.transfer"]
+    assert [collection for collection, _ in slots] == [desk.stub(lc_id).collection]
+    record = lc.TransferRecord.FromString(desk.ledger.state[slots[0]])
+    assert (record.expiry_date, record.latest_shipment_date) == (date("2025-12-20"), date("2025-12-05"))
+    assert (record.presentation_period_days, record.unit_price) == (10, usd("90.00"))
 
 
 def test_only_transferable_credits_by_a_transferring_bank() -> None:

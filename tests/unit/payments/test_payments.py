@@ -220,7 +220,8 @@ def test_a_rejection_in_the_open_cycle_gives_the_capacity_back(desk: Desk, chann
     assert rejected.status == pay.PAYMENT_STATUS_RJCT and rejected.status_history[-1].reason_code == "AC04"
     a, b = desk.channel(channel_id).balances
     assert (a.balance, a.capacity, b.balance) == (10000_00, 12000_00, 10000_00)
-    assert desk.net(channel_id) is not None
+    frozen = desk.net(channel_id)
+    assert (frozen.cycle, frozen.status) == (1, pay.BATCH_STATUS_FROZEN)
     batch = desk.ask(
         A_TREASURY, lambda s, c: s.get_batch(c, pay.GetBatchRequest(channel_id=channel_id, cycle=1))
     ).record
