@@ -74,6 +74,39 @@ def _lc() -> LettersOfCreditFlows:
     return LettersOfCreditFlows(ClientSettings(msp_id="IssuerMSP", pin_endorsers=False))
 
 
+def _present(r: Any) -> Generator[object, Any, object]:
+    return _lc().present(
+        r.lc_id,
+        receiving_bank_bic=r.receiving_bank_bic,
+        claimed=r.claimed,
+        documents=r.documents,
+        presentation_id=r.presentation_id,
+        transfer_id=r.transfer_id,
+        awaiting_completeness=r.awaiting_completeness,
+    )
+
+
+def _refuse(r: Any) -> Generator[object, Any, object]:
+    return _lc().refuse(
+        r.presentation_id,
+        r.discrepancies,
+        r.disposal,
+        charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
+        narrative=r.narrative,
+    )
+
+
+def _propose_amendment(r: Any) -> Generator[object, Any, object]:
+    return _lc().propose_amendment(
+        r.lc_id,
+        r.seq,
+        r.changes,
+        charges_payable_by=r.charges_payable_by,
+        deemed_acceptance_clause=r.deemed_acceptance_clause,
+        narrative=r.narrative,
+    )
+
+
 def _pay() -> PaymentsFlows:
     return PaymentsFlows(ClientSettings(msp_id="Bank1MSP", pin_endorsers=False))
 
@@ -122,41 +155,20 @@ CHECKS: tuple[EarlyCheck, ...] = (
         EarlyCheck(
             "lc:Present",
             field,
-            lambda r: _lc().present(
-                r.lc_id,
-                receiving_bank_bic=r.receiving_bank_bic,
-                claimed=r.claimed,
-                documents=r.documents,
-                presentation_id=r.presentation_id,
-                transfer_id=r.transfer_id,
-                awaiting_completeness=r.awaiting_completeness,
-            ),
+            _present,
         )
         for field in ("presentation_id", "lc_id", "receiving_bank_bic", "claimed.currency", "transfer_id")
     ),
     EarlyCheck(
         "lc:ProposeAmendment",
         "narrative",
-        lambda r: _lc().propose_amendment(
-            r.lc_id,
-            r.seq,
-            r.changes,
-            charges_payable_by=r.charges_payable_by,
-            deemed_acceptance_clause=r.deemed_acceptance_clause,
-            narrative=r.narrative,
-        ),
+        _propose_amendment,
     ),
     *(
         EarlyCheck(
             "lc:Refuse",
             field,
-            lambda r: _lc().refuse(
-                r.presentation_id,
-                r.discrepancies,
-                r.disposal,
-                charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
-                narrative=r.narrative,
-            ),
+            _refuse,
         )
         for field in (
             "narrative",
@@ -170,13 +182,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
     EarlyCheck(
         "lc:Refuse",
         "disposal",
-        lambda r: _lc().refuse(
-            r.presentation_id,
-            r.discrepancies,
-            r.disposal,
-            charges_claimed=r.charges_claimed if r.HasField("charges_claimed") else None,
-            narrative=r.narrative,
-        ),
+        _refuse,
         spelled=True,
         # the documents are held for the applicant's waiver by the issuing bank only: this refusal is
         # the advising bank's
@@ -247,14 +253,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
         EarlyCheck(
             "lc:ProposeAmendment",
             field,
-            lambda r: _lc().propose_amendment(
-                r.lc_id,
-                r.seq,
-                r.changes,
-                charges_payable_by=r.charges_payable_by,
-                deemed_acceptance_clause=r.deemed_acceptance_clause,
-                narrative=r.narrative,
-            ),
+            _propose_amendment,
         )
         for field in ("changes.expiry_date.day", "changes.latest_shipment_date.year", "deemed_acceptance_clause")
     ),
@@ -262,14 +261,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
         EarlyCheck(
             "lc:ProposeAmendment",
             f"changes.{field}",
-            lambda r: _lc().propose_amendment(
-                r.lc_id,
-                r.seq,
-                r.changes,
-                charges_payable_by=r.charges_payable_by,
-                deemed_acceptance_clause=r.deemed_acceptance_clause,
-                narrative=r.narrative,
-            ),
+            _propose_amendment,
             base,
         )
         for base, fields in (
@@ -308,14 +300,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
     EarlyCheck(
         "lc:ProposeAmendment",
         "charges_payable_by",
-        lambda r: _lc().propose_amendment(
-            r.lc_id,
-            r.seq,
-            r.changes,
-            charges_payable_by=r.charges_payable_by,
-            deemed_acceptance_clause=r.deemed_acceptance_clause,
-            narrative=r.narrative,
-        ),
+        _propose_amendment,
         spelled=True,
     ),
     *(
@@ -357,15 +342,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
         EarlyCheck(
             "lc:Present",
             field,
-            lambda r: _lc().present(
-                r.lc_id,
-                receiving_bank_bic=r.receiving_bank_bic,
-                claimed=r.claimed,
-                documents=r.documents,
-                presentation_id=r.presentation_id,
-                transfer_id=r.transfer_id,
-                awaiting_completeness=r.awaiting_completeness,
-            ),
+            _present,
         )
         for field in (
             "claimed.minor_units",
