@@ -329,23 +329,10 @@ class Desk:
         return lc_id
 
     def present(
-        self,
-        lc_id: str,
-        claimed: str = "100000.00",
-        docs: list[lc.Document] | None = None,
-        *,
-        receiving: common_pb2.BankRef = ADVISER,
-        presenter: Caller | None = None,
-        presentation_id: str | None = None,
-        transfer_id: str = "",
-        awaiting_completeness: bool = False,
+        self, lc_id: str, claimed: str = "100000.00", docs: list[lc.Document] | None = None, **options: Any
     ) -> str:
-        """Present documents; returns the presentation id."""
-        presentation_id = presentation_id or str(uuid.uuid4())
-        self.present_answer(lc_id, claimed, docs, receiving=receiving, presenter=presenter,
-                            presentation_id=presentation_id, transfer_id=transfer_id,
-                            awaiting_completeness=awaiting_completeness)
-        return presentation_id
+        """Present documents (the options of :meth:`present_answer`); returns the presentation id."""
+        return self.present_answer(lc_id, claimed, docs, **options).presentation.presentation_id
 
     def present_answer(
         self,
