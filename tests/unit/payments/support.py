@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.compliance.governance import config_sha256
 from tradefin.chaincode.contracts.compliance.service import ComplianceService
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
@@ -367,3 +369,14 @@ def snapshot(desk: Desk) -> tuple[object, ...]:
         list(ledger.events),
         {k: list(v) for k, v in ledger.history_of.items()},
     )
+
+
+def refused_over_bound(desk: Desk, field: str, at_most: str, run: Callable[[], object]) -> None:
+    """``run()`` is refused as ERR_INVALID_INPUT on ``field``, saying "at most <at_most>" (a bound and what it
+    counts: "10 fees"), and writes nothing."""
+    before = snapshot(desk)
+    with pytest.raises(RuleError) as refusal:
+        run()
+    assert (refusal.value.code_name, refusal.value.field) == ("ERR_INVALID_INPUT", field)
+    assert f"at most {at_most}" in refusal.value.message
+    assert snapshot(desk) == before
