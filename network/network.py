@@ -407,7 +407,7 @@ class FabricNetwork:
         def ready() -> bool:
             if unit.health_port is not None and not healthy(unit.health_port):
                 return False
-            return all(listening(port) for port in unit.ports.values())
+            return listening(*unit.ports.values())
 
         def exited() -> str | None:
             return None if self.runtime.is_running(handle) else f"{unit.name} exited"

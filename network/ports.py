@@ -130,27 +130,33 @@ def _table_address(address: bytes, port: int) -> str:
     return "".join(f"{word:08X}" for word in words) + f":{port:04X}"
 
 
-def listening(port: int, host: str = HOST) -> bool:
-    """Whether a server listens on ``host:port``, on an IPv4 socket or an IPv6 one at the IPv4-mapped address
-    (gRPC servers listen so). Read from the kernel's socket tables where there are some, so that nothing
-    connects: a TLS server (a peer, an orderer) logs a connection closed before its handshake as an error.
-    Elsewhere, by connecting."""
+def listening(*ports: int, host: str = HOST) -> bool:
+    """Whether a server listens on each of ``ports`` of ``host``, on an IPv4 socket or an IPv6 one at the
+    IPv4-mapped address (gRPC servers listen so). Read from the kernel's socket tables (once for all the
+    ports) where there are some, so that nothing connects: a TLS server (a peer, an orderer) logs a
+    connection closed before its handshake as an error. Elsewhere, by connecting."""
     ipv4 = socket.inet_aton(host)
     try:
         tables = {"tcp": (PROC_NET / "tcp").read_text()}
     except OSError:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.5)
-            return sock.connect_ex((host, port)) == 0
+        return all(_accepts(host, port) for port in ports)
     with contextlib.suppress(OSError):  # no IPv6 here
         tables["tcp6"] = (PROC_NET / "tcp6").read_text()
-    wanted = {"tcp": _table_address(ipv4, port), "tcp6": _table_address(bytes(10) + b"\xff\xff" + ipv4, port)}
+    listeners = set()
     for name, table in tables.items():
         for row in table.splitlines()[1:]:  # "sl local_address rem_address st ..."
             fields = row.split()
-            if len(fields) > 3 and fields[1] == wanted[name] and fields[3] == TCP_LISTEN:
-                return True
-    return False
+            if len(fields) > 3 and fields[3] == TCP_LISTEN:
+                listeners.add((name, fields[1]))
+    mapped = bytes(10) + b"\xff\xff" + ipv4
+    return all(("tcp", _table_address(ipv4, port)) in listeners or ("tcp6", _table_address(mapped, port)) in listeners
+               for port in ports)
+
+
+def _accepts(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
 
 
 def check_free(ports: list[tuple[str, str, int]]) -> None:
