@@ -246,9 +246,9 @@ class ComplianceFlows(FlowsBase):
         evidence_hash: str,
     ) -> Flow[Committed[cp.KycAttestation]]:
         """The caller's bank attests a customer (role ``compliance``; the certificate's BIC names the
-        bank). ``subject_ref`` is the customer's KYC reference, never personal data; ``evidence_hash``
-        the hex SHA-256 of the salted KYC file the bank keeps. Enums: numbers or labels
-        (``"KYC_STATUS_VERIFIED"``)."""
+        bank; once a configuration is in force, a member bank of it). ``subject_ref`` is the customer's
+        KYC reference, never personal data; ``evidence_hash`` the hex SHA-256 of the salted KYC file the
+        bank keeps. Enums: numbers or labels (``"KYC_STATUS_VERIFIED"``)."""
         attestation = cp.KycAttestation(
             subject_ref=subject_ref,
             status=enum_value(cp.KycStatus, status, "attestation.status"),
@@ -272,8 +272,9 @@ class ComplianceFlows(FlowsBase):
         *,
         screened_at: datetime.datetime | None = None,
     ) -> Flow[Committed[cp.ScreeningResult]]:
-        """The caller's bank records its screening of a subject against one list (role ``compliance``);
-        the outcome is a number or a label (``"SCREENING_OUTCOME_CLEAR"``)."""
+        """The caller's bank records its screening of a subject against one list (role ``compliance`` of
+        a member bank, once a configuration is in force); the outcome is a number or a label
+        (``"SCREENING_OUTCOME_CLEAR"``)."""
         result = cp.ScreeningResult(
             subject_ref=subject_ref,
             list_id=list_id,
@@ -444,8 +445,9 @@ class ComplianceFlows(FlowsBase):
         *,
         face_amount_band: str = "",
     ) -> Flow[Committed[list[cp.FinancingEntry]]]:
-        """Register a document's fingerprints (idempotent); the type is a number or a label
-        (``"FINANCED_DOCUMENT_TYPE_INVOICE"``)."""
+        """Register a document's fingerprints (idempotent; role ``treasury``, ``issuer``, ``approver`` or
+        ``compliance`` of a member bank, once a configuration is in force); the type is a number or a
+        label (``"FINANCED_DOCUMENT_TYPE_INVOICE"``)."""
         request = cp.RegisterDocumentRequest(
             fingerprints=fingerprints,
             doc_type=enum_value(cp.FinancedDocumentType, doc_type, "doc_type"),
@@ -464,7 +466,8 @@ class ComplianceFlows(FlowsBase):
         financed_pct: int = 100,
         face_amount_band: str = "",
     ) -> Flow[Committed[Financed]]:
-        """Register the caller's bank's financing of a document before disbursing. Refused with
+        """Register the caller's bank's financing of a document before disbursing (the roles and the
+        membership of :meth:`register_document`). Refused with
         :class:`~.errors.DuplicateFinancingError` ("already financed", nothing more) when another
         financing stands in the way.
 

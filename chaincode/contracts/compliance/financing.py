@@ -21,8 +21,9 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import SWIFT_X, c
 from tradefin.protos import compliance_pb2
 
 from .audit import audit_event
-from .errors import duplicate_financing, invalid_input, not_found, unauthorized
+from .errors import duplicate_financing, invalid_input, not_found
 from .ledger import Transition, Write
+from .officers import require_member, require_role
 from .records import (
     check_fingerprint,
     check_reservation_id,
@@ -45,11 +46,6 @@ def holder_commitment(salt: bytes, msp_id: str) -> str:
 def status_name(status: compliance_pb2.FinancingStatus.ValueType) -> str:
     """``FINANCED`` for FINANCING_STATUS_FINANCED."""
     return compliance_pb2.FinancingStatus.Name(status).removeprefix("FINANCING_STATUS_")
-
-
-def _require_officer(tx: Transaction) -> None:
-    if not tx.caller.roles & {str(role) for role in _FINANCING_OFFICERS}:
-        raise unauthorized("the financing registry needs a bank officer (treasury, issuer, approver or compliance)")
 
 
 def check_fingerprints(fingerprints: Sequence[str], field: str = "fingerprints") -> None:
@@ -121,10 +117,14 @@ def _event(tx: Transaction, event_type: str, fingerprints: Sequence[str], to_sta
 
 
 def register(
-    tx: Transaction, request: compliance_pb2.RegisterDocumentRequest, entries: Entries
+    tx: Transaction,
+    request: compliance_pb2.RegisterDocumentRequest,
+    entries: Entries,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[compliance_pb2.FinancingResponse]:
-    """Register a document's fingerprints (entries that exist are left as they are)."""
-    _require_officer(tx)
+    """A member bank's officer registers a document's fingerprints (entries that exist are left as they are)."""
+    require_role(tx, _FINANCING_OFFICERS, "registering a document")
+    require_member(tx, governance, "registering a document")
     check_registration(request)
     answer, writes = [], []
     for fingerprint in request.fingerprints:
@@ -144,17 +144,21 @@ def finance(
     tx: Transaction,
     request: compliance_pb2.FinanceDocumentRequest,
     entries: Entries,
-    policy: compliance_pb2.FinancingPolicy.ValueType,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[compliance_pb2.FinancingResponse]:
-    """Record a financing of a document before disbursement, unless it is already financed.
+    """A member bank's officer records a financing of a document before disbursement, unless it is
+    already financed.
 
+    The configuration's financing policy (EXCLUSIVE before the first adoption) decides.
     EXCLUSIVE: any existing financing refuses. PRO_RATA: refused once the shares would exceed 100%.
     The same holder financing again with the same share is a replay and changes nothing. The holder
     is the caller: its commitment is derived here from ``holder_salt`` and the caller's MSP id, so a
     bank that copies another's public hold derives another commitment and is refused.
     """
-    _require_officer(tx)
+    require_role(tx, _FINANCING_OFFICERS, "financing a document")
+    require_member(tx, governance, "financing a document")
     check_financing_request(request)
+    policy = governance.financing_policy if governance is not None else compliance_pb2.FINANCING_POLICY_EXCLUSIVE
     commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
     hold = compliance_pb2.FinancingHold(holder_commitment=commitment, financed_pct=request.financed_pct)
     answer, writes = [], []
@@ -188,7 +192,7 @@ def release(
     tx: Transaction, request: compliance_pb2.ReleaseFinancingRequest, entries: Entries
 ) -> Transition[compliance_pb2.FinancingResponse]:
     """The financing bank gives its hold back (repayment, refused or returned presentation)."""
-    _require_officer(tx)
+    require_role(tx, _FINANCING_OFFICERS, "releasing a financing")
     check_release_request(request)
     commitment = holder_commitment(request.holder_salt, tx.caller.msp_id)
     answer, writes = [], []
@@ -231,7 +235,7 @@ def record_details(
     tx: Transaction, request: compliance_pb2.RecordFinancingDetailsRequest
 ) -> Transition[compliance_pb2.FinancingResponse]:
     """The financing bank keeps who and how much in its own implicit collection."""
-    _require_officer(tx)
+    require_role(tx, _FINANCING_OFFICERS, "recording financing details")
     check_details(request.details)
     details = compliance_pb2.FinancingDetails()
     details.CopyFrom(request.details)

@@ -25,6 +25,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from .audit import audit_event
 from .errors import invalid_input, invalid_state, not_found, unauthorized
 from .ledger import Transition, Write
+from .officers import require_role
 from .rates import parse_rate
 from .records import check_list_id, governance_key, proposal_key
 
@@ -128,11 +129,6 @@ def _required(
     return sorted(members)
 
 
-def _require_officer(tx: Transaction, action: str) -> None:
-    if Role.COMPLIANCE not in tx.caller.roles:
-        raise unauthorized(f"{action} needs a certificate with role compliance")
-
-
 def propose(
     tx: Transaction,
     request: compliance_pb2.ProposeGovernanceRequest,
@@ -144,7 +140,7 @@ def propose(
     current member may propose. A pending proposal of the same version is replaced (its approvals
     are dropped).
     """
-    _require_officer(tx, "proposing a compliance configuration")
+    require_role(tx, (Role.COMPLIANCE,), "proposing a compliance configuration")
     config = compliance_pb2.ComplianceGovernance()
     config.CopyFrom(request.config)
     validate_config(config)
@@ -188,7 +184,7 @@ def approve(
     The approval names the content it approves (``config_sha256``): a proposal replaced after the
     approver reviewed it is refused with ERR_INVALID_STATE.
     """
-    _require_officer(tx, "approving a compliance configuration")
+    require_role(tx, (Role.COMPLIANCE,), "approving a compliance configuration")
     if len(request.config_sha256) != hashlib.sha256().digest_size:
         raise invalid_input("config_sha256", "the SHA-256 (32 bytes) of the proposed configuration")
     if proposal is None:

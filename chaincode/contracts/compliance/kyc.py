@@ -18,8 +18,9 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
-from .errors import invalid_input, kyc_failed, unauthorized
+from .errors import invalid_input, kyc_failed
 from .ledger import Transition, Write
+from .officers import require_member, require_role
 from .records import kyc_key
 
 
@@ -48,11 +49,14 @@ def check_attestation(given: compliance_pb2.KycAttestation) -> None:
 
 
 def attest(
-    tx: Transaction, request: compliance_pb2.AttestKycRequest, existing: compliance_pb2.KycAttestation | None
+    tx: Transaction,
+    request: compliance_pb2.AttestKycRequest,
+    existing: compliance_pb2.KycAttestation | None,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[compliance_pb2.KycResponse]:
-    """A compliance officer records (or updates) the bank's attestation of a customer."""
-    if Role.COMPLIANCE not in tx.caller.roles:
-        raise unauthorized("attesting KYC needs a certificate with role compliance")
+    """A compliance officer of a member bank records (or updates) the bank's attestation of a customer."""
+    require_role(tx, (Role.COMPLIANCE,), "attesting KYC")
+    require_member(tx, governance, "attesting KYC")
     require_bic_attribute(tx.caller, "attesting KYC")
     given = request.attestation
     check_attestation(given)

@@ -14,7 +14,7 @@ concurrent reservations of the same limit cannot both commit (MVCC).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Role, Transaction
@@ -28,8 +28,9 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import compliance_pb2
 
 from .audit import audit_event
-from .errors import duplicate, invalid_input, invalid_state, limit_exceeded, not_found, unauthorized
+from .errors import duplicate, invalid_input, invalid_state, limit_exceeded, not_found
 from .ledger import Transition, Write
+from .officers import require_role
 from .rates import in_currency
 from .records import (
     check_product,
@@ -68,11 +69,6 @@ def check_limit_ref(scope: compliance_pb2.LimitScope.ValueType, key: str, field:
         raise invalid_input(scope_field, "COUNTERPARTY_BANK, COUNTRY, CUSTOMER or PRODUCT")
 
 
-def _require(tx: Transaction, roles: Sequence[Role] | frozenset[Role], action: str) -> None:
-    if not tx.caller.roles & {str(role) for role in roles}:
-        raise unauthorized(f"{action} needs a certificate with role {' or '.join(sorted(str(r) for r in roles))}")
-
-
 def check_limit_request(request: compliance_pb2.SetLimitRequest) -> None:
     """The limit's scope and key, its maximum and salt (the client checks it early)."""
     check_limit_ref(request.scope, request.key)
@@ -85,7 +81,7 @@ def set_limit(
     tx: Transaction, request: compliance_pb2.SetLimitRequest, existing: compliance_pb2.Limit | None
 ) -> Transition[compliance_pb2.LimitResponse]:
     """A compliance officer sets one of the bank's limits (never below what is already utilised)."""
-    _require(tx, _LIMIT_OFFICERS, "setting a limit")
+    require_role(tx, _LIMIT_OFFICERS, "setting a limit")
     check_limit_request(request)
     utilised = existing.utilised if existing is not None else 0
     if existing is not None and existing.max.currency != request.max.currency and utilised:
@@ -181,7 +177,7 @@ def reserve(
     one stored, byte for byte (same amount, context and salt); any other reuse of the id is
     ERR_DUPLICATE.
     """
-    _require(tx, _RESERVING_OFFICERS, "reserving limits")
+    require_role(tx, _RESERVING_OFFICERS, "reserving limits")
     check_reservation_request(request)
     if existing is not None:
         replay = (
@@ -239,7 +235,7 @@ def release(
     ``payment_releasable``: the payment it cleared was rejected, lapsed, returned in full, or never
     made.
     """
-    _require(tx, _RESERVING_OFFICERS, "releasing limits")
+    require_role(tx, _RESERVING_OFFICERS, "releasing limits")
     if reservation is None:
         raise not_found("reservation_id", f"no reservation {request.reservation_id}")
     if reservation.released:
@@ -279,7 +275,7 @@ def set_policy(
     tx: Transaction, request: compliance_pb2.SetLimitPolicyRequest, existing: compliance_pb2.LimitPolicy | None
 ) -> Transition[compliance_pb2.LimitPolicyResponse]:
     """A compliance officer declares whether the bank's payments need a limit clearance."""
-    _require(tx, _LIMIT_OFFICERS, "setting the limit policy")
+    require_role(tx, _LIMIT_OFFICERS, "setting the limit policy")
     policy = compliance_pb2.LimitPolicy(
         msp_id=tx.caller.msp_id,
         clearance_required=request.clearance_required,

@@ -19,8 +19,9 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
-from .errors import invalid_input, sanctions_hit, unauthorized
+from .errors import invalid_input, sanctions_hit
 from .ledger import Transition, Write
+from .officers import require_member, require_role
 from .records import check_list_id, screening_key
 
 #: A screening may be stamped at most this far after the transaction that records it (clock skew).
@@ -50,10 +51,12 @@ def record(
     tx: Transaction,
     request: compliance_pb2.RecordScreeningRequest,
     existing: compliance_pb2.ScreeningResult | None,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[compliance_pb2.ScreeningResponse]:
-    """A compliance officer records the bank's latest screening of a subject against one list."""
-    if Role.COMPLIANCE not in tx.caller.roles:
-        raise unauthorized("recording a screening needs a certificate with role compliance")
+    """A compliance officer of a member bank records the bank's latest screening of a subject against
+    one list."""
+    require_role(tx, (Role.COMPLIANCE,), "recording a screening")
+    require_member(tx, governance, "recording a screening")
     require_bic_attribute(tx.caller, "recording a screening")
     given = request.result
     check_result(given)

@@ -49,7 +49,8 @@ class ComplianceService:
         check_subject_ref(request.attestation.subject_ref, "attestation.subject_ref")  # named as sent
         key = kyc_key(tx.caller.msp_id, request.attestation.subject_ref)
         existing = await get(self._ledger, key, compliance_pb2.KycAttestation)
-        return await commit(self._ledger, kyc.attest(tx, request, existing))
+        governance = await self.reader.governance()
+        return await commit(self._ledger, kyc.attest(tx, request, existing, governance))
 
     async def record_screening(
         self, tx: Transaction, request: compliance_pb2.RecordScreeningRequest
@@ -59,7 +60,8 @@ class ComplianceService:
         check_list_id(request.result.list_id, "result.list_id")
         key = screening_key(tx.caller.msp_id, request.result.subject_ref, request.result.list_id)
         existing = await get(self._ledger, key, compliance_pb2.ScreeningResult)
-        return await commit(self._ledger, screening.record(tx, request, existing))
+        governance = await self.reader.governance()
+        return await commit(self._ledger, screening.record(tx, request, existing, governance))
 
     # -- governance ------------------------------------------------------------------------------
 
@@ -151,16 +153,16 @@ class ComplianceService:
     ) -> compliance_pb2.FinancingResponse:
         """Register a document's fingerprints."""
         entries = await self._entries(list(request.fingerprints))
-        return await commit(self._ledger, financing.register(tx, request, entries))
+        governance = await self.reader.governance()
+        return await commit(self._ledger, financing.register(tx, request, entries, governance))
 
     async def finance_document(
         self, tx: Transaction, request: compliance_pb2.FinanceDocumentRequest
     ) -> compliance_pb2.FinancingResponse:
         """Record a financing, unless the document is already financed."""
         entries = await self._entries(list(request.fingerprints))
-        current = await self.reader.governance()
-        policy = current.financing_policy if current is not None else compliance_pb2.FINANCING_POLICY_EXCLUSIVE
-        return await commit(self._ledger, financing.finance(tx, request, entries, policy))
+        governance = await self.reader.governance()
+        return await commit(self._ledger, financing.finance(tx, request, entries, governance))
 
     async def release_financing(
         self, tx: Transaction, request: compliance_pb2.ReleaseFinancingRequest

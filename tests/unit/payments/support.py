@@ -172,12 +172,15 @@ class Desk:
     # -- setting the scene -------------------------------------------------------------------------
 
     def adopt(self, config: cp.ComplianceGovernance | None = None) -> cp.ComplianceGovernance:
-        """Bank A proposes, bank B approves: the configuration is in force."""
+        """Bank A proposes, bank B (then every other member, OUTSIDER if listed) approves: the
+        configuration is in force."""
         config = config or governance_config()
         request = cp.ProposeGovernanceRequest(config=config)
         self.comply(caller(BANK_A, "compliance"), lambda s, tx: s.propose_governance(tx, request))
         approval = cp.ApproveGovernanceRequest(version=config.version, config_sha256=config_sha256(config))
-        answer = self.comply(caller(BANK_B, "compliance"), lambda s, tx: s.approve_governance(tx, approval))
+        approvers = [BANK_B] + ([OUTSIDER] if OUTSIDER.msp_id in config.member_msp_ids else [])
+        for bank in approvers:
+            answer = self.comply(caller(bank, "compliance"), lambda s, tx: s.approve_governance(tx, approval))
         return answer.governance
 
     def vouch(self, bank: common_pb2.BankRef, party: common_pb2.PartyRef, **attestation: Any) -> None:
@@ -261,9 +264,10 @@ class Desk:
         confirm = payments_pb2.ConfirmDepositRequest(channel_id=channel_id, deposit_id=deposit_id)
         self.pay(caller(other, "treasury"), lambda s, tx: s.confirm_deposit(tx, confirm))
 
-    def ready(self, **channel: Any) -> str:
-        """Governance adopted, both customers vouched for, a channel open."""
-        self.adopt()
+    def ready(self, config: cp.ComplianceGovernance | None = None, **channel: Any) -> str:
+        """Governance adopted (``config``, by default the two banks'), both customers vouched for, a
+        channel open."""
+        self.adopt(config)
         self.vouch(BANK_A, DEBTOR)
         self.vouch(BANK_B, CREDITOR)
         self.vouch(BANK_B, DEBTOR_AT_B)

@@ -26,6 +26,7 @@ from .support import (
     OUTSIDER,
     Desk,
     caller,
+    governance_config,
     money,
     payment_request,
 )
@@ -144,8 +145,6 @@ def test_kyc_and_sanctions_of_both_parties(desk: Desk, channel_id: str) -> None:
 
 
 def test_pilot_caps(desk: Desk) -> None:
-    from .support import governance_config
-
     desk.adopt(
         governance_config(
             pilot_caps=cp.PilotCaps(
@@ -399,7 +398,10 @@ def test_a_replayed_full_return_is_answered_with_the_stored_return(desk: Desk, c
     assert error.value.code_name == "ERR_UNAUTHORIZED"
 
 
-def test_a_uetr_used_on_another_banks_channel_is_a_duplicate(desk: Desk, channel_id: str) -> None:
+def test_a_uetr_used_on_another_banks_channel_is_a_duplicate(desk: Desk) -> None:
+    # the third bank is a member of the consortium's governance here: it vouches for its customer
+    members = governance_config(member_msp_ids=[BANK_A.msp_id, BANK_B.msp_id, OUTSIDER.msp_id])
+    channel_id = desk.ready(members, deposit_a="10000.00", deposit_b="10000.00", credit_a="2000.00")
     desk.vouch(OUTSIDER, CREDITOR)
     propose = pay.ProposeChannelRequest(
         proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
