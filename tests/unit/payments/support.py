@@ -172,15 +172,19 @@ class Desk:
     # -- setting the scene -------------------------------------------------------------------------
 
     def adopt(self, config: cp.ComplianceGovernance | None = None) -> cp.ComplianceGovernance:
-        """Bank A proposes, bank B (then every other member, OUTSIDER if listed) approves: the
-        configuration is in force."""
+        """Bank A proposes, every other bank the proposal requires (bank B, OUTSIDER when a member)
+        approves: the configuration is in force."""
         config = config or governance_config()
         request = cp.ProposeGovernanceRequest(config=config)
-        self.comply(caller(BANK_A, "compliance"), lambda s, tx: s.propose_governance(tx, request))
+        proposed = self.comply(caller(BANK_A, "compliance"), lambda s, tx: s.propose_governance(tx, request))
         approval = cp.ApproveGovernanceRequest(version=config.version, config_sha256=config_sha256(config))
-        approvers = [BANK_B] + ([OUTSIDER] if OUTSIDER.msp_id in config.member_msp_ids else [])
-        for bank in approvers:
-            answer = self.comply(caller(bank, "compliance"), lambda s, tx: s.approve_governance(tx, approval))
+        banks = {bank.msp_id: bank for bank in (BANK_A, BANK_B, OUTSIDER)}
+        answer = proposed
+        for msp_id in proposed.proposal.required_msp_ids:
+            if msp_id != BANK_A.msp_id:
+                bank = banks[msp_id]
+                answer = self.comply(caller(bank, "compliance"), lambda s, tx: s.approve_governance(tx, approval))
+        assert answer.proposal.status == cp.PROPOSAL_STATUS_ADOPTED, answer.proposal
         return answer.governance
 
     def vouch(self, bank: common_pb2.BankRef, party: common_pb2.PartyRef, **attestation: Any) -> None:
