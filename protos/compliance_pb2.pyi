@@ -1017,7 +1017,8 @@ class AttestKycRequest(google.protobuf.message.Message):
     request in the transient map under "request"; an evaluate takes it as its single argument. Answers
     of submits are in the block, so they carry public records only.
 
-    A bank's KYC officer (role compliance) attests a customer. Answer: KycResponse.
+    A bank's KYC officer (role compliance) attests a customer. Once a configuration is in force, only
+    its member banks attest (ERR_UNAUTHORIZED), and only their attestations count. Answer: KycResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
@@ -1076,7 +1077,9 @@ Global___KycResponse: typing_extensions.TypeAlias = KycResponse
 
 @typing.final
 class RecordScreeningRequest(google.protobuf.message.Message):
-    """A bank's compliance officer records a screening result. Answer: ScreeningResponse."""
+    """A bank's compliance officer records a screening result (a member bank's, as for AttestKycRequest).
+    Answer: ScreeningResponse.
+    """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
@@ -1424,7 +1427,9 @@ Global___LimitPolicyResponse: typing_extensions.TypeAlias = LimitPolicyResponse
 
 @typing.final
 class RegisterDocumentRequest(google.protobuf.message.Message):
-    """A bank registers a document's fingerprints (idempotent). Answer: FinancingResponse."""
+    """A bank registers a document's fingerprints (idempotent; once a configuration is in force, a member
+    bank of it: ERR_UNAUTHORIZED otherwise). Answer: FinancingResponse.
+    """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
@@ -1448,7 +1453,8 @@ Global___RegisterDocumentRequest: typing_extensions.TypeAlias = RegisterDocument
 
 @typing.final
 class FinanceDocumentRequest(google.protobuf.message.Message):
-    """A bank registers its financing of a document before disbursing. Refused with
+    """A bank (a member bank, as for RegisterDocumentRequest) registers its financing of a document before
+    disbursing. Refused with
     ERR_DUPLICATE_FINANCING ("already financed", nothing more) when any fingerprint is financed beyond
     what the policy allows. Answer: FinancingResponse.
     """

@@ -1049,7 +1049,9 @@ class ProposeChannelRequest(google.protobuf.message.Message):
     in the transient map under "request"; an evaluate takes it as its single argument. Requests marked
     PRIVATE carry data that must not reach the public ledger.
 
-    PRIVATE. A bank (treasury) proposes a channel to another bank of the consortium channel.
+    PRIVATE. A bank (treasury) proposes a channel to another bank of the consortium channel; once a
+    compliance configuration is in force, both are its member banks (ERR_UNAUTHORIZED for the proposer,
+    ERR_INVALID_INPUT on counterparty.msp_id).
     Answer: ChannelResponse (state PROPOSED).
     """
 
@@ -1107,7 +1109,9 @@ Global___ProposeChannelRequest: typing_extensions.TypeAlias = ProposeChannelRequ
 
 @typing.final
 class AcceptChannelRequest(google.protobuf.message.Message):
-    """The other bank (treasury) accepts: the channel opens. Answer: ChannelResponse."""
+    """The other bank (treasury; a member bank once a compliance configuration is in force) accepts: the
+    channel opens. Answer: ChannelResponse.
+    """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 

@@ -310,7 +310,8 @@ class PaymentsFlows(FlowsBase):
         salt: bytes | None = None,
         limit_clearance_salt: bytes = b"",
     ) -> Flow[Committed[payments_pb2.PaymentChannelStub]]:
-        """Propose a payment channel to another bank of the consortium channel (role ``treasury``).
+        """Propose a payment channel to another bank of the consortium channel (role ``treasury``;
+        once a compliance configuration is in force, both banks must be its members).
 
         Args:
             proposer: the caller's bank (BIC and MSP id).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
 from tradefin.protos import common_pb2, compliance_pb2
 
+from .errors import kyc_failed
 from .governance import pilot_day
 from .kyc import require_verified
 from .screening import require_clear, require_not_embargoed
@@ -57,7 +58,8 @@ def check_parties(
     *,
     other_countries: Iterable[tuple[str, str]] = (),
 ) -> GateResult:
-    """KYC by the acting bank, CLEAR screenings on every required list, no embargoed country.
+    """KYC by the acting bank (a member bank of the configuration), CLEAR screenings on every required
+    list, no embargoed country.
 
     ``other_countries`` are further (field, country) pairs to check against the embargo: BIC
     countries of the banks, ports and places of a credit, the countries of a payment's IBANs.
@@ -70,6 +72,11 @@ def check_parties(
     require_not_embargoed(countries, governance)
     risky_parties = []
     for file in parties:
+        if file.bank.msp_id not in governance.member_msp_ids:  # e.g. written before it was left out
+            raise kyc_failed(
+                f"{file.role}.kyc_ref",
+                f"{file.bank.msp_id} is not a member bank of the compliance governance: its attestation does not count",
+            )
         attestation = require_verified(
             file.attestation, role=file.role, subject_ref=file.party.kyc_ref, bank_msp_id=file.bank.msp_id, day=day
         )

@@ -30,6 +30,7 @@ from ..compliance.audit import audit_event
 from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, unauthorized
 from ..compliance.ledger import Transition, Write
 from ..compliance.limits import ClearanceEvidence
+from ..compliance.officers import require_member
 from ..compliance.records import CREDIT_LINE_PRODUCT, credit_line_reservation_id
 from .capacity import split
 from .records import (
@@ -222,10 +223,17 @@ def propose(
     request: pay.ProposeChannelRequest,
     existing: pay.PaymentChannelStub | None,
     clearance: ClearanceEvidence,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[pay.ChannelResponse]:
-    """A bank proposes a channel with the credit lines both banks grant each other."""
+    """A bank proposes a channel with the credit lines both banks grant each other. Once a compliance
+    configuration is in force, both are its member banks (only theirs vouch for a payment's parties)."""
     channel_id = check_proposal(request)
     require_bank(tx.caller, request.proposer, _TREASURY, "proposing a payment channel")
+    require_member(tx, governance, "proposing a payment channel")
+    if governance is not None and request.counterparty.msp_id not in governance.member_msp_ids:
+        raise invalid_input(
+            "counterparty.msp_id", f"{request.counterparty.msp_id} is not a member bank of the compliance governance"
+        )
     if existing is not None:
         raise duplicate("counterparty", f"channel {channel_id} exists ({state_name(existing.state)})")
     currency = request.currency
@@ -272,15 +280,21 @@ def propose(
 
 
 def accept(
-    tx: Transaction, request: pay.AcceptChannelRequest, file: ChannelFile, clearance: ClearanceEvidence
+    tx: Transaction,
+    request: pay.AcceptChannelRequest,
+    file: ChannelFile,
+    clearance: ClearanceEvidence,
+    governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[pay.ChannelResponse]:
-    """The other bank accepts: the channel opens with cycle 1."""
+    """The other bank accepts (a member bank, once a compliance configuration is in force): the
+    channel opens with cycle 1."""
     if file.stub.state != pay.PAYMENT_CHANNEL_STATE_PROPOSED:
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}")
     acceptor = next((bank for bank in file.banks if bank.msp_id != file.stub.proposed_by_msp_id), None)
     if acceptor is None:
         raise invalid_state("the channel has no bank other than its proposer")
     require_bank(tx.caller, acceptor, _TREASURY, "accepting a payment channel")
+    require_member(tx, governance, "accepting a payment channel")
     proposer = file.other(acceptor)
     granted_to_proposer = file.position.credit_limit_b if file.is_a(acceptor) else file.position.credit_limit_a
     clearance.check(

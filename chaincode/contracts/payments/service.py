@@ -157,7 +157,8 @@ class PaymentsService:
         clearance = await self._clearance(
             request.proposer.msp_id, credit_line_reservation_id(channel_id, request.counterparty.bic)
         )
-        return await commit(self._ledger, channels.propose(tx, request, existing, clearance))
+        governance = await self.compliance.governance()
+        return await commit(self._ledger, channels.propose(tx, request, existing, clearance, governance))
 
     async def accept_channel(self, tx: Transaction, request: pay.AcceptChannelRequest) -> pay.ChannelResponse:
         """Accept a proposed channel (treasury of the other bank): it opens."""
@@ -166,7 +167,8 @@ class PaymentsService:
         clearance = await self._clearance(
             acceptor.msp_id, credit_line_reservation_id(file.channel_id, file.other(acceptor).bic)
         )
-        return await commit(self._ledger, channels.accept(tx, request, file, clearance))
+        governance = await self.compliance.governance()
+        return await commit(self._ledger, channels.accept(tx, request, file, clearance, governance))
 
     async def record_deposit(self, tx: Transaction, request: pay.RecordDepositRequest) -> pay.ChannelResponse:
         """Record a deposit (pending until the other bank confirms it)."""

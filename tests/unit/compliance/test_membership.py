@@ -1,4 +1,5 @@
-"""Once a configuration is in force, only its member banks write the records other banks rely on.
+"""Once a configuration is in force, only its member banks write the records other banks rely on, and
+only their records count.
 
 Fabric admits any organisation of the channel; the compliance governance names the consortium's
 members. OUTSIDER (Bank3MSP) is an organisation the configuration does not count among them.
@@ -12,12 +13,28 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
+from tradefin.chaincode.contracts.compliance.gate import PartyFile, check_parties
 from tradefin.chaincode.contracts.compliance.service import ComplianceService
 from tradefin.chaincode.contracts.letters_of_credit.access import Transaction
+from tradefin.chaincode.contracts.payments.records import channel_id_of
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
+from tradefin.protos import payments_pb2 as pay
 
-from ..payments.support import BANK_A, DEBTOR, NOW, OUTSIDER, Desk, caller, snapshot, stamp
+from ..payments.support import (
+    BANK_A,
+    CREDITOR,
+    DEBTOR,
+    NOW,
+    OUTSIDER,
+    Desk,
+    caller,
+    governance_config,
+    money,
+    payment_request,
+    snapshot,
+    stamp,
+)
 
 FINGERPRINT = hashlib.sha256(b"invoice of the outsider").hexdigest()
 SALT = b"o" * 32
@@ -111,3 +128,101 @@ def test_a_bank_outside_the_governance_still_releases_its_own_hold() -> None:
     released = desk.comply(caller(OUTSIDER, "treasury"), _release)
     assert isinstance(released, cp.FinancingResponse)
     assert released.entries[0].status == cp.FINANCING_STATUS_RELEASED
+
+
+# -- records written before, read after: what counts is membership when they are used ------------
+
+
+def _channel_with_the_outsider(desk: Desk) -> str:
+    """A EUR channel of bank A and OUTSIDER, opened and funded before any configuration is in force."""
+    propose = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    channel_id = channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR")
+    accept = pay.AcceptChannelRequest(channel_id=channel_id)
+    desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
+    desk.deposit(channel_id, BANK_A, OUTSIDER, money("5000.00"))
+    return channel_id
+
+
+def test_an_attestation_by_a_bank_outside_the_governance_does_not_count_at_the_gate() -> None:
+    desk = Desk()
+    desk.vouch(OUTSIDER, CREDITOR)  # before the first adoption: written, and CLEAR on both lists
+    channel_id = _channel_with_the_outsider(desk)
+    desk.adopt()  # members: Bank1MSP and Bank2MSP
+    desk.vouch(BANK_A, DEBTOR)
+    before = snapshot(desk)
+    with pytest.raises(RuleError) as refusal:
+        desk.initiate(payment_request(channel_id, "100.00"))
+    assert (refusal.value.code_name, refusal.value.field) == ("ERR_KYC", "creditor.kyc_ref")
+    assert refusal.value.message == (
+        "Bank3MSP is not a member bank of the compliance governance: its attestation does not count"
+    )
+    assert snapshot(desk) == before
+
+
+def test_the_gate_refuses_a_party_vouched_for_by_a_bank_outside_the_governance() -> None:
+    # the gate of payments and of letters of credit alike (check_credit runs it too)
+    attestation = cp.KycAttestation(
+        subject_ref=CREDITOR.kyc_ref,
+        status=cp.KYC_STATUS_VERIFIED,
+        verified_on=common_pb2.Date(year=2025, month=1, day=2),
+        expires_on=common_pb2.Date(year=2026, month=12, day=31),
+        risk_rating=cp.RISK_RATING_LOW,
+    )
+    screenings = {
+        list_id: cp.ScreeningResult(list_version=version, outcome=cp.SCREENING_OUTCOME_CLEAR, screened_at=stamp(NOW))
+        for list_id, version in (("UN", "2025-11-28"), ("OFAC", "2025-12-01"))  # governance_config's lists
+    }
+    config = governance_config()
+    tx = Desk().tx(caller(BANK_A, "treasury"))
+    vouched_by_a = PartyFile("beneficiary", CREDITOR, BANK_A, attestation, screenings)
+    assert not check_parties(config, [vouched_by_a], tx).needs_second_approver
+    vouched_by_outsider = PartyFile("beneficiary", CREDITOR, OUTSIDER, attestation, screenings)
+    with pytest.raises(RuleError) as refusal:
+        check_parties(config, [vouched_by_outsider], tx)
+    assert (refusal.value.code_name, refusal.value.field) == ("ERR_KYC", "beneficiary.kyc_ref")
+
+
+# -- payment channels: both banks members, once a configuration is in force ---------------------
+
+
+def test_a_payment_channel_with_a_bank_outside_the_governance_is_refused() -> None:
+    desk = Desk()
+    desk.adopt()
+    before = snapshot(desk)
+    with_outsider = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    with pytest.raises(RuleError) as refusal:
+        desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, with_outsider))
+    assert (refusal.value.code_name, refusal.value.field) == ("ERR_INVALID_INPUT", "counterparty.msp_id")
+    assert refusal.value.message == "Bank3MSP is not a member bank of the compliance governance"
+    by_outsider = pay.ProposeChannelRequest(
+        proposer=OUTSIDER, counterparty=BANK_A, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    with pytest.raises(RuleError) as refusal:
+        desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.propose_channel(tx, by_outsider))
+    assert refusal.value.code_name == "ERR_UNAUTHORIZED"
+    assert refusal.value.text == (
+        "proposing a payment channel is reserved to the member banks of the compliance governance; "
+        "Bank3MSP is not one"
+    )
+    assert snapshot(desk) == before
+
+
+def test_a_channel_proposed_before_the_adoption_is_not_accepted_by_a_bank_outside_it() -> None:
+    desk = Desk()
+    propose = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    desk.adopt()
+    before = snapshot(desk)
+    accept = pay.AcceptChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
+    with pytest.raises(RuleError) as refusal:
+        desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
+    assert refusal.value.code_name == "ERR_UNAUTHORIZED"
+    assert "accepting a payment channel is reserved to the member banks" in refusal.value.text
+    assert snapshot(desk) == before

@@ -21,7 +21,7 @@ import asyncio
 import datetime
 import functools
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Container, Generator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -35,6 +35,9 @@ from tests.unit.letters_of_credit import test_fuzz_inputs as lc_fuzz
 from tests.unit.letters_of_credit.test_contract import FakeStub
 from tests.unit.payments import test_fuzz_inputs as pay_fuzz
 from tests.unit.payments.contract_fuzz import ROUTER, Call, LedgerStub, is_submit
+from tests.unit.payments.support import governance_config
+from tradefin.chaincode.contracts.compliance.errors import RuleError
+from tradefin.chaincode.contracts.letters_of_credit.validation import check_msp_id
 from tradefin.chaincode.contracts.rule_contract import REQUEST_FIELD
 from tradefin.chaincode.shim import ChaincodeResponse, ChaincodeStub
 from tradefin.gateway.tradefin import ClientSettings, TradeFinanceError
@@ -63,11 +66,23 @@ class EarlyCheck:
     spelled: bool = False
     #: Values the chaincode refuses on the field for what is on the ledger (the client cannot know):
     #: they must pass the client, or be refused as the chaincode refuses them, like any other.
-    on_ledger: tuple[object, ...] = ()
+    on_ledger: Container[object] = ()
 
     @property
     def name(self) -> str:
         return f"{self.function}.{self.field}" + (f"#{self.base}" if self.base else "")
+
+
+class _WellFormedNonMembers:
+    """MSP ids of the right shape that name no member bank of the scene's compliance configuration: a
+    payment channel's counterparty must be a member, which only the ledger knows."""
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            check_msp_id(cast(str, value), "msp_id")
+        except RuleError:
+            return False
+        return value not in governance_config().member_msp_ids
 
 
 def _lc() -> LettersOfCreditFlows:
@@ -399,6 +414,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
                 salt=r.salt,
                 limit_clearance_salt=r.limit_clearance_salt,
             ),
+            on_ledger=_WellFormedNonMembers() if field == "counterparty.msp_id" else (),
         )
         for field in (
             "currency",
