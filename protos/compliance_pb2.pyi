@@ -509,7 +509,9 @@ class ComplianceGovernance(google.protobuf.message.Message):
     """How long a payment may wait for its approver before it lapses."""
     check_credits: builtins.bool
     """Whether letters of credit are checked too (KYC, sanctions, embargo, credit cap) before issue,
-    advise, presentation and honour.
+    advise, presentation and honour. The parties' KYC counts only from member banks: a credit whose
+    bank a later version leaves out is refused those steps (it can still expire, close and be paid at
+    maturity or reimbursed).
     """
     financing_policy: Global___FinancingPolicy.ValueType
     pilot_day_utc_offset_minutes: builtins.int

@@ -1109,8 +1109,9 @@ Global___ProposeChannelRequest: typing_extensions.TypeAlias = ProposeChannelRequ
 
 @typing.final
 class AcceptChannelRequest(google.protobuf.message.Message):
-    """The other bank (treasury; a member bank once a compliance configuration is in force) accepts: the
-    channel opens. Answer: ChannelResponse.
+    """The other bank (treasury) accepts: the channel opens. Once a compliance configuration is in force,
+    both banks must be its members (ERR_UNAUTHORIZED for the acceptor, ERR_INVALID_STATE for a proposer
+    the configuration left out). Answer: ChannelResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor

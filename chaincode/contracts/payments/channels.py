@@ -286,8 +286,8 @@ def accept(
     clearance: ClearanceEvidence,
     governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[pay.ChannelResponse]:
-    """The other bank accepts (a member bank, once a compliance configuration is in force): the
-    channel opens with cycle 1."""
+    """The other bank accepts: the channel opens with cycle 1. Once a compliance configuration is in
+    force, both banks are its members (a proposal made before the adoption may name one that is not)."""
     if file.stub.state != pay.PAYMENT_CHANNEL_STATE_PROPOSED:
         raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}")
     acceptor = next((bank for bank in file.banks if bank.msp_id != file.stub.proposed_by_msp_id), None)
@@ -296,6 +296,10 @@ def accept(
     require_bank(tx.caller, acceptor, _TREASURY, "accepting a payment channel")
     require_member(tx, governance, "accepting a payment channel")
     proposer = file.other(acceptor)
+    if governance is not None and proposer.msp_id not in governance.member_msp_ids:
+        raise invalid_state(
+            f"the proposer {proposer.msp_id} is not a member bank of the compliance governance: the channel cannot open"
+        )
     granted_to_proposer = file.position.credit_limit_b if file.is_a(acceptor) else file.position.credit_limit_a
     clearance.check(
         credit_line_clearance(

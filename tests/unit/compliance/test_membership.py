@@ -226,3 +226,21 @@ def test_a_channel_proposed_before_the_adoption_is_not_accepted_by_a_bank_outsid
     assert refusal.value.code_name == "ERR_UNAUTHORIZED"
     assert "accepting a payment channel is reserved to the member banks" in refusal.value.text
     assert snapshot(desk) == before
+
+
+def test_a_channel_proposed_before_the_adoption_by_a_bank_outside_it_does_not_open() -> None:
+    desk = Desk()
+    propose = pay.ProposeChannelRequest(
+        proposer=OUTSIDER, counterparty=BANK_A, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    desk.adopt()
+    before = snapshot(desk)
+    accept = pay.AcceptChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
+    with pytest.raises(RuleError) as refusal:
+        desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.accept_channel(tx, accept))  # a member accepts
+    assert refusal.value.code_name == "ERR_INVALID_STATE"
+    assert refusal.value.message == (
+        "the proposer Bank3MSP is not a member bank of the compliance governance: the channel cannot open"
+    )
+    assert snapshot(desk) == before
