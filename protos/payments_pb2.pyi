@@ -1230,8 +1230,8 @@ Global___WindDownChannelRequest: typing_extensions.TypeAlias = WindDownChannelRe
 
 @typing.final
 class CloseChannelRequest(google.protobuf.message.Message):
-    """Close: nothing pending approval, no payment in a cycle not frozen, every batch settled.
-    Answer: ChannelResponse.
+    """Close: nothing pending approval, no payment in a cycle not frozen, every batch settled. A channel
+    still PROPOSED is closed by either bank (withdrawn or declined). Answer: ChannelResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor

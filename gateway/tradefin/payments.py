@@ -389,7 +389,8 @@ class PaymentsFlows(FlowsBase):
         return (yield from self._channel_step("WindDownChannel", request, channel_id))
 
     def close_channel(self, channel_id: str) -> Flow[Committed[payments_pb2.PaymentChannelStub]]:
-        """Close a channel with nothing pending, nothing unfrozen and every batch settled."""
+        """Close a channel with nothing pending, nothing unfrozen and every batch settled; a channel
+        still PROPOSED is closed by either bank (withdrawn by its proposer, declined by the other)."""
         request = payments_pb2.CloseChannelRequest(channel_id=channel_id)
         return (yield from self._channel_step("CloseChannel", request, channel_id))
 

@@ -474,10 +474,18 @@ def close(
     tx: Transaction, request: pay.CloseChannelRequest, file: ChannelFile, activity: Activity
 ) -> Transition[pay.ChannelResponse]:
     """Close a channel with nothing unsettled (INV-PAY-08): no pending approval, no payment in a
-    cycle not frozen, every batch settled. Final balances are the deposits, paid out off-ledger."""
+    cycle not frozen, every batch settled. Final balances are the deposits, paid out off-ledger.
+
+    A channel still PROPOSED (nothing ran on it: no deposit, no payment) is closed by either bank: its
+    proposer withdraws it, the other bank declines it -- e.g. a proposal that a configuration adopted
+    since leaves with a bank that is not a member, which can no longer open."""
     del request
     require_channel_bank(tx, file, _TREASURY, "closing a payment channel")
     stub = file.stub
+    if stub.state == pay.PAYMENT_CHANNEL_STATE_PROPOSED:
+        after = advance(file, tx, "channel.closed")
+        after.state = pay.PAYMENT_CHANNEL_STATE_CLOSED
+        return _step(tx, file, after, "channel.closed")
     if stub.state not in RUNNING_STATES:
         raise invalid_state(f"channel {file.channel_id} is {state_name(stub.state)}")
     if activity.pending_approvals:

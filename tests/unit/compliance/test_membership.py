@@ -244,3 +244,15 @@ def test_a_channel_proposed_before_the_adoption_by_a_bank_outside_it_does_not_op
         "the proposer Bank3MSP is not a member bank of the compliance governance: the channel cannot open"
     )
     assert snapshot(desk) == before
+
+
+def test_a_proposal_the_configuration_strands_is_withdrawn_by_closing_it() -> None:
+    desk = Desk()
+    propose = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    desk.adopt()  # OUTSIDER can no longer accept it
+    close = pay.CloseChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
+    closed = desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.close_channel(tx, close))
+    assert closed.channel.state == pay.PAYMENT_CHANNEL_STATE_CLOSED

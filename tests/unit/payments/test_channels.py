@@ -274,3 +274,24 @@ def test_close_only_when_nothing_is_unsettled() -> None:
     assert closed.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
     with pytest.raises(RuleError, match="CLOSED"):
         desk.pay(A_TREASURY, lambda s, tx: s.close_channel(tx, close))
+
+
+@pytest.mark.parametrize("who", ["proposer", "other bank"])
+def test_a_proposal_is_withdrawn_or_declined_by_closing_it(who: str) -> None:
+    desk = Desk()
+    desk.adopt()
+    request = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=BANK_B, currency="EUR", capacity_slots=4, salt=bytes(32)
+    )
+    channel_id = desk.pay(A_TREASURY, lambda s, tx: s.propose_channel(tx, request)).channel.channel_id
+    close = pay.CloseChannelRequest(channel_id=channel_id)
+    with pytest.raises(RuleError) as error:  # a bank not party to it cannot
+        desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.close_channel(tx, close))
+    assert code_of(error) == "ERR_UNAUTHORIZED"
+    closer = A_TREASURY if who == "proposer" else B_TREASURY
+    closed = desk.pay(closer, lambda s, tx: s.close_channel(tx, close)).channel
+    assert closed.state == pay.PAYMENT_CHANNEL_STATE_CLOSED and closed.open_cycle == 0  # it never opened
+    accept = pay.AcceptChannelRequest(channel_id=channel_id)
+    with pytest.raises(RuleError, match="CLOSED") as error:
+        desk.pay(B_TREASURY, lambda s, tx: s.accept_channel(tx, accept))
+    assert code_of(error) == "ERR_INVALID_STATE"
