@@ -1,7 +1,8 @@
 """Compliance on the real network, through the typed client: governance adopted only with every member
 bank, KYC and sanctions gates on payments, the duplicate-financing registry across two banks, private
 limits kept to their bank, the audit trail; and, on a three-bank channel of its own, a payment from a
-bank that is not party to the payment channel."""
+bank that is not party to the payment channel; on a network of its own, a bank of the channel that the
+configuration does not count among its members."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import datetime
 import secrets
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
 
 import pytest
+import yaml
 
+from tests.integration.conftest import THREE_BANK_SPEC
 from tests.integration.test_lc import Banks, new_place
 from tests.integration.test_lc import Desk as CreditDesk
 from tests.integration.test_lc import credit_terms as lc_credit_terms
@@ -26,6 +31,7 @@ from tests.integration.test_payments import (
 )
 from tradefin.gateway.tradefin import (
     DuplicateFinancingError,
+    InvalidInputError,
     KycError,
     NotFoundError,
     SanctionsError,
@@ -34,6 +40,7 @@ from tradefin.gateway.tradefin import (
 )
 from tradefin.gateway.tradefin.compliance import invoice_fingerprints
 from tradefin.network.network import FabricNetwork
+from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_pb2 as lc
@@ -221,3 +228,38 @@ def test_credits_are_checked_once_every_member_adopts_it(tri: Desks) -> None:
         assert credits.client("bank1", "issuer").issue(lc_id).record.state == lc.CREDIT_STATE_ISSUED
     finally:
         credits.close()
+
+
+def test_only_member_banks_vouch_and_open_payment_channels(tmp_path: Path, port_block: int) -> None:
+    """On a channel of three banks of which the configuration names two (a network of its own): the third
+    bank writes no attestation and opens no payment channel; a proposal made before the adoption is
+    withdrawn by closing it."""
+    spec = yaml.safe_load(THREE_BANK_SPEC.read_text())
+    spec["channels"] = [{"name": "members", "banks": ["bank1", "bank2", "bank3"]}]
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    net = FabricNetwork.create(tmp_path / "net", spec_path, port_base=port_block, progress=SilentProgress())
+    net.up()
+    desks = Desks(net, "members")
+    try:
+        bank1, bank3 = desks.bank("bank1"), desks.bank("bank3")
+        early = desks.payments("bank1").propose_channel(bank1, bank3, "EUR").record  # before any configuration
+        ensure_pilot(desks, ["bank1", "bank2"])  # bank3 is on the channel, not a member
+
+        subject = f"KYC-OUT-{uuid.uuid4().hex[:6].upper()}"
+        with refused(desks, UnauthorizedError) as refusal:
+            desks.compliance("bank3").vouch(subject)
+        assert "reserved to the member banks of the compliance governance; Bank3MSP is not one" in str(refusal.value)
+        with refused(desks, NotFoundError):  # nothing was written
+            desks.compliance("bank1").get_kyc(bank3.msp_id, subject)
+
+        with refused(desks, InvalidInputError) as refusal:
+            desks.payments("bank1").propose_channel(bank1, bank3, "USD")
+        assert cast(InvalidInputError, refusal.value).field == "counterparty.msp_id"
+        with refused(desks, UnauthorizedError):
+            desks.payments("bank3").accept_channel(early.channel_id)
+        withdrawn = desks.payments("bank1").close_channel(early.channel_id).record
+        assert withdrawn.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
+    finally:
+        desks.close()
+        net.down(purge=True)
