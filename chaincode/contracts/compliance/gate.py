@@ -17,6 +17,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from .errors import kyc_failed
 from .governance import pilot_day
 from .kyc import require_verified
+from .officers import not_a_member
 from .screening import require_clear, require_not_embargoed
 
 
@@ -75,7 +76,7 @@ def check_parties(
         if file.bank.msp_id not in governance.member_msp_ids:  # e.g. written before it was left out
             raise kyc_failed(
                 f"{file.role}.kyc_ref",
-                f"{file.bank.msp_id} is not a member bank of the compliance governance: its attestation does not count",
+                f"{not_a_member(file.bank.msp_id)}: its attestation does not count",
             )
         attestation = require_verified(
             file.attestation, role=file.role, subject_ref=file.party.kyc_ref, bank_msp_id=file.bank.msp_id, day=day

@@ -25,7 +25,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from .audit import audit_event
 from .errors import invalid_input, invalid_state, not_found, unauthorized
 from .ledger import Transition, Write
-from .officers import require_role
+from .officers import not_a_member, require_role
 from .rates import parse_rate
 from .records import check_list_id, governance_key, proposal_key
 
@@ -149,7 +149,7 @@ def propose(
         raise invalid_input("config.version", f"the next version is {expected}")
     proposers = current.member_msp_ids if current is not None else config.member_msp_ids
     if tx.caller.msp_id not in proposers:
-        raise unauthorized(f"{tx.caller.msp_id} is not a member bank of the compliance governance")
+        raise unauthorized(not_a_member(tx.caller.msp_id))
     config.ClearField("adopted_tx_id")
     proposal = compliance_pb2.GovernanceProposal(
         config=config,
