@@ -133,33 +133,42 @@ def test_a_bank_outside_the_governance_still_releases_its_own_hold() -> None:
 # -- records written before, read after: what counts is membership when they are used ------------
 
 
-def _channel_with_the_outsider(desk: Desk) -> str:
-    """A EUR channel of bank A and OUTSIDER, opened and funded before any configuration is in force."""
-    propose = pay.ProposeChannelRequest(
-        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
+def _propose(desk: Desk, proposer: common_pb2.BankRef, counterparty: common_pb2.BankRef) -> str:
+    """``proposer``'s treasury proposes a EUR channel to ``counterparty``; the channel's id."""
+    request = pay.ProposeChannelRequest(
+        proposer=proposer, counterparty=counterparty, currency="EUR", capacity_slots=4, salt=bytes(32)
     )
-    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
-    channel_id = channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR")
+    desk.pay(caller(proposer, "treasury"), lambda s, tx: s.propose_channel(tx, request))
+    return channel_id_of(proposer.bic, counterparty.bic, "EUR")
+
+
+def _refused(desk: Desk, run: Callable[[], object]) -> RuleError:
+    """``run()`` is refused and writes nothing."""
+    before = snapshot(desk)
+    with pytest.raises(RuleError) as refusal:
+        run()
+    assert snapshot(desk) == before
+    return refusal.value
+
+
+def _accept(desk: Desk, bank: common_pb2.BankRef, channel_id: str) -> object:
     accept = pay.AcceptChannelRequest(channel_id=channel_id)
-    desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
-    desk.deposit(channel_id, BANK_A, OUTSIDER, money("5000.00"))
-    return channel_id
+    return desk.pay(caller(bank, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
 
 
 def test_an_attestation_by_a_bank_outside_the_governance_does_not_count_at_the_gate() -> None:
     desk = Desk()
     desk.vouch(OUTSIDER, CREDITOR)  # before the first adoption: written, and CLEAR on both lists
-    channel_id = _channel_with_the_outsider(desk)
+    channel_id = _propose(desk, BANK_A, OUTSIDER)
+    _accept(desk, OUTSIDER, channel_id)
+    desk.deposit(channel_id, BANK_A, OUTSIDER, money("5000.00"))
     desk.adopt()  # members: Bank1MSP and Bank2MSP
     desk.vouch(BANK_A, DEBTOR)
-    before = snapshot(desk)
-    with pytest.raises(RuleError) as refusal:
-        desk.initiate(payment_request(channel_id, "100.00"))
-    assert (refusal.value.code_name, refusal.value.field) == ("ERR_KYC", "creditor.kyc_ref")
-    assert refusal.value.message == (
+    refusal = _refused(desk, lambda: desk.initiate(payment_request(channel_id, "100.00")))
+    assert (refusal.code_name, refusal.field) == ("ERR_KYC", "creditor.kyc_ref")
+    assert refusal.message == (
         "Bank3MSP is not a member bank of the compliance governance: its attestation does not count"
     )
-    assert snapshot(desk) == before
 
 
 def test_the_gate_refuses_a_party_vouched_for_by_a_bank_outside_the_governance() -> None:
@@ -191,68 +200,41 @@ def test_the_gate_refuses_a_party_vouched_for_by_a_bank_outside_the_governance()
 def test_a_payment_channel_with_a_bank_outside_the_governance_is_refused() -> None:
     desk = Desk()
     desk.adopt()
-    before = snapshot(desk)
-    with_outsider = pay.ProposeChannelRequest(
-        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
-    )
-    with pytest.raises(RuleError) as refusal:
-        desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, with_outsider))
-    assert (refusal.value.code_name, refusal.value.field) == ("ERR_INVALID_INPUT", "counterparty.msp_id")
-    assert refusal.value.message == "Bank3MSP is not a member bank of the compliance governance"
-    by_outsider = pay.ProposeChannelRequest(
-        proposer=OUTSIDER, counterparty=BANK_A, currency="EUR", capacity_slots=4, salt=bytes(32)
-    )
-    with pytest.raises(RuleError) as refusal:
-        desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.propose_channel(tx, by_outsider))
-    assert refusal.value.code_name == "ERR_UNAUTHORIZED"
-    assert refusal.value.text == (
+    refusal = _refused(desk, lambda: _propose(desk, BANK_A, OUTSIDER))
+    assert (refusal.code_name, refusal.field) == ("ERR_INVALID_INPUT", "counterparty.msp_id")
+    assert refusal.message == "Bank3MSP is not a member bank of the compliance governance"
+    refusal = _refused(desk, lambda: _propose(desk, OUTSIDER, BANK_A))
+    assert refusal.code_name == "ERR_UNAUTHORIZED"
+    assert refusal.text == (
         "proposing a payment channel is reserved to the member banks of the compliance governance; "
         "Bank3MSP is not one"
     )
-    assert snapshot(desk) == before
 
 
 def test_a_channel_proposed_before_the_adoption_is_not_accepted_by_a_bank_outside_it() -> None:
     desk = Desk()
-    propose = pay.ProposeChannelRequest(
-        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
-    )
-    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    channel_id = _propose(desk, BANK_A, OUTSIDER)
     desk.adopt()
-    before = snapshot(desk)
-    accept = pay.AcceptChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
-    with pytest.raises(RuleError) as refusal:
-        desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
-    assert refusal.value.code_name == "ERR_UNAUTHORIZED"
-    assert "accepting a payment channel is reserved to the member banks" in refusal.value.text
-    assert snapshot(desk) == before
+    refusal = _refused(desk, lambda: _accept(desk, OUTSIDER, channel_id))
+    assert refusal.code_name == "ERR_UNAUTHORIZED"
+    assert "accepting a payment channel is reserved to the member banks" in refusal.text
 
 
 def test_a_channel_proposed_before_the_adoption_by_a_bank_outside_it_does_not_open() -> None:
     desk = Desk()
-    propose = pay.ProposeChannelRequest(
-        proposer=OUTSIDER, counterparty=BANK_A, currency="EUR", capacity_slots=4, salt=bytes(32)
-    )
-    desk.pay(caller(OUTSIDER, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    channel_id = _propose(desk, OUTSIDER, BANK_A)
     desk.adopt()
-    before = snapshot(desk)
-    accept = pay.AcceptChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
-    with pytest.raises(RuleError) as refusal:
-        desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.accept_channel(tx, accept))  # a member accepts
-    assert refusal.value.code_name == "ERR_INVALID_STATE"
-    assert refusal.value.message == (
+    refusal = _refused(desk, lambda: _accept(desk, BANK_A, channel_id))  # a member accepts
+    assert refusal.code_name == "ERR_INVALID_STATE"
+    assert refusal.message == (
         "the proposer Bank3MSP is not a member bank of the compliance governance: the channel cannot open"
     )
-    assert snapshot(desk) == before
 
 
 def test_a_proposal_the_configuration_strands_is_withdrawn_by_closing_it() -> None:
     desk = Desk()
-    propose = pay.ProposeChannelRequest(
-        proposer=BANK_A, counterparty=OUTSIDER, currency="EUR", capacity_slots=4, salt=bytes(32)
-    )
-    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    channel_id = _propose(desk, BANK_A, OUTSIDER)
     desk.adopt()  # OUTSIDER can no longer accept it
-    close = pay.CloseChannelRequest(channel_id=channel_id_of(BANK_A.bic, OUTSIDER.bic, "EUR"))
+    close = pay.CloseChannelRequest(channel_id=channel_id)
     closed = desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.close_channel(tx, close))
     assert closed.channel.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
