@@ -17,7 +17,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from .errors import kyc_failed
 from .governance import pilot_day
 from .kyc import require_verified
-from .officers import not_a_member
+from .officers import not_a_member, outside
 from .screening import require_clear, require_not_embargoed
 
 
@@ -73,7 +73,7 @@ def check_parties(
     require_not_embargoed(countries, governance)
     risky_parties = []
     for file in parties:
-        if file.bank.msp_id not in governance.member_msp_ids:  # e.g. written before it was left out
+        if outside(governance, file.bank.msp_id):  # e.g. written before it was left out
             raise kyc_failed(
                 f"{file.role}.kyc_ref",
                 f"{not_a_member(file.bank.msp_id)}: its attestation does not count",

@@ -27,6 +27,11 @@ def require_role(tx: Transaction, roles: Collection[Role], action: str) -> None:
         raise unauthorized(f"{action} needs a certificate with role {wanted}")
 
 
+def outside(governance: compliance_pb2.ComplianceGovernance | None, msp_id: str) -> bool:
+    """Whether a configuration is in force and ``msp_id`` is not one of its member banks."""
+    return governance is not None and msp_id not in governance.member_msp_ids
+
+
 def not_a_member(msp_id: str) -> str:
     """What a refusal says of a bank the configuration does not count among its members."""
     return f"{msp_id} is not a member bank of the compliance governance"
@@ -34,7 +39,7 @@ def not_a_member(msp_id: str) -> str:
 
 def require_member(tx: Transaction, governance: compliance_pb2.ComplianceGovernance | None, action: str) -> None:
     """Once a configuration is in force, the caller's bank is one of its members (ERR_UNAUTHORIZED)."""
-    if governance is not None and tx.caller.msp_id not in governance.member_msp_ids:
+    if outside(governance, tx.caller.msp_id):
         raise unauthorized(
             f"{action} is reserved to the member banks of the compliance governance; {tx.caller.msp_id} is not one"
         )

@@ -30,7 +30,7 @@ from ..compliance.audit import audit_event
 from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, unauthorized
 from ..compliance.ledger import Transition, Write
 from ..compliance.limits import ClearanceEvidence
-from ..compliance.officers import not_a_member, require_member
+from ..compliance.officers import not_a_member, outside, require_member
 from ..compliance.records import CREDIT_LINE_PRODUCT, credit_line_reservation_id
 from .capacity import split
 from .records import (
@@ -230,7 +230,7 @@ def propose(
     channel_id = check_proposal(request)
     require_bank(tx.caller, request.proposer, _TREASURY, "proposing a payment channel")
     require_member(tx, governance, "proposing a payment channel")
-    if governance is not None and request.counterparty.msp_id not in governance.member_msp_ids:
+    if outside(governance, request.counterparty.msp_id):
         raise invalid_input("counterparty.msp_id", not_a_member(request.counterparty.msp_id))
     if existing is not None:
         raise duplicate("counterparty", f"channel {channel_id} exists ({state_name(existing.state)})")
@@ -294,7 +294,7 @@ def accept(
     require_bank(tx.caller, acceptor, _TREASURY, "accepting a payment channel")
     require_member(tx, governance, "accepting a payment channel")
     proposer = file.other(acceptor)
-    if governance is not None and proposer.msp_id not in governance.member_msp_ids:
+    if outside(governance, proposer.msp_id):
         raise invalid_state(f"the proposer {not_a_member(proposer.msp_id)}: the channel cannot open")
     granted_to_proposer = file.position.credit_limit_b if file.is_a(acceptor) else file.position.credit_limit_a
     clearance.check(
