@@ -32,6 +32,7 @@ from ..payments.support import (
     governance_config,
     money,
     payment_request,
+    refused_writing_nothing,
     snapshot,
     stamp,
 )
@@ -100,13 +101,9 @@ def test_an_organisation_outside_the_governance_writes_no_shared_record(
     desk = Desk()
     desk.adopt()  # members: Bank1MSP and Bank2MSP
     before = snapshot(desk)
-    with pytest.raises(RuleError) as refusal:
-        desk.comply(caller(OUTSIDER, role), operation)
-    assert refusal.value.code_name == "ERR_UNAUTHORIZED"
-    assert refusal.value.text == (
-        f"{action} is reserved to the member banks of the compliance governance; Bank3MSP is not one"
-    )
-    assert snapshot(desk) == before
+    refusal = refused_writing_nothing(desk, lambda: desk.comply(caller(OUTSIDER, role), operation))
+    assert refusal.code_name == "ERR_UNAUTHORIZED"
+    assert refusal.text == f"{action} is reserved to the member banks of the compliance governance; Bank3MSP is not one"
     desk.comply(caller(BANK_A, role), operation)  # a member bank's officer, same request: written
     assert snapshot(desk) != before
 
@@ -142,15 +139,6 @@ def _propose(desk: Desk, proposer: common_pb2.BankRef, counterparty: common_pb2.
     return channel_id_of(proposer.bic, counterparty.bic, "EUR")
 
 
-def _refused(desk: Desk, run: Callable[[], object]) -> RuleError:
-    """``run()`` is refused and writes nothing."""
-    before = snapshot(desk)
-    with pytest.raises(RuleError) as refusal:
-        run()
-    assert snapshot(desk) == before
-    return refusal.value
-
-
 def _accept(desk: Desk, bank: common_pb2.BankRef, channel_id: str) -> object:
     accept = pay.AcceptChannelRequest(channel_id=channel_id)
     return desk.pay(caller(bank, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
@@ -164,7 +152,7 @@ def test_an_attestation_by_a_bank_outside_the_governance_does_not_count_at_the_g
     desk.deposit(channel_id, BANK_A, OUTSIDER, money("5000.00"))
     desk.adopt()  # members: Bank1MSP and Bank2MSP
     desk.vouch(BANK_A, DEBTOR)
-    refusal = _refused(desk, lambda: desk.initiate(payment_request(channel_id, "100.00")))
+    refusal = refused_writing_nothing(desk, lambda: desk.initiate(payment_request(channel_id, "100.00")))
     assert (refusal.code_name, refusal.field) == ("ERR_KYC", "creditor.kyc_ref")
     assert refusal.message == (
         "Bank3MSP is not a member bank of the compliance governance: its attestation does not count"
@@ -200,10 +188,10 @@ def test_the_gate_refuses_a_party_vouched_for_by_a_bank_outside_the_governance()
 def test_a_payment_channel_with_a_bank_outside_the_governance_is_refused() -> None:
     desk = Desk()
     desk.adopt()
-    refusal = _refused(desk, lambda: _propose(desk, BANK_A, OUTSIDER))
+    refusal = refused_writing_nothing(desk, lambda: _propose(desk, BANK_A, OUTSIDER))
     assert (refusal.code_name, refusal.field) == ("ERR_INVALID_INPUT", "counterparty.msp_id")
     assert refusal.message == "Bank3MSP is not a member bank of the compliance governance"
-    refusal = _refused(desk, lambda: _propose(desk, OUTSIDER, BANK_A))
+    refusal = refused_writing_nothing(desk, lambda: _propose(desk, OUTSIDER, BANK_A))
     assert refusal.code_name == "ERR_UNAUTHORIZED"
     assert refusal.text == (
         "proposing a payment channel is reserved to the member banks of the compliance governance; "
@@ -215,7 +203,7 @@ def test_a_channel_proposed_before_the_adoption_is_not_accepted_by_a_bank_outsid
     desk = Desk()
     channel_id = _propose(desk, BANK_A, OUTSIDER)
     desk.adopt()
-    refusal = _refused(desk, lambda: _accept(desk, OUTSIDER, channel_id))
+    refusal = refused_writing_nothing(desk, lambda: _accept(desk, OUTSIDER, channel_id))
     assert refusal.code_name == "ERR_UNAUTHORIZED"
     assert "accepting a payment channel is reserved to the member banks" in refusal.text
 
@@ -224,7 +212,7 @@ def test_a_channel_proposed_before_the_adoption_by_a_bank_outside_it_does_not_op
     desk = Desk()
     channel_id = _propose(desk, OUTSIDER, BANK_A)
     desk.adopt()
-    refusal = _refused(desk, lambda: _accept(desk, BANK_A, channel_id))  # a member accepts
+    refusal = refused_writing_nothing(desk, lambda: _accept(desk, BANK_A, channel_id))  # a member accepts
     assert refusal.code_name == "ERR_INVALID_STATE"
     assert refusal.message == (
         "the proposer Bank3MSP is not a member bank of the compliance governance: the channel cannot open"

@@ -379,12 +379,18 @@ def snapshot(desk: Desk) -> tuple[object, ...]:
     )
 
 
-def refused_over_bound(desk: Desk, field: str, at_most: str, run: Callable[[], object]) -> None:
-    """``run()`` is refused as ERR_INVALID_INPUT on ``field``, saying "at most <at_most>" (a bound and what it
-    counts: "10 fees"), and writes nothing."""
+def refused_writing_nothing(desk: Desk, run: Callable[[], object]) -> RuleError:
+    """``run()`` is refused and writes nothing; the refusal."""
     before = snapshot(desk)
     with pytest.raises(RuleError) as refusal:
         run()
-    assert (refusal.value.code_name, refusal.value.field) == ("ERR_INVALID_INPUT", field)
-    assert f"at most {at_most}" in refusal.value.message
     assert snapshot(desk) == before
+    return refusal.value
+
+
+def refused_over_bound(desk: Desk, field: str, at_most: str, run: Callable[[], object]) -> None:
+    """``run()`` is refused as ERR_INVALID_INPUT on ``field``, saying "at most <at_most>" (a bound and what it
+    counts: "10 fees"), and writes nothing."""
+    refusal = refused_writing_nothing(desk, run)
+    assert (refusal.code_name, refusal.field) == ("ERR_INVALID_INPUT", field)
+    assert f"at most {at_most}" in refusal.message
