@@ -35,6 +35,7 @@ from ..payments.support import (
     refused_writing_nothing,
     snapshot,
     stamp,
+    verified_attestation,
 )
 
 FINGERPRINT = hashlib.sha256(b"invoice of the outsider").hexdigest()
@@ -44,16 +45,7 @@ Operation = Callable[[ComplianceService, Transaction], Awaitable[object]]
 
 
 def _attest(service: ComplianceService, tx: Transaction) -> Awaitable[object]:
-    attestation = cp.KycAttestation(
-        subject_ref=DEBTOR.kyc_ref,
-        level=cp.KYC_LEVEL_STANDARD,
-        status=cp.KYC_STATUS_VERIFIED,
-        verified_on=common_pb2.Date(year=2025, month=1, day=2),
-        expires_on=common_pb2.Date(year=2026, month=12, day=31),
-        risk_rating=cp.RISK_RATING_LOW,
-        evidence_hash="ab" * 32,
-    )
-    return service.attest_kyc(tx, cp.AttestKycRequest(attestation=attestation))
+    return service.attest_kyc(tx, cp.AttestKycRequest(attestation=verified_attestation(DEBTOR.kyc_ref)))
 
 
 def _screen(service: ComplianceService, tx: Transaction) -> Awaitable[object]:
@@ -161,13 +153,7 @@ def test_an_attestation_by_a_bank_outside_the_governance_does_not_count_at_the_g
 
 def test_the_gate_refuses_a_party_vouched_for_by_a_bank_outside_the_governance() -> None:
     # the gate of payments and of letters of credit alike (check_credit runs it too)
-    attestation = cp.KycAttestation(
-        subject_ref=CREDITOR.kyc_ref,
-        status=cp.KYC_STATUS_VERIFIED,
-        verified_on=common_pb2.Date(year=2025, month=1, day=2),
-        expires_on=common_pb2.Date(year=2026, month=12, day=31),
-        risk_rating=cp.RISK_RATING_LOW,
-    )
+    attestation = verified_attestation(CREDITOR.kyc_ref)
     screenings = {
         list_id: cp.ScreeningResult(list_version=version, outcome=cp.SCREENING_OUTCOME_CLEAR, screened_at=stamp(NOW))
         for list_id, version in (("UN", "2025-11-28"), ("OFAC", "2025-12-01"))  # governance_config's lists

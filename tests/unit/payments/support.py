@@ -111,6 +111,21 @@ def governance_config(**overrides: Any) -> cp.ComplianceGovernance:
     return config
 
 
+def verified_attestation(subject_ref: str, **overrides: Any) -> cp.KycAttestation:
+    """A standard-level attestation of ``subject_ref``: VERIFIED, LOW risk, from 2025-01-02 to 2026-12-31."""
+    fields: dict[str, Any] = {
+        "subject_ref": subject_ref,
+        "level": cp.KYC_LEVEL_STANDARD,
+        "status": cp.KYC_STATUS_VERIFIED,
+        "verified_on": common_pb2.Date(year=2025, month=1, day=2),
+        "expires_on": common_pb2.Date(year=2026, month=12, day=31),
+        "risk_rating": cp.RISK_RATING_LOW,
+        "evidence_hash": "ab" * 32,
+    }
+    fields.update(overrides)
+    return cp.KycAttestation(**fields)
+
+
 class Desk:
     """Runs service operations as transactions at a moving clock."""
 
@@ -189,17 +204,7 @@ class Desk:
 
     def vouch(self, bank: common_pb2.BankRef, party: common_pb2.PartyRef, **attestation: Any) -> None:
         """The bank attests the party (VERIFIED, LOW risk) and screens it CLEAR on every list."""
-        fields: dict[str, Any] = {
-            "subject_ref": party.kyc_ref,
-            "level": cp.KYC_LEVEL_STANDARD,
-            "status": cp.KYC_STATUS_VERIFIED,
-            "verified_on": common_pb2.Date(year=2025, month=1, day=2),
-            "expires_on": common_pb2.Date(year=2026, month=12, day=31),
-            "risk_rating": cp.RISK_RATING_LOW,
-            "evidence_hash": "ab" * 32,
-        }
-        fields.update(attestation)
-        request = cp.AttestKycRequest(attestation=cp.KycAttestation(**fields))
+        request = cp.AttestKycRequest(attestation=verified_attestation(party.kyc_ref, **attestation))
         officer = caller(bank, "compliance")
         self.comply(officer, lambda s, tx: s.attest_kyc(tx, request))
         for list_id, version in (("UN", "2025-11-28"), ("OFAC", "2025-12-01")):
