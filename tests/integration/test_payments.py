@@ -223,20 +223,20 @@ def people(desks: Desks) -> Customers:
 
 def test_a_channel_opens_with_both_banks_and_moves_payments_at_once(desks: Desks, people: Customers) -> None:
     bank1, bank2 = desks.payments("bank1"), desks.payments("bank2")
-    proposed = bank1.propose_channel(desks.bank("bank1"), desks.bank("bank2"), "EUR", capacity_slots=8).record
+    proposed = bank1.propose_channel(desks.bank("bank1"), desks.bank("bank2"), "HKD", capacity_slots=8).record
     assert proposed.state == pay.PAYMENT_CHANNEL_STATE_PROPOSED
     with refused(desks, InvalidStateError):
-        bank1.pay(proposed.channel_id, money("EUR", "1.00"), **parties(people))
+        bank1.pay(proposed.channel_id, money("HKD", "1.00"), **parties(people))
     with refused(desks, UnauthorizedError):
         bank1.accept_channel(proposed.channel_id)  # the proposer cannot accept for the other bank
     assert bank2.accept_channel(proposed.channel_id).record.state == pay.PAYMENT_CHANNEL_STATE_OPEN
-    deposit = bank1.record_deposit(proposed.channel_id, money("EUR", "50000.00"), str(uuid.uuid4())).record
+    deposit = bank1.record_deposit(proposed.channel_id, money("HKD", "50000.00"), str(uuid.uuid4())).record
     assert bank1.get_channel(proposed.channel_id).balance_of("ASTBHKHH").deposit == 0  # pending until confirmed
     with refused(desks, UnauthorizedError):
         bank1.confirm_deposit(proposed.channel_id, deposit)
     bank2.confirm_deposit(proposed.channel_id, deposit)
 
-    paid = bank1.pay(proposed.channel_id, money("EUR", "1250.00"), **parties(people))
+    paid = bank1.pay(proposed.channel_id, money("HKD", "1250.00"), **parties(people))
     assert (paid.record.status, paid.record.cycle) == (pay.PAYMENT_STATUS_ACSP, 1)
     other = desks.net.gateway(desks.net.spec.bank("bank3"), user="auditor")
     try:
