@@ -21,6 +21,8 @@ from tests.integration.test_lc import Banks, new_place
 from tests.integration.test_lc import Desk as CreditDesk
 from tests.integration.test_lc import credit_terms as lc_credit_terms
 from tests.integration.test_payments import (
+    CREDITOR_ACCOUNT,
+    DEBTOR_ACCOUNT,
     Customers,
     Desks,
     customers,
@@ -32,13 +34,14 @@ from tests.integration.test_payments import (
 from tradefin.gateway.tradefin import (
     DuplicateFinancingError,
     InvalidInputError,
+    InvalidStateError,
     KycError,
     NotFoundError,
     SanctionsError,
     UnauthorizedError,
     money,
 )
-from tradefin.gateway.tradefin.compliance import invoice_fingerprints
+from tradefin.gateway.tradefin.compliance import invoice_fingerprints, pilot_configuration
 from tradefin.network.network import FabricNetwork
 from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
@@ -232,8 +235,9 @@ def test_credits_are_checked_once_every_member_adopts_it(tri: Desks) -> None:
 
 def test_only_member_banks_vouch_and_open_payment_channels(tmp_path: Path, port_block: int) -> None:
     """On a channel of three banks of which the configuration names two (a network of its own): the third
-    bank writes no attestation and opens no payment channel; a proposal made before the adoption is
-    withdrawn by closing it."""
+    bank writes no attestation and opens no payment channel; what it wrote before the adoption does not
+    count (its attestation at the gate, its proposal when a member accepts it); a proposal made before
+    the adoption is withdrawn or declined by closing it."""
     spec = yaml.safe_load(THREE_BANK_SPEC.read_text())
     spec["channels"] = [{"name": "members", "banks": ["bank1", "bank2", "bank3"]}]
     spec_path = tmp_path / "spec.yaml"
@@ -243,7 +247,21 @@ def test_only_member_banks_vouch_and_open_payment_channels(tmp_path: Path, port_
     desks = Desks(net, "members")
     try:
         bank1, bank3 = desks.bank("bank1"), desks.bank("bank3")
-        early = desks.payments("bank1").propose_channel(bank1, bank3, "EUR").record  # before any configuration
+        # before any configuration, nobody's membership is checked: bank3 proposes, opens and vouches
+        early = desks.payments("bank1").propose_channel(bank1, bank3, "EUR").record
+        stranded = desks.payments("bank3").propose_channel(bank3, bank1, "GBP").record
+        opened = open_channel(desks, "CHF", second="bank3", deposit_first="5000.00")
+        tag = uuid.uuid4().hex[:6].upper()
+        creditor = common_pb2.PartyRef(name="BERLIN MACHINES GMBH", country="DE", kyc_ref=f"KYC-B3-{tag}")
+        today = datetime.date.today()
+        desks.compliance("bank3").attest_kyc(
+            creditor.kyc_ref, status="KYC_STATUS_VERIFIED", level="KYC_LEVEL_STANDARD", risk_rating="RISK_RATING_LOW",
+            verified_on=today, expires_on=today + datetime.timedelta(days=365), evidence_hash=secrets.token_hex(32),
+        )
+        for listed in pilot_configuration([]).sanctions_lists:  # CLEAR on the lists the pilot will require
+            desks.compliance("bank3").record_screening(
+                creditor.kyc_ref, listed.list_id, listed.version, "SCREENING_OUTCOME_CLEAR"
+            )
         ensure_pilot(desks, ["bank1", "bank2"])  # bank3 is on the channel, not a member
 
         subject = f"KYC-OUT-{uuid.uuid4().hex[:6].upper()}"
@@ -260,6 +278,25 @@ def test_only_member_banks_vouch_and_open_payment_channels(tmp_path: Path, port_
             desks.payments("bank3").accept_channel(early.channel_id)
         withdrawn = desks.payments("bank1").close_channel(early.channel_id).record
         assert withdrawn.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
+
+        # what bank3 wrote before the adoption: its attestation does not count at the gate ...
+        debtor = common_pb2.PartyRef(name="KOWLOON IMPORTS LTD", country="HK", kyc_ref=f"KYC-B1-{tag}")
+        desks.compliance("bank1").vouch(debtor.kyc_ref)
+        before = desks.payments("bank1").get_channel(opened)
+        with refused(desks, KycError) as refusal:
+            desks.payments("bank1").pay(opened, money("CHF", "100.00"), debtor=debtor, debtor_account=DEBTOR_ACCOUNT,
+                                        creditor=creditor, creditor_account=CREDITOR_ACCOUNT)
+        assert cast(KycError, refusal.value).field == "creditor.kyc_ref"
+        assert "Bank3MSP is not a member bank of the compliance governance: its attestation does not count" in str(
+            refusal.value
+        )
+        assert desks.payments("bank1").get_channel(opened) == before  # nothing moved
+        # ... and its proposal does not open when a member accepts it; the member declines it by closing it
+        with refused(desks, InvalidStateError) as refusal:
+            desks.payments("bank1").accept_channel(stranded.channel_id)
+        assert "the proposer Bank3MSP is not a member bank of the compliance governance" in str(refusal.value)
+        declined = desks.payments("bank1").close_channel(stranded.channel_id).record
+        assert declined.state == pay.PAYMENT_CHANNEL_STATE_CLOSED
     finally:
         desks.close()
         net.down(purge=True)
