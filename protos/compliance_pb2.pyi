@@ -473,6 +473,29 @@ class ReportingThreshold(google.protobuf.message.Message):
 Global___ReportingThreshold: typing_extensions.TypeAlias = ReportingThreshold
 
 @typing.final
+class DirectoryEntry(google.protobuf.message.Message):
+    """A BIC of a member bank in the consortium directory: the institution (the BIC's first 8 characters,
+    any branch) answers to this MSP id.
+    """
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    BIC_FIELD_NUMBER: builtins.int
+    MSP_ID_FIELD_NUMBER: builtins.int
+    bic: builtins.str
+    """ISO 9362 BIC, 8 or 11 characters; only the institution (first 8) is compared."""
+    msp_id: builtins.str
+    def __init__(
+        self,
+        *,
+        bic: builtins.str = ...,
+        msp_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["bic", b"bic", "msp_id", b"msp_id"]) -> None: ...
+
+Global___DirectoryEntry: typing_extensions.TypeAlias = DirectoryEntry
+
+@typing.final
 class ComplianceGovernance(google.protobuf.message.Message):
     """The consortium's compliance configuration on one channel (public). A new version takes effect only
     when every member bank approved it (GovernanceProposal), and the record's key requires every
@@ -499,6 +522,7 @@ class ComplianceGovernance(google.protobuf.message.Message):
     PILOT_DAY_UTC_OFFSET_MINUTES_FIELD_NUMBER: builtins.int
     DESCRIPTION_FIELD_NUMBER: builtins.int
     ADOPTED_TX_ID_FIELD_NUMBER: builtins.int
+    DIRECTORY_FIELD_NUMBER: builtins.int
     version: builtins.int
     """1 for the first adopted configuration, then +1 per change."""
     screening_max_age_hours: builtins.int
@@ -553,6 +577,15 @@ class ComplianceGovernance(google.protobuf.message.Message):
     def reporting_thresholds(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___ReportingThreshold]:
         """At most 498."""
 
+    @property
+    def directory(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___DirectoryEntry]:
+        """The consortium directory: which BICs each member bank answers to (at most 1000 entries; every
+        member at least one, no institution twice). When not empty, every bank a credit, a transfer or a
+        payment channel names must be listed with its MSP id: a bank's own CA writes the BIC attribute of
+        its certificates, so without a directory an organisation could name itself with another bank's
+        BIC. Empty: no directory (the pairing of BIC and MSP id is the caller's word).
+        """
+
     def __init__(
         self,
         *,
@@ -574,9 +607,10 @@ class ComplianceGovernance(google.protobuf.message.Message):
         pilot_day_utc_offset_minutes: builtins.int = ...,
         description: builtins.str = ...,
         adopted_tx_id: builtins.str = ...,
+        directory: collections.abc.Iterable[Global___DirectoryEntry] | None = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["dual_control_threshold", b"dual_control_threshold", "pilot_caps", b"pilot_caps"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["adopted_tx_id", b"adopted_tx_id", "approval_window_hours", b"approval_window_hours", "check_credits", b"check_credits", "country_caps", b"country_caps", "description", b"description", "dual_control_threshold", b"dual_control_threshold", "embargoed_countries", b"embargoed_countries", "financing_policy", b"financing_policy", "high_risk_countries", b"high_risk_countries", "member_msp_ids", b"member_msp_ids", "pilot_caps", b"pilot_caps", "pilot_day_utc_offset_minutes", b"pilot_day_utc_offset_minutes", "reference_currency", b"reference_currency", "reference_rates", b"reference_rates", "reporting_thresholds", b"reporting_thresholds", "sanctions_lists", b"sanctions_lists", "screening_max_age_hours", b"screening_max_age_hours", "version", b"version"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["adopted_tx_id", b"adopted_tx_id", "approval_window_hours", b"approval_window_hours", "check_credits", b"check_credits", "country_caps", b"country_caps", "description", b"description", "directory", b"directory", "dual_control_threshold", b"dual_control_threshold", "embargoed_countries", b"embargoed_countries", "financing_policy", b"financing_policy", "high_risk_countries", b"high_risk_countries", "member_msp_ids", b"member_msp_ids", "pilot_caps", b"pilot_caps", "pilot_day_utc_offset_minutes", b"pilot_day_utc_offset_minutes", "reference_currency", b"reference_currency", "reference_rates", b"reference_rates", "reporting_thresholds", b"reporting_thresholds", "sanctions_lists", b"sanctions_lists", "screening_max_age_hours", b"screening_max_age_hours", "version", b"version"]) -> None: ...
 
 Global___ComplianceGovernance: typing_extensions.TypeAlias = ComplianceGovernance
 

@@ -23,6 +23,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
+from .directory import validate_directory
 from .errors import invalid_input, invalid_state, not_found, unauthorized
 from .ledger import Transition, Write
 from .officers import not_a_member, require_role
@@ -107,6 +108,7 @@ def validate_config(config: compliance_pb2.ComplianceGovernance) -> None:
     if not -720 <= config.pilot_day_utc_offset_minutes <= 840:
         raise invalid_input("config.pilot_day_utc_offset_minutes", "-720..840")
     check_text(config.description, "config.description", lines=1, width=200)
+    validate_directory(config)
 
 
 def config_sha256(config: compliance_pb2.ComplianceGovernance) -> bytes:

@@ -109,6 +109,17 @@ def credit_banks(stub: lc.CreditStub) -> list[common_pb2.BankRef]:
     return _unique(banks)
 
 
+def terms_banks(terms: lc.LetterOfCreditTerms) -> list[tuple[str, common_pb2.BankRef]]:
+    """Every bank the terms name, with its field: those the credit's stub takes from them."""
+    named = [("terms.issuing_bank", terms.issuing_bank), ("terms.advising_bank", terms.advising_bank)]
+    for name in ("second_advising_bank", "requested_confirmer"):
+        if terms.HasField(name):
+            named.append((f"terms.{name}", getattr(terms, name)))
+    if terms.available_with.HasField("nominated_bank"):
+        named.append(("terms.available_with.nominated_bank", terms.available_with.nominated_bank))
+    return named
+
+
 def presentation_banks(stub: lc.CreditStub, terms: lc.LetterOfCreditTerms) -> list[common_pb2.BankRef]:
     """Banks a presentation may be made to: the issuing bank, the nominated bank (the advising bank
     for "any bank" credits) and the confirming bank once it confirmed (art. 6a, 6d)."""

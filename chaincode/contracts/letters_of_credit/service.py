@@ -18,13 +18,14 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..compliance.credits import CreditParty, check_credit, credit_checks, credit_governance
+from ..compliance.directory import require_listed, require_listed_on_record
 from ..compliance.ledger import RecordLedger
 from ..compliance.records import governance_key
 from ..payments.service import PaymentsService
 from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
-from .credit import CreditFile, credit_banks, presentation_banks
+from .credit import CreditFile, credit_banks, presentation_banks, terms_banks
 from .errors import LcRuleError, invalid_input, invalid_state, not_found, unauthorized
 from .events import event_name
 from .ledger import PUBLIC, CreditLedger, Transition, batch_reader, get, parsed, store
@@ -124,15 +125,22 @@ class LettersOfCreditService:
         credit_file, (value,) = await self._credit_file(caller, stub, [amendment_key(stub.lc_id, seq)])
         return credit_file, _require_amendment(parsed(value, lc.AmendmentRecord), stub.lc_id, seq)
 
+    async def _calendars_and_governance(
+        self, banks: Iterable[common_pb2.BankRef]
+    ) -> tuple[CalendarBook, compliance_pb2.ComplianceGovernance | None]:
+        """The banks' calendars and, in the same round trip, the compliance configuration in force
+        (``None`` before the first adoption)."""
+        places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
+        values = await self._read_many([*(calendar_key(place) for place in places), governance_key()], PUBLIC)
+        return _calendar_book(places, values[:-1]), parsed(values[-1], compliance_pb2.ComplianceGovernance)
+
     async def _calendars_and_checks(
         self, banks: Iterable[common_pb2.BankRef]
     ) -> tuple[CalendarBook, compliance_pb2.ComplianceGovernance | None]:
         """The banks' calendars and, in the same round trip, the compliance configuration when it
         checks credits (``None`` otherwise)."""
-        places = list(dict.fromkeys(calendar_place(bank) for bank in banks))
-        values = await self._read_many([*(calendar_key(place) for place in places), governance_key()], PUBLIC)
-        checks = credit_checks(parsed(values[-1], compliance_pb2.ComplianceGovernance))
-        return _calendar_book(places, values[:-1]), checks
+        calendars, governance = await self._calendars_and_governance(banks)
+        return calendars, credit_checks(governance)
 
     async def _compliance(
         self,
@@ -182,18 +190,23 @@ class LettersOfCreditService:
         check_bank(terms.issuing_bank, "terms.issuing_bank")
         check_ref16(terms.lc_number, "terms.lc_number")
         place = calendar_place(terms.issuing_bank)
-        keys = [credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), calendar_key(place)]
-        credit_value, calendar_value = await self._read_many(keys, PUBLIC)
+        keys = [credit_key(lc_id_of(terms.issuing_bank.bic, terms.lc_number)), calendar_key(place), governance_key()]
+        credit_value, calendar_value, governance_value = await self._read_many(keys, PUBLIC)
         existing = parsed(credit_value, lc.CreditStub)
         calendars = _calendar_book([place], [calendar_value])
-        return await self._commit(credit.apply_for_credit(tx, request, existing, calendars))
+        transition = credit.apply_for_credit(tx, request, existing, calendars)
+        require_listed(parsed(governance_value, compliance_pb2.ComplianceGovernance), terms_banks(terms))
+        return await self._commit(transition)
 
     async def issue(self, tx: Transaction, request: api.IssueRequest) -> api.CreditResponse:
         """Issue the credit (issuing bank)."""
         ahead = _read_ahead(tx.caller, request.lc_id, governance=True)
         credit_file = await self._credit(tx.caller, request.lc_id, ahead)
-        calendars, checks = await self._calendars_and_checks([credit_file.stub.issuing_bank])
+        calendars, config = await self._calendars_and_governance([credit_file.stub.issuing_bank])
         transition = credit.issue_credit(tx, credit_file, calendars)
+        # applied before the directory (or a change of it): the credit names its banks as it must
+        require_listed_on_record(config, credit_banks(credit_file.stub), f"credit {credit_file.lc_id}")
+        checks = credit_checks(config)
         terms = credit_file.terms.terms
         applicant = ("applicant", terms.applicant, credit_file.stub.issuing_bank)
         await self._compliance(tx, checks, credit_file, [applicant], amount=terms.amount)
@@ -453,8 +466,10 @@ class LettersOfCreditService:
         also = [transfer_key(stub.lc_id, request.transfer_id)]
         credit_file, (value,) = await self._credit_file(tx.caller, stub, also)
         existing = parsed(value, lc.TransferRecord)
-        calendars = await self._calendars(credit_banks(credit_file.stub))
-        return await self._commit(transfers.transfer_credit(tx, credit_file, request, existing, calendars))
+        calendars, config = await self._calendars_and_governance(credit_banks(credit_file.stub))
+        transition = transfers.transfer_credit(tx, credit_file, request, existing, calendars)
+        require_listed(config, [("second_beneficiary_bank", request.second_beneficiary_bank)])
+        return await self._commit(transition)
 
     async def publish_calendar(self, tx: Transaction, request: api.PublishCalendarRequest) -> api.CalendarResponse:
         """Publish the next version of a place's banking-day calendar (compliance officer)."""

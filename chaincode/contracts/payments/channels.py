@@ -27,6 +27,7 @@ from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
 from ..compliance.audit import audit_event
+from ..compliance.directory import require_listed, require_listed_on_record
 from ..compliance.errors import duplicate, invalid_input, invalid_state, not_found, unauthorized
 from ..compliance.ledger import Transition, Write
 from ..compliance.limits import ClearanceEvidence
@@ -226,12 +227,14 @@ def propose(
     governance: compliance_pb2.ComplianceGovernance | None,
 ) -> Transition[pay.ChannelResponse]:
     """A bank proposes a channel with the credit lines both banks grant each other. Once a compliance
-    configuration is in force, both are its member banks (only theirs vouch for a payment's parties)."""
+    configuration is in force, both are its member banks (only theirs vouch for a payment's parties),
+    named as its directory lists them when it has one."""
     channel_id = check_proposal(request)
     require_bank(tx.caller, request.proposer, _TREASURY, "proposing a payment channel")
     require_member(tx, governance, "proposing a payment channel")
     if outside(governance, request.counterparty.msp_id):
         raise invalid_input("counterparty.msp_id", not_a_member(request.counterparty.msp_id))
+    require_listed(governance, [("proposer", request.proposer), ("counterparty", request.counterparty)])
     if existing is not None:
         raise duplicate("counterparty", f"channel {channel_id} exists ({state_name(existing.state)})")
     currency = request.currency
@@ -296,6 +299,7 @@ def accept(
     proposer = file.other(acceptor)
     if outside(governance, proposer.msp_id):
         raise invalid_state(f"the proposer {not_a_member(proposer.msp_id)}: the channel cannot open")
+    require_listed_on_record(governance, file.banks, f"channel {file.channel_id}")  # proposed before the directory
     granted_to_proposer = file.position.credit_limit_b if file.is_a(acceptor) else file.position.credit_limit_a
     clearance.check(
         credit_line_clearance(
