@@ -75,15 +75,17 @@ async def prepare(gateways: Gateways, network: FabricNetwork, slots: int, curren
     officer1 = aio.Compliance(await gateways.get("bank1", "compliance"), CHANNEL, session=session)
     officer2 = aio.Compliance(await gateways.get("bank2", "compliance"), CHANNEL, session=session)
     if not (await officer1.get_governance()).HasField("governance"):
-        await officer1.propose_governance(pilot_configuration([bank1.msp_id, bank2.msp_id]))
+        await officer1.propose_governance(pilot_configuration(
+            [bank1.msp_id, bank2.msp_id], directory=[bank1.bank_ref(), bank2.bank_ref()]
+        ))
         await officer2.approve_governance(1)
     await officer1.vouch(DEBTOR.kyc_ref)
     await officer2.vouch(CREDITOR.kyc_ref)
     treasury1 = aio.Payments(await gateways.get("bank1", "treasury"), CHANNEL, session=session)
     treasury2 = aio.Payments(await gateways.get("bank2", "treasury"), CHANNEL, session=session)
     proposed = await treasury1.propose_channel(
-        common_pb2.BankRef(bic=bank1.bic, msp_id=bank1.msp_id),
-        common_pb2.BankRef(bic=bank2.bic, msp_id=bank2.msp_id),
+        bank1.bank_ref(),
+        bank2.bank_ref(),
         currency,
         capacity_slots=slots,
     )

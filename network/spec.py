@@ -21,6 +21,7 @@ from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.errors import LcRuleError
 from ..chaincode.contracts.letters_of_credit.reference_data import BIC_ONLY_COUNTRIES
 from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN, check_bic, check_country
+from ..protos import common_pb2
 from .chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
 
@@ -95,6 +96,10 @@ class BankSpec:
     display_name: str
     domain: str
     peers: int = 1
+
+    def bank_ref(self) -> common_pb2.BankRef:
+        """The bank as requests and records name it: its BIC and its MSP id."""
+        return common_pb2.BankRef(bic=self.bic, msp_id=self.msp_id)
 
     def peer_names(self) -> list[str]:
         """Node names of this bank's peers, e.g. ``bank1-peer0``."""

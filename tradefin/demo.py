@@ -108,10 +108,6 @@ _CALENDARS = (("HK", 8 * 60), ("DE", 60))
 _WEEKEND = (calendar_pb2.WEEKDAY_SATURDAY, calendar_pb2.WEEKDAY_SUNDAY)
 
 
-def _bank_ref(bank: BankSpec) -> common_pb2.BankRef:
-    return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
-
-
 def _credit_terms(
     issuing: common_pb2.BankRef, advising: common_pb2.BankRef, today: datetime.date
 ) -> lc.LetterOfCreditTerms:
@@ -213,7 +209,7 @@ def run_credit(
         issuer, advisor = issuing_bank.display_name, advising_bank.display_name
         _publish_calendars(desk(issuing_bank, "compliance"), timeline, f"{issuer} (compliance)")
         today = datetime.datetime.now(datetime.UTC).date()
-        terms = _credit_terms(_bank_ref(issuing_bank), _bank_ref(advising_bank), today)
+        terms = _credit_terms(issuing_bank.bank_ref(), advising_bank.bank_ref(), today)
         amount = terms.amount
 
         def record(actor: str, action: str, committed: Committed[lc.CreditStub] | Committed[lc.PresentationStub],
@@ -282,9 +278,12 @@ def prepare_payment_channel(network: FabricNetwork, timeline: Timeline) -> str:
             Compliance(gateway(bank, "compliance"), CREDIT_CHANNEL, session=session) for bank in (first, second)
         ]
         if not officers[0].get_governance().HasField("governance"):
-            proposed = officers[0].propose_governance(pilot_configuration([first.msp_id, second.msp_id]))
+            proposed = officers[0].propose_governance(pilot_configuration(
+                [first.msp_id, second.msp_id], directory=[first.bank_ref(), second.bank_ref()]
+            ))
             timeline.add(f"{first.display_name} (compliance)", "compliance:ProposeGovernance", CREDIT_CHANNEL,
-                         proposed.block_number, "pilot caps, sanctions lists, embargo, dual-control threshold")
+                         proposed.block_number,
+                         "pilot caps, sanctions lists, embargo, dual-control threshold, BIC directory")
             adopted = officers[1].approve_governance(1)
             timeline.add(f"{second.display_name} (compliance)", "compliance:ApproveGovernance", CREDIT_CHANNEL,
                          adopted.block_number, "every member approved: version 1 in force")
@@ -300,7 +299,7 @@ def prepare_payment_channel(network: FabricNetwork, timeline: Timeline) -> str:
             return channel_id
         except NotFoundError:
             pass
-        proposed_channel = treasury1.propose_channel(_bank_ref(first), _bank_ref(second), PAYMENT_CURRENCY,
+        proposed_channel = treasury1.propose_channel(first.bank_ref(), second.bank_ref(), PAYMENT_CURRENCY,
                                                      capacity_slots=8)
         timeline.add(f"{first.display_name} (treasury)", "pay:ProposeChannel", CREDIT_CHANNEL,
                      proposed_channel.block_number, f"{channel_id}, 8 capacity slots")

@@ -191,9 +191,14 @@ def pilot_configuration(
     embargoed_countries: Sequence[str] = ("CU", "IR", "KP", "SY"),
     check_credits: bool = False,
     description: str = "small-value payments pilot",
+    directory: Sequence[common_pb2.BankRef] = (),
 ) -> cp.ComplianceGovernance:
     """A proposal for a small-value pilot's configuration (illustrative values; the real ones are the
-    members' decision, and become binding only when every member approves them on the ledger)."""
+    members' decision, and become binding only when every member approves them on the ledger).
+
+    ``directory``: the member banks' BICs with their MSP ids (every member at least one); once adopted,
+    every bank a credit, a transfer or a payment channel names must be listed so. Empty: no directory.
+    """
 
     def amount(text: str) -> common_pb2.Money:
         return common_pb2.Money(currency=reference_currency, minor_units=parse_amount(text, reference_currency))
@@ -218,6 +223,7 @@ def pilot_configuration(
         check_credits=check_credits,
         financing_policy=cp.FINANCING_POLICY_EXCLUSIVE,
         description=description,
+        directory=[cp.DirectoryEntry(bic=bank.bic, msp_id=bank.msp_id) for bank in directory],
     )
 
 

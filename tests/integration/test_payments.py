@@ -59,8 +59,7 @@ class Desks:
     _compliance: dict[tuple[str, str], Compliance] = field(default_factory=dict)
 
     def bank(self, name: str) -> common_pb2.BankRef:
-        spec = self.net.spec.bank(name)
-        return common_pb2.BankRef(bic=spec.bic, msp_id=spec.msp_id)
+        return self.net.spec.bank(name).bank_ref()
 
     def payments(self, bank: str, user: str = "treasury") -> Payments:
         if (bank, user) not in self._payments:
@@ -105,7 +104,8 @@ def ensure_pilot(desks: Desks, banks: list[str]) -> cp.ComplianceGovernance:
     if current.HasField("governance"):
         return current.governance
     msp_ids = [desks.bank(bank).msp_id for bank in banks]
-    desks.compliance(banks[0]).propose_governance(pilot_configuration(msp_ids))
+    directory = [desks.bank(bank) for bank in banks]  # the consortium directory: each bank's BIC
+    desks.compliance(banks[0]).propose_governance(pilot_configuration(msp_ids, directory=directory))
     for bank in banks[1:]:
         desks.compliance(bank).approve_governance(1)
     return desks.compliance(banks[0]).get_governance().governance

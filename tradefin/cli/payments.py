@@ -276,12 +276,6 @@ def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param
     return candidates[0]
 
 
-def _bank_ref(bank: Any) -> Any:
-    from ..protos import common_pb2
-
-    return common_pb2.BankRef(bic=bank.bic, msp_id=bank.msp_id)
-
-
 def _currency(channel_id: str) -> str:
     """The currency of a payment channel, the last part of its id (``BIC8-BIC8-CCY``)."""
     return channel_id.rsplit("-", 1)[1]
@@ -445,7 +439,7 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
     proposer, counterparty = _bank_spec(net, bank, "BANK"), _bank_spec(net, other, "OTHER")
     with _desks(net, [proposer, counterparty], fabric_channel, "OTHER") as desks:
         proposed = desks.payments(proposer).propose_channel(
-            _bank_ref(proposer), _bank_ref(counterparty), currency,
+            proposer.bank_ref(), counterparty.bank_ref(), currency,
             proposer_credit_limit=limits[0], counterparty_credit_limit=limits[1],
             capacity_slots=slots, cycle_seconds=cycle_seconds)
         desks.payments(counterparty).accept_channel(proposed.record.channel_id)
@@ -591,7 +585,8 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
         first = desks.compliance(banks[0])
         current = first.get_governance().governance
         version = current.version + 1 if current.version else 1
-        config = pilot_configuration([b.msp_id for b in banks], version=version, check_credits=check_credits)
+        config = pilot_configuration([b.msp_id for b in banks], version=version, check_credits=check_credits,
+                                     directory=[b.bank_ref() for b in banks])
         first.propose_governance(config)
         for bank in banks[1:]:
             desks.compliance(bank).approve_governance(version)
