@@ -6,6 +6,7 @@ configuration does not count among its members."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import secrets
 import uuid
@@ -42,6 +43,7 @@ from tradefin.gateway.tradefin import (
     money,
 )
 from tradefin.gateway.tradefin.compliance import invoice_fingerprints, pilot_configuration
+from tradefin.network.identities import issue_identity
 from tradefin.network.network import FabricNetwork
 from tradefin.network.progress import SilentProgress
 from tradefin.protos import common_pb2
@@ -229,6 +231,31 @@ def test_credits_are_checked_once_every_member_adopts_it(tri: Desks) -> None:
             credits.client("bank1", "issuer").issue(lc_id)
         tri.compliance("bank1").vouch(terms.applicant.kyc_ref)
         assert credits.client("bank1", "issuer").issue(lc_id).record.state == lc.CREDIT_STATE_ISSUED
+    finally:
+        credits.close()
+
+
+def test_a_bank_cannot_name_itself_with_another_members_bic(tri: Desks) -> None:
+    """Bank3's own CA issues a certificate carrying Asia Trade Bank's BIC: on the channel nothing else
+    stops Bank3MSP from applying as ASTBHKHH -- a credit the advising bank would take for Asia Trade
+    Bank's. The consortium directory in force (ensure_pilot adopts one) refuses it."""
+    asia_trade = tri.net.spec.bank("bank1")
+    forger = dataclasses.replace(tri.net.spec.bank("bank3"), bic=asia_trade.bic)
+    issued = issue_identity(tri.net.layout, forger, "forger", "issuer")
+    assert issued.attributes["bic"] == asia_trade.bic  # what the certificate claims
+    credits = CreditDesk(tri.net, TRI_CHANNEL)
+    try:
+        banks = Banks(new_place(credits, "HK"), new_place(credits, "DE")).bind(credits)
+        terms = lc_credit_terms(banks)
+        terms.issuing_bank.msp_id = forger.msp_id  # "ASTBHKHH", from Bank3MSP
+        tri.sync()
+        with pytest.raises(InvalidInputError) as refused:
+            credits.client("bank3", "forger").apply(terms)
+        assert refused.value.field == "terms.issuing_bank.msp_id"
+        assert "ASTBHKHH is Bank1MSP's in the consortium directory, not Bank3MSP's" in str(refused.value)
+        lc_id = f"{asia_trade.bic[:8]}:{terms.lc_number}"
+        with pytest.raises(NotFoundError):  # nothing was written
+            credits.client("bank1", "issuer").get_credit(lc_id)
     finally:
         credits.close()
 
