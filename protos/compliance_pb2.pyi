@@ -581,9 +581,10 @@ class ComplianceGovernance(google.protobuf.message.Message):
     def directory(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___DirectoryEntry]:
         """The consortium directory: which BICs each member bank answers to (at most 1000 entries; every
         member at least one, no institution twice). When not empty, every bank a credit, a transfer or a
-        payment channel names must be listed with its MSP id: a bank's own CA writes the BIC attribute of
-        its certificates, so without a directory an organisation could name itself with another bank's
-        BIC. Empty: no directory (the pairing of BIC and MSP id is the caller's word).
+        payment channel names must be listed with its MSP id, and KYC attestations and screenings (which
+        record the officer's certificate BIC) are written only under a BIC listed for the officer's bank: a
+        bank's own CA writes the BIC attribute of its certificates, so without a directory an organisation
+        could name itself with another bank's BIC. Empty: no directory (the pairing is the caller's word).
         """
 
     def __init__(

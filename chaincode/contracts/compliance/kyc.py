@@ -18,6 +18,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
+from .directory import require_listed_certificate
 from .errors import invalid_input, kyc_failed
 from .ledger import Transition, Write
 from .officers import require_member, require_role
@@ -58,6 +59,7 @@ def attest(
     require_role(tx, (Role.COMPLIANCE,), "attesting KYC")
     require_member(tx, governance, "attesting KYC")
     require_bic_attribute(tx.caller, "attesting KYC")
+    require_listed_certificate(tx, governance, "attesting KYC")
     given = request.attestation
     check_attestation(given)
     attestation = compliance_pb2.KycAttestation(

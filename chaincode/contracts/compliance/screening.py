@@ -19,6 +19,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import (
 from tradefin.protos import common_pb2, compliance_pb2
 
 from .audit import audit_event
+from .directory import require_listed_certificate
 from .errors import invalid_input, sanctions_hit
 from .ledger import Transition, Write
 from .officers import require_member, require_role
@@ -58,6 +59,7 @@ def record(
     require_role(tx, (Role.COMPLIANCE,), "recording a screening")
     require_member(tx, governance, "recording a screening")
     require_bic_attribute(tx.caller, "recording a screening")
+    require_listed_certificate(tx, governance, "recording a screening")
     given = request.result
     check_result(given)
     if to_datetime(given.screened_at, "result.screened_at") > tx.timestamp + FUTURE_TOLERANCE:

@@ -103,10 +103,16 @@ CREDIT_BANK_FIELDS: Final = (
 MAX_CREDIT_BANKS: Final = len(CREDIT_BANK_FIELDS)
 
 
+def stub_banks(stub: lc.CreditStub) -> list[common_pb2.BankRef]:
+    """Every bank field the stub holds (issuing, advising, second advising, confirming, nominated),
+    two of one MSP id included."""
+    return [getattr(stub, name) for name in CREDIT_BANK_FIELDS if has_field(stub, name)]
+
+
 def credit_banks(stub: lc.CreditStub) -> list[common_pb2.BankRef]:
-    """Every bank party to the credit (issuing, advising, second advising, confirming, nominated)."""
-    banks = [getattr(stub, name) for name in CREDIT_BANK_FIELDS if has_field(stub, name)]
-    return _unique(banks)
+    """Every bank party to the credit (issuing, advising, second advising, confirming, nominated), one
+    per MSP id."""
+    return _unique(stub_banks(stub))
 
 
 def terms_banks(terms: lc.LetterOfCreditTerms) -> list[tuple[str, common_pb2.BankRef]]:

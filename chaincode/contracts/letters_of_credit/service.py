@@ -25,7 +25,7 @@ from ..payments.service import PaymentsService
 from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
 from .banking_days import CalendarBook, calendar_place
-from .credit import CreditFile, credit_banks, presentation_banks, terms_banks
+from .credit import CreditFile, credit_banks, presentation_banks, stub_banks, terms_banks
 from .errors import LcRuleError, invalid_input, invalid_state, not_found, unauthorized
 from .events import event_name
 from .ledger import PUBLIC, CreditLedger, Transition, batch_reader, get, parsed, store
@@ -205,7 +205,8 @@ class LettersOfCreditService:
         calendars, config = await self._calendars_and_governance([credit_file.stub.issuing_bank])
         transition = credit.issue_credit(tx, credit_file, calendars)
         # applied before the directory (or a change of it): the credit names its banks as it must
-        require_listed_on_record(config, credit_banks(credit_file.stub), f"credit {credit_file.lc_id}")
+        named = [bank for _, bank in terms_banks(credit_file.terms.terms)]
+        require_listed_on_record(config, named, f"credit {credit_file.lc_id}")
         checks = credit_checks(config)
         terms = credit_file.terms.terms
         applicant = ("applicant", terms.applicant, credit_file.stub.issuing_bank)
@@ -215,8 +216,11 @@ class LettersOfCreditService:
     async def advise(self, tx: Transaction, request: api.AdviseRequest) -> api.CreditResponse:
         """Advise the credit (advising bank)."""
         stub = await self._stub(request.lc_id, _read_ahead(tx.caller, request.lc_id, governance=True))
-        calendars, checks = await self._calendars_and_checks([stub.advising_bank])
+        calendars, config = await self._calendars_and_governance([stub.advising_bank])
         transition = credit.advise_credit(tx, stub, calendars)
+        # issued before the directory: the beneficiary is not told of a credit under a BIC not its bank's
+        require_listed_on_record(config, stub_banks(stub), f"credit {stub.lc_id}")
+        checks = credit_checks(config)
         if checks is not None:
             credit_file = await self._credit(tx.caller, request.lc_id)
             beneficiary = ("beneficiary", credit_file.terms.terms.beneficiary, stub.advising_bank)

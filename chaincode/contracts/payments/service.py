@@ -517,6 +517,8 @@ class PaymentsService:
         sender = file.bank_by_bic(paying_bank.bic)
         if sender is None or sender.msp_id != paying_bank.msp_id:
             raise invalid_input("settlement", f"the paying bank is not a bank of {channel_id}")
+        if file.other(sender).msp_id != receiving_bank.msp_id:  # its BIC, another organisation's channel side
+            raise invalid_input("settlement", f"the receiving bank is not a bank of {channel_id}")
         creditor_account = common_pb2.AccountRef()
         if settlement.HasField("creditor_account"):
             creditor_account.CopyFrom(settlement.creditor_account)

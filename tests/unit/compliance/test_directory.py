@@ -26,7 +26,19 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
-from ..payments.support import BANK_A, BANK_B, OUTSIDER, Desk, caller, governance_config, refused_writing_nothing
+from ..payments.support import (
+    BANK_A,
+    BANK_B,
+    CREDITOR,
+    NOW,
+    OUTSIDER,
+    Desk,
+    caller,
+    governance_config,
+    refused_writing_nothing,
+    stamp,
+    verified_attestation,
+)
 
 DIRECTORY = [cp.DirectoryEntry(bic=bank.bic, msp_id=bank.msp_id) for bank in (BANK_A, BANK_B, OUTSIDER)]
 #: Bank3MSP under Asia Trade Bank's BIC: what a certificate its own CA issued may claim
@@ -87,8 +99,37 @@ def test_what_misnamed_reports() -> None:
     assert misnamed(config, common_pb2.BankRef(bic="ASTBHKHHXXX", msp_id=BANK_A.msp_id)) is None  # a branch
     assert misnamed(config, FORGED) == ("msp_id", "ASTBHKHH is Bank1MSP's in the consortium directory, not Bank3MSP's")
     unknown = common_pb2.BankRef(bic="EUCBFRPP", msp_id=BANK_B.msp_id)
-    assert misnamed(config, unknown) == ("bic", "EUCBFRPP is not in the consortium directory")
+    assert misnamed(config, unknown) == ("bic", "EUCBFRPP is not in the consortium directory of member banks")
     assert misnamed(None, FORGED) is None and misnamed(_config(directory=[]), FORGED) is None
+
+
+# -- records that carry the caller's bank as its certificate names it ------------------------------
+
+
+@pytest.mark.parametrize("action", ["attesting KYC", "recording a screening"])
+def test_an_attestation_or_screening_is_written_under_the_banks_own_bic_only(action: str) -> None:
+    desk = Desk()
+    desk.adopt(_config())
+    attest = cp.AttestKycRequest(attestation=verified_attestation(CREDITOR.kyc_ref))
+    screen = cp.RecordScreeningRequest(
+        result=cp.ScreeningResult(
+            subject_ref=CREDITOR.kyc_ref, list_id="UN", list_version="2025-11-28",
+            outcome=cp.SCREENING_OUTCOME_CLEAR, screened_at=stamp(NOW),
+        )
+    )
+
+    def write(bank: common_pb2.BankRef) -> object:
+        if action == "attesting KYC":
+            return desk.comply(caller(bank, "compliance"), lambda s, tx: s.attest_kyc(tx, attest))
+        return desk.comply(caller(bank, "compliance"), lambda s, tx: s.record_screening(tx, screen))
+
+    refusal = refused_writing_nothing(desk, lambda: write(FORGED))  # Bank3MSP's certificate says ASTBHKHH
+    assert refusal.code_name == "ERR_UNAUTHORIZED"
+    assert refusal.text == (
+        f"{action} needs a certificate carrying its bank's BIC: "
+        "ASTBHKHH is Bank1MSP's in the consortium directory, not Bank3MSP's"
+    )
+    write(OUTSIDER)  # the same bank under its own BIC
 
 
 # -- payment channels --------------------------------------------------------------------------------
@@ -113,7 +154,7 @@ def test_a_channel_is_proposed_only_between_banks_as_the_directory_names_them() 
     unlisted = common_pb2.BankRef(bic="EUCBFRPP", msp_id=BANK_B.msp_id)
     refusal = refused_writing_nothing(desk, lambda: _propose(desk, BANK_A, unlisted))
     assert (refusal.code_name, refusal.field) == ("ERR_INVALID_INPUT", "counterparty.bic")
-    assert refusal.message == "EUCBFRPP is not in the consortium directory"
+    assert refusal.message == "EUCBFRPP is not in the consortium directory of member banks"
     _propose(desk, BANK_A, common_pb2.BankRef(bic="EUCBDEFFXXX", msp_id=BANK_B.msp_id))  # a branch of a listed BIC
 
 
@@ -128,7 +169,7 @@ def test_a_channel_proposed_before_the_directory_opens_only_if_it_names_its_bank
     )
     assert refusal.code_name == "ERR_INVALID_STATE"
     assert refusal.message == (
-        f"channel {channel_id} names EUCBFRPP (Bank2MSP): EUCBFRPP is not in the consortium directory"
+        f"channel {channel_id} names EUCBFRPP (Bank2MSP): EUCBFRPP is not in the consortium directory of member banks"
     )
 
 
@@ -200,7 +241,7 @@ def test_a_credit_applied_for_before_the_directory_is_issued_only_if_it_names_it
         desk.call(credits.caller(credits.ISSUER, "issuer"), desk.service.issue, api.IssueRequest(lc_id=lc_id))
     assert refused.value.code_name == "ERR_INVALID_STATE"
     assert refused.value.message == (
-        f"credit {lc_id} names TFAXGB2L (AdviserMSP): TFAXGB2L is not in the consortium directory"
+        f"credit {lc_id} names TFAXGB2L (AdviserMSP): TFAXGB2L is not in the consortium directory of member banks"
     )
     assert desk.ledger.state == state
     assert desk.stub(lc_id).state == lc.CREDIT_STATE_DRAFT_APPLICATION
@@ -223,3 +264,33 @@ def test_a_transfer_names_the_second_beneficiarys_bank_as_the_directory_does() -
     assert desk.ledger.state == state
     request.second_beneficiary_bank.CopyFrom(credits.ADVISER)
     assert desk.call(credits.caller(credits.ADVISER, "advisor"), desk.service.transfer, request).transfer.amount
+
+
+def test_a_second_bank_of_the_issuers_msp_is_checked_at_issue_too() -> None:
+    # one MSP id under two BICs: the credit's banks (one per MSP id) would show only the first
+    desk = credits.Desk()
+    terms = credits.sample_terms(second_advising_bank=common_pb2.BankRef(bic="TFQQGB2L", msp_id="AdviserMSP"))
+    lc_id = desk.apply(terms)  # before the directory
+    config = governance_config(member_msp_ids=MEMBERS, directory=LC_DIRECTORY)
+    desk.ledger.state[("", governance_key())] = config.SerializeToString()
+    with pytest.raises(RuleError) as refused:
+        desk.call(credits.caller(credits.ISSUER, "issuer"), desk.service.issue, api.IssueRequest(lc_id=lc_id))
+    assert refused.value.code_name == "ERR_INVALID_STATE" and "names TFQQGB2L (AdviserMSP)" in refused.value.message
+
+
+def test_a_credit_issued_before_the_directory_is_advised_only_if_it_names_its_banks_so() -> None:
+    desk = credits.Desk()
+    misnamed_adviser = common_pb2.BankRef(bic="TFAXGB2L", msp_id=credits.ADVISER.msp_id)
+    terms = credits.sample_terms(
+        advising_bank=misnamed_adviser, available_with=lc.AvailableWith(nominated_bank=misnamed_adviser)
+    )
+    lc_id = desk.apply(terms)
+    desk.call(credits.caller(credits.ISSUER, "issuer"), desk.service.issue, api.IssueRequest(lc_id=lc_id))
+    config = governance_config(member_msp_ids=MEMBERS, directory=LC_DIRECTORY)
+    desk.ledger.state[("", governance_key())] = config.SerializeToString()
+    state = dict(desk.ledger.state)
+    with pytest.raises(RuleError) as refused:
+        desk.call(credits.caller(misnamed_adviser, "advisor"), desk.service.advise, api.AdviseRequest(lc_id=lc_id))
+    assert refused.value.code_name == "ERR_INVALID_STATE"
+    assert f"credit {lc_id} names TFAXGB2L (AdviserMSP)" in refused.value.message
+    assert desk.ledger.state == state

@@ -74,6 +74,14 @@ def test_duplicate_bank_fields_are_refused(key: str, field: str) -> None:
     assert error.field == field and "duplicate" in str(error)
 
 
+def test_two_banks_of_one_institution_are_refused() -> None:
+    doc = default_doc()
+    doc["banks"][1]["bic"] = doc["banks"][0]["bic"][:8] + "XXX"  # a branch BIC of the first bank
+    doc["banks"][1]["country"] = doc["banks"][0]["country"]
+    error = refused(doc)
+    assert error.field == "banks[1].bic" and f"duplicate bic {doc['banks'][0]['bic'][:8]!r}" in str(error)
+
+
 def test_duplicate_channel_names_are_refused() -> None:
     doc = default_doc()
     doc["channels"][1]["name"] = doc["channels"][0]["name"]

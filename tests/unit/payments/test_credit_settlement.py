@@ -186,3 +186,33 @@ def test_the_confirming_banks_honour_takes_no_settlement_and_reads_no_payment_ch
     honour.ClearField("settlement")
     answer = desk.credit(caller(OUTSIDER, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
     assert answer.presentation.state == lc.PRESENTATION_STATE_HONOURED
+
+
+def test_a_settlement_is_paid_only_to_the_credits_receiving_bank() -> None:
+    # Before any configuration (so before any directory), bank A opened a USD channel with "EUCBDEFF"
+    # that Bank3MSP accepted under that BIC: the channel's id is the one a settlement of an A-B credit
+    # looks up, its other side another organisation than the credit's receiving bank.
+    desk = Desk()
+    desk.now = NOW
+    forged = common_pb2.BankRef(bic=BANK_B.bic, msp_id=OUTSIDER.msp_id)
+    propose = pay.ProposeChannelRequest(
+        proposer=BANK_A, counterparty=forged, currency="USD", capacity_slots=4, salt=bytes(32)
+    )
+    desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.propose_channel(tx, propose))
+    channel_id = "ASTBHKHH-EUCBDEFF-USD"
+    accept = pay.AcceptChannelRequest(channel_id=channel_id)
+    desk.pay(caller(forged, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
+    desk.deposit(channel_id, BANK_A, forged, usd("1000000.00"))
+    _, presentation_id, _ = honoured_credit(desk)  # issued by A, honoured by B (Bank2MSP)
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
+    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+
+    paid = settlement()
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
+    with pytest.raises(RuleError) as error:
+        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", "settlement")
+    assert error.value.message == f"the receiving bank is not a bank of {channel_id}"
+    with pytest.raises(RuleError, match="no payment"):
+        desk.payment(paid.uetr)
+    assert [balance.balance for balance in desk.channel(channel_id).balances] == [1000000_00, 0]
