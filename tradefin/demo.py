@@ -24,7 +24,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .chaincode.contracts.payments.records import channel_id_of
 from .gateway import Gateway
 from .gateway.tradefin import (
     Committed,
@@ -38,6 +37,7 @@ from .gateway.tradefin import (
     money_text,
 )
 from .gateway.tradefin.compliance import pilot_configuration
+from .gateway.tradefin.payments import channel_id as payment_channel_id
 from .gateway.tradefin.payments import credit_settlement
 from .network.network import FabricNetwork
 from .network.progress import Progress
@@ -293,7 +293,7 @@ def prepare_payment_channel(network: FabricNetwork, timeline: Timeline) -> str:
                          f"VERIFIED until {_iso(attested.expires_on)}; CLEAR on every required list")
         treasury1 = Payments(gateway(first, "treasury"), CREDIT_CHANNEL, session=session)
         treasury2 = Payments(gateway(second, "treasury"), CREDIT_CHANNEL, session=session)
-        channel_id = channel_id_of(first.bic, second.bic, PAYMENT_CURRENCY)
+        channel_id = payment_channel_id(first.bic, second.bic, PAYMENT_CURRENCY)
         try:
             treasury1.get_channel(channel_id)
             return channel_id

@@ -50,7 +50,7 @@ from tradefin.gateway.tradefin.letters_of_credit import (
     money,
     money_text,
 )
-from tradefin.gateway.tradefin.payments import Payments
+from tradefin.gateway.tradefin.payments import Payments, channel_id
 
 __all__ = [
     "DEFAULT_CHAINCODE",
@@ -83,6 +83,7 @@ __all__ = [
     "UnauthorizedError",
     "as_date",
     "chaincode_error",
+    "channel_id",
     "credit_event",
     "date_of",
     "error_class",

@@ -49,12 +49,20 @@ __all__ = [
     "QuoteDetails",
     "SlotPicker",
     "audit_event",
+    "channel_id",
     "credit_settlement",
     "status_name",
 ]
 
 #: The contract's name in the chaincode (transactions are ``pay:<Operation>``).
 CONTRACT_NAME: Final = "pay"
+
+
+def channel_id(bank: common_pb2.BankRef | str, other: common_pb2.BankRef | str, currency: str) -> str:
+    """The id of the payment channel of two banks (``BankRef`` or BIC) in ``currency``: their BIC8s in
+    ascending order, then the currency (``"ASTBHKHH-EUCBDEFF-EUR"``), whichever bank proposed it."""
+    bics = [value.bic if isinstance(value, common_pb2.BankRef) else value for value in (bank, other)]
+    return pay_records.channel_id_of(bics[0], bics[1], currency)
 _MEMORY: Final = 100_000
 # slot_hint is a uint32; taken modulo at most 256 slots, a uniform 32-bit hint is as good as uniform
 _SLOT_HINT_RANGE: Final = 2**32

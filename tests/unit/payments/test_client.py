@@ -23,7 +23,7 @@ from tradefin.gateway.tradefin.compliance import (
     invoice_fingerprints,
     normalise,
 )
-from tradefin.gateway.tradefin.payments import Payments, PaymentsFlows, credit_settlement
+from tradefin.gateway.tradefin.payments import Payments, PaymentsFlows, channel_id, credit_settlement
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as lc_api
@@ -80,6 +80,11 @@ def test_a_payment_carries_its_request_in_the_transient_map_and_is_endorsed_by_t
     assert (request.instructed_amount.minor_units, len(request.salt), payments_sent[0].args) == (1250_00, 32, [])
     assert payments_sent[0].organizations == sorted(["Bank1MSP", OTHER_MSP])
     assert request.uetr == first.record.uetr and request.end_to_end_id.startswith("E2E")
+
+
+def test_a_channels_id_is_the_same_whichever_bank_names_it_first() -> None:
+    assert channel_id(BANK_A, BANK_B, "EUR") == channel_id(BANK_B, BANK_A, "EUR") == "ASTBHKHH-EUCBDEFF-EUR"
+    assert channel_id("EUCBDEFFXXX", "ASTBHKHH", "USD") == "ASTBHKHH-EUCBDEFF-USD"  # BICs or BankRefs, BIC8s
 
 
 def test_payments_in_flight_draw_on_different_slots() -> None:
