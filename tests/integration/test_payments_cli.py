@@ -107,3 +107,21 @@ def test_a_channel_and_a_payment_from_the_command_line(
         ["--workdir", str(net.workdir), "pay", "send", CHANNEL_ID, "--from", "bank1", "--amount", "6000000", *party],
     )
     assert refused.exit_code == 1 and "ERR_INSUFFICIENT_FUNDS" in " ".join(refused.output.split())
+
+
+def test_the_configuration_in_force_from_the_command_line(
+    fabric_network: FabricNetwork, customers: tuple[str, str]
+) -> None:
+    net = fabric_network
+    shown = run_json(net, "pay", "governance", "--on", "asia-europe")
+    config = shown["governance"]
+    assert int(config["version"]) >= 1 and config["member_msp_ids"] == ["Bank1MSP", "Bank2MSP"]
+    assert {(entry["bic"], entry["msp_id"]) for entry in config["directory"]} == {
+        ("ASTBHKHH", "Bank1MSP"),
+        ("EUCBDEFF", "Bank2MSP"),
+    }  # `pay pilot` adopted the network's banks as its BIC directory
+    text = run(net, "pay", "governance", "--on", "asia-europe", "--bank", "bank2")
+    assert f"compliance configuration version {config['version']} in force on asia-europe" in text
+    assert "BIC directory: ASTBHKHH Bank1MSP, EUCBDEFF Bank2MSP" in text
+    unknown = CliRunner().invoke(main, ["--workdir", str(net.workdir), "pay", "governance", "--on", "nowhere"])
+    assert unknown.exit_code == 2 and "unknown channel 'nowhere'" in unknown.output

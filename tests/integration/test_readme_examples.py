@@ -83,6 +83,7 @@ def test_command_line_walkthrough_runs(fabric_network: FabricNetwork, tmp_path: 
     lines = _run(fabric_network, tmp_path, command_line_walkthrough(), shell=True)
 
     text = "\n".join(lines)
+    assert "BIC directory: ASTBHKHH Bank1MSP, EUCBDEFF Bank2MSP" in text  # pay governance
     assert re.search(r"payment \S+ on ASTBHKHH-EUCBDEFF-CNY, cycle 1: ACSP -> ACCC", text), text
     assert "batch 1 settled by Euro Commerce Bank" in text, text
     shown = json.loads("\n".join(lines[lines.index("{") :]))  # the last command's --json

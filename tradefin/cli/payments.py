@@ -564,6 +564,15 @@ def pay_group() -> None:
     """Cross-border payments on a payment channel (and the pilot's compliance set-up)."""
 
 
+def _consortium_banks(net: Any, fabric_channel: str) -> list[Any]:
+    """The banks of a consortium channel of the network (``--on``)."""
+    try:
+        return list(net.spec.channel_banks(fabric_channel))
+    except KeyError:
+        names = ", ".join(c.name for c in net.spec.channels)
+        raise click.BadParameter(f"unknown channel {fabric_channel!r} (channels: {names})", param_hint="--on") from None
+
+
 @pay_group.command("pilot")
 @click.option("--on", "fabric_channel", required=True, help="The consortium channel.")
 @click.option("--check-credits", is_flag=True, help="Also check letters of credit (KYC, sanctions, caps).")
@@ -576,11 +585,7 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
     from ..gateway.tradefin.compliance import pilot_configuration
 
     net = _existing(ctx)
-    try:
-        banks = net.spec.channel_banks(fabric_channel)
-    except KeyError:
-        names = ", ".join(c.name for c in net.spec.channels)
-        raise click.BadParameter(f"unknown channel {fabric_channel!r} (channels: {names})", param_hint="--on") from None
+    banks = _consortium_banks(net, fabric_channel)
     with _desks(net, banks, fabric_channel) as desks:
         first = desks.compliance(banks[0])
         current = first.get_governance().governance
@@ -592,6 +597,70 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
             desks.compliance(bank).approve_governance(version)
         out.print(f"compliance configuration version {version} adopted on {fabric_channel} by "
                   f"{', '.join(b.display_name for b in banks)}")
+
+
+@pay_group.command("governance")
+@click.option("--on", "fabric_channel", required=True, help="The consortium channel.")
+@click.option("--bank", default=None, help="Ask as this bank's compliance officer (default: the channel's first).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_governance(ctx: click.Context, fabric_channel: str, bank: str | None, as_json: bool) -> None:
+    """The compliance configuration in force on a consortium channel (members, sanctions lists, embargo,
+    caps, the BIC directory) and the next version's proposal, if any."""
+    net = _existing(ctx)
+    banks = _consortium_banks(net, fabric_channel)
+    spec = _bank_spec(net, bank, "--bank") if bank is not None else banks[0]
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
+        answer = desks.compliance(spec).get_governance()
+    governance = answer.governance if answer.HasField("governance") else None
+    proposal = answer.proposal if answer.HasField("proposal") else None
+    if as_json:
+        out.print_json(json.dumps({
+            "governance": _record_json(governance) if governance is not None else None,
+            "proposal": _record_json(proposal) if proposal is not None else None,
+        }))
+        return
+    if governance is None:
+        out.print(f"no compliance configuration in force on {fabric_channel} "
+                  f"(`tradefin pay pilot --on {fabric_channel}` adopts one)")
+    else:
+        _show_governance(governance, fabric_channel)
+    if proposal is not None:
+        from ..protos import compliance_pb2
+
+        status = compliance_pb2.ProposalStatus.Name(proposal.status).removeprefix("PROPOSAL_STATUS_")
+        approved = sorted(approval.msp_id for approval in proposal.approvals)
+        waiting = sorted(set(proposal.required_msp_ids) - set(approved))
+        out.print(f"proposal of version {proposal.config.version}: {status}, approved by {', '.join(approved)}"
+                  + (f"; waiting for {', '.join(waiting)}" if waiting else ""))
+
+
+def _show_governance(config: Any, fabric_channel: str) -> None:
+    from ..chaincode.contracts.letters_of_credit.money import format_amount
+    from ..protos import compliance_pb2
+
+    def amount(money: Any) -> str:
+        return format_amount(money.minor_units, money.currency)
+
+    def listed(values: Any) -> str:
+        return ", ".join(values) or "none"
+
+    caps = config.pilot_caps
+    policy = compliance_pb2.FinancingPolicy.Name(config.financing_policy).removeprefix("FINANCING_POLICY_")
+    out.print(f"compliance configuration version {config.version} in force on {fabric_channel}: members "
+              f"{', '.join(config.member_msp_ids)}")
+    out.print(f"  sanctions lists: {listed(f'{s.list_id} {s.version}' for s in config.sanctions_lists)} "
+              f"(screenings at most {config.screening_max_age_hours} h old)")
+    out.print(f"  embargoed: {listed(config.embargoed_countries)}; high risk: {listed(config.high_risk_countries)}")
+    out.print(f"  pilot caps ({config.reference_currency}): {amount(caps.max_per_payment)} per payment, "
+              f"{amount(caps.max_per_day)} per day, {amount(caps.max_per_credit)} per credit; second approver "
+              f"from {amount(config.dual_control_threshold)} within {config.approval_window_hours} h")
+    out.print(f"  credits checked: {'yes' if config.check_credits else 'no'}; financing policy: {policy}")
+    directory = listed(f"{entry.bic} {entry.msp_id}" for entry in config.directory)
+    out.print(f"  BIC directory: {directory}" if config.directory else
+              "  BIC directory: none (a request's pairing of BIC and MSP id is not checked)")
 
 
 @pay_group.command("vouch")
