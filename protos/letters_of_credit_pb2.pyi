@@ -1622,6 +1622,7 @@ class Document(google.protobuf.message.Message):
     ORIGINALS_FIELD_NUMBER: builtins.int
     COPIES_FIELD_NUMBER: builtins.int
     KEY_DATA_FIELD_NUMBER: builtins.int
+    FINGERPRINTS_FIELD_NUMBER: builtins.int
     doc_type: Global___DocumentType.ValueType
     doc_ref: builtins.str
     """Reference of the document (up to 35 characters)."""
@@ -1635,6 +1636,15 @@ class Document(google.protobuf.message.Message):
     def issue_date(self) -> tradefin.protos.common_pb2.Date: ...
     @property
     def key_data(self) -> Global___DocumentKeyData: ...
+    @property
+    def fingerprints(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Keyed fingerprints of a commercial invoice or a bill of lading (HMAC-SHA256 with the consortium
+        key of the document's normalised key fields, lower-case hex; at most 8, see compliance
+        FinancingEntry): the presentation holds them in the duplicate-financing registry, so the same
+        document supports no second credit and no financing while it is presented; returned documents are
+        released.
+        """
+
     def __init__(
         self,
         *,
@@ -1646,9 +1656,10 @@ class Document(google.protobuf.message.Message):
         originals: builtins.int = ...,
         copies: builtins.int = ...,
         key_data: Global___DocumentKeyData | None = ...,
+        fingerprints: collections.abc.Iterable[builtins.str] | None = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["issue_date", b"issue_date", "key_data", b"key_data"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["copies", b"copies", "doc_ref", b"doc_ref", "doc_type", b"doc_type", "issue_date", b"issue_date", "key_data", b"key_data", "originals", b"originals", "sha256", b"sha256", "storage_uri", b"storage_uri"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["copies", b"copies", "doc_ref", b"doc_ref", "doc_type", b"doc_type", "fingerprints", b"fingerprints", "issue_date", b"issue_date", "key_data", b"key_data", "originals", b"originals", "sha256", b"sha256", "storage_uri", b"storage_uri"]) -> None: ...
 
 Global___Document: typing_extensions.TypeAlias = Document
 

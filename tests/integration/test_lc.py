@@ -32,8 +32,10 @@ from tradefin.gateway import CommitError, ConnectionProfile, Gateway, load_msp_i
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin import (
     Committed,
+    Compliance,
     DeadlinePassedError,
     DuplicateError,
+    DuplicateFinancingError,
     ExpiredError,
     InsufficientFundsError,
     InvalidInputError,
@@ -48,9 +50,11 @@ from tradefin.gateway.tradefin import (
     date_of,
     money,
 )
+from tradefin.gateway.tradefin.compliance import bill_of_lading_fingerprints
 from tradefin.network.network import FabricNetwork
 from tradefin.network.spec import BankSpec
 from tradefin.protos import calendar_pb2, common_pb2
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 CHANNEL = "asia-europe"
@@ -415,6 +419,35 @@ def test_a_refusal_in_time_holds_the_documents_until_they_are_returned(desk: Des
     returned = examiner.return_documents(presentation_id)
     assert returned.record.state == lc.PRESENTATION_STATE_RETURNED
     assert position(desk, lc_id).reserved == 0
+
+
+def test_a_bill_of_lading_presented_under_one_credit_supports_no_second_until_returned(
+    desk: Desk, banks: Banks
+) -> None:
+    """DOMAIN 4.5: the presentation holds its B/L's keyed fingerprint in the duplicate-financing registry."""
+    bill = bill_of_lading_fingerprints(secrets.token_bytes(32), carrier="MAEU", bill_number=f"BL{uuid.uuid4().hex}")
+    first, second = (open_credit(desk, credit_terms(banks))[0].record.lc_id for _ in range(2))
+    beneficiary, examiner = desk.client("bank2", "client-beneficiary"), desk.client("bank2", "examiner")
+    registry = Compliance(desk.gateway("bank1", "issuer"), desk.channel, session=desk.session)
+
+    def presenting(lc_id: str) -> Committed[lc.PresentationStub]:
+        documents_ = documents(banks, "60000.00")
+        documents_[1].fingerprints.extend(bill)
+        return beneficiary.present(
+            lc_id, receiving_bank_bic=banks.advising.bic, claimed=money(USD, "60000.00"), documents=documents_
+        )
+
+    presentation_id = presenting(first).record.presentation_id
+    assert [entry.status for entry in registry.get_financing(bill)] == [cp.FINANCING_STATUS_FINANCED]
+    with pytest.raises(DuplicateFinancingError, match="already financed"):
+        presenting(second)
+
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_DESCRIPTION_MISMATCH, text="GOODS DESCRIBED AS MILLING CENTRES")
+    examiner.examine(presentation_id, [mismatch])
+    returned = examiner.refuse(presentation_id, [mismatch], lc.REFUSAL_DISPOSAL_RETURN)
+    assert returned.record.state == lc.PRESENTATION_STATE_RETURNED
+    assert [entry.status for entry in registry.get_financing(bill)] == [cp.FINANCING_STATUS_RELEASED]
+    assert presenting(second).record.state == lc.PRESENTATION_STATE_UNDER_EXAMINATION
 
 
 # ------------------------------------------------------------------------------------------------

@@ -215,6 +215,53 @@ def release(
     )
 
 
+def hold_for_presentation(
+    tx: Transaction,
+    documents: Sequence[tuple[str, compliance_pb2.FinancedDocumentType.ValueType]],
+    entries: Entries,
+    commitment: str,
+) -> tuple[Write, ...]:
+    """A letter-of-credit presentation holds its documents' fingerprints (DOMAIN.md 4.5 rule 4): the
+    whole document, so it is refused with ERR_DUPLICATE_FINANCING when a bank financed it or another
+    presentation holds it, whatever the financing policy -- and no bank finances it while it is held.
+    A fingerprint only registered is taken. The writes go with the presentation's own."""
+    hold = compliance_pb2.FinancingHold(holder_commitment=commitment, financed_pct=100)
+    writes = []
+    for fingerprint, doc_type in documents:
+        entry = entries.get(fingerprint) or _new_entry(tx, fingerprint, doc_type, "")
+        if entry.holds:
+            raise duplicate_financing()
+        if entry.doc_type != doc_type:
+            raise invalid_input("documents", "a fingerprint is registered for another type of document")
+        updated = _updated(tx, entry)
+        updated.holds.append(hold)
+        updated.status = compliance_pb2.FINANCING_STATUS_FINANCED
+        writes.append(Write(financing_key(fingerprint), updated))
+    return tuple(writes)
+
+
+def release_presentation(
+    tx: Transaction, fingerprints: Sequence[str], entries: Entries, commitment: str
+) -> tuple[Write, ...]:
+    """Returned documents leave the registry: the presentation's hold is given back (an entry without
+    it, e.g. of a presentation made before documents were held, is left as it is)."""
+    writes = []
+    for fingerprint in fingerprints:
+        entry = entries.get(fingerprint)
+        if entry is None:
+            continue
+        remaining = [hold for hold in entry.holds if hold.holder_commitment != commitment]
+        if len(remaining) == len(entry.holds):
+            continue
+        updated = _updated(tx, entry)
+        del updated.holds[:]
+        updated.holds.extend(remaining)
+        if not remaining:
+            updated.status = compliance_pb2.FINANCING_STATUS_RELEASED
+        writes.append(Write(financing_key(fingerprint), updated))
+    return tuple(writes)
+
+
 def check_details(details: compliance_pb2.FinancingDetails) -> None:
     """A financing's details as the bank keeps them (the client checks them early): its id, the
     fingerprints, the document type and customer when given, the amounts and the holder salt."""

@@ -10,11 +10,13 @@ balance touch the same private key (at most one commits).
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from tradefin.protos import common_pb2
+from tradefin.chaincode.contracts.compliance.financing import check_fingerprints
+from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -153,12 +155,49 @@ def check_settlement_pair(lc_id: str, credit_msp_ids: Iterable[str], pair: Itera
         )
 
 
+#: The presented documents whose fingerprints the duplicate-financing registry holds (DOMAIN.md 4.5: "an
+#: LC presentation also registers its documents' fingerprints so the same B/L cannot support two
+#: credits"), with the registry's type for each.
+REGISTERED_DOCUMENTS: Final = {
+    lc.DOCUMENT_TYPE_COMMERCIAL_INVOICE: compliance_pb2.FINANCED_DOCUMENT_TYPE_INVOICE,
+    lc.DOCUMENT_TYPE_BILL_OF_LADING: compliance_pb2.FINANCED_DOCUMENT_TYPE_BILL_OF_LADING,
+}
+
+
+def presented_fingerprints(
+    documents: Sequence[lc.Document],
+) -> list[tuple[str, compliance_pb2.FinancedDocumentType.ValueType]]:
+    """Every fingerprint the documents carry, with the registry's type of its document."""
+    return [
+        (fingerprint, REGISTERED_DOCUMENTS[document.doc_type])
+        for document in documents
+        if document.doc_type in REGISTERED_DOCUMENTS
+        for fingerprint in document.fingerprints
+    ]
+
+
+def presentation_commitment(record: lc.PresentationRecord) -> str:
+    """The registry's commitment to a presentation holding documents: hex SHA-256 of its record's salt
+    (private to the credit's banks) and its id, so the public hold names neither the credit nor the bank."""
+    return hashlib.sha256(b"presentation:" + record.salt + record.presentation_id.encode()).hexdigest()
+
+
 def check_documents(documents: Sequence[lc.Document], field: str = "documents") -> None:
-    """Presented documents: types, references, hashes, counts and key data within bounds."""
+    """Presented documents: types, references, hashes, counts and key data within bounds; fingerprints
+    only on the documents the registry takes, each on one document."""
     if not documents:
         raise invalid_input(field, "a presentation contains at least one document")
     check_at_most(documents, field, most=MAX_DOCUMENTS, noun="documents")
+    fingerprinted: set[str] = set()
     for index, document in enumerate(documents):
+        if document.fingerprints:
+            path = f"{field}[{index}].fingerprints"
+            if document.doc_type not in REGISTERED_DOCUMENTS:
+                raise invalid_input(path, "only a commercial invoice's and a bill of lading's are registered")
+            check_fingerprints(document.fingerprints, path)
+            if fingerprinted & set(document.fingerprints):
+                raise invalid_input(path, "a fingerprint appears on two documents")
+            fingerprinted.update(document.fingerprints)
         path = f"{field}[{index}]"
         if document.doc_type not in lc.DocumentType.DESCRIPTOR.values_by_number or not document.doc_type:
             raise invalid_input(f"{path}.doc_type", "is required")

@@ -19,8 +19,9 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..compliance.credits import CreditParty, check_credit, credit_checks, credit_governance
 from ..compliance.directory import require_listed, require_listed_on_record
+from ..compliance.financing import hold_for_presentation, release_presentation
 from ..compliance.ledger import RecordLedger
-from ..compliance.records import governance_key
+from ..compliance.records import financing_key, governance_key
 from ..payments.service import PaymentsService
 from . import amendments, credit, governance, presentations, transfers
 from .access import Caller, Transaction, is_bank
@@ -312,6 +313,7 @@ class LettersOfCreditService:
         transition = presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
         if transition.writes:  # a replay is answered with the stored presentation, whatever changed since
             await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
+            transition = await self._registry(tx, transition, transition.response.record, hold=True)
         return await self._commit(transition)
 
     async def _presentation_step(
@@ -348,7 +350,10 @@ class LettersOfCreditService:
     async def refuse(self, tx: Transaction, request: api.RefuseRequest) -> api.PresentationResponse:
         """Refuse in one notice (examining bank)."""
         credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(presentations.refuse(tx, credit_file, presentation, request, transfer, calendars))
+        transition = presentations.refuse(tx, credit_file, presentation, request, transfer, calendars)
+        if transition.response.presentation.state == lc.PRESENTATION_STATE_RETURNED:  # disposal: returned at once
+            transition = await self._registry(tx, transition, presentation.record, hold=False)
+        return await self._commit(transition)
 
     async def request_waiver(self, tx: Transaction, request: api.RequestWaiverRequest) -> api.PresentationResponse:
         """Ask the applicant for a waiver (issuing bank)."""
@@ -368,7 +373,35 @@ class LettersOfCreditService:
     async def return_documents(self, tx: Transaction, request: api.ReturnDocumentsRequest) -> api.PresentationResponse:
         """Return refused documents (examining bank, or on the presenter's instruction)."""
         credit_file, presentation, transfer, _ = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(presentations.return_documents(tx, credit_file, presentation, transfer))
+        transition = presentations.return_documents(tx, credit_file, presentation, transfer)
+        return await self._commit(await self._registry(tx, transition, presentation.record, hold=False))
+
+    async def _registry(
+        self,
+        tx: Transaction,
+        transition: Transition[api.PresentationResponse],
+        record: lc.PresentationRecord,
+        *,
+        hold: bool,
+    ) -> Transition[api.PresentationResponse]:
+        """The transition with the duplicate-financing registry's writes for the presentation's
+        fingerprinted documents: held when presented (refused if financed or held elsewhere), released
+        when returned. Nothing is read for a presentation without fingerprints."""
+        documents = presentations.presented_fingerprints(record.documents)
+        if not documents:
+            return transition
+        keys = [financing_key(fingerprint) for fingerprint, _ in documents]
+        values = await self._read_many(keys, PUBLIC)
+        entries = {
+            fingerprint: parsed(value, compliance_pb2.FinancingEntry)
+            for (fingerprint, _), value in zip(documents, values, strict=True)
+        }
+        commitment = presentations.presentation_commitment(record)
+        if hold:
+            writes = hold_for_presentation(tx, documents, entries, commitment)
+        else:
+            writes = release_presentation(tx, [fingerprint for fingerprint, _ in documents], entries, commitment)
+        return Transition(transition.response, (*transition.writes, *writes), transition.event)
 
     async def preclude(self, tx: Transaction, request: api.PrecludeRequest) -> api.PresentationResponse:
         """Record that the refusal deadline passed (any bank of the credit)."""
