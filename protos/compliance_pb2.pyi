@@ -878,6 +878,7 @@ class FinancingEntry(google.protobuf.message.Message):
     REGISTERED_AT_FIELD_NUMBER: builtins.int
     VERSION_FIELD_NUMBER: builtins.int
     UPDATED_TX_ID_FIELD_NUMBER: builtins.int
+    PRESENTED_UNDER_FIELD_NUMBER: builtins.int
     fingerprint: builtins.str
     """Lower-case hex, 64 characters."""
     doc_type: Global___FinancedDocumentType.ValueType
@@ -886,6 +887,12 @@ class FinancingEntry(google.protobuf.message.Message):
     """e.g. "100K-1M"; optional, up to 16 characters."""
     version: builtins.int
     updated_tx_id: builtins.str
+    presented_under: builtins.str
+    """The letter-of-credit presentation the document is presented under (a commitment made from the
+    presentation's private salt and id; empty: none): the same document supports no second
+    presentation, under any credit, until it is returned. Financings are the holds' business and
+    may stand beside it (a presentation's proceeds repaying the document's financing).
+    """
     @property
     def holds(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___FinancingHold]: ...
     @property
@@ -901,9 +908,10 @@ class FinancingEntry(google.protobuf.message.Message):
         registered_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
         version: builtins.int = ...,
         updated_tx_id: builtins.str = ...,
+        presented_under: builtins.str = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["registered_at", b"registered_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["doc_type", b"doc_type", "face_amount_band", b"face_amount_band", "fingerprint", b"fingerprint", "holds", b"holds", "registered_at", b"registered_at", "status", b"status", "updated_tx_id", b"updated_tx_id", "version", b"version"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["doc_type", b"doc_type", "face_amount_band", b"face_amount_band", "fingerprint", b"fingerprint", "holds", b"holds", "presented_under", b"presented_under", "registered_at", b"registered_at", "status", b"status", "updated_tx_id", b"updated_tx_id", "version", b"version"]) -> None: ...
 
 Global___FinancingEntry: typing_extensions.TypeAlias = FinancingEntry
 

@@ -1640,9 +1640,9 @@ class Document(google.protobuf.message.Message):
     def fingerprints(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
         """Keyed fingerprints of a commercial invoice or a bill of lading (HMAC-SHA256 with the consortium
         key of the document's normalised key fields, lower-case hex; at most 8, see compliance
-        FinancingEntry): the presentation holds them in the duplicate-financing registry, so the same
-        document supports no second credit and no financing while it is presented; returned documents are
-        released.
+        FinancingEntry): the presentation takes them in the duplicate-financing registry
+        (FinancingEntry.presented_under), so the same document supports no second presentation, under any
+        credit, until its documents are returned.
         """
 
     def __init__(

@@ -204,7 +204,7 @@ def release(
         updated = _updated(tx, entry)
         del updated.holds[:]
         updated.holds.extend(remaining)
-        if not remaining:
+        if not remaining and not updated.presented_under:  # still presented under a credit: in use
             updated.status = compliance_pb2.FINANCING_STATUS_RELEASED
         writes.append(Write(financing_key(fingerprint), updated))
         answer.append(updated)
@@ -221,20 +221,22 @@ def hold_for_presentation(
     entries: Entries,
     commitment: str,
 ) -> tuple[Write, ...]:
-    """A letter-of-credit presentation holds its documents' fingerprints (DOMAIN.md 4.5 rule 4): the
-    whole document, so it is refused with ERR_DUPLICATE_FINANCING when a bank financed it or another
-    presentation holds it, whatever the financing policy -- and no bank finances it while it is held.
-    A fingerprint only registered is taken. The writes go with the presentation's own."""
-    hold = compliance_pb2.FinancingHold(holder_commitment=commitment, financed_pct=100)
+    """A letter-of-credit presentation takes its documents' fingerprints (DOMAIN.md 4.5 rule 4: the
+    same B/L cannot support two credits): refused with ERR_DUPLICATE_FINANCING when another
+    presentation has the document. Financings are left as they are -- a document financed before it
+    is presented is commonly repaid from the credit's proceeds -- and the financing policy goes on
+    deciding between financings. The writes go with the presentation's own."""
     writes = []
     for fingerprint, doc_type in documents:
         entry = entries.get(fingerprint) or _new_entry(tx, fingerprint, doc_type, "")
-        if entry.holds:
+        if entry.presented_under:
             raise duplicate_financing()
         if entry.doc_type != doc_type:
-            raise invalid_input("documents", "a fingerprint is registered for another type of document")
+            raise invalid_input(
+                "documents", f"fingerprint {fingerprint[:12]}... is registered for another type of document"
+            )
         updated = _updated(tx, entry)
-        updated.holds.append(hold)
+        updated.presented_under = commitment
         updated.status = compliance_pb2.FINANCING_STATUS_FINANCED
         writes.append(Write(financing_key(fingerprint), updated))
     return tuple(writes)
@@ -243,20 +245,16 @@ def hold_for_presentation(
 def release_presentation(
     tx: Transaction, fingerprints: Sequence[str], entries: Entries, commitment: str
 ) -> tuple[Write, ...]:
-    """Returned documents leave the registry: the presentation's hold is given back (an entry without
-    it, e.g. of a presentation made before documents were held, is left as it is)."""
+    """Returned documents leave the presentation: the entry is free for another one (RELEASED unless a
+    financing still holds it). An entry the presentation does not have is left as it is."""
     writes = []
     for fingerprint in fingerprints:
         entry = entries.get(fingerprint)
-        if entry is None:
-            continue
-        remaining = [hold for hold in entry.holds if hold.holder_commitment != commitment]
-        if len(remaining) == len(entry.holds):
+        if entry is None or entry.presented_under != commitment:
             continue
         updated = _updated(tx, entry)
-        del updated.holds[:]
-        updated.holds.extend(remaining)
-        if not remaining:
+        updated.presented_under = ""
+        if not updated.holds:
             updated.status = compliance_pb2.FINANCING_STATUS_RELEASED
         writes.append(Write(financing_key(fingerprint), updated))
     return tuple(writes)

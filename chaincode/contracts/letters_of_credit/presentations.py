@@ -178,7 +178,9 @@ def presented_fingerprints(
 
 def presentation_commitment(record: lc.PresentationRecord) -> str:
     """The registry's commitment to a presentation holding documents: hex SHA-256 of its record's salt
-    (private to the credit's banks) and its id, so the public hold names neither the credit nor the bank."""
+    (private to the credit's banks) and its id. The entry itself names neither the credit nor a bank;
+    the transaction that writes it is the presentation's, whose public stub it also writes (as a
+    financing's transaction is its bank's)."""
     return hashlib.sha256(b"presentation:" + record.salt + record.presentation_id.encode()).hexdigest()
 
 

@@ -1,6 +1,6 @@
-"""A presentation holds its invoice's and bill of lading's fingerprints in the duplicate-financing
-registry (DOMAIN.md 4.5 rule 4): the same B/L supports no second credit and no financing while it is
-presented; returned documents are released."""
+"""A presentation takes its invoice's and bill of lading's fingerprints in the duplicate-financing
+registry (DOMAIN.md 4.5 rule 4): the same B/L supports no second presentation, under any credit, until
+it is returned; financings stand beside it, between themselves under the financing policy."""
 
 from __future__ import annotations
 
@@ -39,7 +39,23 @@ def _two_credits(desk: Desk) -> tuple[str, str]:
     return desk.open_credit(), desk.open_credit(sample_terms(lc_number="LC2025-0002"))
 
 
-def test_a_bill_of_lading_supports_one_credit_and_no_financing_until_it_is_returned() -> None:
+def _finance(desk: Desk, fingerprint: str) -> cp.FinancingResponse:
+    """The advising bank's treasury finances a B/L (EXCLUSIVE policy, both banks members)."""
+    tx = Transaction(f"tx-finance-{fingerprint[:4]}", desk.now, caller(ADVISER, "treasury"))
+    request = cp.FinanceDocumentRequest(
+        fingerprints=[fingerprint], doc_type=cp.FINANCED_DOCUMENT_TYPE_BILL_OF_LADING, financed_pct=100,
+        holder_salt=bytes(32),
+    )
+    exclusive = cp.ComplianceGovernance(
+        member_msp_ids=[ISSUER.msp_id, ADVISER.msp_id], financing_policy=cp.FINANCING_POLICY_EXCLUSIVE
+    )
+    transition = financing.finance(tx, request, {fingerprint: entry(desk, fingerprint)}, exclusive)
+    for write in transition.writes:
+        desk.ledger.state[("", write.key)] = write.record.SerializeToString()
+    return transition.response
+
+
+def test_a_bill_of_lading_supports_one_credit_at_a_time_and_financings_beside_it() -> None:
     desk = Desk()
     first, second = _two_credits(desk)
     shipment = {"shipped": "2025-12-11", "issued": "2025-12-11"}  # late: the issuing bank will refuse
@@ -49,9 +65,7 @@ def test_a_bill_of_lading_supports_one_credit_and_no_financing_until_it_is_retur
     for fingerprint, doc_type in types:
         held = entry(desk, fingerprint)
         assert held is not None and (held.status, held.doc_type) == (cp.FINANCING_STATUS_FINANCED, doc_type)
-        assert [(hold.holder_commitment, hold.financed_pct) for hold in held.holds] == [
-            (presentation_commitment(record), 100)
-        ]
+        assert held.presented_under == presentation_commitment(record) and not held.holds
 
     # the same B/L (another invoice) under a second credit: refused, revealing nothing but that
     state = dict(desk.ledger.state)
@@ -59,27 +73,21 @@ def test_a_bill_of_lading_supports_one_credit_and_no_financing_until_it_is_retur
         desk.present(second, receiving=ISSUER, docs=fingerprinted(invoice=OTHER_INVOICE, **shipment))
     assert (refused.value.code_name, refused.value.message) == ("ERR_DUPLICATE_FINANCING", "already financed")
     assert desk.ledger.state == state
-    # nor does a bank finance it while it is presented, whatever the policy
-    tx = Transaction("tx-finance", desk.now, caller(ADVISER, "treasury"))
-    request = cp.FinanceDocumentRequest(
-        fingerprints=[BILL], doc_type=cp.FINANCED_DOCUMENT_TYPE_BILL_OF_LADING, financed_pct=10, holder_salt=bytes(32)
-    )
-    with pytest.raises(LcRuleError, match="already financed"):
-        pro_rata = cp.ComplianceGovernance(
-            member_msp_ids=[ISSUER.msp_id, ADVISER.msp_id], financing_policy=cp.FINANCING_POLICY_PRO_RATA
-        )
-        financing.finance(tx, request, {BILL: entry(desk, BILL)}, pro_rata)
+    # a bank may finance the presented B/L (repaid from the credit's proceeds): financings stay the
+    # policy's business, between themselves
+    financed = _finance(desk, BILL).entries[0]
+    assert len(financed.holds) == 1 and financed.presented_under == presentation_commitment(record)
 
-    # the issuing bank refuses, the documents go back: the registry lets them go
+    # the issuing bank refuses, the documents go back: the presentation lets them go; the financing stays
     desk.examine(pid, caller(ISSUER, "examiner"))
     refuse(desk, pid, LATE, disposal=lc.REFUSAL_DISPOSAL_HOLD, bank=ISSUER)
     still = entry(desk, BILL)
-    assert still is not None and still.holds  # refused, the documents still at the bank: still held
+    assert still is not None and still.presented_under  # refused, the documents still at the bank
     desk.call(caller(ADVISER, "client-beneficiary"), desk.service.return_documents,
               api.ReturnDocumentsRequest(presentation_id=pid))
-    for fingerprint in (INVOICE, BILL):
-        released = entry(desk, fingerprint)
-        assert released is not None and released.status == cp.FINANCING_STATUS_RELEASED and not released.holds
+    invoice, bill = entry(desk, INVOICE), entry(desk, BILL)
+    assert invoice is not None and (invoice.status, invoice.presented_under) == (cp.FINANCING_STATUS_RELEASED, "")
+    assert bill is not None and (bill.status, bill.presented_under) == (cp.FINANCING_STATUS_FINANCED, "")
     again = desk.present(second, receiving=ISSUER, docs=fingerprinted(invoice=OTHER_INVOICE, **shipment))
     assert desk.presentation(again)[0].state == lc.PRESENTATION_STATE_UNDER_EXAMINATION
 
@@ -92,7 +100,7 @@ def test_a_presentation_replayed_holds_nothing_twice() -> None:
     again = desk.present_answer(lc_id, docs=fingerprinted(), presentation_id="0b6e3c1e-6c1c-4c1b-9a57-2f0f1a9f6c11")
     assert again == first  # the stored presentation, not a duplicate financing
     held = entry(desk, BILL)
-    assert held is not None and len(held.holds) == 1
+    assert held is not None and held.presented_under and held.version == 1
 
 
 @pytest.mark.parametrize(
@@ -131,4 +139,4 @@ def test_documents_refused_with_return_are_released_at_once() -> None:
         lc.PRESENTATION_STATE_RETURNED
     )
     released = entry(desk, BILL)
-    assert released is not None and released.status == cp.FINANCING_STATUS_RELEASED and not released.holds
+    assert released is not None and (released.status, released.presented_under) == (cp.FINANCING_STATUS_RELEASED, "")
