@@ -86,6 +86,18 @@ def honoured_credit(
     return lc_id, presentation_id, terms
 
 
+def refused_settlement(desk: Desk, presentation_id: str) -> tuple[RuleError, pay.CreditSettlement]:
+    """Bank B honours without a settlement; bank A's reimbursement with one is refused: the refusal and
+    the settlement it carried."""
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
+    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+    paid = settlement()
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
+    with pytest.raises(RuleError) as error:
+        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    return error.value, paid
+
+
 def test_a_reimbursement_with_a_settlement_pays_on_the_channel_in_the_same_transaction() -> None:
     desk = Desk()
     desk.now = NOW
@@ -148,16 +160,10 @@ def test_a_credit_with_a_bank_outside_the_payment_channels_pair_takes_no_settlem
     channel_id = desk.ready(currency="USD", deposit_a="1000000.00")
     lc_id, presentation_id, _ = honoured_credit(desk, confirmer=OUTSIDER)
     collection = f"lc-{BANK_A.msp_id}-{BANK_B.msp_id}-{OUTSIDER.msp_id}"
-    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
-    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
-
-    paid = settlement()
-    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
-    with pytest.raises(RuleError) as error:
-        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
-    assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", "settlement")
-    assert f"credit {lc_id} has a bank outside the payment channel's pair ({OUTSIDER.msp_id})" in error.value.message
-    assert "Payments.pay" in error.value.message
+    error, paid = refused_settlement(desk, presentation_id)
+    assert (error.code_name, error.field) == ("ERR_INVALID_INPUT", "settlement")
+    assert f"credit {lc_id} has a bank outside the payment channel's pair ({OUTSIDER.msp_id})" in error.message
+    assert "Payments.pay" in error.message
     record = lc.PresentationRecord.FromString(
         desk.ledger.value(presentation_record_key(presentation_id), collection) or b""
     )
@@ -166,8 +172,8 @@ def test_a_credit_with_a_bank_outside_the_payment_channels_pair_takes_no_settlem
         desk.payment(paid.uetr)
     assert [balance.balance for balance in desk.channel(channel_id).balances] == [1000000_00, 0]
 
-    reimburse.ClearField("settlement")  # the reimbursement alone, the payment separately
-    answer = desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    alone = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"))  # the payment apart
+    answer = desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, alone), at=NOW)
     assert answer.presentation.state == lc.PRESENTATION_STATE_REIMBURSED
 
 
@@ -204,15 +210,9 @@ def test_a_settlement_is_paid_only_to_the_credits_receiving_bank() -> None:
     desk.pay(caller(forged, "treasury"), lambda s, tx: s.accept_channel(tx, accept))
     desk.deposit(channel_id, BANK_A, forged, usd("1000000.00"))
     _, presentation_id, _ = honoured_credit(desk)  # issued by A, honoured by B (Bank2MSP)
-    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
-    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
-
-    paid = settlement()
-    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
-    with pytest.raises(RuleError) as error:
-        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
-    assert (error.value.code_name, error.value.field) == ("ERR_INVALID_INPUT", "settlement")
-    assert error.value.message == f"the receiving bank is not a bank of {channel_id}"
+    error, paid = refused_settlement(desk, presentation_id)
+    assert (error.code_name, error.field) == ("ERR_INVALID_INPUT", "settlement")
+    assert error.message == f"the receiving bank is not a bank of {channel_id}"
     with pytest.raises(RuleError, match="no payment"):
         desk.payment(paid.uetr)
     assert [balance.balance for balance in desk.channel(channel_id).balances] == [1000000_00, 0]
