@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import secrets
 import threading
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Generic, ParamSpec, TypeVar
 
@@ -28,6 +28,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES
+from tradefin.gateway.errors import GrpcCode
 
 from .errors import InvalidInputError, TradeFinanceError, error_class
 
@@ -50,6 +51,7 @@ __all__ = [
     "Transact",
     "endorsers_disagree",
     "enum_value",
+    "gateway_lost_peers",
     "salt_or_new",
     "timestamp",
 ]
@@ -122,6 +124,19 @@ def endorsers_disagree(
     if endorsing_orgs:
         return refused_by < set(endorsing_orgs)
     return local_msp_id not in refused_by
+
+
+#: What Fabric's gateway answers when its registry holds no peer of a requested organisation.
+_NO_ENDORSING_PEERS: Final = "failed to find any endorsing peers for org(s)"
+
+
+def gateway_lost_peers(code: int, message: str, details: Sequence[object]) -> bool:
+    """Whether an endorsement failed before any peer was asked because the gateway had no peer of a
+    pinned organisation at hand (UNAVAILABLE, no per-peer details). Fabric's gateway drops a peer from
+    its registry when a call to it fails and connects again on a later request, and learns of peers
+    through gossip: a moment later the same request finds it. Nothing was endorsed, so endorsing
+    again is safe."""
+    return code == GrpcCode.UNAVAILABLE and not details and _NO_ENDORSING_PEERS in message
 
 
 class Session:

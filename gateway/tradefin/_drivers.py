@@ -25,7 +25,17 @@ from typing import Concatenate, Final, Generic, ParamSpec, TypeVar
 
 from tradefin.gateway import Contract, EndorseError, EvaluateError, Gateway, Resolution, Status, aio
 
-from ._core import LAGGING_PEER_PAUSES, AwaitCommit, Flow, FlowsBase, Receipt, Step, Transact, endorsers_disagree
+from ._core import (
+    LAGGING_PEER_PAUSES,
+    AwaitCommit,
+    Flow,
+    FlowsBase,
+    Receipt,
+    Step,
+    Transact,
+    endorsers_disagree,
+    gateway_lost_peers,
+)
 from .errors import TradeFinanceError, chaincode_error
 
 __all__ = ["DEFAULT_CHAINCODE", "AsyncClient", "BlockingClient", "asynchronous", "blocking"]
@@ -49,11 +59,14 @@ def _refusal(error: EvaluateError | EndorseError) -> TradeFinanceError:
 
 
 def _lagging(error: EndorseError, step: Transact, attempt: int, local_msp_id: str) -> float | None:
-    """The pause before endorsing again when a peer lags behind; ``None``: answer with the error."""
+    """The pause before endorsing again when a peer lags behind, or when the gateway has no peer of a
+    pinned organisation at hand; ``None``: answer with the error."""
     if attempt >= len(LAGGING_PEER_PAUSES):
         return None
     failures = ((detail.msp_id, detail.message) for detail in error.details)
-    if not endorsers_disagree(failures, step.endorsing_orgs, local_msp_id):
+    if not endorsers_disagree(failures, step.endorsing_orgs, local_msp_id) and not gateway_lost_peers(
+        error.code, error.message, error.details
+    ):
         return None
     return LAGGING_PEER_PAUSES[attempt]
 

@@ -9,13 +9,14 @@ import inspect
 import uuid
 from collections.abc import Callable
 
+import grpc  # type: ignore[import-untyped]
 import pytest
 from fabric_protos.gateway import gateway_pb2
 
-from tests.unit.gateway.fakes import FakePeer, committed
+from tests.unit.gateway.fakes import FakePeer, FakeRpcError, committed
 from tests.unit.letters_of_credit.support import ADVISER, CONFIRMER, ISSUER, documents, sample_terms, usd
 from tests.unit.tradefin_client.contract_double import ContractDouble, Invocation, Refusal
-from tradefin.gateway import CommitError, Gateway
+from tradefin.gateway import CommitError, EndorseError, Gateway
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin import (
     Committed,
@@ -29,7 +30,7 @@ from tradefin.gateway.tradefin import (
     money,
     money_text,
 )
-from tradefin.gateway.tradefin._core import endorsers_disagree
+from tradefin.gateway.tradefin._core import LAGGING_PEER_PAUSES, endorsers_disagree
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -273,6 +274,37 @@ def test_a_peer_behind_the_others_is_given_time_a_unanimous_refusal_is_not(
     with pytest.raises(InvalidStateError):
         credits.expire(LC_ID)
     assert [call.transaction for call in contract.calls("endorse")].count("lc:Expire") == 1
+
+
+def test_a_gateway_that_lost_a_pinned_organisations_peer_is_asked_again(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    # Fabric's gateway drops a peer from its registry when a call to it fails and finds it again on a
+    # later request: meanwhile it answers UNAVAILABLE without asking any peer
+    contract.on("lc:GetCredit", lambda call: answers_credit(lc.CREDIT_STATE_ISSUED))
+    attempts: list[int] = []
+    lost = "failed to find any endorsing peers for org(s): AdviserMSP"
+
+    def advise(call: Invocation) -> api.CreditResponse:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise FakeRpcError(grpc.StatusCode.UNAVAILABLE, lost, [])
+        return answers_credit(lc.CREDIT_STATE_ADVISED)
+
+    contract.on("lc:Advise", advise)
+    credits = LettersOfCredit(gateway, "asia-europe")
+    assert credits.advise(LC_ID).record.state == lc.CREDIT_STATE_ADVISED
+    assert len(attempts) == 3
+
+    def never(call: Invocation) -> api.CreditResponse:
+        raise FakeRpcError(grpc.StatusCode.UNAVAILABLE, lost, [])
+
+    contract.on("lc:Expire", never)
+    with pytest.raises(EndorseError, match="failed to find any endorsing peers"):
+        credits.expire(LC_ID)  # not for ever: after the pauses, the gateway's answer
+    assert [call.transaction for call in contract.calls("endorse")].count("lc:Expire") == 1 + len(
+        LAGGING_PEER_PAUSES
+    )
 
 
 def test_clients_sharing_a_session_read_each_others_writes(
