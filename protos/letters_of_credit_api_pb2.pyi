@@ -648,6 +648,26 @@ class PrecludeRequest(google.protobuf.message.Message):
 Global___PrecludeRequest: typing_extensions.TypeAlias = PrecludeRequest
 
 @typing.final
+class LapsePresentationRequest(google.protobuf.message.Message):
+    """Any bank of the credit records that an eUCP presentation's notice of completeness did not come by the
+    expiry (at the receiving bank's place, extended as art. 29 extends it): the presentation is deemed
+    not to have been made (eUCP e6(c)). Answer: PresentationResponse.
+    """
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PRESENTATION_ID_FIELD_NUMBER: builtins.int
+    presentation_id: builtins.str
+    def __init__(
+        self,
+        *,
+        presentation_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["presentation_id", b"presentation_id"]) -> None: ...
+
+Global___LapsePresentationRequest: typing_extensions.TypeAlias = LapsePresentationRequest
+
+@typing.final
 class HonourRequest(google.protobuf.message.Message):
     """PRIVATE. The examining bank honours (pays, negotiates, accepts or undertakes deferred payment)
     a complying, waived or precluded presentation. Answer: PresentationResponse.

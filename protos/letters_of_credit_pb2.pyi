@@ -415,6 +415,10 @@ class _PresentationStateEnumTypeWrapper(google.protobuf.internal.enum_type_wrapp
     PRESENTATION_STATE_MATURED_PAID: _PresentationState.ValueType  # 12
     PRESENTATION_STATE_REIMBURSED: _PresentationState.ValueType  # 13
     PRESENTATION_STATE_RETURNED: _PresentationState.ValueType  # 14
+    PRESENTATION_STATE_LAPSED: _PresentationState.ValueType  # 15
+    """eUCP e6(c): the notice of completeness did not come by the expiry, so the presentation is deemed
+    not to have been made (its reservation and its documents' registry entries are released).
+    """
 
 class PresentationState(_PresentationState, metaclass=_PresentationStateEnumTypeWrapper):
     """------------------------------------------------------------------------------------------------
@@ -438,6 +442,10 @@ PRESENTATION_STATE_DEFERRED_UNDERTAKEN: PresentationState.ValueType  # 11
 PRESENTATION_STATE_MATURED_PAID: PresentationState.ValueType  # 12
 PRESENTATION_STATE_REIMBURSED: PresentationState.ValueType  # 13
 PRESENTATION_STATE_RETURNED: PresentationState.ValueType  # 14
+PRESENTATION_STATE_LAPSED: PresentationState.ValueType  # 15
+"""eUCP e6(c): the notice of completeness did not come by the expiry, so the presentation is deemed
+not to have been made (its reservation and its documents' registry entries are released).
+"""
 Global___PresentationState: typing_extensions.TypeAlias = PresentationState
 
 class _DiscrepancyCode:
@@ -611,6 +619,7 @@ class _LcEventTypeEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._En
     LC_EVENT_TYPE_CLOSED: _LcEventType.ValueType  # 25
     LC_EVENT_TYPE_TRANSFERRED: _LcEventType.ValueType  # 26
     LC_EVENT_TYPE_CALENDAR_PUBLISHED: _LcEventType.ValueType  # 27
+    LC_EVENT_TYPE_PRESENTATION_LAPSED: _LcEventType.ValueType  # 28
 
 class LcEventType(_LcEventType, metaclass=_LcEventTypeEnumTypeWrapper):
     """------------------------------------------------------------------------------------------------
@@ -645,6 +654,7 @@ LC_EVENT_TYPE_EXPIRED: LcEventType.ValueType  # 24
 LC_EVENT_TYPE_CLOSED: LcEventType.ValueType  # 25
 LC_EVENT_TYPE_TRANSFERRED: LcEventType.ValueType  # 26
 LC_EVENT_TYPE_CALENDAR_PUBLISHED: LcEventType.ValueType  # 27
+LC_EVENT_TYPE_PRESENTATION_LAPSED: LcEventType.ValueType  # 28
 Global___LcEventType: typing_extensions.TypeAlias = LcEventType
 
 @typing.final

@@ -502,6 +502,13 @@ class LettersOfCreditFlows(FlowsBase):
         request = api.ReturnDocumentsRequest(presentation_id=presentation_id)
         return (yield from self._presentation_transition("ReturnDocuments", request, presentation_id))
 
+    def lapse_presentation(self, presentation_id: str) -> Flow[Committed[lc.PresentationStub]]:
+        """Any bank of the credit records that an eUCP presentation's notice of completeness did not come
+        by the expiry: the presentation is deemed not made (eUCP e6(c)); its reservation and its
+        documents are released."""
+        request = api.LapsePresentationRequest(presentation_id=presentation_id)
+        return (yield from self._presentation_transition("LapsePresentation", request, presentation_id))
+
     def preclude(self, presentation_id: str) -> Flow[Committed[lc.PresentationStub]]:
         """Any bank of the credit records that the examining bank let the refusal deadline pass (art. 16f)."""
         request = api.PrecludeRequest(presentation_id=presentation_id)
@@ -722,6 +729,7 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
     grant_waiver = blocking(LettersOfCreditFlows.grant_waiver)
     accept_waiver = blocking(LettersOfCreditFlows.accept_waiver)
     return_documents = blocking(LettersOfCreditFlows.return_documents)
+    lapse_presentation = blocking(LettersOfCreditFlows.lapse_presentation)
     preclude = blocking(LettersOfCreditFlows.preclude)
     honour = blocking(LettersOfCreditFlows.honour)
     pay_at_maturity = blocking(LettersOfCreditFlows.pay_at_maturity)
@@ -780,6 +788,7 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
     grant_waiver = asynchronous(LettersOfCreditFlows.grant_waiver)
     accept_waiver = asynchronous(LettersOfCreditFlows.accept_waiver)
     return_documents = asynchronous(LettersOfCreditFlows.return_documents)
+    lapse_presentation = asynchronous(LettersOfCreditFlows.lapse_presentation)
     preclude = asynchronous(LettersOfCreditFlows.preclude)
     honour = asynchronous(LettersOfCreditFlows.honour)
     pay_at_maturity = asynchronous(LettersOfCreditFlows.pay_at_maturity)

@@ -163,6 +163,11 @@ class LettersOfCreditContract(RuleContract[LettersOfCreditService]):
         return await self._submit(ctx, api.ReturnDocumentsRequest, LettersOfCreditService.return_documents)
 
     @submit
+    async def LapsePresentation(self, ctx: Context) -> api.PresentationResponse:
+        """A bank of the credit records an eUCP presentation deemed not made (transient: LapsePresentationRequest)."""
+        return await self._submit(ctx, api.LapsePresentationRequest, LettersOfCreditService.lapse_presentation)
+
+    @submit
     async def Preclude(self, ctx: Context) -> api.PresentationResponse:
         """A bank of the credit records a missed refusal deadline (transient: PrecludeRequest)."""
         return await self._submit(ctx, api.PrecludeRequest, LettersOfCreditService.preclude)

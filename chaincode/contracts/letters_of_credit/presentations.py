@@ -101,9 +101,9 @@ class PresentationFile:
 
 
 def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
-    """Returned, reimbursed, or paid by the issuing bank itself: nothing left to do."""
+    """Returned, reimbursed, lapsed, or paid by the issuing bank itself: nothing left to do."""
     state = presentation.stub.state
-    if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED):
+    if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED, lc.PRESENTATION_STATE_LAPSED):
         return True
     return state in PAID_STATES and presentation.record.honour.bank_msp_id == issuing_msp_id
 
@@ -780,6 +780,42 @@ def return_documents(
         presentation,
         after,
         lc.LC_EVENT_TYPE_DOCUMENTS_RETURNED,
+        position=position,
+        transfer=updated_transfer,
+    )
+
+
+def lapse(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """eUCP e6(c): an electronic presentation whose notice of completeness did not come by the expiry
+    (at the receiving bank's place, extended as art. 29 extends it) is deemed not to have been made.
+    Any bank of the credit records it once that day is past: the reservation is released and the
+    credit no longer counts the presentation as open (so it can be closed)."""
+    require_bank(tx.caller, credit_banks(credit.stub), (), "recording a lapsed presentation")
+    _require_transfer_match(presentation, transfer)
+    stub = presentation.stub
+    if stub.state != lc.PRESENTATION_STATE_INCOMPLETE:
+        raise invalid_state(
+            f"presentation is {state_name(stub.state)}; only one awaiting its notice of completeness lapses"
+        )
+    receiver_days = calendars.of(stub.receiving_bank)
+    last_day = receiver_days.last_day(effective_expiry(credit, transfer))
+    if receiver_days.counting_day(tx.timestamp) <= last_day:
+        raise invalid_state(f"the notice of completeness may still come until {last_day.isoformat()}")
+    after = _edit(presentation)
+    after.stub.state = lc.PRESENTATION_STATE_LAPSED
+    position, updated_transfer = _release(credit.position, after.record, transfer)
+    return _step(
+        tx,
+        credit,
+        presentation,
+        after,
+        lc.LC_EVENT_TYPE_PRESENTATION_LAPSED,
         position=position,
         transfer=updated_transfer,
     )

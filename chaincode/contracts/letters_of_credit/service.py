@@ -403,6 +403,15 @@ class LettersOfCreditService:
             writes = release_presentation(tx, [fingerprint for fingerprint, _ in documents], entries, commitment)
         return Transition(transition.response, (*transition.writes, *writes), transition.event)
 
+    async def lapse_presentation(
+        self, tx: Transaction, request: api.LapsePresentationRequest
+    ) -> api.PresentationResponse:
+        """Record that an eUCP presentation's notice of completeness did not come by the expiry (any
+        bank of the credit): deemed not made, its reservation and its documents released."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        transition = presentations.lapse(tx, credit_file, presentation, transfer, calendars)
+        return await self._commit(await self._registry(tx, transition, presentation.record, hold=False))
+
     async def preclude(self, tx: Transaction, request: api.PrecludeRequest) -> api.PresentationResponse:
         """Record that the refusal deadline passed (any bank of the credit)."""
         credit_file, presentation, _, calendars = await self._presentation_step(tx, request.presentation_id)

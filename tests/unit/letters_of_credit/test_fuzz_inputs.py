@@ -70,6 +70,8 @@ OPENED: Final = datetime.datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 AFTER_DEADLINE: Final = datetime.datetime(2025, 12, 12, 10, 0, tzinfo=UTC)
 #: After the maturity (2025-12-20) of the deferred payment undertaken in the world.
 AFTER_MATURITY: Final = datetime.datetime(2025, 12, 22, 10, 0, tzinfo=UTC)
+#: After the expiry (2025-12-31) of the eUCP credit, whose incomplete presentation then lapses.
+AFTER_EXPIRY: Final = datetime.datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 BANKS: Final = (ISSUER, ADVISER, CONFIRMER, OUTSIDER)
 ROLES: Final = (
@@ -762,6 +764,13 @@ def scenarios() -> tuple[Scenario, ...]:
             api.ReturnDocumentsRequest(presentation_id=pres["refused"]),
             (ISSUER, "examiner"),
             {ISSUER.msp_id: frozenset({"examiner"}), **_BENEFICIARY},
+        ),
+        Scenario(
+            "LapsePresentation",
+            api.LapsePresentationRequest(presentation_id=pres["incomplete"]),
+            (ISSUER, "issuer"),
+            _CREDIT_BANKS,
+            at=AFTER_EXPIRY,
         ),
         Scenario(
             "Preclude",

@@ -8,9 +8,11 @@ import uuid
 
 import pytest
 
+from tradefin.chaincode.contracts.compliance.records import financing_key
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.records import presentation_record_key
 from tradefin.protos import common_pb2
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -479,6 +481,41 @@ def test_eucp_notice_of_completeness_after_expiry_is_refused() -> None:
             desk.service.notify_completeness,
             api.NotifyCompletenessRequest(presentation_id=pid),
         )
+
+
+def test_an_eucp_presentation_never_completed_lapses_after_the_expiry_and_the_credit_can_close() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit(sample_terms(rules=lc.APPLICABLE_RULES_EUCP_LATEST_VERSION))  # expires 2025-12-31
+    docs = documents(shipped="2025-12-09", issued="2025-12-09")
+    docs[1].fingerprints.append("9" * 64)  # the B/L, held in the duplicate-financing registry
+    pid = desk.at("2025-12-30").present(lc_id, awaiting_completeness=True, docs=docs)
+    assert desk.position(lc_id).reserved == 10_000_000 and desk.stub(lc_id).open_presentations == 1
+    lapse = api.LapsePresentationRequest(presentation_id=pid)
+    still = r"^ERR_INVALID_STATE: the notice of completeness may still come until 2025-12-31"
+    with pytest.raises(LcRuleError, match=still):
+        desk.at("2025-12-31").call(caller(ISSUER, "examiner"), desk.service.lapse_presentation, lapse)
+    with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: "):
+        desk.at("2026-01-02").call(caller(OUTSIDER, "examiner"), desk.service.lapse_presentation, lapse)
+
+    lapsed = desk.call(caller(ISSUER, "examiner"), desk.service.lapse_presentation, lapse).presentation
+    assert lapsed.state == lc.PRESENTATION_STATE_LAPSED  # eUCP e6(c): deemed not made
+    assert desk.position(lc_id).reserved == 0 and desk.stub(lc_id).open_presentations == 0
+    entry = desk.ledger.get(cp.FinancingEntry, financing_key("9" * 64))
+    assert entry is not None and (entry.status, entry.presented_under) == (cp.FINANCING_STATUS_RELEASED, "")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is LAPSED"):
+        desk.call(caller(ISSUER, "examiner"), desk.service.lapse_presentation, lapse)
+    desk.call(caller(ISSUER, "issuer"), desk.service.expire, api.ExpireRequest(lc_id=lc_id))
+    closed = desk.call(caller(ISSUER, "issuer"), desk.service.close, api.CloseRequest(lc_id=lc_id)).credit
+    assert closed.state == lc.CREDIT_STATE_CLOSED
+
+
+def test_a_complete_presentation_does_not_lapse() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    pid = desk.at("2025-12-30").present(lc_id, docs=documents(shipped="2025-12-09", issued="2025-12-09"))
+    lapse = api.LapsePresentationRequest(presentation_id=pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is UNDER_EXAMINATION; only one"):
+        desk.at("2026-01-05").call(caller(ISSUER, "examiner"), desk.service.lapse_presentation, lapse)
 
 
 def test_presentation_queries_show_private_data_only_to_the_credits_banks() -> None:
