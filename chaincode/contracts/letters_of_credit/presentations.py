@@ -771,18 +771,24 @@ def return_documents(
     _require_transfer_match(presentation, transfer)
     if stub.state != lc.PRESENTATION_STATE_REFUSED:
         raise invalid_state(f"presentation is {state_name(stub.state)}; only refused documents are returned")
-    after = _edit(presentation)
-    after.stub.state = lc.PRESENTATION_STATE_RETURNED
-    position, updated_transfer = _release(credit.position, after.record, transfer)
-    return _step(
-        tx,
-        credit,
-        presentation,
-        after,
-        lc.LC_EVENT_TYPE_DOCUMENTS_RETURNED,
-        position=position,
-        transfer=updated_transfer,
+    return _ended(
+        tx, credit, presentation, transfer, lc.PRESENTATION_STATE_RETURNED, lc.LC_EVENT_TYPE_DOCUMENTS_RETURNED
     )
+
+
+def _ended(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    transfer: lc.TransferRecord | None,
+    state: lc.PresentationState.ValueType,
+    event_type: lc.LcEventType.ValueType,
+) -> Transition[api.PresentationResponse]:
+    """The presentation ends in ``state`` without drawing anything: its reservation is given back."""
+    after = _edit(presentation)
+    after.stub.state = state
+    position, updated_transfer = _release(credit.position, after.record, transfer)
+    return _step(tx, credit, presentation, after, event_type, position=position, transfer=updated_transfer)
 
 
 def lapse(
@@ -807,17 +813,8 @@ def lapse(
     last_day = receiver_days.last_day(effective_expiry(credit, transfer))
     if receiver_days.counting_day(tx.timestamp) <= last_day:
         raise invalid_state(f"the notice of completeness may still come until {last_day.isoformat()}")
-    after = _edit(presentation)
-    after.stub.state = lc.PRESENTATION_STATE_LAPSED
-    position, updated_transfer = _release(credit.position, after.record, transfer)
-    return _step(
-        tx,
-        credit,
-        presentation,
-        after,
-        lc.LC_EVENT_TYPE_PRESENTATION_LAPSED,
-        position=position,
-        transfer=updated_transfer,
+    return _ended(
+        tx, credit, presentation, transfer, lc.PRESENTATION_STATE_LAPSED, lc.LC_EVENT_TYPE_PRESENTATION_LAPSED
     )
 
 
