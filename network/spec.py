@@ -20,7 +20,7 @@ from ..chaincode.__main__ import DEFAULT_CONTRACTS, UsageError, contract_referen
 from ..chaincode.contracts import collection_definitions
 from ..chaincode.contracts.letters_of_credit.errors import LcRuleError
 from ..chaincode.contracts.letters_of_credit.reference_data import BIC_ONLY_COUNTRIES
-from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN, check_bic, check_country
+from ..chaincode.contracts.letters_of_credit.validation import BIC_PATTERN, bic8, check_bic, check_country
 from ..protos import common_pb2
 from .chaincode_package import MAX_LABEL_LENGTH, is_label, package_label
 from .ports import BLOCK_SIZE, CHAINCODE_SLOTS, PORTS_PER_NODE, ports_needed
@@ -292,8 +292,8 @@ def parse_spec(data: object, *, recorded: bool = False) -> NetworkSpec:
         raise SpecError("banks", "a consortium needs at least two banks")
     _unique([b.name for b in banks], "banks", "name")
     _unique([b.msp_id for b in banks], "banks", "msp_id", taken=orderer.msp_id)
-    # by institution (a BIC's first 8 characters), as the contracts and the consortium directory compare BICs
-    _unique([b.bic[:8] for b in banks], "banks", "bic")
+    # by institution, as the contracts and the consortium directory compare BICs
+    _unique([bic8(b.bic) for b in banks], "banks", "bic")
     _unique([b.domain for b in banks], "banks", "domain", taken=orderer.domain)
     # before the channels: the collections check takes time exponential in a channel's banks
     check_port_need(orderer.nodes, banks, "banks")

@@ -64,9 +64,8 @@ def _lagging(error: EndorseError, step: Transact, attempt: int, local_msp_id: st
     if attempt >= len(LAGGING_PEER_PAUSES):
         return None
     failures = ((detail.msp_id, detail.message) for detail in error.details)
-    if not endorsers_disagree(failures, step.endorsing_orgs, local_msp_id) and not gateway_lost_peers(
-        error.code, error.message, error.details
-    ):
+    lagging = endorsers_disagree(failures, step.endorsing_orgs, local_msp_id)
+    if not (lagging or gateway_lost_peers(error.code, error.message, error.details)):
         return None
     return LAGGING_PEER_PAUSES[attempt]
 

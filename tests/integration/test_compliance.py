@@ -32,6 +32,7 @@ from tests.integration.test_payments import (
     parties,
     refused,
 )
+from tradefin.chaincode.contracts.letters_of_credit.records import lc_id_of
 from tradefin.gateway.tradefin import (
     DuplicateFinancingError,
     InvalidInputError,
@@ -253,7 +254,7 @@ def test_a_bank_cannot_name_itself_with_another_members_bic(tri: Desks) -> None:
             credits.client("bank3", "forger").apply(terms)
         assert refused.value.field == "terms.issuing_bank.msp_id"
         assert "ASTBHKHH is Bank1MSP's in the consortium directory, not Bank3MSP's" in str(refused.value)
-        lc_id = f"{asia_trade.bic[:8]}:{terms.lc_number}"
+        lc_id = lc_id_of(asia_trade.bic, terms.lc_number)
         with pytest.raises(NotFoundError):  # nothing was written
             credits.client("bank1", "issuer").get_credit(lc_id)
     finally:

@@ -205,11 +205,10 @@ class LettersOfCreditService:
         credit_file = await self._credit(tx.caller, request.lc_id, ahead)
         calendars, config = await self._calendars_and_governance([credit_file.stub.issuing_bank])
         transition = credit.issue_credit(tx, credit_file, calendars)
-        # applied before the directory (or a change of it): the credit names its banks as it must
-        named = [bank for _, bank in terms_banks(credit_file.terms.terms)]
-        require_listed_on_record(config, named, f"credit {credit_file.lc_id}")
-        checks = credit_checks(config)
         terms = credit_file.terms.terms
+        # applied before the directory (or a change of it): the credit names its banks as it must
+        require_listed_on_record(config, [bank for _, bank in terms_banks(terms)], f"credit {credit_file.lc_id}")
+        checks = credit_checks(config)
         applicant = ("applicant", terms.applicant, credit_file.stub.issuing_bank)
         await self._compliance(tx, checks, credit_file, [applicant], amount=terms.amount)
         return await self._commit(transition)
@@ -390,17 +389,17 @@ class LettersOfCreditService:
         documents = presentations.presented_fingerprints(record.documents)
         if not documents:
             return transition
-        keys = [financing_key(fingerprint) for fingerprint, _ in documents]
-        values = await self._read_many(keys, PUBLIC)
+        fingerprints = [fingerprint for fingerprint, _ in documents]
+        values = await self._read_many([financing_key(fingerprint) for fingerprint in fingerprints], PUBLIC)
         entries = {
             fingerprint: parsed(value, compliance_pb2.FinancingEntry)
-            for (fingerprint, _), value in zip(documents, values, strict=True)
+            for fingerprint, value in zip(fingerprints, values, strict=True)
         }
         commitment = presentations.presentation_commitment(record)
         if hold:
             writes = hold_for_presentation(tx, documents, entries, commitment)
         else:
-            writes = release_presentation(tx, [fingerprint for fingerprint, _ in documents], entries, commitment)
+            writes = release_presentation(tx, fingerprints, entries, commitment)
         return Transition(transition.response, (*transition.writes, *writes), transition.event)
 
     async def lapse_presentation(
