@@ -22,7 +22,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final, Generic, TypeVar
 
 from google.protobuf.message import Message
 
@@ -42,8 +42,10 @@ from tradefin.chaincode.contracts.letters_of_credit.presentations import (
     check_documents,
     check_settlement_pair,
 )
+from tradefin.chaincode.contracts.letters_of_credit.service import audit_key
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import calendar_pb2, common_pb2, errors_pb2, payments_pb2
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -59,6 +61,7 @@ __all__ = [
     "LettersOfCredit",
     "LettersOfCreditFlows",
     "PresentationDetails",
+    "StubVersion",
     "TransferDetails",
     "as_date",
     "credit_event",
@@ -68,6 +71,7 @@ __all__ = [
 ]
 
 CreditAnswerT = TypeVar("CreditAnswerT", api.CreditResponse, api.AmendmentResponse, api.TransferResponse)
+StubT = TypeVar("StubT", lc.CreditStub, lc.PresentationStub)
 
 #: The contract's name in the chaincode (transactions are ``lc:<Operation>``).
 CONTRACT_NAME: Final = "lc"
@@ -166,6 +170,23 @@ class TransferDetails:
 
     credit: lc.CreditStub
     transfer: lc.TransferRecord
+
+
+@dataclass(frozen=True, slots=True)
+class StubVersion(Generic[StubT]):
+    """One committed version of a credit's or a presentation's public stub: the transaction that wrote
+    it, that transaction's timestamp, and the stub as it wrote it."""
+
+    tx_id: str
+    timestamp: datetime.datetime
+    stub: StubT
+
+
+def _versions(entries: Iterable[cp.AuditEntry], stub_type: type[StubT]) -> list[StubVersion[StubT]]:
+    return [
+        StubVersion(entry.tx_id, entry.timestamp.ToDatetime(datetime.UTC), stub_type.FromString(entry.record))
+        for entry in entries
+    ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -653,6 +674,29 @@ class LettersOfCreditFlows(FlowsBase):
         answer = yield from self._query("GetCalendar", api.GetCalendarRequest(place=place), api.CalendarResponse)
         return answer.calendar
 
+    def audit_trail(self, object_type: str, object_id: str) -> Flow[list[cp.AuditEntry]]:
+        """Every committed write of a credit's public stub (``"credit"``, the credit id), a
+        presentation's (``"presentation"``, its id) or a place's banking-day calendar (``"calendar"``,
+        the place), newest first; empty when none was written. Any bank of the channel may read it:
+        the records are public."""
+        request = cp.GetAuditTrailRequest(object_type=object_type, object_id=object_id)
+        self._check(audit_key, request)
+        answer = yield from self._query("GetAuditTrail", request, cp.AuditTrailResponse)
+        return list(answer.entries)
+
+    def credit_history(self, lc_id: str) -> Flow[list[StubVersion[lc.CreditStub]]]:
+        """Every version of a credit's public stub, newest first (one per transition: ``version``
+        counts them), with the transaction that wrote it and when; empty for a credit never applied
+        for. Any bank of the channel may read it."""
+        entries = yield from self.audit_trail("credit", lc_id)
+        return _versions(entries, lc.CreditStub)
+
+    def presentation_history(self, presentation_id: str) -> Flow[list[StubVersion[lc.PresentationStub]]]:
+        """Every version of a presentation's public stub, newest first, with the transaction that
+        wrote it and when; empty for an id never presented. Any bank of the channel may read it."""
+        entries = yield from self.audit_trail("presentation", presentation_id)
+        return _versions(entries, lc.PresentationStub)
+
 
 def _refuse(field: str, message: str) -> None:
     raise LcRuleError(errors_pb2.ERR_INVALID_INPUT, field, message)
@@ -742,6 +786,9 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
     get_presentation = blocking(LettersOfCreditFlows.get_presentation)
     get_transfer = blocking(LettersOfCreditFlows.get_transfer)
     get_calendar = blocking(LettersOfCreditFlows.get_calendar)
+    audit_trail = blocking(LettersOfCreditFlows.audit_trail)
+    credit_history = blocking(LettersOfCreditFlows.credit_history)
+    presentation_history = blocking(LettersOfCreditFlows.presentation_history)
 
 
 class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
@@ -801,3 +848,6 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
     get_presentation = asynchronous(LettersOfCreditFlows.get_presentation)
     get_transfer = asynchronous(LettersOfCreditFlows.get_transfer)
     get_calendar = asynchronous(LettersOfCreditFlows.get_calendar)
+    audit_trail = asynchronous(LettersOfCreditFlows.audit_trail)
+    credit_history = asynchronous(LettersOfCreditFlows.credit_history)
+    presentation_history = asynchronous(LettersOfCreditFlows.presentation_history)

@@ -400,6 +400,19 @@ def test_a_credit_runs_from_application_to_reimbursement(
     assert [event.tx_id for _, event in events] == [receipt.transaction_id for receipt in receipts]
     assert {event.actor_msp_id for _, event in events} == {"Bank1MSP", "Bank2MSP"}
 
+    # ... and a version of the credit's public stub, read back newest first from the ledger's history;
+    # the presentation's stub has one per step of its own.
+    history = desk.client("bank1", "auditor").credit_history(lc_id)
+    assert [version.tx_id for version in history] == [receipt.transaction_id for receipt in reversed(receipts)]
+    assert [version.stub.version for version in history] == list(range(len(receipts), 0, -1))
+    assert history[0].stub == credit and history[-1].stub == opened[0].record
+    stamps = [version.timestamp for version in reversed(history)]
+    assert stamps == sorted(stamps) and stamps[0].tzinfo is not None
+    steps = receipts[len(opened) :]
+    presentation_history = desk.client("bank2", "auditor").presentation_history(presentation_id)
+    assert [version.tx_id for version in presentation_history] == [step.transaction_id for step in reversed(steps)]
+    assert [version.stub for version in presentation_history] == [step.record for step in reversed(steps)]
+
 
 def test_a_refusal_in_time_holds_the_documents_until_they_are_returned(desk: Desk, banks: Banks) -> None:
     lc_id = open_credit(desk, credit_terms(banks))[0].record.lc_id

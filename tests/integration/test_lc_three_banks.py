@@ -67,6 +67,17 @@ def test_a_bank_of_the_channel_not_party_to_the_credit_reads_only_the_public_stu
     assert seen.presentation.state == lc.PRESENTATION_STATE_COMPLYING and seen.record is None
     assert desk.client("bank1", "auditor").get_presentation(presentation_id).record is not None
 
+    # the histories of the public stubs are as public as the stubs
+    assert [version.stub.state for version in outsider.credit_history(lc_id)][-3:] == [
+        lc.CREDIT_STATE_ADVISED,
+        lc.CREDIT_STATE_ISSUED,
+        lc.CREDIT_STATE_DRAFT_APPLICATION,
+    ]
+    assert [version.stub.state for version in outsider.presentation_history(presentation_id)] == [
+        lc.PRESENTATION_STATE_COMPLYING,
+        lc.PRESENTATION_STATE_UNDER_EXAMINATION,
+    ]
+
     with pytest.raises(UnauthorizedError, match="Bank3MSP is not a bank of credit"):
         outsider.get_credit_terms(lc_id)
     with pytest.raises(UnauthorizedError):

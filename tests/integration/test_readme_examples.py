@@ -60,11 +60,15 @@ def test_gateway_quick_start_runs(fabric_network: FabricNetwork, tmp_path: Path,
 def test_letter_of_credit_bank_app_runs(fabric_network: FabricNetwork, tmp_path: Path) -> None:
     lines = _run(fabric_network, tmp_path, letter_of_credit_app())
 
-    # what the README says it prints: the credit issued and advised, each with its block, then the refusal
-    assert len(lines) == 3, lines
+    # what the README says it prints: the credit issued and advised, each with its block, the refusal,
+    # then the credit's history newest first, the advice by the transaction that line 2 names
+    assert len(lines) == 6, lines
     assert re.fullmatch(r"\S+ CREDIT_STATE_ISSUED in block \d+", lines[0]), lines
     assert re.fullmatch(r"advised in block \d+ by [0-9a-f]{12}", lines[1]), lines
     assert lines[2] == "ERR_INVALID_INPUT documents a presentation contains at least one document"
+    assert lines[3] == f"3 CREDIT_STATE_ADVISED {lines[1].rsplit(' ', 1)[1]}", lines
+    assert re.fullmatch(r"2 CREDIT_STATE_ISSUED [0-9a-f]{12}", lines[4]), lines
+    assert re.fullmatch(r"1 CREDIT_STATE_DRAFT_APPLICATION [0-9a-f]{12}", lines[5]), lines
 
 
 def test_payments_bank_app_runs_and_runs_again(fabric_network: FabricNetwork, tmp_path: Path) -> None:
@@ -72,11 +76,11 @@ def test_payments_bank_app_runs_and_runs_again(fabric_network: FabricNetwork, tm
     again = _run(fabric_network, tmp_path, payments_app())  # the configuration and the open channel reused
 
     for lines, cycle in ((first, 1), (again, 2)):
-        # the credit app's three lines, then what the README says the payments part prints
-        assert len(lines) == 6, lines
-        assert re.fullmatch(r"[0-9a-f-]{36} PAYMENT_STATUS_ACCC in block \d+", lines[3]), lines
-        assert lines[4].startswith(f"cycle {cycle} BATCH_STATUS_SETTLED in block "), lines
-        assert lines[5] == "EUCBDEFF balance EUR 0.00", lines
+        # the credit app's six lines, then what the README says the payments part prints
+        assert len(lines) == 9, lines
+        assert re.fullmatch(r"[0-9a-f-]{36} PAYMENT_STATUS_ACCC in block \d+", lines[6]), lines
+        assert lines[7].startswith(f"cycle {cycle} BATCH_STATUS_SETTLED in block "), lines
+        assert lines[8] == "EUCBDEFF balance EUR 0.00", lines
 
 
 def test_command_line_walkthrough_runs(fabric_network: FabricNetwork, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from tradefin.chaincode.contracts.letters_of_credit.ledger import PUBLIC, Credit
 from tradefin.chaincode.contracts.letters_of_credit.records import RecordKey
 from tradefin.protos import compliance_pb2
 
-__all__ = ["PUBLIC", "HistoryEntry", "RecordLedger", "Transition", "Write", "commit", "get"]
+__all__ = ["PUBLIC", "HistoryEntry", "KeyHistory", "RecordLedger", "Transition", "Write", "commit", "get"]
 
 ResponseT = TypeVar("ResponseT", bound=Message)
 
@@ -43,7 +43,15 @@ class Transition(Generic[ResponseT]):
 
 
 @runtime_checkable
-class RecordLedger(CreditLedger, Protocol):
+class KeyHistory(Protocol):
+    """A ledger that can read the history of a public key (the audit trails)."""
+
+    async def history(self, key: RecordKey) -> list[HistoryEntry]:
+        """Every committed write of a public key, newest first."""
+
+
+@runtime_checkable
+class RecordLedger(CreditLedger, KeyHistory, Protocol):
     """State access of the compliance and payment rules."""
 
     async def read_hash(self, key: RecordKey, collection: str) -> bytes | None:
@@ -53,9 +61,6 @@ class RecordLedger(CreditLedger, Protocol):
         self, object_type: str, attributes: tuple[str, ...], collection: str = PUBLIC
     ) -> list[tuple[RecordKey, bytes]]:
         """Every key under a composite-key prefix with its value, in key order."""
-
-    async def history(self, key: RecordKey) -> list[HistoryEntry]:
-        """Every committed write of a public key, newest first."""
 
 
 async def commit(ledger: CreditLedger, transition: Transition[ResponseT]) -> ResponseT:

@@ -11,7 +11,7 @@ from tradefin.protos import common_pb2, compliance_pb2, errors_pb2
 
 from .errors import RuleError, invalid_input, invalid_state
 from .gate import PartyFile
-from .ledger import HistoryEntry, RecordLedger, get
+from .ledger import HistoryEntry, KeyHistory, get
 from .records import governance_key, kyc_key, limit_policy_key, screening_key
 
 
@@ -75,7 +75,7 @@ def audited_key(object_type: str, build: Callable[[], RecordKey]) -> RecordKey:
         raise invalid_input("object_id", f"not a {object_type} id ({error.text})") from None
 
 
-async def audit_trail(ledger: RecordLedger, key: RecordKey) -> compliance_pb2.AuditTrailResponse:
+async def audit_trail(ledger: KeyHistory, key: RecordKey) -> compliance_pb2.AuditTrailResponse:
     """Every committed write of a public record, newest first."""
     entries = [_entry(item) for item in await ledger.history(key)]
     return compliance_pb2.AuditTrailResponse(entries=entries)

@@ -14,6 +14,7 @@ from typing import TypeVar
 from google.protobuf.message import Message
 
 from tradefin.chaincode.contract import Context, evaluate, submit
+from tradefin.protos import compliance_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 
 from ..rule_contract import MAX_TIMESTAMP_SKEW, REQUEST_FIELD, RuleContract, StubLedger
@@ -230,3 +231,11 @@ class LettersOfCreditContract(RuleContract[LettersOfCreditService]):
     async def GetCalendar(self, ctx: Context, request: api.GetCalendarRequest) -> api.CalendarResponse:
         """The current banking-day calendar of a place."""
         return await self.run_query(ctx, request, LettersOfCreditService.get_calendar)
+
+    @evaluate
+    async def GetAuditTrail(
+        self, ctx: Context, request: compliance_pb2.GetAuditTrailRequest
+    ) -> compliance_pb2.AuditTrailResponse:
+        """The history of a credit, a presentation or a banking-day calendar: every version of its
+        public record, newest first."""
+        return await self.run_query(ctx, request, LettersOfCreditService.get_audit_trail)

@@ -20,7 +20,8 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 from ..compliance.credits import CreditParty, check_credit, credit_checks, credit_governance
 from ..compliance.directory import require_listed, require_listed_on_record
 from ..compliance.financing import hold_for_presentation, release_presentation
-from ..compliance.ledger import RecordLedger
+from ..compliance.ledger import KeyHistory, RecordLedger
+from ..compliance.reader import audit_trail, audited_key
 from ..compliance.records import financing_key, governance_key
 from ..payments.service import PaymentsService
 from . import amendments, credit, governance, presentations, transfers
@@ -48,6 +49,9 @@ from .validation import check_bank, check_place_code, check_ref16
 
 MessageT = TypeVar("MessageT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
+
+#: Public records GetAuditTrail answers for, and how their id is written.
+AUDITED_OBJECTS = ("credit (credit id)", "presentation (presentation id)", "calendar (place)")
 
 class LettersOfCreditService:
     """Every operation of the letters-of-credit lifecycle, over a ledger."""
@@ -572,6 +576,36 @@ class LettersOfCreditService:
         if calendar is None:
             raise not_found("place", f"no banking-day calendar has been published for {request.place}")
         return api.CalendarResponse(calendar=calendar)
+
+    async def get_audit_trail(
+        self, caller: Caller, request: compliance_pb2.GetAuditTrailRequest
+    ) -> compliance_pb2.AuditTrailResponse:
+        """Every committed version of a credit's or a presentation's public stub, or of a place's
+        banking-day calendar, newest first (anyone of the channel: public records, which every peer
+        holds). A record never written has an empty trail."""
+        del caller
+        key = audit_key(request)
+        if not isinstance(self._ledger, KeyHistory):
+            raise invalid_state("this ledger keeps no history")
+        return await audit_trail(self._ledger, key)
+
+
+def audit_key(request: compliance_pb2.GetAuditTrailRequest) -> RecordKey:
+    """The key of the public record a GetAuditTrail request names: an object type of AUDITED_OBJECTS,
+    spelt exactly, and an id of its form (the client checks it early)."""
+    object_id = request.object_id
+
+    def build() -> RecordKey:
+        if request.object_type == "credit":
+            return credit_key(object_id)
+        if request.object_type == "presentation":
+            return presentation_key(object_id)
+        if request.object_type == "calendar":
+            check_place_code(object_id, "object_id")
+            return calendar_key(object_id)
+        raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
+
+    return audited_key(request.object_type, build)
 
 
 def _read_ahead(

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
+from tradefin.chaincode.contracts.compliance.ledger import HistoryEntry
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
 from tradefin.chaincode.contracts.letters_of_credit.records import (
     RecordKey,
@@ -195,7 +196,8 @@ class MemoryLedger:
 
     def __init__(self) -> None:
         self.state: dict[tuple[str, RecordKey], bytes] = {}
-        self.history: dict[tuple[str, RecordKey], list[str]] = defaultdict(list)
+        self.written_by: dict[tuple[str, RecordKey], list[str]] = defaultdict(list)
+        self.public_versions: dict[RecordKey, list[HistoryEntry]] = defaultdict(list)
         self.endorsers: dict[tuple[str, RecordKey], tuple[str, ...]] = {}
         self.events: list[tuple[str, str, bytes]] = []
         self._writes: dict[tuple[str, RecordKey], bytes] = {}
@@ -214,10 +216,16 @@ class MemoryLedger:
     async def emit_event(self, name: str, payload: bytes) -> None:
         self._event = (name, payload)
 
-    def commit(self, tx_id: str) -> None:
+    async def history(self, key: RecordKey) -> list[HistoryEntry]:
+        return list(reversed(self.public_versions[key]))
+
+    def commit(self, tx_id: str, timestamp: datetime.datetime) -> None:
         for slot, value in self._writes.items():
             self.state[slot] = value
-            self.history[slot].append(tx_id)
+            self.written_by[slot].append(tx_id)
+            collection, key = slot
+            if not collection:
+                self.public_versions[key].append(HistoryEntry(tx_id, timestamp, value, False))
         self.endorsers.update(self._endorsers)
         if self._event is not None:
             self.events.append((tx_id, *self._event))
@@ -277,7 +285,7 @@ class Desk:
         except BaseException:
             self.ledger.rollback()
             raise
-        self.ledger.commit(tx.tx_id)
+        self.ledger.commit(tx.tx_id, tx.timestamp)
         return response
 
     def query(

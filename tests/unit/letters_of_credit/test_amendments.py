@@ -168,7 +168,7 @@ def test_examination_uses_the_last_accepted_terms_until_a_presentation_accepts_t
     assert desk.terms(lc_id).terms.latest_shipment_date == date("2025-12-20")
     assert desk.presentation(pid)[1].examinations[0].terms_amendment_seq == 1
     assert desk.ledger.last_event().reason_code == "AMENDMENT_1_ACCEPTED"
-    assert desk.stub(lc_id).version == len(desk.ledger.history[("", credit_key(lc_id))])
+    assert desk.stub(lc_id).version == len(desk.ledger.written_by[("", credit_key(lc_id))])
 
 
 def test_unaccepted_amendment_is_not_used_when_the_presentation_fails_it_too() -> None:

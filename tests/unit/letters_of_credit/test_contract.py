@@ -14,13 +14,20 @@ from google.protobuf.message import Message
 from tradefin.chaincode.contract import ContractRouter
 from tradefin.chaincode.contracts.letters_of_credit.contract import REQUEST_FIELD, LettersOfCreditContract
 from tradefin.chaincode.contracts.letters_of_credit.records import credit_key
-from tradefin.chaincode.shim import ChaincodeResponse, ChaincodeStub, ClientIdentity, KeyEndorsementPolicy
+from tradefin.chaincode.shim import (
+    ChaincodeResponse,
+    ChaincodeStub,
+    ClientIdentity,
+    KeyEndorsementPolicy,
+    KeyModification,
+)
 from tradefin.chaincode.shim.keys import create_composite_key
 from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..chaincode.certificates import bank_identity
+from ..chaincode.stub_results import StubResults
 from .support import ADVISER, ISSUER, OUTSIDER, calendars, documents, sample_terms, usd
 
 NOW = datetime.datetime(2025, 12, 3, 9, 0, tzinfo=datetime.UTC)
@@ -38,6 +45,7 @@ class World:
         self.public: dict[str, bytes] = {}
         self.private: dict[tuple[str, str], bytes] = {}
         self.policies: dict[tuple[str, str], bytes] = {}
+        self.history: dict[str, list[KeyModification]] = {}
 
 
 class FakeStub:
@@ -96,12 +104,18 @@ class FakeStub:
     def set_event(self, name: str, payload: bytes = b"") -> None:
         self.event = (name, payload)
 
+    def get_history_for_key(self, key: str) -> StubResults:
+        return StubResults(list(reversed(self.world.history.get(key, []))))
+
     def commit(self) -> None:
         for (collection, key), value in self.writes.items():
             if collection:
                 self.world.private[(collection, key)] = value
             else:
                 self.world.public[key] = value
+                self.world.history.setdefault(key, []).append(
+                    KeyModification(self.tx_id, value, self.tx_timestamp, False)
+                )
         self.world.policies.update(self.metadata)
 
 
@@ -248,4 +262,7 @@ def test_metadata_lists_every_operation() -> None:
     requests = {
         name.removesuffix("Request") for name in api.DESCRIPTOR.message_types_by_name if name.endswith("Request")
     }
-    assert requests == set(tags)
+    # every operation has its request in the lc API, but the audit trail, which takes the request the
+    # payments and compliance contracts take
+    assert requests | {"GetAuditTrail"} == set(tags)
+    assert tags["GetAuditTrail"] == "evaluate"

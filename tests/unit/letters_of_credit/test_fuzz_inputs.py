@@ -44,6 +44,7 @@ from tradefin.chaincode.contracts.letters_of_credit.records import calendar_key
 from tradefin.chaincode.contracts.letters_of_credit.reference_data import CURRENCY_EXPONENTS
 from tradefin.chaincode.shim import ChaincodeResponse, ClientIdentity, create_composite_key, split_composite_key
 from tradefin.protos import calendar_pb2, common_pb2, payments_pb2
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -149,6 +150,7 @@ class Ledger(Chaincode):
         copy.world.public = dict(self.world.public)
         copy.world.private = dict(self.world.private)
         copy.world.policies = dict(self.world.policies)
+        copy.world.history = {key: list(versions) for key, versions in self.world.history.items()}
         copy.events = list(self.events)
         return copy
 
@@ -875,6 +877,23 @@ def scenarios() -> tuple[Scenario, ...]:
             _CREDIT_BANKS,
         ),
         Scenario("GetCalendar", api.GetCalendarRequest(place="CN"), (CONFIRMER, ""), _EVERYONE),
+        Scenario(
+            "GetAuditTrail", cp.GetAuditTrailRequest(object_type="credit", object_id=open_id), (OUTSIDER, ""), _EVERYONE
+        ),
+        Scenario(
+            "GetAuditTrail",
+            cp.GetAuditTrailRequest(object_type="presentation", object_id=pres["honoured"]),
+            (ADVISER, "auditor"),
+            _EVERYONE,
+            variant="presentation",
+        ),
+        Scenario(
+            "GetAuditTrail",
+            cp.GetAuditTrailRequest(object_type="calendar", object_id="GB"),
+            (ISSUER, "compliance"),
+            _EVERYONE,
+            variant="calendar",
+        ),
     )
 
 
@@ -892,8 +911,10 @@ def is_submit(function: str) -> bool:
 
 def request_type(function: str) -> type[Message]:
     """The request message of a transaction function: the evaluate functions' annotated argument, the
-    submit functions' transient request (``<Function>Request`` by the contract's convention)."""
-    message_type: type[Message] = getattr(api, f"{function}Request")
+    submit functions' transient request (``<Function>Request`` by the contract's convention; the audit
+    trail takes the compliance contract's)."""
+    module = cp if function == "GetAuditTrail" else api
+    message_type: type[Message] = getattr(module, f"{function}Request")
     if not is_submit(function):
         hints = typing.get_type_hints(CONTRACT.transactions[function].function)
         assert hints["request"] is message_type

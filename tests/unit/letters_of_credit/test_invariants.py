@@ -385,7 +385,7 @@ def test_inv_lc_14_every_transition_emits_one_event_and_touches_the_credit_histo
         "lc.honoured",
         "lc.reimbursed",
     ]
-    history = desk.ledger.history[("", credit_key(lc_id))]
+    history = desk.ledger.written_by[("", credit_key(lc_id))]
     assert history == [tx for tx, _, _ in desk.ledger.events[before:]]
     assert [desk.stub(lc_id).version] == [len(history)]
     assert not [name for name in dir(CreditLedger) if not name.startswith("_") and "del" in name.lower()]

@@ -26,7 +26,7 @@ OTHER = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="SIGNATURE MISSING O
 def ledger_of(desk: Desk) -> tuple[object, ...]:
     """Everything a transaction could change: states, key-level policies, history, events."""
     ledger = desk.ledger
-    history = {slot: list(tx_ids) for slot, tx_ids in ledger.history.items()}
+    history = {slot: list(tx_ids) for slot, tx_ids in ledger.written_by.items()}
     return dict(ledger.state), dict(ledger.endorsers), history, list(ledger.events)
 
 

@@ -8,7 +8,6 @@ import asyncio
 import datetime
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -33,6 +32,7 @@ from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import payments_pb2 as pay
 
 from ..chaincode.certificates import bank_identity
+from ..chaincode.stub_results import StubResults as Iterator
 from .support import (
     BANK_A,
     BANK_B,
@@ -50,24 +50,6 @@ from .support import (
 
 def identity(bank: common_pb2.BankRef, role: str, who: str = "officer") -> ClientIdentity:
     return bank_identity(bank.msp_id, bank.bic, role, who)
-
-
-class Iterator:
-    def __init__(self, items: list[Any]) -> None:
-        self._items = items
-
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._gen()
-
-    async def _gen(self) -> AsyncIterator[Any]:
-        for item in self._items:
-            yield item
-
-    async def __aenter__(self) -> Iterator:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        return None
 
 
 class World:

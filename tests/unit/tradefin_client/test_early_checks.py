@@ -159,6 +159,13 @@ def _initiate(r: Any) -> Generator[object, Any, object]:
 CHECKS: tuple[EarlyCheck, ...] = (
     # -- lc --
     EarlyCheck("lc:GetCalendar", "place", lambda r: _lc().get_calendar(r.place)),
+    *(
+        EarlyCheck("lc:GetAuditTrail", field, lambda r: _lc().audit_trail(r.object_type, r.object_id), base)
+        for base, fields in ((0, ("object_type", "object_id")), (1, ("object_id",)), (2, ("object_id",)))
+        for field in fields
+    ),
+    EarlyCheck("lc:GetAuditTrail", "object_id", lambda r: _lc().credit_history(r.object_id)),
+    EarlyCheck("lc:GetAuditTrail", "object_id", lambda r: _lc().presentation_history(r.object_id), 1),
     EarlyCheck("lc:GetCredit", "lc_id", lambda r: _lc().get_credit(r.lc_id)),
     EarlyCheck("lc:GetCreditTerms", "lc_id", lambda r: _lc().get_credit_terms(r.lc_id)),
     EarlyCheck("lc:GetPresentation", "presentation_id", lambda r: _lc().get_presentation(r.presentation_id)),
