@@ -8,13 +8,16 @@ when the credit's second bank is not among them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner
 
 from tests.integration.test_lc import Banks, Desk, credit_terms, documents, new_place, open_credit, present
 from tests.integration.test_payments import Desks, assert_conserved, ensure_pilot, open_channel
+from tradefin.cli import main
 from tradefin.gateway import CommitError, EvaluateError
 from tradefin.gateway.tradefin import (
     InvalidInputError,
@@ -208,3 +211,53 @@ def test_a_credit_confirmed_by_a_third_bank_is_settled_by_a_separate_payment(des
         assert record is not None and not record.reimbursements[0].settlement_uetr
     finally:
         payments.close()
+
+
+def _cli(network: FabricNetwork, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--workdir", str(network.workdir), *args])
+    return result.exit_code, " ".join(result.output.split())  # stdout and stderr, rich's line wrapping undone
+
+
+def test_the_command_line_shows_a_credit_and_its_history_as_each_bank_sees_it(
+    network: FabricNetwork, desk: Desk, banks: Banks
+) -> None:
+    lc_id = open_credit(desk, credit_terms(banks))[0].record.lc_id
+    presented = present(desk, banks, lc_id, "30000.00")
+    examined = desk.client("bank2", "examiner").examine(presented.record.presentation_id)
+
+    code, shown = _cli(network, "lc", "show", lc_id, "--on", CHANNEL)  # as the issuing bank by default
+    assert code == 0, shown
+    assert f"credit {lc_id}: ADVISED (version 5)" in shown and "1 presentation(s) open" in shown
+    assert "USD 100000.00" in shown and "reserved USD 30000.00" in shown  # the terms and balances: a bank of it
+    code, shown = _cli(network, "lc", "show", lc_id, "--bank", "bank3", "--on", CHANNEL)
+    assert code == 0, shown
+    assert "for the credit's banks only (Bank3MSP is not one)" in shown and "USD" not in shown
+    code, answer = _cli(network, "lc", "show", lc_id, "--bank", "bank3", "--on", CHANNEL, "--json")
+    assert code == 0, answer
+    record = json.loads(answer)
+    assert record["terms"] is None and record["position"] is None
+    assert record["credit"]["version"] == "5"  # a uint64: a string in protobuf's JSON
+
+    code, answer = _cli(network, "lc", "history", presented.record.presentation_id, "--bank", "bank3", "--json")
+    assert code == 0, answer
+    versions = json.loads(answer)
+    assert [version["tx_id"] for version in versions] == [examined.transaction_id, presented.transaction_id]
+    assert [version["record"]["state"] for version in versions] == [
+        "PRESENTATION_STATE_COMPLYING",
+        "PRESENTATION_STATE_UNDER_EXAMINATION",
+    ]
+    code, shown = _cli(network, "lc", "history", lc_id, "--bank", "bank3")
+    assert code == 0, shown
+    # newest first, each version's state then the event that left it
+    words = [word for word in shown.split() if word in ("APPLIED", "ISSUED", "ADVISED", "PRESENTED", "EXAMINED")]
+    assert words == ["ADVISED", "EXAMINED", "ADVISED", "PRESENTED", "ADVISED", "ADVISED", "ISSUED", "ISSUED", "APPLIED"]
+
+    # what the commands refuse: a malformed id before any network access, an unknown one as the ledger does
+    code, shown = _cli(network, "lc", "show", "ASTBHKHH-LC1")
+    assert code == 2 and "LC_ID" in shown and "a credit id is the issuing bank's BIC8" in shown
+    code, shown = _cli(network, "lc", "history", "not-a-presentation")
+    assert code == 2 and "is not a lower-case UUID v4" in shown
+    code, shown = _cli(network, "lc", "show", f"{lc_id}X", "--on", CHANNEL)
+    assert code == 1 and "refused: ERR_NOT_FOUND (lc_id)" in shown
+    code, shown = _cli(network, "lc", "history", str(uuid.uuid4()), "--on", CHANNEL)
+    assert code == 1 and "refused: ERR_NOT_FOUND: no presentation" in shown

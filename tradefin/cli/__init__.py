@@ -466,4 +466,5 @@ def demo(ctx: click.Context, runtime: str | None, stop_after: bool) -> None:
 
 
 # Command groups defined in their own modules register themselves on ``main`` when imported.
+from . import credits as _credits  # noqa: E402,F401  (import for its side effect)
 from . import payments as _payments  # noqa: E402,F401  (import for its side effect)

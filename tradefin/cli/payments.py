@@ -253,11 +253,12 @@ def _issued_user(net: Any, bank: Any, user: str, param: str) -> None:
                                  f"{bank.name} --user {user} --role approver`", param_hint=param)
 
 
-def _bank_by_bic(net: Any, bic: str) -> Any:
+def _bank_by_bic(net: Any, bic: str, param: str = "CHANNEL_ID") -> Any:
+    """The bank whose BIC8 opens ``bic`` (a BIC, or an id that starts with one: a credit id)."""
     for bank in net.spec.banks:
         if bank.bic[:8] == bic[:8]:
             return bank
-    raise click.BadParameter(f"no bank of the network has BIC {bic}", param_hint="CHANNEL_ID")
+    raise click.BadParameter(f"no bank of the network has BIC {bic[:8]}", param_hint=param)
 
 
 def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param: str) -> str:
@@ -345,6 +346,11 @@ class _Desks:
         from ..gateway.tradefin import Compliance
 
         return Compliance(self._gateway(bank, user), self.channel, session=self.session)
+
+    def credits(self, bank: Any, user: str = "auditor") -> Any:
+        from ..gateway.tradefin import LettersOfCredit
+
+        return LettersOfCredit(self._gateway(bank, user), self.channel, session=self.session)
 
     def close(self) -> None:
         for gateway in self._gateways:

@@ -100,6 +100,10 @@ def _run(tmp_path: Path, args: list[str]) -> Any:
       "1", "--valid-minutes", "-3"], "--valid-minutes"),
     (["quote", "show", "xyz", "--bank", "bank1"], "QUOTE_ID"),
     (["network", "logs", "orderer0", "-n", "-5"], "--lines"),
+    (["lc", "show", "ASTBHKHH-LC1"], "LC_ID"),
+    (["lc", "show", "astbhkhh:LC1"], "LC_ID"),
+    (["lc", "history", "ASTBHKHH:"], "LC_ID|PRESENTATION_ID"),
+    (["lc", "history", UETR.upper()], "LC_ID|PRESENTATION_ID"),
 ])
 def test_a_bad_argument_is_refused_before_any_network_access_naming_it(tmp_path: Path, args: list[str],
                                                                         names: str) -> None:
@@ -184,6 +188,8 @@ def test_a_zero_credit_limit_in_any_spelling_means_no_credit(tmp_path: Path, zer
     ["pay", "pilot", "--on", "asia-europe"],
     ["pay", "vouch", "bank1", "KYC-1"],
     ["quote", "show", UETR, "--bank", "bank1"],
+    ["lc", "show", "ASTBHKHH:LC1"],
+    ["lc", "history", UETR],
     ["identity", "issue", "--bank", "bank1", "--user", "u", "--role", "treasury"],
     ["chaincode", "deploy", "--channel", "asia-europe", "--name", "n"],
 ])
@@ -509,6 +515,10 @@ def test_chaincode_deploy_refuses_a_name_too_long_for_its_servers_log_files(tmp_
     ([*QUOTE[:4], "bank2", *QUOTE[5:]], "--bank", "bank2 is not a bank of payment channel"),
     ([*QUOTE[:6], "bank2", *QUOTE[7:]], "--for", "bank2 is not a bank of payment channel"),
     (["quote", "show", UETR, "--bank", "nope"], "--bank", "unknown bank 'nope'"),
+    (["lc", "show", "AAAAUS33:LC1"], "LC_ID", "no bank of the network has BIC AAAAUS33"),
+    (["lc", "history", "ASTBHKHH:LC1", "--bank", "nope"], "--bank", "unknown bank 'nope'"),
+    (["lc", "show", "ASTBHKHH:LC1", "--bank", "bank2", "--on", "asia-americas"], "--on",
+     "channel 'asia-americas' does not have bank2 (channels that do: asia-europe)"),
 ])
 def test_a_bank_or_channel_the_network_does_not_have_is_named_as_its_argument(
         tmp_path: Path, args: list[str], option: str, message: str) -> None:

@@ -1,0 +1,166 @@
+"""``tradefin lc``: a letter of credit as one bank of its consortium channel sees it, and its history.
+
+Read-only: credits are run by the banks' applications through the typed client (``tradefin demo``
+runs one and prints its id); these commands let an operator look at what the ledger holds, asking as
+a bank's ``auditor`` user.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.table import Table
+
+from . import _existing, _fail, friendly_errors, main, out
+from .payments import _bank_by_bic, _bank_spec, _checked, _desks, _record_json, payment_errors
+
+_CREDIT_PREFIX = "CREDIT_STATE_"
+_PRESENTATION_PREFIX = "PRESENTATION_STATE_"
+
+
+def _lc_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from ..chaincode.contracts.letters_of_credit.records import parse_lc_id
+
+    _checked(param.human_readable_name, lambda: parse_lc_id(value))
+    return value
+
+
+def _record_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A credit id (``BIC8:number``) or a presentation id (a UUID v4)."""
+    from ..chaincode.contracts.letters_of_credit.records import parse_lc_id
+    from ..chaincode.contracts.letters_of_credit.validation import check_uuid4
+
+    if ":" in value:
+        _checked(param.human_readable_name, lambda: parse_lc_id(value))
+    else:
+        _checked(param.human_readable_name, lambda: check_uuid4(value, "presentation_id"))
+    return value
+
+
+def _date(value: Any) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}" if value.year else "-"
+
+
+def _bank(ref: Any) -> str:
+    return f"{ref.bic} ({ref.msp_id})"
+
+
+@main.group("lc")
+def lc_group() -> None:
+    """Letters of credit on a consortium channel: a credit's record and the history of a credit or a
+    presentation (read-only)."""
+
+
+@lc_group.command("show")
+@click.argument("lc_id", callback=_lc_id)
+@click.option("--bank", default=None, help="Ask as this bank's auditor (default: the issuing bank).")
+@click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the bank's first).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def lc_show(ctx: click.Context, lc_id: str, bank: str | None, fabric_channel: str | None, as_json: bool) -> None:
+    """A credit's public record and, when the asking bank is one of the credit's, its terms and balances."""
+    from ..gateway.tradefin import UnauthorizedError
+
+    net = _existing(ctx)
+    spec = _bank_spec(net, bank, "--bank") if bank is not None else _bank_by_bic(net, lc_id, "LC_ID")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
+        credits = desks.credits(spec)
+        stub = credits.get_credit(lc_id)
+        try:
+            details = credits.get_credit_terms(lc_id)
+        except UnauthorizedError:  # not a bank of the credit: the public record only
+            details = None
+    if as_json:
+        out.print_json(json.dumps({
+            "credit": _record_json(stub),
+            "terms": _record_json(details.terms.terms) if details is not None else None,
+            "position": _record_json(details.position) if details is not None else None,
+        }))
+        return
+    _show_credit(stub, details, spec)
+
+
+def _show_credit(stub: Any, details: Any, asking: Any) -> None:
+    from ..gateway.tradefin import money_text
+    from ..protos import common_pb2
+    from ..protos import letters_of_credit_pb2 as lc
+
+    state = lc.CreditState.Name(stub.state).removeprefix(_CREDIT_PREFIX)
+    out.print(f"credit [bold]{stub.lc_id}[/bold]: {state} (version {stub.version}), issued {_date(stub.issue_date)}, "
+              f"expires {_date(stub.expiry_date)}, {stub.open_presentations} presentation(s) open")
+    banks = [("issuing", stub.issuing_bank), ("advising", stub.advising_bank),
+             ("second advising", stub.second_advising_bank), ("confirming", stub.confirming_bank),
+             ("nominated", stub.nominated_bank)]
+    out.print("  " + ", ".join(f"{role} {_bank(ref)}" for role, ref in banks if ref.bic))
+    if details is None:
+        out.print(f"  terms and balances: for the credit's banks only ({asking.msp_id} is not one)")
+        return
+    terms, position = details.terms.terms, details.position
+
+    def amount(minor_units: int) -> str:
+        return money_text(common_pb2.Money(currency=position.currency, minor_units=minor_units))
+
+    tolerance = terms.tolerance
+    band = f" (+{tolerance.plus_pct}%/-{tolerance.minus_pct}%)" if tolerance.plus_pct or tolerance.minus_pct else ""
+    out.print(f"  {terms.applicant.name} ({terms.applicant.country}) -> {terms.beneficiary.name} "
+              f"({terms.beneficiary.country}): {money_text(terms.amount)}{band}, at most {amount(position.max_amount)}")
+    out.print(f"  drawn {amount(position.drawn)}, reserved {amount(position.reserved)}, "
+              f"reimbursed {amount(position.reimbursed)}, transferred {amount(position.transferred)}")
+
+
+@lc_group.command("history")
+@click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id)
+@click.option("--bank", default=None,
+              help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for a "
+                   "presentation).")
+@click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the bank's first).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def lc_history(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None,
+               as_json: bool) -> None:
+    """Every version of a credit's or a presentation's public record, newest first: the transaction that
+    wrote it, when, and the state it left."""
+    net = _existing(ctx)
+    is_credit = ":" in record_id
+    if bank is not None:
+        spec = _bank_spec(net, bank, "--bank")
+    else:
+        spec = _bank_by_bic(net, record_id, "LC_ID") if is_credit else net.spec.banks[0]
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
+        credits = desks.credits(spec)
+        versions = credits.credit_history(record_id) if is_credit else credits.presentation_history(record_id)
+    if not versions:
+        kind = "credit" if is_credit else "presentation"
+        _fail(f"refused: ERR_NOT_FOUND: no {kind} {record_id} on {desks.channel}")
+    if as_json:
+        out.print_json(json.dumps([
+            {"tx_id": version.tx_id, "timestamp": version.timestamp.isoformat(), "record": _record_json(version.stub)}
+            for version in versions
+        ]))
+        return
+    _show_history(versions, is_credit)
+
+
+def _show_history(versions: list[Any], is_credit: bool) -> None:
+    from ..protos import letters_of_credit_pb2 as lc
+
+    table = Table()
+    for column in ("version", "state", "event" if is_credit else "discrepancies", "transaction", "committed (UTC)"):
+        table.add_column(column, justify="right" if column == "version" else "left")
+    for version in versions:
+        stub = version.stub
+        if is_credit:
+            state = lc.CreditState.Name(stub.state).removeprefix(_CREDIT_PREFIX)
+            detail = lc.LcEventType.Name(stub.last_event).removeprefix("LC_EVENT_TYPE_") if stub.last_event else ""
+        else:
+            state = lc.PresentationState.Name(stub.state).removeprefix(_PRESENTATION_PREFIX)
+            detail = ", ".join(lc.DiscrepancyCode.Name(code) for code in stub.discrepancy_codes)
+        when = version.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        table.add_row(str(stub.version), state, detail, version.tx_id[:16], when)
+    out.print(table)
