@@ -49,7 +49,18 @@ from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ._core import SALT_BYTES, ClientSettings, Committed, Flow, FlowsBase, Session, enum_value, refused, salt_or_new
+from ._core import (
+    SALT_BYTES,
+    ClientSettings,
+    Committed,
+    Flow,
+    FlowsBase,
+    Session,
+    enum_value,
+    parse,
+    refused,
+    salt_or_new,
+)
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -175,7 +186,8 @@ class TransferDetails:
 @dataclass(frozen=True, slots=True)
 class StubVersion(Generic[StubT]):
     """One committed version of a credit's or a presentation's public stub: the transaction that wrote
-    it, that transaction's timestamp, and the stub as it wrote it."""
+    it, that transaction's timestamp (set by the client that proposed it, within the endorsers'
+    allowed clock skew; UTC), and the stub as it wrote it."""
 
     tx_id: str
     timestamp: datetime.datetime
@@ -183,10 +195,18 @@ class StubVersion(Generic[StubT]):
 
 
 def _versions(entries: Iterable[cp.AuditEntry], stub_type: type[StubT]) -> list[StubVersion[StubT]]:
-    return [
-        StubVersion(entry.tx_id, entry.timestamp.ToDatetime(datetime.UTC), stub_type.FromString(entry.record))
-        for entry in entries
-    ]
+    """The stub versions of an audit trail.
+
+    Raises:
+        ValueError: an entry is a deletion (the contract never deletes a stub) or not a stub.
+    """
+    versions = []
+    for entry in entries:
+        if entry.is_delete:
+            raise ValueError(f"GetAuditTrail answered a deletion by {entry.tx_id}: the lc contract deletes no stub")
+        stub = parse(stub_type, entry.record, "GetAuditTrail")
+        versions.append(StubVersion(entry.tx_id, entry.timestamp.ToDatetime(datetime.UTC), stub))
+    return versions
 
 
 # ------------------------------------------------------------------------------------------------
@@ -686,14 +706,15 @@ class LettersOfCreditFlows(FlowsBase):
 
     def credit_history(self, lc_id: str) -> Flow[list[StubVersion[lc.CreditStub]]]:
         """Every version of a credit's public stub, newest first (one per transition: ``version``
-        counts them), with the transaction that wrote it and when; empty for a credit never applied
-        for. Any bank of the channel may read it."""
+        counts them), with the transaction that wrote it and that transaction's timestamp; empty for a
+        credit never applied for. Any bank of the channel may read it."""
         entries = yield from self.audit_trail("credit", lc_id)
         return _versions(entries, lc.CreditStub)
 
     def presentation_history(self, presentation_id: str) -> Flow[list[StubVersion[lc.PresentationStub]]]:
         """Every version of a presentation's public stub, newest first, with the transaction that
-        wrote it and when; empty for an id never presented. Any bank of the channel may read it."""
+        wrote it and that transaction's timestamp; empty for an id never presented. Any bank of the
+        channel may read it."""
         entries = yield from self.audit_trail("presentation", presentation_id)
         return _versions(entries, lc.PresentationStub)
 

@@ -601,7 +601,7 @@ def audit_key(request: compliance_pb2.GetAuditTrailRequest) -> RecordKey:
         if request.object_type == "presentation":
             return presentation_key(object_id)
         if request.object_type == "calendar":
-            check_place_code(object_id, "object_id")
+            check_place_code(object_id, "place")
             return calendar_key(object_id)
         raise invalid_input("object_type", f"one of {', '.join(AUDITED_OBJECTS)}")
 

@@ -82,8 +82,8 @@ def test_a_record_never_written_has_an_empty_trail() -> None:
         ),
         ("credit", "", "object_id: not a credit id"),
         ("presentation", "not-a-uuid", "object_id: not a presentation id"),
-        ("calendar", "gb", "object_id: 'gb' is not"),
-        ("calendar", "", "object_id: "),
+        ("calendar", "gb", "object_id: not a calendar id (place: 'gb' is not an ISO 3166-1 alpha-2"),
+        ("calendar", "", "object_id: not a calendar id (place: "),
     ],
 )
 def test_what_the_request_names_is_checked(object_type: str, object_id: str, refusal: str) -> None:

@@ -19,7 +19,6 @@ from tradefin.chaincode.shim import (
     ChaincodeStub,
     ClientIdentity,
     KeyEndorsementPolicy,
-    KeyModification,
 )
 from tradefin.chaincode.shim.keys import create_composite_key
 from tradefin.protos import common_pb2
@@ -27,7 +26,7 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from ..chaincode.certificates import bank_identity
-from ..chaincode.stub_results import StubResults
+from ..chaincode.stub_results import KeyHistories, StubResults
 from .support import ADVISER, ISSUER, OUTSIDER, calendars, documents, sample_terms, usd
 
 NOW = datetime.datetime(2025, 12, 3, 9, 0, tzinfo=datetime.UTC)
@@ -45,7 +44,7 @@ class World:
         self.public: dict[str, bytes] = {}
         self.private: dict[tuple[str, str], bytes] = {}
         self.policies: dict[tuple[str, str], bytes] = {}
-        self.history: dict[str, list[KeyModification]] = {}
+        self.history = KeyHistories()
 
 
 class FakeStub:
@@ -105,7 +104,7 @@ class FakeStub:
         self.event = (name, payload)
 
     def get_history_for_key(self, key: str) -> StubResults:
-        return StubResults(list(reversed(self.world.history.get(key, []))))
+        return self.world.history.results(key)
 
     def commit(self) -> None:
         for (collection, key), value in self.writes.items():
@@ -113,9 +112,7 @@ class FakeStub:
                 self.world.private[(collection, key)] = value
             else:
                 self.world.public[key] = value
-                self.world.history.setdefault(key, []).append(
-                    KeyModification(self.tx_id, value, self.tx_timestamp, False)
-                )
+                self.world.history.record(key, self.tx_id, value, self.tx_timestamp)
         self.world.policies.update(self.metadata)
 
 

@@ -150,7 +150,7 @@ class Ledger(Chaincode):
         copy.world.public = dict(self.world.public)
         copy.world.private = dict(self.world.private)
         copy.world.policies = dict(self.world.policies)
-        copy.world.history = {key: list(versions) for key, versions in self.world.history.items()}
+        copy.world.history = self.world.history.copy()
         copy.events = list(self.events)
         return copy
 

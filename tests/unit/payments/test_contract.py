@@ -23,7 +23,6 @@ from tradefin.chaincode.shim import (
     ChaincodeStub,
     ClientIdentity,
     KeyEndorsementPolicy,
-    KeyModification,
     StateRecord,
 )
 from tradefin.chaincode.shim.keys import create_composite_key, partial_composite_key_range
@@ -32,7 +31,7 @@ from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import payments_pb2 as pay
 
 from ..chaincode.certificates import bank_identity
-from ..chaincode.stub_results import StubResults as Iterator
+from ..chaincode.stub_results import KeyHistories, StubResults
 from .support import (
     BANK_A,
     BANK_B,
@@ -55,7 +54,7 @@ def identity(bank: common_pb2.BankRef, role: str, who: str = "officer") -> Clien
 class World:
     def __init__(self) -> None:
         self.data: dict[tuple[str, str], bytes] = {}
-        self.history: dict[str, list[KeyModification]] = {}
+        self.history = KeyHistories()
 
 
 class FakeStub:
@@ -123,7 +122,7 @@ class FakeStub:
     def set_event(self, name: str, payload: bytes = b"") -> None:
         self.event = (name, payload)
 
-    def _range(self, collection: str, object_type: str, attributes: Any) -> Iterator:
+    def _range(self, collection: str, object_type: str, attributes: Any) -> StubResults:
         if collection:
             self.value_reads.add(collection)
         start, end = partial_composite_key_range(object_type, list(attributes))
@@ -132,26 +131,24 @@ class FakeStub:
             for (where, key), value in self.world.data.items()
             if where == collection and start <= key < end
         )
-        return Iterator([StateRecord(key, value) for key, value in found])
+        return StubResults([StateRecord(key, value) for key, value in found])
 
-    def get_state_by_partial_composite_key(self, object_type: str, attributes: Any = ()) -> Iterator:
+    def get_state_by_partial_composite_key(self, object_type: str, attributes: Any = ()) -> StubResults:
         return self._range("", object_type, attributes)
 
     def get_private_data_by_partial_composite_key(
         self, collection: str, object_type: str, attributes: Any = ()
-    ) -> Iterator:
+    ) -> StubResults:
         return self._range(collection, object_type, attributes)
 
-    def get_history_for_key(self, key: str) -> Iterator:
-        return Iterator(list(reversed(self.world.history.get(key, []))))
+    def get_history_for_key(self, key: str) -> StubResults:
+        return self.world.history.results(key)
 
     def commit(self) -> None:
         for (collection, key), value in self.writes.items():
             self.world.data[(collection, key)] = value
             if not collection:
-                self.world.history.setdefault(key, []).append(
-                    KeyModification(self.tx_id, value, self.tx_timestamp, False)
-                )
+                self.world.history.record(key, self.tx_id, value, self.tx_timestamp)
 
 
 class Chaincode:

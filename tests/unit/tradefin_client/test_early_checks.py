@@ -67,10 +67,14 @@ class EarlyCheck:
     #: Values the chaincode refuses on the field for what is on the ledger (the client cannot know):
     #: they must pass the client, or be refused as the chaincode refuses them, like any other.
     on_ledger: Container[object] = ()
+    #: Which of the client's operations sending the transaction this is, when more than one does.
+    via: str = ""
 
     @property
     def name(self) -> str:
-        return f"{self.function}.{self.field}" + (f"#{self.base}" if self.base else "")
+        return f"{self.function}.{self.field}" + (f"#{self.base}" if self.base else "") + (
+            f"@{self.via}" if self.via else ""
+        )
 
 
 class _WellFormedNonMembers:
@@ -164,8 +168,14 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for base, fields in ((0, ("object_type", "object_id")), (1, ("object_id",)), (2, ("object_id",)))
         for field in fields
     ),
-    EarlyCheck("lc:GetAuditTrail", "object_id", lambda r: _lc().credit_history(r.object_id)),
-    EarlyCheck("lc:GetAuditTrail", "object_id", lambda r: _lc().presentation_history(r.object_id), 1),
+    EarlyCheck("lc:GetAuditTrail", "object_id", lambda r: _lc().credit_history(r.object_id), via="credit_history"),
+    EarlyCheck(
+        "lc:GetAuditTrail",
+        "object_id",
+        lambda r: _lc().presentation_history(r.object_id),
+        1,
+        via="presentation_history",
+    ),
     EarlyCheck("lc:GetCredit", "lc_id", lambda r: _lc().get_credit(r.lc_id)),
     EarlyCheck("lc:GetCreditTerms", "lc_id", lambda r: _lc().get_credit_terms(r.lc_id)),
     EarlyCheck("lc:GetPresentation", "presentation_id", lambda r: _lc().get_presentation(r.presentation_id)),

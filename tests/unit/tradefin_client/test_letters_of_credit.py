@@ -5,6 +5,7 @@ for the blocking and the asyncio front end alike."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import inspect
 import uuid
 from collections.abc import Callable
@@ -30,7 +31,9 @@ from tradefin.gateway.tradefin import (
     money,
     money_text,
 )
-from tradefin.gateway.tradefin._core import LAGGING_PEER_PAUSES, endorsers_disagree
+from tradefin.gateway.tradefin._core import LAGGING_PEER_PAUSES, FlowsBase, endorsers_disagree
+from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
+from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
@@ -239,9 +242,57 @@ def test_the_asyncio_twin_has_the_same_operations(aio_gateway: gateway_aio.Gatew
     assert [call.transaction for call in contract.calls()] == ["lc:GetCredit", "lc:Issue", "lc:Advise"]
 
 
+def _trail(*versions: tuple[str, str, bytes, bool]) -> cp.AuditTrailResponse:
+    trail = cp.AuditTrailResponse()
+    for tx_id, when, record, is_delete in versions:
+        entry = trail.entries.add(tx_id=tx_id, record=record, is_delete=is_delete)
+        entry.timestamp.FromDatetime(datetime.datetime.fromisoformat(when))
+    return trail
+
+
+def test_a_history_is_the_stubs_of_the_audit_trail_with_their_transactions_in_utc(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    newer, older = stub(lc.CREDIT_STATE_ADVISED), stub(lc.CREDIT_STATE_ISSUED)
+    contract.on(
+        "lc:GetAuditTrail",
+        lambda call: _trail(
+            ("b" * 64, "2026-11-27T09:30:00.250+08:00", newer.SerializeToString(), False),
+            ("a" * 64, "2026-11-27T01:00:00+00:00", older.SerializeToString(), False),
+        ),
+    )
+    history = LettersOfCredit(gateway, "asia-europe").credit_history(LC_ID)
+
+    assert [(version.tx_id, version.stub) for version in history] == [("b" * 64, newer), ("a" * 64, older)]
+    assert history[0].timestamp == datetime.datetime(2026, 11, 27, 1, 30, 0, 250_000, tzinfo=datetime.UTC)
+    [call] = contract.calls()
+    assert (call.kind, call.transaction) == ("evaluate", "lc:GetAuditTrail")
+    assert cp.GetAuditTrailRequest.FromString(call.args[0]) == cp.GetAuditTrailRequest(
+        object_type="credit", object_id=LC_ID
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "is_delete", "complaint"),
+    [
+        (b"\xff\xff", False, "answered something that is not a tradefin.v1.PresentationStub"),
+        (b"", True, "a deletion by"),
+    ],
+)
+def test_a_history_entry_that_is_no_stub_is_not_taken_for_one(
+    gateway: Gateway, contract: ContractDouble, record: bytes, is_delete: bool, complaint: str
+) -> None:
+    contract.on("lc:GetAuditTrail", lambda call: _trail(("c" * 64, "2026-11-27T01:00:00+00:00", record, is_delete)))
+    with pytest.raises(ValueError, match=complaint):
+        LettersOfCredit(gateway, "asia-europe").presentation_history(PRESENTATION_ID)
+
+
 def test_both_twins_keep_each_operations_signature_and_documentation() -> None:
     blocking_names = {name for name, _ in inspect.getmembers(LettersOfCredit, inspect.isfunction)}
-    for name in ("apply", "issue", "present", "refuse", "honour", "transfer", "get_presentation"):
+    operations = [name for name, _ in inspect.getmembers(LettersOfCreditFlows, inspect.isfunction)]
+    operations = [name for name in operations if not name.startswith("_") and name not in dir(FlowsBase)]
+    assert {"apply", "issue", "present", "honour", "transfer", "credit_history", "audit_trail"} <= set(operations)
+    for name in operations:
         blocking, asynchronous = getattr(LettersOfCredit, name), getattr(aio.LettersOfCredit, name)
         assert name in blocking_names and inspect.iscoroutinefunction(asynchronous)
         assert blocking.__doc__ == asynchronous.__doc__ and blocking.__doc__
