@@ -597,6 +597,38 @@ class PaymentsFlows(FlowsBase):
             request.slot_hint = slot
             return (yield from self._payment_step("ReturnPayment", request, channel_id))
 
+    def recall(self, uetr: str, reason_code: str) -> Flow[Committed[payments_pb2.PaymentStub]]:
+        """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056; role
+        ``treasury``; reason e.g. ``"DUPL"``, ``"FRAD"``, ``"TECH"``, ``"CUST"``). Nothing moves; the
+        record's ``recall`` tracks the answer: :meth:`accept_recall` or :meth:`reject_recall`. Asking
+        again with the same reason while it is open changes nothing."""
+        request = payments_pb2.RecallPaymentRequest(uetr=uetr, reason_code=reason_code)
+        self._check(transfers.check_recall_request, request)
+        return (yield from self._existing_payment_step("RecallPayment", request, uetr))
+
+    def reject_recall(self, uetr: str, reason_code: str) -> Flow[Committed[payments_pb2.PaymentStub]]:
+        """The creditor agent rejects a payment's open recall (camt.029; role ``treasury``; reason e.g.
+        ``"ARDT"``, ``"CUST"``, ``"LEGL"``, ``"NOAS"``, ``"AC04"``). The payment stands."""
+        request = payments_pb2.RejectRecallRequest(uetr=uetr, reason_code=reason_code)
+        self._check(transfers.check_recall_request, request)
+        return (yield from self._existing_payment_step("RejectRecall", request, uetr))
+
+    def accept_recall(
+        self,
+        uetr: str,
+        returned_amount: common_pb2.Money,
+        *,
+        return_uetr: str | None = None,
+        salt: bytes | None = None,
+    ) -> Flow[Committed[payments_pb2.PaymentStub]]:
+        """The creditor agent accepts a payment's open recall by returning (part of) it: a return with
+        reason ``FOCR`` (see :meth:`return_payment`), which names itself in the recall."""
+        return (
+            yield from self.return_payment(
+                uetr, returned_amount, transfers.RECALL_RETURN_REASON, return_uetr=return_uetr, salt=salt
+            )
+        )
+
     # -- queries ---------------------------------------------------------------------------------
 
     def get_channel(self, channel_id: str) -> Flow[ChannelView]:
@@ -703,6 +735,9 @@ class Payments(BlockingClient[PaymentsFlows]):
     lapse = blocking(PaymentsFlows.lapse)
     report_status = blocking(PaymentsFlows.report_status)
     return_payment = blocking(PaymentsFlows.return_payment)
+    recall = blocking(PaymentsFlows.recall)
+    reject_recall = blocking(PaymentsFlows.reject_recall)
+    accept_recall = blocking(PaymentsFlows.accept_recall)
     get_channel = blocking(PaymentsFlows.get_channel)
     get_payment = blocking(PaymentsFlows.get_payment)
     get_batch = blocking(PaymentsFlows.get_batch)
@@ -750,6 +785,9 @@ class AsyncPayments(AsyncClient[PaymentsFlows]):
     lapse = asynchronous(PaymentsFlows.lapse)
     report_status = asynchronous(PaymentsFlows.report_status)
     return_payment = asynchronous(PaymentsFlows.return_payment)
+    recall = asynchronous(PaymentsFlows.recall)
+    reject_recall = asynchronous(PaymentsFlows.reject_recall)
+    accept_recall = asynchronous(PaymentsFlows.accept_recall)
     get_channel = asynchronous(PaymentsFlows.get_channel)
     get_payment = asynchronous(PaymentsFlows.get_payment)
     get_batch = asynchronous(PaymentsFlows.get_batch)

@@ -29,6 +29,7 @@ from tradefin.gateway.tradefin import (
     InvalidInputError,
     InvalidStateError,
     LimitExceededError,
+    NotFoundError,
     Payments,
     QuoteExpiredError,
     Session,
@@ -38,6 +39,7 @@ from tradefin.gateway.tradefin import (
 )
 from tradefin.gateway.tradefin.compliance import pilot_configuration
 from tradefin.gateway.tradefin.payments import ChannelView
+from tradefin.gateway.tradefin.payments import channel_id as channel_of
 from tradefin.network.network import FabricNetwork
 from tradefin.protos import common_pb2
 from tradefin.protos import compliance_pb2 as cp
@@ -427,6 +429,60 @@ def test_rejection_in_the_open_cycle_and_caps(desks: Desks, people: Customers) -
     assert view.balance_of("ASTBHKHH").sent_unfrozen == 0 and view.balance_of("ASTBHKHH").capacity == 3000000_00
     with refused(desks, LimitExceededError):  # the pilot's per-payment cap: USD 1,000,000
         bank1.pay(channel_id, money("AUD", "1538462.00"), **parties(people))
+
+
+def test_a_recall_rejected_then_asked_again_and_answered_by_a_return(desks: Desks, people: Customers) -> None:
+    # every currency the pilot has a reference rate for has a channel of these banks by now: reuse
+    # the HKD one (the first test opens it, funded by bank1)
+    bank1, bank2 = desks.payments("bank1"), desks.payments("bank2")
+    channel_id = channel_of(desks.bank("bank1"), desks.bank("bank2"), "HKD")
+    try:
+        bank1.get_channel(channel_id)
+    except NotFoundError:
+        channel_id = open_channel(desks, "HKD", deposit_first="50000.00")
+    # a return is paid from the creditor agent's capacity: what it received counts once its batch settles
+    funding = bank2.record_deposit(channel_id, money("HKD", "5000.00"), str(uuid.uuid4())).record
+    bank1.confirm_deposit(channel_id, funding)
+    paid = bank1.pay(channel_id, money("HKD", "1200.00"), **parties(people)).record
+    bank2.report_status(paid.uetr, pay.PAYMENT_STATUS_ACCC)
+    moved = bank1.get_channel(channel_id).balance_of("ASTBHKHH").balance
+
+    with refused(desks, UnauthorizedError):  # the creditor agent does not recall
+        bank2.recall(paid.uetr, "DUPL")
+    recalled = bank1.recall(paid.uetr, "DUPL")
+    assert recalled.record.status == pay.PAYMENT_STATUS_ACCC  # nothing moves, the status stands
+    assert bank1.get_channel(channel_id).balance_of("ASTBHKHH").balance == moved
+    record = bank2.get_payment(paid.uetr).record
+    assert record is not None and record.recall.status == pay.RECALL_STATUS_REQUESTED
+    assert record.recall.reason_code == "DUPL" and record.recall.requested_tx_id == recalled.transaction_id
+
+    bank2.reject_recall(paid.uetr, "CUST")
+    with refused(desks, InvalidStateError):  # FOCR answers an open recall only
+        bank2.accept_recall(paid.uetr, money("HKD", "1200.00"))
+    record = bank1.get_payment(paid.uetr).record
+    assert record is not None and (record.recall.status, record.recall.rejection_reason) == (
+        pay.RECALL_STATUS_REJECTED,
+        "CUST",
+    )
+
+    bank1.recall(paid.uetr, "FRAD")
+    returned = bank2.accept_recall(paid.uetr, money("HKD", "1200.00")).record
+    assert (returned.kind, returned.return_of_uetr) == (pay.PAYMENT_KIND_RETURN, paid.uetr)
+    answered = bank1.get_payment(paid.uetr)
+    assert answered.record is not None
+    assert (answered.record.recall.status, answered.record.recall.return_uetr) == (
+        pay.RECALL_STATUS_ACCEPTED,
+        returned.uetr,
+    )
+    assert list(answered.payment.return_uetrs) == [returned.uetr]
+    view = bank1.get_channel(channel_id)
+    assert view.balance_of("ASTBHKHH").balance == moved + 1200_00  # the amount came back
+    assert_conserved(view)
+    with refused(desks, InvalidStateError):
+        bank1.recall(paid.uetr, "FRAD")
+    # the reasons stay between the two banks: no version of the public stub carries them
+    trail = bank1.audit_trail("payment", paid.uetr)
+    assert all(b"FRAD" not in entry.record and b"DUPL" not in entry.record for entry in trail)
 
 
 def test_dual_control_above_the_threshold(desks: Desks, people: Customers) -> None:

@@ -125,3 +125,34 @@ def test_the_configuration_in_force_from_the_command_line(
     assert "BIC directory: ASTBHKHH Bank1MSP, EUCBDEFF Bank2MSP" in text
     unknown = CliRunner().invoke(main, ["--workdir", str(net.workdir), "pay", "governance", "--on", "nowhere"])
     assert unknown.exit_code == 2 and "unknown channel 'nowhere'" in unknown.output
+
+
+def test_a_recall_from_the_command_line(fabric_network: FabricNetwork, customers: tuple[str, str]) -> None:
+    net = fabric_network
+    debtor, creditor = customers
+    channel = run_json(net, "channel", "show", CHANNEL_ID)  # opened by the test above
+    assert channel["channel"]["state"] == "PAYMENT_CHANNEL_STATE_OPEN"
+    run(net, "channel", "deposit", CHANNEL_ID, "--bank", "bank2", "--amount", "100000")  # what bank2 returns from
+    party = ["--debtor", "KOWLOON IMPORTS LTD", "--debtor-country", "HK", "--debtor-kyc", debtor]
+    party += ["--creditor", "BERLIN MACHINES GMBH", "--creditor-country", "DE", "--creditor-kyc", creditor]
+    party += ["--debtor-account", "HK-0042-1", "--creditor-account", "DE89370400440532013000"]
+    uetr = run_json(net, "pay", "send", CHANNEL_ID, "--from", "bank1", "--amount", "30000", *party)["payment"]["uetr"]
+    run(net, "pay", "report", uetr, "--bank", "bank2", "--status", "ACCC")
+
+    asked = run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "DUPL")
+    assert "recall (DUPL): REQUESTED (waiting for the creditor agent)" in asked
+    rejected = run(net, "pay", "reject-recall", uetr, "--bank", "bank2", "--reason", "CUST")
+    assert "recall (DUPL): REJECTED, rejected (CUST)" in rejected
+    assert "REQUESTED" in run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH")
+    returned = run_json(net, "pay", "return", uetr, "--bank", "bank2", "--amount", "30000", "--reason", "FOCR")
+    back = returned["payment"]["uetr"]
+    assert returned["payment"]["return_of_uetr"] == uetr
+    status = run_json(net, "pay", "status", uetr, "--bank", "bank1")
+    assert status["record"]["recall"]["status"] == "RECALL_STATUS_ACCEPTED"
+    assert status["record"]["recall"]["return_uetr"] == back
+    assert f"answered by return {back}" in run(net, "pay", "status", uetr, "--bank", "bank2")
+
+    again = CliRunner().invoke(
+        main, ["--workdir", str(net.workdir), "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH"]
+    )
+    assert again.exit_code == 1 and "refused: ERR_INVALID_STATE" in " ".join(again.output.split())

@@ -57,6 +57,8 @@ _OPTIONS: dict[str, dict[str, str]] = {
     },
     "pay_report": {"reason_code": "--reason", "fees_charged": "--fee", "uetr": "UETR"},
     "pay_return": {"reason_code": "--reason", "returned_amount": "--amount", "original_uetr": "UETR"},
+    "pay_recall": {"reason_code": "--reason", "uetr": "UETR"},
+    "pay_reject_recall": {"reason_code": "--reason", "uetr": "UETR"},
 }
 
 
@@ -133,6 +135,15 @@ def _text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
             except UnicodeEncodeError as exc:
                 raise click.BadParameter(f"{text[:40]!r} is not UTF-8 text (character {exc.start + 1})",
                                          param_hint=_param_name(param)) from None
+    return value
+
+
+def _reason_code(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An ISO 20022 reason code, refused before any network access."""
+    from ..chaincode.contracts.payments.transfers import check_reason_code
+
+    _text(ctx, param, value)
+    _checked(_param_name(param), lambda: check_reason_code(value))
     return value
 
 
@@ -410,6 +421,20 @@ def _show_payment(details: Any, as_json: bool) -> None:
                   f"({record.creditor_agent.bic}): instructed {money_text(record.instructed_amount)}, "
                   f"settled {money_text(record.settlement_amount)}, credited {money_text(record.credited_amount)}"
                   + (f" at {record.exchange_rate}" if record.exchange_rate else ""))
+        if record.HasField("recall"):
+            _show_recall(record.recall)
+
+
+def _show_recall(recall: Any) -> None:
+    from ..protos import payments_pb2
+
+    status = payments_pb2.RecallStatus.Name(recall.status).removeprefix("RECALL_STATUS_")
+    answer = {
+        payments_pb2.RECALL_STATUS_REJECTED: f", rejected ({recall.rejection_reason})",
+        payments_pb2.RECALL_STATUS_ACCEPTED: (f", answered by return {recall.return_uetr}" if recall.return_uetr
+                                              else ", answered by the payment's rejection"),
+    }.get(recall.status, " (waiting for the creditor agent)")
+    out.print(f"  recall ({recall.reason_code}): {status}{answer}")
 
 
 @main.group("channel")
@@ -834,7 +859,8 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent of the original payment.")
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
-@click.option("--reason", callback=_text, required=True, help="ISO 20022 return reason, e.g. AC04.")
+@click.option("--reason", callback=_reason_code, required=True,
+              help="ISO 20022 return reason, e.g. AC04 (FOCR: accepting the payment's recall).")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -842,7 +868,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 @payment_errors
 def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: str, fabric_channel: str | None,
                as_json: bool) -> None:
-    """Return (part of) a payment under a new UETR linked to it."""
+    """Return (part of) a payment under a new UETR linked to it (reason FOCR: accepting its recall)."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
     with _desks(net, [spec], fabric_channel, "--bank") as desks:
@@ -851,6 +877,49 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
         returned = payments.return_payment(uetr, _checked("--amount", lambda: _money(amount, _currency(channel_id))),
                                            reason)
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
+
+
+@pay_group.command("recall")
+@click.argument("uetr", callback=_uuid4)
+@click.option("--bank", required=True, help="The debtor agent of the payment.")
+@click.option("--reason", callback=_reason_code, required=True,
+              help="ISO 20022 cancellation reason, e.g. DUPL, FRAD, TECH, CUST.")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, fabric_channel: str | None,
+               as_json: bool) -> None:
+    """Ask the creditor agent to cancel a payment that moved (camt.056). It answers with `pay return UETR
+    --reason FOCR` or `pay reject-recall`."""
+    net = _existing(ctx)
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
+        payments = desks.payments(spec)
+        payments.recall(uetr, reason)
+        _show_payment(payments.get_payment(uetr), as_json)
+
+
+@pay_group.command("reject-recall")
+@click.argument("uetr", callback=_uuid4)
+@click.option("--bank", required=True, help="The creditor agent of the payment.")
+@click.option("--reason", callback=_reason_code, required=True,
+              help="ISO 20022 rejection reason, e.g. ARDT, CUST, LEGL, NOAS, AC04.")
+@click.option("--on", "fabric_channel", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+@payment_errors
+def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, fabric_channel: str | None,
+                      as_json: bool) -> None:
+    """Reject a payment's open recall (camt.029): the payment stands."""
+    net = _existing(ctx)
+    spec = _bank_spec(net, bank, "--bank")
+    with _desks(net, [spec], fabric_channel, "--bank") as desks:
+        payments = desks.payments(spec)
+        payments.reject_recall(uetr, reason)
+        _show_payment(payments.get_payment(uetr), as_json)
 
 
 @main.group("quote")

@@ -107,6 +107,16 @@ class PaymentsContract(RuleContract[PaymentsService]):
         return await self.run_submit(ctx, pay.ReportPaymentStatusRequest, PaymentsService.report_status)
 
     @submit
+    async def RecallPayment(self, ctx: Context) -> pay.PaymentResponse:
+        """The debtor agent recalls a payment that moved (transient: RecallPaymentRequest)."""
+        return await self.run_submit(ctx, pay.RecallPaymentRequest, PaymentsService.recall_payment)
+
+    @submit
+    async def RejectRecall(self, ctx: Context) -> pay.PaymentResponse:
+        """The creditor agent rejects a payment's open recall (transient: RejectRecallRequest)."""
+        return await self.run_submit(ctx, pay.RejectRecallRequest, PaymentsService.reject_recall)
+
+    @submit
     async def ReturnPayment(self, ctx: Context) -> pay.PaymentResponse:
         """The creditor agent returns a payment (transient: ReturnPaymentRequest)."""
         return await self.run_submit(ctx, pay.ReturnPaymentRequest, PaymentsService.return_payment)

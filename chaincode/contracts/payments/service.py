@@ -461,6 +461,16 @@ class PaymentsService:
             release = await self._draws_state(file, payment)
         return await commit(self._ledger, transfers.report_status(tx, request, payment, file, release))
 
+    async def recall_payment(self, tx: Transaction, request: pay.RecallPaymentRequest) -> pay.PaymentResponse:
+        """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056)."""
+        payment, file = await self._required_payment(tx.caller, request.uetr)
+        return await commit(self._ledger, transfers.recall(tx, request, payment, file))
+
+    async def reject_recall(self, tx: Transaction, request: pay.RejectRecallRequest) -> pay.PaymentResponse:
+        """The creditor agent rejects a payment's open recall (camt.029)."""
+        payment, file = await self._required_payment(tx.caller, request.uetr)
+        return await commit(self._ledger, transfers.reject_recall(tx, request, payment, file))
+
     async def return_payment(self, tx: Transaction, request: pay.ReturnPaymentRequest) -> pay.PaymentResponse:
         """Return (part of) a payment under a new UETR (creditor agent); idempotent on the return UETR:
         a replay gets the stored return before the amount is checked against what is left to return."""

@@ -1,5 +1,6 @@
 """Payments on a channel (DOMAIN.md sections 3.3-3.4, 4.4): initiation with compliance, caps and dual
-control, execution against sharded capacity, status reports, lapse of pending approvals, returns.
+control, execution against sharded capacity, status reports, lapse of pending approvals, returns and
+recalls.
 
 Every function is pure. The service reads the records (channel, quote, compliance files, slots and
 tallies) and hands them in; a function returns a
@@ -67,10 +68,20 @@ LAPSED_REASON: Final = "NARR"
 _CREDIT_REPORTS: Final = frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC})
 #: The statuses a creditor agent reports.
 _REPORTED: Final = _CREDIT_REPORTS | {pay.PAYMENT_STATUS_RJCT}
+#: Return reason of a return that answers a recall (pacs.004 "following cancellation request").
+RECALL_RETURN_REASON: Final = "FOCR"
+#: The statuses of a payment that moved on the channel: what a recall can ask back.
+_MOVED: Final = frozenset({pay.PAYMENT_STATUS_ACSP}) | _CREDIT_REPORTS
 _NEXT: Final[Mapping[int, frozenset[int]]] = {
     pay.PAYMENT_STATUS_ACSP: frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC, pay.PAYMENT_STATUS_RJCT}),
     pay.PAYMENT_STATUS_ACSC: frozenset({pay.PAYMENT_STATUS_ACCC}),
 }
+
+
+def check_reason_code(value: str, kind: str = "reason code", field: str = "reason_code") -> None:
+    """An ISO 20022 reason code: 4 upper-case letters or digits ("AC04", "DUPL", "FOCR")."""
+    if not _REASON.match(value):
+        raise invalid_input(field, f"an ISO 20022 {kind} (4 characters)")
 
 
 def status_name(status: pay.PaymentStatus.ValueType) -> str:
@@ -566,8 +577,8 @@ def check_report(request: pay.ReportPaymentStatusRequest) -> None:
     check_uuid4(request.uetr, "uetr")
     if request.status not in _REPORTED:
         raise invalid_input("status", "ACSC, ACCC or RJCT")
-    if request.reason_code and not _REASON.match(request.reason_code):
-        raise invalid_input("reason_code", "an ISO 20022 reason code (4 characters)")
+    if request.reason_code:
+        check_reason_code(request.reason_code)
     if request.status == pay.PAYMENT_STATUS_RJCT:
         if not request.reason_code:
             raise invalid_input("reason_code", "a rejection states its reason")
@@ -610,6 +621,8 @@ def report_status(
         draws = [Draw(draw.slot, draw.amount) for draw in record.draws]
         writes += capacity_writes(file, record, stub.cycle, draws, release, sign=-1)
         updated.reason_code = request.reason_code
+        if _recall_open(record):  # nothing reached the creditor: what the recall asked for is done
+            _resolve_recall(tx, updated, pay.RECALL_STATUS_ACCEPTED)
     else:
         _apply_credit_report(updated, request)
     after = _advance(tx, stub, updated)
@@ -659,8 +672,7 @@ def check_return_request(request: pay.ReturnPaymentRequest) -> None:
     check_uuid4(request.original_uetr, "original_uetr")
     check_return_uetr(request)
     check_money(request.returned_amount, "returned_amount")
-    if not _REASON.match(request.reason_code):
-        raise invalid_input("reason_code", "an ISO 20022 return reason (4 characters)")
+    check_reason_code(request.reason_code, "return reason")
     if len(request.salt) != SALT_BYTES:
         raise invalid_input("salt", f"{SALT_BYTES} random bytes")
 
@@ -680,6 +692,8 @@ def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
             "are returned"
         )
     check_return_request(request)
+    if request.reason_code == RECALL_RETURN_REASON and not _recall_open(record):
+        raise invalid_state(f"no recall of payment {original.stub.uetr} is open: {RECALL_RETURN_REASON} answers one")
     if request.returned_amount.currency != record.settlement_amount.currency:
         raise invalid_input("returned_amount.currency", "a return is in the channel's currency")
     outstanding = record.credited_amount.minor_units - record.returned_amount
@@ -747,6 +761,94 @@ def returned_original(
     record = pay.PaymentRecord()
     record.CopyFrom(original.record)
     record.returned_amount += request.returned_amount.minor_units
+    if request.reason_code == RECALL_RETURN_REASON:  # check_return: a recall is open
+        _resolve_recall(tx, record, pay.RECALL_STATUS_ACCEPTED)
+        record.recall.return_uetr = request.return_uetr
     stub = _advance(tx, original.stub, record)
     stub.return_uetrs.append(request.return_uetr)
     return [file.public(payment_key(stub.uetr), stub), file.private(payment_record_key(stub.uetr), record)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Recalls (camt.056, answered by camt.029 or a return)
+
+
+def _recall_open(record: pay.PaymentRecord) -> bool:
+    return record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_REQUESTED
+
+
+def _resolve_recall(tx: Transaction, record: pay.PaymentRecord, status: pay.RecallStatus.ValueType) -> None:
+    record.recall.status = status
+    record.recall.resolved_at.CopyFrom(tx.timestamp_proto())
+
+
+def check_recall_request(request: pay.RecallPaymentRequest | pay.RejectRecallRequest) -> None:
+    """A recall or its rejection on its own, as a client can check it before it knows the payment: a
+    UUID v4 and a reason code of 4 characters."""
+    check_uuid4(request.uetr, "uetr")
+    check_reason_code(request.reason_code)
+
+
+def recall(
+    tx: Transaction, request: pay.RecallPaymentRequest, payment: PaymentFile, file: ChannelFile
+) -> Transition[pay.PaymentResponse]:
+    """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056): nothing moves;
+    the creditor agent answers by a return with reason FOCR (or a rejection of the payment while its
+    cycle is open) or rejects the recall. The reason stays in the private record, out of the event."""
+    stub, record = payment.stub, payment.record
+    require_bank(tx.caller, record.debtor_agent, (Role.TREASURY,), "recalling a payment")
+    check_recall_request(request)
+    if record.kind == pay.PAYMENT_KIND_RETURN:
+        raise invalid_state(f"payment {stub.uetr} is a return: a return is not recalled")
+    if stub.status not in _MOVED:
+        raise invalid_state(
+            f"payment {stub.uetr} is {status_name(stub.status)}: only a payment that moved on the channel is recalled"
+        )
+    if _recall_open(record):
+        if record.recall.reason_code == request.reason_code:  # asked again: the open recall stands
+            return Transition(response=pay.PaymentResponse(payment=stub))
+        raise invalid_state(f"a recall of payment {stub.uetr} is open (reason {record.recall.reason_code})")
+    if record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_ACCEPTED:
+        raise invalid_state(f"the recall of payment {stub.uetr} was accepted")
+    if record.returned_amount >= record.credited_amount.minor_units:
+        raise invalid_state(f"payment {stub.uetr} was returned in full")
+    updated = pay.PaymentRecord()
+    updated.CopyFrom(record)
+    updated.recall.CopyFrom(
+        pay.PaymentRecall(
+            status=pay.RECALL_STATUS_REQUESTED,
+            reason_code=request.reason_code,
+            requested_at=tx.timestamp_proto(),
+            requested_tx_id=tx.tx_id,
+        )
+    )
+    after = _advance(tx, stub, updated)
+    return Transition(
+        response=pay.PaymentResponse(payment=after),
+        writes=(file.public(payment_key(stub.uetr), after), file.private(payment_record_key(stub.uetr), updated)),
+        event=_payment_event(tx, "payment.recalled", after, stub.status),
+    )
+
+
+def reject_recall(
+    tx: Transaction, request: pay.RejectRecallRequest, payment: PaymentFile, file: ChannelFile
+) -> Transition[pay.PaymentResponse]:
+    """The creditor agent rejects the open recall of a payment (camt.029); the payment stands."""
+    stub, record = payment.stub, payment.record
+    require_bank(tx.caller, record.creditor_agent, (Role.TREASURY,), "answering a recall")
+    check_recall_request(request)
+    rejected = record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_REJECTED
+    if rejected and record.recall.rejection_reason == request.reason_code:  # asked again: answered already
+        return Transition(response=pay.PaymentResponse(payment=stub))
+    if not _recall_open(record):
+        raise invalid_state(f"no recall of payment {stub.uetr} is open")
+    updated = pay.PaymentRecord()
+    updated.CopyFrom(record)
+    _resolve_recall(tx, updated, pay.RECALL_STATUS_REJECTED)
+    updated.recall.rejection_reason = request.reason_code
+    after = _advance(tx, stub, updated)
+    return Transition(
+        response=pay.PaymentResponse(payment=after),
+        writes=(file.public(payment_key(stub.uetr), after), file.private(payment_record_key(stub.uetr), updated)),
+        event=_payment_event(tx, "payment.recall_rejected", after, stub.status),
+    )

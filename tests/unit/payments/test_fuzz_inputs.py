@@ -59,6 +59,7 @@ class Scene:
     settled_cycle_payment: str
     acsp: str
     credited: str
+    recalled: str  # credited, recalled by bank A (DUPL), not answered
     pending: str
     usd_payment: str
     quote: str
@@ -75,6 +76,7 @@ class Scene:
             self.settled_cycle_payment,
             self.acsp,
             self.credited,
+            self.recalled,
             self.pending,
             self.usd_payment,
             self.quote,
@@ -104,6 +106,10 @@ def _scene() -> Scene:
     acsp = _initiate(desk, payment_request(eur, "1000.00", **_ids("acsp")))
     credited = _initiate(desk, payment_request(eur, "500.00", **_ids("credited")))
     desk.report(credited, pay.PAYMENT_STATUS_ACCC)
+    recalled = _initiate(desk, payment_request(eur, "300.00", **_ids("recalled")))
+    desk.report(recalled, pay.PAYMENT_STATUS_ACCC)
+    recall = pay.RecallPaymentRequest(uetr=recalled, reason_code="DUPL")
+    assert desk.submit(A_TREASURY, "pay:RecallPayment", recall).status == 200
     pending = _initiate(desk, payment_request(eur, "240000.00", **_ids("pending")), MAKER)
     quote_id = fixed_uuid("quote")
     assert desk.submit(B_TREASURY, "pay:CreateQuote", _quote(eur, quote_id, desk.now)).status == 200
@@ -124,7 +130,9 @@ def _scene() -> Scene:
     ).channel.channel_id
     chf = desk.open_channel("CHF", deposit_a="10.00")
     del old
-    return Scene(desk, eur, usd, hkd, chf, settled, acsp, credited, pending, usd_payment, quote_id, deposit_id)
+    return Scene(
+        desk, eur, usd, hkd, chf, settled, acsp, credited, recalled, pending, usd_payment, quote_id, deposit_id
+    )
 
 
 def _quote(channel_id: str, quote_id: str, now: datetime.datetime) -> pay.CreateQuoteRequest:
@@ -238,8 +246,24 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
                 slot_hint=2,
                 salt=bytes(32),
             ),
-        )
+        ),
+        lambda s: Call(
+            B_TREASURY,
+            pay.ReturnPaymentRequest(
+                return_uetr=fixed_uuid("recall return"),
+                original_uetr=s.recalled,
+                returned_amount=money("300.00"),
+                reason_code="FOCR",
+                slot_hint=1,
+                salt=bytes(32),
+            ),
+        ),
     ],
+    "pay:RecallPayment": [
+        lambda s: Call(A_TREASURY, pay.RecallPaymentRequest(uetr=s.credited, reason_code="DUPL")),
+        lambda s: Call(A_TREASURY, pay.RecallPaymentRequest(uetr=s.acsp, reason_code="FRAD")),
+    ],
+    "pay:RejectRecall": [lambda s: Call(B_TREASURY, pay.RejectRecallRequest(uetr=s.recalled, reason_code="CUST"))],
     "pay:GetChannel": [lambda s: Call(A_TREASURY, pay.GetChannelRequest(channel_id=s.eur))],
     "pay:GetPayment": [lambda s: Call(B_TREASURY, pay.GetPaymentRequest(uetr=s.acsp))],
     "pay:GetBatch": [lambda s: Call(A_TREASURY, pay.GetBatchRequest(channel_id=s.eur, cycle=1))],

@@ -552,6 +552,25 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "reason_code",
         )
     ),
+    *(
+        EarlyCheck(
+            "pay:ReturnPayment",
+            field,
+            lambda r: _pay().accept_recall(r.original_uetr, r.returned_amount, return_uetr=r.return_uetr, salt=r.salt),
+            1,
+            via="accept_recall",
+        )
+        for field in ("original_uetr", "return_uetr", "returned_amount.currency", "returned_amount.minor_units")
+    ),
+    *(
+        EarlyCheck("pay:RecallPayment", field, lambda r: _pay().recall(r.uetr, r.reason_code), base)
+        for base in (0, 1)
+        for field in ("uetr", "reason_code")
+    ),
+    *(
+        EarlyCheck("pay:RejectRecall", field, lambda r: _pay().reject_recall(r.uetr, r.reason_code))
+        for field in ("uetr", "reason_code")
+    ),
     EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
     *(
         EarlyCheck("pay:GetAuditTrail", field, lambda r: _pay().audit_trail(r.object_type, r.object_id), base)

@@ -21,10 +21,12 @@ from tradefin.gateway import CommitError, EndorseError, Gateway
 from tradefin.gateway import aio as gateway_aio
 from tradefin.gateway.tradefin import (
     Committed,
+    Compliance,
     InvalidInputError,
     InvalidStateError,
     LettersOfCredit,
     NotFoundError,
+    Payments,
     Session,
     UnauthorizedError,
     aio,
@@ -32,7 +34,9 @@ from tradefin.gateway.tradefin import (
     money_text,
 )
 from tradefin.gateway.tradefin._core import LAGGING_PEER_PAUSES, FlowsBase, endorsers_disagree
+from tradefin.gateway.tradefin.compliance import ComplianceFlows
 from tradefin.gateway.tradefin.letters_of_credit import LettersOfCreditFlows
+from tradefin.gateway.tradefin.payments import PaymentsFlows
 from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
@@ -287,16 +291,26 @@ def test_a_history_entry_that_is_no_stub_is_not_taken_for_one(
         LettersOfCredit(gateway, "asia-europe").presentation_history(PRESENTATION_ID)
 
 
-def test_both_twins_keep_each_operations_signature_and_documentation() -> None:
-    blocking_names = {name for name, _ in inspect.getmembers(LettersOfCredit, inspect.isfunction)}
-    operations = [name for name, _ in inspect.getmembers(LettersOfCreditFlows, inspect.isfunction)]
+@pytest.mark.parametrize(
+    ("flows", "blocking_client", "async_client", "some"),
+    [
+        (LettersOfCreditFlows, LettersOfCredit, aio.LettersOfCredit, {"apply", "honour", "credit_history"}),
+        (PaymentsFlows, Payments, aio.Payments, {"pay", "return_payment", "recall", "accept_recall"}),
+        (ComplianceFlows, Compliance, aio.Compliance, {"vouch", "audit_trail"}),
+    ],
+)
+def test_both_twins_have_every_operation_with_its_signature_and_documentation(
+    flows: type[FlowsBase], blocking_client: type, async_client: type, some: set[str]
+) -> None:
+    blocking_names = {name for name, _ in inspect.getmembers(blocking_client, inspect.isfunction)}
+    operations = [name for name, _ in inspect.getmembers(flows, inspect.isfunction)]
     operations = [name for name in operations if not name.startswith("_") and name not in dir(FlowsBase)]
-    assert {"apply", "issue", "present", "honour", "transfer", "credit_history", "audit_trail"} <= set(operations)
+    assert some <= set(operations)
     for name in operations:
-        blocking, asynchronous = getattr(LettersOfCredit, name), getattr(aio.LettersOfCredit, name)
-        assert name in blocking_names and inspect.iscoroutinefunction(asynchronous)
-        assert blocking.__doc__ == asynchronous.__doc__ and blocking.__doc__
-        assert inspect.signature(blocking) == inspect.signature(asynchronous)
+        blocking, asynchronous = getattr(blocking_client, name), getattr(async_client, name)
+        assert name in blocking_names and inspect.iscoroutinefunction(asynchronous), name
+        assert blocking.__doc__ == asynchronous.__doc__ and blocking.__doc__, name
+        assert inspect.signature(blocking) == inspect.signature(asynchronous), name
     assert money_text(money("JPY", "1500")) == "JPY 1500"
 
 
