@@ -242,7 +242,10 @@ class _RecallStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._E
     RECALL_STATUS_REQUESTED: _RecallStatus.ValueType  # 1
     """camt.056 sent: the creditor agent has not answered yet."""
     RECALL_STATUS_ACCEPTED: _RecallStatus.ValueType  # 2
-    """Answered by a return of the payment (pacs.004 with reason FOCR)."""
+    """Answered by a return (pacs.004 with reason FOCR, or any return that left nothing to return) or by
+    the payment's rejection in its open cycle. After a partial return the debtor agent may recall the
+    rest.
+    """
     RECALL_STATUS_REJECTED: _RecallStatus.ValueType  # 3
     """Answered by a camt.029 rejection; the debtor agent may recall again."""
 
@@ -252,7 +255,10 @@ RECALL_STATUS_UNSPECIFIED: RecallStatus.ValueType  # 0
 RECALL_STATUS_REQUESTED: RecallStatus.ValueType  # 1
 """camt.056 sent: the creditor agent has not answered yet."""
 RECALL_STATUS_ACCEPTED: RecallStatus.ValueType  # 2
-"""Answered by a return of the payment (pacs.004 with reason FOCR)."""
+"""Answered by a return (pacs.004 with reason FOCR, or any return that left nothing to return) or by
+the payment's rejection in its open cycle. After a partial return the debtor agent may recall the
+rest.
+"""
 RECALL_STATUS_REJECTED: RecallStatus.ValueType  # 3
 """Answered by a camt.029 rejection; the debtor agent may recall again."""
 Global___RecallStatus: typing_extensions.TypeAlias = RecallStatus
@@ -941,7 +947,7 @@ class PaymentRecord(google.protobuf.message.Message):
     REFERENCE_AMOUNT_FIELD_NUMBER: builtins.int
     REASON_CODE_FIELD_NUMBER: builtins.int
     PILOT_DAY_FIELD_NUMBER: builtins.int
-    RECALL_FIELD_NUMBER: builtins.int
+    RECALLS_FIELD_NUMBER: builtins.int
     uetr: builtins.str
     salt: builtins.bytes
     request_hash: builtins.str
@@ -1023,8 +1029,10 @@ class PaymentRecord(google.protobuf.message.Message):
         """Pilot day on which the payment drew on the channel's capacity (per-day cap)."""
 
     @property
-    def recall(self) -> Global___PaymentRecall:
-        """The debtor agent's latest request to cancel the payment, and its answer."""
+    def recalls(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___PaymentRecall]:
+        """The debtor agent's requests to cancel the payment, oldest first, each with its answer; the last
+        one is the current (at most 8).
+        """
 
     def __init__(
         self,
@@ -1066,10 +1074,10 @@ class PaymentRecord(google.protobuf.message.Message):
         reference_amount: tradefin.protos.common_pb2.Money | None = ...,
         reason_code: builtins.str = ...,
         pilot_day: tradefin.protos.common_pb2.Date | None = ...,
-        recall: Global___PaymentRecall | None = ...,
+        recalls: collections.abc.Iterable[Global___PaymentRecall] | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["converted_amount", b"converted_amount", "credited_amount", b"credited_amount", "creditor", b"creditor", "creditor_account", b"creditor_account", "creditor_agent", b"creditor_agent", "creditor_kyc_bank", b"creditor_kyc_bank", "debtor", b"debtor", "debtor_account", b"debtor_account", "debtor_agent", b"debtor_agent", "debtor_kyc_bank", b"debtor_kyc_bank", "initiated_at", b"initiated_at", "instructed_amount", b"instructed_amount", "pilot_day", b"pilot_day", "recall", b"recall", "reference_amount", b"reference_amount", "settlement_amount", b"settlement_amount"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["approver_hash", b"approver_hash", "charge_bearer", b"charge_bearer", "converted_amount", b"converted_amount", "credited_amount", b"credited_amount", "creditor", b"creditor", "creditor_account", b"creditor_account", "creditor_agent", b"creditor_agent", "creditor_kyc_bank", b"creditor_kyc_bank", "cycle", b"cycle", "debtor", b"debtor", "debtor_account", b"debtor_account", "debtor_agent", b"debtor_agent", "debtor_kyc_bank", b"debtor_kyc_bank", "draws", b"draws", "end_to_end_id", b"end_to_end_id", "exchange_rate", b"exchange_rate", "fees_charged", b"fees_charged", "fees_disclosed", b"fees_disclosed", "initiated_at", b"initiated_at", "instructed_amount", b"instructed_amount", "kind", b"kind", "lc_id", b"lc_id", "maker_hash", b"maker_hash", "pilot_day", b"pilot_day", "presentation_id", b"presentation_id", "purpose", b"purpose", "quote_id", b"quote_id", "reason_code", b"reason_code", "recall", b"recall", "reference_amount", b"reference_amount", "remittance_information", b"remittance_information", "reportable_in", b"reportable_in", "request_hash", b"request_hash", "return_of_uetr", b"return_of_uetr", "returned_amount", b"returned_amount", "salt", b"salt", "settlement_amount", b"settlement_amount", "uetr", b"uetr"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["converted_amount", b"converted_amount", "credited_amount", b"credited_amount", "creditor", b"creditor", "creditor_account", b"creditor_account", "creditor_agent", b"creditor_agent", "creditor_kyc_bank", b"creditor_kyc_bank", "debtor", b"debtor", "debtor_account", b"debtor_account", "debtor_agent", b"debtor_agent", "debtor_kyc_bank", b"debtor_kyc_bank", "initiated_at", b"initiated_at", "instructed_amount", b"instructed_amount", "pilot_day", b"pilot_day", "reference_amount", b"reference_amount", "settlement_amount", b"settlement_amount"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["approver_hash", b"approver_hash", "charge_bearer", b"charge_bearer", "converted_amount", b"converted_amount", "credited_amount", b"credited_amount", "creditor", b"creditor", "creditor_account", b"creditor_account", "creditor_agent", b"creditor_agent", "creditor_kyc_bank", b"creditor_kyc_bank", "cycle", b"cycle", "debtor", b"debtor", "debtor_account", b"debtor_account", "debtor_agent", b"debtor_agent", "debtor_kyc_bank", b"debtor_kyc_bank", "draws", b"draws", "end_to_end_id", b"end_to_end_id", "exchange_rate", b"exchange_rate", "fees_charged", b"fees_charged", "fees_disclosed", b"fees_disclosed", "initiated_at", b"initiated_at", "instructed_amount", b"instructed_amount", "kind", b"kind", "lc_id", b"lc_id", "maker_hash", b"maker_hash", "pilot_day", b"pilot_day", "presentation_id", b"presentation_id", "purpose", b"purpose", "quote_id", b"quote_id", "reason_code", b"reason_code", "recalls", b"recalls", "reference_amount", b"reference_amount", "remittance_information", b"remittance_information", "reportable_in", b"reportable_in", "request_hash", b"request_hash", "return_of_uetr", b"return_of_uetr", "returned_amount", b"returned_amount", "salt", b"salt", "settlement_amount", b"settlement_amount", "uetr", b"uetr"]) -> None: ...
 
 Global___PaymentRecord: typing_extensions.TypeAlias = PaymentRecord
 
@@ -1088,6 +1096,7 @@ class PaymentRecall(google.protobuf.message.Message):
     REJECTION_REASON_FIELD_NUMBER: builtins.int
     RETURN_UETR_FIELD_NUMBER: builtins.int
     RESOLVED_AT_FIELD_NUMBER: builtins.int
+    RECALL_ID_FIELD_NUMBER: builtins.int
     status: Global___RecallStatus.ValueType
     reason_code: builtins.str
     """ISO 20022 cancellation reason: DUPL, FRAD, TECH, CUST, AGNT, CURR, UPAY..."""
@@ -1095,7 +1104,9 @@ class PaymentRecall(google.protobuf.message.Message):
     rejection_reason: builtins.str
     """REJECTED: why (ARDT already returned, CUST customer decision, LEGL, NOAS, NOOR, AC04, AM04...)."""
     return_uetr: builtins.str
-    """ACCEPTED: the return that answered it."""
+    """ACCEPTED: the return that answered it (empty when the payment's rejection did)."""
+    recall_id: builtins.str
+    """The debtor agent's id of the request (UUID v4, the camt.056 case): its idempotency key."""
     @property
     def requested_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
     @property
@@ -1110,9 +1121,10 @@ class PaymentRecall(google.protobuf.message.Message):
         rejection_reason: builtins.str = ...,
         return_uetr: builtins.str = ...,
         resolved_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        recall_id: builtins.str = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["requested_at", b"requested_at", "resolved_at", b"resolved_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "rejection_reason", b"rejection_reason", "requested_at", b"requested_at", "requested_tx_id", b"requested_tx_id", "resolved_at", b"resolved_at", "return_uetr", b"return_uetr", "status", b"status"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "recall_id", b"recall_id", "rejection_reason", b"rejection_reason", "requested_at", b"requested_at", "requested_tx_id", b"requested_tx_id", "resolved_at", b"resolved_at", "return_uetr", b"return_uetr", "status", b"status"]) -> None: ...
 
 Global___PaymentRecall: typing_extensions.TypeAlias = PaymentRecall
 
@@ -1573,24 +1585,28 @@ Global___ReportPaymentStatusRequest: typing_extensions.TypeAlias = ReportPayment
 @typing.final
 class RecallPaymentRequest(google.protobuf.message.Message):
     """PRIVATE. The debtor agent asks the creditor agent to cancel a payment that moved (camt.056): answered
-    by a return with reason FOCR, or rejected (RejectRecallRequest). Asking again with the same reason
-    while it is open changes nothing. Answer: PaymentResponse.
+    by a return with reason FOCR, or rejected (RejectRecallRequest). Not for a letter of credit's
+    settlement (its presentation records it). Answer: PaymentResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
     UETR_FIELD_NUMBER: builtins.int
     REASON_CODE_FIELD_NUMBER: builtins.int
+    RECALL_ID_FIELD_NUMBER: builtins.int
     uetr: builtins.str
     reason_code: builtins.str
-    """ISO 20022 cancellation reason (4 characters), e.g. "DUPL", "FRAD", "TECH", "CUST"."""
+    """ISO 20022 cancellation reason (4 upper-case letters or digits), e.g. "DUPL", "FRAD", "TECH"."""
+    recall_id: builtins.str
+    """UUID v4 chosen by the debtor agent: the same request again answers the payment as it stands."""
     def __init__(
         self,
         *,
         uetr: builtins.str = ...,
         reason_code: builtins.str = ...,
+        recall_id: builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "uetr", b"uetr"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "recall_id", b"recall_id", "uetr", b"uetr"]) -> None: ...
 
 Global___RecallPaymentRequest: typing_extensions.TypeAlias = RecallPaymentRequest
 
@@ -1602,16 +1618,20 @@ class RejectRecallRequest(google.protobuf.message.Message):
 
     UETR_FIELD_NUMBER: builtins.int
     REASON_CODE_FIELD_NUMBER: builtins.int
+    RECALL_ID_FIELD_NUMBER: builtins.int
     uetr: builtins.str
     reason_code: builtins.str
-    """ISO 20022 rejection reason (4 characters), e.g. "ARDT", "CUST", "LEGL", "NOAS", "AC04"."""
+    """ISO 20022 rejection reason (4 upper-case letters or digits), e.g. "ARDT", "CUST", "LEGL", "NOAS"."""
+    recall_id: builtins.str
+    """The recall it answers."""
     def __init__(
         self,
         *,
         uetr: builtins.str = ...,
         reason_code: builtins.str = ...,
+        recall_id: builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "uetr", b"uetr"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["reason_code", b"reason_code", "recall_id", b"recall_id", "uetr", b"uetr"]) -> None: ...
 
 Global___RejectRecallRequest: typing_extensions.TypeAlias = RejectRecallRequest
 

@@ -597,19 +597,25 @@ class PaymentsFlows(FlowsBase):
             request.slot_hint = slot
             return (yield from self._payment_step("ReturnPayment", request, channel_id))
 
-    def recall(self, uetr: str, reason_code: str) -> Flow[Committed[payments_pb2.PaymentStub]]:
+    def recall(
+        self, uetr: str, reason_code: str, *, recall_id: str | None = None
+    ) -> Flow[Committed[payments_pb2.PaymentStub]]:
         """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056; role
         ``treasury``; reason e.g. ``"DUPL"``, ``"FRAD"``, ``"TECH"``, ``"CUST"``). Nothing moves; the
-        record's ``recall`` tracks the answer: :meth:`accept_recall` or :meth:`reject_recall`. Asking
-        again with the same reason while it is open changes nothing."""
-        request = payments_pb2.RecallPaymentRequest(uetr=uetr, reason_code=reason_code)
+        private record's ``recalls`` track it (``recall_id``, a UUID v4 made here unless given, is its
+        idempotency key) and its answer: :meth:`accept_recall` or :meth:`reject_recall`."""
+        request = payments_pb2.RecallPaymentRequest(
+            uetr=uetr, reason_code=reason_code, recall_id=str(uuid.uuid4()) if recall_id is None else recall_id
+        )
         self._check(transfers.check_recall_request, request)
         return (yield from self._existing_payment_step("RecallPayment", request, uetr))
 
-    def reject_recall(self, uetr: str, reason_code: str) -> Flow[Committed[payments_pb2.PaymentStub]]:
-        """The creditor agent rejects a payment's open recall (camt.029; role ``treasury``; reason e.g.
-        ``"ARDT"``, ``"CUST"``, ``"LEGL"``, ``"NOAS"``, ``"AC04"``). The payment stands."""
-        request = payments_pb2.RejectRecallRequest(uetr=uetr, reason_code=reason_code)
+    def reject_recall(
+        self, uetr: str, recall_id: str, reason_code: str
+    ) -> Flow[Committed[payments_pb2.PaymentStub]]:
+        """The creditor agent rejects a payment's open recall ``recall_id`` (camt.029; role ``treasury``;
+        reason e.g. ``"ARDT"``, ``"CUST"``, ``"LEGL"``, ``"NOAS"``, ``"AC04"``). The payment stands."""
+        request = payments_pb2.RejectRecallRequest(uetr=uetr, reason_code=reason_code, recall_id=recall_id)
         self._check(transfers.check_recall_request, request)
         return (yield from self._existing_payment_step("RejectRecall", request, uetr))
 
@@ -622,7 +628,8 @@ class PaymentsFlows(FlowsBase):
         salt: bytes | None = None,
     ) -> Flow[Committed[payments_pb2.PaymentStub]]:
         """The creditor agent accepts a payment's open recall by returning (part of) it: a return with
-        reason ``FOCR`` (see :meth:`return_payment`), which names itself in the recall."""
+        reason ``FOCR`` (see :meth:`return_payment`), which names itself in the recall. After a partial
+        return the debtor agent may recall the rest."""
         return (
             yield from self.return_payment(
                 uetr, returned_amount, transfers.RECALL_RETURN_REASON, return_uetr=return_uetr, salt=salt

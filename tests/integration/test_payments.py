@@ -449,36 +449,38 @@ def test_a_recall_rejected_then_asked_again_and_answered_by_a_return(desks: Desk
 
     with refused(desks, UnauthorizedError):  # the creditor agent does not recall
         bank2.recall(paid.uetr, "DUPL")
-    recalled = bank1.recall(paid.uetr, "DUPL")
+    recall_id = str(uuid.uuid4())
+    recalled = bank1.recall(paid.uetr, "DUPL", recall_id=recall_id)
     assert recalled.record.status == pay.PAYMENT_STATUS_ACCC  # nothing moves, the status stands
     assert bank1.get_channel(channel_id).balance_of("ASTBHKHH").balance == moved
     record = bank2.get_payment(paid.uetr).record
-    assert record is not None and record.recall.status == pay.RECALL_STATUS_REQUESTED
-    assert record.recall.reason_code == "DUPL" and record.recall.requested_tx_id == recalled.transaction_id
+    assert record is not None
+    [asked] = record.recalls
+    assert (asked.recall_id, asked.status, asked.reason_code) == (recall_id, pay.RECALL_STATUS_REQUESTED, "DUPL")
+    assert asked.requested_tx_id == recalled.transaction_id
 
-    bank2.reject_recall(paid.uetr, "CUST")
+    bank2.reject_recall(paid.uetr, recall_id, "CUST")
     with refused(desks, InvalidStateError):  # FOCR answers an open recall only
         bank2.accept_recall(paid.uetr, money("HKD", "1200.00"))
     record = bank1.get_payment(paid.uetr).record
-    assert record is not None and (record.recall.status, record.recall.rejection_reason) == (
-        pay.RECALL_STATUS_REJECTED,
-        "CUST",
-    )
+    assert record is not None and [(item.status, item.rejection_reason) for item in record.recalls] == [
+        (pay.RECALL_STATUS_REJECTED, "CUST")
+    ]
 
     bank1.recall(paid.uetr, "FRAD")
     returned = bank2.accept_recall(paid.uetr, money("HKD", "1200.00")).record
     assert (returned.kind, returned.return_of_uetr) == (pay.PAYMENT_KIND_RETURN, paid.uetr)
     answered = bank1.get_payment(paid.uetr)
     assert answered.record is not None
-    assert (answered.record.recall.status, answered.record.recall.return_uetr) == (
-        pay.RECALL_STATUS_ACCEPTED,
-        returned.uetr,
-    )
+    assert [(item.reason_code, item.status, item.return_uetr) for item in answered.record.recalls] == [
+        ("DUPL", pay.RECALL_STATUS_REJECTED, ""),
+        ("FRAD", pay.RECALL_STATUS_ACCEPTED, returned.uetr),
+    ]
     assert list(answered.payment.return_uetrs) == [returned.uetr]
     view = bank1.get_channel(channel_id)
     assert view.balance_of("ASTBHKHH").balance == moved + 1200_00  # the amount came back
     assert_conserved(view)
-    with refused(desks, InvalidStateError):
+    with refused(desks, InvalidStateError):  # returned in full
         bank1.recall(paid.uetr, "FRAD")
     # the reasons stay between the two banks: no version of the public stub carries them
     trail = bank1.audit_trail("payment", paid.uetr)

@@ -5,6 +5,7 @@ their catalogue code and exit 1."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -140,19 +141,24 @@ def test_a_recall_from_the_command_line(fabric_network: FabricNetwork, customers
     run(net, "pay", "report", uetr, "--bank", "bank2", "--status", "ACCC")
 
     asked = run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "DUPL")
-    assert "recall (DUPL): REQUESTED (waiting for the creditor agent)" in asked
+    assert re.search(r"recall [0-9a-f-]{36} \(DUPL\): REQUESTED \(waiting for the creditor agent\)", asked), asked
     rejected = run(net, "pay", "reject-recall", uetr, "--bank", "bank2", "--reason", "CUST")
-    assert "recall (DUPL): REJECTED, rejected (CUST)" in rejected
+    assert re.search(r"recall [0-9a-f-]{36} \(DUPL\): REJECTED, rejected \(CUST\)", rejected), rejected
     assert "REQUESTED" in run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH")
     returned = run_json(net, "pay", "return", uetr, "--bank", "bank2", "--amount", "30000", "--reason", "FOCR")
     back = returned["payment"]["uetr"]
     assert returned["payment"]["return_of_uetr"] == uetr
     status = run_json(net, "pay", "status", uetr, "--bank", "bank1")
-    assert status["record"]["recall"]["status"] == "RECALL_STATUS_ACCEPTED"
-    assert status["record"]["recall"]["return_uetr"] == back
+    first, second = status["record"]["recalls"]
+    assert (first["status"], first["reason_code"]) == ("RECALL_STATUS_REJECTED", "DUPL")
+    assert (second["status"], second["return_uetr"]) == ("RECALL_STATUS_ACCEPTED", back)
     assert f"answered by return {back}" in run(net, "pay", "status", uetr, "--bank", "bank2")
 
     again = CliRunner().invoke(
         main, ["--workdir", str(net.workdir), "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH"]
     )
     assert again.exit_code == 1 and "refused: ERR_INVALID_STATE" in " ".join(again.output.split())
+    nothing_open = CliRunner().invoke(
+        main, ["--workdir", str(net.workdir), "pay", "reject-recall", uetr, "--bank", "bank2", "--reason", "CUST"]
+    )
+    assert nothing_open.exit_code == 1 and "no recall of payment" in " ".join(nothing_open.output.split())

@@ -57,8 +57,8 @@ _OPTIONS: dict[str, dict[str, str]] = {
     },
     "pay_report": {"reason_code": "--reason", "fees_charged": "--fee", "uetr": "UETR"},
     "pay_return": {"reason_code": "--reason", "returned_amount": "--amount", "original_uetr": "UETR"},
-    "pay_recall": {"reason_code": "--reason", "uetr": "UETR"},
-    "pay_reject_recall": {"reason_code": "--reason", "uetr": "UETR"},
+    "pay_recall": {"reason_code": "--reason", "uetr": "UETR", "recall_id": "--recall-id"},
+    "pay_reject_recall": {"reason_code": "--reason", "uetr": "UETR", "recall_id": "--recall-id"},
 }
 
 
@@ -139,11 +139,12 @@ def _text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def _reason_code(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """An ISO 20022 reason code, refused before any network access."""
+    """An ISO 20022 reason code, refused before any network access (an option left out stays "")."""
     from ..chaincode.contracts.payments.transfers import check_reason_code
 
     _text(ctx, param, value)
-    _checked(_param_name(param), lambda: check_reason_code(value))
+    if value:
+        _checked(_param_name(param), lambda: check_reason_code(value))
     return value
 
 
@@ -421,8 +422,8 @@ def _show_payment(details: Any, as_json: bool) -> None:
                   f"({record.creditor_agent.bic}): instructed {money_text(record.instructed_amount)}, "
                   f"settled {money_text(record.settlement_amount)}, credited {money_text(record.credited_amount)}"
                   + (f" at {record.exchange_rate}" if record.exchange_rate else ""))
-        if record.HasField("recall"):
-            _show_recall(record.recall)
+        for recall in record.recalls:
+            _show_recall(recall)
 
 
 def _show_recall(recall: Any) -> None:
@@ -434,7 +435,7 @@ def _show_recall(recall: Any) -> None:
         payments_pb2.RECALL_STATUS_ACCEPTED: (f", answered by return {recall.return_uetr}" if recall.return_uetr
                                               else ", answered by the payment's rejection"),
     }.get(recall.status, " (waiting for the creditor agent)")
-    out.print(f"  recall ({recall.reason_code}): {status}{answer}")
+    out.print(f"  recall {recall.recall_id} ({recall.reason_code}): {status}{answer}")
 
 
 @main.group("channel")
@@ -808,7 +809,7 @@ def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | N
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent.")
 @click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True)
-@click.option("--reason", callback=_text, default="", help="ISO 20022 reason code (required for RJCT).")
+@click.option("--reason", callback=_reason_code, default="", help="ISO 20022 reason code (required for RJCT).")
 @click.option("--fee", callback=_text, default=None,
               help="What the creditor agent deducted (decimal, channel currency).")
 @click.option("--on", "fabric_channel", default=None)
@@ -884,21 +885,18 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
 @click.option("--bank", required=True, help="The debtor agent of the payment.")
 @click.option("--reason", callback=_reason_code, required=True,
               help="ISO 20022 cancellation reason, e.g. DUPL, FRAD, TECH, CUST.")
+@click.option("--recall-id", callback=_uuid4, default=None, help="The recall's UUID v4 (default: a new one).")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
 @payment_errors
-def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, fabric_channel: str | None,
-               as_json: bool) -> None:
+def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id: str | None,
+               fabric_channel: str | None, as_json: bool) -> None:
     """Ask the creditor agent to cancel a payment that moved (camt.056). It answers with `pay return UETR
     --reason FOCR` or `pay reject-recall`."""
-    net = _existing(ctx)
-    spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        payments = desks.payments(spec)
-        payments.recall(uetr, reason)
-        _show_payment(payments.get_payment(uetr), as_json)
+    _recall_step(ctx, bank, fabric_channel, as_json,
+                 lambda payments: payments.recall(uetr, reason, recall_id=recall_id))
 
 
 @pay_group.command("reject-recall")
@@ -906,20 +904,43 @@ def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, fabric_cha
 @click.option("--bank", required=True, help="The creditor agent of the payment.")
 @click.option("--reason", callback=_reason_code, required=True,
               help="ISO 20022 rejection reason, e.g. ARDT, CUST, LEGL, NOAS, AC04.")
+@click.option("--recall-id", callback=_uuid4, default=None,
+              help="The recall it answers (default: the payment's open one).")
 @click.option("--on", "fabric_channel", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
 @payment_errors
-def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, fabric_channel: str | None,
-                      as_json: bool) -> None:
-    """Reject a payment's open recall (camt.029): the payment stands."""
+def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id: str | None,
+                      fabric_channel: str | None, as_json: bool) -> None:
+    """Reject a payment's recall (camt.029): the payment stands."""
+
+    def reject(payments: Any) -> Any:
+        answered = recall_id or _open_recall_id(payments.get_payment(uetr).record, uetr)
+        return payments.reject_recall(uetr, answered, reason)
+
+    _recall_step(ctx, bank, fabric_channel, as_json, reject)
+
+
+def _open_recall_id(record: Any, uetr: str) -> str:
+    from ..protos import payments_pb2
+
+    if record is not None and record.recalls and record.recalls[-1].status == payments_pb2.RECALL_STATUS_REQUESTED:
+        recall_id: str = record.recalls[-1].recall_id
+        return recall_id
+    _fail(f"refused: no recall of payment {uetr} waits for an answer")
+    raise AssertionError("unreachable")
+
+
+def _recall_step(ctx: click.Context, bank: str, fabric_channel: str | None, as_json: bool,
+                 act: Callable[[Any], Any]) -> None:
+    """``act`` with the bank's treasury client, then the payment as it stands."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
     with _desks(net, [spec], fabric_channel, "--bank") as desks:
         payments = desks.payments(spec)
-        payments.reject_recall(uetr, reason)
-        _show_payment(payments.get_payment(uetr), as_json)
+        answer = act(payments)
+        _show_payment(payments.get_payment(answer.record.uetr), as_json)
 
 
 @main.group("quote")

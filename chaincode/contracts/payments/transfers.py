@@ -36,11 +36,13 @@ from tradefin.protos import payments_pb2 as pay
 from ..compliance.audit import audit_event
 from ..compliance.errors import (
     approval_required,
+    duplicate,
     expired,
     insufficient_funds,
     invalid_input,
     invalid_state,
     limit_exceeded,
+    not_found,
     unauthorized,
 )
 from ..compliance.gate import GateResult, bic_country
@@ -57,7 +59,7 @@ from .amounts import (
     require_within_disclosure,
 )
 from .capacity import SlotRoom, drawn, given_back
-from .channels import PAYING_STATES, ChannelFile, state_name
+from .channels import PAYING_STATES, RUNNING_STATES, ChannelFile, state_name
 from .quotes import QuoteFile, use_quote
 from .records import payment_key, payment_record_key, pending_key, quote_key, slot_key, tally_key
 
@@ -72,16 +74,20 @@ _REPORTED: Final = _CREDIT_REPORTS | {pay.PAYMENT_STATUS_RJCT}
 RECALL_RETURN_REASON: Final = "FOCR"
 #: The statuses of a payment that moved on the channel: what a recall can ask back.
 _MOVED: Final = frozenset({pay.PAYMENT_STATUS_ACSP}) | _CREDIT_REPORTS
+#: The recalls a payment keeps (each request with its answer).
+MAX_RECALLS: Final = 8
+#: The event of a change to a payment's private record alone (a recall or its rejection).
+ANNOTATED_EVENT: Final = "payment.annotated"
 _NEXT: Final[Mapping[int, frozenset[int]]] = {
     pay.PAYMENT_STATUS_ACSP: frozenset({pay.PAYMENT_STATUS_ACSC, pay.PAYMENT_STATUS_ACCC, pay.PAYMENT_STATUS_RJCT}),
     pay.PAYMENT_STATUS_ACSC: frozenset({pay.PAYMENT_STATUS_ACCC}),
 }
 
 
-def check_reason_code(value: str, kind: str = "reason code", field: str = "reason_code") -> None:
+def check_reason_code(value: str, kind: str = "reason code") -> None:
     """An ISO 20022 reason code: 4 upper-case letters or digits ("AC04", "DUPL", "FOCR")."""
     if not _REASON.match(value):
-        raise invalid_input(field, f"an ISO 20022 {kind} (4 characters)")
+        raise invalid_input("reason_code", f"an ISO 20022 {kind} (4 upper-case letters or digits)")
 
 
 def status_name(status: pay.PaymentStatus.ValueType) -> str:
@@ -621,8 +627,8 @@ def report_status(
         draws = [Draw(draw.slot, draw.amount) for draw in record.draws]
         writes += capacity_writes(file, record, stub.cycle, draws, release, sign=-1)
         updated.reason_code = request.reason_code
-        if _recall_open(record):  # nothing reached the creditor: what the recall asked for is done
-            _resolve_recall(tx, updated, pay.RECALL_STATUS_ACCEPTED)
+        if _open_recall(updated) is not None:  # nothing reached the creditor: what the recall asked is done
+            _answer_recall(tx, updated)
     else:
         _apply_credit_report(updated, request)
     after = _advance(tx, stub, updated)
@@ -692,12 +698,11 @@ def check_return(tx: Transaction, request: pay.ReturnPaymentRequest, original: P
             "are returned"
         )
     check_return_request(request)
-    if request.reason_code == RECALL_RETURN_REASON and not _recall_open(record):
+    if request.reason_code == RECALL_RETURN_REASON and _open_recall(record) is None:
         raise invalid_state(f"no recall of payment {original.stub.uetr} is open: {RECALL_RETURN_REASON} answers one")
     if request.returned_amount.currency != record.settlement_amount.currency:
         raise invalid_input("returned_amount.currency", "a return is in the channel's currency")
-    outstanding = record.credited_amount.minor_units - record.returned_amount
-    if request.returned_amount.minor_units > outstanding:
+    if request.returned_amount.minor_units > _outstanding(record):
         raise invalid_input("returned_amount", "exceeds what the creditor received and was not returned yet")
 
 
@@ -761,9 +766,9 @@ def returned_original(
     record = pay.PaymentRecord()
     record.CopyFrom(original.record)
     record.returned_amount += request.returned_amount.minor_units
-    if request.reason_code == RECALL_RETURN_REASON:  # check_return: a recall is open
-        _resolve_recall(tx, record, pay.RECALL_STATUS_ACCEPTED)
-        record.recall.return_uetr = request.return_uetr
+    # FOCR answers the open recall (check_return); so does any return that leaves nothing to return
+    if _open_recall(record) is not None and (request.reason_code == RECALL_RETURN_REASON or _outstanding(record) == 0):
+        _answer_recall(tx, record, request.return_uetr)
     stub = _advance(tx, original.stub, record)
     stub.return_uetrs.append(request.return_uetr)
     return [file.public(payment_key(stub.uetr), stub), file.private(payment_record_key(stub.uetr), record)]
@@ -773,20 +778,51 @@ def returned_original(
 # Recalls (camt.056, answered by camt.029 or a return)
 
 
-def _recall_open(record: pay.PaymentRecord) -> bool:
-    return record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_REQUESTED
+def _outstanding(record: pay.PaymentRecord) -> int:
+    """What the creditor received and was not returned yet (settlement currency)."""
+    return record.credited_amount.minor_units - record.returned_amount
 
 
-def _resolve_recall(tx: Transaction, record: pay.PaymentRecord, status: pay.RecallStatus.ValueType) -> None:
-    record.recall.status = status
-    record.recall.resolved_at.CopyFrom(tx.timestamp_proto())
+def _open_recall(record: pay.PaymentRecord) -> pay.PaymentRecall | None:
+    """The payment's recall waiting for an answer (only the last one can)."""
+    if record.recalls and record.recalls[-1].status == pay.RECALL_STATUS_REQUESTED:
+        return record.recalls[-1]
+    return None
+
+
+def _recall(record: pay.PaymentRecord, recall_id: str) -> pay.PaymentRecall | None:
+    return next((recall for recall in record.recalls if recall.recall_id == recall_id), None)
+
+
+def _answer_recall(tx: Transaction, record: pay.PaymentRecord, return_uetr: str = "") -> None:
+    """The open recall of ``record`` (a copy being updated) is accepted, by ``return_uetr`` or (empty)
+    by the payment's rejection."""
+    recall = _open_recall(record)
+    assert recall is not None
+    recall.status = pay.RECALL_STATUS_ACCEPTED
+    recall.return_uetr = return_uetr
+    recall.resolved_at.CopyFrom(tx.timestamp_proto())
+
+
+def _annotated(
+    tx: Transaction, payment: PaymentFile, file: ChannelFile, record: pay.PaymentRecord
+) -> Transition[pay.PaymentResponse]:
+    """The payment with its private record updated and its status unchanged. The event says only that
+    (``payment.annotated``): which annotation, and its reasons, are the two banks' own."""
+    after = _advance(tx, payment.stub, record)
+    return Transition(
+        response=pay.PaymentResponse(payment=after),
+        writes=(file.public(payment_key(after.uetr), after), file.private(payment_record_key(after.uetr), record)),
+        event=_payment_event(tx, ANNOTATED_EVENT, after, payment.stub.status),
+    )
 
 
 def check_recall_request(request: pay.RecallPaymentRequest | pay.RejectRecallRequest) -> None:
-    """A recall or its rejection on its own, as a client can check it before it knows the payment: a
-    UUID v4 and a reason code of 4 characters."""
+    """A recall or its rejection on its own, as a client can check it before it knows the payment: the
+    payment's UETR, a reason code and the recall's id."""
     check_uuid4(request.uetr, "uetr")
     check_reason_code(request.reason_code)
+    check_uuid4(request.recall_id, "recall_id")
 
 
 def recall(
@@ -794,61 +830,72 @@ def recall(
 ) -> Transition[pay.PaymentResponse]:
     """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056): nothing moves;
     the creditor agent answers by a return with reason FOCR (or a rejection of the payment while its
-    cycle is open) or rejects the recall. The reason stays in the private record, out of the event."""
+    cycle is open) or rejects the recall. The same request again answers the payment as it stands."""
     stub, record = payment.stub, payment.record
     require_bank(tx.caller, record.debtor_agent, (Role.TREASURY,), "recalling a payment")
     check_recall_request(request)
+    made = _recall(record, request.recall_id)
+    if made is not None:
+        if made.reason_code != request.reason_code:
+            raise duplicate("recall_id", f"recall {request.recall_id} of payment {stub.uetr} gave another reason")
+        return Transition(response=pay.PaymentResponse(payment=stub))
     if record.kind == pay.PAYMENT_KIND_RETURN:
         raise invalid_state(f"payment {stub.uetr} is a return: a return is not recalled")
+    if record.lc_id:
+        raise invalid_state(
+            f"payment {stub.uetr} settles letter of credit {record.lc_id}: its presentation records it; it is not "
+            "recalled"
+        )
     if stub.status not in _MOVED:
         raise invalid_state(
             f"payment {stub.uetr} is {status_name(stub.status)}: only a payment that moved on the channel is recalled"
         )
-    if _recall_open(record):
-        if record.recall.reason_code == request.reason_code:  # asked again: the open recall stands
-            return Transition(response=pay.PaymentResponse(payment=stub))
-        raise invalid_state(f"a recall of payment {stub.uetr} is open (reason {record.recall.reason_code})")
-    if record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_ACCEPTED:
-        raise invalid_state(f"the recall of payment {stub.uetr} was accepted")
-    if record.returned_amount >= record.credited_amount.minor_units:
+    if file.stub.state not in RUNNING_STATES:
+        raise invalid_state(f"channel {file.channel_id} is {state_name(file.stub.state)}: nothing comes back on it")
+    pending = _open_recall(record)
+    if pending is not None:
+        raise invalid_state(f"recall {pending.recall_id} of payment {stub.uetr} waits for its answer")
+    if _outstanding(record) <= 0:
         raise invalid_state(f"payment {stub.uetr} was returned in full")
+    if len(record.recalls) >= MAX_RECALLS:
+        raise invalid_state(f"payment {stub.uetr} was recalled {MAX_RECALLS} times")
     updated = pay.PaymentRecord()
     updated.CopyFrom(record)
-    updated.recall.CopyFrom(
+    updated.recalls.append(
         pay.PaymentRecall(
+            recall_id=request.recall_id,
             status=pay.RECALL_STATUS_REQUESTED,
             reason_code=request.reason_code,
             requested_at=tx.timestamp_proto(),
             requested_tx_id=tx.tx_id,
         )
     )
-    after = _advance(tx, stub, updated)
-    return Transition(
-        response=pay.PaymentResponse(payment=after),
-        writes=(file.public(payment_key(stub.uetr), after), file.private(payment_record_key(stub.uetr), updated)),
-        event=_payment_event(tx, "payment.recalled", after, stub.status),
-    )
+    return _annotated(tx, payment, file, updated)
 
 
 def reject_recall(
     tx: Transaction, request: pay.RejectRecallRequest, payment: PaymentFile, file: ChannelFile
 ) -> Transition[pay.PaymentResponse]:
-    """The creditor agent rejects the open recall of a payment (camt.029); the payment stands."""
+    """The creditor agent rejects a payment's open recall (camt.029); the payment stands. The same
+    rejection again answers the payment as it stands."""
     stub, record = payment.stub, payment.record
     require_bank(tx.caller, record.creditor_agent, (Role.TREASURY,), "answering a recall")
     check_recall_request(request)
-    rejected = record.HasField("recall") and record.recall.status == pay.RECALL_STATUS_REJECTED
-    if rejected and record.recall.rejection_reason == request.reason_code:  # asked again: answered already
+    target = _recall(record, request.recall_id)
+    if target is None:
+        raise not_found("recall_id", f"payment {stub.uetr} has no recall {request.recall_id}")
+    if target.status == pay.RECALL_STATUS_REJECTED and target.rejection_reason == request.reason_code:
         return Transition(response=pay.PaymentResponse(payment=stub))
-    if not _recall_open(record):
-        raise invalid_state(f"no recall of payment {stub.uetr} is open")
+    if target.status != pay.RECALL_STATUS_REQUESTED:
+        raise invalid_state(
+            f"recall {request.recall_id} of payment {stub.uetr} was answered "
+            f"({pay.RecallStatus.Name(target.status).removeprefix('RECALL_STATUS_')})"
+        )
     updated = pay.PaymentRecord()
     updated.CopyFrom(record)
-    _resolve_recall(tx, updated, pay.RECALL_STATUS_REJECTED)
-    updated.recall.rejection_reason = request.reason_code
-    after = _advance(tx, stub, updated)
-    return Transition(
-        response=pay.PaymentResponse(payment=after),
-        writes=(file.public(payment_key(stub.uetr), after), file.private(payment_record_key(stub.uetr), updated)),
-        event=_payment_event(tx, "payment.recall_rejected", after, stub.status),
-    )
+    answered = _recall(updated, request.recall_id)
+    assert answered is not None
+    answered.status = pay.RECALL_STATUS_REJECTED
+    answered.rejection_reason = request.reason_code
+    answered.resolved_at.CopyFrom(tx.timestamp_proto())
+    return _annotated(tx, payment, file, updated)

@@ -130,6 +130,13 @@ def test_a_reimbursement_with_a_settlement_pays_on_the_channel_in_the_same_trans
     )
     assert record.reimbursements[0].settlement_uetr == paid.uetr and collection == "pay-Bank1MSP-Bank2MSP"
 
+    # the credit's presentation records the payment: it is not recalled (a return would leave the
+    # presentation REIMBURSED with the money back)
+    recall = pay.RecallPaymentRequest(uetr=paid.uetr, reason_code="DUPL", recall_id=str(uuid.uuid4()))
+    with pytest.raises(RuleError, match=f"settles letter of credit {lc_id}") as refused:
+        desk.pay(caller(BANK_A, "treasury"), lambda s, tx: s.recall_payment(tx, recall))
+    assert refused.value.code_name == "ERR_INVALID_STATE"
+
 
 def test_a_settlement_needs_an_open_channel_and_capacity_and_writes_nothing_when_refused() -> None:
     desk = Desk()

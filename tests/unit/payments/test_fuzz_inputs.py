@@ -108,7 +108,7 @@ def _scene() -> Scene:
     desk.report(credited, pay.PAYMENT_STATUS_ACCC)
     recalled = _initiate(desk, payment_request(eur, "300.00", **_ids("recalled")))
     desk.report(recalled, pay.PAYMENT_STATUS_ACCC)
-    recall = pay.RecallPaymentRequest(uetr=recalled, reason_code="DUPL")
+    recall = pay.RecallPaymentRequest(uetr=recalled, reason_code="DUPL", recall_id=fixed_uuid("recall"))
     assert desk.submit(A_TREASURY, "pay:RecallPayment", recall).status == 200
     pending = _initiate(desk, payment_request(eur, "240000.00", **_ids("pending")), MAKER)
     quote_id = fixed_uuid("quote")
@@ -260,10 +260,19 @@ BASES: dict[str, list[Callable[[Scene], Call]]] = {
         ),
     ],
     "pay:RecallPayment": [
-        lambda s: Call(A_TREASURY, pay.RecallPaymentRequest(uetr=s.credited, reason_code="DUPL")),
-        lambda s: Call(A_TREASURY, pay.RecallPaymentRequest(uetr=s.acsp, reason_code="FRAD")),
+        lambda s: Call(
+            A_TREASURY,
+            pay.RecallPaymentRequest(uetr=s.credited, reason_code="DUPL", recall_id=fixed_uuid("new recall")),
+        ),
+        lambda s: Call(
+            A_TREASURY, pay.RecallPaymentRequest(uetr=s.acsp, reason_code="FRAD", recall_id=fixed_uuid("acsp recall"))
+        ),
     ],
-    "pay:RejectRecall": [lambda s: Call(B_TREASURY, pay.RejectRecallRequest(uetr=s.recalled, reason_code="CUST"))],
+    "pay:RejectRecall": [
+        lambda s: Call(
+            B_TREASURY, pay.RejectRecallRequest(uetr=s.recalled, reason_code="CUST", recall_id=fixed_uuid("recall"))
+        )
+    ],
     "pay:GetChannel": [lambda s: Call(A_TREASURY, pay.GetChannelRequest(channel_id=s.eur))],
     "pay:GetPayment": [lambda s: Call(B_TREASURY, pay.GetPaymentRequest(uetr=s.acsp))],
     "pay:GetBatch": [lambda s: Call(A_TREASURY, pay.GetBatchRequest(channel_id=s.eur, cycle=1))],

@@ -563,13 +563,15 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for field in ("original_uetr", "return_uetr", "returned_amount.currency", "returned_amount.minor_units")
     ),
     *(
-        EarlyCheck("pay:RecallPayment", field, lambda r: _pay().recall(r.uetr, r.reason_code), base)
+        EarlyCheck(
+            "pay:RecallPayment", field, lambda r: _pay().recall(r.uetr, r.reason_code, recall_id=r.recall_id), base
+        )
         for base in (0, 1)
-        for field in ("uetr", "reason_code")
+        for field in ("uetr", "reason_code", "recall_id")
     ),
     *(
-        EarlyCheck("pay:RejectRecall", field, lambda r: _pay().reject_recall(r.uetr, r.reason_code))
-        for field in ("uetr", "reason_code")
+        EarlyCheck("pay:RejectRecall", field, lambda r: _pay().reject_recall(r.uetr, r.recall_id, r.reason_code))
+        for field in ("uetr", "reason_code", "recall_id")
     ),
     EarlyCheck("pay:GetChannel", "channel_id", lambda r: _pay().get_channel(r.channel_id)),
     *(
