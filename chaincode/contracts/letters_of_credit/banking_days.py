@@ -19,6 +19,10 @@ from .validation import check_at_most, check_place_code, check_text, to_date
 
 #: Each examining bank has at most five banking days following the day of presentation (art. 14b).
 EXAMINATION_BANKING_DAYS: Final = 5
+#: A standby's issuer gives notice of dishonour within a time "not unreasonable" after presentation
+#: (ISP98 rule 5.01): three business days are deemed not unreasonable, more than seven unreasonable.
+#: The chaincode needs one certain day, and takes the three every court accepts.
+STANDBY_DISHONOUR_BUSINESS_DAYS: Final = 3
 #: Dates one calendar version lists as holidays, and as open weekend days: fifty years of a place's
 #: ten to twenty closures a year (a new version replaces the list, so it need not keep every year).
 MAX_CALENDAR_DATES: Final = 1000
@@ -149,9 +153,10 @@ class BankingDays:
             day += datetime.timedelta(days=1)
         return self.next_banking_day(day)
 
-    def examination_deadline(self, presented_on: datetime.date) -> datetime.date:
-        """Last banking day for the examining bank to refuse (art. 14b, 16d)."""
-        return self.add_banking_days(presented_on, EXAMINATION_BANKING_DAYS)
+    def examination_deadline(self, presented_on: datetime.date, days: int = EXAMINATION_BANKING_DAYS) -> datetime.date:
+        """Last banking day for the examining bank to refuse: ``days`` banking days following the day
+        of presentation (art. 14b, 16d; a standby's: :data:`STANDBY_DISHONOUR_BUSINESS_DAYS`)."""
+        return self.add_banking_days(presented_on, days)
 
     def last_day(self, day: datetime.date) -> datetime.date:
         """An expiry date or last day for presentation, extended to the next banking day when banks

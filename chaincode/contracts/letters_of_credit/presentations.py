@@ -47,7 +47,7 @@ from .records import (
     request_hash,
     transfer_key,
 )
-from .terms import EUCP_RULES, amended_terms, partial_drawings_allowed
+from .terms import EUCP_RULES, amended_terms, examination_days, partial_drawings_allowed
 from .validation import (
     check_at_most,
     check_bic,
@@ -440,7 +440,8 @@ def present(
         updated_tx_id=tx.tx_id,
     )
     if not request.awaiting_completeness:
-        presentation.examination_deadline.CopyFrom(from_date(receiver_days.examination_deadline(received_on)))
+        deadline = receiver_days.examination_deadline(received_on, examination_days(terms))
+        presentation.examination_deadline.CopyFrom(from_date(deadline))
 
     credit_stub = advance(stub, tx, lc.LC_EVENT_TYPE_PRESENTED)
     credit_stub.open_presentations += 1
@@ -598,7 +599,8 @@ def refuse(
     calendars: CalendarBook,
 ) -> Transition[api.PresentationResponse]:
     """One complete refusal notice (art. 16c-d, MT734; INV-LC-06): by the examining bank, once, with
-    every discrepancy and a disposal code, no later than the fifth banking day after presentation."""
+    every discrepancy and a disposal code, no later than the presentation's examination deadline (the
+    fifth banking day after presentation; a standby's third, ISP98 rule 5.01)."""
     stub = presentation.stub
     require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER,), "refusing a presentation")
     examiner_days = calendars.of(stub.receiving_bank)

@@ -16,6 +16,7 @@ from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from . import money
+from .banking_days import EXAMINATION_BANKING_DAYS, STANDBY_DISHONOUR_BUSINESS_DAYS
 from .date_terms import date_range, latest_date
 from .errors import LcRuleError, invalid_input
 from .validation import (
@@ -66,6 +67,12 @@ def _check_optional_enum(enum: EnumDescriptor, value: int, field: str) -> None:
 def is_standby(terms: lc.LetterOfCreditTerms) -> bool:
     """A standby credit under ISP98 (no shipment, demand-based presentation)."""
     return terms.rules in _STANDBY_RULES
+
+
+def examination_days(terms: lc.LetterOfCreditTerms) -> int:
+    """Banking days the examining bank has to refuse after the day of presentation: five (art. 14b),
+    three for a standby (ISP98 rule 5.01's safe harbour)."""
+    return STANDBY_DISHONOUR_BUSINESS_DAYS if is_standby(terms) else EXAMINATION_BANKING_DAYS
 
 
 def presentation_days(terms: lc.LetterOfCreditTerms) -> int:

@@ -269,6 +269,24 @@ def test_after_the_fifth_banking_day_refusal_is_rejected_and_the_presentation_is
     assert desk.honour(pid).state == lc.PRESENTATION_STATE_HONOURED
 
 
+def test_a_standby_is_dishonoured_by_the_third_business_day_after_presentation() -> None:
+    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
+    del standby.documents_required[:]
+    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
+    demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+    desk = Desk()
+    lc_id = desk.open_credit(standby)
+    late, in_time = (desk.at("2025-12-12").present(lc_id, "10000.00", demand) for _ in range(2))
+    # ISP98 rule 5.01: three business days are not unreasonable (a documentary credit has five: 12-19)
+    assert desk.presentation(late)[0].examination_deadline == date("2025-12-17")
+    unsigned = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="DEMAND NOT SIGNED")
+    for pid in (late, in_time):
+        desk.examine(pid, None, unsigned)
+    assert refuse(desk.at("2025-12-17"), in_time, unsigned).state == lc.PRESENTATION_STATE_REFUSED
+    with pytest.raises(LcRuleError, match=r"^ERR_DEADLINE_PASSED: .*2025-12-17.*precluded"):
+        refuse(desk.at("2025-12-18"), late, unsigned)
+
+
 def test_preclusion_only_after_the_deadline() -> None:
     desk = Desk()
     lc_id = desk.open_credit()
