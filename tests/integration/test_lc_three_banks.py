@@ -252,11 +252,24 @@ def test_the_command_line_shows_a_credit_and_its_history_as_each_bank_sees_it(
     words = [word for word in shown.split() if word in ("APPLIED", "ISSUED", "ADVISED", "PRESENTED", "EXAMINED")]
     assert words == ["ADVISED", "EXAMINED", "ADVISED", "PRESENTED", "ADVISED", "ADVISED", "ISSUED", "ISSUED", "APPLIED"]
 
+    # a presentation: its state and deadline to anyone, its amounts and documents to the credit's banks
+    presentation_id = presented.record.presentation_id
+    code, shown = _cli(network, "lc", "show", presentation_id, "--bank", "bank1", "--on", CHANNEL)
+    assert code == 0, shown
+    assert f"presentation {presentation_id} under {lc_id}: COMPLYING (version 2)" in shown
+    assert "claimed USD 30000.00; documents: COMMERCIAL_INVOICE" in shown
+    code, shown = _cli(network, "lc", "show", presentation_id, "--bank", "bank3", "--on", CHANNEL)
+    assert code == 0 and "COMPLYING" in shown and "for the credit's banks only (Bank3MSP is not one)" in shown
+    code, answer = _cli(network, "lc", "show", presentation_id, "--bank", "bank3", "--on", CHANNEL, "--json")
+    assert code == 0 and json.loads(answer)["record"] is None
+
     # what the commands refuse: a malformed id before any network access, an unknown one as the ledger does
     code, shown = _cli(network, "lc", "show", "ASTBHKHH-LC1")
-    assert code == 2 and "LC_ID" in shown and "a credit id is the issuing bank's BIC8" in shown
+    assert code == 2 and "LC_ID|PRESENTATION_ID" in shown and "is neither a credit id" in shown
+    code, shown = _cli(network, "lc", "show", "ASTBHKH:LC1")
+    assert code == 2 and "a credit id is the issuing bank's BIC8" in shown
     code, shown = _cli(network, "lc", "history", "not-a-presentation")
-    assert code == 2 and "is not a lower-case UUID v4" in shown
+    assert code == 2 and "nor a presentation id (a lower-case UUID v4)" in shown
     code, shown = _cli(network, "lc", "show", f"{lc_id}X", "--on", CHANNEL)
     assert code == 1 and "refused: ERR_NOT_FOUND (lc_id)" in shown
     code, shown = _cli(network, "lc", "history", str(uuid.uuid4()), "--on", CHANNEL)

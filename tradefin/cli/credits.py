@@ -20,22 +20,23 @@ _CREDIT_PREFIX = "CREDIT_STATE_"
 _PRESENTATION_PREFIX = "PRESENTATION_STATE_"
 
 
-def _lc_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from ..chaincode.contracts.letters_of_credit.records import parse_lc_id
-
-    _checked(param.human_readable_name, lambda: parse_lc_id(value))
-    return value
-
-
 def _record_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A credit id (``BIC8:number``) or a presentation id (a UUID v4)."""
+    from ..chaincode.contracts.letters_of_credit.errors import LcRuleError
     from ..chaincode.contracts.letters_of_credit.records import parse_lc_id
     from ..chaincode.contracts.letters_of_credit.validation import check_uuid4
 
     if ":" in value:
         _checked(param.human_readable_name, lambda: parse_lc_id(value))
-    else:
-        _checked(param.human_readable_name, lambda: check_uuid4(value, "presentation_id"))
+        return value
+    try:
+        check_uuid4(value, "presentation_id")
+    except LcRuleError:
+        raise click.BadParameter(
+            f"{value[:40]!r} is neither a credit id (the issuing bank's BIC8, ':' and the credit number) nor a "
+            "presentation id (a lower-case UUID v4)",
+            param_hint=param.human_readable_name,
+        ) from None
     return value
 
 
@@ -47,41 +48,90 @@ def _bank(ref: Any) -> str:
     return f"{ref.bic} ({ref.msp_id})"
 
 
+def _discrepancies(codes: Any) -> str:
+    from ..protos import letters_of_credit_pb2 as lc
+
+    return ", ".join(lc.DiscrepancyCode.Name(code).removeprefix("DISCREPANCY_CODE_") for code in codes)
+
+
 @main.group("lc")
 def lc_group() -> None:
-    """Letters of credit on a consortium channel: a credit's record and the history of a credit or a
-    presentation (read-only)."""
+    """Letters of credit on a consortium channel: a credit's or a presentation's record and history
+    (read-only)."""
 
 
 @lc_group.command("show")
-@click.argument("lc_id", callback=_lc_id)
-@click.option("--bank", default=None, help="Ask as this bank's auditor (default: the issuing bank).")
+@click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id)
+@click.option("--bank", default=None,
+              help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for a "
+                   "presentation).")
 @click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the bank's first).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
 @payment_errors
-def lc_show(ctx: click.Context, lc_id: str, bank: str | None, fabric_channel: str | None, as_json: bool) -> None:
-    """A credit's public record and, when the asking bank is one of the credit's, its terms and balances."""
+def lc_show(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None, as_json: bool) -> None:
+    """A credit (state, banks, dates; its terms and balances for its banks) or a presentation (state,
+    deadline, discrepancies; the amounts and documents for the credit's banks)."""
     from ..gateway.tradefin import UnauthorizedError
 
     net = _existing(ctx)
-    spec = _bank_spec(net, bank, "--bank") if bank is not None else _bank_by_bic(net, lc_id, "LC_ID")
+    spec = _asking(net, bank, record_id)
     with _desks(net, [spec], fabric_channel, "--bank") as desks:
         credits = desks.credits(spec)
-        stub = credits.get_credit(lc_id)
+        if ":" not in record_id:
+            details = credits.get_presentation(record_id)
+            _show_presentation(details, spec, as_json)
+            return
+        stub = credits.get_credit(record_id)
         try:
-            details = credits.get_credit_terms(lc_id)
+            terms = credits.get_credit_terms(record_id)
         except UnauthorizedError:  # not a bank of the credit: the public record only
-            details = None
+            terms = None
     if as_json:
         out.print_json(json.dumps({
             "credit": _record_json(stub),
-            "terms": _record_json(details.terms.terms) if details is not None else None,
-            "position": _record_json(details.position) if details is not None else None,
+            "terms": _record_json(terms.terms.terms) if terms is not None else None,
+            "position": _record_json(terms.position) if terms is not None else None,
         }))
         return
-    _show_credit(stub, details, spec)
+    _show_credit(stub, terms, spec)
+
+
+def _asking(net: Any, bank: str | None, record_id: str) -> Any:
+    """The bank a command asks as: ``--bank``, else a credit's issuing bank, else the network's first."""
+    if bank is not None:
+        return _bank_spec(net, bank, "--bank")
+    if ":" in record_id:
+        return _bank_by_bic(net, record_id, "LC_ID|PRESENTATION_ID")
+    return net.spec.banks[0]
+
+
+def _show_presentation(details: Any, asking: Any, as_json: bool) -> None:
+    from ..gateway.tradefin import money_text
+    from ..protos import letters_of_credit_pb2 as lc
+
+    stub, record = details.presentation, details.record
+    if as_json:
+        out.print_json(json.dumps({
+            "presentation": _record_json(stub),
+            "record": _record_json(record) if record is not None else None,
+        }))
+        return
+    state = lc.PresentationState.Name(stub.state).removeprefix(_PRESENTATION_PREFIX)
+    out.print(f"presentation [bold]{stub.presentation_id}[/bold] under {stub.lc_id}: {state} (version {stub.version}), "
+              f"received {_date(stub.received_on)} by {_bank(stub.receiving_bank)} from {_bank(stub.presenting_bank)}, "
+              f"refusal deadline {_date(stub.examination_deadline)}")
+    if stub.discrepancy_codes:
+        out.print(f"  discrepancies: {_discrepancies(stub.discrepancy_codes)}")
+    if record is None:
+        out.print(f"  amounts and documents: for the credit's banks only ({asking.msp_id} is not one)")
+        return
+    documents = ", ".join(
+        f"{lc.DocumentType.Name(document.doc_type).removeprefix('DOCUMENT_TYPE_')} {document.doc_ref}"
+        for document in record.documents
+    )
+    out.print(f"  claimed {money_text(record.claimed)}; documents: {documents}")
 
 
 def _show_credit(stub: Any, details: Any, asking: Any) -> None:
@@ -128,10 +178,7 @@ def lc_history(ctx: click.Context, record_id: str, bank: str | None, fabric_chan
     wrote it, when, and the state it left."""
     net = _existing(ctx)
     is_credit = ":" in record_id
-    if bank is not None:
-        spec = _bank_spec(net, bank, "--bank")
-    else:
-        spec = _bank_by_bic(net, record_id, "LC_ID") if is_credit else net.spec.banks[0]
+    spec = _asking(net, bank, record_id)
     with _desks(net, [spec], fabric_channel, "--bank") as desks:
         credits = desks.credits(spec)
         versions = credits.credit_history(record_id) if is_credit else credits.presentation_history(record_id)
@@ -160,7 +207,7 @@ def _show_history(versions: list[Any], is_credit: bool) -> None:
             detail = lc.LcEventType.Name(stub.last_event).removeprefix("LC_EVENT_TYPE_") if stub.last_event else ""
         else:
             state = lc.PresentationState.Name(stub.state).removeprefix(_PRESENTATION_PREFIX)
-            detail = ", ".join(lc.DiscrepancyCode.Name(code) for code in stub.discrepancy_codes)
+            detail = _discrepancies(stub.discrepancy_codes)
         when = version.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         table.add_row(str(stub.version), state, detail, version.tx_id[:16], when)
     out.print(table)

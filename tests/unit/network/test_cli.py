@@ -104,10 +104,11 @@ def _run(tmp_path: Path, args: list[str]) -> Any:
     (["pay", "recall", UETR, "--bank", "bank1", "--reason", "dupl"], "--reason"),
     (["pay", "reject-recall", UETR, "--bank", "bank2", "--reason", "CUSTOMER"], "--reason"),
     (["pay", "return", UETR, "--bank", "bank2", "--amount", "1", "--reason", "FOC"], "--reason"),
-    (["lc", "show", "ASTBHKHH-LC1"], "LC_ID"),
-    (["lc", "show", "astbhkhh:LC1"], "LC_ID"),
+    (["lc", "show", "ASTBHKHH-LC1"], "LC_ID|PRESENTATION_ID"),
+    (["lc", "show", "astbhkhh:LC1"], "LC_ID|PRESENTATION_ID"),
     (["lc", "history", "ASTBHKHH:"], "LC_ID|PRESENTATION_ID"),
     (["lc", "history", UETR.upper()], "LC_ID|PRESENTATION_ID"),
+    (["lc", "show", "not-a-presentation"], "LC_ID|PRESENTATION_ID"),
 ])
 def test_a_bad_argument_is_refused_before_any_network_access_naming_it(tmp_path: Path, args: list[str],
                                                                         names: str) -> None:
@@ -521,7 +522,7 @@ def test_chaincode_deploy_refuses_a_name_too_long_for_its_servers_log_files(tmp_
     ([*QUOTE[:4], "bank2", *QUOTE[5:]], "--bank", "bank2 is not a bank of payment channel"),
     ([*QUOTE[:6], "bank2", *QUOTE[7:]], "--for", "bank2 is not a bank of payment channel"),
     (["quote", "show", UETR, "--bank", "nope"], "--bank", "unknown bank 'nope'"),
-    (["lc", "show", "AAAAUS33:LC1"], "LC_ID", "no bank of the network has BIC AAAAUS33"),
+    (["lc", "show", "AAAAUS33:LC1"], "LC_ID|PRESENTATION_ID", "no bank of the network has BIC AAAAUS33"),
     (["lc", "history", "ASTBHKHH:LC1", "--bank", "nope"], "--bank", "unknown bank 'nope'"),
     (["lc", "show", "ASTBHKHH:LC1", "--bank", "bank2", "--on", "asia-americas"], "--on",
      "channel 'asia-americas' does not have bank2 (channels that do: asia-europe)"),
