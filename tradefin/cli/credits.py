@@ -8,13 +8,16 @@ a bank's ``auditor`` user.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
 
 from . import _existing, _fail, friendly_errors, main, out
 from .payments import _bank_by_bic, _bank_spec, _checked, _desks, _record_json, payment_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _CREDIT_PREFIX = "CREDIT_STATE_"
 _PRESENTATION_PREFIX = "PRESENTATION_STATE_"
@@ -54,6 +57,26 @@ def _discrepancies(codes: Any) -> str:
     return ", ".join(lc.DiscrepancyCode.Name(code).removeprefix("DISCREPANCY_CODE_") for code in codes)
 
 
+def _record_command(func: F) -> F:
+    """The argument and options of an ``lc`` command: the record's id, the bank asking, the channel and
+    ``--json``; its refusals in one line."""
+    decorators = (
+        click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id),
+        click.option("--bank", default=None,
+                     help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for "
+                          "a presentation)."),
+        click.option("--on", "fabric_channel", default=None,
+                     help="The consortium channel (default: the bank's first)."),
+        click.option("--json", "as_json", is_flag=True),
+        click.pass_context,
+        friendly_errors,
+        payment_errors,
+    )
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 @main.group("lc")
 def lc_group() -> None:
     """Letters of credit on a consortium channel: a credit's or a presentation's record and history
@@ -61,15 +84,7 @@ def lc_group() -> None:
 
 
 @lc_group.command("show")
-@click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id)
-@click.option("--bank", default=None,
-              help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for a "
-                   "presentation).")
-@click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the bank's first).")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly_errors
-@payment_errors
+@_record_command
 def lc_show(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None, as_json: bool) -> None:
     """A credit (state, banks, dates; its terms and balances for its banks) or a presentation (state,
     deadline, discrepancies; the amounts and documents for the credit's banks)."""
@@ -163,15 +178,7 @@ def _show_credit(stub: Any, details: Any, asking: Any) -> None:
 
 
 @lc_group.command("history")
-@click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id)
-@click.option("--bank", default=None,
-              help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for a "
-                   "presentation).")
-@click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the bank's first).")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly_errors
-@payment_errors
+@_record_command
 def lc_history(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None,
                as_json: bool) -> None:
     """Every version of a credit's or a presentation's public record, newest first: the transaction that

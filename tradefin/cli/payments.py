@@ -880,17 +880,35 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
 
 
+def _recall_command(bank: str, reason: str, recall_id: str) -> Callable[[F], F]:
+    """The arguments and options of a recall command (the helps of ``--bank``, ``--reason`` and
+    ``--recall-id`` given); its refusals in one line."""
+
+    def decorate(func: F) -> F:
+        decorators = (
+            click.argument("uetr", callback=_uuid4),
+            click.option("--bank", required=True, help=bank),
+            click.option("--reason", callback=_reason_code, required=True, help=reason),
+            click.option("--recall-id", callback=_uuid4, default=None, help=recall_id),
+            click.option("--on", "fabric_channel", default=None),
+            click.option("--json", "as_json", is_flag=True),
+            click.pass_context,
+            friendly_errors,
+            payment_errors,
+        )
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return decorate
+
+
 @pay_group.command("recall")
-@click.argument("uetr", callback=_uuid4)
-@click.option("--bank", required=True, help="The debtor agent of the payment.")
-@click.option("--reason", callback=_reason_code, required=True,
-              help="ISO 20022 cancellation reason, e.g. DUPL, FRAD, TECH, CUST.")
-@click.option("--recall-id", callback=_uuid4, default=None, help="The recall's UUID v4 (default: a new one).")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly_errors
-@payment_errors
+@_recall_command(
+    bank="The debtor agent of the payment.",
+    reason="ISO 20022 cancellation reason, e.g. DUPL, FRAD, TECH, CUST.",
+    recall_id="The recall's UUID v4 (default: a new one).",
+)
 def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id: str | None,
                fabric_channel: str | None, as_json: bool) -> None:
     """Ask the creditor agent to cancel a payment that moved (camt.056). It answers with `pay return UETR
@@ -900,17 +918,11 @@ def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id:
 
 
 @pay_group.command("reject-recall")
-@click.argument("uetr", callback=_uuid4)
-@click.option("--bank", required=True, help="The creditor agent of the payment.")
-@click.option("--reason", callback=_reason_code, required=True,
-              help="ISO 20022 rejection reason, e.g. ARDT, CUST, LEGL, NOAS, AC04.")
-@click.option("--recall-id", callback=_uuid4, default=None,
-              help="The recall it answers (default: the payment's open one).")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly_errors
-@payment_errors
+@_recall_command(
+    bank="The creditor agent of the payment.",
+    reason="ISO 20022 rejection reason, e.g. ARDT, CUST, LEGL, NOAS, AC04.",
+    recall_id="The recall it answers (default: the payment's open one).",
+)
 def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id: str | None,
                       fabric_channel: str | None, as_json: bool) -> None:
     """Reject a payment's recall (camt.029): the payment stands."""

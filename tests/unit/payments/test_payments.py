@@ -43,16 +43,6 @@ def refused(
     return error.value
 
 
-@pytest.fixture()
-def desk() -> Desk:
-    return Desk()
-
-
-@pytest.fixture()
-def channel_id(desk: Desk) -> str:
-    return desk.ready(deposit_a="10000.00", deposit_b="10000.00", credit_a="2000.00")
-
-
 def test_a_payment_moves_at_once_and_is_tracked_publicly_without_amounts(desk: Desk, channel_id: str) -> None:
     request = payment_request(channel_id, "2500.00")
     stub = desk.initiate(request)

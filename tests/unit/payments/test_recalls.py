@@ -20,16 +20,6 @@ from .support import BANK_A, BANK_B, Desk, caller, money, payment_request
 A_TREASURY, B_TREASURY = caller(BANK_A, "treasury"), caller(BANK_B, "treasury")
 
 
-@pytest.fixture()
-def desk() -> Desk:
-    return Desk()
-
-
-@pytest.fixture()
-def channel_id(desk: Desk) -> str:
-    return desk.ready(deposit_a="10000.00", deposit_b="10000.00", credit_a="2000.00")
-
-
 def paid(desk: Desk, channel_id: str, amount: str = "1000.00", *, status: int = pay.PAYMENT_STATUS_ACCC) -> str:
     request = payment_request(channel_id, amount)
     desk.initiate(request)
