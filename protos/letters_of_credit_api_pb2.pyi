@@ -522,8 +522,9 @@ Global___ExamineRequest: typing_extensions.TypeAlias = ExamineRequest
 
 @typing.final
 class RefuseRequest(google.protobuf.message.Message):
-    """PRIVATE. The examining bank refuses: one notice listing every discrepancy and a disposal code, no
-    later than the fifth banking day after presentation. Answer: PresentationResponse.
+    """PRIVATE. The examining bank refuses: one notice listing every discrepancy and a disposal code, by the
+    presentation's examination deadline (the fifth banking day after presentation; a standby's third
+    business day, ISP98 rule 5.01). Answer: PresentationResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor

@@ -503,9 +503,10 @@ class LettersOfCreditFlows(FlowsBase):
         charges_claimed: common_pb2.Money | None = None,
         narrative: str = "",
     ) -> Flow[Committed[lc.PresentationStub]]:
-        """One complete refusal notice (MT734): every discrepancy and a disposal of the documents, no
-        later than the fifth banking day after presentation (role ``examiner``). The disposal is a
-        number or a label (``"REFUSAL_DISPOSAL_HOLD"``)."""
+        """One complete refusal notice (MT734): every discrepancy and a disposal of the documents, by
+        the presentation's ``examination_deadline`` -- the fifth banking day after presentation, a
+        standby's third business day (role ``examiner``). The disposal is a number or a label
+        (``"REFUSAL_DISPOSAL_HOLD"``)."""
         disposal = enum_value(lc.RefusalDisposal, disposal, "disposal")
         if not discrepancies:
             self._check(_refuse, "discrepancies", "a refusal states at least one discrepancy")

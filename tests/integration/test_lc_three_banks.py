@@ -242,7 +242,7 @@ def test_the_command_line_shows_a_credit_and_its_history_as_each_bank_sees_it(
     assert code == 0, answer
     versions = json.loads(answer)
     assert [version["tx_id"] for version in versions] == [examined.transaction_id, presented.transaction_id]
-    assert [version["record"]["state"] for version in versions] == [
+    assert [version["presentation"]["state"] for version in versions] == [
         "PRESENTATION_STATE_COMPLYING",
         "PRESENTATION_STATE_UNDER_EXAMINATION",
     ]
@@ -262,6 +262,14 @@ def test_the_command_line_shows_a_credit_and_its_history_as_each_bank_sees_it(
     assert code == 0 and "COMPLYING" in shown and "for the credit's banks only (Bank3MSP is not one)" in shown
     code, answer = _cli(network, "lc", "show", presentation_id, "--bank", "bank3", "--on", CHANNEL, "--json")
     assert code == 0 and json.loads(answer)["record"] is None
+    # without --bank and --on, each channel is asked until the record is found; salts stay out of JSON
+    code, answer = _cli(network, "lc", "show", presentation_id, "--json")
+    assert code == 0, answer
+    shown_record = json.loads(answer)
+    assert shown_record["presentation"]["presentation_id"] == presentation_id
+    assert "salt" not in (shown_record["record"] or {})
+    code, answer = _cli(network, "lc", "show", lc_id, "--json")
+    assert code == 0 and "salt" not in json.loads(answer)["position"]
 
     # what the commands refuse: a malformed id before any network access, an unknown one as the ledger does
     code, shown = _cli(network, "lc", "show", "ASTBHKHH-LC1")
@@ -271,6 +279,8 @@ def test_the_command_line_shows_a_credit_and_its_history_as_each_bank_sees_it(
     code, shown = _cli(network, "lc", "history", "not-a-presentation")
     assert code == 2 and "nor a presentation id (a lower-case UUID v4)" in shown
     code, shown = _cli(network, "lc", "show", f"{lc_id}X", "--on", CHANNEL)
-    assert code == 1 and "refused: ERR_NOT_FOUND (lc_id)" in shown
+    assert code == 1 and f"refused: ERR_NOT_FOUND: no credit {lc_id}X on {CHANNEL} (as bank1)" in shown
     code, shown = _cli(network, "lc", "history", str(uuid.uuid4()), "--on", CHANNEL)
+    assert code == 1 and "refused: ERR_NOT_FOUND: no presentation" in shown and f"on {CHANNEL} (as bank" in shown
+    code, shown = _cli(network, "lc", "show", str(uuid.uuid4()))
     assert code == 1 and "refused: ERR_NOT_FOUND: no presentation" in shown

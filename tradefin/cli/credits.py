@@ -15,10 +15,11 @@ import click
 from rich.table import Table
 
 from . import _existing, _fail, friendly_errors, main, out
-from .payments import _bank_by_bic, _bank_spec, _checked, _desks, _record_json, payment_errors
+from .payments import _bank_by_bic, _bank_spec, _checked, _consortium_channel, _desks, _record_json, payment_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_RECORD_ID = "LC_ID|PRESENTATION_ID"
 _CREDIT_PREFIX = "CREDIT_STATE_"
 _PRESENTATION_PREFIX = "PRESENTATION_STATE_"
 
@@ -63,10 +64,10 @@ def _record_command(func: F) -> F:
     decorators = (
         click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id),
         click.option("--bank", default=None,
-                     help="Ask as this bank's auditor (default: the issuing bank, for a credit; the first bank for "
-                          "a presentation)."),
+                     help="Ask as this bank's auditor (default: a credit's issuing bank; for a presentation, "
+                          "the first bank of each channel)."),
         click.option("--on", "fabric_channel", default=None,
-                     help="The consortium channel (default: the bank's first)."),
+                     help="The consortium channel (default: each channel of the bank asking, until found)."),
         click.option("--json", "as_json", is_flag=True),
         click.pass_context,
         friendly_errors,
@@ -88,38 +89,70 @@ def lc_group() -> None:
 def lc_show(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None, as_json: bool) -> None:
     """A credit (state, banks, dates; its terms and balances for its banks) or a presentation (state,
     deadline, discrepancies; the amounts and documents for the credit's banks)."""
-    from ..gateway.tradefin import UnauthorizedError
+    from ..gateway.tradefin import NotFoundError, UnauthorizedError
 
     net = _existing(ctx)
-    spec = _asking(net, bank, record_id)
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        credits = desks.credits(spec)
-        if ":" not in record_id:
-            details = credits.get_presentation(record_id)
-            _show_presentation(details, spec, as_json)
-            return
-        stub = credits.get_credit(record_id)
-        try:
-            terms = credits.get_credit_terms(record_id)
-        except UnauthorizedError:  # not a bank of the credit: the public record only
-            terms = None
-    if as_json:
-        out.print_json(json.dumps({
-            "credit": _record_json(stub),
-            "terms": _record_json(terms.terms.terms) if terms is not None else None,
-            "position": _record_json(terms.position) if terms is not None else None,
-        }))
+    for spec, channel in _places(net, bank, fabric_channel, record_id):
+        with _desks(net, [spec], channel, "--bank") as desks:
+            credits = desks.credits(spec)
+            try:
+                if ":" not in record_id:
+                    _show_presentation(credits.get_presentation(record_id), spec, as_json)
+                    return
+                stub = credits.get_credit(record_id)
+            except NotFoundError:
+                continue  # not on this channel
+            try:
+                terms = credits.get_credit_terms(record_id)
+            except UnauthorizedError:  # not a bank of the credit: the public record only
+                terms = None
+        if as_json:
+            out.print_json(json.dumps({
+                "credit": _record_json(stub),
+                "terms": _record_json(terms.terms.terms) if terms is not None else None,
+                "position": _record_json(terms.position) if terms is not None else None,
+            }))
+        else:
+            _show_credit(stub, terms, spec)
         return
-    _show_credit(stub, terms, spec)
+    _not_found(net, bank, fabric_channel, record_id)
 
 
-def _asking(net: Any, bank: str | None, record_id: str) -> Any:
-    """The bank a command asks as: ``--bank``, else a credit's issuing bank, else the network's first."""
+def _places(net: Any, bank: str | None, fabric_channel: str | None, record_id: str) -> list[tuple[Any, str]]:
+    """Where to look for a credit or a presentation, in order: the bank asking and the consortium channel.
+    ``--on`` names the channel, ``--bank`` the bank; else a credit's issuing bank asks (or, on a channel
+    without it, the channel's first bank) and a presentation is looked for on every channel."""
+    if fabric_channel is not None:
+        channel = next((c for c in net.spec.channels if c.name == fabric_channel), None)
+        if channel is None:
+            raise click.BadParameter(f"unknown channel {fabric_channel[:40]!r} (channels: "
+                                     f"{', '.join(c.name for c in net.spec.channels)})", param_hint="--on")
+        if bank is not None:
+            spec = _bank_spec(net, bank, "--bank")
+            _consortium_channel(net, [spec], fabric_channel, "--bank")  # the bank is on it, or says so
+        elif ":" in record_id and _bank_by_bic(net, record_id, _RECORD_ID).name in channel.banks:
+            spec = _bank_by_bic(net, record_id, _RECORD_ID)
+        else:
+            spec = net.spec.bank(channel.banks[0])
+        return [(spec, fabric_channel)]
     if bank is not None:
-        return _bank_spec(net, bank, "--bank")
-    if ":" in record_id:
-        return _bank_by_bic(net, record_id, "LC_ID|PRESENTATION_ID")
-    return net.spec.banks[0]
+        askers = [_bank_spec(net, bank, "--bank")]
+    elif ":" in record_id:
+        askers = [_bank_by_bic(net, record_id, _RECORD_ID)]
+    else:
+        askers = list(net.spec.banks)
+    places: dict[str, Any] = {}
+    for spec in askers:
+        for channel in net.spec.channels:
+            if spec.name in channel.banks:
+                places.setdefault(channel.name, spec)
+    return [(spec, channel) for channel, spec in places.items()]
+
+
+def _not_found(net: Any, bank: str | None, fabric_channel: str | None, record_id: str) -> None:
+    kind = "credit" if ":" in record_id else "presentation"
+    asked = ", ".join(f"{channel} (as {spec.name})" for spec, channel in _places(net, bank, fabric_channel, record_id))
+    _fail(f"refused: ERR_NOT_FOUND: no {kind} {record_id} on {asked or 'any channel of the bank'}")
 
 
 def _show_presentation(details: Any, asking: Any, as_json: bool) -> None:
@@ -181,24 +214,26 @@ def _show_credit(stub: Any, details: Any, asking: Any) -> None:
 @_record_command
 def lc_history(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None,
                as_json: bool) -> None:
-    """Every version of a credit's or a presentation's public record, newest first: the transaction that
-    wrote it, when, and the state it left."""
+    """Every version of a credit's or a presentation's public record, newest first: the state it left, the
+    event (a credit's) or the discrepancies (a presentation's), the transaction that wrote it and when."""
     net = _existing(ctx)
     is_credit = ":" in record_id
-    spec = _asking(net, bank, record_id)
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        credits = desks.credits(spec)
-        versions = credits.credit_history(record_id) if is_credit else credits.presentation_history(record_id)
-    if not versions:
-        kind = "credit" if is_credit else "presentation"
-        _fail(f"refused: ERR_NOT_FOUND: no {kind} {record_id} on {desks.channel}")
-    if as_json:
-        out.print_json(json.dumps([
-            {"tx_id": version.tx_id, "timestamp": version.timestamp.isoformat(), "record": _record_json(version.stub)}
-            for version in versions
-        ]))
+    for spec, channel in _places(net, bank, fabric_channel, record_id):
+        with _desks(net, [spec], channel, "--bank") as desks:
+            credits = desks.credits(spec)
+            versions = credits.credit_history(record_id) if is_credit else credits.presentation_history(record_id)
+        if not versions:
+            continue  # not on this channel
+        if as_json:
+            kind = "credit" if is_credit else "presentation"
+            out.print_json(json.dumps([
+                {"tx_id": version.tx_id, "timestamp": version.timestamp.isoformat(), kind: _record_json(version.stub)}
+                for version in versions
+            ]))
+        else:
+            _show_history(versions, is_credit)
         return
-    _show_history(versions, is_credit)
+    _not_found(net, bank, fabric_channel, record_id)
 
 
 def _show_history(versions: list[Any], is_credit: bool) -> None:

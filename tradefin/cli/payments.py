@@ -315,8 +315,13 @@ def _money(amount: str, currency: str) -> Any:
 
 
 def _record_json(record: Any) -> dict[str, Any]:
+    """A record as JSON, without its salt: a private record's salt is what keeps its public hash from
+    being guessed, and has no business in a terminal or a log."""
     from google.protobuf.json_format import MessageToDict
 
+    if "salt" in record.DESCRIPTOR.fields_by_name:
+        record = type(record).FromString(record.SerializeToString())
+        record.ClearField("salt")
     result: dict[str, Any] = MessageToDict(record, preserving_proto_field_name=True)
     return result
 

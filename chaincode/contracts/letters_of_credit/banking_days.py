@@ -153,7 +153,7 @@ class BankingDays:
             day += datetime.timedelta(days=1)
         return self.next_banking_day(day)
 
-    def examination_deadline(self, presented_on: datetime.date, days: int = EXAMINATION_BANKING_DAYS) -> datetime.date:
+    def examination_deadline(self, presented_on: datetime.date, days: int) -> datetime.date:
         """Last banking day for the examining bank to refuse: ``days`` banking days following the day
         of presentation (art. 14b, 16d; a standby's: :data:`STANDBY_DISHONOUR_BUSINESS_DAYS`)."""
         return self.add_banking_days(presented_on, days)

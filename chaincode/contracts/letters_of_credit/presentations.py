@@ -489,7 +489,8 @@ def notify_completeness(
     after = _edit(presentation)
     after.stub.state = lc.PRESENTATION_STATE_UNDER_EXAMINATION
     after.stub.completeness_notified_on.CopyFrom(from_date(notified_on))
-    after.stub.examination_deadline.CopyFrom(from_date(receiver_days.examination_deadline(notified_on)))
+    deadline = receiver_days.examination_deadline(notified_on, examination_days(credit.terms.terms))
+    after.stub.examination_deadline.CopyFrom(from_date(deadline))
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_COMPLETENESS_NOTIFIED)
 
 

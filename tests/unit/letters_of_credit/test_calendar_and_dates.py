@@ -6,7 +6,12 @@ import datetime
 
 import pytest
 
-from tradefin.chaincode.contracts.letters_of_credit.banking_days import BankingDays, CalendarBook, check_calendar
+from tradefin.chaincode.contracts.letters_of_credit.banking_days import (
+    EXAMINATION_BANKING_DAYS,
+    BankingDays,
+    CalendarBook,
+    check_calendar,
+)
 from tradefin.chaincode.contracts.letters_of_credit.date_terms import covers, date_range, latest_date
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.protos import calendar_pb2, common_pb2
@@ -46,11 +51,11 @@ def test_art_29_extends_a_closed_last_day_to_the_next_banking_day() -> None:
 
 def test_examination_deadline_is_the_fifth_banking_day_following_presentation() -> None:
     days = london()
-    assert days.examination_deadline(D(2025, 12, 3)) == D(2025, 12, 10)  # Wed -> next Wed
+    assert days.examination_deadline(D(2025, 12, 3), EXAMINATION_BANKING_DAYS) == D(2025, 12, 10)  # Wed -> next Wed
     # Christmas and Boxing Day are skipped: Mon 22 -> 23, 24, 29, 30, 31.
-    assert days.examination_deadline(D(2025, 12, 22)) == D(2025, 12, 31)
+    assert days.examination_deadline(D(2025, 12, 22), EXAMINATION_BANKING_DAYS) == D(2025, 12, 31)
     # Golden Week closes Oct 1-7; Saturday Oct 11 is a make-up working day.
-    assert shanghai().examination_deadline(D(2025, 9, 29)) == D(2025, 10, 11)
+    assert shanghai().examination_deadline(D(2025, 9, 29), EXAMINATION_BANKING_DAYS) == D(2025, 10, 11)
 
 
 def test_business_date_uses_the_places_utc_offset_not_the_peer_clock() -> None:
