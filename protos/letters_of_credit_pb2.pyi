@@ -407,7 +407,9 @@ class _PresentationStateEnumTypeWrapper(google.protobuf.internal.enum_type_wrapp
     PRESENTATION_STATE_REFUSED: _PresentationState.ValueType  # 5
     PRESENTATION_STATE_WAIVED: _PresentationState.ValueType  # 6
     PRESENTATION_STATE_PRECLUDED: _PresentationState.ValueType  # 7
-    """The examining bank missed the art. 14b/16d deadline: it can only honour (art. 16f)."""
+    """The examining bank missed its refusal deadline (art. 14b/16d; a standby's, ISP98 rule 5.01): it can
+    only honour (art. 16f).
+    """
     PRESENTATION_STATE_HONOURED: _PresentationState.ValueType  # 8
     PRESENTATION_STATE_NEGOTIATED: _PresentationState.ValueType  # 9
     PRESENTATION_STATE_ACCEPTED: _PresentationState.ValueType  # 10
@@ -434,7 +436,9 @@ PRESENTATION_STATE_DISCREPANT: PresentationState.ValueType  # 4
 PRESENTATION_STATE_REFUSED: PresentationState.ValueType  # 5
 PRESENTATION_STATE_WAIVED: PresentationState.ValueType  # 6
 PRESENTATION_STATE_PRECLUDED: PresentationState.ValueType  # 7
-"""The examining bank missed the art. 14b/16d deadline: it can only honour (art. 16f)."""
+"""The examining bank missed its refusal deadline (art. 14b/16d; a standby's, ISP98 rule 5.01): it can
+only honour (art. 16f).
+"""
 PRESENTATION_STATE_HONOURED: PresentationState.ValueType  # 8
 PRESENTATION_STATE_NEGOTIATED: PresentationState.ValueType  # 9
 PRESENTATION_STATE_ACCEPTED: PresentationState.ValueType  # 10
@@ -1951,7 +1955,9 @@ class PresentationStub(google.protobuf.message.Message):
 
     @property
     def examination_deadline(self) -> tradefin.protos.common_pb2.Date:
-        """Last banking day for a refusal notice (14b / 16d)."""
+        """Last banking day for a refusal notice (14b / 16d: the fifth after presentation; a standby's third
+        business day, ISP98 rule 5.01).
+        """
 
     @property
     def discrepancy_codes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[Global___DiscrepancyCode.ValueType]:

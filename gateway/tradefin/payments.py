@@ -602,8 +602,9 @@ class PaymentsFlows(FlowsBase):
     ) -> Flow[Committed[payments_pb2.PaymentStub]]:
         """The debtor agent asks the creditor agent to cancel a payment that moved (camt.056; role
         ``treasury``; reason e.g. ``"DUPL"``, ``"FRAD"``, ``"TECH"``, ``"CUST"``). Nothing moves; the
-        private record's ``recalls`` track it (``recall_id``, a UUID v4 made here unless given, is its
-        idempotency key) and its answer: :meth:`accept_recall` or :meth:`reject_recall`."""
+        private record's ``recalls`` track it and its answer: :meth:`accept_recall` or
+        :meth:`reject_recall`. ``recall_id`` (a UUID v4) is its idempotency key: made here when not
+        given, so pass your own to retry safely."""
         request = payments_pb2.RecallPaymentRequest(
             uetr=uetr, reason_code=reason_code, recall_id=str(uuid.uuid4()) if recall_id is None else recall_id
         )
@@ -628,8 +629,8 @@ class PaymentsFlows(FlowsBase):
         salt: bytes | None = None,
     ) -> Flow[Committed[payments_pb2.PaymentStub]]:
         """The creditor agent accepts a payment's open recall by returning (part of) it: a return with
-        reason ``FOCR`` (see :meth:`return_payment`), which names itself in the recall. After a partial
-        return the debtor agent may recall the rest."""
+        reason ``FOCR`` (see :meth:`return_payment`: only of a settled or credited payment), which names
+        itself in the recall. After a partial return the debtor agent may recall the rest."""
         return (
             yield from self.return_payment(
                 uetr, returned_amount, transfers.RECALL_RETURN_REASON, return_uetr=return_uetr, salt=salt

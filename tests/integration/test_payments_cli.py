@@ -144,7 +144,13 @@ def test_a_recall_from_the_command_line(fabric_network: FabricNetwork, customers
     assert re.search(r"recall [0-9a-f-]{36} \(DUPL\): REQUESTED \(waiting for the creditor agent\)", asked), asked
     rejected = run(net, "pay", "reject-recall", uetr, "--bank", "bank2", "--reason", "CUST")
     assert re.search(r"recall [0-9a-f-]{36} \(DUPL\): REJECTED, rejected \(CUST\)", rejected), rejected
-    assert "REQUESTED" in run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH")
+    assert run(net, "pay", "reject-recall", uetr, "--bank", "bank2", "--reason", "CUST") == rejected  # a replay
+    recall_id = str(uuid.uuid4())
+    asked_again = run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH", "--recall-id", recall_id)
+    assert f"recall {recall_id} (TECH): REQUESTED" in asked_again
+    assert run(net, "pay", "recall", uetr, "--bank", "bank1", "--reason", "TECH", "--recall-id", recall_id) == (
+        asked_again  # run again with its id: a replay, not a second recall
+    )
     returned = run_json(net, "pay", "return", uetr, "--bank", "bank2", "--amount", "30000", "--reason", "FOCR")
     back = returned["payment"]["uetr"]
     assert returned["payment"]["return_of_uetr"] == uetr

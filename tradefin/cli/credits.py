@@ -65,7 +65,8 @@ def _record_command(func: F) -> F:
         click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id),
         click.option("--bank", default=None,
                      help="Ask as this bank's auditor (default: a credit's issuing bank; for a presentation, "
-                          "the first bank of each channel)."),
+                          "the first bank on each channel -- name a bank of the credit to see its amounts and "
+                          "documents)."),
         click.option("--on", "fabric_channel", default=None,
                      help="The consortium channel (default: each channel of the bank asking, until found)."),
         click.option("--json", "as_json", is_flag=True),
@@ -215,7 +216,8 @@ def _show_credit(stub: Any, details: Any, asking: Any) -> None:
 def lc_history(ctx: click.Context, record_id: str, bank: str | None, fabric_channel: str | None,
                as_json: bool) -> None:
     """Every version of a credit's or a presentation's public record, newest first: the state it left, the
-    event (a credit's) or the discrepancies (a presentation's), the transaction that wrote it and when."""
+    event (a credit's) or the discrepancies (a presentation's), the transaction that wrote it and that
+    transaction's timestamp."""
     net = _existing(ctx)
     is_credit = ":" in record_id
     for spec, channel in _places(net, bank, fabric_channel, record_id):
@@ -240,7 +242,7 @@ def _show_history(versions: list[Any], is_credit: bool) -> None:
     from ..protos import letters_of_credit_pb2 as lc
 
     table = Table()
-    for column in ("version", "state", "event" if is_credit else "discrepancies", "transaction", "committed (UTC)"):
+    for column in ("version", "state", "event" if is_credit else "discrepancies", "transaction", "tx timestamp (UTC)"):
         table.add_column(column, justify="right" if column == "version" else "left")
     for version in versions:
         stub = version.stub

@@ -933,18 +933,24 @@ def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, rec
     """Reject a payment's recall (camt.029): the payment stands."""
 
     def reject(payments: Any) -> Any:
-        answered = recall_id or _open_recall_id(payments.get_payment(uetr).record, uetr)
+        answered = recall_id or _recall_to_reject(payments.get_payment(uetr).record, uetr, reason)
         return payments.reject_recall(uetr, answered, reason)
 
     _recall_step(ctx, bank, fabric_channel, as_json, reject)
 
 
-def _open_recall_id(record: Any, uetr: str) -> str:
+def _recall_to_reject(record: Any, uetr: str, reason: str) -> str:
+    """The payment's last recall when it waits for an answer, or was rejected for ``reason`` already
+    (run again, the command is a replay)."""
     from ..protos import payments_pb2
 
-    if record is not None and record.recalls and record.recalls[-1].status == payments_pb2.RECALL_STATUS_REQUESTED:
-        recall_id: str = record.recalls[-1].recall_id
-        return recall_id
+    if record is not None and record.recalls:
+        last = record.recalls[-1]
+        if last.status == payments_pb2.RECALL_STATUS_REQUESTED or (
+            last.status == payments_pb2.RECALL_STATUS_REJECTED and last.rejection_reason == reason
+        ):
+            recall_id: str = last.recall_id
+            return recall_id
     _fail(f"refused: no recall of payment {uetr} waits for an answer")
     raise AssertionError("unreachable")
 
