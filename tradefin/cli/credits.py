@@ -15,7 +15,16 @@ import click
 from rich.table import Table
 
 from . import _existing, _fail, friendly_errors, main, out
-from .payments import _bank_by_bic, _bank_spec, _checked, _consortium_channel, _desks, _record_json, payment_errors
+from .payments import (
+    _bank_by_bic,
+    _bank_spec,
+    _checked,
+    _consortium_channel,
+    _desks,
+    _record_json,
+    decorated,
+    payment_errors,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +70,8 @@ def _discrepancies(codes: Any) -> str:
 def _record_command(func: F) -> F:
     """The argument and options of an ``lc`` command: the record's id, the bank asking, the channel and
     ``--json``; its refusals in one line."""
-    decorators = (
+    return decorated(
+        func,
         click.argument("record_id", metavar="LC_ID|PRESENTATION_ID", callback=_record_id),
         click.option("--bank", default=None,
                      help="Ask as this bank's auditor (default: a credit's issuing bank; for a presentation, "
@@ -74,9 +84,6 @@ def _record_command(func: F) -> F:
         friendly_errors,
         payment_errors,
     )
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
 
 
 @main.group("lc")

@@ -885,12 +885,20 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
 
 
+def decorated(func: F, *decorators: Callable[[Any], Any]) -> F:
+    """``func`` under ``decorators``, the first one outermost (as they would be written above it)."""
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 def _recall_command(bank: str, reason: str, recall_id: str) -> Callable[[F], F]:
     """The arguments and options of a recall command (the helps of ``--bank``, ``--reason`` and
     ``--recall-id`` given); its refusals in one line."""
 
     def decorate(func: F) -> F:
-        decorators = (
+        return decorated(
+            func,
             click.argument("uetr", callback=_uuid4),
             click.option("--bank", required=True, help=bank),
             click.option("--reason", callback=_reason_code, required=True, help=reason),
@@ -901,9 +909,6 @@ def _recall_command(bank: str, reason: str, recall_id: str) -> Callable[[F], F]:
             friendly_errors,
             payment_errors,
         )
-        for decorator in reversed(decorators):
-            func = decorator(func)
-        return func
 
     return decorate
 
