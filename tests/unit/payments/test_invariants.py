@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tradefin.chaincode.contracts.compliance.errors import RuleError
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller, Transaction
 from tradefin.chaincode.contracts.payments.service import PaymentsService
+from tradefin.protos import common_pb2
 from tradefin.protos import payments_pb2 as pay
 
 from ..compliance.memory_ledger import MvccConflict
@@ -203,9 +204,59 @@ steps = st.one_of(
     st.builds(Step, st.just("a_pays"), st.integers(1, 3000_00), st.integers(0, 3)),
     st.builds(Step, st.just("b_pays"), st.integers(1, 3000_00), st.integers(0, 3)),
     st.builds(Step, st.just("reject_last")),
+    st.builds(Step, st.just("credit_last")),
+    st.builds(Step, st.just("recall_last")),
+    st.builds(Step, st.just("answer_recall_last")),
+    st.builds(Step, st.just("reject_recall_last")),
     st.builds(Step, st.just("net")),
     st.builds(Step, st.just("settle")),
 )
+
+
+def agents(desk: Desk, uetr: str) -> tuple[Caller, Caller]:
+    """The treasuries of a payment's debtor agent and creditor agent."""
+    stub = desk.payment(uetr).payment
+    return (A_TREASURY, B_TREASURY) if stub.sender_bic == BANK_A.bic else (B_TREASURY, A_TREASURY)
+
+
+def recall_step(desk: Desk, kind: str, uetr: str) -> None:
+    """A recall of the payment, or its answer: a FOCR return of all that is left, or a rejection."""
+    debtor_agent, creditor_agent = agents(desk, uetr)
+    if kind == "credit_last":
+        desk.pay(creditor_agent, reporting(pay.ReportPaymentStatusRequest(uetr=uetr, status=pay.PAYMENT_STATUS_ACCC)))
+    elif kind == "recall_last":
+        recall = pay.RecallPaymentRequest(uetr=uetr, reason_code="DUPL", recall_id=str(uuid.uuid4()))
+        desk.pay(debtor_agent, lambda s, tx: s.recall_payment(tx, recall))
+    elif (record := desk.payment(uetr).record) is not None and record.recalls:
+        recall_id = record.recalls[-1].recall_id
+        if kind == "reject_recall_last":
+            rejection = pay.RejectRecallRequest(uetr=uetr, reason_code="CUST", recall_id=recall_id)
+            desk.pay(creditor_agent, lambda s, tx: s.reject_recall(tx, rejection))
+        else:
+            left = record.credited_amount.minor_units - record.returned_amount
+            back = pay.ReturnPaymentRequest(
+                return_uetr=str(uuid.uuid4()),
+                original_uetr=uetr,
+                returned_amount=common_pb2.Money(currency=record.settlement_amount.currency, minor_units=left),
+                reason_code="FOCR",
+                salt=bytes(32),
+            )
+            desk.pay(creditor_agent, lambda s, tx: s.return_payment(tx, back))
+
+
+def check_recalls(desk: Desk, uetr: str) -> None:
+    """A payment's recalls: only the last may wait for an answer; an accepted one names its return (or the
+    payment's rejection); nothing returned beyond what the creditor received."""
+    details = desk.payment(uetr)
+    record = details.record
+    assert record is not None
+    assert all(recall.status != pay.RECALL_STATUS_REQUESTED for recall in record.recalls[:-1])
+    for recall in record.recalls:
+        if recall.status == pay.RECALL_STATUS_ACCEPTED:
+            assert recall.return_uetr in details.payment.return_uetrs or (
+                not recall.return_uetr and details.payment.status == pay.PAYMENT_STATUS_RJCT
+            )
+    assert record.returned_amount <= record.credited_amount.minor_units
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -230,6 +281,9 @@ def test_property_value_is_conserved_and_no_balance_goes_beyond_its_limit(plan: 
                 receiver = A_TREASURY if stub.receiver_bic == BANK_A.bic else B_TREASURY
                 report = pay.ReportPaymentStatusRequest(uetr=last, status=pay.PAYMENT_STATUS_RJCT, reason_code="AC04")
                 desk.pay(receiver, reporting(report))
+            elif step.kind in ("credit_last", "recall_last", "answer_recall_last", "reject_recall_last"):
+                if last is not None:
+                    recall_step(desk, step.kind, last)
             elif step.kind == "net":
                 desk.net(channel_id)
             elif step.kind == "settle":
@@ -242,6 +296,8 @@ def test_property_value_is_conserved_and_no_balance_goes_beyond_its_limit(plan: 
         except RuleError as error:
             assert error.code_name in ("ERR_INSUFFICIENT_FUNDS", "ERR_INVALID_STATE"), error
         check_invariants(desk, channel_id)
+        if last is not None:
+            check_recalls(desk, last)
     for a, b in [balances(desk, channel_id)]:
         assert a.balance + b.balance == 2 * DEPOSIT
         assert min(a.balance, b.balance) >= -CREDIT
