@@ -14,7 +14,7 @@ Submits carry their request in the transient map and return :class:`Committed`; 
 exception class per error code (:class:`TradeFinanceError` is their base).
 """
 
-from tradefin.gateway.tradefin._core import ClientSettings, Committed, Session
+from tradefin.gateway.tradefin._core import ClientSettings, Committed, Session, StubVersion
 from tradefin.gateway.tradefin._drivers import DEFAULT_CHAINCODE
 from tradefin.gateway.tradefin.compliance import Compliance
 from tradefin.gateway.tradefin.errors import (
@@ -43,7 +43,6 @@ from tradefin.gateway.tradefin.letters_of_credit import (
     CreditDetails,
     LettersOfCredit,
     PresentationDetails,
-    StubVersion,
     TransferDetails,
     as_date,
     credit_event,

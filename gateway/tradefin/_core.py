@@ -29,6 +29,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.records import SALT_BYTES
 from tradefin.gateway.errors import GrpcCode
+from tradefin.protos import compliance_pb2
 
 from .errors import InvalidInputError, TradeFinanceError, error_class
 
@@ -229,6 +230,34 @@ def parse(message_type: type[MessageT], payload: bytes, transaction: str) -> Mes
         raise ValueError(
             f"{transaction} answered something that is not a {message_type.DESCRIPTOR.full_name}"
         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class StubVersion(Generic[MessageT]):
+    """One committed version of a public record (a credit's, a presentation's or a payment's stub): the
+    transaction that wrote it, that transaction's timestamp (set by the client that proposed it, within
+    the endorsers' allowed clock skew; UTC), and the record as it wrote it."""
+
+    tx_id: str
+    timestamp: datetime.datetime
+    stub: MessageT
+
+
+def stub_versions(
+    entries: Iterable[compliance_pb2.AuditEntry], stub_type: type[MessageT]
+) -> list[StubVersion[MessageT]]:
+    """The versions of a public record from its audit trail, in the trail's order (newest first).
+
+    Raises:
+        ValueError: an entry is a deletion (the contracts delete no stub) or not a ``stub_type``.
+    """
+    versions = []
+    for entry in entries:
+        if entry.is_delete:
+            raise ValueError(f"GetAuditTrail answered a deletion by {entry.tx_id}: the contracts delete no stub")
+        stub = parse(stub_type, entry.record, "GetAuditTrail")
+        versions.append(StubVersion(entry.tx_id, entry.timestamp.ToDatetime(datetime.UTC), stub))
+    return versions
 
 
 class FlowsBase:

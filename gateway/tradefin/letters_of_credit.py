@@ -22,7 +22,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Final, TypeVar
 
 from google.protobuf.message import Message
 
@@ -56,10 +56,11 @@ from ._core import (
     Flow,
     FlowsBase,
     Session,
+    StubVersion,
     enum_value,
-    parse,
     refused,
     salt_or_new,
+    stub_versions,
 )
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
@@ -82,7 +83,6 @@ __all__ = [
 ]
 
 CreditAnswerT = TypeVar("CreditAnswerT", api.CreditResponse, api.AmendmentResponse, api.TransferResponse)
-StubT = TypeVar("StubT", lc.CreditStub, lc.PresentationStub)
 
 #: The contract's name in the chaincode (transactions are ``lc:<Operation>``).
 CONTRACT_NAME: Final = "lc"
@@ -183,30 +183,6 @@ class TransferDetails:
     transfer: lc.TransferRecord
 
 
-@dataclass(frozen=True, slots=True)
-class StubVersion(Generic[StubT]):
-    """One committed version of a credit's or a presentation's public stub: the transaction that wrote
-    it, that transaction's timestamp (set by the client that proposed it, within the endorsers'
-    allowed clock skew; UTC), and the stub as it wrote it."""
-
-    tx_id: str
-    timestamp: datetime.datetime
-    stub: StubT
-
-
-def _versions(entries: Iterable[cp.AuditEntry], stub_type: type[StubT]) -> list[StubVersion[StubT]]:
-    """The stub versions of an audit trail.
-
-    Raises:
-        ValueError: an entry is a deletion (the contract never deletes a stub) or not a stub.
-    """
-    versions = []
-    for entry in entries:
-        if entry.is_delete:
-            raise ValueError(f"GetAuditTrail answered a deletion by {entry.tx_id}: the lc contract deletes no stub")
-        stub = parse(stub_type, entry.record, "GetAuditTrail")
-        versions.append(StubVersion(entry.tx_id, entry.timestamp.ToDatetime(datetime.UTC), stub))
-    return versions
 
 
 # ------------------------------------------------------------------------------------------------
@@ -710,14 +686,14 @@ class LettersOfCreditFlows(FlowsBase):
         counts them), with the transaction that wrote it and that transaction's timestamp; empty for a
         credit never applied for. Any bank of the channel may read it."""
         entries = yield from self.audit_trail("credit", lc_id)
-        return _versions(entries, lc.CreditStub)
+        return stub_versions(entries, lc.CreditStub)
 
     def presentation_history(self, presentation_id: str) -> Flow[list[StubVersion[lc.PresentationStub]]]:
         """Every version of a presentation's public stub, newest first, with the transaction that
         wrote it and that transaction's timestamp; empty for an id never presented. Any bank of the
         channel may read it."""
         entries = yield from self.audit_trail("presentation", presentation_id)
-        return _versions(entries, lc.PresentationStub)
+        return stub_versions(entries, lc.PresentationStub)
 
 
 def _refuse(field: str, message: str) -> None:

@@ -34,7 +34,18 @@ from tradefin.chaincode.contracts.payments.service import audit_key
 from tradefin.gateway import ChaincodeEvent, Gateway, aio
 from tradefin.protos import common_pb2, compliance_pb2, payments_pb2
 
-from ._core import ClientSettings, Committed, Flow, FlowsBase, Session, enum_value, salt_or_new, timestamp
+from ._core import (
+    ClientSettings,
+    Committed,
+    Flow,
+    FlowsBase,
+    Session,
+    StubVersion,
+    enum_value,
+    salt_or_new,
+    stub_versions,
+    timestamp,
+)
 from ._drivers import DEFAULT_CHAINCODE, AsyncClient, BlockingClient, asynchronous, blocking
 from .errors import InvalidInputError, NotFoundError
 
@@ -685,6 +696,13 @@ class PaymentsFlows(FlowsBase):
         answer = yield from self._query("GetAuditTrail", request, compliance_pb2.AuditTrailResponse)
         return list(answer.entries)
 
+    def payment_history(self, uetr: str) -> Flow[list[StubVersion[payments_pb2.PaymentStub]]]:
+        """Every version of a payment's public stub, newest first (its status, its returns, a change of
+        its private record such as a recall), with the transaction that wrote it and that transaction's
+        timestamp; empty for a UETR never paid. Any bank of the channel may read it."""
+        entries = yield from self.audit_trail("payment", uetr)
+        return stub_versions(entries, payments_pb2.PaymentStub)
+
 
 # ------------------------------------------------------------------------------------------------
 # The two front ends
@@ -751,6 +769,7 @@ class Payments(BlockingClient[PaymentsFlows]):
     get_batch = blocking(PaymentsFlows.get_batch)
     get_quote = blocking(PaymentsFlows.get_quote)
     audit_trail = blocking(PaymentsFlows.audit_trail)
+    payment_history = blocking(PaymentsFlows.payment_history)
 
 
 class AsyncPayments(AsyncClient[PaymentsFlows]):
@@ -801,3 +820,4 @@ class AsyncPayments(AsyncClient[PaymentsFlows]):
     get_batch = asynchronous(PaymentsFlows.get_batch)
     get_quote = asynchronous(PaymentsFlows.get_quote)
     audit_trail = asynchronous(PaymentsFlows.audit_trail)
+    payment_history = asynchronous(PaymentsFlows.payment_history)

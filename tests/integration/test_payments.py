@@ -266,6 +266,14 @@ def test_a_channel_opens_with_both_banks_and_moves_payments_at_once(desks: Desks
     assert details.record is not None and details.record.credited_amount.minor_units == 1250_00
     trail = bank1.audit_trail("payment", paid.record.uetr)
     assert len(trail) == 3  # initiated, settled at the agent, credited
+    history = bank2.payment_history(paid.record.uetr)  # the same versions, typed, newest first
+    assert [version.stub.status for version in history] == [
+        pay.PAYMENT_STATUS_ACCC,
+        pay.PAYMENT_STATUS_ACSC,
+        pay.PAYMENT_STATUS_ACSP,
+    ]
+    assert [version.tx_id for version in history] == [entry.tx_id for entry in trail]
+    assert history[-1].tx_id == paid.transaction_id and history[0].stub == credited
 
 
 def test_the_same_uetr_twice_and_one_balance_spent_twice(desks: Desks, people: Customers) -> None:

@@ -82,6 +82,30 @@ def test_a_payment_carries_its_request_in_the_transient_map_and_is_endorsed_by_t
     assert request.uetr == first.record.uetr and request.end_to_end_id.startswith("E2E")
 
 
+def test_a_payments_history_is_its_stubs_newest_first_from_the_audit_trail(
+    gateway: Gateway, contract: ContractDouble
+) -> None:
+    uetr = str(uuid.uuid4())
+    statuses = (pay.PAYMENT_STATUS_ACCC, pay.PAYMENT_STATUS_ACSP)
+    trail = cp.AuditTrailResponse()
+    for version, status in zip((2, 1), statuses, strict=True):
+        stub = pay.PaymentStub(uetr=uetr, channel_id=CHANNEL_ID, status=status, version=version)
+        entry = trail.entries.add(tx_id=f"{version:064x}", record=stub.SerializeToString())
+        entry.timestamp.FromDatetime(datetime.datetime(2026, 11, 27, 9, version, tzinfo=datetime.UTC))
+    contract.on("pay:GetAuditTrail", lambda call: trail)
+
+    history = Payments(gateway, "asia-europe").payment_history(uetr)
+    assert [(version.stub.status, version.stub.version) for version in history] == [
+        (pay.PAYMENT_STATUS_ACCC, 2),
+        (pay.PAYMENT_STATUS_ACSP, 1),
+    ]
+    assert history[0].timestamp == datetime.datetime(2026, 11, 27, 9, 2, tzinfo=datetime.UTC)
+    [call] = contract.calls()
+    assert cp.GetAuditTrailRequest.FromString(call.args[0]) == cp.GetAuditTrailRequest(
+        object_type="payment", object_id=uetr
+    )
+
+
 def test_a_channels_id_is_the_same_whichever_bank_names_it_first() -> None:
     assert channel_id(BANK_A, BANK_B, "EUR") == channel_id(BANK_B, BANK_A, "EUR") == "ASTBHKHH-EUCBDEFF-EUR"
     assert channel_id("EUCBDEFFXXX", "ASTBHKHH", "USD") == "ASTBHKHH-EUCBDEFF-USD"  # BICs or BankRefs, BIC8s

@@ -579,6 +579,7 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for base, fields in ((0, ("object_type", "object_id")), (1, ("object_id",)))
         for field in fields
     ),
+    EarlyCheck("pay:GetAuditTrail", "object_id", lambda r: _pay().payment_history(r.object_id), via="payment_history"),
     EarlyCheck("pay:GetPayment", "uetr", lambda r: _pay().get_payment(r.uetr)),
     EarlyCheck("pay:GetQuote", "quote_id", lambda r: _pay().get_quote(r.quote_id)),
     *(
