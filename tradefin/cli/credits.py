@@ -19,6 +19,7 @@ from .payments import (
     _bank_by_bic,
     _bank_spec,
     _checked,
+    _consortium_banks,
     _consortium_channel,
     _desks,
     _record_json,
@@ -131,17 +132,13 @@ def _places(net: Any, bank: str | None, fabric_channel: str | None, record_id: s
     ``--on`` names the channel, ``--bank`` the bank; else a credit's issuing bank asks (or, on a channel
     without it, the channel's first bank) and a presentation is looked for on every channel."""
     if fabric_channel is not None:
-        channel = next((c for c in net.spec.channels if c.name == fabric_channel), None)
-        if channel is None:
-            raise click.BadParameter(f"unknown channel {fabric_channel[:40]!r} (channels: "
-                                     f"{', '.join(c.name for c in net.spec.channels)})", param_hint="--on")
+        on_channel = _consortium_banks(net, fabric_channel)
         if bank is not None:
             spec = _bank_spec(net, bank, "--bank")
             _consortium_channel(net, [spec], fabric_channel, "--bank")  # the bank is on it, or says so
-        elif ":" in record_id and _bank_by_bic(net, record_id, _RECORD_ID).name in channel.banks:
-            spec = _bank_by_bic(net, record_id, _RECORD_ID)
         else:
-            spec = net.spec.bank(channel.banks[0])
+            issuer = _bank_by_bic(net, record_id, _RECORD_ID) if ":" in record_id else None
+            spec = issuer if issuer in on_channel else on_channel[0]
         return [(spec, fabric_channel)]
     if bank is not None:
         askers = [_bank_spec(net, bank, "--bank")]
