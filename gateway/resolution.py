@@ -42,9 +42,13 @@ __all__ = ["Outcome", "Resolution", "resolve_flow", "submit_once"]
 
 _logger = logging.getLogger(__name__)
 
-# Submit failures that mean the gateway never handed the envelope to an orderer.
+# Submit failures that mean no orderer took the envelope: the gateway refused it, or (ABORTED) an orderer
+# answered with a 4xx status -- it refused the envelope itself (bad request, forbidden, too large), which
+# the gateway does not retry on another orderer and a resubmit of the same envelope cannot change. A BFT
+# quorum failure, which can hide a commit, is UNAVAILABLE and is probed.
 _NEVER_SENT = frozenset(
     {
+        GrpcCode.ABORTED,
         GrpcCode.INVALID_ARGUMENT,
         GrpcCode.FAILED_PRECONDITION,
         GrpcCode.NOT_FOUND,
@@ -57,6 +61,10 @@ _NEVER_SENT = frozenset(
 # A CommitStatus wait that ended without an answer: the deadline passed (a peer racing its own deadline
 # may answer CANCELLED). A call this client aborted (gateway closed, call cancelled) is told apart.
 _WAIT_ENDED = frozenset({GrpcCode.DEADLINE_EXCEEDED, GrpcCode.CANCELLED})
+
+# A CommitStatus request the gateway refuses as such (malformed, or its signer not allowed to ask on the
+# channel): asking again gets the same answer, so the outcome is unknown at once.
+_STATUS_REFUSED = frozenset({GrpcCode.INVALID_ARGUMENT, GrpcCode.PERMISSION_DENIED, GrpcCode.UNAUTHENTICATED})
 
 
 def _aborted(error: GatewayError) -> CallAborted | None:
@@ -235,7 +243,7 @@ def resolve_flow(
             status = yield from commit._status_flow(timeout)
         except CommitStatusError as error:
             last_error = error
-            if _aborted(error) is not None:
+            if _aborted(error) is not None or error.code in _STATUS_REFUSED:
                 break
             timeout = wait
             if error.code in _WAIT_ENDED:

@@ -67,11 +67,43 @@ def test_resolution_reports_attempts_and_status(gateway: Gateway, peer: FakePeer
 
 
 def test_failed_submit_is_probed_before_any_resubmit(gateway: Gateway, peer: FakePeer) -> None:
-    # e.g. BFT: "request already processed" although the transaction committed
-    peer.script(SUBMIT, failing(grpc.StatusCode.ABORTED, "request already processed"))
+    # e.g. BFT: too few orderers answered (the gateway's UNAVAILABLE) although the transaction committed
+    peer.script(
+        SUBMIT,
+        failing(
+            grpc.StatusCode.UNAVAILABLE,
+            "insufficient number of orderers could successfully process transaction to satisfy quorum requirement",
+        ),
+    )
     assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
     assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]
     assert peer.calls[-1].timeout == gateway.resubmit_policy.probe_timeout  # type: ignore[union-attr]
+
+
+def test_envelope_an_orderer_refused_outright_is_a_submit_error_at_once(gateway: Gateway, peer: FakePeer) -> None:
+    # Non-BFT: an orderer's 4xx answer (BAD_REQUEST, FORBIDDEN, REQUEST_ENTITY_TOO_LARGE) comes back as
+    # ABORTED; the gateway tries no other orderer, and the same envelope would be refused again.
+    info = "received unsuccessful response from orderer: status=REQUEST_ENTITY_TOO_LARGE, info=too large"
+    peer.script(SUBMIT, failing(grpc.StatusCode.ABORTED, info))
+    with pytest.raises(SubmitError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.code is GrpcCode.ABORTED
+    assert "REQUEST_ENTITY_TOO_LARGE" in str(caught.value)
+    assert methods(peer) == ["Endorse", "Submit"]
+
+
+@pytest.mark.parametrize("code", [grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT])
+def test_status_request_refused_as_such_ends_in_doubt_at_once(
+    gateway: Gateway, peer: FakePeer, code: grpc.StatusCode
+) -> None:
+    # The same request would be refused again (e.g. the signer may no longer read the channel): no
+    # retries, no resubmit -- the transaction may have committed, so the answer is UNKNOWN, not failed.
+    peer.script(STATUS, failing(code, "access denied: channel [ch] creator org [Bank1MSP]"))
+    with pytest.raises(TransactionInDoubtError) as caught:
+        gateway.get_network("ch").get_contract("cc").submit("fn")
+    assert caught.value.resolution.outcome is Outcome.UNKNOWN
+    assert caught.value.code.name == code.name
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]
 
 
 def test_submit_refused_before_any_orderer_saw_it_is_not_in_doubt(gateway: Gateway, peer: FakePeer) -> None:
