@@ -55,6 +55,7 @@ _PREHASHED_BY_LENGTH: dict[int, ec.ECDSA] = {
     48: ec.ECDSA(utils.Prehashed(crypto_hashes.SHA384())),
     64: ec.ECDSA(utils.Prehashed(crypto_hashes.SHA512())),
 }
+_WHOLE_MESSAGE = ec.ECDSA(crypto_hashes.SHA256())
 
 
 def _curve_order(curve: ec.EllipticCurve) -> int:
@@ -170,10 +171,12 @@ def signature_verifies(certificate: x509.Certificate, digest: bytes, signature: 
 
 
 def _ecdsa_verifies(public_key: ec.EllipticCurvePublicKey, digest: bytes, signature: bytes) -> bool:
-    """Whether a DER ECDSA signature of ``digest`` verifies, high S or low."""
-    algorithm = _PREHASHED_BY_LENGTH.get(len(digest))
-    if algorithm is None:
-        return False
+    """Whether a DER ECDSA signature of ``digest`` verifies, high S or low.
+
+    A ``digest`` of no hash's length is the message itself (the gateway's hash is ``none``, the signer
+    hashes, e.g. an HSM's ECDSA-with-SHA256 mechanism): Fabric's MSPs (SHA2 family) verify it over its
+    SHA-256, and so does this check."""
+    algorithm = _PREHASHED_BY_LENGTH.get(len(digest), _WHOLE_MESSAGE)
     try:
         public_key.verify(signature, digest, algorithm)
     except InvalidSignature:

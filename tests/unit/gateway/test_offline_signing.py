@@ -208,3 +208,26 @@ def test_a_submitted_transaction_resolves_with_an_offline_commit_signature(
     assert submitted.digest == endorsed.commit_digest  # the same request, known before the submit
     resolution = submitted.resolve(commit_signature=sign_outside(private_key, submitted.digest))
     assert resolution.status is not None and resolution.status.successful
+
+
+def test_a_signer_that_hashes_itself_resolves_with_hash_none(
+    channel: FakeChannel, peer: FakePeer, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # An HSM mechanism that hashes (ECDSA with SHA-256) gets the whole message: hash=none. Fabric's MSP
+    # verifies over the message's SHA-256, and the offline check must accept what it would accept.
+    def hsm_sign(message: bytes) -> bytes:
+        return sign_outside(private_key, hashes.sha256(message))  # what the HSM does inside
+
+    with connect(channel, identity, None, hash=hashes.none, resubmit=None) as gateway:
+        unsigned = gateway.get_network("ch").get_contract("cc").new_proposal("fn")
+        endorsed = gateway.new_signed_proposal(unsigned.bytes, hsm_sign(unsigned.digest)).endorse()
+        transaction = gateway.new_signed_transaction(endorsed.bytes, hsm_sign(endorsed.digest))
+        request = gateway_pb2.SignedCommitStatusRequest.FromString(transaction.commit_bytes).request
+        assert transaction.commit_digest == request  # no hash: the message itself
+        with pytest.raises(ValueError, match="commit_signature does not verify"):
+            transaction.resolve(commit_signature=hsm_sign(b"another message"))
+        assert not peer.requests("/gateway.Gateway/Submit")
+        resolution = transaction.resolve(commit_signature=hsm_sign(transaction.commit_digest))
+    assert resolution.status is not None and resolution.status.successful
+    sent = gateway_pb2.SignedCommitStatusRequest.FromString(peer.requests("/gateway.Gateway/CommitStatus")[0])
+    verify(identity, sent.signature, sent.request)
