@@ -71,7 +71,9 @@ def start_position(start_block: int | None, checkpoint: Checkpoint | None) -> tu
         # our checkpointers give both parts in one read (another thread may be checkpointing)
         both = getattr(checkpoint, "position", None)
         saved, saved_tx = both if isinstance(both, tuple) else (checkpoint.block_number, checkpoint.transaction_id)
-        if saved is not None:
+        # (0, no tx) is a zero state, not a position (as the official clients take it): block 0 holds
+        # no events, and checkpointing it gives block 1
+        if saved is not None and (saved or saved_tx):
             block, after = saved, saved_tx or ""
     position = ab_pb2.SeekPosition()
     if block is None:

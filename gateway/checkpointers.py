@@ -104,8 +104,10 @@ class InMemoryCheckpointer:
 class FileCheckpointer(InMemoryCheckpointer):
     """A checkpointer persisted in a JSON file (``{"blockNumber": n, "transactionId": "..."}``).
 
-    The file is read when the checkpointer is created (a missing or empty file means "no checkpoint")
-    and rewritten atomically and durably at every checkpoint. Threads of one process may share a
+    The file is read when the checkpointer is created (a missing or empty file, or the official clients'
+    zero state ``{"blockNumber": 0, "transactionId": ""}``, means "no checkpoint") and written back at
+    once, so a path that cannot be written fails here rather than after the first event was processed;
+    then it is rewritten atomically and durably at every checkpoint. Threads of one process may share a
     checkpointer (each update and its write happen under a lock); give each process its own file.
     """
 
@@ -116,6 +118,7 @@ class FileCheckpointer(InMemoryCheckpointer):
         self._path = Path(path)
         self._lock = threading.Lock()
         self._load()
+        self._save(self._position)
 
     @property
     def path(self) -> Path:
@@ -149,6 +152,8 @@ class FileCheckpointer(InMemoryCheckpointer):
                 raise ValueError("transactionId is not a string")
         except (ValueError, AttributeError, TypeError) as error:
             raise ValueError(f"{self._path}: not a checkpoint file ({error})") from None
+        if block_number == 0 and transaction_id is None:
+            return  # the zero state the official clients write when they create the file: no checkpoint
         self._position = (block_number, transaction_id)
 
     def _save(self, position: tuple[int | None, str | None]) -> None:

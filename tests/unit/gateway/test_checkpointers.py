@@ -54,7 +54,25 @@ def test_empty_or_missing_file_means_no_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "empty.json").write_text("")
     assert FileCheckpointer(tmp_path / "empty.json").block_number is None
     assert FileCheckpointer(tmp_path / "missing.json").block_number is None
-    assert not (tmp_path / "missing.json").exists()  # nothing is written before the first checkpoint
+    assert json.loads((tmp_path / "missing.json").read_text()) == {}  # written at once: see below
+
+
+def test_the_official_clients_zero_state_means_no_checkpoint(tmp_path: Path) -> None:
+    # The Go client writes {"blockNumber":0,"transactionId":""} when it creates its file, and takes that
+    # state as "no checkpoint": so do we, rather than replaying the channel from block 0.
+    path = tmp_path / "go.json"
+    path.write_text('{"blockNumber":0,"transactionId":""}')
+    checkpointer = FileCheckpointer(path)
+    assert checkpointer.position == (None, None)
+
+
+def test_a_path_that_cannot_be_written_fails_at_creation(tmp_path: Path) -> None:
+    # not after the first event was processed, when a failed checkpoint means that event comes again
+    with pytest.raises(OSError):
+        FileCheckpointer(tmp_path / "no-such-folder" / "cp.json")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(OSError):
+        FileCheckpointer(tmp_path / "a-file" / "cp.json")
 
 
 def test_corrupt_file_is_refused_not_silently_reset(tmp_path: Path) -> None:
@@ -99,7 +117,9 @@ def test_every_checkpoint_is_fsynced_before_the_rename(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
-    FileCheckpointer(tmp_path / "cp.json").checkpoint_block(1)
+    checkpointer = FileCheckpointer(tmp_path / "cp.json")
+    order.clear()  # the write at creation
+    checkpointer.checkpoint_block(1)
     assert order == ["fsync", "rename", "fsync"]  # data, rename, folder entry
 
 
@@ -129,6 +149,25 @@ def test_resume_request_from_a_checkpoint(gateway: Gateway, tmp_path: Path) -> N
     after_block = request(checkpoint=checkpointer)
     assert after_block.start_position.specified.number == 13
     assert after_block.after_transaction_id == ""
+
+
+def test_a_zero_checkpoint_is_no_position(gateway: Gateway) -> None:
+    class Zero:  # a checkpoint of the user's own at the official clients' zero value
+        block_number = 0
+        transaction_id = ""
+
+    network = gateway.get_network("asia-europe")
+    signed = network.new_chaincode_events_request("tradefin", checkpoint=Zero(), start_block=4)
+    request = gateway_pb2.ChaincodeEventsRequest.FromString(
+        gateway_pb2.SignedChaincodeEventsRequest.FromString(signed.bytes).request
+    )
+    assert request.start_position.specified.number == 4
+    zero_with_tx = type("ZeroTx", (), {"block_number": 0, "transaction_id": "tx-0"})()
+    signed = network.new_chaincode_events_request("tradefin", checkpoint=zero_with_tx, start_block=4)
+    request = gateway_pb2.ChaincodeEventsRequest.FromString(
+        gateway_pb2.SignedChaincodeEventsRequest.FromString(signed.bytes).request
+    )
+    assert (request.start_position.specified.number, request.after_transaction_id) == (0, "tx-0")
 
 
 def test_threads_sharing_a_file_checkpointer_leave_a_valid_file(tmp_path: Path) -> None:
