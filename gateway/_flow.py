@@ -163,7 +163,7 @@ def aborted_call_error(closed: bool, scopes: tuple[Cancellation, ...], sent: boo
 
 
 def transaction_call(
-    method: str, request: bytes, timeout: float, error_class: type[TransactionError], transaction_id: str
+    method: str, request: bytes, timeout: float | None, error_class: type[TransactionError], transaction_id: str
 ) -> Flow[bytes]:
     """One gateway call about a transaction; a failure is raised as ``error_class`` with the tx id."""
     try:

@@ -64,7 +64,7 @@ from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.network import NetworkBase
-from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.options import ResubmitPolicy, Timeouts, call_deadline
 from tradefin.gateway.proposal import Argument, ProposalBase, proposal_data_from_bytes
 from tradefin.gateway.resolution import Resolution
 from tradefin.gateway.status import Status
@@ -275,6 +275,7 @@ class _Driver:
     def open_chaincode_events(
         self, request: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
+        call_deadline(timeout, None)  # checked before anything is opened
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
@@ -283,6 +284,7 @@ class _Driver:
     def open_deliver(
         self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
+        call_deadline(timeout, None)  # checked before anything is opened
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted

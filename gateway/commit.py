@@ -15,7 +15,7 @@ from fabric_protos.gateway import gateway_pb2
 
 from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.errors import CommitStatusError
-from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.options import ResubmitPolicy, Timeouts, call_deadline
 from tradefin.gateway.resolution import Resolution, resolve_flow
 from tradefin.gateway.signers import check_offline_signature
 from tradefin.gateway.status import Status
@@ -69,7 +69,7 @@ class CommitBase(Signable[CommitData]):
         request = gateway_pb2.SignedCommitStatusRequest(
             request=self._data.request, signature=signature
         ).SerializeToString()
-        timeout = timeout or self._context.timeouts.commit_status
+        timeout = call_deadline(timeout, self._context.timeouts.commit_status)
         transaction_id = self._data.transaction_id
         reply = yield from transaction_call(Method.COMMIT_STATUS, request, timeout, CommitStatusError, transaction_id)
         response = gateway_pb2.CommitStatusResponse.FromString(reply)

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from tradefin.gateway._flow import Admit, Context, Flow
 from tradefin.gateway.commit import SubmittedTransactionBase
-from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.options import ResubmitPolicy, Timeouts, step_timeout
 from tradefin.gateway.proposal import Argument, ProposalBase, ProposalData, new_proposal_data
 from tradefin.gateway.transaction import TransactionBase
 
@@ -94,7 +94,7 @@ class ContractBase:
         yield Admit()  # a burst's first transactions are built, signed and endorsed before the others
         data = self._proposal_data(transaction_name, args, transient, endorsing_orgs)
         proposal = ProposalBase(self._client, self._context, data)
-        return (yield from proposal._endorse_flow(TransactionBase, timeouts.endorse))
+        return (yield from proposal._endorse_flow(TransactionBase, step_timeout(timeouts.endorse)))
 
     def _submit_flow(
         self,
@@ -122,4 +122,4 @@ class ContractBase:
     ) -> Flow[SubmittedT]:
         timeouts = timeouts or self._context.timeouts
         transaction = yield from self._endorse_flow(transaction_name, args, transient, endorsing_orgs, timeouts)
-        return (yield from transaction._submit_flow(submitted_class, timeouts.submit))
+        return (yield from transaction._submit_flow(submitted_class, step_timeout(timeouts.submit)))

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-__all__ = ["ResubmitPolicy", "Timeouts"]
+__all__ = ["ResubmitPolicy", "Timeouts", "call_deadline", "step_timeout"]
+
+
+def _check_seconds(name: str, seconds: float) -> None:
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{name} must be a positive, finite number of seconds, got {seconds!r}")
+
+
+def call_deadline(timeout: float | None, default: float | None) -> float | None:
+    """The gRPC deadline of one call: its own ``timeout`` if given, else ``default``. ``math.inf`` (or a
+    ``None`` default) means no deadline; grpc itself would take an infinite one as already passed."""
+    if timeout is None:
+        timeout = default
+    if timeout is None or timeout == math.inf:
+        return None
+    _check_seconds("timeout", timeout)
+    return timeout
+
+
+def step_timeout(seconds: float | None) -> float:
+    """A :class:`Timeouts` field given as a call's ``timeout=``, where ``None`` means "the default":
+    no deadline becomes ``math.inf``."""
+    return math.inf if seconds is None else seconds
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     """Deadlines (seconds) of each gateway call. Set the defaults at connect time; override per call.
+    ``None`` (or ``math.inf``) means no deadline, the official clients' default, for a step that may
+    legitimately take long, e.g. the first endorsement by a chaincode that is still starting; a single
+    call's ``timeout=math.inf`` does the same.
 
     Attributes:
         evaluate: a query on one peer.
@@ -18,15 +44,16 @@ class Timeouts:
         commit_status: waiting for the transaction to be committed (the call blocks until then).
     """
 
-    evaluate: float = 5.0
-    endorse: float = 15.0
-    submit: float = 5.0
-    commit_status: float = 60.0
+    evaluate: float | None = 5.0
+    endorse: float | None = 15.0
+    submit: float | None = 5.0
+    commit_status: float | None = 60.0
 
     def __post_init__(self) -> None:
         for name in ("evaluate", "endorse", "submit", "commit_status"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"timeout {name} must be a positive number of seconds")
+            seconds = getattr(self, name)
+            if seconds is not None and seconds != math.inf:
+                _check_seconds(f"timeout {name}", seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +92,8 @@ class ResubmitPolicy:
     def __post_init__(self) -> None:
         if self.max_submits < 1 or self.max_status_queries < 1:
             raise ValueError("max_submits and max_status_queries must be at least 1")
-        if self.commit_status_timeout is not None and not self.commit_status_timeout > 0:
-            raise ValueError("commit_status_timeout must be a positive number of seconds")
-        if not self.probe_timeout > 0 or self.pause < 0:
-            raise ValueError("probe_timeout must be positive and pause not negative")
+        if self.commit_status_timeout is not None:
+            _check_seconds("commit_status_timeout", self.commit_status_timeout)
+        _check_seconds("probe_timeout", self.probe_timeout)
+        if not 0 <= self.pause < math.inf:
+            raise ValueError(f"pause must be a finite number of seconds, not negative, got {self.pause!r}")

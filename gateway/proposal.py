@@ -23,6 +23,7 @@ from fabric_protos.peer import chaincode_pb2, proposal_pb2
 
 from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.errors import EndorseError, EvaluateError
+from tradefin.gateway.options import call_deadline
 from tradefin.gateway.transaction import TransactionBase, TransactionData, result_from_payload
 
 __all__ = [
@@ -159,7 +160,7 @@ class ProposalBase(Signable[ProposalData]):
             proposed_transaction=self._signed_proposal(signature),
             target_organizations=data.endorsing_orgs,
         ).SerializeToString()
-        timeout = timeout or self._context.timeouts.evaluate
+        timeout = call_deadline(timeout, self._context.timeouts.evaluate)
         reply = yield from transaction_call(Method.EVALUATE, request, timeout, EvaluateError, data.transaction_id)
         return bytes(gateway_pb2.EvaluateResponse.FromString(reply).result.payload)
 
@@ -172,7 +173,7 @@ class ProposalBase(Signable[ProposalData]):
             proposed_transaction=self._signed_proposal(signature),
             endorsing_organizations=data.endorsing_orgs,
         ).SerializeToString()
-        timeout = timeout or self._context.timeouts.endorse
+        timeout = call_deadline(timeout, self._context.timeouts.endorse)
         reply = yield from transaction_call(Method.ENDORSE, request, timeout, EndorseError, data.transaction_id)
         payload = gateway_pb2.EndorseResponse.FromString(reply).prepared_transaction.payload
         prepared = TransactionData(

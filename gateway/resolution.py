@@ -31,7 +31,7 @@ from tradefin.gateway.errors import (
     SubmitError,
     TransactionInDoubtError,
 )
-from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.options import ResubmitPolicy, Timeouts, step_timeout
 from tradefin.gateway.status import Status, ValidationCode
 
 if TYPE_CHECKING:  # transaction and commit import this module for their resolve flows
@@ -184,7 +184,7 @@ def resolve_flow(
     have reached an orderer, else the SubmitError.
     """
     timeouts = timeouts or transaction._context.timeouts
-    submit_timeout, status_timeout = timeouts.submit, timeouts.commit_status
+    submit_timeout, status_timeout = step_timeout(timeouts.submit), step_timeout(timeouts.commit_status)
     if policy is None:
         return (
             yield from _single_attempt(

@@ -20,7 +20,7 @@ from google.protobuf.message import DecodeError
 from tradefin.gateway._flow import Flow, Method, Signable, serialize, transaction_call
 from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransactionBase, new_commit_data
 from tradefin.gateway.errors import SigningError, SubmitError
-from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.options import ResubmitPolicy, Timeouts, call_deadline
 from tradefin.gateway.resolution import Resolution, resolve_flow, submit_once
 from tradefin.gateway.signers import check_offline_signature
 
@@ -108,7 +108,7 @@ class TransactionBase(Signable[TransactionData]):
             channel_id=data.channel,
             prepared_transaction=common_pb2.Envelope(payload=data.payload, signature=signature),
         ).SerializeToString()
-        timeout = timeout or self._context.timeouts.submit
+        timeout = call_deadline(timeout, self._context.timeouts.submit)
         yield from transaction_call(Method.SUBMIT, request, timeout, SubmitError, data.transaction_id)
 
     def _signed_with(self, commit: CommitT) -> Flow[CommitT]:
