@@ -59,7 +59,7 @@ from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit
 from tradefin.gateway.contract import ContractBase
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import SigningError
-from tradefin.gateway.event_stream import EventStreamBase
+from tradefin.gateway.event_stream import EventStreamBase, OpenStreams
 from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
@@ -87,6 +87,7 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E")
+S = TypeVar("S", bound=EventStreamBase[Any])
 
 AsyncSigner = Callable[[bytes], bytes | Awaitable[bytes]]
 """Signs a digest, returning the signature or an awaitable of it."""
@@ -190,12 +191,26 @@ def _task_cancelled(error: BaseException) -> bool:
 class _Driver:
     """Performs the core's effects with an asyncio gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_closed", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = (
+        "_channel",
+        "_closed",
+        "_closing",
+        "_endorse_gate",
+        "_owns_channel",
+        "_signer",
+        "_streams",
+        "_unary",
+        "context",
+    )
 
     def __init__(self, channel: Any, owns_channel: bool, signer: AsyncSigner | None, context: Context) -> None:
         self._channel = channel
         self._closed = False
         self._owns_channel = owns_channel
+        # On a channel it was given, closing the gateway cancels its calls in flight and its streams
+        # itself (closing a channel of its own does both).
+        self._closing = None if owns_channel else Cancellation()
+        self._streams = None if owns_channel else OpenStreams()
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
@@ -214,6 +229,8 @@ class _Driver:
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
         scopes = active_cancellations()
+        if self._closing is not None:
+            scopes = (*scopes, self._closing)
         try:
             effect = next(flow)
             while True:
@@ -290,8 +307,14 @@ class _Driver:
             raise aborted
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
+    def track(self, stream: S) -> S:
+        return stream if self._streams is None else self._streams.add(stream)
+
     async def close(self) -> None:
-        self._closed = True
+        self._closed = True  # before the cancellations: their calls then end as closed, not cancelled
+        if self._closing is not None and self._streams is not None:
+            self._closing.cancel()
+            self._streams.close_all()
         if self._owns_channel:
             await self._channel.close()
 
@@ -355,6 +378,9 @@ class EventStream(EventStreamBase[E]):
             self._take(response)
         if not self._closed:  # stopped by a cancellation from another thread: cancel the call here
             self.close()
+        ended = self._stop_error()
+        if ended is not None:
+            raise ended
         raise StopAsyncIteration
 
     async def aclose(self) -> None:
@@ -476,7 +502,7 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
         request = await self._client.run(self._signed_request_flow())
         scopes = active_cancellations()
         call = self._client.open_chaincode_events(request, timeout, scopes)
-        return EventStream(call, chaincode_events_from_response, timeout, scopes)
+        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes))
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -496,7 +522,7 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
 
         scopes = active_cancellations()
         call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
-        return EventStream(call, read, timeout, scopes)
+        return self._client.track(EventStream(call, read, timeout, scopes))
 
 
 class Contract(ContractBase):

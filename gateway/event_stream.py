@@ -9,6 +9,7 @@ front ends.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -16,12 +17,14 @@ from time import monotonic
 from typing import Any, Generic, TypeVar
 
 from tradefin.gateway import _grpc
+from tradefin.gateway._flow import closed_error
 from tradefin.gateway.cancellation import Cancellation
 from tradefin.gateway.errors import GatewayError
 
-__all__ = ["EventStreamBase"]
+__all__ = ["EventStreamBase", "OpenStreams"]
 
 E = TypeVar("E")
+S = TypeVar("S", bound="EventStreamBase[Any]")
 
 
 class EventStreamBase(Generic[E]):
@@ -34,7 +37,18 @@ class EventStreamBase(Generic[E]):
     cancelled, as one opened outside any scope is.
     """
 
-    __slots__ = ("__weakref__", "_buffer", "_call", "_closed", "_read", "_release", "_started", "_stopped", "_timeout")
+    __slots__ = (
+        "__weakref__",
+        "_buffer",
+        "_call",
+        "_closed",
+        "_gateway_closed",
+        "_read",
+        "_release",
+        "_started",
+        "_stopped",
+        "_timeout",
+    )
 
     def __init__(
         self,
@@ -48,6 +62,7 @@ class EventStreamBase(Generic[E]):
         self._buffer: deque[E] = deque()
         self._stopped = False
         self._closed = False
+        self._gateway_closed = False
         self._timeout = timeout
         self._started = monotonic()
         self._release: weakref.finalize[Any, Any] | None = None
@@ -90,6 +105,17 @@ class EventStreamBase(Generic[E]):
         """A scope the stream was opened in was cancelled (from any thread): close the stream."""
         self.close()
 
+    def _close_with_gateway(self) -> None:
+        """Its gateway was closed (from any thread): close the stream; iteration raises, as when the
+        gateway's own channel closes under it, rather than simply ending."""
+        if not self._stopped:
+            self._gateway_closed = True
+            self._on_cancel()
+
+    def _stop_error(self) -> GatewayError | None:
+        """What ending iteration raises: the closed gateway's error, or nothing (a close, a cancellation)."""
+        return closed_error(during_call=True) if self._gateway_closed else None
+
     def _ended(self) -> None:
         """The stream ended by itself (the server's end or a failure): nothing left to cancel."""
         self._stopped = self._closed = True
@@ -111,7 +137,7 @@ class EventStreamBase(Generic[E]):
     def _failure(self, error: Exception) -> GatewayError | None:
         """The error to raise for a failed read; ``None`` when the stream was stopped on purpose."""
         if self._stopped:
-            return None
+            return self._stop_error()
         self._ended()
         # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED
         return _grpc.gateway_error(error, elapsed=monotonic() - self._started, timeout=self._timeout)
@@ -120,3 +146,26 @@ class EventStreamBase(Generic[E]):
 def _forget(scopes: list[Cancellation], callback: Callable[[], None]) -> None:
     for scope in scopes:
         scope.remove_callback(callback)
+
+
+class OpenStreams:
+    """The event streams a gateway opened on a channel it was given, to close them with the gateway
+    (closing a channel of its own ends them already). Held weakly: a stream dropped unread goes."""
+
+    __slots__ = ("_lock", "_streams")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: weakref.WeakSet[EventStreamBase[Any]] = weakref.WeakSet()
+
+    def add(self, stream: S) -> S:
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def close_all(self) -> None:
+        with self._lock:
+            streams = list(self._streams)
+            self._streams.clear()
+        for stream in streams:
+            stream._close_with_gateway()

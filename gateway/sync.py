@@ -6,8 +6,8 @@ channel. Objects are thread-safe; one gateway (one channel) serves any number of
 
 Deadlines: every call takes ``timeout=`` (seconds), defaulting to the gateway's :class:`Timeouts`.
 Cancellation: calls made inside ``with Cancellation():`` end when it is cancelled (from any thread);
-``EventStream.close()`` ends a stream; ``Gateway.close()`` cancels every call in flight on a channel it
-opened (on a channel given to it, later calls fail and calls in flight run to their end).
+``EventStream.close()`` ends a stream; ``Gateway.close()`` cancels every call in flight and ends every
+event stream of the gateway, on a channel it opened or one given to it (which stays open for others).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from tradefin.gateway.commit import CommitBase, SubmittedTransactionBase, commit
 from tradefin.gateway.contract import ContractBase
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import SigningError
-from tradefin.gateway.event_stream import EventStreamBase
+from tradefin.gateway.event_stream import EventStreamBase, OpenStreams
 from tradefin.gateway.gateway import GatewayBase, connection_context
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
@@ -83,6 +83,7 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E")
+S = TypeVar("S", bound=EventStreamBase[Any])
 
 
 class _BurstGate:
@@ -141,12 +142,26 @@ def _pause(seconds: float, scopes: tuple[Cancellation, ...]) -> None:
 class _Driver:
     """Performs the core's effects with a blocking gRPC channel and the gateway's signer."""
 
-    __slots__ = ("_channel", "_closed", "_endorse_gate", "_owns_channel", "_signer", "_unary", "context")
+    __slots__ = (
+        "_channel",
+        "_closed",
+        "_closing",
+        "_endorse_gate",
+        "_owns_channel",
+        "_signer",
+        "_streams",
+        "_unary",
+        "context",
+    )
 
     def __init__(self, channel: Any, owns_channel: bool, signer: Signer | None, context: Context) -> None:
         self._channel = channel
         self._closed = False
         self._owns_channel = owns_channel
+        # On a channel it was given, closing the gateway cancels its calls in flight and its streams
+        # itself (closing a channel of its own does both).
+        self._closing = None if owns_channel else Cancellation()
+        self._streams = None if owns_channel else OpenStreams()
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
@@ -162,6 +177,8 @@ class _Driver:
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
         scopes = active_cancellations()
+        if self._closing is not None:
+            scopes = (*scopes, self._closing)
         try:
             effect = next(flow)
             while True:
@@ -238,8 +255,14 @@ class _Driver:
             raise aborted
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
 
+    def track(self, stream: S) -> S:
+        return stream if self._streams is None else self._streams.add(stream)
+
     def close(self) -> None:
-        self._closed = True
+        self._closed = True  # before the cancellations: their calls then end as closed, not cancelled
+        if self._closing is not None and self._streams is not None:
+            self._closing.cancel()
+            self._streams.close_all()
         if self._owns_channel:
             self._channel.close()
 
@@ -275,6 +298,9 @@ class EventStream(EventStreamBase[E]):
                     raise StopIteration from None
                 raise failure from error
             self._take(response)
+        ended = self._stop_error()
+        if ended is not None:
+            raise ended
         raise StopIteration
 
     def __enter__(self) -> EventStream[E]:
@@ -388,7 +414,7 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
         request = self._client.run(self._signed_request_flow())
         scopes = active_cancellations()
         call = self._client.open_chaincode_events(request, timeout, scopes)
-        return EventStream(call, chaincode_events_from_response, timeout, scopes)
+        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes))
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -408,7 +434,7 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
 
         scopes = active_cancellations()
         call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
-        return EventStream(call, read, timeout, scopes)
+        return self._client.track(EventStream(call, read, timeout, scopes))
 
 
 class Contract(ContractBase):

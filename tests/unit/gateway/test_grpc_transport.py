@@ -499,3 +499,73 @@ def test_a_task_cancelled_as_its_stream_is_closed_still_ends_cancelled(
                 await task
 
     asyncio.run(scenario())
+
+
+def test_closing_a_blocking_gateway_on_a_shared_channel_ends_its_calls_and_streams_not_the_channel(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # One channel shared by several identities' gateways (as the official clients advise): closing one
+    # gateway ends what it has in flight -- its submit, its event stream -- and leaves the channel open.
+    from tradefin.gateway._grpc import open_channel
+
+    peer_server, endpoint = server
+    channel = open_channel(endpoint)
+    try:
+        signer = new_private_key_signer(private_key)
+        gateway, other = connect(channel, identity, signer), connect(channel, identity, signer)
+        events = gateway.get_network("asia-europe").chaincode_events("tradefin")
+        assert next(events).transaction_id == "tx-1"
+        peer_server.hold_commit_status = True
+        closer = peer_server.when_status_waits(gateway.close)
+        started = time.monotonic()
+        with pytest.raises(TransactionInDoubtError) as caught:  # the envelope went out: in doubt, not failed
+            gateway.get_network("asia-europe").get_contract("tradefin").submit("Issue")
+        closer.join()
+        assert time.monotonic() - started < 10  # not the 60 s commit-status deadline
+        assert caught.value.code is GrpcCode.CANCELLED and "closed" in caught.value.message
+        with pytest.raises(GatewayError) as ended:  # the stream ends as when the gateway's own channel closes
+            next(events)
+        assert ended.value.code is GrpcCode.CANCELLED and "closed" in ended.value.message
+        assert peer_server.stream_cancelled.wait(30)
+
+        peer_server.hold_commit_status = False
+        assert other.get_network("asia-europe").get_contract("tradefin").evaluate("Get") == b"result"
+        with pytest.raises(EvaluateError):  # the closed gateway sends nothing more
+            gateway.get_network("asia-europe").get_contract("tradefin").evaluate("Get")
+    finally:
+        channel.close()
+
+
+def test_closing_an_asyncio_gateway_on_a_shared_channel_ends_its_calls_and_streams_not_the_channel(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    from tradefin.gateway._grpc import open_aio_channel
+
+    peer_server, endpoint = server
+
+    async def scenario() -> None:
+        channel = open_aio_channel(endpoint)
+        try:
+            signer = new_private_key_signer(private_key)
+            gateway = gateway_aio.connect(channel, identity, signer)
+            other = gateway_aio.connect(channel, identity, signer)
+            events = await gateway.get_network("asia-europe").chaincode_events("tradefin")
+            assert (await anext(events)).transaction_id == "tx-1"
+            waiting = asyncio.ensure_future(anext(events))  # the server sends nothing more
+            peer_server.hold_commit_status = True
+            submit = asyncio.ensure_future(gateway.get_network("asia-europe").get_contract("tradefin").submit("Issue"))
+            assert await asyncio.to_thread(peer_server.status_waiting.wait, 30)
+            await gateway.close()
+            with pytest.raises(TransactionInDoubtError) as caught:
+                await asyncio.wait_for(submit, 10)
+            assert caught.value.code is GrpcCode.CANCELLED and "closed" in caught.value.message
+            with pytest.raises(GatewayError) as ended:
+                await asyncio.wait_for(waiting, 10)
+            assert ended.value.code is GrpcCode.CANCELLED and "closed" in ended.value.message
+            assert await asyncio.to_thread(peer_server.stream_cancelled.wait, 30)
+            peer_server.hold_commit_status = False
+            assert await other.get_network("asia-europe").get_contract("tradefin").evaluate("Get") == b"result"
+        finally:
+            await channel.close()
+
+    asyncio.run(scenario())
