@@ -46,11 +46,12 @@ _BASE_OPTIONS: tuple[tuple[str, Any], ...] = (
 
 
 def channel_options(endpoint: Endpoint) -> list[tuple[str, Any]]:
-    """gRPC channel arguments for an endpoint."""
-    options = list(_BASE_OPTIONS)
+    """gRPC channel arguments for an endpoint: the client's own, then the endpoint's (which win)."""
+    options = dict(_BASE_OPTIONS)
     if endpoint.server_name_override:
-        options.append(("grpc.ssl_target_name_override", endpoint.server_name_override))
-    return options
+        options["grpc.ssl_target_name_override"] = endpoint.server_name_override
+    options.update(endpoint.channel_options)
+    return list(options.items())
 
 
 def _credentials(endpoint: Endpoint) -> Any:

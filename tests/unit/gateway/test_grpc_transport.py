@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
@@ -569,3 +570,55 @@ def test_closing_an_asyncio_gateway_on_a_shared_channel_ends_its_calls_and_strea
             await channel.close()
 
     asyncio.run(scenario())
+
+
+SYSTEM_ROOTS_SCRIPT = """
+import sys
+from concurrent import futures
+import grpc
+from tests.unit.gateway.conftest import MSP_ID
+from tests.unit.gateway.fakes import FakePeer, make_certificate, new_ec_key
+from tests.unit.gateway.test_grpc_transport import PEER_NAME, PeerServer
+from tradefin.gateway import Endpoint, X509Identity, connect, new_private_key_signer
+
+server_key, server_certificate = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+peer_server = PeerServer(FakePeer())
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+server.add_generic_rpc_handlers(peer_server.handlers())
+port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(server_key, server_certificate)]))
+server.start()
+key = new_ec_key()
+endpoint = Endpoint.tls_with_system_roots(f"127.0.0.1:{port}", server_name_override=PEER_NAME)
+with connect(endpoint, X509Identity(MSP_ID, make_certificate(key)), new_private_key_signer(key)) as gateway:
+    print(gateway.get_network("asia-europe").get_contract("tradefin").evaluate("Get", timeout=10).decode())
+server.stop(None)
+"""
+
+
+def test_system_roots_verify_the_peer_against_the_machines_trust_store(tls: TlsMaterial, tmp_path: Path) -> None:
+    # The trust store is gRPC's default roots, which GRPC_DEFAULT_SSL_ROOTS_FILE_PATH replaces; gRPC reads
+    # it once per process, hence a process of its own: trusting the test CA there, the call goes through;
+    # trusting another CA only, the handshake fails.
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "key.pem").write_bytes(tls.server_key)
+    (tmp_path / "cert.pem").write_bytes(tls.server_certificate)
+    (tmp_path / "ca.pem").write_bytes(tls.ca)
+    (tmp_path / "other-ca.pem").write_bytes(make_tls().ca)
+    root = Path(__file__).resolve().parents[3]
+
+    def run(roots: str) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / roots), "PYTHONPATH": str(root)}
+        return subprocess.run(
+            [sys.executable, "-c", SYSTEM_ROOTS_SCRIPT, str(tmp_path / "key.pem"), str(tmp_path / "cert.pem")],
+            capture_output=True, text=True, env=environment, cwd=root, timeout=60, check=False,
+        )
+
+    trusted = run("ca.pem")
+    assert trusted.returncode == 0, trusted.stderr
+    assert trusted.stdout.strip() == "result"
+    untrusted = run("other-ca.pem")
+    assert untrusted.returncode != 0
+    assert "EvaluateError" in untrusted.stderr and "UNAVAILABLE" in untrusted.stderr

@@ -89,6 +89,37 @@ def test_endpoint_refuses_silent_plaintext_and_half_mutual_tls() -> None:
     assert Endpoint.without_tls("localhost:7051").client_certificate_hash is None
 
 
+def test_system_roots_are_chosen_explicitly_never_as_a_fallback() -> None:
+    with pytest.raises(ValueError, match="tls_with_system_roots"):  # a forgotten CA is an error, as before
+        Endpoint("localhost:7051")
+    with pytest.raises(ValueError, match="either"):
+        Endpoint("localhost:7051", root_certificates=CA_PEM.encode(), system_roots=True)
+    with pytest.raises(ValueError, match="no TLS settings"):
+        Endpoint("localhost:7051", plaintext=True, system_roots=True)
+    endpoint = Endpoint.tls_with_system_roots("peer.example.com:443")
+    assert endpoint.system_roots and endpoint.root_certificates is None and not endpoint.plaintext
+
+
+def test_channel_options_extend_and_override_the_clients_own() -> None:
+    from tradefin.gateway._grpc import channel_options
+
+    endpoint = Endpoint.tls(
+        "localhost:7051",
+        CA_PEM.encode(),
+        server_name_override="peer0.bank1.example.com",
+        channel_options=(("grpc.keepalive_time_ms", 300_000), ("grpc.primary_user_agent", "bank-app/2")),
+    )
+    options = dict(channel_options(endpoint))
+    assert options["grpc.keepalive_time_ms"] == 300_000  # the endpoint's value wins
+    assert options["grpc.primary_user_agent"] == "bank-app/2"
+    assert options["grpc.ssl_target_name_override"] == "peer0.bank1.example.com"
+    assert options["grpc.max_receive_message_length"] == 100 * 1024 * 1024  # the rest stay
+    assert len(channel_options(endpoint)) == len(options)  # each name once
+    for bad in [("grpc.keepalive_time_ms",), ("grpc.x", 1.5), (7, 1)]:
+        with pytest.raises(ValueError, match="channel option"):
+            Endpoint.without_tls("localhost:7051", channel_options=(bad,))  # type: ignore[arg-type]
+
+
 def test_client_certificate_hash_is_sha256_of_der() -> None:
     key = new_ec_key()
     certificate = make_certificate(key, "User1@bank1.example.com")
