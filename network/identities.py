@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -108,11 +109,14 @@ def _shown(user: str) -> str:
 
 
 def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
-                   extra_attributes: dict[str, str] | None = None, key_type: str = "ecdsa-p256") -> IssuedIdentity:
+                   extra_attributes: dict[str, str] | None = None, key_type: str = "ecdsa-p256",
+                   public_key: ec.EllipticCurvePublicKey | None = None) -> IssuedIdentity:
     """Issue ``user@<bank domain>`` with ``role`` (and the bank's BIC) unless it already exists.
 
     ``key_type`` is ``ecdsa-p256`` (default), ``ecdsa-p384`` or ``ed25519`` (Fabric v3 channels with the
-    V3_0 capability accept Ed25519 identities; such a client signs with hash NONE).
+    V3_0 capability accept Ed25519 identities; such a client signs with hash NONE). With ``public_key``
+    (P-256 or P-384) the certificate is issued for a key held elsewhere -- an HSM's -- and the MSP
+    folder's ``keystore/`` stays empty; ``key_type`` is then not used.
     """
     check_role(role)
     check_user_name(user, bank)
@@ -133,7 +137,14 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
         raise IdentityError(f"cannot read the CA of {bank.name} in {org / 'ca'}: {exc}") from exc
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise IdentityError(f"the CA key of {bank.name} is not an ECDSA key")
-    key = _new_key(key_type)
+    if public_key is not None and (
+        not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name not in ("secp256r1", "secp384r1")
+    ):
+        raise IdentityError("a key held elsewhere must be an ECDSA P-256 or P-384 public key")
+    key = None if public_key is not None else _new_key(key_type)
+    certified: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey = (
+        key.public_key() if key is not None else cast(ec.EllipticCurvePublicKey, public_key)
+    )
     now = datetime.datetime.now(datetime.UTC)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, bank.country),
@@ -145,7 +156,7 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(certified)
         .serial_number(x509.random_serial_number())
         # Fabric's MSP validates the chain at the certificate's own NotBefore, so it may not precede the CA's.
         .not_valid_before(max(now - datetime.timedelta(minutes=5), ca_cert.not_valid_before_utc))
@@ -168,10 +179,11 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
         (staging / "msp" / "keystore").mkdir()
         (staging / "msp" / "signcerts" / f"{name}-cert.pem").write_bytes(
             certificate.public_bytes(serialization.Encoding.PEM))
-        key_path = staging / "msp" / "keystore" / "priv_sk"
-        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-        key_path.chmod(0o600)
+        if key is not None:
+            key_path = staging / "msp" / "keystore" / "priv_sk"
+            key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+            key_path.chmod(0o600)
     return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
 
 

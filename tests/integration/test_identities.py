@@ -41,3 +41,28 @@ def test_a_p384_signature_over_sha384_is_refused_by_a_default_msp(fabric_network
         with pytest.raises(EndorseError) as refused:
             contract.submit("kv:Put", ["never", "written"])
     assert any("access denied" in detail.message for detail in refused.value.details)
+
+
+def test_an_identity_whose_key_stays_in_an_hsm_submits(fabric_network: FabricNetwork) -> None:
+    # The bank's flow: the key is made in the HSM, the CA certifies its public half, the client signs in
+    # the token (SoftHSM here; PKCS#11 either way). Nothing of the private key exists outside the token.
+    from tests.softhsm import new_token_key, softhsm_token
+    from tradefin.gateway.hsm import HsmSigner
+
+    bank = fabric_network.spec.bank("bank1")
+    token = softhsm_token()
+    public_key = new_token_key("it-hsm-treasury", b"HSM-IT-1")
+    issued = issue_identity(fabric_network.layout, bank, "it-hsm", "treasury", public_key=public_key)
+    assert list((issued.msp_dir / "keystore").iterdir()) == []
+    identity = load_msp_identity(issued.msp_dir, bank.msp_id)
+    with (
+        HsmSigner(token.library, token_label=token.label, pin=token.pin, key_id=b"HSM-IT-1") as signer,
+        connect(fabric_network.endpoint(bank), identity, signer) as gateway,
+    ):
+        contract = gateway.get_network("asia-europe").get_contract("tradefin")
+        key = f"it-hsm-{time.time_ns()}"
+        assert contract.submit("kv:Put", [key, "signed in the token"]) == b"signed in the token"
+        assert contract.evaluate("kv:Get", [key]) == b"signed in the token"
+        seen = json.loads(contract.evaluate("kv:Whoami"))
+    assert seen["attributes"]["role"] == "treasury"
+    assert seen["msp_id"] == "Bank1MSP"
