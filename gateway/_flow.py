@@ -191,10 +191,21 @@ class Context:
     resubmit: ResubmitPolicy | None
     tls_certificate_hash: bytes | None = None
     can_sign: bool = True
+    metadata: tuple[tuple[str, str | bytes], ...] = ()
+    wait_for_ready: bool = False
     creator: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "creator", self.identity.creator)
+
+    def call_options(self) -> dict[str, Any]:
+        """The gRPC options every call and stream of the gateway is made with (none by default)."""
+        options: dict[str, Any] = {}
+        if self.metadata:
+            options["metadata"] = self.metadata
+        if self.wait_for_ready:
+            options["wait_for_ready"] = True
+        return options
 
     def resolve_policy(self, policy: ResubmitPolicy | None) -> ResubmitPolicy:
         """The policy of an explicit ``resolve()``: the one given, else the gateway's, else the defaults."""

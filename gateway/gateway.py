@@ -7,7 +7,8 @@ signable objects from bytes (offline signing: ``new_signed_proposal(bytes, signa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tradefin.gateway import hashes
@@ -17,7 +18,7 @@ from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
 
-__all__ = ["GatewayBase", "connection_context", "new_context"]
+__all__ = ["GatewayBase", "checked_metadata", "connection_context", "new_context"]
 
 S = TypeVar("S", bound=Signable[Any])
 
@@ -30,6 +31,8 @@ def new_context(
     resubmit: ResubmitPolicy | None,
     tls_certificate_hash: bytes | None,
     can_sign: bool,
+    metadata: Sequence[tuple[str, str | bytes]] = (),
+    wait_for_ready: bool = False,
 ) -> Context:
     """The signing context of a gateway; rejects an Ed25519 identity paired with a digest hash."""
     if identity.uses_ed25519 and hash is not hashes.none:
@@ -41,7 +44,31 @@ def new_context(
         resubmit=resubmit,
         tls_certificate_hash=tls_certificate_hash,
         can_sign=can_sign,
+        metadata=checked_metadata(metadata),
+        wait_for_ready=bool(wait_for_ready),
     )
+
+
+_METADATA_KEY = re.compile(r"[0-9a-z_.-]+")
+
+
+def checked_metadata(metadata: Sequence[tuple[str, str | bytes]]) -> tuple[tuple[str, str | bytes], ...]:
+    """gRPC metadata as the wire takes it: lowercase keys of ``0-9 a-z _ . -`` not starting ``grpc-``;
+    a ``-bin`` key carries bytes, any other printable ASCII text."""
+    checked: list[tuple[str, str | bytes]] = []
+    for entry in metadata:
+        if not (isinstance(entry, tuple) and len(entry) == 2):
+            raise ValueError(f"metadata is (key, value) pairs, got {entry!r}")
+        key, value = entry
+        if not isinstance(key, str) or not _METADATA_KEY.fullmatch(key) or key.startswith("grpc-"):
+            raise ValueError(f"metadata key {key!r}: lowercase 0-9 a-z _ . - only, and not grpc-...")
+        if key.endswith("-bin"):
+            if not isinstance(value, bytes):
+                raise ValueError(f"metadata key {key!r} ends with -bin: its value is bytes")
+        elif not (isinstance(value, str) and value.isascii() and value.isprintable()):
+            raise ValueError(f"metadata value of {key!r} must be printable ASCII text (or use a -bin key)")
+        checked.append((key, value))
+    return tuple(checked)
 
 
 def connection_context(
@@ -53,6 +80,8 @@ def connection_context(
     resubmit: ResubmitPolicy | None,
     tls_client_certificate_hash: bytes | None,
     can_sign: bool,
+    metadata: Sequence[tuple[str, str | bytes]] = (),
+    wait_for_ready: bool = False,
 ) -> Context:
     """The context of ``connect`` (see :func:`tradefin.gateway.connect`); built before any channel is
     opened, so that arguments it refuses leave no channel behind."""
@@ -65,6 +94,8 @@ def connection_context(
         resubmit=resubmit,
         tls_certificate_hash=tls_client_certificate_hash,
         can_sign=can_sign,
+        metadata=metadata,
+        wait_for_ready=wait_for_ready,
     )
 
 

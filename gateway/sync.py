@@ -113,9 +113,11 @@ class _BurstGate:
             self._condition.notify_all()
 
 
-def _call_in_scopes(multicallable: Any, call: Call, scopes: tuple[Cancellation, ...]) -> bytes:
+def _call_in_scopes(
+    multicallable: Any, call: Call, scopes: tuple[Cancellation, ...], options: dict[str, Any]
+) -> bytes:
     """Make the call as a future that the scopes around it can cancel from another thread."""
-    future = multicallable.future(call.request, timeout=call.timeout)
+    future = multicallable.future(call.request, timeout=call.timeout, **options)
     cancel = future.cancel
     with watching(scopes, cancel) as armed:
         if not armed:  # a scope was cancelled in the meantime
@@ -143,6 +145,7 @@ class _Driver:
     """Performs the core's effects with a blocking gRPC channel and the gateway's signer."""
 
     __slots__ = (
+        "_call_options",
         "_channel",
         "_closed",
         "_closing",
@@ -165,6 +168,7 @@ class _Driver:
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
+        self._call_options = context.call_options()
         self._endorse_gate = _BurstGate(ENDORSE_HEAD_START, ENDORSE_HOLD_SECONDS)
 
     def sign(self, digest: bytes) -> bytes:
@@ -174,6 +178,7 @@ class _Driver:
 
     def run(self, flow: Flow[T]) -> T:
         unary = self._unary
+        options = self._call_options
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
         scopes = active_cancellations()
@@ -196,9 +201,9 @@ class _Driver:
                     started = monotonic()
                     try:
                         if scopes:
-                            reply = _call_in_scopes(unary[call.method], call, scopes)
+                            reply = _call_in_scopes(unary[call.method], call, scopes, options)
                         else:
-                            reply = unary[call.method](call.request, timeout=call.timeout)
+                            reply = unary[call.method](call.request, timeout=call.timeout, **options)
                     # grpcio: ValueError on a closed channel, FutureCancelledError for a cancelled future
                     except (_grpc.RpcError, ValueError, _grpc.FutureCancelledError) as error:
                         if holding:
@@ -244,7 +249,7 @@ class _Driver:
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout)
+        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout, **self._call_options)
 
     def open_deliver(
         self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
@@ -253,7 +258,7 @@ class _Driver:
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout)
+        return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout, **self._call_options)
 
     def track(self, stream: S) -> S:
         return stream if self._streams is None else self._streams.add(stream)
@@ -696,6 +701,8 @@ def connect(
     timeouts: Timeouts | None = None,
     resubmit: ResubmitPolicy | None = ResubmitPolicy(),  # noqa: B008 -- immutable
     tls_client_certificate_hash: bytes | None = None,
+    metadata: Sequence[tuple[str, str | bytes]] = (),
+    wait_for_ready: bool = False,
 ) -> Gateway:
     """Connect to a gateway peer.
 
@@ -710,6 +717,10 @@ def connect(
             official clients' behaviour.
         tls_client_certificate_hash: SHA-256 of the client TLS certificate for block events under
             mutual TLS; taken from the endpoint when it has a client certificate.
+        metadata: gRPC metadata sent with every call and stream, e.g. ``(("authorization", token),)``
+            for an authenticating proxy in front of the peer (``-bin`` keys take bytes).
+        wait_for_ready: calls wait for the channel to (re)connect, within their deadline, instead of
+            failing UNAVAILABLE at once while the peer is unreachable (e.g. restarting).
     """
     context = connection_context(
         endpoint,
@@ -719,6 +730,8 @@ def connect(
         resubmit=resubmit,
         tls_client_certificate_hash=tls_client_certificate_hash,
         can_sign=signer is not None,
+        metadata=metadata,
+        wait_for_ready=wait_for_ready,
     )
     if isinstance(endpoint, Endpoint):
         return Gateway(_Driver(_grpc.open_channel(endpoint), True, signer, context), context)

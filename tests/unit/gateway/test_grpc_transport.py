@@ -115,6 +115,7 @@ class PeerServer:
     hold_commit_status: bool = False  # CommitStatus waits until the client goes away
     events_per_response: int = 1  # chaincode events in the stream's one response
     status_waiting: threading.Event = field(default_factory=threading.Event)
+    metadata: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (method, what the call carried)
 
     def when_status_waits(self, action: Callable[[], object]) -> threading.Thread:
         """A started thread that runs ``action`` once a held CommitStatus call is waiting."""
@@ -133,6 +134,7 @@ class PeerServer:
 
     def unary(self, method: str) -> Any:
         def handle(request: bytes, context: Any) -> bytes:
+            self.metadata.append((method.rsplit("/", 1)[1], dict(context.invocation_metadata())))
             if method == "/gateway.Gateway/CommitStatus" and self.hold_commit_status:
                 reply = self.peer.handle(method, request, context.time_remaining())
                 self.status_waiting.set()
@@ -155,6 +157,7 @@ class PeerServer:
     def chaincode_events(self, request: bytes, context: Any) -> Iterator[bytes]:
         # The stream never ends by itself: its termination is the client's cancellation.
         context.add_callback(self.stream_cancelled.set)
+        self.metadata.append(("ChaincodeEvents", dict(context.invocation_metadata())))
         events = [
             chaincode_event_pb2.ChaincodeEvent(chaincode_id="tradefin", tx_id=f"tx-{n}", event_name="E")
             for n in range(1, self.events_per_response + 1)
@@ -622,3 +625,71 @@ def test_system_roots_verify_the_peer_against_the_machines_trust_store(tls: TlsM
     untrusted = run("other-ca.pem")
     assert untrusted.returncode != 0
     assert "EvaluateError" in untrusted.stderr and "UNAVAILABLE" in untrusted.stderr
+
+
+def test_metadata_goes_with_every_call_and_stream(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # e.g. an authenticating proxy in front of the peer; -bin keys carry bytes
+    peer_server, endpoint = server
+    metadata = (("authorization", "Bearer t0k3n"), ("x-trace-bin", b"\x00\x01"))
+    with connect(endpoint, identity, new_private_key_signer(private_key), metadata=metadata) as gateway:
+        network = gateway.get_network("asia-europe")
+        network.get_contract("tradefin").submit("Issue")
+        with network.chaincode_events("tradefin") as events:
+            next(events)
+
+    async def asynchronously() -> None:
+        signer = new_private_key_signer(private_key)
+        async with gateway_aio.connect(endpoint, identity, signer, metadata=metadata) as gateway:
+            await gateway.get_network("asia-europe").get_contract("tradefin").evaluate("Get")
+
+    asyncio.run(asynchronously())
+    assert [method for method, _ in peer_server.metadata] == [
+        "Endorse", "Submit", "CommitStatus", "ChaincodeEvents", "Evaluate"
+    ]
+    for _, carried in peer_server.metadata:
+        assert carried["authorization"] == "Bearer t0k3n"
+        assert carried["x-trace-bin"] == b"\x00\x01"
+    for bad in [(("Authorization", "x"),), (("grpc-timeout", "1S"),), (("x-bin", "text"),), (("k", "caf\u00e9"),)]:
+        with pytest.raises(ValueError, match="metadata"):
+            connect(endpoint, identity, metadata=bad)  # refused before any channel is opened
+
+
+def test_wait_for_ready_rides_out_a_peer_that_is_not_up_yet(
+    tls: TlsMaterial, identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = Endpoint.tls(
+        f"127.0.0.1:{port}",
+        tls.ca,
+        client_certificate=tls.client_certificate,
+        client_key=tls.client_key,
+        server_name_override=PEER_NAME,
+    )
+    signer = new_private_key_signer(private_key)
+    with connect(endpoint, identity, signer) as impatient, pytest.raises(EvaluateError) as refused:
+        impatient.get_network("asia-europe").get_contract("tradefin").evaluate("Get", timeout=10)
+    assert refused.value.code is GrpcCode.UNAVAILABLE  # at once, not after the deadline
+
+    peer_server = PeerServer(FakePeer())
+    grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    grpc_server.add_generic_rpc_handlers(peer_server.handlers())
+    credentials = grpc.ssl_server_credentials(
+        [(tls.server_key, tls.server_certificate)], root_certificates=tls.ca, require_client_auth=True
+    )
+    grpc_server.add_secure_port(f"127.0.0.1:{port}", credentials)
+    starter = threading.Timer(1.0, grpc_server.start)  # the peer comes up while the call waits
+    try:
+        with connect(endpoint, identity, signer, wait_for_ready=True) as patient:
+            starter.start()
+            started = time.monotonic()
+            assert patient.get_network("asia-europe").get_contract("tradefin").evaluate("Get", timeout=20) == b"result"
+            assert 0.5 < time.monotonic() - started < 15
+    finally:
+        starter.join()
+        grpc_server.stop(grace=None).wait(5)
