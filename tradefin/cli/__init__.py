@@ -254,7 +254,7 @@ def network_down(ctx: click.Context, purge: bool) -> None:
 
 
 @network.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (default: a table).")
 @click.pass_context
 @friendly_errors
 def network_status(ctx: click.Context, as_json: bool) -> None:
@@ -285,7 +285,8 @@ def network_status(ctx: click.Context, as_json: bool) -> None:
 
 @network.command("logs")
 @click.argument("node")
-@click.option("-n", "--lines", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("-n", "--lines", type=click.IntRange(min=0), default=200, show_default=True,
+              help="How many of its last lines.")
 @click.pass_context
 @friendly_errors
 def network_logs(ctx: click.Context, node: str, lines: int) -> None:
@@ -420,9 +421,10 @@ def chaincode() -> None:
 
 
 @chaincode.command("deploy")
-@click.option("--channel", required=True)
-@click.option("--name", required=True)
-@click.option("--version", default="1.0", show_default=True)
+@click.option("--channel", required=True, help="The consortium channel, one of the spec's (required).")
+@click.option("--name", required=True, help="The chaincode's name (required).")
+@click.option("--version", default="1.0", show_default=True,
+              help="The chaincode's version (another one than deployed upgrades it).")
 @click.option("--contracts", default="default", show_default=True,
               help="Contracts the server serves: 'default' or module:attr[,module:attr].")
 @click.pass_context

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from . import _existing, _fail, friendly_errors, main, out
+from . import _existing, friendly_errors, main, out
 from .payments import (
     _bank_by_bic,
     _bank_spec,
@@ -22,7 +22,9 @@ from .payments import (
     _consortium_banks,
     _consortium_channel,
     _desks,
+    _json_option,
     _record_json,
+    _refuse_not_found,
     decorated,
     payment_errors,
 )
@@ -80,7 +82,7 @@ def _record_command(func: F) -> F:
                           "documents)."),
         click.option("--on", "fabric_channel", default=None,
                      help="The consortium channel (default: each channel of the bank asking, until found)."),
-        click.option("--json", "as_json", is_flag=True),
+        _json_option,
         click.pass_context,
         friendly_errors,
         payment_errors,
@@ -156,8 +158,7 @@ def _places(net: Any, bank: str | None, fabric_channel: str | None, record_id: s
 
 def _not_found(net: Any, bank: str | None, fabric_channel: str | None, record_id: str) -> None:
     kind = "credit" if ":" in record_id else "presentation"
-    asked = ", ".join(f"{channel} (as {spec.name})" for spec, channel in _places(net, bank, fabric_channel, record_id))
-    _fail(f"refused: ERR_NOT_FOUND: no {kind} {record_id} on {asked or 'any channel of the bank'}")
+    _refuse_not_found(f"{kind} {record_id}", _places(net, bank, fabric_channel, record_id))
 
 
 def _show_presentation(details: Any, asking: Any, as_json: bool) -> None:

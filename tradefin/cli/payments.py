@@ -6,11 +6,12 @@ through the typed clients; the consortium channel is the one both banks of a pay
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -273,8 +274,9 @@ def _bank_by_bic(net: Any, bic: str, param: str = "CHANNEL_ID") -> Any:
     raise click.BadParameter(f"no bank of the network has BIC {bic[:8]}", param_hint=param)
 
 
-def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param: str) -> str:
-    """The consortium channel all ``banks`` (given by ``param``) are on (the requested one, or the first)."""
+def _consortium_channels(net: Any, banks: list[Any], requested: str | None, param: str) -> list[str]:
+    """The consortium channels all ``banks`` (given by ``param``) are on, in the spec's order: only the
+    requested one (``--on``) when there is one."""
     names = {bank.name for bank in banks}
     candidates: list[str] = [channel.name for channel in net.spec.channels if names <= set(channel.banks)]
     if requested is not None:
@@ -283,10 +285,33 @@ def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param
             raise click.BadParameter(f"channel {requested[:40]!r} does not have {who} (channels that do: "
                                      f"{', '.join(candidates) or 'none'})",
                                      param_hint="--on")
-        return requested
+        return [requested]
     if not candidates:
         raise click.BadParameter(f"no consortium channel has all of {', '.join(sorted(names))}", param_hint=param)
-    return candidates[0]
+    return candidates
+
+
+def _consortium_channel(net: Any, banks: list[Any], requested: str | None, param: str) -> str:
+    """The consortium channel all ``banks`` (given by ``param``) are on (the requested one, or the first)."""
+    return _consortium_channels(net, banks, requested, param)[0]
+
+
+def _refuse_not_found(what: str, places: list[tuple[Any, str]]) -> None:
+    """Refuse, as the chaincode would: ``what`` is on none of ``places`` (the bank that asked, the channel)."""
+    asked = ", ".join(f"{channel} (as {bank.name})" for bank, channel in places)
+    _fail(f"refused: ERR_NOT_FOUND: no {what} on {asked or 'any channel of the bank'}")
+
+
+@contextmanager
+def _way_out(hint: str, unless: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """Print ``hint`` (how to finish, or undo, what the command did so far) when the body fails after
+    sending something, unless with one of ``unless``: a failure that leaves nothing to finish."""
+    try:
+        yield
+    except Exception as exc:
+        if not refused_before_sending(exc) and not isinstance(exc, unless):
+            err.print(hint, highlight=False, soft_wrap=True)
+        raise
 
 
 def _currency(channel_id: str) -> str:
@@ -383,6 +408,51 @@ def _desks(net: Any, banks: list[Any], channel: str | None = None, param: str = 
         desks.close()
 
 
+@contextmanager
+def _desks_finding(net: Any, bank: Any, channel: str | None, what: str,
+                   read: Callable[[_Desks], T]) -> Iterator[tuple[_Desks, T]]:
+    """The desks of the consortium channel where ``bank`` (given by --bank) finds a record, and what ``read``
+    answered there: ``read`` raises NotFoundError on a channel without it. ``channel`` (--on) is the only one
+    looked on; without it each of the bank's channels is, in the spec's order. Refused ERR_NOT_FOUND, naming
+    ``what`` and the channels looked on, when none has it."""
+    from ..gateway.tradefin import NotFoundError
+
+    channels = _consortium_channels(net, [bank], channel, "--bank")
+    for name in channels:
+        with _desks(net, [bank], name, "--bank") as desks:
+            try:
+                found = read(desks)
+            except NotFoundError:
+                continue  # not on this channel
+            yield desks, found
+            return
+    _refuse_not_found(what, [(bank, name) for name in channels])
+
+
+@contextmanager
+def _payment_found(net: Any, bank: Any, channel: str | None, uetr: str,
+                   user: str = "treasury") -> Iterator[tuple[Any, Any]]:
+    """``bank``'s payments client (as ``user``) on the consortium channel of payment ``uetr``, and the payment
+    as it reads it (see ``_desks_finding``)."""
+
+    def read(desks: _Desks) -> tuple[Any, Any]:
+        payments = desks.payments(bank, user)
+        return payments, payments.get_payment(uetr)
+
+    with _desks_finding(net, bank, channel, f"payment {uetr}", read) as (_, found):
+        yield found
+
+
+#: ``--on`` of a command that acts on a record it finds by its id.
+_FOUND_ON = "The consortium channel (default: each channel of --bank in turn, until the {} is found)."
+
+
+def _json_option(func: F) -> F:
+    """``--json``: the records instead of the human summary."""
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the records as JSON (default: a human summary).")(func)
+
+
 def _show_channel(view: Any, as_json: bool) -> None:
     from ..chaincode.contracts.letters_of_credit.money import format_amount
     from ..protos import payments_pb2
@@ -459,13 +529,19 @@ def payment_channel() -> None:
 @click.option("--cycle-seconds", type=click.IntRange(min=1), default=86400, show_default=True,
               callback=_chaincode_limit(_max_cycle_seconds), help="Length of a netting cycle.")
 @click.option("--on", "fabric_channel", default=None, help="The consortium channel (default: the first with both).")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
 def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credit_limit: str, other_credit_limit: str,
                  slots: int, cycle_seconds: int, fabric_channel: str | None, as_json: bool) -> None:
-    """BANK proposes a payment channel and OTHER accepts it (their treasuries)."""
+    """BANK proposes a payment channel and OTHER accepts it (their treasuries).
+
+    Run again, it finishes what a failure left: a channel proposed with the same terms (by either bank) is
+    accepted by the other bank, one open with them already is shown; other terms are refused."""
+    from ..gateway.tradefin import TradeFinanceError
+    from ..gateway.tradefin.payments import channel_id as payment_channel_id
+
     if other == bank:
         raise click.BadParameter(f"a payment channel is between two banks, not {bank[:40]!r} and itself",
                                  param_hint="OTHER")
@@ -474,13 +550,84 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
               for option, limit in (("--credit-limit", credit_limit), ("--other-credit-limit", other_credit_limit))]
     net = _existing(ctx)
     proposer, counterparty = _bank_spec(net, bank, "BANK"), _bank_spec(net, other, "OTHER")
+    channel_id = payment_channel_id(proposer.bank_ref(), counterparty.bank_ref(), currency)
     with _desks(net, [proposer, counterparty], fabric_channel, "OTHER") as desks:
-        proposed = desks.payments(proposer).propose_channel(
-            proposer.bank_ref(), counterparty.bank_ref(), currency,
-            proposer_credit_limit=limits[0], counterparty_credit_limit=limits[1],
-            capacity_slots=slots, cycle_seconds=cycle_seconds)
-        desks.payments(counterparty).accept_channel(proposed.record.channel_id)
-        _show_channel(desks.payments(proposer).get_channel(proposed.record.channel_id), as_json)
+        existing = _channel_if_any(desks.payments(proposer), channel_id)
+        if existing is None:
+            # the gateway's failure may have proposed it: running again accepts it then
+            with _way_out(f"channel {channel_id}: run this command again, it is proposed once",
+                          unless=(TradeFinanceError,)):
+                desks.payments(proposer).propose_channel(
+                    proposer.bank_ref(), counterparty.bank_ref(), currency,
+                    proposer_credit_limit=limits[0], counterparty_credit_limit=limits[1],
+                    capacity_slots=slots, cycle_seconds=cycle_seconds)
+            acceptor: Any = counterparty
+        else:
+            asked = {"--credit-limit": (proposer, limits[0]), "--other-credit-limit": (counterparty, limits[1])}
+            acceptor = _resumed_opening(existing, [proposer, counterparty], asked, slots, cycle_seconds)
+        if acceptor is not None:
+            proposed_by = next(b for b in (proposer, counterparty) if b is not acceptor)
+            with _way_out(f"channel {channel_id} is proposed by {proposed_by.name}, not accepted by {acceptor.name}: "
+                          f"run this command again to accept it, or `tradefin channel close {channel_id} --bank "
+                          f"{proposed_by.name}` to withdraw it"):
+                desks.payments(acceptor).accept_channel(channel_id)
+        _show_channel(desks.payments(proposer).get_channel(channel_id), as_json)
+
+
+def _channel_if_any(payments: Any, channel_id: str) -> Any:
+    """The payment channel ``channel_id`` as one of its banks sees it, or None when there is none."""
+    from ..gateway.tradefin import NotFoundError
+
+    try:
+        return payments.get_channel(channel_id)
+    except NotFoundError:
+        return None
+
+
+def _resumed_opening(view: Any, banks: list[Any], limits: dict[str, tuple[Any, Any]], slots: int,
+                     cycle_seconds: int) -> Any:
+    """`channel open` of a channel that exists (``view``, read by one of its ``banks``): the bank that accepts
+    it, when it waits for that bank's acceptance with the terms asked; None when it is open with them
+    already. Anything else is refused as the proposal would be (ERR_DUPLICATE), saying why.
+
+    ``limits``: per option, the bank it grants credit to and the limit asked (None: none)."""
+    from ..chaincode.contracts.letters_of_credit.money import format_amount
+    from ..chaincode.contracts.payments.channels import state_name
+    from ..protos import payments_pb2
+
+    stub, position = view.channel, view.position
+    state = state_name(stub.state)
+    refusal = f"refused: ERR_DUPLICATE (counterparty): channel {stub.channel_id} exists ({state})"
+    if stub.state not in (payments_pb2.PAYMENT_CHANNEL_STATE_PROPOSED, payments_pb2.PAYMENT_CHANNEL_STATE_OPEN):
+        _fail(refusal)
+    proposer = next(bank for bank in banks if bank.msp_id == stub.proposed_by_msp_id)
+    agreed = {option: (position.credit_limit_a if bank.bic[:8] == stub.bank_a.bic[:8] else position.credit_limit_b,
+                       limit.minor_units if limit is not None else 0)
+              for option, (bank, limit) in limits.items()}
+    differences = [f"{option} {format_amount(ledger, stub.currency)} (not {format_amount(asked, stub.currency)})"
+                   for option, (ledger, asked) in agreed.items() if ledger != asked]
+    differences += [f"{option} {ledger} (not {asked})" for option, ledger, asked in (
+        ("--slots", stub.capacity_slots, slots), ("--cycle-seconds", stub.cycle_seconds, cycle_seconds)
+    ) if ledger != asked]
+    if differences:
+        withdraw = (f"; `tradefin channel close {stub.channel_id} --bank {proposer.name}` withdraws the proposal"
+                    if stub.state == payments_pb2.PAYMENT_CHANNEL_STATE_PROPOSED else "")
+        _fail(f"{refusal} with other terms: {', '.join(differences)}{withdraw}")
+    if stub.state == payments_pb2.PAYMENT_CHANNEL_STATE_OPEN:
+        err.print(f"channel {stub.channel_id} is open already, with these terms", highlight=False, soft_wrap=True)
+        return None
+    acceptor = next(bank for bank in banks if bank is not proposer)
+    err.print(f"channel {stub.channel_id} was proposed by {proposer.name} already: {acceptor.name} accepts it",
+              highlight=False, soft_wrap=True)
+    return acceptor
+
+
+def _deposit_id(channel_id: str, bank: Any, funding_uetr: str) -> str:
+    """The id of ``bank``'s deposit into ``channel_id`` funded by ``funding_uetr``: the same each time (a UUID v4
+    in form, made from the three), so that `channel deposit` run again with the same --funding-uetr finds the
+    deposit it recorded instead of recording another."""
+    digest = hashlib.sha256(f"{channel_id}|{bank.bic[:8]}|{funding_uetr}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 @payment_channel.command("deposit")
@@ -488,31 +635,57 @@ def channel_open(ctx: click.Context, bank: str, other: str, currency: str, credi
 @click.option("--bank", required=True, help="The depositing bank; the other bank confirms the funding.")
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
 @click.option("--funding-uetr", default=None, callback=_uuid4,
-              help="UETR of the funding pacs.009 (default: a new one).")
-@click.option("--json", "as_json", is_flag=True)
+              help="UETR of the funding pacs.009 (default: a new one); the same again finishes its deposit.")
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
 def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str, funding_uetr: str | None,
                     as_json: bool) -> None:
-    """Record a deposit into BANK's side and have the other bank confirm it."""
+    """Record a deposit into BANK's side and have the other bank confirm it.
+
+    Run again with the same --funding-uetr (a failure prints it), it confirms the deposit recorded then
+    instead of recording another, and shows one confirmed already (it counts once)."""
+    from ..chaincode.contracts.payments.channels import RUNNING_STATES
+    from ..gateway.tradefin import DuplicateError, InvalidStateError, TradeFinanceError
+
     _checked("--amount", lambda: _money(amount, _currency(channel_id)))
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     depositor = _channel_bank(net, banks, bank, "--bank", channel_id)
     other = next(b for b in banks if b.name != depositor.name)
-    currency = _currency(channel_id)
+    funding = funding_uetr or str(uuid.uuid4())
+    deposit_id = _deposit_id(channel_id, depositor, funding)
+    again = f"run again with --funding-uetr {funding}"
     with _desks(net, banks) as desks:
-        recorded = desks.payments(depositor).record_deposit(channel_id, _money(amount, currency),
-                                                           funding_uetr or str(uuid.uuid4()))
-        desks.payments(other).confirm_deposit(channel_id, recorded.record)
+        # a refusal by a rule leaves nothing recorded; the gateway's failure may have: running again tells
+        with _way_out(f"deposit funded by {funding}: {again} (it is recorded once)", unless=(TradeFinanceError,)):
+            try:
+                desks.payments(depositor).record_deposit(channel_id, _money(amount, _currency(channel_id)), funding,
+                                                         deposit_id=deposit_id)
+            except DuplicateError as exc:
+                if exc.field != "deposit_id":
+                    raise
+                _fail(f"refused: ERR_DUPLICATE (funding_uetr): {depositor.name} recorded a deposit funded by "
+                      f"{funding} of another amount than {amount}: run again with its amount to finish it")
+        with _way_out(f"{depositor.name}'s deposit funded by {funding} is recorded, not confirmed by {other.name}: "
+                      f"{again} to confirm it", unless=(InvalidStateError,)):
+            try:
+                desks.payments(other).confirm_deposit(channel_id, deposit_id)
+            except InvalidStateError:
+                # refused as invalid, the deposit just recorded: confirmed already (it is PENDING or CONFIRMED),
+                # or the channel no longer runs -- the refusal stands then
+                if desks.payments(depositor).get_channel(channel_id).channel.state not in RUNNING_STATES:
+                    raise
+                err.print(f"{depositor.name}'s deposit funded by {funding} was confirmed already (it counts once)",
+                          highlight=False, soft_wrap=True)
         _show_channel(desks.payments(depositor).get_channel(channel_id), as_json)
 
 
 @payment_channel.command("show")
 @click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", default=None, help="Ask as this bank (default: the channel's first bank).")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -525,30 +698,69 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
         _show_channel(desks.payments(asking).get_channel(channel_id), as_json)
 
 
+def _cycle_to_net(stub: Any, asked: int | None) -> tuple[int, str]:
+    """The netting cycle `channel net` nets (``asked``, or by default a cycle cut off but not frozen, else the
+    open one) and what is left to do for it: "cut off" and freeze, "freeze" only, or nothing ("frozen")."""
+    open_cycle, frozen = stub.open_cycle, stub.last_frozen_cycle
+    # the chaincode cuts off no further cycle before that one is frozen: there is one at most
+    waiting = frozen + 1 if frozen < open_cycle - 1 else None
+    cycle: int = asked if asked is not None else (waiting or open_cycle)
+    if 1 <= cycle <= frozen:
+        return cycle, "frozen"
+    if cycle == waiting:
+        return cycle, "freeze"
+    if waiting is not None and cycle == open_cycle:
+        _fail(f"refused: ERR_INVALID_STATE: freeze cycle {waiting} first: `tradefin channel net {stub.channel_id} "
+              f"--cycle {waiting}` does")
+    if open_cycle and cycle > open_cycle:
+        _fail(f"refused: ERR_INVALID_STATE: cycle {cycle} is not open yet (the open cycle is {open_cycle})")
+    return cycle, "cut off"  # the open cycle (on a channel not open, the chaincode says what it is)
+
+
 @payment_channel.command("net")
 @click.argument("channel_id", callback=_channel_id)
 @click.option("--bank", default=None, help="The bank that cuts off (default: the channel's first bank).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--cycle", type=click.IntRange(min=1, max=MAX_CYCLE), default=None,
+              help="The cycle to net (default: one cut off but not frozen, else the open one); one frozen "
+                   "already is shown.")
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
-def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: bool) -> None:
-    """Cut off the open cycle and freeze its netting batch."""
+def channel_net(ctx: click.Context, channel_id: str, bank: str | None, cycle: int | None, as_json: bool) -> None:
+    """Cut off the open cycle and freeze its netting batch.
+
+    Run again after a failure, it freezes a cycle cut off but not frozen instead of cutting off another;
+    with the --cycle a failure prints, a cycle frozen meanwhile is shown, not netted again."""
     from ..chaincode.contracts.letters_of_credit.money import format_amount
+    from ..gateway.tradefin import TradeFinanceError
 
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     acting = _channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0]
     with _desks(net, banks) as desks:
         payments = desks.payments(acting)
-        frozen = payments.net(channel_id)
-        details = payments.get_batch(channel_id, frozen.record.cycle)
+        cycle, step = _cycle_to_net(payments.get_channel(channel_id).channel, cycle)
+        if step == "cut off":
+            # the gateway's failure may have cut it off: with --cycle, running again freezes it then
+            with _way_out(f"`tradefin channel net {channel_id} --cycle {cycle}` nets cycle {cycle} once",
+                          unless=(TradeFinanceError,)):
+                cycle = payments.cut_off(channel_id).record.open_cycle - 1
+        elif step == "freeze":
+            err.print(f"cycle {cycle} was cut off already: freezing its batch", highlight=False, soft_wrap=True)
+        if step == "frozen":
+            frozen_in = "already"
+        else:
+            with _way_out(f"cycle {cycle} is cut off, its batch not frozen: `tradefin channel net {channel_id} "
+                          f"--cycle {cycle}` freezes it"):
+                frozen_in = f"in block {payments.freeze_batch(channel_id, cycle).block_number}"
+        details = payments.get_batch(channel_id, cycle)
         if as_json:
             out.print_json(json.dumps({"batch": _record_json(details.batch), "record": _record_json(details.record)}))
             return
         record, currency = details.record, _currency(channel_id)
         debtor = record.net_debtor_bic or "nobody"
-        out.print(f"batch {record.cycle} frozen in block {frozen.block_number}: "
+        out.print(f"batch {record.cycle} frozen {frozen_in}: "
                   f"{record.count_a_to_b} + {record.count_b_to_a} payments, gross "
                   f"{format_amount(record.gross_a_to_b, currency)} / {format_amount(record.gross_b_to_a, currency)}, "
                   f"net {currency} {format_amount(record.net_amount, currency)} owed by {debtor}; "
@@ -557,10 +769,11 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, as_json: 
 
 @payment_channel.command("settle")
 @click.argument("channel_id", callback=_channel_id)
-@click.option("--cycle", type=click.IntRange(min=1, max=MAX_CYCLE), required=True)
+@click.option("--cycle", type=click.IntRange(min=1, max=MAX_CYCLE), required=True,
+              help="The netting cycle whose frozen batch was paid (required; see `tradefin channel net`).")
 @click.option("--reference", default=None, callback=_uuid4,
               help="UETR of the pacs.009 that paid the net (default: a new one).")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -581,8 +794,9 @@ def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: s
 
 @payment_channel.command("close")
 @click.argument("channel_id", callback=_channel_id)
-@click.option("--bank", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--bank", default=None,
+              help="The bank that closes (default: the channel's first bank); either may withdraw a proposal.")
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -611,7 +825,7 @@ def _consortium_banks(net: Any, fabric_channel: str) -> list[Any]:
 
 
 @pay_group.command("pilot")
-@click.option("--on", "fabric_channel", required=True, help="The consortium channel.")
+@click.option("--on", "fabric_channel", required=True, help="The consortium channel (required: no default).")
 @click.option("--check-credits", is_flag=True, help="Also check letters of credit (KYC, sanctions, caps).")
 @click.pass_context
 @friendly_errors
@@ -637,9 +851,9 @@ def pay_pilot(ctx: click.Context, fabric_channel: str, check_credits: bool) -> N
 
 
 @pay_group.command("governance")
-@click.option("--on", "fabric_channel", required=True, help="The consortium channel.")
+@click.option("--on", "fabric_channel", required=True, help="The consortium channel (required: no default).")
 @click.option("--bank", default=None, help="Ask as this bank's compliance officer (default: the channel's first).")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -703,21 +917,29 @@ def _show_governance(config: Any, fabric_channel: str) -> None:
 @pay_group.command("vouch")
 @click.argument("bank")
 @click.argument("subject_ref", callback=_text)
-@click.option("--risk", type=click.Choice(["LOW", "MEDIUM", "HIGH"]), default="LOW", show_default=True)
-@click.option("--on", "fabric_channel", default=None)
+@click.option("--risk", type=click.Choice(["LOW", "MEDIUM", "HIGH"]), default="LOW", show_default=True,
+              help="The customer's risk rating (HIGH: its payments need a second approver).")
+@click.option("--on", "fabric_channel", default=None,
+              help="The consortium channel (default: every channel of BANK, one after the other).")
 @click.pass_context
 @friendly_errors
 @payment_errors
 def pay_vouch(ctx: click.Context, bank: str, subject_ref: str, risk: str, fabric_channel: str | None) -> None:
-    """BANK attests its customer SUBJECT_REF (KYC) and records it CLEAR on every required list."""
+    """BANK attests its customer SUBJECT_REF (KYC) and records it CLEAR on every required list, on each of
+    its consortium channels (a payment or a credit needs it on the channel it runs on) or on --on's."""
     from ..protos import compliance_pb2
 
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "BANK")
-    with _desks(net, [spec], fabric_channel, "BANK") as desks:
-        rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
-        attested = desks.compliance(spec).vouch(subject_ref, risk_rating=rating)
-        out.print(f"{spec.display_name} vouches for {subject_ref} until {attested.expires_on.year:04d}-"
+    rating = compliance_pb2.RiskRating.Value(f"RISK_RATING_{risk}")
+    channels = _consortium_channels(net, [spec], fabric_channel, "BANK")
+    for index, channel in enumerate(channels):
+        done = f" ({spec.name} vouched on {', '.join(channels[:index])} already)" if index else ""
+        # several channels: a refusal says on which (`--on` repeats the vouch there alone)
+        failing = _way_out(f"vouching on {channel}{done}:") if len(channels) > 1 else nullcontext()
+        with _desks(net, [spec], channel, "BANK") as desks, failing:
+            attested = desks.compliance(spec).vouch(subject_ref, risk_rating=rating)
+        out.print(f"{spec.display_name} vouches for {subject_ref} on {channel} until {attested.expires_on.year:04d}-"
                   f"{attested.expires_on.month:02d}-{attested.expires_on.day:02d}")
 
 
@@ -742,19 +964,22 @@ def _account(value: str) -> Any:
 @click.option("--currency", default=None, help="Instructed currency (default: the channel's; another needs --quote).")
 @click.option("--quote", "quote_id", default="", callback=_uuid4, help="FX quote to convert with.")
 @click.option("--debtor", callback=_text, required=True, help="Debtor's name.")
-@click.option("--debtor-country", required=True, callback=_country)
+@click.option("--debtor-country", required=True, callback=_country,
+              help="Debtor's ISO 3166 country code, e.g. HK (required).")
 @click.option("--debtor-kyc", callback=_text, required=True, help="Debtor's KYC reference at the debtor agent.")
 @click.option("--debtor-account", callback=_text, required=True, help="IBAN or other account id.")
 @click.option("--creditor", callback=_text, required=True, help="Creditor's name.")
-@click.option("--creditor-country", required=True, callback=_country)
+@click.option("--creditor-country", required=True, callback=_country,
+              help="Creditor's ISO 3166 country code, e.g. DE (required).")
 @click.option("--creditor-kyc", callback=_text, required=True, help="Creditor's KYC reference at the creditor agent.")
-@click.option("--creditor-account", callback=_text, required=True)
-@click.option("--bearer", type=click.Choice(["DEBT", "CRED", "SHAR"]), default="SHAR", show_default=True)
+@click.option("--creditor-account", callback=_text, required=True, help="IBAN or other account id.")
+@click.option("--bearer", type=click.Choice(["DEBT", "CRED", "SHAR"]), default="SHAR", show_default=True,
+              help="Who bears the charges: the debtor, the creditor or both (ISO 20022 ChargeBearer).")
 @click.option("--fee", "fees", callback=_text, multiple=True,
               help="Disclosed fee BANK:AMOUNT (repeatable; without a quote).")
 @click.option("--remittance", callback=_text, default="", help="Remittance information (up to 140 characters).")
 @click.option("--uetr", default=None, callback=_uuid4, help="The payment's UETR (default: a new one).")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -776,7 +1001,9 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     uetr = uetr or str(uuid.uuid4())  # chosen here, so that a failure can say how to retry without paying twice
     with _desks(net, banks) as desks:
         payments = desks.payments(debtor_agent)
-        try:
+        with _way_out(f"payment UETR {uetr}: `tradefin pay status {uetr} --bank {debtor_agent.name} --on "
+                      f"{desks.channel}` tells whether it was made; retry with --uetr {uetr} (the same payment is "
+                      "never made twice)"):
             paid = payments.pay(
                 channel_id, _money(amount, currency or channel_currency), quote_id=quote_id,
                 debtor=_party(debtor, debtor_country, debtor_kyc), debtor_account=_account(debtor_account),
@@ -784,21 +1011,14 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
                 creditor_account=_account(creditor_account),
                 charge_bearer=payments_pb2.ChargeBearer.Value(f"CHARGE_BEARER_{bearer}"),
                 fees_disclosed=_fees(net, fees, channel_currency), remittance_information=remittance, uetr=uetr)
-        except Exception as exc:
-            if refused_before_sending(exc):
-                raise  # nothing was sent: no payment to look for
-            err.print(f"payment UETR {uetr}: `tradefin pay status {uetr} --bank {sender}` tells whether it was made; "
-                      f"retry with --uetr {uetr} "
-                      "(the same payment is never made twice)", highlight=False)
-            raise
         _show_payment(payments.get_payment(paid.record.uetr), as_json)
 
 
 @pay_group.command("status")
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="Ask as this bank.")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("payment"))
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -806,19 +1026,20 @@ def pay_status(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | N
     """A payment's status history (and, for its banks, amounts, parties and fees)."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        _show_payment(desks.payments(spec).get_payment(uetr), as_json)
+    with _payment_found(net, spec, fabric_channel, uetr) as (_, details):
+        _show_payment(details, as_json)
 
 
 @pay_group.command("report")
 @click.argument("uetr", callback=_uuid4)
 @click.option("--bank", required=True, help="The creditor agent.")
-@click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True)
+@click.option("--status", type=click.Choice(["ACSC", "ACCC", "RJCT"]), required=True,
+              help="The pacs.002 status: ACSC settled, ACCC credited to the creditor, RJCT rejected (required).")
 @click.option("--reason", callback=_reason_code, default="", help="ISO 20022 reason code (required for RJCT).")
 @click.option("--fee", callback=_text, default=None,
               help="What the creditor agent deducted (decimal, channel currency).")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("payment"))
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -829,10 +1050,8 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        payments = desks.payments(spec)
-        channel_id = payments.get_payment(uetr).payment.channel_id
-        currency = _currency(channel_id)
+    with _payment_found(net, spec, fabric_channel, uetr) as (payments, details):
+        currency = _currency(details.payment.channel_id)
         charged = [payments_pb2.Fee(agent_bic=spec.bic, amount=_checked("--fee", lambda: _money(fee, currency)),
                                     kind="COMM")] if fee else []
         payments.report_status(uetr, payments_pb2.PaymentStatus.Value(f"PAYMENT_STATUS_{status}"), reason_code=reason,
@@ -845,8 +1064,8 @@ def pay_report(ctx: click.Context, uetr: str, bank: str, status: str, reason: st
 @click.option("--bank", required=True, help="The debtor agent.")
 @click.option("--user", default="approver2", show_default=True, callback=lambda ctx, param, value: _user_name(value),
               help="The approving officer (role approver).")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("payment"))
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -855,8 +1074,7 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
     _issued_user(net, spec, user, "--user")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        payments = desks.payments(spec, user)
+    with _payment_found(net, spec, fabric_channel, uetr, user) as (payments, _):
         payments.approve(uetr)
         _show_payment(payments.get_payment(uetr), as_json)
 
@@ -867,8 +1085,8 @@ def pay_approve(ctx: click.Context, uetr: str, bank: str, user: str, fabric_chan
 @click.option("--amount", required=True, help="Decimal amount in the channel's currency.")
 @click.option("--reason", callback=_reason_code, required=True,
               help="ISO 20022 return reason, e.g. AC04 (FOCR: accepting the payment's recall).")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("payment"))
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -877,11 +1095,9 @@ def pay_return(ctx: click.Context, uetr: str, bank: str, amount: str, reason: st
     """Return (part of) a payment under a new UETR linked to it (reason FOCR: accepting its recall)."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        payments = desks.payments(spec)
-        channel_id = payments.get_payment(uetr).payment.channel_id
-        returned = payments.return_payment(uetr, _checked("--amount", lambda: _money(amount, _currency(channel_id))),
-                                           reason)
+    with _payment_found(net, spec, fabric_channel, uetr) as (payments, details):
+        currency = _currency(details.payment.channel_id)
+        returned = payments.return_payment(uetr, _checked("--amount", lambda: _money(amount, currency)), reason)
         _show_payment(payments.get_payment(returned.record.uetr), as_json)
 
 
@@ -903,8 +1119,8 @@ def _recall_command(bank: str, reason: str, recall_id: str) -> Callable[[F], F]:
             click.option("--bank", required=True, help=bank),
             click.option("--reason", callback=_reason_code, required=True, help=reason),
             click.option("--recall-id", callback=_uuid4, default=None, help=recall_id),
-            click.option("--on", "fabric_channel", default=None),
-            click.option("--json", "as_json", is_flag=True),
+            click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("payment")),
+            _json_option,
             click.pass_context,
             friendly_errors,
             payment_errors,
@@ -923,8 +1139,8 @@ def pay_recall(ctx: click.Context, uetr: str, bank: str, reason: str, recall_id:
                fabric_channel: str | None, as_json: bool) -> None:
     """Ask the creditor agent to cancel a payment that moved (camt.056). It answers with `pay return UETR
     --reason FOCR` or `pay reject-recall`."""
-    _recall_step(ctx, bank, fabric_channel, as_json,
-                 lambda payments: payments.recall(uetr, reason, recall_id=recall_id))
+    _recall_step(ctx, uetr, bank, fabric_channel, as_json,
+                 lambda payments, _: payments.recall(uetr, reason, recall_id=recall_id))
 
 
 @pay_group.command("reject-recall")
@@ -937,11 +1153,11 @@ def pay_reject_recall(ctx: click.Context, uetr: str, bank: str, reason: str, rec
                       fabric_channel: str | None, as_json: bool) -> None:
     """Reject a payment's recall (camt.029): the payment stands."""
 
-    def reject(payments: Any) -> Any:
-        answered = recall_id or _recall_to_reject(payments.get_payment(uetr).record, uetr, reason)
+    def reject(payments: Any, details: Any) -> Any:
+        answered = recall_id or _recall_to_reject(details.record, uetr, reason)
         return payments.reject_recall(uetr, answered, reason)
 
-    _recall_step(ctx, bank, fabric_channel, as_json, reject)
+    _recall_step(ctx, uetr, bank, fabric_channel, as_json, reject)
 
 
 def _recall_to_reject(record: Any, uetr: str, reason: str) -> str:
@@ -960,14 +1176,13 @@ def _recall_to_reject(record: Any, uetr: str, reason: str) -> str:
     raise AssertionError("unreachable")
 
 
-def _recall_step(ctx: click.Context, bank: str, fabric_channel: str | None, as_json: bool,
-                 act: Callable[[Any], Any]) -> None:
-    """``act`` with the bank's treasury client, then the payment as it stands."""
+def _recall_step(ctx: click.Context, uetr: str, bank: str, fabric_channel: str | None, as_json: bool,
+                 act: Callable[[Any, Any], Any]) -> None:
+    """``act`` with the bank's treasury client and the payment as it read it, then the payment as it stands."""
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        payments = desks.payments(spec)
-        answer = act(payments)
+    with _payment_found(net, spec, fabric_channel, uetr) as (payments, details):
+        answer = act(payments, details)
         _show_payment(payments.get_payment(answer.record.uetr), as_json)
 
 
@@ -985,12 +1200,13 @@ def quote_group() -> None:
               help="Units of the channel's currency per unit sold (<= 10 decimals).")
 @click.option("--max", "max_amount", required=True, help="Largest amount sold under the quote.")
 @click.option("--valid-minutes", type=click.IntRange(min=1), default=10, show_default=True,
-              callback=_chaincode_limit(_max_valid_minutes))
+              callback=_chaincode_limit(_max_valid_minutes),
+              help="How long the quote stands, in minutes (at most the chaincode's 24 hours).")
 @click.option("--margin-bps", type=click.IntRange(min=0), default=0, show_default=True,
               callback=_chaincode_limit(_max_margin_bps), help="Disclosed margin in basis points.")
 @click.option("--fee", "fees", callback=_text, multiple=True,
               help="Disclosed fee BANK:AMOUNT in the channel's currency.")
-@click.option("--json", "as_json", is_flag=True)
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -1022,8 +1238,8 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
 @quote_group.command("show")
 @click.argument("quote_id", callback=_uuid4)
 @click.option("--bank", required=True, help="Ask as this bank.")
-@click.option("--on", "fabric_channel", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "fabric_channel", default=None, help=_FOUND_ON.format("quote"))
+@_json_option
 @click.pass_context
 @friendly_errors
 @payment_errors
@@ -1033,14 +1249,14 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
 
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks(net, [spec], fabric_channel, "--bank") as desks:
-        details = desks.payments(spec).get_quote(quote_id)
-    if as_json:
-        record = _record_json(details.record) if details.record is not None else None
-        out.print_json(json.dumps({"quote": _record_json(details.quote), "record": record}))
-        return
-    status = payments_pb2.QuoteStatus.Name(details.quote.status).removeprefix("QUOTE_STATUS_")
-    terms = (f" {details.record.sell_currency} -> {details.record.buy_currency} at {details.record.rate}"
-             if details.record is not None else "")
-    out.print(f"quote {quote_id}: {status}{terms}" + (f", used by {details.quote.used_by_uetr}"
-                                                      if details.quote.used_by_uetr else ""))
+    with _desks_finding(net, spec, fabric_channel, f"quote {quote_id}",
+                        lambda desks: desks.payments(spec).get_quote(quote_id)) as (_, details):
+        if as_json:
+            record = _record_json(details.record) if details.record is not None else None
+            out.print_json(json.dumps({"quote": _record_json(details.quote), "record": record}))
+            return
+        status = payments_pb2.QuoteStatus.Name(details.quote.status).removeprefix("QUOTE_STATUS_")
+        terms = (f" {details.record.sell_currency} -> {details.record.buy_currency} at {details.record.rate}"
+                 if details.record is not None else "")
+        out.print(f"quote {quote_id}: {status}{terms}" + (f", used by {details.quote.used_by_uetr}"
+                                                          if details.quote.used_by_uetr else ""))
