@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -184,6 +184,31 @@ class Session:
             latest = self._latest.get(channel)
             if latest is not None and latest[0] == transaction_id:
                 latest[1].add(msp_id)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """Per channel, the latest transaction committed and the MSP ids whose peers have it: what
+        :meth:`restore` takes, e.g. to carry read-your-writes from one process to the next."""
+        with self._lock:
+            return {
+                channel: {"transaction_id": transaction_id, "msp_ids": sorted(msp_ids)}
+                for channel, (transaction_id, msp_ids) in self._latest.items()
+            }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Take up a :meth:`snapshot` for the channels this session has seen nothing of yet (entries that
+        are not a snapshot's are ignored)."""
+        with self._lock:
+            for channel, entry in snapshot.items():
+                if channel in self._latest or not isinstance(entry, Mapping):
+                    continue
+                transaction_id, msp_ids = entry.get("transaction_id"), entry.get("msp_ids")
+                if (
+                    isinstance(channel, str)
+                    and isinstance(transaction_id, str)
+                    and isinstance(msp_ids, list)
+                    and all(isinstance(msp_id, str) for msp_id in msp_ids)
+                ):
+                    self._latest[channel] = (transaction_id, set(msp_ids))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -363,15 +366,52 @@ def _fees(net: Any, fees: tuple[str, ...], currency: str) -> list[Any]:
     return parsed
 
 
+#: Where the commands leave what they committed last, for the next command's reads (in the working
+#: directory: purged with the network).
+_SESSION_FILE = "cli-session.json"
+#: How long that stays worth waiting for: peers commit a block milliseconds apart.
+_SESSION_FRESH_SECONDS = 30.0
+
+
+def _load_session(net: Any) -> Any:
+    """A session for one command, carrying the last command's writes: a bank's peer that has not yet
+    committed what another bank's command just wrote is waited for before it is read (a command
+    chained after another's, in a script or a walk-through, would otherwise read the state before it)."""
+    from ..gateway.tradefin import Session
+
+    session = Session()
+    path = Path(net.workdir) / _SESSION_FILE
+    try:
+        if time.time() - path.stat().st_mtime <= _SESSION_FRESH_SECONDS:
+            snapshot = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(snapshot, dict):
+                session.restore(snapshot)
+    except (OSError, ValueError):
+        pass  # none, unreadable or torn: nothing to wait for
+    return session
+
+
+def _save_session(net: Any, session: Any) -> None:
+    snapshot = session.snapshot()
+    if not snapshot:
+        return
+    path = Path(net.workdir) / _SESSION_FILE
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(snapshot), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        with suppress(OSError):
+            temporary.unlink()
+
+
 class _Desks:
     """The typed clients of the network's banks on one consortium channel, sharing a session so each
-    bank reads the others' writes."""
+    bank reads the others' writes (those of the command before too: see ``_load_session``)."""
 
     def __init__(self, net: Any, channel: str) -> None:
-        from ..gateway.tradefin import Session
-
         self.net, self.channel = net, channel
-        self.session = Session()
+        self.session = _load_session(net)
         self._gateways: list[Any] = []
 
     def _gateway(self, bank: Any, user: str) -> Any:
@@ -397,6 +437,7 @@ class _Desks:
     def close(self) -> None:
         for gateway in self._gateways:
             gateway.close()
+        _save_session(self.net, self.session)
 
 
 @contextmanager

@@ -507,3 +507,28 @@ def test_refusals_before_sending_print_no_hint() -> None:
 
     result = CliRunner().invoke(refused, [])
     assert "HINT" not in result.output and isinstance(result.exception, TradeFinanceError)
+
+
+def test_a_command_waits_for_what_the_command_before_it_wrote(tmp_path: Path) -> None:
+    # A script runs bank1's command, then bank2's: bank2's peer may not have committed bank1's last
+    # transaction yet. The commands leave it in the working directory for the next one's session.
+    import os
+    import time
+
+    from tradefin.gateway.tradefin import Session
+
+    net = type("Net", (), {"workdir": tmp_path})()
+    first = Session()
+    first.committed("tx-of-bank1", "Bank1MSP", EUROPE)
+    cli._save_session(net, first)
+    after = cli._load_session(net)
+    assert after.pending("Bank2MSP", EUROPE) == "tx-of-bank1"  # bank2 waits for it before reading
+    assert after.pending("Bank1MSP", EUROPE) is None
+
+    stale = time.time() - cli._SESSION_FRESH_SECONDS - 5  # long committed everywhere: nothing to wait for
+    os.utime(tmp_path / cli._SESSION_FILE, (stale, stale))
+    assert cli._load_session(net).snapshot() == {}
+    (tmp_path / cli._SESSION_FILE).write_text('{"asia-europe": {"transaction_id": "t')  # torn
+    assert cli._load_session(net).snapshot() == {}
+    cli._save_session(net, Session())  # a command that wrote nothing leaves the file as it is
+    assert (tmp_path / cli._SESSION_FILE).read_text().startswith('{"asia-europe"')

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import inspect
+import json
 import uuid
 from collections.abc import Callable
 
@@ -406,6 +407,25 @@ def test_a_session_asks_a_bank_to_catch_up_only_when_another_bank_wrote_last() -
     session.committed("tx2", "Bank2MSP")
     session.seen("tx1", "Bank1MSP")  # a late answer about an older transaction changes nothing
     assert session.pending("Bank1MSP") == "tx2"
+
+
+def test_a_session_carries_over_to_the_next_process_through_its_snapshot() -> None:
+    session = Session()
+    session.committed("tx1", "Bank1MSP", "asia-europe")
+    session.seen("tx1", "Bank3MSP", "asia-europe")
+    session.committed("tx9", "Bank3MSP", "asia-americas")
+    snapshot = json.loads(json.dumps(session.snapshot()))  # as a file holds it
+    assert snapshot["asia-europe"] == {"transaction_id": "tx1", "msp_ids": ["Bank1MSP", "Bank3MSP"]}
+
+    later = Session()
+    later.committed("tx5", "Bank2MSP", "asia-americas")  # what this process saw itself stands
+    later.restore(snapshot)
+    assert later.pending("Bank2MSP", "asia-europe") == "tx1"
+    assert later.pending("Bank3MSP", "asia-europe") is None
+    assert later.pending("Bank1MSP", "asia-americas") == "tx5"
+    odd = Session()
+    odd.restore({"ch": {"transaction_id": 7, "msp_ids": []}, "ch2": "x", "ch3": {"transaction_id": "t"}})
+    assert odd.snapshot() == {}  # what is not a snapshot's is ignored
 
 
 def test_clients_sharing_a_session_look_a_credits_banks_up_once(gateway: Gateway, contract: ContractDouble) -> None:
