@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tradefin.chaincode.contracts.compliance.errors import RuleError
@@ -232,8 +232,7 @@ def recall_step(desk: Desk, kind: str, uetr: str) -> None:
         if kind == "reject_recall_last":
             rejection = pay.RejectRecallRequest(uetr=uetr, reason_code="CUST", recall_id=recall_id)
             desk.pay(creditor_agent, lambda s, tx: s.reject_recall(tx, rejection))
-        else:
-            left = record.credited_amount.minor_units - record.returned_amount
+        elif (left := record.credited_amount.minor_units - record.returned_amount) > 0:  # else nothing to send back
             back = pay.ReturnPaymentRequest(
                 return_uetr=str(uuid.uuid4()),
                 original_uetr=uetr,
@@ -261,6 +260,12 @@ def check_recalls(desk: Desk, uetr: str) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=1, max_size=14))
+# a recall answered twice: the second answer finds nothing left to return (found by hypothesis: the
+# harness sent a return of 0, refused as malformed input)
+@example(
+    plan=[Step("a_pays", 1, 0), Step("credit_last"), Step("recall_last"), Step("answer_recall_last"),
+          Step("answer_recall_last")]
+)
 def test_property_value_is_conserved_and_no_balance_goes_beyond_its_limit(plan: list[Step]) -> None:
     desk = Desk()
     channel_id = desk.ready(deposit_a="5000.00", deposit_b="5000.00", credit_a="1000.00", credit_b="1000.00")
