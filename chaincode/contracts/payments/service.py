@@ -336,7 +336,9 @@ class PaymentsService:
         record = preparation.record
         record.lc_id, record.presentation_id = lc_link
         end_to_end = await self._end_to_end_write(file, sender, record)
-        if preparation.needs_approval:
+        # A credit's settlement is authorised by the honour it pays, made by the bank's approver: it never
+        # waits for a second one (held, it could lapse to RJCT while its presentation counts it as paid).
+        if preparation.needs_approval and not lc_link[0]:
             pending = transfers.make_pending(tx, preparation, file)
             return Transition(pending.response, (*pending.writes, end_to_end), pending.event)
         cycle = channels.cycle_for(file.stub, tx.timestamp)

@@ -604,8 +604,9 @@ def report_status(
 
     A credit report may state what the creditor agent deducted: at most what it disclosed
     (INV-PAY-06); the credited amount follows from the charge bearer. A rejection is possible only
-    while the payment's cycle is open; it gives the capacity back (``release`` holds the slots and
-    tallies of the payment's draws).
+    while the payment's cycle is open, and never of a credit's settlement (its presentation records
+    it as paid: a return sends the money back); it gives the capacity back (``release`` holds the
+    slots and tallies of the payment's draws).
     """
     stub, record = payment.stub, payment.record
     receiver = record.creditor_agent
@@ -622,6 +623,12 @@ def report_status(
     updated.CopyFrom(record)
     writes: list[Write] = []
     if request.status == pay.PAYMENT_STATUS_RJCT:
+        if record.lc_id:
+            # its presentation counts it as paid: the money goes back by a return, linked to both
+            raise invalid_state(
+                f"payment {stub.uetr} settles letter of credit {record.lc_id}: its presentation records it as "
+                "paid; it is not rejected: credit it and return it instead"
+            )
         if stub.cycle < file.stub.open_cycle or release is None:
             raise invalid_state(f"cycle {stub.cycle} is cut off: return the payment instead")
         draws = [Draw(draw.slot, draw.amount) for draw in record.draws]

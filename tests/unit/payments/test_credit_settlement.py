@@ -20,7 +20,7 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 from tradefin.protos import payments_pb2 as pay
 
-from .support import BANK_A, BANK_B, DEBTOR_ACCOUNT, OUTSIDER, Desk, caller
+from .support import BANK_A, BANK_B, DEBTOR_ACCOUNT, OUTSIDER, Desk, caller, governance_config
 
 NOW = datetime.datetime(2025, 12, 3, 10, 0, tzinfo=datetime.UTC)
 
@@ -223,3 +223,37 @@ def test_a_settlement_is_paid_only_to_the_credits_receiving_bank() -> None:
     with pytest.raises(RuleError, match="no payment"):
         desk.payment(paid.uetr)
     assert [balance.balance for balance in desk.channel(channel_id).balances] == [1000000_00, 0]
+
+
+def test_a_settlement_is_final_on_the_channel_it_is_neither_held_nor_rejected() -> None:
+    # The presentation counts its settlement as paid: a settlement held for a second approver could
+    # lapse to RJCT, and one rejected by the receiving bank would leave the presentation REIMBURSED
+    # against a rejected payment. The honour (by the bank's approver) authorises it; money goes back
+    # only by a return linked to it.
+    desk = Desk()
+    desk.now = NOW
+    channel_id = desk.ready(governance_config(dual_control_threshold=usd("1000.00")), currency="USD",
+                            deposit_a="1000000.00", deposit_b="200000.00")
+    lc_id, presentation_id, _ = honoured_credit(desk)
+    honour = api.HonourRequest(presentation_id=presentation_id, amount=usd("100000.00"))
+    desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
+    paid = settlement()
+    reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
+    desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    payment = desk.payment(paid.uetr).payment
+    assert payment.status == pay.PAYMENT_STATUS_ACSP  # over the threshold of 1,000.00, yet not held (PDNG)
+    assert desk.channel(channel_id).balances[1].balance == 300000_00
+
+    with pytest.raises(RuleError, match=f"settles letter of credit {lc_id}.*return it instead") as refused:
+        desk.report(paid.uetr, pay.PAYMENT_STATUS_RJCT, reason_code="AC04")
+    assert refused.value.code_name == "ERR_INVALID_STATE"
+    assert desk.payment(paid.uetr).payment.status == pay.PAYMENT_STATUS_ACSP  # nothing changed
+    assert desk.channel(channel_id).balances[1].balance == 300000_00
+
+    desk.report(paid.uetr, pay.PAYMENT_STATUS_ACCC)  # credited, then sent back by a return linked to it
+    back = pay.ReturnPaymentRequest(
+        return_uetr=str(uuid.uuid4()), original_uetr=paid.uetr, returned_amount=usd("100000.00"),
+        reason_code="AC04", salt=bytes(32),
+    )
+    returned = desk.pay(caller(BANK_B, "treasury"), lambda s, tx: s.return_payment(tx, back)).payment
+    assert (returned.lc_id, returned.presentation_id, returned.return_of_uetr) == (lc_id, presentation_id, paid.uetr)
