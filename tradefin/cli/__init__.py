@@ -364,12 +364,22 @@ def _attributes(items: tuple[str, ...]) -> dict[str, str]:
               help="Extra attribute name=value (repeatable), e.g. lei=...")
 @click.option("--key", "key_type", type=click.Choice(["ecdsa-p256", "ecdsa-p384", "ed25519"]), default="ecdsa-p256",
               show_default=True, help="Key type of the new identity (ed25519 needs Fabric v3 channels).")
+@click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM public key (P-256 or P-384) of a key held elsewhere, e.g. in an HSM: the certificate is "
+                   "issued for it and no private key is made (default: a new key pair of --key).")
 @click.pass_context
 @friendly_errors
 def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: dict[str, str],
-                   key_type: str) -> None:
+                   key_type: str, public_key_file: str | None) -> None:
     """Issue a user certificate signed by the bank's CA, with role and BIC attributes, in an MSP folder."""
     from ..network.identities import issue_identity
+
+    public_key = None
+    if public_key_file is not None:
+        if ctx.get_parameter_source("key_type") is not click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter("a key held elsewhere has its own type: give --key or --public-key, not both",
+                                     param_hint="--public-key")
+        public_key = _ec_public_key(public_key_file)
 
     net = _existing(ctx)
     try:
@@ -378,9 +388,34 @@ def identity_issue(ctx: click.Context, bank: str, user: str, role: str, attrs: d
         raise click.BadParameter(f"unknown bank {_shortened(bank)!r} (banks: "
                                  f"{', '.join(b.name for b in net.spec.banks)})", param_hint="--bank") from None
     _user_name(user, bank_spec)  # with the bank's domain
-    issued = issue_identity(net.layout, bank_spec, user, role, attrs, key_type)
+    issued = issue_identity(net.layout, bank_spec, user, role, attrs, key_type, public_key=public_key)
     out.print_json(json.dumps({"identity": issued.name, "msp_id": issued.msp_id, "msp_dir": str(issued.msp_dir),
                                "attributes": issued.attributes}))
+
+
+def _ec_public_key(path: str) -> Any:
+    """The P-256 or P-384 public key of a PEM file (a public key, or a certificate request's)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    data = Path(path).read_bytes()
+    try:
+        if b"CERTIFICATE REQUEST" in data:
+            request = x509.load_pem_x509_csr(data)
+            if not request.is_signature_valid:  # the holder of the key did not sign it
+                raise click.BadParameter(f"{path}: the certificate request's signature does not verify",
+                                         param_hint="--public-key")
+            key: Any = request.public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise click.BadParameter(f"{path} holds no PEM public key or certificate request ({exc})",
+                                 param_hint="--public-key") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name not in ("secp256r1", "secp384r1"):
+        raise click.BadParameter(f"{path}: Fabric identities held elsewhere are ECDSA P-256 or P-384 keys",
+                                 param_hint="--public-key")
+    return key
 
 
 # --- docker engine -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 from pathlib import Path
@@ -202,3 +203,69 @@ def test_a_user_cryptogen_made_is_not_reissued_with_a_role(layout: Layout) -> No
     certificate.write_bytes(bare.public_bytes(serialization.Encoding.PEM))
     with pytest.raises(IdentityError, match="carries no attributes"):
         issue_identity(layout, bank, "plain", "issuer")
+
+
+def _public_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_identity_issue_certifies_a_key_held_elsewhere(layout: Layout, tmp_path: Path) -> None:
+    # The bank's HSM made the key: the CA certifies its public half (a PEM public key, or a certificate
+    # request the key signed) and the MSP folder gets no private key.
+    held = ec.generate_private_key(ec.SECP384R1())
+    (tmp_path / "hsm.pub").write_bytes(_public_pem(held))
+    result = _issue(layout.root, "--bank", "bank1", "--user", "hsm-desk", "--role", "treasury",
+                    "--public-key", str(tmp_path / "hsm.pub"))
+    assert result.exit_code == 0, result.output
+    msp = Path(json.loads(result.output)["msp_dir"])
+    certificate = x509.load_pem_x509_certificate(next((msp / "signcerts").iterdir()).read_bytes())
+    assert certificate.public_key() == held.public_key()
+    assert list((msp / "keystore").iterdir()) == []
+
+    other = ec.generate_private_key(ec.SECP256R1())
+    request = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hsm-2")]))
+               .sign(other, hashes.SHA256()))
+    (tmp_path / "hsm.csr").write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    result = _issue(layout.root, "--bank", "bank1", "--user", "hsm-desk-2", "--role", "treasury",
+                    "--public-key", str(tmp_path / "hsm.csr"))
+    assert result.exit_code == 0, result.output
+    msp = Path(json.loads(result.output)["msp_dir"])
+    assert x509.load_pem_x509_certificate(next((msp / "signcerts").iterdir()).read_bytes()).public_key() == (
+        other.public_key()
+    )
+
+
+def test_identity_issue_refuses_a_public_key_fabric_would_not_take(layout: Layout, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "rsa.pub").write_bytes(rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    (tmp_path / "ed.pub").write_bytes(ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    (tmp_path / "k1.pub").write_bytes(_public_pem(ec.generate_private_key(ec.SECP256K1())))
+    (tmp_path / "junk.pem").write_text("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n")
+    for name, match in [("rsa.pub", "P-256 or P-384"), ("ed.pub", "P-256 or P-384"), ("k1.pub", "P-256 or P-384"),
+                        ("junk.pem", "no PEM public key")]:
+        result = _issue(layout.root, "--bank", "bank1", "--user", f"bad-{name[:3]}", "--role", "treasury",
+                        "--public-key", str(tmp_path / name))
+        assert result.exit_code == 2 and match in " ".join(result.output.split()), result.output
+    forged = x509.load_pem_x509_csr(
+        (x509.CertificateSigningRequestBuilder()
+         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")]))
+         .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256())).public_bytes(serialization.Encoding.PEM)
+    )
+    tampered = bytearray(forged.public_bytes(serialization.Encoding.DER))
+    tampered[-5] ^= 0x01  # the signature no longer matches
+    (tmp_path / "forged.csr").write_bytes(
+        b"-----BEGIN CERTIFICATE REQUEST-----\n" + base64.encodebytes(bytes(tampered))
+        + b"-----END CERTIFICATE REQUEST-----\n"
+    )
+    result = _issue(layout.root, "--bank", "bank1", "--user", "forged", "--role", "treasury",
+                    "--public-key", str(tmp_path / "forged.csr"))
+    assert result.exit_code == 2 and "does not verify" in " ".join(result.output.split()), result.output
+    both = _issue(layout.root, "--bank", "bank1", "--user", "both", "--role", "treasury", "--key", "ecdsa-p384",
+                  "--public-key", str(tmp_path / "rsa.pub"))
+    assert both.exit_code == 2 and "not both" in " ".join(both.output.split())
+    assert {f"{u}@{layout.spec.bank('bank1').domain}" for u in ("forged", "both", "bad-rsa")} & _users(layout) == set()
