@@ -890,8 +890,9 @@ class FinancingEntry(google.protobuf.message.Message):
     presented_under: builtins.str
     """The letter-of-credit presentation the document is presented under (a commitment made from the
     presentation's private salt and id; empty: none): the same document supports no second
-    presentation, under any credit, until it is returned. Financings are the holds' business and
-    may stand beside it (a presentation's proceeds repaying the document's financing).
+    presentation, under any credit, until it is returned. A financing made before it may stand
+    beside it (a presentation's proceeds repaying the document's financing); one asked for while the
+    presentation has the document meets the policy (refused under EXCLUSIVE).
     """
     @property
     def holds(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___FinancingHold]: ...

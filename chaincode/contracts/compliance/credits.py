@@ -1,7 +1,9 @@
 """The compliance checks of a letter of credit (DOMAIN.md 4.1-4.3), when the consortium's configuration
 says credits are checked (``check_credits``): before issue, advice, presentation and honour, the parties
 are vouched for by the bank that acts for them (KYC) and CLEAR on every required list, no party, place,
-port or bank is in an embargoed country, and the credit's amount is within the pilot's cap.
+port or bank is in an embargoed country, and the credit's amount is within the pilot's cap. At
+presentation and honour the presented documents' ports of loading and discharge are under the same
+embargo (:func:`check_documents`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ from .errors import limit_exceeded
 from .gate import bic_country, check_parties
 from .rates import in_currency
 from .reader import ComplianceReader
+from .screening import require_not_embargoed
 
 #: A party to check: its role (names the field in errors), the party, and the bank that vouches for it.
 CreditParty = tuple[str, common_pb2.PartyRef, common_pb2.BankRef]
 
 _PLACES = ("expiry_place", "place_of_receipt", "port_of_loading", "port_of_discharge", "final_destination")
+#: The places a presented document's key data names (a transport document's ports).
+_DOCUMENT_PORTS = ("port_of_loading", "port_of_discharge")
+
+
+def place_country(place: common_pb2.Place) -> str:
+    """The country of a place: stated, or the first two letters of its UN/LOCODE ("" when neither)."""
+    return place.country or place.un_locode[:2].upper()
 
 
 def credit_checks(
@@ -45,12 +55,35 @@ def credit_countries(terms: lc.LetterOfCreditTerms, banks: Iterable[common_pb2.B
         if party.country
     ]
     for name in _PLACES:
-        place: common_pb2.Place = getattr(terms, name)
-        country = place.country or place.un_locode[:2]
+        country = place_country(getattr(terms, name))
         if country:
             countries.append((f"terms.{name}", country))
     countries += [(f"bank {bank.bic}", bic_country(bank.bic)) for bank in banks if bank.bic]
     return countries
+
+
+def document_countries(documents: Iterable[lc.Document]) -> list[tuple[str, str]]:
+    """Every (field, country) of presented documents the embargo applies to: the ports of loading and
+    discharge in their key data (a bill of lading's, say)."""
+    countries = []
+    for index, document in enumerate(documents):
+        for name in _DOCUMENT_PORTS:
+            country = place_country(getattr(document.key_data, name))
+            if country:
+                countries.append((f"documents[{index}].key_data.{name}", country))
+    return countries
+
+
+def check_documents(
+    governance: compliance_pb2.ComplianceGovernance | None, documents: Iterable[lc.Document]
+) -> None:
+    """When the configuration checks credits: no presented document's port of loading or discharge
+    is in an embargoed country (DOMAIN.md 4.2: vessel/port countries), refused with ERR_SANCTIONS.
+    Called at presentation and at honour, beside :func:`check_credit`, with the configuration the
+    operation read (an embargo adopted after the presentation stops the honour)."""
+    checks = credit_checks(governance)
+    if checks is not None:
+        require_not_embargoed(document_countries(documents), checks)
 
 
 async def check_credit(

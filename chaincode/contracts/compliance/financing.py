@@ -150,7 +150,9 @@ def finance(
     already financed.
 
     The configuration's financing policy (EXCLUSIVE before the first adoption) decides.
-    EXCLUSIVE: any existing financing refuses. PRO_RATA: refused once the shares would exceed 100%.
+    EXCLUSIVE: any existing financing refuses, and so does a letter-of-credit presentation that has
+    the document (it made the entry FINANCED: DOMAIN.md 4.5 rule 4 refuses any further financing of a
+    FINANCED fingerprint). PRO_RATA: refused once the shares would exceed 100%.
     The same holder financing again with the same share is a replay and changes nothing. The holder
     is the caller: its commitment is derived here from ``holder_salt`` and the caller's MSP id, so a
     bank that copies another's public hold derives another commitment and is refused.
@@ -170,7 +172,7 @@ def finance(
             answer.append(entry)
             continue
         holds = [existing for existing in entry.holds]
-        if holds and policy != compliance_pb2.FINANCING_POLICY_PRO_RATA:
+        if (holds or entry.presented_under) and policy != compliance_pb2.FINANCING_POLICY_PRO_RATA:
             raise duplicate_financing()
         if sum(existing.financed_pct for existing in holds) + hold.financed_pct > 100:
             raise duplicate_financing()
@@ -223,9 +225,10 @@ def hold_for_presentation(
 ) -> tuple[Write, ...]:
     """A letter-of-credit presentation takes its documents' fingerprints (DOMAIN.md 4.5 rule 4: the
     same B/L cannot support two credits): refused with ERR_DUPLICATE_FINANCING when another
-    presentation has the document. Financings are left as they are -- a document financed before it
-    is presented is commonly repaid from the credit's proceeds -- and the financing policy goes on
-    deciding between financings. The writes go with the presentation's own."""
+    presentation has the document. Financings made before are left as they are -- a document financed
+    before it is presented is commonly repaid from the credit's proceeds; a financing asked for while
+    the presentation has the document meets the policy (:func:`finance`: refused under EXCLUSIVE).
+    The writes go with the presentation's own."""
     writes = []
     for fingerprint, doc_type in documents:
         entry = entries.get(fingerprint) or _new_entry(tx, fingerprint, doc_type, "")

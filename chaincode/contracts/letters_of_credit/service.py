@@ -17,7 +17,7 @@ from tradefin.protos import calendar_pb2, common_pb2, compliance_pb2, payments_p
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from ..compliance.credits import CreditParty, check_credit, credit_checks, credit_governance
+from ..compliance.credits import CreditParty, check_credit, check_documents, credit_checks, credit_governance
 from ..compliance.directory import require_listed, require_listed_on_record
 from ..compliance.financing import hold_for_presentation, release_presentation
 from ..compliance.ledger import KeyHistory, RecordLedger
@@ -316,6 +316,7 @@ class LettersOfCreditService:
         transition = presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
         if transition.writes:  # a replay is answered with the stored presentation, whatever changed since
             await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
+            check_documents(checks, transition.response.record.documents)  # ports' embargo (DOMAIN.md 4.2)
             transition = await self._registry(tx, transition, transition.response.record, hold=True)
         return await self._commit(transition)
 
@@ -429,6 +430,7 @@ class LettersOfCreditService:
         applicant = ("applicant", credit_file.terms.terms.applicant, credit_file.stub.issuing_bank)
         checks = await credit_governance(self._ledger)
         await self._compliance(tx, checks, credit_file, [applicant, _beneficiary(credit_file, transfer)])
+        check_documents(checks, presentation.record.documents)  # ports' embargo (DOMAIN.md 4.2)
         if request.HasField("settlement"):
             paying, receiving = presentation.stub.receiving_bank, presentation.stub.presenting_bank
             transition = await self._settled(

@@ -1,6 +1,7 @@
 """A presentation takes its invoice's and bill of lading's fingerprints in the duplicate-financing
 registry (DOMAIN.md 4.5 rule 4): the same B/L supports no second presentation, under any credit, until
-it is returned; financings stand beside it, between themselves under the financing policy."""
+it is returned; the entry is FINANCED, so under the EXCLUSIVE policy no bank finances the document
+beside the presentation (a financing made before it stands: the credit's proceeds may repay it)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _finance(desk: Desk, fingerprint: str) -> cp.FinancingResponse:
     return transition.response
 
 
-def test_a_bill_of_lading_supports_one_credit_at_a_time_and_financings_beside_it() -> None:
+def test_a_bill_of_lading_supports_one_credit_at_a_time_and_no_exclusive_financing_beside_it() -> None:
     desk = Desk()
     first, second = _two_credits(desk)
     shipment = {"shipped": "2025-12-11", "issued": "2025-12-11"}  # late: the issuing bank will refuse
@@ -73,21 +74,29 @@ def test_a_bill_of_lading_supports_one_credit_at_a_time_and_financings_beside_it
         desk.present(second, receiving=ISSUER, docs=fingerprinted(invoice=OTHER_INVOICE, **shipment))
     assert (refused.value.code_name, refused.value.message) == ("ERR_DUPLICATE_FINANCING", "already financed")
     assert desk.ledger.state == state
-    # a bank may finance the presented B/L (repaid from the credit's proceeds): financings stay the
-    # policy's business, between themselves
-    financed = _finance(desk, BILL).entries[0]
-    assert len(financed.holds) == 1 and financed.presented_under == presentation_commitment(record)
+    # nor financed beside the presentation under the EXCLUSIVE policy: the entry is FINANCED (DOMAIN.md
+    # 4.5 rule 4: any further financing refused), revealing nothing else
+    with pytest.raises(LcRuleError) as refused:
+        _finance(desk, BILL)
+    assert (refused.value.code_name, refused.value.message) == ("ERR_DUPLICATE_FINANCING", "already financed")
+    assert desk.ledger.state == state
 
-    # the issuing bank refuses, the documents go back: the presentation lets them go; the financing stays
+    # the issuing bank refuses, the documents go back: the presentation lets them go
     desk.examine(pid, caller(ISSUER, "examiner"))
     refuse(desk, pid, LATE, disposal=lc.REFUSAL_DISPOSAL_HOLD, bank=ISSUER)
     still = entry(desk, BILL)
     assert still is not None and still.presented_under  # refused, the documents still at the bank
     desk.call(caller(ADVISER, "client-beneficiary"), desk.service.return_documents,
               api.ReturnDocumentsRequest(presentation_id=pid))
-    invoice, bill = entry(desk, INVOICE), entry(desk, BILL)
-    assert invoice is not None and (invoice.status, invoice.presented_under) == (cp.FINANCING_STATUS_RELEASED, "")
-    assert bill is not None and (bill.status, bill.presented_under) == (cp.FINANCING_STATUS_FINANCED, "")
+    for fingerprint in (INVOICE, BILL):
+        released = entry(desk, fingerprint)
+        assert released is not None and (released.status, released.presented_under) == (
+            cp.FINANCING_STATUS_RELEASED, ""
+        )
+    # now a bank may finance the B/L; financed before it is presented, it supports the second credit
+    # (the credit's proceeds may repay the financing)
+    financed = _finance(desk, BILL).entries[0]
+    assert (financed.status, len(financed.holds), financed.presented_under) == (cp.FINANCING_STATUS_FINANCED, 1, "")
     again = desk.present(second, receiving=ISSUER, docs=fingerprinted(invoice=OTHER_INVOICE, **shipment))
     assert desk.presentation(again)[0].state == lc.PRESENTATION_STATE_UNDER_EXAMINATION
 
