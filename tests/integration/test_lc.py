@@ -297,11 +297,17 @@ def open_credit(desk: Desk, terms: lc.LetterOfCreditTerms) -> list[Committed[lc.
 
 
 def present(
-    desk: Desk, banks: Banks, lc_id: str, claimed: str, *, presentation_id: str | None = None
+    desk: Desk,
+    banks: Banks,
+    lc_id: str,
+    claimed: str,
+    *,
+    presentation_id: str | None = None,
+    receiving: common_pb2.BankRef | None = None,
 ) -> Committed[lc.PresentationStub]:
     return desk.client("bank2", "client-beneficiary").present(
         lc_id,
-        receiving_bank_bic=banks.advising.bic,
+        receiving_bank_bic=(receiving or banks.advising).bic,
         claimed=money(USD, claimed),
         documents=documents(banks, claimed),
         presentation_id=presentation_id,
@@ -532,27 +538,37 @@ def test_a_drawing_exactly_at_the_tolerance_ceiling_is_honoured_one_unit_more_is
 def test_a_refusal_after_the_fifth_banking_day_is_too_late_and_the_presentation_must_be_honoured(
     desk: Desk, banks: Banks
 ) -> None:
+    # Art. 16f precludes the issuing (or a confirming) bank: the documents are presented to bank1. A
+    # nominated bank (bank2) whose period passes is not precluded: it may still refuse.
     lc_id = open_credit(desk, credit_terms(banks))[0].record.lc_id
-    presented = present(desk, banks, lc_id, "50000.00")
+    presented = present(desk, banks, lc_id, "50000.00", receiving=banks.issuing)
     presentation_id = presented.record.presentation_id
-    deadline = banks.today + datetime.timedelta(days=5)
+    at_nominated = present(desk, banks, lc_id, "40000.00").record.presentation_id
+    deadline = banks.issuer_place.today + datetime.timedelta(days=5)
     assert presented.record.examination_deadline == date_of(deadline)
     late_shipment = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="VESSEL SAILED LATE")
-    examiner = desk.client("bank2", "examiner")
+    examiner = desk.client("bank1", "examiner")
     assert examiner.examine(presentation_id, [late_shipment]).record.state == lc.PRESENTATION_STATE_DISCREPANT
+    nominated = desk.client("bank2", "examiner")
+    assert nominated.examine(at_nominated, [late_shipment]).record.state == lc.PRESENTATION_STATE_DISCREPANT
 
-    # Ten bank holidays from today: the next banking day at bank2's place is past the deadline.
-    holidays = tuple(banks.today + datetime.timedelta(days=day) for day in range(10))
-    banks.advising_place.publish(desk, holidays=holidays)
+    # Ten bank holidays from today: the next banking day at each bank's place is past the deadline.
+    for place in (banks.issuer_place, banks.advising_place):
+        place.publish(desk, holidays=tuple(place.today + datetime.timedelta(days=day) for day in range(10)))
     with pytest.raises(DeadlinePassedError) as late:
         examiner.refuse(presentation_id, [late_shipment], lc.REFUSAL_DISPOSAL_RETURN)
     assert deadline.isoformat() in late.value.reason and "art. 16f" in late.value.reason
     stub = desk.client("bank2", "advisor").get_presentation(presentation_id).presentation
     assert (stub.state, stub.version) == (lc.PRESENTATION_STATE_DISCREPANT, 2)
 
-    precluded = desk.client("bank1", "examiner").preclude(presentation_id)
+    with pytest.raises(InvalidStateError):  # the nominated bank's presentation: nobody is precluded
+        desk.client("bank1", "examiner").preclude(at_nominated)
+    refused = nominated.refuse(at_nominated, [late_shipment], lc.REFUSAL_DISPOSAL_RETURN)
+    assert refused.record.state == lc.PRESENTATION_STATE_RETURNED
+
+    precluded = desk.client("bank2", "examiner").preclude(presentation_id)
     assert precluded.record.state == lc.PRESENTATION_STATE_PRECLUDED
-    honoured = desk.client("bank2", "approver").honour(presentation_id, money(USD, "50000.00"))
+    honoured = desk.client("bank1", "approver").honour(presentation_id, money(USD, "50000.00"))
     assert honoured.record.state == lc.PRESENTATION_STATE_HONOURED
 
 

@@ -23,7 +23,15 @@ from .credit import CreditFile, advance, copy, credit_event, require_active, req
 from .errors import ErrorCode, LcRuleError, invalid_input, invalid_state
 from .events import transition_event
 from .ledger import Transition, Write
-from .records import amendment_key, credit_key, position_key, record_hash, terms_hash, terms_key
+from .records import (
+    amendment_key,
+    confirmed_terms_key,
+    credit_key,
+    position_key,
+    record_hash,
+    terms_hash,
+    terms_key,
+)
 from .terms import amended_terms, changed_fields, check_changes, max_amount
 from .validation import check_at_most, check_text, from_date, to_date
 
@@ -183,7 +191,8 @@ def decide_amendment_confirmation(
     require_bank(tx.caller, stub.confirming_bank, (Role.ISSUER, Role.APPROVER), "deciding on an amendment")
     if amendment.status not in (lc.AMENDMENT_STATUS_PROPOSED, lc.AMENDMENT_STATUS_ADVISED):
         raise invalid_state(f"amendment {request.seq} is {status_name(amendment.status)}")
-    if amendment.confirmation != lc.AMENDMENT_CONFIRMATION_UNSPECIFIED:
+    # NOT_APPLICABLE: proposed before the confirmation was added, so not covered by it either
+    if amendment.confirmation not in (lc.AMENDMENT_CONFIRMATION_UNSPECIFIED, lc.AMENDMENT_CONFIRMATION_NOT_APPLICABLE):
         raise invalid_state(f"the confirming bank already decided on amendment {request.seq}")
     decided = copy(amendment)
     decided.confirmation = (
@@ -228,6 +237,40 @@ class AcceptedAmendment:
     amendment: lc.AmendmentRecord
     writes: tuple[Write, ...]
     event: lc.LetterOfCreditEvent
+    #: The terms the confirming bank is bound by after the acceptance (``None``: no confirmation).
+    confirmed: lc.CreditTermsRecord | None = None
+
+
+def _confirmed_after(
+    credit: CreditFile, amendment: lc.AmendmentRecord, amended: lc.CreditTermsRecord
+) -> tuple[lc.CreditTermsRecord, bool]:
+    """The terms the confirming bank is bound by once the beneficiary accepted ``amendment`` (the
+    credit's terms then being ``amended``), and whether that record is to be written.
+
+    Art. 10b: the confirming bank is bound by an amendment only when it advised it with its
+    confirmation extended. One it did not extend to (declined, or not decided when the beneficiary
+    accepted) leaves it on the terms it confirmed, which are kept from then on in their own record
+    (INV-LC-13); an amendment it extended to applies to those terms too."""
+    if amendment.confirmation == lc.AMENDMENT_CONFIRMATION_EXTENDED:
+        if credit.confirmed is None:
+            return amended, False  # bound as the issuing bank is: its terms are the credit's
+        record = copy(credit.confirmed)
+        try:
+            record.terms.CopyFrom(amended_terms(credit.confirmed.terms, amendment.changes))
+        except LcRuleError as error:
+            if error.code != ErrorCode.Value("ERR_INVALID_INPUT"):
+                raise
+            raise invalid_state(
+                f"amendment {amendment.seq}, which the confirming bank extended its confirmation to, does not "
+                f"apply to the terms it confirmed: {error.text}"
+            ) from None
+        record.amendment_seq = amendment.seq
+        return record, True
+    if credit.confirmed is not None:
+        return credit.confirmed, False
+    kept = copy(credit.terms)
+    kept.salt = credit.salt_for(confirmed_terms_key(credit.lc_id))
+    return kept, True
 
 
 def apply_accepted(
@@ -284,12 +327,20 @@ def apply_accepted(
     updated.accepted_amendment_seq = amendment.seq
     updated.expiry_date.CopyFrom(terms_record.terms.expiry_date)
     updated.terms_hash = terms_hash(terms_record.terms, terms_record.salt)
-    writes = (
+    writes = [
         credit.private(terms_key(stub.lc_id), terms_record),
         credit.private(position_key(stub.lc_id), position),
-    )
+    ]
+    confirmed = None
+    if stub.confirmation == lc.CONFIRMATION_STATUS_ADDED:
+        confirmed, changed = _confirmed_after(credit, amendment, terms_record)
+        if changed:
+            writes.append(credit.private(confirmed_terms_key(stub.lc_id), confirmed))
+        extended = amendment.confirmation == lc.AMENDMENT_CONFIRMATION_EXTENDED
+        if not extended and amendment.seq not in updated.unconfirmed_amendment_seqs:
+            updated.unconfirmed_amendment_seqs.append(amendment.seq)  # accepted before the confirmer decided
     event = _event(tx, lc.LC_EVENT_TYPE_AMENDMENT_ACCEPTED, amendment, accepted)
-    return AcceptedAmendment(updated, accepted, writes, event)
+    return AcceptedAmendment(updated, accepted, tuple(writes), event, confirmed)
 
 
 def accept_amendment(

@@ -62,11 +62,21 @@ class CreditFile:
     stub: lc.CreditStub
     terms: lc.CreditTermsRecord
     position: lc.CreditPosition
+    #: The terms the confirming bank is bound by when they differ from ``terms`` (an amendment it did
+    #: not extend its confirmation to was accepted, art. 10b); read only for such a credit.
+    confirmed: lc.CreditTermsRecord | None = None
 
     @property
     def lc_id(self) -> str:
         """The credit's id."""
         return self.stub.lc_id
+
+    @property
+    def confirmed_terms(self) -> lc.CreditTermsRecord:
+        """The terms the confirming bank's undertaking covers (INV-LC-13): the terms it confirmed plus
+        the accepted amendments it extended its confirmation to -- the credit's own terms as long as
+        it extended its confirmation to every accepted amendment."""
+        return self.confirmed if self.confirmed is not None else self.terms
 
     @property
     def currency(self) -> str:
@@ -126,17 +136,29 @@ def terms_banks(terms: lc.LetterOfCreditTerms) -> list[tuple[str, common_pb2.Ban
     return named
 
 
-def presentation_banks(stub: lc.CreditStub, terms: lc.LetterOfCreditTerms) -> list[common_pb2.BankRef]:
-    """Banks a presentation may be made to: the issuing bank, the nominated bank (the advising bank
-    for "any bank" credits) and the confirming bank once it confirmed (art. 6a, 6d)."""
+def available_banks(stub: lc.CreditStub, terms: lc.LetterOfCreditTerms) -> list[common_pb2.BankRef]:
+    """Banks the credit is available with, whatever any confirmation: the issuing bank and the
+    nominated bank (the advising bank for "any bank" credits) (art. 6a, 6d)."""
     banks = [stub.issuing_bank]
     if stub.HasField("nominated_bank"):
         banks.append(stub.nominated_bank)
     if terms.available_with.WhichOneof("bank") == "any_bank":
         banks.append(stub.advising_bank)
+    return _unique(banks)
+
+
+def presentation_banks(stub: lc.CreditStub, terms: lc.LetterOfCreditTerms) -> list[common_pb2.BankRef]:
+    """Banks a presentation may be made to: the issuing bank, the nominated bank (the advising bank
+    for "any bank" credits) and the confirming bank once it confirmed (art. 6a, 6d, 8a)."""
+    banks = available_banks(stub, terms)
     if stub.confirmation == lc.CONFIRMATION_STATUS_ADDED:
         banks.append(stub.confirming_bank)
     return _unique(banks)
+
+
+def is_confirming_bank(stub: lc.CreditStub, msp_id: str) -> bool:
+    """Whether ``msp_id`` is the bank that added its confirmation to the credit."""
+    return stub.confirmation == lc.CONFIRMATION_STATUS_ADDED and stub.confirming_bank.msp_id == msp_id
 
 
 def _unique(banks: Iterable[common_pb2.BankRef]) -> list[common_pb2.BankRef]:

@@ -27,9 +27,11 @@ from .banking_days import BankingDays, CalendarBook
 from .credit import (
     CreditFile,
     advance,
+    available_banks,
     copy,
     credit_banks,
     held_for_transfers,
+    is_confirming_bank,
     presentation_banks,
     require_active,
 )
@@ -100,12 +102,30 @@ class PresentationFile:
         return api.PresentationResponse(presentation=self.stub, record=self.record)
 
 
+def is_reimbursable(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
+    """Whether the issuing bank owes the bank that honoured the presentation reimbursement (arts. 7c,
+    8c): a bank other than the issuing bank honoured (or negotiated) a presentation found complying,
+    or one whose discrepancies the issuing bank itself took on by accepting the applicant's waiver.
+
+    Not one honoured because its examining bank was precluded: art. 16f precludes only the bank that
+    missed its own deadline, so a confirming bank's preclusion does not bind the issuing bank (and a
+    nominated bank is never precluded). The issuing bank is precluded only on a presentation made to
+    it, which it honours itself: nothing to reimburse."""
+    honoured_by = record.honour.bank_msp_id
+    if not honoured_by or honoured_by == issuing_msp_id:
+        return False
+    if record.waiver.status == lc.WAIVER_STATUS_ACCEPTED:
+        return True
+    return bool(record.examinations) and record.examinations[-1].result == lc.EXAMINATION_RESULT_COMPLYING
+
+
 def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
-    """Returned, reimbursed, lapsed, or paid by the issuing bank itself: nothing left to do."""
+    """Returned, reimbursed, lapsed, or paid and owed no reimbursement (paid by the issuing bank itself,
+    or at the honouring bank's own risk): nothing left to do."""
     state = presentation.stub.state
     if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED, lc.PRESENTATION_STATE_LAPSED):
         return True
-    return state in PAID_STATES and presentation.record.honour.bank_msp_id == issuing_msp_id
+    return state in PAID_STATES and not is_reimbursable(presentation.record, issuing_msp_id)
 
 
 def receiving_bank(credit: CreditFile, bic: str) -> common_pb2.BankRef:
@@ -123,6 +143,56 @@ def effective_expiry(credit: CreditFile, transfer: lc.TransferRecord | None) -> 
     if transfer is not None and transfer.HasField("expiry_date"):
         return to_date(transfer.expiry_date, "transfer.expiry_date")
     return to_date(credit.terms.terms.expiry_date, "terms.expiry_date")
+
+
+def confirmed_expiry(credit: CreditFile) -> datetime.date:
+    """The expiry of the terms the confirming bank confirmed (INV-LC-13): the credit's, unless the
+    beneficiary accepted an amendment of it that the confirming bank did not extend its confirmation to."""
+    return to_date(credit.confirmed_terms.terms.expiry_date, "confirmed_terms.expiry_date")
+
+
+def _confirmer_only(credit: CreditFile, receiver: common_pb2.BankRef) -> bool:
+    """The bank presented to is the confirming bank and the credit is not available with it otherwise
+    (as nominated bank): a presentation reaches it only through its confirmation (art. 8a)."""
+    return is_confirming_bank(credit.stub, receiver.msp_id) and all(
+        bank.msp_id != receiver.msp_id for bank in available_banks(credit.stub, credit.terms.terms)
+    )
+
+
+def _presented_on(stub: lc.PresentationStub) -> datetime.date:
+    """The day the presentation was made: received, or (eUCP) its notice of completeness."""
+    presented_on = stub.completeness_notified_on if stub.HasField("completeness_notified_on") else stub.received_on
+    return to_date(presented_on, "received_on")
+
+
+def as_confirmer(credit: CreditFile, presentation: PresentationFile, days: BankingDays) -> bool:
+    """Whether the bank presented to holds the presentation as confirming bank, bound to honour it if
+    it complies with the terms it confirmed (arts. 8a, 10b, INV-LC-13): it added its confirmation and
+    the presentation was made by the (art. 29-extended) expiry of those terms. A presentation made to
+    it later under an expiry it did not confirm -- possible only when the credit is also available
+    with it -- it holds as a nominated bank, without an undertaking (art. 12a)."""
+    stub = presentation.stub
+    if not is_confirming_bank(credit.stub, stub.receiving_bank.msp_id):
+        return False
+    return _presented_on(stub) <= days.last_day(confirmed_expiry(credit))
+
+
+def _examined_terms(credit: CreditFile, confirmer: bool) -> lc.CreditTermsRecord:
+    """The terms a presentation is examined against: those the confirming bank confirmed for a
+    presentation it holds as confirming bank (INV-LC-13), else the credit's (INV-LC-07)."""
+    return credit.confirmed_terms if confirmer else credit.terms
+
+
+def _bound_by_deadline(credit: CreditFile, presentation: PresentationFile, days: BankingDays) -> bool:
+    """Art. 16f: an issuing bank or a confirming bank that does not refuse within the examination
+    period is precluded from claiming that the documents do not comply, and must honour.
+
+    A nominated bank is not (16f names only those two): it has no undertaking to honour or negotiate
+    (art. 12a), so its examination period passing binds nobody -- neither itself to honour nor the
+    issuing bank to reimburse. It stays able to examine and to refuse (giving the presenter its
+    documents back or holding them, art. 16c), and honours only a complying presentation."""
+    issuer = presentation.stub.receiving_bank.msp_id == credit.stub.issuing_bank.msp_id
+    return issuer or as_confirmer(credit, presentation, days)
 
 
 def presenting_bank(credit: CreditFile, transfer: lc.TransferRecord | None) -> common_pb2.BankRef:
@@ -382,6 +452,7 @@ def present(
             f"presentation counted on {received_on.isoformat()} is after the expiry {expiry.isoformat()} "
             f"(extended to {receiver_days.last_day(expiry).isoformat()} at {receiver_days.place})"
         )
+    _require_confirmation_covers(credit, receiver, received_on, receiver_days)
     check_same_currency(request.claimed, credit.currency, "claimed")
     check_documents(request.documents)
     if request.awaiting_completeness and terms.rules not in EUCP_RULES:
@@ -467,6 +538,24 @@ def present(
     )
 
 
+def _require_confirmation_covers(
+    credit: CreditFile, receiver: common_pb2.BankRef, presented_on: datetime.date, days: BankingDays
+) -> None:
+    """A presentation reaching the confirming bank only through its confirmation is made by the
+    expiry it confirmed: an amendment extending the credit that it did not extend its confirmation to
+    does not extend its undertaking (art. 10b, INV-LC-13) -- the presentation is for the issuing bank
+    (or a nominated bank)."""
+    if not _confirmer_only(credit, receiver):
+        return
+    expiry = confirmed_expiry(credit)
+    if presented_on > days.last_day(expiry):
+        raise expired(
+            f"presentation counted on {presented_on.isoformat()} is after {expiry.isoformat()}, the expiry the "
+            f"confirming bank confirmed (extended to {days.last_day(expiry).isoformat()} at {days.place}); it did "
+            "not extend its confirmation to a later one (art. 10b): present to the issuing bank"
+        )
+
+
 def notify_completeness(
     tx: Transaction,
     credit: CreditFile,
@@ -486,6 +575,7 @@ def notify_completeness(
     notified_on = receiver_days.counting_day(tx.timestamp)
     if notified_on > receiver_days.last_day(expiry):
         raise expired(f"notice of completeness on {notified_on.isoformat()} is after the expiry {expiry.isoformat()}")
+    _require_confirmation_covers(credit, presentation.stub.receiving_bank, notified_on, receiver_days)
     after = _edit(presentation)
     after.stub.state = lc.PRESENTATION_STATE_UNDER_EXAMINATION
     after.stub.completeness_notified_on.CopyFrom(from_date(notified_on))
@@ -501,13 +591,11 @@ def _basis(
     transfer: lc.TransferRecord | None,
     days: BankingDays,
 ) -> ExaminationBasis:
-    stub = presentation.stub
-    presented_on = stub.completeness_notified_on if stub.HasField("completeness_notified_on") else stub.received_on
     return ExaminationBasis(
         terms=terms,
         position=credit.position,
         transfer=transfer,
-        presented_on=to_date(presented_on, "received_on"),
+        presented_on=_presented_on(presentation.stub),
         days=days,
     )
 
@@ -547,7 +635,10 @@ def examine(
 ) -> Transition[api.PresentationResponse]:
     """The examining bank records its examination: the objective checks plus its own findings.
 
-    Discrepant after the refusal deadline means PRECLUDED: the bank can no longer refuse (art. 16f).
+    Discrepant after the refusal deadline means PRECLUDED for the issuing or a confirming bank: it
+    can no longer refuse (art. 16f); a nominated bank's presentation stays DISCREPANT (see
+    :func:`_bound_by_deadline`). A confirming bank holding the presentation as such examines it
+    against the terms it confirmed (INV-LC-13).
     """
     require_bank(tx.caller, presentation.stub.receiving_bank, (Role.EXAMINER,), "examining a presentation")
     examiner_days = calendars.of(presentation.stub.receiving_bank)
@@ -562,10 +653,19 @@ def examine(
         _basis(credit, terms_record.terms, presentation, transfer, examiner_days), presentation.record
     )
     accepted = None
+    terms_seq = terms_record.amendment_seq
     if automated and not request.discrepancies:  # the examiner's own findings: it complies with neither
         accepted = _complying_amendment(tx, credit, presentation, transfer, examiner_days, next_amendment)
         if accepted is not None:
-            automated = []
+            automated, terms_seq = [], accepted.amendment.seq
+    if as_confirmer(credit, presentation, examiner_days):
+        # the beneficiary is held to the credit's terms (acceptance above included), the confirming
+        # bank's undertaking to the terms it confirmed (INV-LC-13)
+        held_to = accepted.confirmed if accepted is not None and accepted.confirmed else credit.confirmed_terms
+        terms_seq = held_to.amendment_seq
+        automated = objective_discrepancies(
+            _basis(credit, held_to.terms, presentation, transfer, examiner_days), presentation.record
+        )
     found = [*automated, *request.discrepancies]
     after = _edit(presentation)
     after.record.examinations.append(
@@ -574,13 +674,13 @@ def examine(
             result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
             discrepancies=found,
             examined_on=from_date(examiner_days.local_date(tx.timestamp)),
-            terms_amendment_seq=accepted.amendment.seq if accepted else terms_record.amendment_seq,
+            terms_amendment_seq=terms_seq,
             examiner_hash=tx.caller.identity_hash,
         )
     )
     if not found:
         after.stub.state = lc.PRESENTATION_STATE_COMPLYING
-    elif _past_deadline(presentation, examiner_days, tx):
+    elif _past_deadline(presentation, examiner_days, tx) and _bound_by_deadline(credit, presentation, examiner_days):
         after.stub.state = lc.PRESENTATION_STATE_PRECLUDED
     else:
         after.stub.state = lc.PRESENTATION_STATE_DISCREPANT
@@ -601,14 +701,19 @@ def refuse(
 ) -> Transition[api.PresentationResponse]:
     """One complete refusal notice (art. 16c-d, MT734; INV-LC-06): by the examining bank, once, with
     every discrepancy and a disposal code, no later than the presentation's examination deadline (the
-    fifth banking day after presentation; a standby's third, ISP98 rule 5.01)."""
+    fifth banking day after presentation; a standby's third, ISP98 rule 5.01) when the examining bank
+    is the issuing or a confirming bank (art. 16f); a nominated bank is not precluded and may refuse
+    later (:func:`_bound_by_deadline`)."""
     stub = presentation.stub
     require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER,), "refusing a presentation")
     examiner_days = calendars.of(stub.receiving_bank)
     _require_complete(presentation)
     _require_transfer_match(presentation, transfer)
+    confirmer = as_confirmer(credit, presentation, examiner_days)
     if stub.state == lc.PRESENTATION_STATE_PRECLUDED or (
-        stub.state in OPEN_EXAMINATION_STATES and _past_deadline(presentation, examiner_days, tx)
+        stub.state in OPEN_EXAMINATION_STATES
+        and _past_deadline(presentation, examiner_days, tx)
+        and _bound_by_deadline(credit, presentation, examiner_days)
     ):
         raise deadline_passed(
             f"the refusal deadline was {to_date(stub.examination_deadline, 'deadline').isoformat()}: the "
@@ -628,10 +733,11 @@ def refuse(
             raise invalid_input("charges_claimed", "with the amount claimed, the total (33a) exceeds the SWIFT format")
     check_text(request.narrative, "narrative", lines=20, width=65)
 
+    terms_record = _examined_terms(credit, confirmer)
     required = {
         item.code
         for item in objective_discrepancies(
-            _basis(credit, credit.terms.terms, presentation, transfer, examiner_days), presentation.record
+            _basis(credit, terms_record.terms, presentation, transfer, examiner_days), presentation.record
         )
     }
     for examination in presentation.record.examinations:
@@ -665,7 +771,7 @@ def refuse(
                 result=lc.EXAMINATION_RESULT_DISCREPANT,
                 discrepancies=request.discrepancies,
                 examined_on=record.refusal.refused_on,
-                terms_amendment_seq=credit.terms.amendment_seq,
+                terms_amendment_seq=terms_record.amendment_seq,
                 examiner_hash=tx.caller.identity_hash,
             )
         )
@@ -824,12 +930,19 @@ def lapse(
 def preclude(
     tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
 ) -> Transition[api.PresentationResponse]:
-    """Any bank of the credit records that the examining bank let the refusal deadline pass."""
+    """Any bank of the credit records that the examining bank -- the issuing bank, or the confirming
+    bank holding the presentation as such -- let the refusal deadline pass (art. 16f)."""
     require_bank(tx.caller, credit_banks(credit.stub), (), "recording a preclusion")
     examiner_days = calendars.of(presentation.stub.receiving_bank)
     _require_complete(presentation)
     if presentation.stub.state not in OPEN_EXAMINATION_STATES:
         raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to preclude")
+    if not _bound_by_deadline(credit, presentation, examiner_days):
+        raise invalid_state(
+            "the bank presented to acts as a nominated bank, not as issuing or confirming bank: its examination "
+            "period passing precludes nobody (art. 16f) -- it has no undertaking to honour (art. 12a) and may "
+            "still refuse"
+        )
     if not _past_deadline(presentation, examiner_days, tx):
         deadline = to_date(presentation.stub.examination_deadline, "examination_deadline")
         raise invalid_state(f"the examining bank may refuse until {deadline.isoformat()}")
@@ -859,7 +972,9 @@ def honour(
     calendars: CalendarBook,
 ) -> Transition[api.PresentationResponse]:
     """The examining bank honours a complying, waived or precluded presentation: pays at sight,
-    negotiates, accepts a draft or undertakes deferred payment (INV-LC-05, INV-LC-09, INV-LC-11)."""
+    negotiates, accepts a draft or undertakes deferred payment (INV-LC-05, INV-LC-09, INV-LC-11). The
+    issuing bank owes a nominated or confirming bank reimbursement only for what :func:`is_reimbursable`
+    says (arts. 7c, 8c)."""
     stub, terms, position = presentation.stub, credit.terms.terms, credit.position
     bank = require_bank(
         tx.caller, stub.receiving_bank, (Role.EXAMINER, Role.APPROVER, Role.TREASURY), "honouring a presentation"
@@ -867,7 +982,11 @@ def honour(
     examiner_days = calendars.of(bank)
     _require_complete(presentation)
     _require_transfer_match(presentation, transfer)
-    precluded = stub.state in OPEN_EXAMINATION_STATES and _past_deadline(presentation, examiner_days, tx)
+    precluded = (
+        stub.state in OPEN_EXAMINATION_STATES
+        and _past_deadline(presentation, examiner_days, tx)
+        and _bound_by_deadline(credit, presentation, examiner_days)
+    )
     if stub.state not in HONOURABLE_STATES and not precluded:
         raise invalid_state(
             f"presentation is {state_name(stub.state)}: only complying, waived or precluded presentations are honoured"
@@ -899,11 +1018,11 @@ def honour(
     updated_position, updated_transfer = _release(position, after.record, transfer, drawn=amount)
     updated_position.drawn += amount
     updated_position.honoured_drawings += 1
-    if not by_issuer:
-        updated_position.reimbursable += amount
     after.record.honour.CopyFrom(
         lc.Honour(kind=kind, bank_msp_id=bank.msp_id, amount=request.amount, honoured_on=from_date(honoured_on))
     )
+    if is_reimbursable(after.record, credit.stub.issuing_bank.msp_id):
+        updated_position.reimbursable += amount
     if deferred:
         after.record.honour.maturity_date.CopyFrom(request.maturity_date)
     else:
@@ -964,14 +1083,21 @@ def reimburse(
     request: api.ReimburseRequest,
     calendars: CalendarBook,
 ) -> Transition[api.PresentationResponse]:
-    """The issuing bank reimburses the nominated or confirming bank that honoured and paid (7c, 8c);
-    the sum reimbursed never exceeds the sum honoured (INV-LC-11)."""
+    """The issuing bank reimburses the nominated or confirming bank that honoured and paid a complying
+    presentation, or one whose waiver it accepted (7c, 8c; :func:`is_reimbursable`); the sum reimbursed
+    never exceeds the sum honoured (INV-LC-11)."""
     require_bank(tx.caller, credit.stub.issuing_bank, (Role.TREASURY, Role.ISSUER), "reimbursing")
     honour_record = presentation.record.honour
     if presentation.stub.state not in PAID_STATES:
         raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to reimburse")
     if honour_record.bank_msp_id == credit.stub.issuing_bank.msp_id:
         raise invalid_state("the issuing bank honoured this presentation itself; nothing to reimburse")
+    if not is_reimbursable(presentation.record, credit.stub.issuing_bank.msp_id):
+        raise invalid_state(
+            f"{honour_record.bank_msp_id} honoured documents it did not find complying (its own preclusion binds "
+            "only itself, art. 16f) and the issuing bank accepted no waiver of them: the issuing bank reimburses "
+            "a complying presentation only (arts. 7c, 8c)"
+        )
     check_same_currency(request.amount, credit.currency, "amount")
     reimbursed = sum(item.amount.minor_units for item in presentation.record.reimbursements)
     outstanding = honour_record.amount.minor_units - reimbursed

@@ -27,6 +27,7 @@ SALT_BYTES: Final = 32
 _CREDIT: Final = "tradefin.lc"
 _TERMS: Final = "tradefin.lc.terms"
 _POSITION: Final = "tradefin.lc.position"
+_CONFIRMED_TERMS: Final = "tradefin.lc.confirmed"
 _AMENDMENT: Final = "tradefin.lc.amendment"
 _PRESENTATION: Final = "tradefin.lc.presentation"
 _PRESENTATION_RECORD: Final = "tradefin.lc.presentation.record"
@@ -70,6 +71,13 @@ def credit_key(lc_id: str) -> RecordKey:
 def terms_key(lc_id: str) -> RecordKey:
     """The credit's private terms record."""
     return RecordKey(_TERMS, parse_lc_id(lc_id))
+
+
+def confirmed_terms_key(lc_id: str) -> RecordKey:
+    """The terms the confirming bank is bound by, once they differ from the credit's (private): written
+    when the beneficiary accepts an amendment the confirming bank did not extend its confirmation to
+    (art. 10b, INV-LC-13)."""
+    return RecordKey(_CONFIRMED_TERMS, parse_lc_id(lc_id))
 
 
 def position_key(lc_id: str) -> RecordKey:

@@ -36,6 +36,7 @@ from .records import (
     RecordKey,
     amendment_key,
     calendar_key,
+    confirmed_terms_key,
     credit_key,
     lc_id_of,
     position_key,
@@ -80,12 +81,17 @@ class LettersOfCreditService:
         only a bank of the credit reads them."""
         _require_member(caller, stub)
         lc_id = stub.lc_id
-        values = await self._read_many([terms_key(lc_id), position_key(lc_id), *also], stub.collection)
+        # the confirming bank's own terms exist only once an amendment it did not extend its
+        # confirmation to was accepted (art. 10b); no other credit reads the key
+        differ = stub.confirmation == lc.CONFIRMATION_STATUS_ADDED and bool(stub.unconfirmed_amendment_seqs)
+        own = [terms_key(lc_id), position_key(lc_id), *([confirmed_terms_key(lc_id)] if differ else [])]
+        values = await self._read_many([*own, *also], stub.collection)
         terms = parsed(values[0], lc.CreditTermsRecord)
         position = parsed(values[1], lc.CreditPosition)
         if terms is None or position is None:
             raise _missing_private_records(stub)
-        return CreditFile(stub=stub, terms=terms, position=position), values[2:]
+        confirmed = parsed(values[2], lc.CreditTermsRecord) if differ else None
+        return CreditFile(stub=stub, terms=terms, position=position, confirmed=confirmed), values[len(own) :]
 
     async def _credit(self, caller: Caller, lc_id: str, ahead: Sequence[RecordKey] = ()) -> CreditFile:
         """The credit's stub and private records; only a bank of the credit reads the private part."""

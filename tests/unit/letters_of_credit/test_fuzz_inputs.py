@@ -776,7 +776,8 @@ def scenarios() -> tuple[Scenario, ...]:
         ),
         Scenario(
             "Preclude",
-            api.PrecludeRequest(presentation_id=pres["under_examination"]),
+            # the issuing bank's: a nominated bank is never precluded (art. 16f)
+            api.PrecludeRequest(presentation_id=pres["discrepant"]),
             (ISSUER, "issuer"),
             _CREDIT_BANKS,
             at=AFTER_DEADLINE,
@@ -928,6 +929,7 @@ def request_type(function: str) -> type[Message]:
 _RECORDS: Final[dict[str, type[Message]]] = {
     "tradefin.lc": lc.CreditStub,
     "tradefin.lc.terms": lc.CreditTermsRecord,
+    "tradefin.lc.confirmed": lc.CreditTermsRecord,
     "tradefin.lc.position": lc.CreditPosition,
     "tradefin.lc.amendment": lc.AmendmentRecord,
     "tradefin.lc.presentation": lc.PresentationStub,

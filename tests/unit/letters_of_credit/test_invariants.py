@@ -186,17 +186,18 @@ def test_inv_lc_06_refusal_by_the_examining_bank_once_with_discrepancies_and_dis
             desk.service.refuse,
             api.RefuseRequest(presentation_id=pid, discrepancies=[LATE]),
         )
-    late = Desk()
+    late = Desk()  # the issuing bank's presentation (a nominated bank is not precluded, art. 16f)
     late_lc = late.open_credit()
-    late_pid = late.at("2025-12-12").present(late_lc, docs=late_documents())
+    late_pid = late.at("2025-12-12T03:00:00+00:00").present(late_lc, receiving=ISSUER, docs=late_documents())
     late.at("2025-12-22")
     with pytest.raises(LcRuleError, match=r"^ERR_DEADLINE_PASSED"):
         late.call(
-            caller(ADVISER, "examiner"),
+            caller(ISSUER, "examiner"),
             late.service.refuse,
             api.RefuseRequest(presentation_id=late_pid, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_HOLD),
         )
-    assert late.honour(late_pid).state == lc.PRESENTATION_STATE_HONOURED  # precluded: must honour
+    precluded = late.honour(late_pid, honourer=caller(ISSUER, "approver"))
+    assert precluded.state == lc.PRESENTATION_STATE_HONOURED  # precluded: must honour
     desk.call(caller(ADVISER, "examiner"), desk.service.refuse, notice)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE"):
         desk.call(caller(ADVISER, "examiner"), desk.service.refuse, notice)
@@ -267,14 +268,16 @@ def test_inv_lc_09_one_honoured_drawing_when_partial_drawings_are_prohibited() -
     desk = Desk()
     lc_id = desk.open_credit(sample_terms(partial_shipments=lc.SHIPMENT_PERMISSION_NOT_ALLOWED))
     first = desk.at("2025-12-03").present(lc_id, "100000.00")
-    second = desk.present(lc_id, "5000.00", documents(invoiced="5000.00", quantity=1000))
+    # to the issuing bank, which a missed deadline precludes (art. 16f)
+    second = desk.present(lc_id, "5000.00", documents(invoiced="5000.00", quantity=1000), receiving=ISSUER)
     desk.examine(first)
     desk.honour(first)
     assert desk.stub(lc_id).state == lc.CREDIT_STATE_FULLY_UTILISED
-    assert desk.examine(second).discrepancy_codes == [lc.DISCREPANCY_CODE_PARTIAL_NOT_ALLOWED]
-    desk.at("2025-12-11")  # the deadline passed without refusal: precluded, yet still only one drawing
+    examined = desk.examine(second, caller(ISSUER, "examiner"))
+    assert examined.discrepancy_codes == [lc.DISCREPANCY_CODE_PARTIAL_NOT_ALLOWED]
+    desk.at("2025-12-12")  # the deadline passed without refusal: precluded, yet still only one drawing
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: partial drawings are prohibited"):
-        desk.honour(second, "5000.00")
+        desk.honour(second, "5000.00", honourer=caller(ISSUER, "approver"))
 
 
 def test_inv_lc_10_waiver_by_the_applicant_after_discrepancies_effective_on_acceptance() -> None:

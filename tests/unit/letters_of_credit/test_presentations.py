@@ -250,15 +250,17 @@ def test_refusal_without_a_prior_examination_runs_the_objective_checks() -> None
 
 
 def test_after_the_fifth_banking_day_refusal_is_rejected_and_the_presentation_is_precluded() -> None:
-    desk = Desk()
+    desk = Desk()  # the issuing bank's presentation: a nominated bank is not precluded (art. 16f)
     lc_id = desk.open_credit()
-    pid = desk.at("2025-12-12").present(lc_id, docs=documents(shipped="2025-12-11", issued="2025-12-11"))
-    desk.examine(pid)
+    pid = desk.at("2025-12-12T03:00:00+00:00").present(
+        lc_id, receiving=ISSUER, docs=documents(shipped="2025-12-11", issued="2025-12-11")
+    )
+    desk.examine(pid, caller(ISSUER, "examiner"))
     assert desk.presentation(pid)[0].examination_deadline == date("2025-12-19")
     refuse_late = desk.at("2025-12-22")
     before = dict(refuse_late.ledger.state)
     with pytest.raises(LcRuleError, match=r"^ERR_DEADLINE_PASSED: .*2025-12-19.*precluded"):
-        refuse(desk, pid, LATE)
+        refuse(desk, pid, LATE, bank=ISSUER)
     assert desk.ledger.state == before
     with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: "):
         desk.call(caller(OUTSIDER, "auditor"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid))
@@ -266,7 +268,7 @@ def test_after_the_fifth_banking_day_refusal_is_rejected_and_the_presentation_is
         caller(ISSUER, "issuer"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid)
     ).presentation
     assert stub.state == lc.PRESENTATION_STATE_PRECLUDED
-    assert desk.honour(pid).state == lc.PRESENTATION_STATE_HONOURED
+    assert desk.honour(pid, honourer=caller(ISSUER, "approver")).state == lc.PRESENTATION_STATE_HONOURED
 
 
 def test_a_standby_is_dishonoured_by_the_third_business_day_after_presentation() -> None:
@@ -276,21 +278,24 @@ def test_a_standby_is_dishonoured_by_the_third_business_day_after_presentation()
     demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
     desk = Desk()
     lc_id = desk.open_credit(standby)
-    late, in_time = (desk.at("2025-12-12").present(lc_id, "10000.00", demand) for _ in range(2))
+    late, in_time = (
+        desk.at("2025-12-12T03:00:00+00:00").present(lc_id, "10000.00", demand, receiving=ISSUER) for _ in range(2)
+    )
     # ISP98 rule 5.01: three business days are not unreasonable (a documentary credit has five: 12-19)
     assert desk.presentation(late)[0].examination_deadline == date("2025-12-17")
     unsigned = lc.Discrepancy(code=lc.DISCREPANCY_CODE_OTHER, text="DEMAND NOT SIGNED")
     for pid in (late, in_time):
-        desk.examine(pid, None, unsigned)
-    assert refuse(desk.at("2025-12-17"), in_time, unsigned).state == lc.PRESENTATION_STATE_REFUSED
+        desk.examine(pid, caller(ISSUER, "examiner"), unsigned)
+    in_time_refusal = refuse(desk.at("2025-12-17T03:00:00+00:00"), in_time, unsigned, bank=ISSUER)
+    assert in_time_refusal.state == lc.PRESENTATION_STATE_REFUSED
     with pytest.raises(LcRuleError, match=r"^ERR_DEADLINE_PASSED: .*2025-12-17.*precluded"):
-        refuse(desk.at("2025-12-18"), late, unsigned)
+        refuse(desk.at("2025-12-18T03:00:00+00:00"), late, unsigned, bank=ISSUER)
 
 
 def test_preclusion_only_after_the_deadline() -> None:
     desk = Desk()
     lc_id = desk.open_credit()
-    pid = desk.at("2025-12-03").present(lc_id)
+    pid = desk.at("2025-12-03T03:00:00+00:00").present(lc_id, receiving=ISSUER)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the examining bank may refuse until 2025-12-10"):
         desk.call(caller(ISSUER, "issuer"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid))
 
@@ -298,18 +303,21 @@ def test_preclusion_only_after_the_deadline() -> None:
 def test_honour_needs_a_determination_unless_the_deadline_passed() -> None:
     desk = Desk()
     lc_id = desk.open_credit()
-    pid = desk.at("2025-12-03").present(lc_id)
+    pid = desk.at("2025-12-03T03:00:00+00:00").present(lc_id, receiving=ISSUER)
+    issuer = caller(ISSUER, "approver")
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is UNDER_EXAMINATION"):
-        desk.honour(pid)
+        desk.honour(pid, honourer=issuer)
     desk.at("2025-12-11")
-    assert desk.honour(pid).state == lc.PRESENTATION_STATE_HONOURED  # silent past the deadline: precluded
+    assert desk.honour(pid, honourer=issuer).state == lc.PRESENTATION_STATE_HONOURED  # silent: precluded
 
 
 def test_examination_after_the_deadline_that_finds_discrepancies_precludes() -> None:
     desk = Desk()
     lc_id = desk.open_credit()
-    pid = desk.at("2025-12-12").present(lc_id, docs=documents(shipped="2025-12-11", issued="2025-12-11"))
-    assert desk.at("2025-12-22").examine(pid).state == lc.PRESENTATION_STATE_PRECLUDED
+    pid = desk.at("2025-12-12T03:00:00+00:00").present(
+        lc_id, receiving=ISSUER, docs=documents(shipped="2025-12-11", issued="2025-12-11")
+    )
+    assert desk.at("2025-12-22").examine(pid, caller(ISSUER, "examiner")).state == lc.PRESENTATION_STATE_PRECLUDED
 
 
 def issuer_examined_discrepant(desk: Desk) -> tuple[str, str]:

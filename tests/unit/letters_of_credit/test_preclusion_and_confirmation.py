@@ -1,0 +1,287 @@
+"""Who a missed examination deadline precludes, what the issuing bank reimburses, and which terms a
+confirming bank is held to.
+
+- Art. 16f precludes only an issuing bank or a confirming bank; a nominated bank has no undertaking
+  (art. 12a), so its deadline passing binds nobody.
+- Arts. 7c/8c: the issuing bank reimburses a nominated or confirming bank that honoured a complying
+  presentation (or one whose waiver the issuing bank itself accepted), not one honoured on the
+  honouring bank's own preclusion.
+- Art. 10b / INV-LC-13: a confirming bank is bound by an amendment only once it extended its
+  confirmation to it; otherwise it stays on the terms it confirmed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
+from tradefin.chaincode.contracts.letters_of_credit.records import confirmed_terms_key
+from tradefin.protos import letters_of_credit_api_pb2 as api
+from tradefin.protos import letters_of_credit_pb2 as lc
+
+from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
+
+LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
+EXTEND = lc.AmendmentChanges(expiry_date=date("2026-01-31"), latest_shipment_date=date("2025-12-20"))
+
+
+def shipped_18th(invoiced: str = "100000.00", quantity: int = 1000) -> list[lc.Document]:
+    """Shipped after the sample's latest shipment date (2025-12-10), before the extended one (2025-12-20)."""
+    return documents(shipped="2025-12-18", issued="2025-12-18", invoiced=invoiced, quantity=quantity)
+
+
+def confirmed_credit(desk: Desk, **overrides: object) -> str:
+    terms = sample_terms(
+        confirmation_instruction=lc.CONFIRMATION_INSTRUCTION_CONFIRM, requested_confirmer=CONFIRMER, **overrides
+    )
+    lc_id = desk.open_credit(terms)
+    desk.call(caller(CONFIRMER, "approver"), desk.service.add_confirmation, api.AddConfirmationRequest(lc_id=lc_id))
+    return lc_id
+
+
+def amend(
+    desk: Desk, lc_id: str, seq: int, changes: lc.AmendmentChanges = EXTEND, *, extend: bool | None
+) -> None:
+    """Propose, let the confirming bank decide (``None``: it does not decide), advise, accept."""
+    desk.call(
+        caller(ISSUER, "issuer"),
+        desk.service.propose_amendment,
+        api.ProposeAmendmentRequest(lc_id=lc_id, seq=seq, changes=changes),
+    )
+    if extend is not None:
+        desk.call(
+            caller(CONFIRMER, "approver"),
+            desk.service.decide_amendment_confirmation,
+            api.DecideAmendmentConfirmationRequest(lc_id=lc_id, seq=seq, extend=extend),
+        )
+    advise = api.AdviseAmendmentRequest(lc_id=lc_id, seq=seq)
+    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, advise)
+    desk.call(
+        caller(ADVISER, "client-beneficiary"),
+        desk.service.accept_amendment,
+        api.AcceptAmendmentRequest(lc_id=lc_id, seq=seq),
+    )
+
+
+def reimburse(desk: Desk, pid: str, amount: str = "100000") -> lc.PresentationStub:
+    request = api.ReimburseRequest(presentation_id=pid, amount=usd(amount))
+    return desk.call(caller(ISSUER, "treasury"), desk.service.reimburse, request).presentation
+
+
+def preclude(desk: Desk, pid: str) -> lc.PresentationStub:
+    return desk.call(
+        caller(ISSUER, "issuer"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid)
+    ).presentation
+
+
+def confirmed_terms(desk: Desk, lc_id: str) -> lc.CreditTermsRecord | None:
+    return desk.ledger.get(lc.CreditTermsRecord, confirmed_terms_key(lc_id), desk.stub(lc_id).collection)
+
+
+# ------------------------------------------------------------------------------------------------
+# Art. 16f: a nominated bank is not precluded
+
+
+def test_a_nominated_bank_that_misses_its_deadline_is_not_precluded_and_may_still_refuse() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()  # available with the advising bank: a nominated bank, not a confirmer
+    pid = desk.at("2025-12-16").present(lc_id, docs=documents(shipped="2025-12-15", issued="2025-12-15"))
+    assert desk.presentation(pid)[0].examination_deadline == date("2025-12-23")
+    stub = desk.at("2025-12-29").examine(pid)  # after its deadline, late shipment found
+    assert (stub.state, list(stub.discrepancy_codes)) == (
+        lc.PRESENTATION_STATE_DISCREPANT,
+        [lc.DISCREPANCY_CODE_LATE_SHIPMENT],
+    )
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: .*nominated bank.*art\. 16f"):
+        preclude(desk, pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is DISCREPANT"):
+        desk.honour(pid)
+    refused = desk.call(
+        caller(ADVISER, "examiner"),
+        desk.service.refuse,
+        api.RefuseRequest(presentation_id=pid, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_RETURN),
+    ).presentation
+    assert refused.state == lc.PRESENTATION_STATE_RETURNED
+    position = desk.position(lc_id)
+    assert (position.drawn, position.reserved, position.reimbursable) == (0, 0, 0)
+
+
+def test_a_nominated_bank_silent_past_its_deadline_examines_before_it_honours_and_is_reimbursed() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    pid = desk.at("2025-12-03").present(lc_id)
+    desk.at("2025-12-11")  # deadline 2025-12-10 passed: silence does not make it honourable
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is UNDER_EXAMINATION"):
+        desk.honour(pid)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+    assert desk.honour(pid).state == lc.PRESENTATION_STATE_HONOURED
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+# ------------------------------------------------------------------------------------------------
+# Arts. 7c / 8c: what the issuing bank reimburses
+
+
+def test_a_confirming_bank_precluded_on_discrepant_documents_honours_at_its_own_risk() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    pid = desk.at("2025-12-16").present(
+        lc_id, receiving=CONFIRMER, docs=documents(shipped="2025-12-15", issued="2025-12-15")
+    )
+    assert desk.at("2025-12-29").examine(pid, caller(CONFIRMER, "examiner")).state == (
+        lc.PRESENTATION_STATE_PRECLUDED
+    )
+    honoured = desk.honour(pid, honourer=caller(CONFIRMER, "approver"))  # it must honour (art. 16f)
+    assert honoured.state == lc.PRESENTATION_STATE_HONOURED
+    position = desk.position(lc_id)
+    assert (position.drawn, position.reimbursable) == (10_000_000, 0)
+    assert desk.stub(lc_id).open_presentations == 0  # nothing owed: nothing left open
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: ConfirmerMSP honoured documents it did not find"):
+        reimburse(desk, pid)
+    # the credit still closes: reimbursed == reimbursable
+    desk.at("2026-01-05").call(caller(ADVISER, "advisor"), desk.service.expire, api.ExpireRequest(lc_id=lc_id))
+    closed = desk.call(caller(ISSUER, "issuer"), desk.service.close, api.CloseRequest(lc_id=lc_id))
+    assert closed.credit.state == lc.CREDIT_STATE_CLOSED
+
+
+def test_a_confirming_bank_that_found_the_documents_complying_is_reimbursed() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    pid = desk.at("2025-12-03").present(lc_id, receiving=CONFIRMER)
+    assert desk.examine(pid, caller(CONFIRMER, "examiner")).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(pid, honourer=caller(CONFIRMER, "approver"))
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+# ------------------------------------------------------------------------------------------------
+# Art. 10b / INV-LC-13: the confirming bank's terms
+
+
+def test_a_presentation_after_the_expiry_the_confirming_bank_confirmed_is_not_made_to_it() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=False)  # expiry 2025-12-31 -> 2026-01-31, not confirmed
+    assert desk.stub(lc_id).expiry_date == date("2026-01-31")
+    kept = confirmed_terms(desk, lc_id)
+    assert kept is not None and kept.terms.expiry_date == date("2025-12-31") and kept.amendment_seq == 0
+    desk.at("2026-01-05")
+    with pytest.raises(LcRuleError, match=r"^ERR_EXPIRED: .*2025-12-31, the expiry the confirming bank confirmed"):
+        desk.present(lc_id, docs=shipped_18th(), receiving=CONFIRMER)
+    # the issuing bank is bound by its amendment (art. 10b): the presentation is made to it
+    pid = desk.at("2026-01-05T03:00:00+00:00").present(lc_id, docs=shipped_18th(), receiving=ISSUER)
+    assert desk.examine(pid, caller(ISSUER, "examiner")).state == lc.PRESENTATION_STATE_COMPLYING
+
+
+def test_the_confirming_bank_examines_against_the_terms_it_confirmed() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=False)  # latest shipment 2025-12-10 -> 2025-12-20, not confirmed
+    half = shipped_18th("50000.00", 500)
+    to_confirmer = desk.at("2025-12-19T03:00:00+00:00").present(lc_id, "50000.00", half, receiving=CONFIRMER)
+    to_issuer = desk.present(lc_id, "50000.00", half, receiving=ISSUER)
+    at_confirmer = desk.examine(to_confirmer, caller(CONFIRMER, "examiner"))
+    assert (at_confirmer.state, list(at_confirmer.discrepancy_codes)) == (
+        lc.PRESENTATION_STATE_DISCREPANT,
+        [lc.DISCREPANCY_CODE_LATE_SHIPMENT],
+    )
+    assert desk.presentation(to_confirmer)[1].examinations[0].terms_amendment_seq == 0
+    assert desk.examine(to_issuer, caller(ISSUER, "examiner")).state == lc.PRESENTATION_STATE_COMPLYING
+    assert desk.presentation(to_issuer)[1].examinations[0].terms_amendment_seq == 1
+    # a refusal by the confirming bank states the discrepancy of its terms, in time
+    refused = desk.call(
+        caller(CONFIRMER, "examiner"),
+        desk.service.refuse,
+        api.RefuseRequest(presentation_id=to_confirmer, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_RETURN),
+    ).presentation
+    assert refused.state == lc.PRESENTATION_STATE_RETURNED
+
+
+def test_an_amendment_accepted_before_the_confirming_bank_decided_does_not_bind_it() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=None)
+    assert list(desk.stub(lc_id).unconfirmed_amendment_seqs) == [1]  # flagged (INV-LC-13)
+    with pytest.raises(LcRuleError, match=r"^ERR_EXPIRED: .*the expiry the confirming bank confirmed"):
+        desk.at("2026-01-05").present(lc_id, docs=shipped_18th(), receiving=CONFIRMER)
+
+
+def test_an_amendment_the_confirming_bank_extended_to_binds_it() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=True)
+    assert list(desk.stub(lc_id).unconfirmed_amendment_seqs) == []
+    assert confirmed_terms(desk, lc_id) is None  # its terms are the credit's
+    pid = desk.at("2026-01-05").present(lc_id, docs=shipped_18th(), receiving=CONFIRMER)
+    assert desk.examine(pid, caller(CONFIRMER, "examiner")).state == lc.PRESENTATION_STATE_COMPLYING
+
+
+def test_a_later_amendment_the_confirming_bank_extended_to_applies_to_the_terms_it_confirmed() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=False)
+    amend(desk, lc_id, 2, lc.AmendmentChanges(increase=usd("10000")), extend=True)
+    assert desk.terms(lc_id).terms.amount == usd("110000.00")
+    kept = confirmed_terms(desk, lc_id)
+    assert kept is not None
+    assert (kept.terms.amount, kept.terms.expiry_date, kept.amendment_seq) == (usd("110000.00"), date("2025-12-31"), 2)
+    assert list(desk.stub(lc_id).unconfirmed_amendment_seqs) == [1]
+
+
+def test_an_amendment_proposed_before_the_confirmation_is_extended_to_only_by_decision() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit(
+        sample_terms(confirmation_instruction=lc.CONFIRMATION_INSTRUCTION_CONFIRM, requested_confirmer=CONFIRMER)
+    )
+    desk.call(
+        caller(ISSUER, "issuer"),
+        desk.service.propose_amendment,
+        api.ProposeAmendmentRequest(lc_id=lc_id, seq=1, changes=EXTEND),
+    )
+    desk.call(caller(CONFIRMER, "approver"), desk.service.add_confirmation, api.AddConfirmationRequest(lc_id=lc_id))
+    desk.call(
+        caller(CONFIRMER, "approver"),
+        desk.service.decide_amendment_confirmation,
+        api.DecideAmendmentConfirmationRequest(lc_id=lc_id, seq=1, extend=True),
+    )
+    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, api.AdviseAmendmentRequest(lc_id=lc_id, seq=1))
+    accept = api.AcceptAmendmentRequest(lc_id=lc_id, seq=1)
+    desk.call(caller(ADVISER, "client-beneficiary"), desk.service.accept_amendment, accept)
+    assert confirmed_terms(desk, lc_id) is None
+    desk.at("2026-01-05").present(lc_id, docs=shipped_18th(), receiving=CONFIRMER)
+
+
+def test_a_confirming_bank_also_nominated_holds_a_later_presentation_as_nominated_bank() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk, available_with=lc.AvailableWith(nominated_bank=CONFIRMER))
+    amend(desk, lc_id, 1, extend=False)
+    # after the expiry it confirmed, within the amended one: made to it under its nomination
+    pid = desk.at("2026-01-05").present(
+        lc_id, receiving=CONFIRMER, docs=documents(shipped="2025-12-21", issued="2025-12-21")
+    )
+    assert desk.presentation(pid)[0].examination_deadline == date("2026-01-12")
+    stub = desk.at("2026-01-14").examine(pid, caller(CONFIRMER, "examiner"))  # late, and late shipment
+    assert stub.state == lc.PRESENTATION_STATE_DISCREPANT  # no undertaking: not precluded (arts. 12a, 16f)
+    assert list(stub.discrepancy_codes) == [lc.DISCREPANCY_CODE_LATE_SHIPMENT]
+    assert desk.presentation(pid)[1].examinations[0].terms_amendment_seq == 1  # the credit's terms
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: .*nominated bank"):
+        preclude(desk, pid)
+
+
+def test_documents_complying_with_the_credit_accept_no_pending_amendment_at_the_confirming_bank() -> None:
+    """INV-LC-07 is judged on the credit's terms: documents discrepant only under the confirming bank's
+    terms do not comply "only with the amended terms" of the next amendment."""
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=False)  # 44C 2025-12-20 for the beneficiary, 2025-12-10 for the confirmer
+    desk.call(
+        caller(ISSUER, "issuer"),
+        desk.service.propose_amendment,
+        api.ProposeAmendmentRequest(lc_id=lc_id, seq=2, changes=lc.AmendmentChanges(increase=usd("1000"))),
+    )
+    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, api.AdviseAmendmentRequest(lc_id=lc_id, seq=2))
+    pid = desk.at("2025-12-19").present(lc_id, docs=shipped_18th(), receiving=CONFIRMER)
+    stub = desk.examine(pid, caller(CONFIRMER, "examiner"))
+    assert list(stub.discrepancy_codes) == [lc.DISCREPANCY_CODE_LATE_SHIPMENT]
+    assert list(desk.stub(lc_id).pending_amendment_seqs) == [2]  # still the beneficiary's to decide
