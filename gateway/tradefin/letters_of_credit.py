@@ -465,7 +465,9 @@ class LettersOfCreditFlows(FlowsBase):
     ) -> Flow[Committed[lc.PresentationStub]]:
         """The examining bank records its examination: the chaincode's objective checks plus the
         examiner's own ``discrepancies`` (role ``examiner``). COMPLYING, DISCREPANT, or PRECLUDED when
-        discrepant after the refusal deadline."""
+        discrepant after the refusal deadline at the issuing or a confirming bank (art. 16f; a nominated
+        bank is not precluded and may still refuse). A confirming bank examines against the terms it
+        confirmed (an amendment it did not extend its confirmation to does not bind it)."""
         self._check(check_discrepancies, discrepancies)
         request = api.ExamineRequest(presentation_id=presentation_id, discrepancies=discrepancies)
         return (yield from self._presentation_transition("Examine", request, presentation_id))
@@ -571,7 +573,8 @@ class LettersOfCreditFlows(FlowsBase):
         *,
         settlement: payments_pb2.CreditSettlement | None = None,
     ) -> Flow[Committed[lc.PresentationStub]]:
-        """The issuing bank reimburses the bank that honoured (roles ``treasury`` or ``issuer``); with
+        """The issuing bank reimburses the bank that honoured (roles ``treasury`` or ``issuer``) a
+        presentation it found complying, or whose waiver the issuing bank accepted (arts. 7c, 8c); with
         ``settlement``, the reimbursement is paid on their payment channel in the same transaction."""
         self._check(validation.check_money, amount, "amount")
         request = api.ReimburseRequest(presentation_id=presentation_id, amount=amount, settlement=settlement)
