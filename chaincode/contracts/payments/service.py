@@ -19,7 +19,7 @@ from tradefin.chaincode.contracts.letters_of_credit.validation import check_uuid
 from tradefin.protos import common_pb2, compliance_pb2
 from tradefin.protos import payments_pb2 as pay
 
-from ..compliance.errors import duplicate, invalid_input, not_found, unauthorized
+from ..compliance.errors import approval_required, duplicate, invalid_input, not_found, unauthorized
 from ..compliance.gate import GateResult, account_countries, check_parties
 from ..compliance.governance import pilot_day
 from ..compliance.ledger import PUBLIC, RecordLedger, Transition, Write, commit, get
@@ -336,8 +336,15 @@ class PaymentsService:
         record = preparation.record
         record.lc_id, record.presentation_id = lc_link
         end_to_end = await self._end_to_end_write(file, sender, record)
-        # A credit's settlement is authorised by the honour it pays, made by the bank's approver: it never
-        # waits for a second one (held, it could lapse to RJCT while its presentation counts it as paid).
+        # A credit's settlement never waits for a second approver: held, it could lapse to RJCT while its
+        # presentation counts it as paid. So one that dual control applies to (DOMAIN.md 4.4: amount,
+        # HIGH-risk party or country) is made only by an officer with role approver; another is refused,
+        # and the credit's transition with it: the bank settles it apart, by a payment of its own.
+        if preparation.needs_approval and lc_link[0] and Role.APPROVER not in tx.caller.roles:
+            raise approval_required(
+                f"the settlement of letter of credit {lc_link[0]} needs dual control: an officer with role approver "
+                "makes it, or the credit is settled apart by a payment (which a second approver approves)"
+            )
         if preparation.needs_approval and not lc_link[0]:
             pending = transfers.make_pending(tx, preparation, file)
             return Transition(pending.response, (*pending.writes, end_to_end), pending.event)

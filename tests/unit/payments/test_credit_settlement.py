@@ -228,8 +228,8 @@ def test_a_settlement_is_paid_only_to_the_credits_receiving_bank() -> None:
 def test_a_settlement_is_final_on_the_channel_it_is_neither_held_nor_rejected() -> None:
     # The presentation counts its settlement as paid: a settlement held for a second approver could
     # lapse to RJCT, and one rejected by the receiving bank would leave the presentation REIMBURSED
-    # against a rejected payment. The honour (by the bank's approver) authorises it; money goes back
-    # only by a return linked to it.
+    # against a rejected payment. Dual control applies all the same: above the threshold only an
+    # officer with role approver makes it; money goes back only by a return linked to it.
     desk = Desk()
     desk.now = NOW
     channel_id = desk.ready(governance_config(dual_control_threshold=usd("1000.00")), currency="USD",
@@ -239,7 +239,12 @@ def test_a_settlement_is_final_on_the_channel_it_is_neither_held_nor_rejected() 
     desk.credit(caller(BANK_B, "approver"), lambda s, tx: s.honour(tx, honour), at=NOW)
     paid = settlement()
     reimburse = api.ReimburseRequest(presentation_id=presentation_id, amount=usd("100000.00"), settlement=paid)
-    desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    with pytest.raises(RuleError, match="needs dual control") as held:  # treasury alone: over the threshold
+        desk.credit(caller(BANK_A, "treasury"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    assert held.value.code_name == "ERR_APPROVAL_REQUIRED"
+    with pytest.raises(RuleError):  # nothing was written: no payment
+        desk.payment(paid.uetr)
+    desk.credit(caller(BANK_A, "treasury,approver", "senior"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
     payment = desk.payment(paid.uetr).payment
     assert payment.status == pay.PAYMENT_STATUS_ACSP  # over the threshold of 1,000.00, yet not held (PDNG)
     assert desk.channel(channel_id).balances[1].balance == 300000_00
