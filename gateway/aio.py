@@ -197,6 +197,7 @@ class _Driver:
         "_closed",
         "_closing",
         "_endorse_gate",
+        "_in_flight",
         "_owns_channel",
         "_signer",
         "_streams",
@@ -212,6 +213,7 @@ class _Driver:
         # itself (closing a channel of its own does both).
         self._closing = None if owns_channel else Cancellation()
         self._streams = None if owns_channel else OpenStreams()
+        self._in_flight: set[Any] | None = None if owns_channel else set()
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
@@ -232,8 +234,10 @@ class _Driver:
         gate = self._endorse_gate
         holding = False  # this flow holds a head-start place from its Endorse until its Submit is answered
         scopes = active_cancellations()
-        if self._closing is not None:
-            scopes = (*scopes, self._closing)
+        # on a channel given to it, close() cancels the calls it finds here (a task per call, as for a
+        # cancellation scope, would double the driver's cost per call) and wakes the pauses
+        in_flight = self._in_flight
+        pause_scopes = scopes if self._closing is None else (*scopes, self._closing)
         try:
             effect = next(flow)
             while True:
@@ -251,7 +255,14 @@ class _Driver:
                     started = monotonic()
                     try:
                         pending = unary[call.method](call.request, timeout=call.timeout, **options)
-                        reply = await (_call_in_scopes(pending, scopes) if scopes else pending)
+                        if in_flight is None:
+                            reply = await (_call_in_scopes(pending, scopes) if scopes else pending)
+                        else:
+                            in_flight.add(pending)
+                            try:
+                                reply = await (_call_in_scopes(pending, scopes) if scopes else pending)
+                            finally:
+                                in_flight.discard(pending)
                     except (_grpc.RpcError, asyncio.CancelledError, _grpc.UsageError) as error:
                         if holding:
                             holding = False
@@ -282,7 +293,7 @@ class _Driver:
                 elif kind is Sign:
                     reply = await self.sign(cast(Sign, effect).digest)
                 else:
-                    await _pause(cast(Pause, effect).seconds, scopes)
+                    await _pause(cast(Pause, effect).seconds, pause_scopes)
                     reply = b""
                 effect = flow.send(reply)
         except StopIteration as stop:
@@ -295,27 +306,35 @@ class _Driver:
     def open_chaincode_events(
         self, request: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
-        call_deadline(timeout, None)  # checked before anything is opened
+        deadline = call_deadline(timeout, None)  # checked before anything is opened; math.inf: none
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout, **self._call_options)
+        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=deadline, **self._call_options)
 
     def open_deliver(
         self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
-        call_deadline(timeout, None)  # checked before anything is opened
+        deadline = call_deadline(timeout, None)  # checked before anything is opened; math.inf: none
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout, **self._call_options)
+        return self._channel.stream_stream(method)(iter((envelope,)), timeout=deadline, **self._call_options)
 
     def track(self, stream: S) -> S:
-        return stream if self._streams is None else self._streams.add(stream)
+        if self._streams is not None:
+            self._streams.add(stream)
+            if self._closed:  # closed while the stream was being opened
+                self._streams.close_all()
+        return stream
 
     async def close(self) -> None:
         self._closed = True  # before the cancellations: their calls then end as closed, not cancelled
-        if self._closing is not None and self._streams is not None:
+        if self._closing is not None and self._streams is not None and self._in_flight is not None:
+            for pending in list(self._in_flight):
+                cancel = getattr(pending, "cancel", None)  # a grpc.aio call (a stand-in may have none)
+                if cancel is not None:
+                    cancel()
             self._closing.cancel()
             self._streams.close_all()
         if self._owns_channel:

@@ -245,23 +245,27 @@ class _Driver:
     def open_chaincode_events(
         self, request: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
-        call_deadline(timeout, None)  # checked before anything is opened
+        deadline = call_deadline(timeout, None)  # checked before anything is opened; math.inf: none
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=timeout, **self._call_options)
+        return self._channel.unary_stream(Method.CHAINCODE_EVENTS)(request, timeout=deadline, **self._call_options)
 
     def open_deliver(
         self, method: str, envelope: bytes, timeout: float | None, scopes: tuple[Cancellation, ...]
     ) -> Any:
-        call_deadline(timeout, None)  # checked before anything is opened
+        deadline = call_deadline(timeout, None)  # checked before anything is opened; math.inf: none
         aborted = aborted_call_error(self._closed, scopes, sent=False)
         if aborted is not None:
             raise aborted
-        return self._channel.stream_stream(method)(iter((envelope,)), timeout=timeout, **self._call_options)
+        return self._channel.stream_stream(method)(iter((envelope,)), timeout=deadline, **self._call_options)
 
     def track(self, stream: S) -> S:
-        return stream if self._streams is None else self._streams.add(stream)
+        if self._streams is not None:
+            self._streams.add(stream)
+            if self._closed:  # closed (from another thread) while the stream was being opened
+                self._streams.close_all()
+        return stream
 
     def close(self) -> None:
         self._closed = True  # before the cancellations: their calls then end as closed, not cancelled

@@ -236,17 +236,17 @@ class FakeChannel:
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Callable[..., bytes]:
         return FakeMultiCallable(self.peer, method)
 
-    def _stream(self, method: str, request: bytes) -> FakeStreamCall:
-        self.peer.calls.append(Recorded(method, request, None))
+    def _stream(self, method: str, request: bytes, timeout: float | None) -> FakeStreamCall:
+        self.peer.calls.append(Recorded(method, request, timeout))
         stream = FakeStreamCall(list(self.peer.stream_responses), self.stream_error)
         self.streams.append((method, request, stream))
         return stream
 
     def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Callable[..., FakeStreamCall]:
-        return lambda request, timeout=None: self._stream(method, request)
+        return lambda request, timeout=None: self._stream(method, request, timeout)
 
     def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> Callable[..., FakeStreamCall]:
-        return lambda requests, timeout=None: self._stream(method, b"".join(requests))
+        return lambda requests, timeout=None: self._stream(method, b"".join(requests), timeout)
 
     def close(self) -> None:
         self.closed = True

@@ -43,6 +43,12 @@ def test_infinity_is_no_deadline_not_one_already_passed(gateway: Gateway, peer: 
     assert Timeouts(submit=math.inf).submit == math.inf
     contract.submit("fn", timeouts=Timeouts(submit=math.inf), resubmit=False)
     assert timeouts_by_method(peer) == {"Evaluate": None, "Endorse": 15.0, "Submit": None, "CommitStatus": 60.0}
+    peer.calls.clear()
+    network = gateway.get_network("ch")
+    network.chaincode_events("cc", start_block=0, timeout=math.inf).close()
+    network.block_events(start_block=0, timeout=math.inf).close()
+    network.chaincode_events("cc", start_block=0, timeout=30).close()
+    assert [call.timeout for call in peer.calls] == [None, None, 30]  # a stream's infinite deadline is none too
 
 
 @pytest.mark.parametrize("seconds", [0, -1, math.nan, -math.inf])
