@@ -42,13 +42,9 @@ __all__ = ["Outcome", "Resolution", "resolve_flow", "submit_once"]
 
 _logger = logging.getLogger(__name__)
 
-# Submit failures that mean no orderer took the envelope: the gateway refused it, or (ABORTED) an orderer
-# answered with a 4xx status -- it refused the envelope itself (bad request, forbidden, too large), which
-# the gateway does not retry on another orderer and a resubmit of the same envelope cannot change. A BFT
-# quorum failure, which can hide a commit, is UNAVAILABLE and is probed.
+# Submit failures that mean the gateway never handed the envelope to an orderer.
 _NEVER_SENT = frozenset(
     {
-        GrpcCode.ABORTED,
         GrpcCode.INVALID_ARGUMENT,
         GrpcCode.FAILED_PRECONDITION,
         GrpcCode.NOT_FOUND,
@@ -73,12 +69,24 @@ def _aborted(error: GatewayError) -> CallAborted | None:
     return cause if isinstance(cause, CallAborted) else None
 
 
+# What Fabric's gateway (v2.5, v3) says, with ABORTED, when an orderer answered with a 4xx status: it
+# refused the envelope itself (bad request, forbidden, too large), the gateway tries no other orderer,
+# and a resubmit of the same envelope meets the same answer. Older gateways (v2.4) also answered ABORTED
+# when every orderer failed -- a broken stream after the send among them, which may hide a commit --,
+# and a BFT quorum failure is UNAVAILABLE: those are probed.
+_ORDERER_REFUSED = "received unsuccessful response from orderer"
+
+
+def _refused(error: SubmitError) -> bool:
+    """Whether the envelope was refused as it is -- by the gateway, or outright by an orderer -- so that
+    sending it again gets the same answer."""
+    return error.code in _NEVER_SENT or (error.code is GrpcCode.ABORTED and _ORDERER_REFUSED in error.message)
+
+
 def _never_sent(error: SubmitError) -> bool:
-    """Whether the gateway refused the Submit before handing the envelope to any orderer."""
-    if error.code in _NEVER_SENT:
-        return True
-    # The peer's concurrency limiter answers with a plain error (UNKNOWN) before the gateway runs.
-    return "exceeding concurrency limit" in error.message
+    """Whether no orderer took the envelope: it was refused (:func:`_refused`), or the peer's
+    concurrency limiter turned the Submit away (a plain UNKNOWN error, before the gateway runs)."""
+    return _refused(error) or "exceeding concurrency limit" in error.message
 
 
 def _backoff(policy: ResubmitPolicy, refusals: int) -> float:
@@ -232,7 +240,7 @@ def resolve_flow(
                     possibly_sent = True
                     timeout = policy.probe_timeout
                 elif not possibly_sent:
-                    if error.code in _NEVER_SENT or submits >= policy.max_submits:
+                    if _refused(error) or submits >= policy.max_submits:
                         raise
                     refusals += 1
                     yield Pause(_backoff(policy, refusals))

@@ -92,6 +92,14 @@ def test_envelope_an_orderer_refused_outright_is_a_submit_error_at_once(gateway:
     assert methods(peer) == ["Endorse", "Submit"]
 
 
+def test_a_v24_gateways_aborted_after_every_orderer_failed_is_probed(gateway: Gateway, peer: FakePeer) -> None:
+    # Fabric v2.4's gateway answered ABORTED also when no orderer could process the envelope -- a stream
+    # broken after the send among them, which may hide a commit: that is in doubt, so it is probed.
+    peer.script(SUBMIT, failing(grpc.StatusCode.ABORTED, "no orderers could successfully process transaction"))
+    assert gateway.get_network("ch").get_contract("cc").submit("fn") == b"result"
+    assert methods(peer) == ["Endorse", "Submit", "CommitStatus"]
+
+
 @pytest.mark.parametrize("code", [grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT])
 def test_status_request_refused_as_such_ends_in_doubt_at_once(
     gateway: Gateway, peer: FakePeer, code: grpc.StatusCode
