@@ -191,7 +191,7 @@ class Context:
     resubmit: ResubmitPolicy | None
     tls_certificate_hash: bytes | None = None
     can_sign: bool = True
-    metadata: tuple[tuple[str, str | bytes], ...] = ()
+    metadata: tuple[tuple[str, str | bytes], ...] = field(default=(), repr=False)  # may hold credentials
     wait_for_ready: bool = False
     creator: bytes = field(init=False, repr=False)
 

@@ -56,12 +56,14 @@ def checked_metadata(metadata: Sequence[tuple[str, str | bytes]]) -> tuple[tuple
     """gRPC metadata as the wire takes it: lowercase keys of ``0-9 a-z _ . -`` not starting ``grpc-``;
     a ``-bin`` key carries bytes, any other printable ASCII text."""
     checked: list[tuple[str, str | bytes]] = []
-    for entry in metadata:
+    # the values may be credentials (a bearer token): errors name keys and types, never values
+    for index, entry in enumerate(metadata):
         if not (isinstance(entry, tuple) and len(entry) == 2):
-            raise ValueError(f"metadata is (key, value) pairs, got {entry!r}")
+            raise ValueError(f"metadata is (key, value) pairs; entry {index} is a {type(entry).__name__}")
         key, value = entry
         if not isinstance(key, str) or not _METADATA_KEY.fullmatch(key) or key.startswith("grpc-"):
-            raise ValueError(f"metadata key {key!r}: lowercase 0-9 a-z _ . - only, and not grpc-...")
+            shown = repr(key) if isinstance(key, str) and len(key) <= 64 else f"of entry {index}"
+            raise ValueError(f"metadata key {shown}: lowercase 0-9 a-z _ . - only, and not grpc-...")
         if key.endswith("-bin"):
             if not isinstance(value, bytes):
                 raise ValueError(f"metadata key {key!r} ends with -bin: its value is bytes")

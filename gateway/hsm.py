@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -60,10 +61,13 @@ class _Login:
 
 _logins: dict[tuple[str, str], _Login] = {}
 _logins_lock = threading.Lock()
+# A short PIN's plain hash is found by trying every PIN: the one kept to compare keys a MAC with a key of
+# this process's own.
+_PIN_KEY = secrets.token_bytes(32)
 
 
 def _log_in(pkcs11: Any, token: Any, where: tuple[str, str], pin: str) -> None:
-    pin_digest = hashlib.sha256(pin.encode()).digest()
+    pin_digest = hmac.new(_PIN_KEY, pin.encode(), hashlib.sha256).digest()
     with _logins_lock:
         login = _logins.get(where)
         if login is None:
@@ -186,8 +190,10 @@ class HsmSigner:
         with self._lock:
             session, self._session = self._session, None
         if session is not None:
-            session.close()
-            _log_out(self._where)
+            try:
+                session.close()
+            finally:
+                _log_out(self._where)  # even when the token failed to close the session
 
     def __enter__(self) -> HsmSigner:
         return self

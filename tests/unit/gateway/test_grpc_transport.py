@@ -654,6 +654,13 @@ def test_metadata_goes_with_every_call_and_stream(
     for bad in [(("Authorization", "x"),), (("grpc-timeout", "1S"),), (("x-bin", "text"),), (("k", "caf\u00e9"),)]:
         with pytest.raises(ValueError, match="metadata"):
             connect(endpoint, identity, metadata=bad)  # refused before any channel is opened
+    secret = "Bearer s3cr3t-t0k3n"
+    for leaky in [[["authorization", secret]], [("x-token", secret + "\n")]]:
+        with pytest.raises(ValueError) as refused:
+            connect(endpoint, identity, metadata=leaky)  # type: ignore[arg-type]
+        assert secret not in str(refused.value)  # a credential is never echoed
+    with connect(endpoint, identity, metadata=(("authorization", secret),)) as gateway:
+        assert secret not in repr(gateway._context)
 
 
 def test_wait_for_ready_rides_out_a_peer_that_is_not_up_yet(
