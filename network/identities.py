@@ -127,7 +127,10 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
                   "hf.Affiliation": "", **(extra_attributes or {})}
     msp = home / "msp"
     if (msp / "signcerts").exists():
-        return _already_issued(name, bank, msp, attributes)
+        issued = _already_issued(name, bank, msp, attributes)
+        if public_key is not None and _certified_key(msp) != public_key:
+            raise IdentityError(f"{name} was issued before for another key: choose another user name")
+        return issued
     org = layout.bank_org(bank)
     ca_cert_path = layout.bank_ca(bank)
     try:
@@ -185,6 +188,11 @@ def issue_identity(layout: Layout, bank: BankSpec, user: str, role: str,
                                                    serialization.NoEncryption()))
             key_path.chmod(0o600)
     return IssuedIdentity(name, bank.msp_id, msp, role, attributes)
+
+
+def _certified_key(msp: Path) -> object:
+    """The public key of the MSP folder's certificate."""
+    return x509.load_pem_x509_certificate(next((msp / "signcerts").glob("*.pem")).read_bytes()).public_key()
 
 
 def _already_issued(name: str, bank: BankSpec, msp: Path, requested: dict[str, str]) -> IssuedIdentity:

@@ -235,6 +235,17 @@ def test_identity_issue_certifies_a_key_held_elsewhere(layout: Layout, tmp_path:
         other.public_key()
     )
 
+    # the same again is the identity as it stands; another key under an issued name is refused
+    again = _issue(layout.root, "--bank", "bank1", "--user", "hsm-desk", "--role", "treasury",
+                   "--public-key", str(tmp_path / "hsm.pub"))
+    assert again.exit_code == 0, again.output
+    for user in ("hsm-desk", "u-made-here"):
+        if user == "u-made-here":
+            assert _issue(layout.root, "--bank", "bank1", "--user", user, "--role", "treasury").exit_code == 0
+        refused = _issue(layout.root, "--bank", "bank1", "--user", user, "--role", "treasury",
+                         "--public-key", str(tmp_path / "hsm.csr"))
+        assert refused.exit_code != 0 and "for another key" in " ".join(refused.output.split()), refused.output
+
 
 def test_identity_issue_refuses_a_public_key_fabric_would_not_take(layout: Layout, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
