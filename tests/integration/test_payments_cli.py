@@ -289,3 +289,24 @@ def test_channel_net_run_again_freezes_the_cycle_it_cut_off(fabric_network: Fabr
     assert "batch 1 frozen already" in run(net, "channel", "net", channel_id, "--cycle", "1")  # shown, not netted
     assert run_json(net, "channel", "show", channel_id)["channel"]["open_cycle"] == "2"
     assert "batch 1 settled by" in run(net, "channel", "settle", channel_id, "--cycle", "1")
+
+
+def test_a_payment_channel_opened_on_a_second_consortium_channel_is_found_there(
+    three_bank_network: FabricNetwork,
+) -> None:
+    # bank1 and bank2 share tri-consortium and tri-pay: a channel opened with --on tri-pay was looked for
+    # on tri-consortium only by every later command (ERR_NOT_FOUND)
+    net = three_bank_network
+    adopted = attempt(net, "pay", "pilot", "--on", "tri-pay")
+    assert adopted.exit_code in (0, 1), adopted.output  # adopted here or by an earlier module
+    opened = run_json(net, "channel", "open", "bank1", "bank2", "--currency", "CHF", "--slots", "2", "--on", "tri-pay")
+    channel_id = opened["channel"]["channel_id"]
+    assert channel_id == "ASTBHKHH-EUCBDEFF-CHF"
+    deposited = run_json(net, "channel", "deposit", channel_id, "--bank", "bank1", "--amount", "1000.00")
+    assert deposited["channel"]["channel_id"] == channel_id
+    shown = run(net, "channel", "show", channel_id, "--bank", "bank2")
+    assert "ASTBHKHH" in shown and "1000" in shown
+    missing = attempt(net, "channel", "show", "AEXBUS33-ASTBHKHH-CHF")
+    assert missing.exit_code == 1
+    assert ("refused: ERR_NOT_FOUND: no payment channel AEXBUS33-ASTBHKHH-CHF on tri-consortium (as bank3), "
+            "tri-pay (as bank3)") in said(missing)

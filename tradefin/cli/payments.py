@@ -450,24 +450,37 @@ def _desks(net: Any, banks: list[Any], channel: str | None = None, param: str = 
 
 
 @contextmanager
-def _desks_finding(net: Any, bank: Any, channel: str | None, what: str,
-                   read: Callable[[_Desks], T]) -> Iterator[tuple[_Desks, T]]:
-    """The desks of the consortium channel where ``bank`` (given by --bank) finds a record, and what ``read``
-    answered there: ``read`` raises NotFoundError on a channel without it. ``channel`` (--on) is the only one
-    looked on; without it each of the bank's channels is, in the spec's order. Refused ERR_NOT_FOUND, naming
-    ``what`` and the channels looked on, when none has it."""
+def _desks_finding(net: Any, banks: list[Any], channel: str | None, what: str,
+                   read: Callable[[_Desks], T], param: str = "--bank") -> Iterator[tuple[_Desks, T]]:
+    """The desks of the consortium channel where ``banks`` (the first of them asking; given by ``param``)
+    find a record, and what ``read`` answered there: ``read`` raises NotFoundError on a channel without it.
+    ``channel`` (--on) is the only one looked on; without it each channel all ``banks`` are on is, in the
+    spec's order. Refused ERR_NOT_FOUND, naming ``what`` and the channels looked on, when none has it."""
     from ..gateway.tradefin import NotFoundError
 
-    channels = _consortium_channels(net, [bank], channel, "--bank")
+    channels = _consortium_channels(net, banks, channel, param)
     for name in channels:
-        with _desks(net, [bank], name, "--bank") as desks:
+        with _desks(net, banks, name, param) as desks:
             try:
                 found = read(desks)
             except NotFoundError:
                 continue  # not on this channel
             yield desks, found
             return
-    _refuse_not_found(what, [(bank, name) for name in channels])
+    _refuse_not_found(what, [(banks[0], name) for name in channels])
+
+
+@contextmanager
+def _channel_desks(net: Any, banks: list[Any], channel_id: str) -> Iterator[_Desks]:
+    """The desks of the consortium channel that holds payment channel ``channel_id`` (of ``banks``):
+    looked for on each channel both banks are on, as a payment is (a channel may have been opened on
+    another than the first, with `channel open --on`)."""
+
+    def read(desks: _Desks) -> Any:
+        return desks.payments(banks[0]).get_channel(channel_id)
+
+    with _desks_finding(net, banks, None, f"payment channel {channel_id}", read, "CHANNEL_ID") as (desks, _):
+        yield desks
 
 
 @contextmanager
@@ -480,7 +493,7 @@ def _payment_found(net: Any, bank: Any, channel: str | None, uetr: str,
         payments = desks.payments(bank, user)
         return payments, payments.get_payment(uetr)
 
-    with _desks_finding(net, bank, channel, f"payment {uetr}", read) as (_, found):
+    with _desks_finding(net, [bank], channel, f"payment {uetr}", read) as (_, found):
         yield found
 
 
@@ -698,7 +711,7 @@ def channel_deposit(ctx: click.Context, channel_id: str, bank: str, amount: str,
     funding = funding_uetr or str(uuid.uuid4())
     deposit_id = _deposit_id(channel_id, depositor, funding)
     again = f"run again with --funding-uetr {funding}"
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         # a refusal by a rule leaves nothing recorded; the gateway's failure may have: running again tells
         with _way_out(f"deposit funded by {funding}: {again} (it is recorded once)", unless=(TradeFinanceError,)):
             try:
@@ -735,7 +748,7 @@ def channel_show(ctx: click.Context, channel_id: str, bank: str | None, as_json:
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     asking = _bank_spec(net, bank, "--bank") if bank else banks[0]
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         _show_channel(desks.payments(asking).get_channel(channel_id), as_json)
 
 
@@ -779,7 +792,7 @@ def channel_net(ctx: click.Context, channel_id: str, bank: str | None, cycle: in
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
     acting = _channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0]
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         payments = desks.payments(acting)
         cycle, step = _cycle_to_net(payments.get_channel(channel_id).channel, cycle)
         if step == "cut off":
@@ -822,7 +835,7 @@ def channel_settle(ctx: click.Context, channel_id: str, cycle: int, reference: s
     """The bank owed the net amount confirms its settlement (either bank when the net is zero)."""
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         record = desks.payments(banks[0]).get_batch(channel_id, cycle).record
         creditor = next((b for b in banks if b.bic[:8] != record.net_debtor_bic), banks[0])
         settled = desks.payments(creditor).settle_batch(channel_id, cycle, reference or str(uuid.uuid4()))
@@ -845,8 +858,9 @@ def channel_close(ctx: click.Context, channel_id: str, bank: str | None, as_json
     """Close a channel with nothing pending, unfrozen or unsettled."""
     net = _existing(ctx)
     banks = _channel_banks(net, channel_id)
-    with _desks(net, banks) as desks:
-        payments = desks.payments(_channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0])
+    closing = _channel_bank(net, banks, bank, "--bank", channel_id) if bank else banks[0]
+    with _channel_desks(net, banks, channel_id) as desks:
+        payments = desks.payments(closing)
         payments.close_channel(channel_id)
         _show_channel(payments.get_channel(channel_id), as_json)
 
@@ -1040,7 +1054,7 @@ def pay_send(ctx: click.Context, channel_id: str, sender: str, amount: str, curr
     banks = _channel_banks(net, channel_id)
     debtor_agent = _channel_bank(net, banks, sender, "--from", channel_id)
     uetr = uetr or str(uuid.uuid4())  # chosen here, so that a failure can say how to retry without paying twice
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         payments = desks.payments(debtor_agent)
         with _way_out(f"payment UETR {uetr}: `tradefin pay status {uetr} --bank {debtor_agent.name} --on "
                       f"{desks.channel}` tells whether it was made; retry with --uetr {uetr} (the same payment is "
@@ -1263,7 +1277,7 @@ def quote_create(ctx: click.Context, channel_id: str, bank: str, for_bank: str, 
     banks = _channel_banks(net, channel_id)
     quoting, paying = (_channel_bank(net, banks, name, param, channel_id)
                        for name, param in ((bank, "--bank"), (for_bank, "--for")))
-    with _desks(net, banks) as desks:
+    with _channel_desks(net, banks, channel_id) as desks:
         created = desks.payments(quoting).create_quote(
             channel_id, for_bank_bic=paying.bic, sell_currency=sell_currency, rate=rate,
             max_sell_amount=_money(max_amount, sell_currency), valid_for=_datetime.timedelta(minutes=valid_minutes),
@@ -1290,7 +1304,7 @@ def quote_show(ctx: click.Context, quote_id: str, bank: str, fabric_channel: str
 
     net = _existing(ctx)
     spec = _bank_spec(net, bank, "--bank")
-    with _desks_finding(net, spec, fabric_channel, f"quote {quote_id}",
+    with _desks_finding(net, [spec], fabric_channel, f"quote {quote_id}",
                         lambda desks: desks.payments(spec).get_quote(quote_id)) as (_, details):
         if as_json:
             record = _record_json(details.record) if details.record is not None else None
