@@ -479,6 +479,11 @@ def _channel_desks(net: Any, banks: list[Any], channel_id: str) -> Iterator[_Des
     def read(desks: _Desks) -> Any:
         return desks.payments(banks[0]).get_channel(channel_id)
 
+    channels = _consortium_channels(net, banks, None, "CHANNEL_ID")
+    if len(channels) == 1:  # nothing to choose: the command reads (or refuses) there itself
+        with _desks(net, banks, channels[0], "CHANNEL_ID") as desks:
+            yield desks
+        return
     with _desks_finding(net, banks, None, f"payment channel {channel_id}", read, "CHANNEL_ID") as (desks, _):
         yield desks
 

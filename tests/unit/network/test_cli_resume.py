@@ -214,8 +214,6 @@ def test_a_quote_on_the_banks_second_channel_is_found_without_on(tmp_path: Path,
 
 
 def test_a_failed_payment_says_on_which_channel_to_look_for_it(tmp_path: Path, ledger: Ledger) -> None:
-    ledger.channels[(AMERICAS, CHANNEL_13)] = channel_view(payments_pb2.PAYMENT_CHANNEL_STATE_OPEN, "Bank1MSP",
-                                                          channel_id=CHANNEL_13)
     ledger.failures["pay"] = OFFLINE
     result = run(tmp_path, *SEND, "--uetr", UETR)
     assert result.exit_code == 1
