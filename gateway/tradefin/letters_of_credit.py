@@ -573,7 +573,8 @@ class LettersOfCreditFlows(FlowsBase):
         *,
         settlement: payments_pb2.CreditSettlement | None = None,
     ) -> Flow[Committed[lc.PresentationStub]]:
-        """The issuing bank reimburses the bank that honoured (roles ``treasury`` or ``issuer``) a
+        """The issuing bank reimburses the bank that honoured (roles ``treasury``, ``issuer`` or ``approver``;
+        with a settlement dual control applies to, ``approver``) a
         presentation it found complying, or whose waiver the issuing bank accepted (arts. 7c, 8c); with
         ``settlement``, the reimbursement is paid on their payment channel in the same transaction."""
         self._check(validation.check_money, amount, "amount")

@@ -1086,7 +1086,9 @@ def reimburse(
     """The issuing bank reimburses the nominated or confirming bank that honoured and paid a complying
     presentation, or one whose waiver it accepted (7c, 8c; :func:`is_reimbursable`); the sum reimbursed
     never exceeds the sum honoured (INV-LC-11)."""
-    require_bank(tx.caller, credit.stub.issuing_bank, (Role.TREASURY, Role.ISSUER), "reimbursing")
+    # the approver too, as for honour and payment at maturity: a settlement dual control applies to is
+    # made only by an officer with that role
+    require_bank(tx.caller, credit.stub.issuing_bank, (Role.TREASURY, Role.ISSUER, Role.APPROVER), "reimbursing")
     honour_record = presentation.record.honour
     if presentation.stub.state not in PAID_STATES:
         raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to reimburse")

@@ -819,7 +819,7 @@ def scenarios() -> tuple[Scenario, ...]:
             "Reimburse",
             api.ReimburseRequest(presentation_id=pres["honoured"], amount=usd("2500")),
             (ISSUER, "treasury"),
-            _only(ISSUER, "treasury", "issuer"),
+            _only(ISSUER, "treasury", "issuer", "approver"),
         ),
         Scenario(
             "Transfer",

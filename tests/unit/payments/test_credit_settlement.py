@@ -244,7 +244,7 @@ def test_a_settlement_is_final_on_the_channel_it_is_neither_held_nor_rejected() 
     assert held.value.code_name == "ERR_APPROVAL_REQUIRED"
     with pytest.raises(RuleError):  # nothing was written: no payment
         desk.payment(paid.uetr)
-    desk.credit(caller(BANK_A, "treasury,approver", "senior"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
+    desk.credit(caller(BANK_A, "approver", "senior"), lambda s, tx: s.reimburse(tx, reimburse), at=NOW)
     payment = desk.payment(paid.uetr).payment
     assert payment.status == pay.PAYMENT_STATUS_ACSP  # over the threshold of 1,000.00, yet not held (PDNG)
     assert desk.channel(channel_id).balances[1].balance == 300000_00
