@@ -150,21 +150,27 @@ def _forget(scopes: list[Cancellation], callback: Callable[[], None]) -> None:
 
 class OpenStreams:
     """The event streams a gateway opened on a channel it was given, to close them with the gateway
-    (closing a channel of its own ends them already). Held weakly: a stream dropped unread goes."""
+    (closing a channel of its own ends them already). Held weakly: a stream dropped unread goes. Once
+    closed, a stream added -- one opened while another thread closed the gateway -- is closed at once."""
 
-    __slots__ = ("_lock", "_streams")
+    __slots__ = ("_closed", "_lock", "_streams")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._streams: weakref.WeakSet[EventStreamBase[Any]] = weakref.WeakSet()
+        self._closed = False
 
     def add(self, stream: S) -> S:
         with self._lock:
-            self._streams.add(stream)
+            if not self._closed:
+                self._streams.add(stream)
+                return stream
+        stream._close_with_gateway()
         return stream
 
     def close_all(self) -> None:
         with self._lock:
+            self._closed = True
             streams = list(self._streams)
             self._streams.clear()
         for stream in streams:

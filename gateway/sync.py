@@ -261,11 +261,7 @@ class _Driver:
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=deadline, **self._call_options)
 
     def track(self, stream: S) -> S:
-        if self._streams is not None:
-            self._streams.add(stream)
-            if self._closed:  # closed (from another thread) while the stream was being opened
-                self._streams.close_all()
-        return stream
+        return stream if self._streams is None else self._streams.add(stream)
 
     def close(self) -> None:
         self._closed = True  # before the cancellations: their calls then end as closed, not cancelled

@@ -495,3 +495,22 @@ def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_h
     worker.join(10)
     assert not worker.is_alive(), "cancel() deadlocked on the scope's lock"
     assert failures == []
+
+
+def test_a_stream_opened_while_its_gateway_closes_is_closed_too() -> None:
+    # close() from another thread between a stream's opening and its registration: once the gateway's
+    # streams are closed, one registered later is closed at once rather than left running
+    from tradefin.gateway.event_stream import OpenStreams
+
+    class Stream:
+        closed = False
+
+        def _close_with_gateway(self) -> None:
+            self.closed = True
+
+    streams, before, after = OpenStreams(), Stream(), Stream()
+    streams.add(before)  # type: ignore[type-var]
+    streams.close_all()
+    assert before.closed
+    streams.add(after)  # type: ignore[type-var]
+    assert after.closed
