@@ -191,25 +191,33 @@ def tls() -> TlsMaterial:
     return make_tls()
 
 
-@pytest.fixture
-def server(tls: TlsMaterial) -> Iterator[tuple[PeerServer, Endpoint]]:
+def mutual_tls_server(tls: TlsMaterial, port: int = 0) -> tuple[PeerServer, Any, int]:
+    """A peer stand-in requiring the client certificate, on ``port`` (0: any free one), not started yet."""
     peer_server = PeerServer(FakePeer())
     grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     grpc_server.add_generic_rpc_handlers(peer_server.handlers())
     credentials = grpc.ssl_server_credentials(
         [(tls.server_key, tls.server_certificate)], root_certificates=tls.ca, require_client_auth=True
     )
-    port = grpc_server.add_secure_port("127.0.0.1:0", credentials)
-    grpc_server.start()
-    endpoint = Endpoint.tls(
+    return peer_server, grpc_server, grpc_server.add_secure_port(f"127.0.0.1:{port}", credentials)
+
+
+def mutual_tls_endpoint(tls: TlsMaterial, port: int) -> Endpoint:
+    return Endpoint.tls(
         f"127.0.0.1:{port}",
         tls.ca,
         client_certificate=tls.client_certificate,
         client_key=tls.client_key,
         server_name_override=PEER_NAME,
     )
+
+
+@pytest.fixture
+def server(tls: TlsMaterial) -> Iterator[tuple[PeerServer, Endpoint]]:
+    peer_server, grpc_server, port = mutual_tls_server(tls)
+    grpc_server.start()
     try:
-        yield peer_server, endpoint
+        yield peer_server, mutual_tls_endpoint(tls, port)
     finally:
         grpc_server.stop(grace=None).wait(5)
 
@@ -671,25 +679,13 @@ def test_wait_for_ready_rides_out_a_peer_that_is_not_up_yet(
     with socket.socket() as probe:  # a port nothing listens on yet
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    endpoint = Endpoint.tls(
-        f"127.0.0.1:{port}",
-        tls.ca,
-        client_certificate=tls.client_certificate,
-        client_key=tls.client_key,
-        server_name_override=PEER_NAME,
-    )
+    endpoint = mutual_tls_endpoint(tls, port)
     signer = new_private_key_signer(private_key)
     with connect(endpoint, identity, signer) as impatient, pytest.raises(EvaluateError) as refused:
         impatient.get_network("asia-europe").get_contract("tradefin").evaluate("Get", timeout=10)
     assert refused.value.code is GrpcCode.UNAVAILABLE  # at once, not after the deadline
 
-    peer_server = PeerServer(FakePeer())
-    grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    grpc_server.add_generic_rpc_handlers(peer_server.handlers())
-    credentials = grpc.ssl_server_credentials(
-        [(tls.server_key, tls.server_certificate)], root_certificates=tls.ca, require_client_auth=True
-    )
-    grpc_server.add_secure_port(f"127.0.0.1:{port}", credentials)
+    _, grpc_server, _ = mutual_tls_server(tls, port)
     starter = threading.Timer(1.0, grpc_server.start)  # the peer comes up while the call waits
     try:
         with connect(endpoint, identity, signer, wait_for_ready=True) as patient:
