@@ -20,9 +20,9 @@ from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
+from .test_amendments import EXTEND, accept, advise, propose
 
 LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
-EXTEND = lc.AmendmentChanges(expiry_date=date("2026-01-31"), latest_shipment_date=date("2025-12-20"))
 
 
 def shipped_18th(invoiced: str = "100000.00", quantity: int = 1000) -> list[lc.Document]:
@@ -43,24 +43,15 @@ def amend(
     desk: Desk, lc_id: str, seq: int, changes: lc.AmendmentChanges = EXTEND, *, extend: bool | None
 ) -> None:
     """Propose, let the confirming bank decide (``None``: it does not decide), advise, accept."""
-    desk.call(
-        caller(ISSUER, "issuer"),
-        desk.service.propose_amendment,
-        api.ProposeAmendmentRequest(lc_id=lc_id, seq=seq, changes=changes),
-    )
+    propose(desk, lc_id, seq, changes)
     if extend is not None:
         desk.call(
             caller(CONFIRMER, "approver"),
             desk.service.decide_amendment_confirmation,
             api.DecideAmendmentConfirmationRequest(lc_id=lc_id, seq=seq, extend=extend),
         )
-    advise = api.AdviseAmendmentRequest(lc_id=lc_id, seq=seq)
-    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, advise)
-    desk.call(
-        caller(ADVISER, "client-beneficiary"),
-        desk.service.accept_amendment,
-        api.AcceptAmendmentRequest(lc_id=lc_id, seq=seq),
-    )
+    advise(desk, lc_id, seq)
+    accept(desk, lc_id, seq)
 
 
 def reimburse(desk: Desk, pid: str, amount: str = "100000") -> lc.PresentationStub:

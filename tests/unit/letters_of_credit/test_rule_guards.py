@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
-from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
+from .test_amendments import accept, advise, propose
+from .test_transfers import transfer, transferable
 
 LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
-
-
-def propose_and_advise(desk: Desk, lc_id: str, changes: lc.AmendmentChanges) -> None:
-    desk.call(
-        caller(ISSUER, "issuer"),
-        desk.service.propose_amendment,
-        api.ProposeAmendmentRequest(lc_id=lc_id, seq=1, changes=changes),
-    )
-    desk.call(caller(ADVISER, "advisor"), desk.service.advise_amendment, api.AdviseAmendmentRequest(lc_id=lc_id, seq=1))
-
-
-def accept(desk: Desk, lc_id: str) -> api.AmendmentResponse:
-    return desk.call(
-        caller(ADVISER, "client-beneficiary"),
-        desk.service.accept_amendment,
-        api.AcceptAmendmentRequest(lc_id=lc_id, seq=1),
-    )
 
 
 def test_a_waiver_granted_is_not_accepted_once_the_documents_went_back() -> None:
@@ -64,21 +46,12 @@ def test_a_waiver_granted_is_not_accepted_once_the_documents_went_back() -> None
 def test_a_decrease_below_what_is_transferred_cannot_be_accepted() -> None:
     """INV-LC-12: what is transferred to second beneficiaries stays within the credit amount."""
     desk = Desk()
-    lc_id = desk.open_credit(sample_terms(form=lc.CREDIT_FORM_IRREVOCABLE_TRANSFERABLE))
-    desk.call(
-        caller(ADVISER, "advisor"),
-        desk.service.transfer,
-        api.TransferRequest(
-            lc_id=lc_id,
-            transfer_id=str(uuid.uuid4()),
-            second_beneficiary=common_pb2.PartyRef(name="MANCHESTER PARTS LTD", country="GB", kyc_ref="KYC-GB-99"),
-            second_beneficiary_bank=ADVISER,
-            amount=usd("60000"),
-        ),
-    )
-    propose_and_advise(desk, lc_id, lc.AmendmentChanges(decrease=usd("50000")))  # amount 50,000 < 60,000
+    lc_id = desk.open_credit(transferable())
+    transfer(desk, lc_id, "60000")
+    propose(desk, lc_id, 1, lc.AmendmentChanges(decrease=usd("50000")))  # amount 50,000 < 60,000
+    advise(desk, lc_id, 1)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: .*below what is transferred \(INV-LC-12\)"):
-        accept(desk, lc_id)
+        accept(desk, lc_id, 1)
     assert desk.terms(lc_id).terms.amount == usd("100000.00")
 
 
@@ -86,7 +59,8 @@ def test_an_amendment_is_not_accepted_after_the_expiry() -> None:
     """INV-LC-08: an expired credit takes no amendment -- not even one extending its expiry."""
     desk = Desk()
     lc_id = desk.open_credit()
-    propose_and_advise(desk, lc_id, lc.AmendmentChanges(expiry_date=date("2026-01-31")))
+    propose(desk, lc_id, 1, lc.AmendmentChanges(expiry_date=date("2026-01-31")))
+    advise(desk, lc_id, 1)
     with pytest.raises(LcRuleError, match=r"^ERR_EXPIRED: .*the acceptance counted on 2026-01-02 is too late"):
         desk.at("2026-01-02").call(
             caller(ADVISER, "client-beneficiary"),
