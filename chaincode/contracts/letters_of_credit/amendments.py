@@ -254,23 +254,29 @@ def _confirmed_after(
     if amendment.confirmation == lc.AMENDMENT_CONFIRMATION_EXTENDED:
         if credit.confirmed is None:
             return amended, False  # bound as the issuing bank is: its terms are the credit's
-        record = copy(credit.confirmed)
-        try:
-            record.terms.CopyFrom(amended_terms(credit.confirmed.terms, amendment.changes))
-        except LcRuleError as error:
-            if error.code != ErrorCode.Value("ERR_INVALID_INPUT"):
-                raise
-            raise invalid_state(
-                f"amendment {amendment.seq}, which the confirming bank extended its confirmation to, does not "
-                f"apply to the terms it confirmed: {error.text}"
-            ) from None
-        record.amendment_seq = amendment.seq
-        return record, True
+        applying = f"amendment {amendment.seq}, which the confirming bank extended its confirmation to, does not apply"
+        return _amended_record(credit.confirmed, amendment, f"{applying} to the terms it confirmed"), True
     if credit.confirmed is not None:
         return credit.confirmed, False
     kept = copy(credit.terms)
     kept.salt = credit.salt_for(confirmed_terms_key(credit.lc_id))
     return kept, True
+
+
+def _amended_record(
+    record: lc.CreditTermsRecord, amendment: lc.AmendmentRecord, refusal: str
+) -> lc.CreditTermsRecord:
+    """``record`` with the amendment's changes applied and its number; changes that no longer apply
+    (ERR_INVALID_INPUT from the terms' rules) are refused as ``refusal: why``, ERR_INVALID_STATE."""
+    amended = copy(record)
+    try:
+        amended.terms.CopyFrom(amended_terms(record.terms, amendment.changes))
+    except LcRuleError as error:
+        if error.code != ErrorCode.Value("ERR_INVALID_INPUT"):
+            raise
+        raise invalid_state(f"{refusal}: {error.text}") from None
+    amended.amendment_seq = amendment.seq
+    return amended
 
 
 def apply_accepted(
@@ -305,18 +311,11 @@ def apply_accepted(
         )
         return AcceptedAmendment(updated, accepted, (), event)
 
-    terms_record = copy(credit.terms)
-    try:
-        terms_record.terms.CopyFrom(amended_terms(credit.terms.terms, amendment.changes))
-    except LcRuleError as error:
-        if error.code != ErrorCode.Value("ERR_INVALID_INPUT"):
-            raise
-        # The changes applied when proposed; an amendment accepted since (proposed while this one was
-        # pending) changed the terms under them. Nothing in the accepting request can mend that.
-        raise invalid_state(
-            f"amendment {amendment.seq} no longer applies to the credit's terms as amended since: {error.text}"
-        ) from None
-    terms_record.amendment_seq = amendment.seq
+    # The changes applied when proposed; an amendment accepted since (proposed while this one was
+    # pending) changed the terms under them. Nothing in the accepting request can mend that.
+    terms_record = _amended_record(
+        credit.terms, amendment, f"amendment {amendment.seq} no longer applies to the credit's terms as amended since"
+    )
     position = copy(credit.position)
     position.max_amount = max_amount(terms_record.terms)
     if position.drawn + position.reserved > position.max_amount:
