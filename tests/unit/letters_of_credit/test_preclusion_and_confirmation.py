@@ -21,8 +21,7 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
 from .test_amendments import EXTEND, accept, advise, propose
-
-LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
+from .test_presentations import LATE, refuse
 
 
 def shipped_18th(invoiced: str = "100000.00", quantity: int = 1000) -> list[lc.Document]:
@@ -87,11 +86,7 @@ def test_a_nominated_bank_that_misses_its_deadline_is_not_precluded_and_may_stil
         preclude(desk, pid)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is DISCREPANT"):
         desk.honour(pid)
-    refused = desk.call(
-        caller(ADVISER, "examiner"),
-        desk.service.refuse,
-        api.RefuseRequest(presentation_id=pid, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_RETURN),
-    ).presentation
+    refused = refuse(desk, pid, LATE, disposal=lc.REFUSAL_DISPOSAL_RETURN)
     assert refused.state == lc.PRESENTATION_STATE_RETURNED
     position = desk.position(lc_id)
     assert (position.drawn, position.reserved, position.reimbursable) == (0, 0, 0)
@@ -181,11 +176,7 @@ def test_the_confirming_bank_examines_against_the_terms_it_confirmed() -> None:
     assert desk.examine(to_issuer, caller(ISSUER, "examiner")).state == lc.PRESENTATION_STATE_COMPLYING
     assert desk.presentation(to_issuer)[1].examinations[0].terms_amendment_seq == 1
     # a refusal by the confirming bank states the discrepancy of its terms, in time
-    refused = desk.call(
-        caller(CONFIRMER, "examiner"),
-        desk.service.refuse,
-        api.RefuseRequest(presentation_id=to_confirmer, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_RETURN),
-    ).presentation
+    refused = refuse(desk, to_confirmer, LATE, disposal=lc.REFUSAL_DISPOSAL_RETURN, bank=CONFIRMER)
     assert refused.state == lc.PRESENTATION_STATE_RETURNED
 
 

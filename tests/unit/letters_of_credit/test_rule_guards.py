@@ -10,9 +10,8 @@ from tradefin.protos import letters_of_credit_pb2 as lc
 
 from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
 from .test_amendments import accept, advise, propose
+from .test_presentations import LATE, refuse
 from .test_transfers import transfer, transferable
-
-LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
 
 
 def test_a_waiver_granted_is_not_accepted_once_the_documents_went_back() -> None:
@@ -23,11 +22,7 @@ def test_a_waiver_granted_is_not_accepted_once_the_documents_went_back() -> None
         lc_id, receiving=ISSUER, docs=documents(shipped="2025-12-11", issued="2025-12-11")
     )
     desk.examine(pid, caller(ISSUER, "examiner"))
-    desk.call(
-        caller(ISSUER, "examiner"),
-        desk.service.refuse,
-        api.RefuseRequest(presentation_id=pid, discrepancies=[LATE], disposal=lc.REFUSAL_DISPOSAL_NOTIFY),
-    )
+    refuse(desk, pid, LATE, disposal=lc.REFUSAL_DISPOSAL_NOTIFY, bank=ISSUER)
     desk.call(caller(ISSUER, "examiner"), desk.service.request_waiver, api.RequestWaiverRequest(presentation_id=pid))
     desk.call(
         caller(ISSUER, "client-applicant"), desk.service.grant_waiver, api.GrantWaiverRequest(presentation_id=pid)
