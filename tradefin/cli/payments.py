@@ -391,9 +391,11 @@ def _load_session(net: Any) -> Any:
     return session
 
 
-def _save_session(net: Any, session: Any) -> None:
+def _save_session(net: Any, session: Any, loaded: dict[str, Any] | None = None) -> None:
+    """Leave the session for the next command, unless it holds nothing or nothing more than ``loaded``
+    (what the command took up: writing it again would only keep an old transaction fresh)."""
     snapshot = session.snapshot()
-    if not snapshot:
+    if not snapshot or snapshot == loaded:
         return
     path = Path(net.workdir) / _SESSION_FILE
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -412,6 +414,7 @@ class _Desks:
     def __init__(self, net: Any, channel: str) -> None:
         self.net, self.channel = net, channel
         self.session = _load_session(net)
+        self._loaded = self.session.snapshot()
         self._gateways: list[Any] = []
 
     def _gateway(self, bank: Any, user: str) -> Any:
@@ -437,7 +440,7 @@ class _Desks:
     def close(self) -> None:
         for gateway in self._gateways:
             gateway.close()
-        _save_session(self.net, self.session)
+        _save_session(self.net, self.session, self._loaded)
 
 
 @contextmanager

@@ -532,3 +532,7 @@ def test_a_command_waits_for_what_the_command_before_it_wrote(tmp_path: Path) ->
     assert cli._load_session(net).snapshot() == {}
     cli._save_session(net, Session())  # a command that wrote nothing leaves the file as it is
     assert (tmp_path / cli._SESSION_FILE).read_text().startswith('{"asia-europe"')
+    cli._save_session(net, first)
+    os.utime(tmp_path / cli._SESSION_FILE, (stale, stale))
+    cli._save_session(net, first, first.snapshot())  # only what it took up: not made fresh again
+    assert (tmp_path / cli._SESSION_FILE).stat().st_mtime == stale
