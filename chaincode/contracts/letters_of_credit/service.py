@@ -162,14 +162,17 @@ class LettersOfCreditService:
         *,
         amount: common_pb2.Money | None = None,
         terms: lc.LetterOfCreditTerms | None = None,
+        documents: Sequence[lc.Document] = (),
     ) -> None:
         """When the consortium's compliance configuration checks credits (``checks``): KYC and
         sanctions of the parties by their banks, the embargo, the per-credit cap (DOMAIN.md 4.1-4.3);
-        on ``terms`` when given (an amendment's), else the credit's."""
+        on ``terms`` when given (an amendment's), else the credit's; and the embargo on presented
+        ``documents``' ports (4.2)."""
         if checks is not None:
             banks = credit_banks(credit_file.stub)
             checked = credit_file.terms.terms if terms is None else terms
             await check_credit(self._ledger, checks, tx, checked, banks, parties, amount=amount)
+            check_documents(checks, documents)
 
     async def _amended_compliance(
         self, tx: Transaction, credit_file: CreditFile, changes: lc.AmendmentChanges
@@ -321,8 +324,10 @@ class LettersOfCreditService:
         calendars, checks = await self._calendars_and_checks(banks)
         transition = presentations.present(tx, credit_file, request, existing, existing_record, transfer, calendars)
         if transition.writes:  # a replay is answered with the stored presentation, whatever changed since
-            await self._compliance(tx, checks, credit_file, [_beneficiary(credit_file, transfer)])
-            check_documents(checks, transition.response.record.documents)  # ports' embargo (DOMAIN.md 4.2)
+            await self._compliance(
+                tx, checks, credit_file, [_beneficiary(credit_file, transfer)],
+                documents=transition.response.record.documents,
+            )
             transition = await self._registry(tx, transition, transition.response.record, hold=True)
         return await self._commit(transition)
 
@@ -435,8 +440,10 @@ class LettersOfCreditService:
         transition = presentations.honour(tx, credit_file, presentation, request, transfer, calendars)
         applicant = ("applicant", credit_file.terms.terms.applicant, credit_file.stub.issuing_bank)
         checks = await credit_governance(self._ledger)
-        await self._compliance(tx, checks, credit_file, [applicant, _beneficiary(credit_file, transfer)])
-        check_documents(checks, presentation.record.documents)  # ports' embargo (DOMAIN.md 4.2)
+        await self._compliance(
+            tx, checks, credit_file, [applicant, _beneficiary(credit_file, transfer)],
+            documents=presentation.record.documents,
+        )
         if request.HasField("settlement"):
             paying, receiving = presentation.stub.receiving_bank, presentation.stub.presenting_bank
             transition = await self._settled(
