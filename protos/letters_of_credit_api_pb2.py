@@ -28,7 +28,7 @@ from tradefin.protos import letters_of_credit_pb2 as tradefin_dot_protos_dot_let
 from tradefin.protos import payments_pb2 as tradefin_dot_protos_dot_payments__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+tradefin/protos/letters_of_credit_api.proto\x12\x0btradefin.v1\x1a\x1etradefin/protos/calendar.proto\x1a\x1ctradefin/protos/common.proto\x1a\'tradefin/protos/letters_of_credit.proto\x1a\x1etradefin/protos/payments.proto\"9\n\x0e\x43reditResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\"m\n\x11\x41mendmentResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12/\n\tamendment\x18\x02 \x01(\x0b\x32\x1c.tradefin.v1.AmendmentRecord\"|\n\x14PresentationResponse\x12\x33\n\x0cpresentation\x18\x01 \x01(\x0b\x32\x1d.tradefin.v1.PresentationStub\x12/\n\x06record\x18\x02 \x01(\x0b\x32\x1f.tradefin.v1.PresentationRecord\"j\n\x10TransferResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12-\n\x08transfer\x18\x02 \x01(\x0b\x32\x1b.tradefin.v1.TransferRecord\"\x9c\x01\n\x13\x43reditTermsResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12-\n\x05terms\x18\x02 \x01(\x0b\x32\x1e.tradefin.v1.CreditTermsRecord\x12-\n\x08position\x18\x03 \x01(\x0b\x32\x1b.tradefin.v1.CreditPosition\"B\n\x10\x43\x61lendarResponse\x12.\n\x08\x63\x61lendar\x18\x01 \x01(\x0b\x32\x1c.tradefin.v1.BankingCalendar\"M\n\x0c\x41pplyRequest\x12/\n\x05terms\x18\x01 \x01(\x0b\x32 .tradefin.v1.LetterOfCreditTerms\x12\x0c\n\x04salt\x18\x02 \x01(\x0c\"\x1d\n\x0cIssueRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1e\n\rAdviseRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\'\n\x16\x41\x64\x64\x43onfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"+\n\x1a\x44\x65\x63lineConfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1e\n\rExpireRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1d\n\x0c\x43loseRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\xd5\x01\n\x17ProposeAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12.\n\x07\x63hanges\x18\x03 \x01(\x0b\x32\x1d.tradefin.v1.AmendmentChanges\x12\x39\n\x12\x63harges_payable_by\x18\x04 \x01(\x0e\x32\x1d.tradefin.v1.ChargesPayableBy\x12 \n\x18\x64\x65\x65med_acceptance_clause\x18\x05 \x01(\t\x12\x11\n\tnarrative\x18\x06 \x01(\t\"4\n\x16\x41\x64viseAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\"P\n\"DecideAmendmentConfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x0e\n\x06\x65xtend\x18\x03 \x01(\x08\"N\n\x16\x41\x63\x63\x65ptAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x18\n\x10\x65xcluded_changes\x18\x03 \x03(\t\"D\n\x16RejectAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xd7\x01\n\x0ePresentRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\r\n\x05lc_id\x18\x02 \x01(\t\x12\x1a\n\x12receiving_bank_bic\x18\x03 \x01(\t\x12#\n\x07\x63laimed\x18\x04 \x01(\x0b\x32\x12.tradefin.v1.Money\x12(\n\tdocuments\x18\x05 \x03(\x0b\x32\x15.tradefin.v1.Document\x12\x13\n\x0btransfer_id\x18\x06 \x01(\t\x12\x1d\n\x15\x61waiting_completeness\x18\x07 \x01(\x08\"4\n\x19NotifyCompletenessRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"Z\n\x0e\x45xamineRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12/\n\rdiscrepancies\x18\x02 \x03(\x0b\x32\x18.tradefin.v1.Discrepancy\"\xc9\x01\n\rRefuseRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12/\n\rdiscrepancies\x18\x02 \x03(\x0b\x32\x18.tradefin.v1.Discrepancy\x12.\n\x08\x64isposal\x18\x03 \x01(\x0e\x32\x1c.tradefin.v1.RefusalDisposal\x12+\n\x0f\x63harges_claimed\x18\x04 \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x11\n\tnarrative\x18\x05 \x01(\t\"/\n\x14RequestWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"-\n\x12GrantWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\".\n\x13\x41\x63\x63\x65ptWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"1\n\x16ReturnDocumentsRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"*\n\x0fPrecludeRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"3\n\x18LapsePresentationRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"\xa9\x01\n\rHonourRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.tradefin.v1.Money\x12(\n\rmaturity_date\x18\x03 \x01(\x0b\x32\x11.tradefin.v1.Date\x12\x31\n\nsettlement\x18\x04 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"b\n\x14PayAtMaturityRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\x31\n\nsettlement\x18\x02 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"\x82\x01\n\x10ReimburseRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x31\n\nsettlement\x18\x03 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"\xa1\x03\n\x0fTransferRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x13\n\x0btransfer_id\x18\x02 \x01(\t\x12\x31\n\x12second_beneficiary\x18\x03 \x01(\x0b\x32\x15.tradefin.v1.PartyRef\x12\x35\n\x17second_beneficiary_bank\x18\x04 \x01(\x0b\x32\x14.tradefin.v1.BankRef\x12\"\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x12.tradefin.v1.Money\x12&\n\x0b\x65xpiry_date\x18\x06 \x01(\x0b\x32\x11.tradefin.v1.Date\x12/\n\x14latest_shipment_date\x18\x07 \x01(\x0b\x32\x11.tradefin.v1.Date\x12 \n\x18presentation_period_days\x18\x08 \x01(\r\x12&\n\nunit_price\x18\t \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x1b\n\x13insurance_cover_pct\x18\n \x01(\r\x12\x1c\n\x14substitute_applicant\x18\x0b \x01(\x08\"H\n\x16PublishCalendarRequest\x12.\n\x08\x63\x61lendar\x18\x01 \x01(\x0b\x32\x1c.tradefin.v1.BankingCalendar\"!\n\x10GetCreditRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"&\n\x15GetCreditTermsRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"1\n\x13GetAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\"1\n\x16GetPresentationRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"8\n\x12GetTransferRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x13\n\x0btransfer_id\x18\x02 \x01(\t\"#\n\x12GetCalendarRequest\x12\r\n\x05place\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+tradefin/protos/letters_of_credit_api.proto\x12\x0btradefin.v1\x1a\x1etradefin/protos/calendar.proto\x1a\x1ctradefin/protos/common.proto\x1a\'tradefin/protos/letters_of_credit.proto\x1a\x1etradefin/protos/payments.proto\"9\n\x0e\x43reditResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\"m\n\x11\x41mendmentResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12/\n\tamendment\x18\x02 \x01(\x0b\x32\x1c.tradefin.v1.AmendmentRecord\"|\n\x14PresentationResponse\x12\x33\n\x0cpresentation\x18\x01 \x01(\x0b\x32\x1d.tradefin.v1.PresentationStub\x12/\n\x06record\x18\x02 \x01(\x0b\x32\x1f.tradefin.v1.PresentationRecord\"j\n\x10TransferResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12-\n\x08transfer\x18\x02 \x01(\x0b\x32\x1b.tradefin.v1.TransferRecord\"\x9c\x01\n\x13\x43reditTermsResponse\x12\'\n\x06\x63redit\x18\x01 \x01(\x0b\x32\x17.tradefin.v1.CreditStub\x12-\n\x05terms\x18\x02 \x01(\x0b\x32\x1e.tradefin.v1.CreditTermsRecord\x12-\n\x08position\x18\x03 \x01(\x0b\x32\x1b.tradefin.v1.CreditPosition\"B\n\x10\x43\x61lendarResponse\x12.\n\x08\x63\x61lendar\x18\x01 \x01(\x0b\x32\x1c.tradefin.v1.BankingCalendar\"M\n\x0c\x41pplyRequest\x12/\n\x05terms\x18\x01 \x01(\x0b\x32 .tradefin.v1.LetterOfCreditTerms\x12\x0c\n\x04salt\x18\x02 \x01(\x0c\"\x1d\n\x0cIssueRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1e\n\rAdviseRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\'\n\x16\x41\x64\x64\x43onfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"+\n\x1a\x44\x65\x63lineConfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1e\n\rExpireRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\x1d\n\x0c\x43loseRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"\xd5\x01\n\x17ProposeAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12.\n\x07\x63hanges\x18\x03 \x01(\x0b\x32\x1d.tradefin.v1.AmendmentChanges\x12\x39\n\x12\x63harges_payable_by\x18\x04 \x01(\x0e\x32\x1d.tradefin.v1.ChargesPayableBy\x12 \n\x18\x64\x65\x65med_acceptance_clause\x18\x05 \x01(\t\x12\x11\n\tnarrative\x18\x06 \x01(\t\"4\n\x16\x41\x64viseAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\"P\n\"DecideAmendmentConfirmationRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x0e\n\x06\x65xtend\x18\x03 \x01(\x08\"N\n\x16\x41\x63\x63\x65ptAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x18\n\x10\x65xcluded_changes\x18\x03 \x03(\t\"D\n\x16RejectAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xd7\x01\n\x0ePresentRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\r\n\x05lc_id\x18\x02 \x01(\t\x12\x1a\n\x12receiving_bank_bic\x18\x03 \x01(\t\x12#\n\x07\x63laimed\x18\x04 \x01(\x0b\x32\x12.tradefin.v1.Money\x12(\n\tdocuments\x18\x05 \x03(\x0b\x32\x15.tradefin.v1.Document\x12\x13\n\x0btransfer_id\x18\x06 \x01(\t\x12\x1d\n\x15\x61waiting_completeness\x18\x07 \x01(\x08\"4\n\x19NotifyCompletenessRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"Z\n\x0e\x45xamineRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12/\n\rdiscrepancies\x18\x02 \x03(\x0b\x32\x18.tradefin.v1.Discrepancy\"c\n\x17\x45xamineForwardedRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12/\n\rdiscrepancies\x18\x02 \x03(\x0b\x32\x18.tradefin.v1.Discrepancy\"\xc9\x01\n\rRefuseRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12/\n\rdiscrepancies\x18\x02 \x03(\x0b\x32\x18.tradefin.v1.Discrepancy\x12.\n\x08\x64isposal\x18\x03 \x01(\x0e\x32\x1c.tradefin.v1.RefusalDisposal\x12+\n\x0f\x63harges_claimed\x18\x04 \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x11\n\tnarrative\x18\x05 \x01(\t\"/\n\x14RequestWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"-\n\x12GrantWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\".\n\x13\x41\x63\x63\x65ptWaiverRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"1\n\x16ReturnDocumentsRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"*\n\x0fPrecludeRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"3\n\x18LapsePresentationRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"\xa9\x01\n\rHonourRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.tradefin.v1.Money\x12(\n\rmaturity_date\x18\x03 \x01(\x0b\x32\x11.tradefin.v1.Date\x12\x31\n\nsettlement\x18\x04 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"b\n\x14PayAtMaturityRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\x31\n\nsettlement\x18\x02 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"\x82\x01\n\x10ReimburseRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x31\n\nsettlement\x18\x03 \x01(\x0b\x32\x1d.tradefin.v1.CreditSettlement\"\xa1\x03\n\x0fTransferRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x13\n\x0btransfer_id\x18\x02 \x01(\t\x12\x31\n\x12second_beneficiary\x18\x03 \x01(\x0b\x32\x15.tradefin.v1.PartyRef\x12\x35\n\x17second_beneficiary_bank\x18\x04 \x01(\x0b\x32\x14.tradefin.v1.BankRef\x12\"\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x12.tradefin.v1.Money\x12&\n\x0b\x65xpiry_date\x18\x06 \x01(\x0b\x32\x11.tradefin.v1.Date\x12/\n\x14latest_shipment_date\x18\x07 \x01(\x0b\x32\x11.tradefin.v1.Date\x12 \n\x18presentation_period_days\x18\x08 \x01(\r\x12&\n\nunit_price\x18\t \x01(\x0b\x32\x12.tradefin.v1.Money\x12\x1b\n\x13insurance_cover_pct\x18\n \x01(\r\x12\x1c\n\x14substitute_applicant\x18\x0b \x01(\x08\"H\n\x16PublishCalendarRequest\x12.\n\x08\x63\x61lendar\x18\x01 \x01(\x0b\x32\x1c.tradefin.v1.BankingCalendar\"!\n\x10GetCreditRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"&\n\x15GetCreditTermsRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\"1\n\x13GetAmendmentRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\r\"1\n\x16GetPresentationRequest\x12\x17\n\x0fpresentation_id\x18\x01 \x01(\t\"8\n\x12GetTransferRequest\x12\r\n\x05lc_id\x18\x01 \x01(\t\x12\x13\n\x0btransfer_id\x18\x02 \x01(\t\"#\n\x12GetCalendarRequest\x12\r\n\x05place\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -77,40 +77,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFYCOMPLETENESSREQUEST']._serialized_end=1889
   _globals['_EXAMINEREQUEST']._serialized_start=1891
   _globals['_EXAMINEREQUEST']._serialized_end=1981
-  _globals['_REFUSEREQUEST']._serialized_start=1984
-  _globals['_REFUSEREQUEST']._serialized_end=2185
-  _globals['_REQUESTWAIVERREQUEST']._serialized_start=2187
-  _globals['_REQUESTWAIVERREQUEST']._serialized_end=2234
-  _globals['_GRANTWAIVERREQUEST']._serialized_start=2236
-  _globals['_GRANTWAIVERREQUEST']._serialized_end=2281
-  _globals['_ACCEPTWAIVERREQUEST']._serialized_start=2283
-  _globals['_ACCEPTWAIVERREQUEST']._serialized_end=2329
-  _globals['_RETURNDOCUMENTSREQUEST']._serialized_start=2331
-  _globals['_RETURNDOCUMENTSREQUEST']._serialized_end=2380
-  _globals['_PRECLUDEREQUEST']._serialized_start=2382
-  _globals['_PRECLUDEREQUEST']._serialized_end=2424
-  _globals['_LAPSEPRESENTATIONREQUEST']._serialized_start=2426
-  _globals['_LAPSEPRESENTATIONREQUEST']._serialized_end=2477
-  _globals['_HONOURREQUEST']._serialized_start=2480
-  _globals['_HONOURREQUEST']._serialized_end=2649
-  _globals['_PAYATMATURITYREQUEST']._serialized_start=2651
-  _globals['_PAYATMATURITYREQUEST']._serialized_end=2749
-  _globals['_REIMBURSEREQUEST']._serialized_start=2752
-  _globals['_REIMBURSEREQUEST']._serialized_end=2882
-  _globals['_TRANSFERREQUEST']._serialized_start=2885
-  _globals['_TRANSFERREQUEST']._serialized_end=3302
-  _globals['_PUBLISHCALENDARREQUEST']._serialized_start=3304
-  _globals['_PUBLISHCALENDARREQUEST']._serialized_end=3376
-  _globals['_GETCREDITREQUEST']._serialized_start=3378
-  _globals['_GETCREDITREQUEST']._serialized_end=3411
-  _globals['_GETCREDITTERMSREQUEST']._serialized_start=3413
-  _globals['_GETCREDITTERMSREQUEST']._serialized_end=3451
-  _globals['_GETAMENDMENTREQUEST']._serialized_start=3453
-  _globals['_GETAMENDMENTREQUEST']._serialized_end=3502
-  _globals['_GETPRESENTATIONREQUEST']._serialized_start=3504
-  _globals['_GETPRESENTATIONREQUEST']._serialized_end=3553
-  _globals['_GETTRANSFERREQUEST']._serialized_start=3555
-  _globals['_GETTRANSFERREQUEST']._serialized_end=3611
-  _globals['_GETCALENDARREQUEST']._serialized_start=3613
-  _globals['_GETCALENDARREQUEST']._serialized_end=3648
+  _globals['_EXAMINEFORWARDEDREQUEST']._serialized_start=1983
+  _globals['_EXAMINEFORWARDEDREQUEST']._serialized_end=2082
+  _globals['_REFUSEREQUEST']._serialized_start=2085
+  _globals['_REFUSEREQUEST']._serialized_end=2286
+  _globals['_REQUESTWAIVERREQUEST']._serialized_start=2288
+  _globals['_REQUESTWAIVERREQUEST']._serialized_end=2335
+  _globals['_GRANTWAIVERREQUEST']._serialized_start=2337
+  _globals['_GRANTWAIVERREQUEST']._serialized_end=2382
+  _globals['_ACCEPTWAIVERREQUEST']._serialized_start=2384
+  _globals['_ACCEPTWAIVERREQUEST']._serialized_end=2430
+  _globals['_RETURNDOCUMENTSREQUEST']._serialized_start=2432
+  _globals['_RETURNDOCUMENTSREQUEST']._serialized_end=2481
+  _globals['_PRECLUDEREQUEST']._serialized_start=2483
+  _globals['_PRECLUDEREQUEST']._serialized_end=2525
+  _globals['_LAPSEPRESENTATIONREQUEST']._serialized_start=2527
+  _globals['_LAPSEPRESENTATIONREQUEST']._serialized_end=2578
+  _globals['_HONOURREQUEST']._serialized_start=2581
+  _globals['_HONOURREQUEST']._serialized_end=2750
+  _globals['_PAYATMATURITYREQUEST']._serialized_start=2752
+  _globals['_PAYATMATURITYREQUEST']._serialized_end=2850
+  _globals['_REIMBURSEREQUEST']._serialized_start=2853
+  _globals['_REIMBURSEREQUEST']._serialized_end=2983
+  _globals['_TRANSFERREQUEST']._serialized_start=2986
+  _globals['_TRANSFERREQUEST']._serialized_end=3403
+  _globals['_PUBLISHCALENDARREQUEST']._serialized_start=3405
+  _globals['_PUBLISHCALENDARREQUEST']._serialized_end=3477
+  _globals['_GETCREDITREQUEST']._serialized_start=3479
+  _globals['_GETCREDITREQUEST']._serialized_end=3512
+  _globals['_GETCREDITTERMSREQUEST']._serialized_start=3514
+  _globals['_GETCREDITTERMSREQUEST']._serialized_end=3552
+  _globals['_GETAMENDMENTREQUEST']._serialized_start=3554
+  _globals['_GETAMENDMENTREQUEST']._serialized_end=3603
+  _globals['_GETPRESENTATIONREQUEST']._serialized_start=3605
+  _globals['_GETPRESENTATIONREQUEST']._serialized_end=3654
+  _globals['_GETTRANSFERREQUEST']._serialized_start=3656
+  _globals['_GETTRANSFERREQUEST']._serialized_end=3712
+  _globals['_GETCALENDARREQUEST']._serialized_start=3714
+  _globals['_GETCALENDARREQUEST']._serialized_end=3749
 # @@protoc_insertion_point(module_scope)

@@ -521,6 +521,33 @@ class ExamineRequest(google.protobuf.message.Message):
 Global___ExamineRequest: typing_extensions.TypeAlias = ExamineRequest
 
 @typing.final
+class ExamineForwardedRequest(google.protobuf.message.Message):
+    """PRIVATE. The issuing bank examines documents a nominated or confirming bank honoured and forwarded
+    to it (arts. 7c, 8c, 14b), against the credit's terms, by the presentation's
+    `issuer_examination_deadline`: complying, it reimburses the honouring bank; discrepant in time, it
+    does not. Answer: PresentationResponse.
+    """
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PRESENTATION_ID_FIELD_NUMBER: builtins.int
+    DISCREPANCIES_FIELD_NUMBER: builtins.int
+    presentation_id: builtins.str
+    @property
+    def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]:
+        """The issuing bank's own findings, added to the objective checks. At most 70 (MT734 77J)."""
+
+    def __init__(
+        self,
+        *,
+        presentation_id: builtins.str = ...,
+        discrepancies: collections.abc.Iterable[tradefin.protos.letters_of_credit_pb2.Discrepancy] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["discrepancies", b"discrepancies", "presentation_id", b"presentation_id"]) -> None: ...
+
+Global___ExamineForwardedRequest: typing_extensions.TypeAlias = ExamineForwardedRequest
+
+@typing.final
 class RefuseRequest(google.protobuf.message.Message):
     """PRIVATE. The examining bank refuses: one notice listing every discrepancy and a disposal code, by the
     presentation's examination deadline (the fifth banking day after presentation; a standby's third
@@ -631,8 +658,9 @@ Global___ReturnDocumentsRequest: typing_extensions.TypeAlias = ReturnDocumentsRe
 
 @typing.final
 class PrecludeRequest(google.protobuf.message.Message):
-    """Any bank of the credit records that the examining bank let the refusal deadline pass (art. 16f).
-    Answer: PresentationResponse.
+    """Any bank of the credit records that the examining bank let the refusal deadline pass (art. 16f), or
+    that the issuing bank let its period for documents another bank honoured and forwarded pass
+    (`issuer_examination_deadline`). Answer: PresentationResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor

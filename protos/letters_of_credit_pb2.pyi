@@ -2008,6 +2008,8 @@ class PresentationRecord(google.protobuf.message.Message):
     REIMBURSEMENTS_FIELD_NUMBER: builtins.int
     INSTALMENT_FIELD_NUMBER: builtins.int
     RESERVED_FIELD_NUMBER: builtins.int
+    ISSUER_EXAMINATION_DEADLINE_FIELD_NUMBER: builtins.int
+    ISSUER_PRECLUDED_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
     lc_id: builtins.str
     salt: builtins.bytes
@@ -2019,6 +2021,10 @@ class PresentationRecord(google.protobuf.message.Message):
     """Index (from 1) of the instalment the presentation draws on; 0 = none."""
     reserved: builtins.int
     """Amount reserved against the credit while the presentation is live."""
+    issuer_precluded: builtins.bool
+    """The issuing bank let that period pass without examining them, or found discrepancies only after
+    it: precluded (art. 16f), it reimburses them as a complying presentation.
+    """
     @property
     def claimed(self) -> tradefin.protos.common_pb2.Money: ...
     @property
@@ -2033,6 +2039,13 @@ class PresentationRecord(google.protobuf.message.Message):
     def honour(self) -> Global___Honour: ...
     @property
     def reimbursements(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[Global___Reimbursement]: ...
+    @property
+    def issuer_examination_deadline(self) -> tradefin.protos.common_pb2.Date:
+        """Documents a nominated or confirming bank honoured and forwarded: the last banking day, at the
+        issuing bank's place, of the issuing bank's own examination of them (arts. 7c, 8c, 14b, 16d: the
+        fifth banking day after the honour; a standby's third business day).
+        """
+
     def __init__(
         self,
         *,
@@ -2049,9 +2062,11 @@ class PresentationRecord(google.protobuf.message.Message):
         reimbursements: collections.abc.Iterable[Global___Reimbursement] | None = ...,
         instalment: builtins.int = ...,
         reserved: builtins.int = ...,
+        issuer_examination_deadline: tradefin.protos.common_pb2.Date | None = ...,
+        issuer_precluded: builtins.bool = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["claimed", b"claimed", "honour", b"honour", "refusal", b"refusal", "waiver", b"waiver"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["claimed", b"claimed", "documents", b"documents", "examinations", b"examinations", "honour", b"honour", "instalment", b"instalment", "lc_id", b"lc_id", "presentation_id", b"presentation_id", "refusal", b"refusal", "reimbursements", b"reimbursements", "request_hash", b"request_hash", "reserved", b"reserved", "salt", b"salt", "waiver", b"waiver"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["claimed", b"claimed", "honour", b"honour", "issuer_examination_deadline", b"issuer_examination_deadline", "refusal", b"refusal", "waiver", b"waiver"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["claimed", b"claimed", "documents", b"documents", "examinations", b"examinations", "honour", b"honour", "instalment", b"instalment", "issuer_examination_deadline", b"issuer_examination_deadline", "issuer_precluded", b"issuer_precluded", "lc_id", b"lc_id", "presentation_id", b"presentation_id", "refusal", b"refusal", "reimbursements", b"reimbursements", "request_hash", b"request_hash", "reserved", b"reserved", "salt", b"salt", "waiver", b"waiver"]) -> None: ...
 
 Global___PresentationRecord: typing_extensions.TypeAlias = PresentationRecord
 

@@ -472,6 +472,21 @@ class LettersOfCreditFlows(FlowsBase):
         request = api.ExamineRequest(presentation_id=presentation_id, discrepancies=discrepancies)
         return (yield from self._presentation_transition("Examine", request, presentation_id))
 
+    def examine_forwarded(
+        self, presentation_id: str, discrepancies: Sequence[lc.Discrepancy] = ()
+    ) -> Flow[Committed[lc.PresentationStub]]:
+        """The issuing bank examines documents a nominated or confirming bank honoured and forwarded to it
+        (role ``examiner``; arts. 7c, 8c, 14b): the chaincode's objective checks against the credit's
+        terms plus its own ``discrepancies``, by the presentation record's
+        ``issuer_examination_deadline``. Complying, it reimburses the honouring bank; discrepant in
+        time, it does not and the honouring bank bears the loss; discrepant only after that day, it is
+        precluded (art. 16f) and reimburses all the same. A confirming bank's honour on its own
+        preclusion is reimbursed only after this examination found the documents complying, or after
+        ``preclude`` recorded the issuing bank's silence past its period."""
+        self._check(check_discrepancies, discrepancies)
+        request = api.ExamineForwardedRequest(presentation_id=presentation_id, discrepancies=discrepancies)
+        return (yield from self._presentation_transition("ExamineForwarded", request, presentation_id))
+
     def refuse(
         self,
         presentation_id: str,
@@ -530,7 +545,9 @@ class LettersOfCreditFlows(FlowsBase):
         return (yield from self._presentation_transition("LapsePresentation", request, presentation_id))
 
     def preclude(self, presentation_id: str) -> Flow[Committed[lc.PresentationStub]]:
-        """Any bank of the credit records that the examining bank let the refusal deadline pass (art. 16f)."""
+        """Any bank of the credit records that the examining bank let the refusal deadline pass (art. 16f),
+        or that the issuing bank let its period for documents another bank honoured and forwarded pass
+        (see :meth:`examine_forwarded`)."""
         request = api.PrecludeRequest(presentation_id=presentation_id)
         return (yield from self._presentation_transition("Preclude", request, presentation_id))
 
@@ -575,7 +592,9 @@ class LettersOfCreditFlows(FlowsBase):
     ) -> Flow[Committed[lc.PresentationStub]]:
         """The issuing bank reimburses the bank that honoured (roles ``treasury``, ``issuer`` or ``approver``;
         with a settlement dual control applies to, ``approver``) a
-        presentation it found complying, or whose waiver the issuing bank accepted (arts. 7c, 8c); with
+        presentation it found complying, one the issuing bank found complying when the documents were
+        forwarded (:meth:`examine_forwarded`), one whose waiver the issuing bank accepted, or one it is
+        precluded from refusing (arts. 7c, 8c, 16f); with
         ``settlement``, the reimbursement is paid on their payment channel in the same transaction."""
         self._check(validation.check_money, amount, "amount")
         request = api.ReimburseRequest(presentation_id=presentation_id, amount=amount, settlement=settlement)
@@ -770,6 +789,7 @@ class LettersOfCredit(BlockingClient[LettersOfCreditFlows]):
     present = blocking(LettersOfCreditFlows.present)
     notify_completeness = blocking(LettersOfCreditFlows.notify_completeness)
     examine = blocking(LettersOfCreditFlows.examine)
+    examine_forwarded = blocking(LettersOfCreditFlows.examine_forwarded)
     refuse = blocking(LettersOfCreditFlows.refuse)
     request_waiver = blocking(LettersOfCreditFlows.request_waiver)
     grant_waiver = blocking(LettersOfCreditFlows.grant_waiver)
@@ -832,6 +852,7 @@ class AsyncLettersOfCredit(AsyncClient[LettersOfCreditFlows]):
     present = asynchronous(LettersOfCreditFlows.present)
     notify_completeness = asynchronous(LettersOfCreditFlows.notify_completeness)
     examine = asynchronous(LettersOfCreditFlows.examine)
+    examine_forwarded = asynchronous(LettersOfCreditFlows.examine_forwarded)
     refuse = asynchronous(LettersOfCreditFlows.refuse)
     request_waiver = asynchronous(LettersOfCreditFlows.request_waiver)
     grant_waiver = asynchronous(LettersOfCreditFlows.grant_waiver)

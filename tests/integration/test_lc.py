@@ -572,6 +572,44 @@ def test_a_refusal_after_the_fifth_banking_day_is_too_late_and_the_presentation_
     assert honoured.record.state == lc.PRESENTATION_STATE_HONOURED
 
 
+def test_the_issuing_bank_examines_documents_the_nominated_bank_honoured_and_reimburses_only_those_that_comply(
+    desk: Desk, banks: Banks
+) -> None:
+    # Arts. 7c, 14b: bank2 honours as nominated bank and forwards the documents; bank1, the issuing bank,
+    # examines them within its own five banking days and owes only what complies.
+    lc_id = open_credit(desk, credit_terms(banks))[0].record.lc_id
+    complying = present(desk, banks, lc_id, "30000.00").record.presentation_id
+    discrepant = present(desk, banks, lc_id, "20000.00").record.presentation_id
+    for presentation_id, claimed in ((complying, "30000.00"), (discrepant, "20000.00")):
+        desk.client("bank2", "examiner").examine(presentation_id)
+        desk.client("bank2", "approver").honour(presentation_id, money(USD, claimed))
+    record = desk.client("bank1", "examiner").get_presentation(complying).record
+    assert record is not None
+    assert record.issuer_examination_deadline == date_of(banks.issuer_place.today + datetime.timedelta(days=5))
+    assert position(desk, lc_id).reimbursable == 5_000_000
+
+    issuer = desk.client("bank1", "examiner")
+    assert issuer.examine_forwarded(complying).record.state == lc.PRESENTATION_STATE_HONOURED
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="GOODS DESCRIPTION DIFFERS")
+    found = issuer.examine_forwarded(discrepant, [mismatch]).record
+    assert (found.state, list(found.discrepancy_codes)) == (
+        lc.PRESENTATION_STATE_HONOURED,
+        [lc.DISCREPANCY_CODE_INCONSISTENT_DATA],
+    )
+    with pytest.raises(InvalidStateError) as again:
+        issuer.examine_forwarded(complying)
+    assert "examined these documents already" in again.value.reason
+    treasury = desk.client("bank1", "treasury")
+    with pytest.raises(InvalidStateError) as refused:
+        treasury.reimburse(discrepant, money(USD, "20000.00"))
+    assert "found the forwarded documents discrepant" in refused.value.reason
+    assert treasury.reimburse(complying, money(USD, "30000.00")).record.state == lc.PRESENTATION_STATE_REIMBURSED
+
+    balances = position(desk, lc_id)
+    assert (balances.drawn, balances.reimbursable, balances.reimbursed) == (5_000_000, 3_000_000, 3_000_000)
+    assert desk.client("bank2", "advisor").get_credit(lc_id).open_presentations == 0
+
+
 def test_a_replayed_presentation_id_writes_nothing_and_another_request_under_it_is_a_duplicate(
     desk: Desk, banks: Banks
 ) -> None:

@@ -139,6 +139,12 @@ class LettersOfCreditContract(RuleContract[LettersOfCreditService]):
         return await self._submit(ctx, api.ExamineRequest, LettersOfCreditService.examine)
 
     @submit
+    async def ExamineForwarded(self, ctx: Context) -> api.PresentationResponse:
+        """The issuing bank examines documents a nominated or confirming bank honoured and forwarded
+        (transient: ExamineForwardedRequest)."""
+        return await self._submit(ctx, api.ExamineForwardedRequest, LettersOfCreditService.examine_forwarded)
+
+    @submit
     async def Refuse(self, ctx: Context) -> api.PresentationResponse:
         """The examining bank refuses in one notice (transient: RefuseRequest)."""
         return await self._submit(ctx, api.RefuseRequest, LettersOfCreditService.refuse)

@@ -1,5 +1,6 @@
 """The presentation sub-machine: present, notice of completeness (eUCP), examine, refuse, waiver,
-return, preclusion, honour, payment at maturity and reimbursement (arts. 7-8, 12-16, eUCP e7).
+return, preclusion, honour, payment at maturity, the issuing bank's examination of forwarded documents
+and reimbursement (arts. 7-8, 12-16, eUCP e7).
 
 The examining bank is the bank presented to (the issuing, nominated or confirming bank). A
 presentation reserves its claim against the credit when it is received, so that
@@ -70,6 +71,8 @@ PAID_STATES: Final = frozenset(
 HONOURABLE_STATES: Final = frozenset(
     {lc.PRESENTATION_STATE_COMPLYING, lc.PRESENTATION_STATE_WAIVED, lc.PRESENTATION_STATE_PRECLUDED}
 )
+#: Honoured by a nominated or confirming bank, which then forwards the documents to the issuing bank.
+HONOURED_STATES: Final = PAID_STATES | {lc.PRESENTATION_STATE_ACCEPTED, lc.PRESENTATION_STATE_DEFERRED_UNDERTAKEN}
 #: States in which the examining bank has not yet refused, and the refusal clock runs.
 OPEN_EXAMINATION_STATES: Final = frozenset({lc.PRESENTATION_STATE_UNDER_EXAMINATION, lc.PRESENTATION_STATE_DISCREPANT})
 #: Refusal disposals under which the issuing bank may still take the applicant's waiver (16c iii b).
@@ -104,28 +107,54 @@ class PresentationFile:
 
 def is_reimbursable(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     """Whether the issuing bank owes the bank that honoured the presentation reimbursement (arts. 7c,
-    8c): a bank other than the issuing bank honoured (or negotiated) a presentation found complying,
-    or one whose discrepancies the issuing bank itself took on by accepting the applicant's waiver.
+    8c): a bank other than the issuing bank honoured (or negotiated) a presentation found complying --
+    by the last examination, the issuing bank's own of the forwarded documents when it made one -- or
+    one whose discrepancies the issuing bank itself took on by accepting the applicant's waiver, or
+    one whose forwarded documents the issuing bank is precluded from refusing (art. 16f).
 
-    Not one honoured because its examining bank was precluded: art. 16f precludes only the bank that
-    missed its own deadline, so a confirming bank's preclusion does not bind the issuing bank (and a
-    nominated bank is never precluded). The issuing bank is precluded only on a presentation made to
-    it, which it honours itself: nothing to reimburse."""
+    Not one honoured because its examining bank was precluded, until the issuing bank examined the
+    forwarded documents and found them complying: art. 16f precludes only the bank that missed its own
+    deadline, so a confirming bank's preclusion does not bind the issuing bank (and a nominated bank
+    is never precluded). The issuing bank is precluded on a presentation made to it, which it honours
+    itself: nothing to reimburse."""
     honoured_by = record.honour.bank_msp_id
     if not honoured_by or honoured_by == issuing_msp_id:
         return False
-    if record.waiver.status == lc.WAIVER_STATUS_ACCEPTED:
+    if record.waiver.status == lc.WAIVER_STATUS_ACCEPTED or record.issuer_precluded:
         return True
     return bool(record.examinations) and record.examinations[-1].result == lc.EXAMINATION_RESULT_COMPLYING
 
 
+def awaits_issuer(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
+    """Honoured by another bank on documents nobody found complying (a confirming bank's preclusion),
+    and the issuing bank has neither examined the forwarded documents nor been precluded from refusing
+    them: whether it reimburses is still open (arts. 8c, 16f)."""
+    honoured_by = record.honour.bank_msp_id
+    return (
+        bool(honoured_by)
+        and honoured_by != issuing_msp_id
+        and not is_reimbursable(record, issuing_msp_id)
+        and not examined_by(record, issuing_msp_id)
+    )
+
+
+def examined_by(record: lc.PresentationRecord, msp_id: str) -> bool:
+    """Whether the bank recorded an examination of the presentation."""
+    return any(examination.bank_msp_id == msp_id for examination in record.examinations)
+
+
 def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
     """Returned, reimbursed, lapsed, or paid and owed no reimbursement (paid by the issuing bank itself,
-    or at the honouring bank's own risk): nothing left to do."""
-    state = presentation.stub.state
+    or at the honouring bank's own risk once the issuing bank found the forwarded documents
+    discrepant): nothing left to do."""
+    state, record = presentation.stub.state, presentation.record
     if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED, lc.PRESENTATION_STATE_LAPSED):
         return True
-    return state in PAID_STATES and not is_reimbursable(presentation.record, issuing_msp_id)
+    return (
+        state in PAID_STATES
+        and not is_reimbursable(record, issuing_msp_id)
+        and not awaits_issuer(record, issuing_msp_id)
+    )
 
 
 def receiving_bank(credit: CreditFile, bic: str) -> common_pb2.BankRef:
@@ -931,8 +960,20 @@ def preclude(
     tx: Transaction, credit: CreditFile, presentation: PresentationFile, calendars: CalendarBook
 ) -> Transition[api.PresentationResponse]:
     """Any bank of the credit records that the examining bank -- the issuing bank, or the confirming
-    bank holding the presentation as such -- let the refusal deadline pass (art. 16f)."""
+    bank holding the presentation as such -- let the refusal deadline pass (art. 16f); or, on
+    documents another bank honoured and forwarded, that the issuing bank let its own examination
+    period pass (:func:`awaits_issuer`): it then reimburses them."""
     require_bank(tx.caller, credit_banks(credit.stub), (), "recording a preclusion")
+    issuing = credit.stub.issuing_bank
+    if presentation.stub.state in HONOURED_STATES:
+        if not awaits_issuer(presentation.record, issuing.msp_id):
+            raise invalid_state(
+                f"presentation is {state_name(presentation.stub.state)}: the issuing bank owes no decision on "
+                "it (it honoured it, examined the forwarded documents, or owes reimbursement already)"
+            )
+        return _issuer_decides(
+            tx, credit, presentation, calendars, lc.LC_EVENT_TYPE_PRECLUDED, precluded=True, reason_code="ISSUING_BANK"
+        )
     examiner_days = calendars.of(presentation.stub.receiving_bank)
     _require_complete(presentation)
     if presentation.stub.state not in OPEN_EXAMINATION_STATES:
@@ -949,6 +990,118 @@ def preclude(
     after = _edit(presentation)
     after.stub.state = lc.PRESENTATION_STATE_PRECLUDED
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_PRECLUDED)
+
+
+def examine_forwarded(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    request: api.ExamineForwardedRequest,
+    transfer: lc.TransferRecord | None,
+    calendars: CalendarBook,
+) -> Transition[api.PresentationResponse]:
+    """The issuing bank examines documents a nominated or confirming bank honoured and forwarded to it
+    (arts. 7c, 8c, 14b), against the credit's terms, by the presentation's
+    ``issuer_examination_deadline``. Complying: it reimburses the honouring bank. Discrepant: it does
+    not, and the honouring bank bears the loss -- unless the issuing bank's period had passed, which
+    precludes it (art. 16f): it reimburses all the same. Once only, and not after a reimbursement (paying
+    is taking the documents)."""
+    issuing = credit.stub.issuing_bank
+    require_bank(tx.caller, issuing, (Role.EXAMINER,), "examining forwarded documents")
+    stub, record = presentation.stub, presentation.record
+    honoured_by = record.honour.bank_msp_id
+    if record.reimbursements or record.issuer_precluded:
+        raise invalid_state("the issuing bank reimbursed, or is precluded: it took the documents as complying")
+    if stub.state not in HONOURED_STATES or not honoured_by:
+        raise invalid_state(
+            f"presentation is {state_name(stub.state)}: the issuing bank examines forwarded documents once "
+            "another bank honoured them"
+        )
+    if honoured_by == issuing.msp_id:
+        raise invalid_state(
+            "the issuing bank honoured this presentation itself: it examined it as the bank presented to"
+        )
+    if examined_by(record, issuing.msp_id):
+        raise invalid_state("the issuing bank examined these documents already")
+    check_discrepancies(request.discrepancies)
+    _require_transfer_match(presentation, transfer)
+    basis = ExaminationBasis(
+        terms=credit.terms.terms,
+        position=_as_examined(credit.position, record),
+        transfer=transfer,
+        presented_on=_presented_on(stub),
+        days=calendars.of(stub.receiving_bank),
+    )
+    found = [*objective_discrepancies(basis, record), *request.discrepancies]
+    issuer_days = calendars.of(issuing)
+    after = _edit(presentation)
+    after.record.examinations.append(
+        lc.Examination(
+            bank_msp_id=issuing.msp_id,
+            result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
+            discrepancies=found,
+            examined_on=from_date(issuer_days.local_date(tx.timestamp)),
+            terms_amendment_seq=credit.terms.amendment_seq,
+            examiner_hash=tx.caller.identity_hash,
+        )
+    )
+    codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
+    del after.stub.discrepancy_codes[:]
+    after.stub.discrepancy_codes.extend(codes)
+    late = bool(found) and _past_issuer_deadline(record, issuer_days, tx)
+    reason = _code_names(item.code for item in found)
+    return _issuer_decides(
+        tx, credit, presentation, calendars, lc.LC_EVENT_TYPE_EXAMINED, precluded=late, after=after, reason_code=reason
+    )
+
+
+def _as_examined(position: lc.CreditPosition, record: lc.PresentationRecord) -> lc.CreditPosition:
+    """The credit's balances as the bank presented to examined the presentation: its claim reserved,
+    its drawing not yet made (the drawn sum, the drawings counted, its instalment's utilisation)."""
+    drawn, claimed = record.honour.amount.minor_units, record.claimed.minor_units
+    examined = copy(position)
+    examined.drawn -= drawn
+    examined.reserved += claimed
+    examined.honoured_drawings -= 1
+    if record.instalment:
+        examined.instalment_utilised[record.instalment - 1] += claimed - drawn
+    return examined
+
+
+def _past_issuer_deadline(record: lc.PresentationRecord, issuer_days: BankingDays, tx: Transaction) -> bool:
+    deadline = to_date(record.issuer_examination_deadline, "issuer_examination_deadline")
+    return issuer_days.counting_day(tx.timestamp) > deadline
+
+
+def _issuer_decides(
+    tx: Transaction,
+    credit: CreditFile,
+    presentation: PresentationFile,
+    calendars: CalendarBook,
+    event_type: lc.LcEventType.ValueType,
+    *,
+    precluded: bool,
+    after: PresentationFile | None = None,
+    reason_code: str = "",
+) -> Transition[api.PresentationResponse]:
+    """Record the issuing bank's examination of forwarded documents (``after``) or its preclusion, and
+    move the sum it owes the honouring bank (``reimbursable``) with it."""
+    issuing = credit.stub.issuing_bank.msp_id
+    if after is None:
+        after = _edit(presentation)
+    if precluded:
+        if not _past_issuer_deadline(presentation.record, calendars.of(credit.stub.issuing_bank), tx):
+            deadline = to_date(presentation.record.issuer_examination_deadline, "issuer_examination_deadline")
+            raise invalid_state(f"the issuing bank may examine the forwarded documents until {deadline.isoformat()}")
+        after.record.issuer_precluded = True
+    owed_before = is_reimbursable(presentation.record, issuing)
+    owed_after = is_reimbursable(after.record, issuing)
+    position = None
+    if owed_before != owed_after:
+        position = copy(credit.position)
+        honoured = presentation.record.honour.amount.minor_units
+        position.reimbursable += honoured if owed_after else -honoured
+    return _step(tx, credit, presentation, after, event_type, position=position, reason_code=reason_code)
 
 
 def _honour_kind(
@@ -1021,6 +1174,11 @@ def honour(
     after.record.honour.CopyFrom(
         lc.Honour(kind=kind, bank_msp_id=bank.msp_id, amount=request.amount, honoured_on=from_date(honoured_on))
     )
+    if not by_issuer:  # the documents go to the issuing bank, whose own examination period starts
+        issuer_days = calendars.of(credit.stub.issuing_bank)
+        received_on = issuer_days.counting_day(tx.timestamp)  # forwarded at once (art. 33 at its place)
+        deadline = issuer_days.examination_deadline(received_on, examination_days(terms))
+        after.record.issuer_examination_deadline.CopyFrom(from_date(deadline))
     if is_reimbursable(after.record, credit.stub.issuing_bank.msp_id):
         updated_position.reimbursable += amount
     if deferred:
@@ -1084,7 +1242,9 @@ def reimburse(
     calendars: CalendarBook,
 ) -> Transition[api.PresentationResponse]:
     """The issuing bank reimburses the nominated or confirming bank that honoured and paid a complying
-    presentation, or one whose waiver it accepted (7c, 8c; :func:`is_reimbursable`); the sum reimbursed
+    presentation -- found so by the bank presented to, or by the issuing bank's own examination of the
+    forwarded documents -- one whose waiver it accepted, or one it is precluded from refusing (7c, 8c,
+    16f; :func:`is_reimbursable`); the sum reimbursed
     never exceeds the sum honoured (INV-LC-11)."""
     # the approver too, as for honour and payment at maturity: a settlement dual control applies to is
     # made only by an officer with that role
@@ -1094,11 +1254,17 @@ def reimburse(
         raise invalid_state(f"presentation is {state_name(presentation.stub.state)}; nothing to reimburse")
     if honour_record.bank_msp_id == credit.stub.issuing_bank.msp_id:
         raise invalid_state("the issuing bank honoured this presentation itself; nothing to reimburse")
-    if not is_reimbursable(presentation.record, credit.stub.issuing_bank.msp_id):
+    issuing = credit.stub.issuing_bank.msp_id
+    if awaits_issuer(presentation.record, issuing):
         raise invalid_state(
             f"{honour_record.bank_msp_id} honoured documents it did not find complying (its own preclusion binds "
-            "only itself, art. 16f) and the issuing bank accepted no waiver of them: the issuing bank reimburses "
-            "a complying presentation only (arts. 7c, 8c)"
+            "only itself, art. 16f): the issuing bank reimburses them once it examined the forwarded documents "
+            "and found them complying (ExamineForwarded), or was precluded from refusing them (arts. 7c, 8c)"
+        )
+    if not is_reimbursable(presentation.record, issuing):
+        raise invalid_state(
+            "the issuing bank found the forwarded documents discrepant: it reimburses a complying presentation "
+            "only (arts. 7c, 8c)"
         )
     check_same_currency(request.amount, credit.currency, "amount")
     reimbursed = sum(item.amount.minor_units for item in presentation.record.reimbursements)

@@ -362,6 +362,15 @@ class LettersOfCreditService:
             presentations.examine(tx, credit_file, presentation, request, transfer, calendars, next_amendment)
         )
 
+    async def examine_forwarded(
+        self, tx: Transaction, request: api.ExamineForwardedRequest
+    ) -> api.PresentationResponse:
+        """Record the issuing bank's examination of documents another bank honoured and forwarded."""
+        credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
+        return await self._commit(
+            presentations.examine_forwarded(tx, credit_file, presentation, request, transfer, calendars)
+        )
+
     async def refuse(self, tx: Transaction, request: api.RefuseRequest) -> api.PresentationResponse:
         """Refuse in one notice (examining bank)."""
         credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)

@@ -731,6 +731,12 @@ def scenarios() -> tuple[Scenario, ...]:
             _only(ADVISER, "examiner"),
         ),
         Scenario(
+            "ExamineForwarded",
+            api.ExamineForwardedRequest(presentation_id=pres["honoured"], discrepancies=[MISMATCH]),
+            (ISSUER, "examiner"),
+            _only(ISSUER, "examiner"),
+        ),
+        Scenario(
             "Refuse",
             api.RefuseRequest(
                 presentation_id=pres["under_examination"],

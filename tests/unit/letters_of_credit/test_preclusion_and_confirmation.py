@@ -5,7 +5,8 @@ confirming bank is held to.
   (art. 12a), so its deadline passing binds nobody.
 - Arts. 7c/8c: the issuing bank reimburses a nominated or confirming bank that honoured a complying
   presentation (or one whose waiver the issuing bank itself accepted), not one honoured on the
-  honouring bank's own preclusion.
+  honouring bank's own preclusion -- unless the issuing bank's own examination of the forwarded
+  documents finds them complying, or it lets its period for them pass (arts. 14b, 16f).
 - Art. 10b / INV-LC-13: a confirming bank is bound by an amendment only once it extended its
   confirmation to it; otherwise it stays on the terms it confirmed.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from tradefin.chaincode.contracts.letters_of_credit.access import Caller
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
 from tradefin.chaincode.contracts.letters_of_credit.records import confirmed_terms_key
 from tradefin.protos import letters_of_credit_api_pb2 as api
@@ -58,10 +60,17 @@ def reimburse(desk: Desk, pid: str, amount: str = "100000") -> lc.PresentationSt
     return desk.call(caller(ISSUER, "treasury"), desk.service.reimburse, request).presentation
 
 
-def preclude(desk: Desk, pid: str) -> lc.PresentationStub:
+def preclude(desk: Desk, pid: str, who: Caller | None = None) -> lc.PresentationStub:
     return desk.call(
-        caller(ISSUER, "issuer"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid)
+        who or caller(ISSUER, "issuer"), desk.service.preclude, api.PrecludeRequest(presentation_id=pid)
     ).presentation
+
+
+def examine_forwarded(
+    desk: Desk, pid: str, *found: lc.Discrepancy, who: Caller | None = None
+) -> lc.PresentationStub:
+    request = api.ExamineForwardedRequest(presentation_id=pid, discrepancies=found)
+    return desk.call(who or caller(ISSUER, "examiner"), desk.service.examine_forwarded, request).presentation
 
 
 def confirmed_terms(desk: Desk, lc_id: str) -> lc.CreditTermsRecord | None:
@@ -122,10 +131,21 @@ def test_a_confirming_bank_precluded_on_discrepant_documents_honours_at_its_own_
     assert honoured.state == lc.PRESENTATION_STATE_HONOURED
     position = desk.position(lc_id)
     assert (position.drawn, position.reimbursable) == (10_000_000, 0)
-    assert desk.stub(lc_id).open_presentations == 0  # nothing owed: nothing left open
-    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: ConfirmerMSP honoured documents it did not find"):
+    # the documents go to the issuing bank, which examines them itself within five banking days
+    assert desk.presentation(pid)[1].issuer_examination_deadline == date("2026-01-06")
+    assert desk.stub(lc_id).open_presentations == 1
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: ConfirmerMSP honoured .*ExamineForwarded"):
         reimburse(desk, pid)
-    # the credit still closes: reimbursed == reimbursable
+    examined = examine_forwarded(desk.at("2025-12-30"), pid)
+    assert (examined.state, list(examined.discrepancy_codes)) == (
+        lc.PRESENTATION_STATE_HONOURED,
+        [lc.DISCREPANCY_CODE_LATE_SHIPMENT],
+    )
+    assert desk.position(lc_id).reimbursable == 0
+    assert desk.stub(lc_id).open_presentations == 0  # nothing owed: nothing left open
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank found the forwarded documents"):
+        reimburse(desk, pid)
+    # the credit closes: reimbursed == reimbursable
     desk.at("2026-01-05").call(caller(ADVISER, "advisor"), desk.service.expire, api.ExpireRequest(lc_id=lc_id))
     closed = desk.call(caller(ISSUER, "issuer"), desk.service.close, api.CloseRequest(lc_id=lc_id))
     assert closed.credit.state == lc.CREDIT_STATE_CLOSED
@@ -139,6 +159,132 @@ def test_a_confirming_bank_that_found_the_documents_complying_is_reimbursed() ->
     desk.honour(pid, honourer=caller(CONFIRMER, "approver"))
     assert desk.position(lc_id).reimbursable == 10_000_000
     assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+# ------------------------------------------------------------------------------------------------
+# Arts. 7c, 8c, 14b, 16f: the issuing bank examines the documents another bank honoured and forwarded
+
+
+def precluded_confirmer_honour(desk: Desk, lc_id: str, docs: list[lc.Document], *, presented: str, late: str) -> str:
+    """Present to the confirming bank, which examines after its deadline and must honour."""
+    pid = desk.at(presented).present(lc_id, docs=docs, receiving=CONFIRMER)
+    assert desk.at(late).examine(pid, caller(CONFIRMER, "examiner")).state == lc.PRESENTATION_STATE_PRECLUDED
+    desk.honour(pid, honourer=caller(CONFIRMER, "approver"))
+    return pid
+
+
+def test_documents_complying_with_the_credit_but_not_the_confirmed_terms_are_reimbursed_once_examined() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    amend(desk, lc_id, 1, extend=False)  # latest shipment 2025-12-20 for the credit, 2025-12-10 confirmed
+    pid = precluded_confirmer_honour(desk, lc_id, shipped_18th(), presented="2025-12-19", late="2026-01-02")
+    assert desk.position(lc_id).reimbursable == 0
+    examined = examine_forwarded(desk, pid)
+    assert examined.state == lc.PRESENTATION_STATE_HONOURED
+    last = desk.presentation(pid)[1].examinations[-1]
+    assert (last.bank_msp_id, last.result, last.terms_amendment_seq) == (
+        ISSUER.msp_id,
+        lc.EXAMINATION_RESULT_COMPLYING,
+        1,  # the credit's terms, its accepted amendment included
+    )
+    event = desk.ledger.last_event()
+    assert (event.type, event.object_id) == (lc.LC_EVENT_TYPE_EXAMINED, pid)
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    assert desk.stub(lc_id).open_presentations == 1  # owed until reimbursed
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+    assert desk.stub(lc_id).open_presentations == 0
+
+
+def test_an_issuing_bank_silent_past_its_period_for_forwarded_documents_is_precluded_and_reimburses() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    pid = precluded_confirmer_honour(
+        desk, lc_id, documents(shipped="2025-12-15", issued="2025-12-15"), presented="2025-12-16", late="2025-12-29"
+    )
+    assert desk.presentation(pid)[1].issuer_examination_deadline == date("2026-01-06")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank may examine .* until 2026-01-06$"):
+        preclude(desk.at("2026-01-06T08:00:00+00:00"), pid, caller(CONFIRMER, "approver"))  # 16:00 in Shanghai
+    precluded = preclude(desk.at("2026-01-07"), pid, caller(CONFIRMER, "approver"))
+    assert precluded.state == lc.PRESENTATION_STATE_HONOURED  # paid; the issuing bank now owes it
+    assert desk.presentation(pid)[1].issuer_precluded
+    event = desk.ledger.last_event()
+    assert (event.type, event.reason_code) == (lc.LC_EVENT_TYPE_PRECLUDED, "ISSUING_BANK")
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank reimbursed, or is precluded"):
+        examine_forwarded(desk, pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: the issuing bank owes no"):
+        preclude(desk, pid)
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+def test_discrepancies_the_issuing_bank_finds_after_its_period_preclude_it() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    pid = precluded_confirmer_honour(
+        desk, lc_id, documents(shipped="2025-12-15", issued="2025-12-15"), presented="2025-12-16", late="2025-12-29"
+    )
+    examined = examine_forwarded(desk.at("2026-01-07"), pid)
+    assert list(examined.discrepancy_codes) == [lc.DISCREPANCY_CODE_LATE_SHIPMENT]
+    record = desk.presentation(pid)[1]
+    assert (record.examinations[-1].result, record.issuer_precluded) == (lc.EXAMINATION_RESULT_DISCREPANT, True)
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+
+
+def test_the_issuing_bank_may_refuse_to_reimburse_a_nominated_bank_whose_documents_do_not_comply() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    pid = desk.at("2025-12-03").present(lc_id)
+    desk.examine(pid)
+    desk.honour(pid)
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="INVOICE DESCRIPTION DIFFERS")
+    examined = examine_forwarded(desk.at("2025-12-05"), pid, mismatch)
+    assert list(examined.discrepancy_codes) == [lc.DISCREPANCY_CODE_INCONSISTENT_DATA]
+    assert desk.position(lc_id).reimbursable == 0
+    assert desk.stub(lc_id).open_presentations == 0  # the nominated bank bears it: settled
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank examined these documents already"):
+        examine_forwarded(desk, pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank found the forwarded documents"):
+        reimburse(desk, pid)
+
+
+def test_the_issuing_bank_examines_forwarded_documents_only_after_another_bank_honoured_and_before_paying() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    pending = desk.at("2025-12-03").present(lc_id, "40000.00")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is UNDER_EXAMINATION: .*once another"):
+        examine_forwarded(desk, pending)
+    desk.examine(pending)
+    desk.honour(pending, "40000.00")
+    with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: examining forwarded documents is reserved to"):
+        examine_forwarded(desk, pending, who=caller(ADVISER, "examiner"))
+    with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: examining forwarded documents needs .*examiner"):
+        examine_forwarded(desk, pending, who=caller(ISSUER, "treasury"))
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: the issuing bank owes no"):
+        preclude(desk, pending)  # found complying by the nominated bank: owed already
+    reimburse(desk, pending, "40000")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank reimbursed, or is precluded"):
+        examine_forwarded(desk, pending)
+
+    at_issuer = desk.present(lc_id, "50000.00", receiving=ISSUER)
+    desk.examine(at_issuer, caller(ISSUER, "examiner"))
+    desk.honour(at_issuer, "50000.00", honourer=caller(ISSUER, "approver"))
+    assert not desk.presentation(at_issuer)[1].HasField("issuer_examination_deadline")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank honoured this presentation itself"):
+        examine_forwarded(desk, at_issuer)
+
+
+def test_the_forwarded_drawing_is_not_held_against_itself_when_partial_drawings_are_prohibited() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit(sample_terms(partial_shipments=lc.SHIPMENT_PERMISSION_NOT_ALLOWED))
+    pid = desk.at("2025-12-03").present(lc_id)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(pid)
+    # the credit is drawn once now: the issuing bank examines as the nominated bank did, before it
+    assert list(examine_forwarded(desk, pid).discrepancy_codes) == []
+    assert desk.presentation(pid)[1].examinations[-1].result == lc.EXAMINATION_RESULT_COMPLYING
+    assert desk.position(lc_id).reimbursable == 10_000_000
 
 
 # ------------------------------------------------------------------------------------------------
