@@ -1584,6 +1584,8 @@ class DocumentKeyData(google.protobuf.message.Message):
     QUANTITY_UNIT_FIELD_NUMBER: builtins.int
     AMOUNT_FIELD_NUMBER: builtins.int
     TRANSHIPMENT_FIELD_NUMBER: builtins.int
+    VESSEL_IMO_FIELD_NUMBER: builtins.int
+    VESSEL_FLAG_FIELD_NUMBER: builtins.int
     invoice_number: builtins.str
     transport_document_number: builtins.str
     vessel: builtins.str
@@ -1591,6 +1593,14 @@ class DocumentKeyData(google.protobuf.message.Message):
     quantity_unit: builtins.str
     transhipment: builtins.bool
     """The transport document shows transhipment."""
+    vessel_imo: builtins.str
+    """The vessel's IMO ship identification number ("IMO" and seven digits, the last a check digit), the
+    key of the vessel sanctions lists a bank screens against.
+    """
+    vessel_flag: builtins.str
+    """The country whose flag the vessel flies (ISO 3166-1 alpha-2): under the consortium's embargo like the
+    ports (DOMAIN 4.2 "vessel/port countries").
+    """
     @property
     def shipment_date(self) -> tradefin.protos.common_pb2.Date:
         """Date of shipment (transport documents)."""
@@ -1616,9 +1626,11 @@ class DocumentKeyData(google.protobuf.message.Message):
         quantity_unit: builtins.str = ...,
         amount: tradefin.protos.common_pb2.Money | None = ...,
         transhipment: builtins.bool = ...,
+        vessel_imo: builtins.str = ...,
+        vessel_flag: builtins.str = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["amount", b"amount", "port_of_discharge", b"port_of_discharge", "port_of_loading", b"port_of_loading", "shipment_date", b"shipment_date"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "invoice_number", b"invoice_number", "port_of_discharge", b"port_of_discharge", "port_of_loading", b"port_of_loading", "quantity", b"quantity", "quantity_unit", b"quantity_unit", "shipment_date", b"shipment_date", "transhipment", b"transhipment", "transport_document_number", b"transport_document_number", "vessel", b"vessel"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "invoice_number", b"invoice_number", "port_of_discharge", b"port_of_discharge", "port_of_loading", b"port_of_loading", "quantity", b"quantity", "quantity_unit", b"quantity_unit", "shipment_date", b"shipment_date", "transhipment", b"transhipment", "transport_document_number", b"transport_document_number", "vessel", b"vessel", "vessel_flag", b"vessel_flag", "vessel_imo", b"vessel_imo"]) -> None: ...
 
 Global___DocumentKeyData: typing_extensions.TypeAlias = DocumentKeyData
 

@@ -174,6 +174,8 @@ def _documents(shipped: datetime.date, invoiced: common_pb2.Money) -> list[lc.Do
                 port_of_loading=common_pb2.Place(un_locode="DEHAM"),
                 port_of_discharge=common_pb2.Place(un_locode="HKHKG"),
                 vessel="MAERSK ESSEN",
+                vessel_imo="IMO9456769",
+                vessel_flag="DK",
             ),
         ),
     ]

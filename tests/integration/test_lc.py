@@ -282,6 +282,8 @@ def documents(banks: Banks, invoiced: str) -> list[lc.Document]:
                 port_of_loading=common_pb2.Place(un_locode="DEHAM"),
                 port_of_discharge=common_pb2.Place(un_locode="HKHKG"),
                 vessel="MAERSK ESSEN",
+                vessel_imo="IMO9456769",
+                vessel_flag="DK",
             ),
         ),
     ]

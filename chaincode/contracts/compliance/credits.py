@@ -2,8 +2,8 @@
 says credits are checked (``check_credits``): before issue, advice, presentation and honour, the parties
 are vouched for by the bank that acts for them (KYC) and CLEAR on every required list, no party, place,
 port or bank is in an embargoed country, and the credit's amount is within the pilot's cap. At
-presentation and honour the presented documents' ports of loading and discharge are under the same
-embargo (:func:`check_documents`).
+presentation and honour the presented documents' ports of loading and discharge and their vessel's
+flag are under the same embargo (:func:`check_documents`).
 """
 
 from __future__ import annotations
@@ -64,21 +64,25 @@ def credit_countries(terms: lc.LetterOfCreditTerms, banks: Iterable[common_pb2.B
 
 def document_countries(documents: Iterable[lc.Document]) -> list[tuple[str, str]]:
     """Every (field, country) of presented documents the embargo applies to: the ports of loading and
-    discharge in their key data (a bill of lading's, say)."""
+    discharge in their key data (a bill of lading's, say), and the flag of the vessel."""
     countries = []
     for index, document in enumerate(documents):
+        key_data, field = document.key_data, f"documents[{index}].key_data"
         for name in _DOCUMENT_PORTS:
-            country = place_country(getattr(document.key_data, name))
+            country = place_country(getattr(key_data, name))
             if country:
-                countries.append((f"documents[{index}].key_data.{name}", country))
+                countries.append((f"{field}.{name}", country))
+        if key_data.vessel_flag:
+            countries.append((f"{field}.vessel_flag", key_data.vessel_flag))
     return countries
 
 
 def check_documents(
     governance: compliance_pb2.ComplianceGovernance | None, documents: Iterable[lc.Document]
 ) -> None:
-    """When the configuration checks credits: no presented document's port of loading or discharge
-    is in an embargoed country (DOMAIN.md 4.2: vessel/port countries), refused with ERR_SANCTIONS.
+    """When the configuration checks credits: no presented document's port of loading or discharge, nor
+    its vessel's flag, is in an embargoed country (DOMAIN.md 4.2: vessel/port countries), refused with
+    ERR_SANCTIONS.
     Called at presentation and at honour, beside :func:`check_credit`, with the configuration the
     operation read (an embargo adopted after the presentation stops the honour)."""
     checks = credit_checks(governance)

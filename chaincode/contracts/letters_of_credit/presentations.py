@@ -54,6 +54,8 @@ from .terms import EUCP_RULES, amended_terms, examination_days, partial_drawings
 from .validation import (
     check_at_most,
     check_bic,
+    check_country,
+    check_imo_number,
     check_money,
     check_place,
     check_same_currency,
@@ -320,6 +322,10 @@ def _check_key_data(key_data: lc.DocumentKeyData, field: str) -> None:
         to_date(key_data.shipment_date, f"{field}.shipment_date")
     check_place(key_data.port_of_loading, f"{field}.port_of_loading")
     check_place(key_data.port_of_discharge, f"{field}.port_of_discharge")
+    if key_data.vessel_imo:
+        check_imo_number(key_data.vessel_imo, f"{field}.vessel_imo")
+    if key_data.vessel_flag:
+        check_country(key_data.vessel_flag, f"{field}.vessel_flag")
     if key_data.quantity < 0:
         raise invalid_input(f"{field}.quantity", "must not be negative")
     if key_data.HasField("amount"):

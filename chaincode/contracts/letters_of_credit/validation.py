@@ -51,6 +51,17 @@ def check_country(value: str, field: str) -> None:
         raise invalid_input(field, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
 
 
+def check_imo_number(value: str, field: str) -> None:
+    """An IMO ship identification number: "IMO" and seven digits, the seventh the check digit (the sum of
+    the first six weighted 7, 6, 5, 4, 3, 2, modulo 10)."""
+    digits = value.removeprefix("IMO")
+    if len(value) != 10 or not value.startswith("IMO") or not digits.isascii() or not digits.isdigit():
+        raise invalid_input(field, f"{value!r} is not an IMO number (IMO and seven digits)")
+    weighted = sum(int(digit) * weight for digit, weight in zip(digits[:6], range(7, 1, -1), strict=True))
+    if weighted % 10 != int(digits[6]):
+        raise invalid_input(field, f"{value!r} fails the IMO number's check digit")
+
+
 def check_bic(value: str, field: str) -> None:
     """ISO 9362 BIC (8 or 11 characters) whose characters 5-6 are an ISO 3166 country."""
     if not BIC_PATTERN.match(value):

@@ -1,7 +1,8 @@
-"""The embargo on the ports a presentation's documents name (DOMAIN.md 4.2: vessel/port countries): when
-the configuration checks credits, a document loading or discharging in an embargoed country is not
-presented, nor honoured once the embargo comes after the presentation -- ERR_SANCTIONS, nothing
-written. A waivable discrepancy is not enough."""
+"""The embargo on the ports and the vessel flag a presentation's documents name (DOMAIN.md 4.2:
+vessel/port countries): when the configuration checks credits, a document loading or discharging in an
+embargoed country, or carried by a vessel under its flag, is not presented, nor honoured once the
+embargo comes after the presentation -- ERR_SANCTIONS, nothing written. A waivable discrepancy is not
+enough."""
 
 from __future__ import annotations
 
@@ -99,14 +100,35 @@ def test_without_credit_checks_the_ports_are_not_checked() -> None:
     assert desk.honour(pid, amount="5000.00").state == lc.PRESENTATION_STATE_HONOURED
 
 
-def test_the_ports_of_every_document_are_listed() -> None:
+def test_the_ports_and_the_vessel_flag_of_every_document_are_listed() -> None:
     docs = bill_of_lading_via("port_of_discharge", BANDAR_ABBAS)
     docs[2].key_data.port_of_loading.CopyFrom(IRAN)  # an insurance document showing the voyage
     assert document_countries(docs) == [
         ("documents[1].key_data.port_of_loading", "GB"),
         ("documents[1].key_data.port_of_discharge", "IR"),
+        ("documents[1].key_data.vessel_flag", "PA"),
         ("documents[2].key_data.port_of_loading", "IR"),
     ]
+
+
+def test_a_vessel_under_an_embargoed_flag_carries_no_documents_to_presentation_or_honour() -> None:
+    desk = checked_desk(embargoed_countries=["KP"])
+    lc_id = advised(desk)
+    flagged = documents()
+    flagged[1].key_data.vessel_flag = "KP"
+    state = dict(desk.ledger.state)
+    with pytest.raises(LcRuleError, match="KP is under embargo") as refused:
+        desk.present(lc_id, claimed="5000.00", docs=flagged)
+    assert (refused.value.code_name, refused.value.field) == ("ERR_SANCTIONS", "documents[1].key_data.vessel_flag")
+    assert desk.ledger.state == state
+    # presented under a flag the embargo reaches only later: the honour is refused
+    flagged[1].key_data.vessel_flag = "IR"
+    pid = desk.present(lc_id, claimed="5000.00", docs=flagged)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+    embargo(desk, "KP", "IR")
+    with pytest.raises(LcRuleError, match="IR is under embargo") as stopped:
+        desk.honour(pid, amount="5000.00")
+    assert stopped.value.field == "documents[1].key_data.vessel_flag"
 
 
 def test_the_ports_are_checked_only_when_the_configuration_checks_credits() -> None:

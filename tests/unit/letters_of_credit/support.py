@@ -179,6 +179,8 @@ def documents(
                 port_of_loading=common_pb2.Place(un_locode="GBFXT"),
                 port_of_discharge=common_pb2.Place(un_locode="CNSHA"),
                 vessel="EVER GIVEN",
+                vessel_imo="IMO9811000",
+                vessel_flag="PA",
             ),
         ),
         lc.Document(

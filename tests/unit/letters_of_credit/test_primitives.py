@@ -139,6 +139,30 @@ def test_country_and_place_codes() -> None:
         validation.check_place_code("QQLON", "place")
 
 
+@pytest.mark.parametrize("number", ["IMO9811000", "IMO9074729", "IMO1000019"])
+def test_imo_numbers_with_their_check_digit(number: str) -> None:
+    validation.check_imo_number(number, "vessel_imo")
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("IMO9811001", "fails the IMO number's check digit"),
+        ("IMO9074728", "fails the IMO number's check digit"),
+        ("9811000", "is not an IMO number"),
+        ("imo9811000", "is not an IMO number"),
+        ("IMO981100", "is not an IMO number"),
+        ("IMO98110000", "is not an IMO number"),
+        ("IMO 981100", "is not an IMO number"),
+        ("IMO981100\u0660", "is not an IMO number"),  # an Arabic-Indic zero is a digit to str.isdigit
+        ("IMO-811000", "is not an IMO number"),
+    ],
+)
+def test_other_vessel_numbers_are_refused(number: str, reason: str) -> None:
+    with pytest.raises(LcRuleError, match=rf"^ERR_INVALID_INPUT: vessel_imo: .* {reason}"):
+        validation.check_imo_number(number, "vessel_imo")
+
+
 def test_place_country_must_match_un_locode() -> None:
     with rejects("terms.port_of_loading.country"):
         validation.check_place(common_pb2.Place(un_locode="GBFXT", country="FR"), "terms.port_of_loading")

@@ -386,6 +386,8 @@ CHECKS: tuple[EarlyCheck, ...] = (
             "documents[0].key_data.amount.currency",
             "documents[1].key_data.port_of_loading.un_locode",
             "documents[1].key_data.vessel",
+            "documents[1].key_data.vessel_imo",
+            "documents[1].key_data.vessel_flag",
             "documents[0].doc_type",
             "documents[1].doc_type",
         )
