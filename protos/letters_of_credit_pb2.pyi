@@ -2022,6 +2022,9 @@ class PresentationRecord(google.protobuf.message.Message):
     RESERVED_FIELD_NUMBER: builtins.int
     ISSUER_EXAMINATION_DEADLINE_FIELD_NUMBER: builtins.int
     ISSUER_PRECLUDED_FIELD_NUMBER: builtins.int
+    FORWARDED_AT_FIELD_NUMBER: builtins.int
+    PRESENTED_TERMS_SEQ_FIELD_NUMBER: builtins.int
+    POSITION_AT_PRESENTATION_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
     lc_id: builtins.str
     salt: builtins.bytes
@@ -2036,6 +2039,10 @@ class PresentationRecord(google.protobuf.message.Message):
     issuer_precluded: builtins.bool
     """The issuing bank let that period pass without examining them, or found discrepancies only after
     it: precluded (art. 16f), it reimburses them as a complying presentation.
+    """
+    presented_terms_seq: builtins.int
+    """The credit's terms the presentation is made under: amendments accepted up to this number when it
+    was made (its notice of completeness, for eUCP), or the amendment it accepted (INV-LC-07).
     """
     @property
     def claimed(self) -> tradefin.protos.common_pb2.Money: ...
@@ -2055,7 +2062,21 @@ class PresentationRecord(google.protobuf.message.Message):
     def issuer_examination_deadline(self) -> tradefin.protos.common_pb2.Date:
         """Documents a nominated or confirming bank honoured and forwarded: the last banking day, at the
         issuing bank's place, of the issuing bank's own examination of them (arts. 7c, 8c, 14b, 16d: the
-        fifth banking day after the honour; a standby's third business day).
+        fifth banking day after they reached it; a standby's third business day). Set at the honour when
+        the issuing bank's calendar reaches that far, else worked out from `forwarded_at` when needed.
+        """
+
+    @property
+    def forwarded_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When a nominated or confirming bank honoured and forwarded the documents (the honour's
+        transaction time); absent when the issuing bank honoured, or on records older than the issuing
+        bank's examination of forwarded documents.
+        """
+
+    @property
+    def position_at_presentation(self) -> Global___CreditPosition:
+        """The credit's balances once the presentation reserved its claim: what the issuing bank's
+        examination of the forwarded documents measures them against (drawings, instalments).
         """
 
     def __init__(
@@ -2076,9 +2097,12 @@ class PresentationRecord(google.protobuf.message.Message):
         reserved: builtins.int = ...,
         issuer_examination_deadline: tradefin.protos.common_pb2.Date | None = ...,
         issuer_precluded: builtins.bool = ...,
+        forwarded_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        presented_terms_seq: builtins.int = ...,
+        position_at_presentation: Global___CreditPosition | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["claimed", b"claimed", "honour", b"honour", "issuer_examination_deadline", b"issuer_examination_deadline", "refusal", b"refusal", "waiver", b"waiver"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["claimed", b"claimed", "documents", b"documents", "examinations", b"examinations", "honour", b"honour", "instalment", b"instalment", "issuer_examination_deadline", b"issuer_examination_deadline", "issuer_precluded", b"issuer_precluded", "lc_id", b"lc_id", "presentation_id", b"presentation_id", "refusal", b"refusal", "reimbursements", b"reimbursements", "request_hash", b"request_hash", "reserved", b"reserved", "salt", b"salt", "waiver", b"waiver"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["claimed", b"claimed", "forwarded_at", b"forwarded_at", "honour", b"honour", "issuer_examination_deadline", b"issuer_examination_deadline", "position_at_presentation", b"position_at_presentation", "refusal", b"refusal", "waiver", b"waiver"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["claimed", b"claimed", "documents", b"documents", "examinations", b"examinations", "forwarded_at", b"forwarded_at", "honour", b"honour", "instalment", b"instalment", "issuer_examination_deadline", b"issuer_examination_deadline", "issuer_precluded", b"issuer_precluded", "lc_id", b"lc_id", "position_at_presentation", b"position_at_presentation", "presentation_id", b"presentation_id", "presented_terms_seq", b"presented_terms_seq", "refusal", b"refusal", "reimbursements", b"reimbursements", "request_hash", b"request_hash", "reserved", b"reserved", "salt", b"salt", "waiver", b"waiver"]) -> None: ...
 
 Global___PresentationRecord: typing_extensions.TypeAlias = PresentationRecord
 

@@ -31,6 +31,7 @@ from .records import (
     record_hash,
     terms_hash,
     terms_key,
+    terms_version_key,
 )
 from .terms import amended_terms, changed_fields, check_changes, max_amount
 from .validation import check_at_most, check_text, from_date, to_date
@@ -328,6 +329,8 @@ def apply_accepted(
     updated.terms_hash = terms_hash(terms_record.terms, terms_record.salt)
     writes = [
         credit.private(terms_key(stub.lc_id), terms_record),
+        # the terms replaced, for presentations made under them
+        credit.private(terms_version_key(stub.lc_id, credit.terms.amendment_seq), credit.terms),
         credit.private(position_key(stub.lc_id), position),
     ]
     confirmed = None

@@ -135,6 +135,7 @@ def awaits_issuer(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     return (
         bool(honoured_by)
         and honoured_by != issuing_msp_id
+        and record.HasField("forwarded_at")  # not a record older than this examination
         and not is_reimbursable(record, issuing_msp_id)
         and not examined_by(record, issuing_msp_id)
     )
@@ -526,6 +527,8 @@ def present(
     position.reserved += claimed
     if record.instalment:
         position.instalment_utilised[record.instalment - 1] += claimed
+    record.presented_terms_seq = credit.terms.amendment_seq
+    record.position_at_presentation.CopyFrom(position)
 
     presentation = lc.PresentationStub(
         presentation_id=request.presentation_id,
@@ -616,6 +619,7 @@ def notify_completeness(
     after.stub.completeness_notified_on.CopyFrom(from_date(notified_on))
     deadline = receiver_days.examination_deadline(notified_on, examination_days(credit.terms.terms))
     after.stub.examination_deadline.CopyFrom(from_date(deadline))
+    after.record.presented_terms_seq = credit.terms.amendment_seq  # made now (eUCP e5)
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_COMPLETENESS_NOTIFIED)
 
 
@@ -703,6 +707,8 @@ def examine(
         )
     found = [*automated, *request.discrepancies]
     after = _edit(presentation)
+    if accepted is not None:
+        after.record.presented_terms_seq = accepted.amendment.seq
     after.record.examinations.append(
         lc.Examination(
             bank_msp_id=tx.caller.msp_id,
@@ -1005,13 +1011,16 @@ def examine_forwarded(
     request: api.ExamineForwardedRequest,
     transfer: lc.TransferRecord | None,
     calendars: CalendarBook,
+    presented_terms: lc.CreditTermsRecord,
 ) -> Transition[api.PresentationResponse]:
     """The issuing bank examines documents a nominated or confirming bank honoured and forwarded to it
-    (arts. 7c, 8c, 14b), against the credit's terms, by the presentation's
-    ``issuer_examination_deadline``. Complying: it reimburses the honouring bank. Discrepant: it does
-    not, and the honouring bank bears the loss -- unless the issuing bank's period had passed, which
-    precludes it (art. 16f): it reimburses all the same. Once only, and not after a reimbursement (paying
-    is taking the documents)."""
+    (arts. 7c, 8c, 14b) by the presentation's ``issuer_examination_deadline``, against the credit's
+    terms the presentation was made under (``presented_terms``: amendments accepted since do not
+    apply to it) and the balances when it was made. Complying: it reimburses the honouring bank.
+    Discrepant: it does not, and the honouring bank bears the loss -- unless the issuing bank's period
+    had passed, which precludes it (art. 16f): it reimburses all the same. Once only, and not after a
+    reimbursement (paying is taking the documents). Its finding is final here: no refusal notice to the
+    honouring bank is recorded, and no applicant's waiver (art. 16b) is sought on forwarded documents."""
     issuing = credit.stub.issuing_bank
     require_bank(tx.caller, issuing, (Role.EXAMINER,), "examining forwarded documents")
     stub, record = presentation.stub, presentation.record
@@ -1027,13 +1036,22 @@ def examine_forwarded(
         raise invalid_state(
             "the issuing bank honoured this presentation itself: it examined it as the bank presented to"
         )
+    if not record.HasField("forwarded_at"):
+        raise invalid_state(
+            "honoured before the ledger kept the issuing bank's examination of forwarded documents: settled as "
+            "it was then"
+        )
     if examined_by(record, issuing.msp_id):
         raise invalid_state("the issuing bank examined these documents already")
     check_discrepancies(request.discrepancies)
     _require_transfer_match(presentation, transfer)
     basis = ExaminationBasis(
-        terms=credit.terms.terms,
-        position=_as_examined(credit.position, record),
+        terms=presented_terms.terms,
+        position=(
+            record.position_at_presentation
+            if record.HasField("position_at_presentation")
+            else _as_examined(credit.position, record)  # presented before the ledger kept them
+        ),
         transfer=transfer,
         presented_on=_presented_on(stub),
         days=calendars.of(stub.receiving_bank),
@@ -1047,14 +1065,14 @@ def examine_forwarded(
             result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
             discrepancies=found,
             examined_on=from_date(issuer_days.local_date(tx.timestamp)),
-            terms_amendment_seq=credit.terms.amendment_seq,
+            terms_amendment_seq=presented_terms.amendment_seq,
             examiner_hash=tx.caller.identity_hash,
         )
     )
     codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
     del after.stub.discrepancy_codes[:]
     after.stub.discrepancy_codes.extend(codes)
-    late = bool(found) and _past_issuer_deadline(record, issuer_days, tx)
+    late = bool(found) and _past_issuer_deadline(record, issuer_days, tx, presented_terms.terms)
     reason = _code_names(item.code for item in found)
     return _issuer_decides(
         tx, credit, presentation, calendars, lc.LC_EVENT_TYPE_EXAMINED, precluded=late, after=after, reason_code=reason
@@ -1074,9 +1092,21 @@ def _as_examined(position: lc.CreditPosition, record: lc.PresentationRecord) -> 
     return examined
 
 
-def _past_issuer_deadline(record: lc.PresentationRecord, issuer_days: BankingDays, tx: Transaction) -> bool:
-    deadline = to_date(record.issuer_examination_deadline, "issuer_examination_deadline")
-    return issuer_days.counting_day(tx.timestamp) > deadline
+def _issuer_deadline(
+    record: lc.PresentationRecord, issuer_days: BankingDays, terms: lc.LetterOfCreditTerms
+) -> datetime.date:
+    """The last day of the issuing bank's examination of forwarded documents: as set at the honour, or
+    the fifth banking day (a standby's third business day) after they reached its place (art. 33)."""
+    if record.HasField("issuer_examination_deadline"):
+        return to_date(record.issuer_examination_deadline, "issuer_examination_deadline")
+    received_on = issuer_days.counting_day(record.forwarded_at.ToDatetime(datetime.UTC))
+    return issuer_days.examination_deadline(received_on, examination_days(terms))
+
+
+def _past_issuer_deadline(
+    record: lc.PresentationRecord, issuer_days: BankingDays, tx: Transaction, terms: lc.LetterOfCreditTerms
+) -> bool:
+    return issuer_days.counting_day(tx.timestamp) > _issuer_deadline(record, issuer_days, terms)
 
 
 def _issuer_decides(
@@ -1096,8 +1126,9 @@ def _issuer_decides(
     if after is None:
         after = _edit(presentation)
     if precluded:
-        if not _past_issuer_deadline(presentation.record, calendars.of(credit.stub.issuing_bank), tx):
-            deadline = to_date(presentation.record.issuer_examination_deadline, "issuer_examination_deadline")
+        issuer_days, terms = calendars.of(credit.stub.issuing_bank), credit.terms.terms
+        if not _past_issuer_deadline(presentation.record, issuer_days, tx, terms):
+            deadline = _issuer_deadline(presentation.record, issuer_days, terms)
             raise invalid_state(f"the issuing bank may examine the forwarded documents until {deadline.isoformat()}")
         after.record.issuer_precluded = True
     owed_before = is_reimbursable(presentation.record, issuing)
@@ -1181,10 +1212,13 @@ def honour(
         lc.Honour(kind=kind, bank_msp_id=bank.msp_id, amount=request.amount, honoured_on=from_date(honoured_on))
     )
     if not by_issuer:  # the documents go to the issuing bank, whose own examination period starts
-        issuer_days = calendars.of(credit.stub.issuing_bank)
-        received_on = issuer_days.counting_day(tx.timestamp)  # forwarded at once (art. 33 at its place)
-        deadline = issuer_days.examination_deadline(received_on, examination_days(terms))
-        after.record.issuer_examination_deadline.CopyFrom(from_date(deadline))
+        after.record.forwarded_at.FromDatetime(tx.timestamp)
+        try:
+            deadline = _issuer_deadline(after.record, calendars.of(credit.stub.issuing_bank), terms)
+        except LcRuleError:  # its calendar does not reach that far yet: worked out when needed
+            pass
+        else:
+            after.record.issuer_examination_deadline.CopyFrom(from_date(deadline))
     if is_reimbursable(after.record, credit.stub.issuing_bank.msp_id):
         updated_position.reimbursable += amount
     if deferred:

@@ -26,6 +26,7 @@ SALT_BYTES: Final = 32
 
 _CREDIT: Final = "tradefin.lc"
 _TERMS: Final = "tradefin.lc.terms"
+_TERMS_VERSION: Final = "tradefin.lc.terms.version"
 _POSITION: Final = "tradefin.lc.position"
 _CONFIRMED_TERMS: Final = "tradefin.lc.confirmed"
 _AMENDMENT: Final = "tradefin.lc.amendment"
@@ -71,6 +72,13 @@ def credit_key(lc_id: str) -> RecordKey:
 def terms_key(lc_id: str) -> RecordKey:
     """The credit's private terms record."""
     return RecordKey(_TERMS, parse_lc_id(lc_id))
+
+
+def terms_version_key(lc_id: str, seq: int) -> RecordKey:
+    """The credit's terms as they stood with amendments accepted up to ``seq`` (private), kept when the
+    next accepted amendment replaces them: a presentation made under them is examined against them
+    later (the issuing bank's examination of forwarded documents)."""
+    return RecordKey(_TERMS_VERSION, (*parse_lc_id(lc_id), f"{seq:03d}"))
 
 
 def confirmed_terms_key(lc_id: str) -> RecordKey:

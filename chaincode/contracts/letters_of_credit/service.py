@@ -43,6 +43,7 @@ from .records import (
     presentation_key,
     presentation_record_key,
     terms_key,
+    terms_version_key,
     transfer_key,
 )
 from .terms import amended_terms
@@ -367,9 +368,27 @@ class LettersOfCreditService:
     ) -> api.PresentationResponse:
         """Record the issuing bank's examination of documents another bank honoured and forwarded."""
         credit_file, presentation, transfer, calendars = await self._presentation_step(tx, request.presentation_id)
-        return await self._commit(
-            presentations.examine_forwarded(tx, credit_file, presentation, request, transfer, calendars)
+        presented_terms = await self._presented_terms(credit_file, presentation.record)
+        transition = presentations.examine_forwarded(
+            tx, credit_file, presentation, request, transfer, calendars, presented_terms
         )
+        return await self._commit(transition)
+
+    async def _presented_terms(self, credit_file: CreditFile, record: lc.PresentationRecord) -> lc.CreditTermsRecord:
+        """The credit's terms the presentation was made under: the credit's own unless an amendment was
+        accepted since, else the version kept when it was (a record older than that snapshot: the
+        credit's)."""
+        seq = record.presented_terms_seq
+        if not record.HasField("position_at_presentation") or seq == credit_file.terms.amendment_seq:
+            return credit_file.terms
+        key = terms_version_key(credit_file.lc_id, seq)
+        kept = await self._get(key, lc.CreditTermsRecord, credit_file.stub.collection)
+        if kept is None:
+            raise invalid_state(
+                f"the credit's terms as amended up to {seq}, which the presentation was made under, are not on the "
+                "ledger (amended before the ledger kept past terms)"
+            )
+        return kept
 
     async def refuse(self, tx: Transaction, request: api.RefuseRequest) -> api.PresentationResponse:
         """Refuse in one notice (examining bank)."""

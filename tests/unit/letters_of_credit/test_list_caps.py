@@ -70,6 +70,21 @@ def test_discrepancies_are_bounded_like_77j(operation: Callable[[Desk, str, int]
     assert len(stated) == 70
 
 
+def test_the_issuing_banks_discrepancies_on_forwarded_documents_are_bounded_like_77j() -> None:
+    desk = Desk()
+    pid = _presented(desk)
+    desk.examine(pid)
+    desk.honour(pid)
+
+    def examine_forwarded(count: int) -> lc.PresentationStub:
+        request = api.ExamineForwardedRequest(presentation_id=pid, discrepancies=[OTHER] * count)
+        return desk.call(caller(ISSUER, "examiner"), desk.service.examine_forwarded, request).presentation
+
+    refused_as_invalid(desk, "discrepancies", 70, lambda: examine_forwarded(71))
+    examine_forwarded(70)
+    assert len(desk.presentation(pid)[1].examinations[-1].discrepancies) == 70
+
+
 # ------------------------------------------------------------------------------------------------
 # Changes a partial acceptance excludes
 

@@ -17,11 +17,13 @@ import pytest
 
 from tradefin.chaincode.contracts.letters_of_credit.access import Caller
 from tradefin.chaincode.contracts.letters_of_credit.errors import LcRuleError
-from tradefin.chaincode.contracts.letters_of_credit.records import confirmed_terms_key
+from tradefin.chaincode.contracts.letters_of_credit.presentations import PresentationFile, is_settled
+from tradefin.chaincode.contracts.letters_of_credit.records import confirmed_terms_key, presentation_record_key
+from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, CONFIRMER, ISSUER, Desk, caller, date, documents, sample_terms, usd
+from .support import ADVISER, CONFIRMER, ISSUER, Desk, calendars, caller, date, documents, sample_terms, usd
 from .test_amendments import EXTEND, accept, advise, propose
 from .test_presentations import LATE, refuse
 
@@ -285,6 +287,91 @@ def test_the_forwarded_drawing_is_not_held_against_itself_when_partial_drawings_
     assert list(examine_forwarded(desk, pid).discrepancy_codes) == []
     assert desk.presentation(pid)[1].examinations[-1].result == lc.EXAMINATION_RESULT_COMPLYING
     assert desk.position(lc_id).reimbursable == 10_000_000
+
+
+def test_forwarded_documents_are_examined_against_the_terms_they_were_presented_under() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    pid = desk.at("2025-12-03").present(lc_id, "40000.00")
+    desk.examine(pid)
+    desk.honour(pid, "40000.00")
+    # an amendment accepted after the presentation does not apply to it: port of discharge CNSHA -> CNNGB
+    propose(desk, lc_id, 1, lc.AmendmentChanges(port_of_discharge=common_pb2.Place(un_locode="CNNGB")))
+    advise(desk, lc_id, 1)
+    accept(desk, lc_id, 1)
+    assert desk.terms(lc_id).amendment_seq == 1
+    assert list(examine_forwarded(desk.at("2025-12-05"), pid).discrepancy_codes) == []
+    assert desk.presentation(pid)[1].examinations[-1].terms_amendment_seq == 0
+    assert desk.position(lc_id).reimbursable == 4_000_000
+    # a presentation made under the amended terms is held to them
+    later = desk.present(lc_id, "10000.00")
+    assert desk.presentation(later)[1].presented_terms_seq == 1
+
+
+def test_a_later_presentation_does_not_overdraw_the_forwarded_drawings_instalment() -> None:
+    desk = Desk()
+    one_instalment = lc.Instalment(period_start=date("2025-11-01"), period_end=date("2025-12-31"), amount=usd("60000"))
+    lc_id = desk.open_credit(sample_terms(instalments=[one_instalment]))
+    first = desk.at("2025-12-03").present(lc_id, "50000.00")
+    assert desk.examine(first).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(first, "50000.00")
+    desk.present(lc_id, "40000.00")  # 90,000 now counts against the 60,000 instalment
+    assert list(examine_forwarded(desk, first).discrepancy_codes) == []
+    assert desk.position(lc_id).reimbursable == 5_000_000
+
+
+def test_a_standbys_forwarded_demand_is_examined_within_three_business_days() -> None:
+    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
+    del standby.documents_required[:]
+    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
+    demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+    desk = Desk()
+    lc_id = desk.open_credit(standby)
+    pid = desk.at("2025-12-12T03:00:00+00:00").present(lc_id, "10000.00", demand)
+    desk.examine(pid)
+    desk.honour(pid, "10000.00")  # Friday, 11:00 in Shanghai
+    assert desk.presentation(pid)[1].issuer_examination_deadline == date("2025-12-17")
+
+
+def test_an_honour_needs_no_issuing_bank_calendar_beyond_today_the_deadline_is_worked_out_later() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    china = next(calendar for calendar in calendars() if calendar.place == "CN")
+    china.version = 2
+    china.covers_through.CopyFrom(date("2025-12-31"))
+    publish = desk.service.publish_calendar
+    desk.call(caller(ISSUER, "compliance"), publish, api.PublishCalendarRequest(calendar=china))
+    pid = precluded_confirmer_honour(
+        desk, lc_id, documents(shipped="2025-12-15", issued="2025-12-15"), presented="2025-12-16", late="2025-12-29"
+    )
+    record = desk.presentation(pid)[1]
+    assert record.HasField("forwarded_at") and not record.HasField("issuer_examination_deadline")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the banking-day calendar of CN .* ends on 2025-12-31"):
+        preclude(desk.at("2026-01-07"), pid)
+    china.version = 3
+    china.ClearField("covers_through")
+    desk.call(caller(ISSUER, "compliance"), publish, api.PublishCalendarRequest(calendar=china))
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank may examine .* until 2026-01-06$"):
+        preclude(desk.at("2026-01-06T08:00:00+00:00"), pid)
+    assert preclude(desk.at("2026-01-07"), pid).state == lc.PRESENTATION_STATE_HONOURED
+
+
+def test_a_presentation_honoured_before_the_ledger_kept_forwarded_documents_stays_settled_as_it_was() -> None:
+    desk = Desk()
+    lc_id = confirmed_credit(desk)
+    pid = precluded_confirmer_honour(
+        desk, lc_id, documents(shipped="2025-12-15", issued="2025-12-15"), presented="2025-12-16", late="2025-12-29"
+    )
+    key, collection = presentation_record_key(pid), desk.stub(lc_id).collection
+    record = desk.presentation(pid)[1]
+    for name in ("forwarded_at", "issuer_examination_deadline", "presented_terms_seq", "position_at_presentation"):
+        record.ClearField(name)  # as an earlier version of the chaincode wrote it
+    desk.ledger.state[(collection, key)] = record.SerializeToString()
+    assert is_settled(PresentationFile(*desk.presentation(pid)), ISSUER.msp_id)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: honoured before the ledger kept"):
+        examine_forwarded(desk, pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: the issuing bank owes no"):
+        preclude(desk.at("2026-01-07"), pid)
 
 
 # ------------------------------------------------------------------------------------------------

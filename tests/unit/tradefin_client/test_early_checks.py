@@ -398,6 +398,12 @@ CHECKS: tuple[EarlyCheck, ...] = (
     ),
     *(
         EarlyCheck(
+            "lc:ExamineForwarded", field, lambda r: _lc().examine_forwarded(r.presentation_id, r.discrepancies)
+        )
+        for field in ("discrepancies[0].text", "discrepancies[0].doc_ref", "discrepancies[0].code")
+    ),
+    *(
+        EarlyCheck(
             "lc:Reimburse",
             field,
             lambda r: _lc().reimburse(
