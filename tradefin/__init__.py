@@ -10,4 +10,10 @@ Parts (each a subpackage, each in its own top-level folder of the repository):
 Importing this package imports none of them, so the chaincode server never loads the launcher.
 """
 
+import logging
+
 __version__ = "0.1.0"
+
+# A library's loggers stay silent until the application configures logging: without this, Python's
+# last-resort handler would print the warnings of ``tradefin.*`` loggers to stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
