@@ -50,6 +50,15 @@ class Endpoint:
     def __post_init__(self) -> None:
         if not self.address:
             raise ValueError("an endpoint needs an address (host:port)")
+        if self.address != self.address.strip() or any(character.isspace() for character in self.address):
+            raise ValueError(f"endpoint address {self.address!r} holds blanks; give host:port")
+        scheme, separator, rest = self.address.partition("://")
+        if separator and scheme.lower() in ("grpc", "grpcs", "http", "https"):
+            # a connection profile's URL form; gRPC would take it as a host name and fail on the first call
+            raise ValueError(
+                f"endpoint address {self.address!r} is a URL: give host:port ({rest!r}); TLS or not is chosen by "
+                "the Endpoint constructor (tls, tls_with_system_roots, without_tls)"
+            )
         if (self.client_certificate is None) != (self.client_key is None):
             raise ValueError("mutual TLS needs both the client certificate and the client key")
         for option in self.channel_options:

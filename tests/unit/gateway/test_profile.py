@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,22 @@ def test_endpoint_refuses_silent_plaintext_and_half_mutual_tls() -> None:
     with pytest.raises(ValueError, match="no TLS settings"):
         Endpoint("localhost:7051", root_certificates=b"x", plaintext=True)
     assert Endpoint.without_tls("localhost:7051").client_certificate_hash is None
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("grpcs://127.0.0.1:7051", "is a URL: give host:port ('127.0.0.1:7051')"),
+        ("grpc://peer0.bank1:7051", "is a URL: give host:port ('peer0.bank1:7051')"),
+        ("localhost:7051 ", "holds blanks"),
+        ("local host:7051", "holds blanks"),
+    ],
+)
+def test_an_address_that_is_not_host_port_is_refused_when_the_endpoint_is_made(address: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        Endpoint.tls(address, CA_PEM.encode())
+    # gRPC's own target forms stay open
+    Endpoint.without_tls("dns:///localhost:7051")
 
 
 def test_system_roots_are_chosen_explicitly_never_as_a_fallback() -> None:
