@@ -17,6 +17,7 @@ from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
+from tradefin.gateway.signers import check_offline_signature
 
 __all__ = ["GatewayBase", "checked_metadata", "connection_context", "new_context"]
 
@@ -134,4 +135,7 @@ class GatewayBase:
         **extra: Any,
     ) -> S:
         data, embedded_signature = parse(serialized)
-        return signable_class(self._client, self._context, data, signature or embedded_signature or None, **extra)
+        rebuilt = signable_class(self._client, self._context, data, signature or embedded_signature or None, **extra)
+        if signature:  # signed offline: by this gateway's identity, over this object's digest
+            check_offline_signature(self._context.identity, rebuilt.digest, signature, "the signature", "digest")
+        return rebuilt

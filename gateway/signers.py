@@ -194,9 +194,13 @@ def _high_s(public_key: ec.EllipticCurvePublicKey, signature: bytes) -> bool:
     return s > order >> 1
 
 
-def check_offline_signature(identity: X509Identity, digest: bytes, signature: bytes) -> None:
-    """Refuse a commit-status signature made offline that ``identity`` did not make, before the
-    resolution depends on it (a wrong one would only show as refused status calls, after the Submit)."""
+def check_offline_signature(
+    identity: X509Identity, digest: bytes, signature: bytes, what: str = "commit_signature", over: str = "commit_digest"
+) -> None:
+    """Refuse a signature made offline that ``identity`` did not make over ``digest``, before anything
+    depends on it: a wrong one would only show as Fabric's refusal after the call ("access denied", an
+    implicit policy failure), naming neither the signature nor the key. ``what`` names the signature
+    and ``over`` what it signs, in the error."""
     if not signature_verifies(identity.certificate, digest, signature):
         public_key = identity.certificate.public_key()
         if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name not in _CURVE_ORDERS:
@@ -206,10 +210,10 @@ def check_offline_signature(identity: X509Identity, digest: bytes, signature: by
             )
         if isinstance(public_key, ec.EllipticCurvePublicKey) and _ecdsa_verifies(public_key, digest, signature):
             raise ValueError(
-                "commit_signature is a high-S ECDSA signature, which Fabric refuses: convert it with "
+                f"{what} is a high-S ECDSA signature, which Fabric refuses: convert it with "
                 "ecdsa_to_low_s (DER) or ecdsa_raw_to_low_s_der (raw r || s)"
             )
         raise ValueError(
-            f"commit_signature does not verify with the certificate of the {identity.msp_id} identity over "
-            "this transaction's commit_digest"
+            f"{what} does not verify with the certificate of the {identity.msp_id} identity over "
+            f"this transaction's {over}"
         )

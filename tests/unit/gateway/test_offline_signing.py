@@ -84,11 +84,12 @@ def test_the_whole_submit_flow_signed_offline(
     verify(identity, sent_status.signature, sent_status.request)
 
 
-def test_round_trips_keep_bytes_identical(offline: Gateway) -> None:
+def test_round_trips_keep_bytes_identical(offline: Gateway, private_key: ec.EllipticCurvePrivateKey) -> None:
     network = offline.get_network("asia-europe")
     proposal = network.get_contract("tradefin", "lc").new_proposal("Issue", ["a"], transient={"k": b"v"})
     assert offline.new_proposal(proposal.bytes).bytes == proposal.bytes
-    assert offline.new_signed_proposal(proposal.bytes, b"sig").digest == proposal.digest
+    signature = sign_outside(private_key, proposal.digest)
+    assert offline.new_signed_proposal(proposal.bytes, signature).digest == proposal.digest
     commit = network.new_commit("a" * 64)
     assert offline.new_commit(commit.bytes).bytes == commit.bytes
     events = network.new_chaincode_events_request("tradefin", start_block=5)
@@ -97,9 +98,39 @@ def test_round_trips_keep_bytes_identical(offline: Gateway) -> None:
     assert offline.new_filtered_block_events_request(blocks.bytes).bytes == blocks.bytes
     assert offline.new_block_events_request(blocks.bytes).digest == blocks.digest
     assert offline.new_block_and_private_data_events_request(blocks.bytes).signature is None
-    signed_events = offline.new_signed_chaincode_events_request(events.bytes, b"sig")
-    assert signed_events.signature == b"sig"
+    events_signature = sign_outside(private_key, events.digest)
+    signed_events = offline.new_signed_chaincode_events_request(events.bytes, events_signature)
+    assert signed_events.signature == events_signature
     assert signed_events.digest == events.digest
+
+
+def test_a_signature_made_offline_by_another_key_or_over_other_bytes_is_refused_when_rebuilt(
+    offline: Gateway, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # Fabric would only answer "access denied" or an implicit policy failure, after the call
+    network = offline.get_network("asia-europe")
+    proposal = network.get_contract("tradefin", "kv").new_proposal("Put", ["k", "v"])
+    other = network.get_contract("tradefin", "kv").new_proposal("Put", ["k", "w"])
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    refused = {
+        "another key": sign_outside(stranger, proposal.digest),
+        "other bytes": sign_outside(private_key, other.digest),
+        "no signature": b"sig",
+    }
+    for signature in refused.values():
+        with pytest.raises(ValueError, match=r"^the signature does not verify with .* Bank1MSP identity"):
+            offline.new_signed_proposal(proposal.bytes, signature)
+    der = utils.decode_dss_signature(sign_outside(private_key, proposal.digest))
+    order = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+    high_s = utils.encode_dss_signature(der[0], order - der[1])
+    with pytest.raises(ValueError, match="high-S ECDSA signature"):
+        offline.new_signed_proposal(proposal.bytes, high_s)
+    commit = network.new_commit("a" * 64)
+    with pytest.raises(ValueError, match="does not verify"):
+        offline.new_signed_commit(commit.bytes, sign_outside(stranger, commit.digest))
+    blocks = network.new_block_events_request(start_block=1)
+    with pytest.raises(ValueError, match="does not verify"):
+        offline.new_signed_block_events_request(blocks.bytes, sign_outside(stranger, blocks.digest))
 
 
 @pytest.mark.parametrize("kind", ["blocks", "filtered", "private"])
