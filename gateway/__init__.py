@@ -8,7 +8,8 @@ Blocking API here, the asyncio twin in :mod:`tradefin.gateway.aio` (same names, 
     endpoint = Endpoint.tls("localhost:7051", root_certificates=tls_ca_pem)
     with connect(endpoint, identity, load_msp_signer("users/User1@bank1/msp")) as gateway:
         contract = gateway.get_network("asia-europe").get_contract("tradefin")
-        result = contract.submit("lc:Issue", ["LC-1", "1000"])
+        contract.submit("kv:Put", ["greeting", "hello"])
+        assert contract.evaluate("kv:Get", ["greeting"]) == b"hello"
 
 Shared types (identities, signers, hashes, options, errors, events, checkpointers) live here and are
 used by both front ends. The protocol logic is written once, sans-IO (see ``_flow``).

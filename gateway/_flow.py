@@ -14,6 +14,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from fabric_protos.gateway import gateway_pb2
+
 from tradefin.gateway.cancellation import Cancellation, any_cancelled
 from tradefin.gateway.errors import GatewayError, GrpcCode, TransactionError
 from tradefin.gateway.hashes import Hash
@@ -32,6 +34,7 @@ __all__ = [
     "Pause",
     "Sign",
     "Signable",
+    "in_doubt_note",
     "serialize",
     "transaction_call",
 ]
@@ -99,6 +102,23 @@ class Admit:
 
 
 Effect = Call | Sign | Pause | Admit
+
+
+def in_doubt_note(call: Call | None) -> str | None:
+    """What to tell the caller of a flow cancelled after ``call`` (its last): when that was a Submit or a
+    commit status request, the transaction may be with the orderer -- name it, so that its outcome can
+    still be found. ``None`` when nothing was submitted."""
+    if call is None or call.method not in (Method.SUBMIT, Method.COMMIT_STATUS):
+        return None
+    if call.method == Method.SUBMIT:
+        transaction_id = gateway_pb2.SubmitRequest.FromString(call.request).transaction_id
+    else:
+        signed = gateway_pb2.SignedCommitStatusRequest.FromString(call.request)
+        transaction_id = gateway_pb2.CommitStatusRequest.FromString(signed.request).transaction_id
+    return (
+        f"transaction {transaction_id} was submitted before the cancellation and may commit: find its outcome "
+        f"with network.new_commit({transaction_id!r}).status(), or keep the transaction and call its resolve()"
+    )
 
 
 class CallAborted(Exception):

@@ -5,6 +5,7 @@ grpcio ships no type information, so it is imported here once and kept behind sm
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
@@ -84,13 +85,22 @@ def is_cancelled(error: Any) -> bool:
         return False
 
 
-def gateway_error(error: Any, *, elapsed: float | None = None, timeout: float | None = None) -> GatewayError:
+def step_name(method: str) -> str:
+    """``commit status`` for ``/gateway.Gateway/CommitStatus``: the step a gRPC method performs."""
+    name = method.rsplit("/", 1)[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+
+
+def gateway_error(
+    error: Any, *, elapsed: float | None = None, timeout: float | None = None, what: str = ""
+) -> GatewayError:
     """Classify a grpcio error: code, message and the per-node details of its status trailer.
 
     ``elapsed`` and ``timeout`` (seconds) tell a deadline apart from a cancellation: when the deadline
-    passes, the peer resets the stream, and grpcio may read that reset (``CANCELLED``) before its own
-    deadline timer fires. A call this client did not cancel and whose deadline had passed is reported
-    as ``DEADLINE_EXCEEDED``.
+    passes, the peer resets the stream, and grpcio may read that reset (``CANCELLED``, or ``INTERNAL``
+    "Stream removed") before its own deadline timer fires. A call this client did not cancel and whose
+    deadline had passed is reported as ``DEADLINE_EXCEEDED``, its message naming ``what`` timed out
+    (e.g. ``endorse``) and the deadline.
     """
     try:
         code = GrpcCode(error.code().value[0])
@@ -100,8 +110,10 @@ def gateway_error(error: Any, *, elapsed: float | None = None, timeout: float | 
         message = error.details() or ""
     except AttributeError:
         message = str(error)
-    if code is GrpcCode.CANCELLED and timeout is not None and elapsed is not None and elapsed >= timeout:
-        code, message = GrpcCode.DEADLINE_EXCEEDED, f"deadline of {timeout:g} s exceeded ({message})"
+    passed = timeout is not None and elapsed is not None and elapsed >= timeout
+    if passed and code in (GrpcCode.CANCELLED, GrpcCode.INTERNAL, GrpcCode.DEADLINE_EXCEEDED):
+        code = GrpcCode.DEADLINE_EXCEEDED
+        message = f"{what or 'the call'}: no answer within its deadline of {timeout:g} s ({message})"
     details: tuple[Any, ...] = ()
     try:
         metadata = error.trailing_metadata() or ()

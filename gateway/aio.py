@@ -35,6 +35,7 @@ from tradefin.gateway._flow import (
     Sign,
     aborted_call_error,
     closed_error,
+    in_doubt_note,
 )
 from tradefin.gateway.block_events import (
     BLOCKS,
@@ -212,7 +213,7 @@ class _Driver:
         # On a channel it was given, closing the gateway cancels its calls in flight and its streams
         # itself (closing a channel of its own does both).
         self._closing = None if owns_channel else Cancellation()
-        self._streams = None if owns_channel else OpenStreams()
+        self._streams = OpenStreams()  # its streams end with the closed gateway's error
         self._in_flight: set[Any] | None = None if owns_channel else set()
         self._signer = signer
         self.context = context
@@ -238,12 +239,13 @@ class _Driver:
         # cancellation scope, would double the driver's cost per call) and wakes the pauses
         in_flight = self._in_flight
         pause_scopes = scopes if self._closing is None else (*scopes, self._closing)
+        last: Call | None = None
         try:
             effect = next(flow)
             while True:
                 kind = type(effect)
                 if kind is Call:
-                    call = cast(Call, effect)
+                    call = last = cast(Call, effect)
                     if call.method == Method.ENDORSE and not holding:
                         await gate.enter()
                         holding = True
@@ -280,7 +282,11 @@ class _Driver:
                             raise
                         else:
                             elapsed = monotonic() - started
-                            effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
+                            effect = flow.throw(
+                                _grpc.gateway_error(
+                                    error, elapsed=elapsed, timeout=call.timeout, what=_grpc.step_name(call.method)
+                                )
+                            )
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -298,6 +304,11 @@ class _Driver:
                 effect = flow.send(reply)
         except StopIteration as stop:
             return cast(T, stop.value)
+        except asyncio.CancelledError as error:  # the task was cancelled (asyncio.wait_for, task.cancel())
+            note = in_doubt_note(last)
+            if note is not None:
+                error.add_note(note)
+            raise
         finally:
             if holding:
                 gate.exit()
@@ -322,17 +333,17 @@ class _Driver:
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=deadline, **self._call_options)
 
     def track(self, stream: S) -> S:
-        return stream if self._streams is None else self._streams.add(stream)
+        return self._streams.add(stream)
 
     async def close(self) -> None:
         self._closed = True  # before the cancellations: their calls then end as closed, not cancelled
-        if self._closing is not None and self._streams is not None and self._in_flight is not None:
+        if self._closing is not None and self._in_flight is not None:
             for pending in list(self._in_flight):
                 cancel = getattr(pending, "cancel", None)  # a grpc.aio call (a stand-in may have none)
                 if cancel is not None:
                     cancel()
             self._closing.cancel()
-            self._streams.close_all()
+        self._streams.close_all()
         if self._owns_channel:
             await self._channel.close()
 

@@ -140,7 +140,8 @@ class EventStreamBase(Generic[E]):
             return self._stop_error()
         self._ended()
         # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED
-        return _grpc.gateway_error(error, elapsed=monotonic() - self._started, timeout=self._timeout)
+        elapsed = monotonic() - self._started
+        return _grpc.gateway_error(error, elapsed=elapsed, timeout=self._timeout, what="the event stream")
 
 
 def _forget(scopes: list[Cancellation], callback: Callable[[], None]) -> None:

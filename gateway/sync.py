@@ -164,7 +164,8 @@ class _Driver:
         # On a channel it was given, closing the gateway cancels its calls in flight and its streams
         # itself (closing a channel of its own does both).
         self._closing = None if owns_channel else Cancellation()
-        self._streams = None if owns_channel else OpenStreams()
+        # its streams end with the closed gateway's error, whether its channel closes under them or not
+        self._streams = OpenStreams()
         self._signer = signer
         self.context = context
         self._unary = {method: channel.unary_unary(method) for method in Method.UNARY}
@@ -219,7 +220,11 @@ class _Driver:
                             raise
                         else:
                             elapsed = monotonic() - started
-                            effect = flow.throw(_grpc.gateway_error(error, elapsed=elapsed, timeout=call.timeout))
+                            effect = flow.throw(
+                                _grpc.gateway_error(
+                                    error, elapsed=elapsed, timeout=call.timeout, what=_grpc.step_name(call.method)
+                                )
+                            )
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -261,13 +266,13 @@ class _Driver:
         return self._channel.stream_stream(method)(iter((envelope,)), timeout=deadline, **self._call_options)
 
     def track(self, stream: S) -> S:
-        return stream if self._streams is None else self._streams.add(stream)
+        return self._streams.add(stream)
 
     def close(self) -> None:
         self._closed = True  # before the cancellations: their calls then end as closed, not cancelled
-        if self._closing is not None and self._streams is not None:
+        if self._closing is not None:
             self._closing.cancel()
-            self._streams.close_all()
+        self._streams.close_all()
         if self._owns_channel:
             self._channel.close()
 

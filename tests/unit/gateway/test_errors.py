@@ -28,7 +28,7 @@ from tradefin.gateway import (
     TransactionInDoubtError,
     ValidationCode,
 )
-from tradefin.gateway._grpc import gateway_error
+from tradefin.gateway._grpc import gateway_error, step_name
 from tradefin.gateway.errors import details_from_status_bytes
 
 PEERS = (
@@ -53,11 +53,25 @@ def test_grpc_error_without_details() -> None:
 def test_a_stream_reset_after_the_deadline_is_a_deadline_not_a_cancellation() -> None:
     # Seen on the real network: the peer resets the stream at the deadline, grpcio may say CANCELLED.
     reset = FakeRpcError(grpc.StatusCode.CANCELLED, "Stream removed (RST_STREAM with error code 8)")
-    error = gateway_error(reset, elapsed=0.0021, timeout=0.002)
+    error = gateway_error(reset, elapsed=0.0021, timeout=0.002, what="the event stream")
     assert error.code is GrpcCode.DEADLINE_EXCEEDED
-    assert "deadline of 0.002 s exceeded" in error.message and "RST_STREAM" in error.message
+    assert error.message == (
+        "the event stream: no answer within its deadline of 0.002 s (Stream removed (RST_STREAM with error code 8))"
+    )
     assert gateway_error(reset, elapsed=0.5, timeout=5.0).code is GrpcCode.CANCELLED  # cancelled in time
     assert gateway_error(reset).code is GrpcCode.CANCELLED
+    # grpcio's INTERNAL "Stream removed" after the deadline is the deadline too; before it, the peer's error
+    removed = FakeRpcError(grpc.StatusCode.INTERNAL, "Stream removed")
+    assert gateway_error(removed, elapsed=5.01, timeout=5.0).code is GrpcCode.DEADLINE_EXCEEDED
+    assert gateway_error(removed, elapsed=1.0, timeout=5.0).code is GrpcCode.INTERNAL
+
+
+def test_a_deadline_names_the_step_that_had_no_answer() -> None:
+    expired = FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+    error = gateway_error(expired, elapsed=15.002, timeout=15.0, what=step_name("/gateway.Gateway/Endorse"))
+    assert str(error) == "DEADLINE_EXCEEDED: endorse: no answer within its deadline of 15 s (Deadline Exceeded)"
+    assert step_name("/gateway.Gateway/CommitStatus") == "commit status"
+    assert gateway_error(expired).message == "Deadline Exceeded"  # no deadline known: grpc's words
 
 
 def test_undecodable_status_trailer_gives_no_details() -> None:

@@ -327,6 +327,42 @@ def test_closing_an_asyncio_gateway_mid_submit_gives_an_answer_with_the_tx_id(
     assert peer_server.methods() == ["Endorse", "Submit", "CommitStatus"]
 
 
+def test_a_cancelled_asyncio_submit_names_the_transaction_it_may_have_left_with_the_orderer(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # asyncio's cancellation must stay a CancelledError; it carries the transaction id as a note
+    peer_server, endpoint = server
+    peer_server.hold_commit_status = True
+
+    async def scenario() -> None:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            contract = gateway.get_network("asia-europe").get_contract("tradefin")
+            submit = asyncio.ensure_future(contract.submit("Issue"))
+            assert await asyncio.to_thread(peer_server.status_waiting.wait, 30)
+            submit.cancel()
+            with pytest.raises(asyncio.CancelledError) as caught:
+                await submit
+            (note,) = caught.value.__notes__
+            submitted = [
+                gateway_pb2.SubmitRequest.FromString(request).transaction_id
+                for request in peer_server.peer.requests("/gateway.Gateway/Submit")
+            ]
+            assert len(submitted) == 1 and f"transaction {submitted[0]} was submitted" in note
+            assert f"network.new_commit({submitted[0]!r})" in note
+            with pytest.raises(TimeoutError) as timed_out:  # asyncio.wait_for: the note is on its cause
+                await asyncio.wait_for(contract.submit("Issue"), 0.5)
+            cause = timed_out.value.__context__
+            assert cause is not None and "was submitted before the cancellation" in cause.__notes__[0]
+            endorsed_only = asyncio.ensure_future(contract.evaluate("Get"))
+            endorsed_only.cancel()
+            with pytest.raises(asyncio.CancelledError) as nothing_sent:
+                await endorsed_only
+            assert not getattr(nothing_sent.value, "__notes__", [])
+            peer_server.hold_commit_status = False
+
+    asyncio.run(scenario())
+
+
 def test_cancelling_blocking_calls_from_another_thread(
     server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
 ) -> None:
@@ -391,9 +427,35 @@ def test_an_asyncio_stream_whose_gateway_closes_ends_with_an_error_not_a_bare_ca
         await gateway.close()
         with pytest.raises(GatewayError) as caught:  # this task was not cancelled: no CancelledError
             await waiting
-        assert caught.value.code is GrpcCode.CANCELLED
+        assert caught.value.code is GrpcCode.CANCELLED and "the gateway was closed" in caught.value.message
 
     asyncio.run(scenario())
+
+
+def test_a_blocking_stream_whose_gateway_closes_its_own_channel_ends_with_the_closed_gateways_error(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # grpc's own words were "Channel closed!" here; the shared-channel case and asyncio said what happened
+    _, endpoint = server
+    gateway = connect(endpoint, identity, new_private_key_signer(private_key))
+    events = gateway.get_network("asia-europe").chaincode_events("tradefin")
+    assert next(events).transaction_id == "tx-1"
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            next(events)  # the server sends nothing more
+        except BaseException as error:
+            failures.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.1)
+    gateway.close()
+    reader.join(10)
+    assert not reader.is_alive() and len(failures) == 1
+    assert isinstance(failures[0], GatewayError)
+    assert failures[0].code is GrpcCode.CANCELLED and "the gateway was closed" in failures[0].message
 
 
 def test_cancelling_a_scope_ends_the_blocking_streams_opened_in_it(
