@@ -71,7 +71,11 @@ class ResubmitPolicy:
     * a refused CommitStatus call is repeated after ``pause`` without resubmitting;
     * the envelope is submitted at most ``max_submits`` times; once those are spent the status is
       still asked for, and after ``max_status_queries`` status queries the answer is UNKNOWN (never
-      "failed": a transaction is reported invalid only with the code the ledger recorded).
+      "failed": a transaction is reported invalid only with the code the ledger recorded);
+    * the whole resolution ends within ``deadline`` seconds: every call's and pause's deadline is cut to
+      what is left, and when nothing is left the answer is UNKNOWN (the transaction may still commit:
+      ask later with its id). Without it, a hung orderer could hold a submit for the counts' worst case
+      (3 submits with their probes, then 60 s status waits up to 10 queries: about 7.5 minutes).
 
     Attributes:
         commit_status_timeout: deadline of each CommitStatus wait; it takes precedence over
@@ -81,6 +85,9 @@ class ResubmitPolicy:
         max_submits: how many times the envelope may be submitted in total.
         max_status_queries: how many CommitStatus calls may be made in total.
         pause: seconds to wait before repeating a refused call (doubled each time, capped at 8 x).
+        deadline: seconds the whole resolution may take, from its first call (``None``: bounded only by
+            the counts above). The default, 180 s, leaves room for a lost transaction's resubmit after a
+            full 60 s commit-status wait and a second wait.
     """
 
     commit_status_timeout: float | None = None
@@ -88,6 +95,7 @@ class ResubmitPolicy:
     max_submits: int = 3
     max_status_queries: int = 10
     pause: float = 0.5
+    deadline: float | None = 180.0
 
     def __post_init__(self) -> None:
         if self.max_submits < 1 or self.max_status_queries < 1:
@@ -95,5 +103,7 @@ class ResubmitPolicy:
         if self.commit_status_timeout is not None:
             _check_seconds("commit_status_timeout", self.commit_status_timeout)
         _check_seconds("probe_timeout", self.probe_timeout)
+        if self.deadline is not None:
+            _check_seconds("deadline", self.deadline)
         if not 0 <= self.pause < math.inf:
             raise ValueError(f"pause must be a finite number of seconds, not negative, got {self.pause!r}")

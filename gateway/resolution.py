@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import Enum
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from tradefin.gateway._flow import CallAborted, Flow, Pause
@@ -140,6 +141,19 @@ class Resolution:
             ) from error
 
 
+def _within(timeout: float | None, left: float | None) -> float | None:
+    """A call's deadline cut to what is ``left`` of the resolution's deadline (``None``: no deadline, on
+    either side)."""
+    if left is None:
+        return timeout
+    return left if timeout is None else min(timeout, left)
+
+
+def _pause_within(seconds: float, left: float | None) -> float:
+    """A pause cut to what is ``left`` of the resolution's deadline."""
+    return seconds if left is None else min(seconds, left)
+
+
 def _answer(status: Status, submits: int, queries: int, error: GatewayError | None) -> Resolution:
     outcome = Outcome.VALID if status.successful else Outcome.INVALID
     return Resolution(status.transaction_id, outcome, status, submits, queries, error)
@@ -205,6 +219,7 @@ def resolve_flow(
         )
     transaction_id = transaction.transaction_id
     wait = policy.commit_status_timeout or status_timeout
+    ends = None if policy.deadline is None else monotonic() + policy.deadline
     submits = 1 if submitted else 0
     possibly_sent = submitted  # could any copy of the envelope have reached an orderer?
     queries = 0
@@ -213,6 +228,10 @@ def resolve_flow(
     need_submit = not submitted
     timeout = wait
     while queries < policy.max_status_queries:
+        left = None if ends is None else ends - monotonic()
+        if left is not None and left <= 0:
+            _logger.info("transaction %s: the resolution's deadline of %g s passed", transaction_id, policy.deadline)
+            break
         if need_submit and submits >= policy.max_submits:
             if not possibly_sent:
                 break
@@ -224,7 +243,7 @@ def resolve_flow(
             if submits > 1:
                 _logger.info("transaction %s: submitting the same envelope again (attempt %d)", transaction_id, submits)
             try:
-                yield from transaction._submit_call(submit_timeout)
+                yield from transaction._submit_call(_within(submit_timeout, left))
                 possibly_sent = True
                 timeout = wait
             except SubmitError as error:
@@ -243,12 +262,12 @@ def resolve_flow(
                     if _refused(error) or submits >= policy.max_submits:
                         raise
                     refusals += 1
-                    yield Pause(_backoff(policy, refusals))
+                    yield Pause(_pause_within(_backoff(policy, refusals), left))
                     need_submit = True
                     continue
         queries += 1
         try:
-            status = yield from commit._status_flow(timeout)
+            status = yield from commit._status_flow(_within(timeout, left))
         except CommitStatusError as error:
             last_error = error
             if _aborted(error) is not None or error.code in _STATUS_REFUSED:
@@ -258,7 +277,7 @@ def resolve_flow(
                 need_submit = True
             else:
                 refusals += 1
-                yield Pause(_backoff(policy, refusals))
+                yield Pause(_pause_within(_backoff(policy, refusals), left))
             continue
         if status.code == ValidationCode.DUPLICATE_TXID:
             timeout = wait

@@ -54,6 +54,34 @@ def test_lost_submit_is_resubmitted_with_the_same_envelope(gateway: Gateway, pee
     assert gateway_pb2.SubmitRequest.FromString(first).prepared_transaction.signature
 
 
+def test_a_hung_orderer_holds_a_submit_no_longer_than_the_policys_deadline(
+    gateway: Gateway, peer: FakePeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen by a fresh user with the orderer stopped (SIGSTOP): 3 submits with their probes, then 60 s
+    # status waits up to 10 queries -- 447.7 s. Every call here waits its whole deadline on a fake clock.
+    clock = [1000.0]
+    monkeypatch.setattr("tradefin.gateway.resolution.monotonic", lambda: clock[0])
+
+    def hung(request: bytes, timeout: float | None) -> bytes:
+        assert timeout is not None  # every call of the resolution has a deadline within what is left
+        clock[0] += timeout
+        raise FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+
+    peer.script(SUBMIT, hung)
+    peer.script(STATUS, hung)
+    transaction = gateway.get_network("ch").get_contract("cc").new_proposal("fn").endorse()
+    started = clock[0]
+    resolution = transaction.resolve(ResubmitPolicy(deadline=80))
+    assert (resolution.outcome, resolution.submit_attempts) == (Outcome.UNKNOWN, 3)
+    assert clock[0] - started == pytest.approx(80)
+    # three submits (5 s) each probed (5 s), then the status wait of 60 s cut to the 50 s left
+    assert methods(peer)[1:] == ["Submit", "CommitStatus"] * 3 + ["CommitStatus"]
+    assert [call.timeout for call in peer.calls[1:]] == [5.0] * 6 + [pytest.approx(50.0)]
+    with pytest.raises(TransactionInDoubtError) as in_doubt:
+        resolution.raise_for_outcome()
+    assert in_doubt.value.transaction_id == transaction.transaction_id
+
+
 def test_resolution_reports_attempts_and_status(gateway: Gateway, peer: FakePeer) -> None:
     peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 9))
     submitted = gateway.get_network("ch").get_contract("cc").submit_async("fn")

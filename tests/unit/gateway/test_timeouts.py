@@ -17,9 +17,15 @@ def timeouts_by_method(peer: FakePeer) -> dict[str, float | None]:
 
 def test_none_means_no_deadline_for_that_step(gateway: Gateway, peer: FakePeer) -> None:
     contract = gateway.get_network("ch").get_contract("cc")
-    contract.submit("fn", timeouts=Timeouts(endorse=None, commit_status=None))
+    unbounded = ResubmitPolicy(deadline=None)  # nor does the resolution as a whole have one
+    contract.submit("fn", timeouts=Timeouts(endorse=None, commit_status=None), resubmit=unbounded)
     # not the gateway's defaults (15 s, 60 s): this call's Timeouts say none
     assert timeouts_by_method(peer) == {"Endorse": None, "Submit": 5.0, "CommitStatus": None}
+    peer.calls.clear()
+    # the default resubmit policy's 180 s for the whole resolution bounds a step that has no deadline
+    contract.submit("fn", timeouts=Timeouts(endorse=None, commit_status=None))
+    status_deadline = timeouts_by_method(peer)["CommitStatus"]
+    assert status_deadline is not None and 170 < status_deadline <= 180
 
 
 def test_a_gateway_without_deadlines(
