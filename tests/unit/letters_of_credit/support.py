@@ -150,6 +150,19 @@ def sample_terms(**overrides: Any) -> lc.LetterOfCreditTerms:
     return terms
 
 
+def standby_terms() -> lc.LetterOfCreditTerms:
+    """The sample terms as a standby (40E ISP LATEST VERSION) drawn by a demand alone."""
+    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
+    del standby.documents_required[:]
+    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
+    return standby
+
+
+def demand_documents() -> list[lc.Document]:
+    """A standby's complying presentation: one demand."""
+    return [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+
+
 def documents(
     shipped: str = "2025-12-01",
     invoiced: str = "100000.00",

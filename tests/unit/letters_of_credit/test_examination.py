@@ -14,7 +14,7 @@ from tradefin.chaincode.contracts.letters_of_credit.examination import (
 )
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import calendars, date, documents, sample_terms, usd
+from .support import calendars, date, demand_documents, documents, sample_terms, standby_terms, usd
 
 C = lc.DiscrepancyCode
 
@@ -199,10 +199,7 @@ def test_instalments_art_32() -> None:
 
 
 def test_standby_has_no_shipment_checks() -> None:
-    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
-    del standby.documents_required[:]
-    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
-    demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+    standby, demand = standby_terms(), demand_documents()
     assert examine(demand, terms=standby, presented="2025-12-30") == []
     assert examine(documents(shipped="2025-12-20", issued="2025-12-20"), terms=standby, presented="2025-12-22") == [
         C.DISCREPANCY_CODE_DOC_MISSING

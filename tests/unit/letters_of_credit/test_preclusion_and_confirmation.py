@@ -23,7 +23,20 @@ from tradefin.protos import common_pb2
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, CONFIRMER, ISSUER, Desk, calendars, caller, date, documents, sample_terms, usd
+from .support import (
+    ADVISER,
+    CONFIRMER,
+    ISSUER,
+    Desk,
+    calendars,
+    caller,
+    date,
+    demand_documents,
+    documents,
+    sample_terms,
+    standby_terms,
+    usd,
+)
 from .test_amendments import EXTEND, accept, advise, propose
 from .test_presentations import LATE, refuse
 
@@ -321,10 +334,7 @@ def test_a_later_presentation_does_not_overdraw_the_forwarded_drawings_instalmen
 
 
 def test_a_standbys_forwarded_demand_is_examined_within_three_business_days() -> None:
-    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
-    del standby.documents_required[:]
-    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
-    demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+    standby, demand = standby_terms(), demand_documents()
     desk = Desk()
     lc_id = desk.open_credit(standby)
     pid = desk.at("2025-12-12T03:00:00+00:00").present(lc_id, "10000.00", demand)

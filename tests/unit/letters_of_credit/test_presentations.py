@@ -16,7 +16,19 @@ from tradefin.protos import compliance_pb2 as cp
 from tradefin.protos import letters_of_credit_api_pb2 as api
 from tradefin.protos import letters_of_credit_pb2 as lc
 
-from .support import ADVISER, ISSUER, OUTSIDER, Desk, caller, date, documents, sample_terms, usd
+from .support import (
+    ADVISER,
+    ISSUER,
+    OUTSIDER,
+    Desk,
+    caller,
+    date,
+    demand_documents,
+    documents,
+    sample_terms,
+    standby_terms,
+    usd,
+)
 
 LATE = lc.Discrepancy(code=lc.DISCREPANCY_CODE_LATE_SHIPMENT, text="B/L DATED AFTER 44C")
 MISMATCH = lc.Discrepancy(code=lc.DISCREPANCY_CODE_DESCRIPTION_MISMATCH, text="GOODS DESCRIPTION DIFFERS")
@@ -272,10 +284,7 @@ def test_after_the_fifth_banking_day_refusal_is_rejected_and_the_presentation_is
 
 
 def test_a_standby_is_dishonoured_by_the_third_business_day_after_presentation() -> None:
-    standby = sample_terms(rules=lc.APPLICABLE_RULES_ISP_LATEST_VERSION)
-    del standby.documents_required[:]
-    standby.documents_required.append(lc.DocumentRequirement(doc_type=lc.DOCUMENT_TYPE_DEMAND, originals=1))
-    demand = [lc.Document(doc_type=lc.DOCUMENT_TYPE_DEMAND, doc_ref="DEMAND-1", sha256="d" * 64, originals=1)]
+    standby, demand = standby_terms(), demand_documents()
     desk = Desk()
     lc_id = desk.open_credit(standby)
     late, in_time = (
