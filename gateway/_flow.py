@@ -104,20 +104,17 @@ class Admit:
 Effect = Call | Sign | Pause | Admit
 
 
-def in_doubt_note(call: Call | None) -> str | None:
-    """What to tell the caller of a flow cancelled after ``call`` (its last): when that was a Submit or a
-    commit status request, the transaction may be with the orderer -- name it, so that its outcome can
-    still be found. ``None`` when nothing was submitted."""
-    if call is None or call.method not in (Method.SUBMIT, Method.COMMIT_STATUS):
+def in_doubt_note(submit: Call | None) -> str | None:
+    """What to tell the caller of a flow cancelled after it made ``submit``, a Submit call (``None``:
+    it made none): the transaction may be with the orderer -- name it, so that its outcome can still be
+    found."""
+    if submit is None:
         return None
-    if call.method == Method.SUBMIT:
-        transaction_id = gateway_pb2.SubmitRequest.FromString(call.request).transaction_id
-    else:
-        signed = gateway_pb2.SignedCommitStatusRequest.FromString(call.request)
-        transaction_id = gateway_pb2.CommitStatusRequest.FromString(signed.request).transaction_id
+    transaction_id = gateway_pb2.SubmitRequest.FromString(submit.request).transaction_id
     return (
-        f"transaction {transaction_id} was submitted before the cancellation and may commit: find its outcome "
-        f"with network.new_commit({transaction_id!r}).status(), or keep the transaction and call its resolve()"
+        f"transaction {transaction_id} was sent for ordering before the cancellation and may commit: find its "
+        f"outcome with network.new_commit({transaction_id!r}).status(), or keep the transaction and call its "
+        "resolve()"
     )
 
 

@@ -111,7 +111,10 @@ def gateway_error(
     except AttributeError:
         message = str(error)
     passed = timeout is not None and elapsed is not None and elapsed >= timeout
-    if passed and code in (GrpcCode.CANCELLED, GrpcCode.INTERNAL, GrpcCode.DEADLINE_EXCEEDED):
+    reset = code is GrpcCode.CANCELLED or (
+        code is GrpcCode.INTERNAL and ("Stream removed" in message or "RST_STREAM" in message)
+    )
+    if passed and (reset or code is GrpcCode.DEADLINE_EXCEEDED):
         code = GrpcCode.DEADLINE_EXCEEDED
         message = f"{what or 'the call'}: no answer within its deadline of {timeout:g} s ({message})"
     details: tuple[Any, ...] = ()

@@ -239,14 +239,16 @@ class _Driver:
         # cancellation scope, would double the driver's cost per call) and wakes the pauses
         in_flight = self._in_flight
         pause_scopes = scopes if self._closing is None else (*scopes, self._closing)
-        last: Call | None = None
+        submit: Call | None = None  # the flow's Submit, once made: a cancellation leaves it in doubt
         try:
             effect = next(flow)
             while True:
                 kind = type(effect)
                 if kind is Call:
-                    call = last = cast(Call, effect)
-                    if call.method == Method.ENDORSE and not holding:
+                    call = cast(Call, effect)
+                    if call.method == Method.SUBMIT:
+                        submit = call
+                    elif call.method == Method.ENDORSE and not holding:
                         await gate.enter()
                         holding = True
                     if self._closed or scopes:
@@ -305,7 +307,7 @@ class _Driver:
         except StopIteration as stop:
             return cast(T, stop.value)
         except asyncio.CancelledError as error:  # the task was cancelled (asyncio.wait_for, task.cancel())
-            note = in_doubt_note(last)
+            note = in_doubt_note(submit)
             if note is not None:
                 error.add_note(note)
             raise

@@ -105,5 +105,7 @@ class ResubmitPolicy:
         _check_seconds("probe_timeout", self.probe_timeout)
         if self.deadline is not None:
             _check_seconds("deadline", self.deadline)
+            if self.deadline < 1:
+                raise ValueError(f"deadline must leave at least 1 s for the resolution, got {self.deadline!r}")
         if not 0 <= self.pause < math.inf:
             raise ValueError(f"pause must be a finite number of seconds, not negative, got {self.pause!r}")

@@ -141,17 +141,29 @@ class Resolution:
             ) from error
 
 
-def _within(timeout: float | None, left: float | None) -> float | None:
-    """A call's deadline cut to what is ``left`` of the resolution's deadline (``None``: no deadline, on
-    either side)."""
-    if left is None:
+#: Below this, what is left of a resolution's deadline is spent: a call given less would fail before
+#: reaching the peer, and could make a transaction never sent look in doubt.
+_LEAST_CALL_SECONDS = 0.05
+
+
+def _spent(ends: float | None) -> bool:
+    """Whether the resolution's deadline (a ``monotonic()`` instant; ``None``: none) leaves too little
+    for another call."""
+    return ends is not None and ends - monotonic() < _LEAST_CALL_SECONDS
+
+
+def _within(timeout: float | None, ends: float | None) -> float | None:
+    """A call's deadline cut to what is left of the resolution's (``None``: no deadline, on either side),
+    measured now."""
+    if ends is None:
         return timeout
+    left = ends - monotonic()
     return left if timeout is None else min(timeout, left)
 
 
-def _pause_within(seconds: float, left: float | None) -> float:
-    """A pause cut to what is ``left`` of the resolution's deadline."""
-    return seconds if left is None else min(seconds, left)
+def _pause_within(seconds: float, ends: float | None) -> float:
+    """A pause cut to what is left of the resolution's deadline, measured now."""
+    return seconds if ends is None else max(min(seconds, ends - monotonic()), 0.0)
 
 
 def _answer(status: Status, submits: int, queries: int, error: GatewayError | None) -> Resolution:
@@ -228,9 +240,7 @@ def resolve_flow(
     need_submit = not submitted
     timeout = wait
     while queries < policy.max_status_queries:
-        left = None if ends is None else ends - monotonic()
-        if left is not None and left <= 0:
-            _logger.info("transaction %s: the resolution's deadline of %g s passed", transaction_id, policy.deadline)
+        if _spent(ends):
             break
         if need_submit and submits >= policy.max_submits:
             if not possibly_sent:
@@ -243,7 +253,7 @@ def resolve_flow(
             if submits > 1:
                 _logger.info("transaction %s: submitting the same envelope again (attempt %d)", transaction_id, submits)
             try:
-                yield from transaction._submit_call(_within(submit_timeout, left))
+                yield from transaction._submit_call(_within(submit_timeout, ends))
                 possibly_sent = True
                 timeout = wait
             except SubmitError as error:
@@ -262,12 +272,14 @@ def resolve_flow(
                     if _refused(error) or submits >= policy.max_submits:
                         raise
                     refusals += 1
-                    yield Pause(_pause_within(_backoff(policy, refusals), left))
+                    yield Pause(_pause_within(_backoff(policy, refusals), ends))
                     need_submit = True
                     continue
+        if _spent(ends):  # the Submit took what was left
+            break
         queries += 1
         try:
-            status = yield from commit._status_flow(_within(timeout, left))
+            status = yield from commit._status_flow(_within(timeout, ends))
         except CommitStatusError as error:
             last_error = error
             if _aborted(error) is not None or error.code in _STATUS_REFUSED:
@@ -277,7 +289,7 @@ def resolve_flow(
                 need_submit = True
             else:
                 refusals += 1
-                yield Pause(_pause_within(_backoff(policy, refusals), left))
+                yield Pause(_pause_within(_backoff(policy, refusals), ends))
             continue
         if status.code == ValidationCode.DUPLICATE_TXID:
             timeout = wait

@@ -47,6 +47,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert archive.read("fabric_protos-stubs/py.typed") == b"partial\n"
+        metadata = archive.read(next(name for name in names if name.endswith(".dist-info/METADATA"))).decode()
+    # the stubs build on google.protobuf's types: an application gets them with the package
+    assert "Requires-Dist: types-protobuf" in metadata
     assert {"tradefin/py.typed", "tradefin/protos/letters_of_credit_pb2.pyi", "tradefin/gateway/__init__.py"} <= names
     assert "fabric_protos-stubs/common/common_pb2.pyi" in names
     subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)

@@ -64,6 +64,9 @@ def test_a_stream_reset_after_the_deadline_is_a_deadline_not_a_cancellation() ->
     removed = FakeRpcError(grpc.StatusCode.INTERNAL, "Stream removed")
     assert gateway_error(removed, elapsed=5.01, timeout=5.0).code is GrpcCode.DEADLINE_EXCEEDED
     assert gateway_error(removed, elapsed=1.0, timeout=5.0).code is GrpcCode.INTERNAL
+    # a peer's own INTERNAL error read after the deadline stays what it was
+    own = FakeRpcError(grpc.StatusCode.INTERNAL, "chaincode server failed")
+    assert gateway_error(own, elapsed=31.0, timeout=30.0).code is GrpcCode.INTERNAL
 
 
 def test_a_deadline_names_the_step_that_had_no_answer() -> None:

@@ -347,16 +347,19 @@ def test_a_cancelled_asyncio_submit_names_the_transaction_it_may_have_left_with_
                 gateway_pb2.SubmitRequest.FromString(request).transaction_id
                 for request in peer_server.peer.requests("/gateway.Gateway/Submit")
             ]
-            assert len(submitted) == 1 and f"transaction {submitted[0]} was submitted" in note
+            assert len(submitted) == 1 and f"transaction {submitted[0]} was sent for ordering" in note
             assert f"network.new_commit({submitted[0]!r})" in note
             with pytest.raises(TimeoutError) as timed_out:  # asyncio.wait_for: the note is on its cause
                 await asyncio.wait_for(contract.submit("Issue"), 0.5)
             cause = timed_out.value.__context__
-            assert cause is not None and "was submitted before the cancellation" in cause.__notes__[0]
-            endorsed_only = asyncio.ensure_future(contract.evaluate("Get"))
-            endorsed_only.cancel()
+            assert cause is not None and "was sent for ordering before the cancellation" in cause.__notes__[0]
+            # a status query alone submits nothing: cancelled while the peer holds it, no note
+            peer_server.status_waiting.clear()
+            status_only = asyncio.ensure_future(gateway.get_network("asia-europe").new_commit("ab" * 32).status())
+            assert await asyncio.to_thread(peer_server.status_waiting.wait, 30)
+            status_only.cancel()
             with pytest.raises(asyncio.CancelledError) as nothing_sent:
-                await endorsed_only
+                await status_only
             assert not getattr(nothing_sent.value, "__notes__", [])
             peer_server.hold_commit_status = False
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 
-from tests.unit.gateway.fakes import FakeChannel, FakePeer
+from tests.unit.gateway.fakes import FakeChannel, FakePeer, make_certificate
 from tradefin.gateway import Gateway, SigningError, X509Identity, connect, hashes, new_private_key_signer
 
 
@@ -128,6 +128,9 @@ def test_a_signature_made_offline_by_another_key_or_over_other_bytes_is_refused_
     commit = network.new_commit("a" * 64)
     with pytest.raises(ValueError, match="does not verify"):
         offline.new_signed_commit(commit.bytes, sign_outside(stranger, commit.digest))
+    events = network.new_chaincode_events_request("tradefin")
+    with pytest.raises(ValueError, match="does not verify"):
+        offline.new_signed_chaincode_events_request(events.bytes, sign_outside(stranger, events.digest))
     blocks = network.new_block_events_request(start_block=1)
     with pytest.raises(ValueError, match="does not verify"):
         offline.new_signed_block_events_request(blocks.bytes, sign_outside(stranger, blocks.digest))
@@ -262,3 +265,19 @@ def test_a_signer_that_hashes_itself_resolves_with_hash_none(
     assert resolution.status is not None and resolution.status.successful
     sent = gateway_pb2.SignedCommitStatusRequest.FromString(peer.requests("/gateway.Gateway/CommitStatus")[0])
     verify(identity, sent.signature, sent.request)
+
+
+def test_a_signature_is_checked_against_the_creator_the_bytes_name_not_the_gateways_identity(
+    channel: FakeChannel, offline: Gateway, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # a relay submitting what another identity prepared and signed: Fabric checks that identity's key
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = X509Identity("Bank2MSP", make_certificate(other_key, "User1@bank2.example.com"))
+    with connect(channel, other, None, resubmit=None) as theirs:
+        proposal = theirs.get_network("asia-europe").get_contract("tradefin", "kv").new_proposal("Put", ["k", "v"])
+        commit = theirs.get_network("asia-europe").new_commit("b" * 64)
+    relayed = offline.new_signed_proposal(proposal.bytes, sign_outside(other_key, proposal.digest))
+    assert relayed.transaction_id == proposal.transaction_id
+    offline.new_signed_commit(commit.bytes, sign_outside(other_key, commit.digest))
+    with pytest.raises(ValueError, match=r"does not verify with the certificate of the Bank2MSP identity"):
+        offline.new_signed_proposal(proposal.bytes, sign_outside(private_key, proposal.digest))  # the relay's key

@@ -81,6 +81,15 @@ def test_a_hung_orderer_holds_a_submit_no_longer_than_the_policys_deadline(
         resolution.raise_for_outcome()
     assert in_doubt.value.transaction_id == transaction.transaction_id
 
+    # what is left is measured before every call: the probe after a Submit that took time gets the rest
+    peer.calls.clear()
+    clock[0] = 5000.0
+    resolution = transaction.resolve(ResubmitPolicy(deadline=12))
+    assert clock[0] == pytest.approx(5012.0) and resolution.outcome is Outcome.UNKNOWN
+    assert [call.timeout for call in peer.calls] == [5.0, 5.0, pytest.approx(2.0)]  # Submit, probe, Submit
+    with pytest.raises(ValueError, match="at least 1 s"):
+        ResubmitPolicy(deadline=0.5)
+
 
 def test_resolution_reports_attempts_and_status(gateway: Gateway, peer: FakePeer) -> None:
     peer.script(STATUS, DEADLINE, committed(ValidationCode.VALID, 9))
