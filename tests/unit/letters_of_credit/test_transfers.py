@@ -211,3 +211,19 @@ def test_a_transfer_cannot_take_what_the_first_beneficiary_has_claimed() -> None
         transfer(desk, lc_id, "60000")
     assert desk.position(lc_id) == before  # nothing written
     transfer(desk, lc_id, "5000")  # the tolerance left over can still be transferred
+
+
+def test_the_issuing_bank_examines_a_second_beneficiarys_forwarded_drawing_against_the_transfer() -> None:
+    # partial drawings prohibited: the second beneficiary's full drawing is the transferred amount (art. 38),
+    # which against the credit's own amount would be a partial drawing
+    desk = Desk()
+    lc_id = desk.open_credit(transferable(partial_shipments=lc.SHIPMENT_PERMISSION_NOT_ALLOWED))
+    transfer_id = transfer(desk, lc_id, "60000", unit_price=usd("60.00")).transfer.transfer_id
+    docs = documents(invoiced="60000.00", quantity=1000)
+    pid = desk.at("2025-12-03").present(lc_id, "60000.00", docs, transfer_id=transfer_id)
+    assert desk.examine(pid).state == lc.PRESENTATION_STATE_COMPLYING
+    desk.honour(pid, "60000.00")
+    request = api.ExamineForwardedRequest(presentation_id=pid)
+    examined = desk.call(caller(ISSUER, "examiner"), desk.service.examine_forwarded, request).presentation
+    assert list(examined.discrepancy_codes) == []
+    assert desk.position(lc_id).reimbursable == 6_000_000
