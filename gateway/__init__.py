@@ -27,7 +27,13 @@ from tradefin.gateway.block_events import (
 )
 from tradefin.gateway.cancellation import Cancellation
 from tradefin.gateway.chaincode_events import ChaincodeEvent
-from tradefin.gateway.checkpointers import Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer
+from tradefin.gateway.checkpointers import (
+    AsyncFileCheckpointer,
+    Checkpoint,
+    Checkpointer,
+    FileCheckpointer,
+    InMemoryCheckpointer,
+)
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.errors import (
     BlockEventsError,
@@ -72,6 +78,7 @@ from tradefin.gateway.sync import (
 )
 
 __all__ = [
+    "AsyncFileCheckpointer",
     "Block",
     "BlockAndPrivateData",
     "BlockEventsError",

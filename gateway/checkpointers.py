@@ -14,6 +14,7 @@ of the folder), so a crash leaves either the old or the new checkpoint, never a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -24,7 +25,7 @@ from typing import Protocol, runtime_checkable
 
 from tradefin.gateway.chaincode_events import ChaincodeEvent
 
-__all__ = ["Checkpoint", "Checkpointer", "FileCheckpointer", "InMemoryCheckpointer"]
+__all__ = ["AsyncFileCheckpointer", "Checkpoint", "Checkpointer", "FileCheckpointer", "InMemoryCheckpointer"]
 
 
 @runtime_checkable
@@ -178,6 +179,57 @@ class FileCheckpointer(InMemoryCheckpointer):
                 temporary.unlink()
             raise
         _fsync_folder(folder)
+
+
+class AsyncFileCheckpointer:
+    """A :class:`FileCheckpointer` for asyncio (as the official Node client's checkpointers are): its
+    durable writes, and the first read, run in a worker thread, so the event loop never waits on the
+    disk's fsync. Create it with ``await AsyncFileCheckpointer.open(path)``; it is a :class:`Checkpoint`
+    (give it as ``checkpoint=``), and its ``checkpoint_*`` methods are coroutines -- await each before
+    the next, as the events come. The file is the same as :class:`FileCheckpointer`'s."""
+
+    __slots__ = ("_file",)
+
+    def __init__(self, file: FileCheckpointer) -> None:
+        self._file = file
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> AsyncFileCheckpointer:
+        """Read ``path`` (or start with no checkpoint) and write it back, in a worker thread; fails here
+        if the path cannot be written."""
+        return cls(await asyncio.to_thread(FileCheckpointer, path))
+
+    @property
+    def path(self) -> Path:
+        """The checkpoint file."""
+        return self._file.path
+
+    @property
+    def position(self) -> tuple[int | None, str | None]:
+        """``(block_number, transaction_id)`` read together."""
+        return self._file.position
+
+    @property
+    def block_number(self) -> int | None:
+        """The block of the next expected event, ``None`` before the first checkpoint."""
+        return self._file.block_number
+
+    @property
+    def transaction_id(self) -> str | None:
+        """The last processed transaction in that block, ``None`` if none."""
+        return self._file.transaction_id
+
+    async def checkpoint_block(self, block_number: int) -> None:
+        """Record, durably, that block ``block_number`` was fully processed."""
+        await asyncio.to_thread(self._file.checkpoint_block, block_number)
+
+    async def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
+        """Record, durably, progress up to ``transaction_id`` in ``block_number``."""
+        await asyncio.to_thread(self._file.checkpoint_transaction, block_number, transaction_id)
+
+    async def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
+        """Record, durably, that ``event`` was processed."""
+        await asyncio.to_thread(self._file.checkpoint_chaincode_event, event)
 
 
 def _position(block_number: int, transaction_id: str) -> tuple[int, str | None]:

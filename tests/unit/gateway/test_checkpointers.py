@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -11,7 +12,15 @@ from typing import Any
 import pytest
 from fabric_protos.gateway import gateway_pb2
 
-from tradefin.gateway import ChaincodeEvent, Checkpointer, FileCheckpointer, Gateway, InMemoryCheckpointer
+from tradefin.gateway import (
+    AsyncFileCheckpointer,
+    ChaincodeEvent,
+    Checkpoint,
+    Checkpointer,
+    FileCheckpointer,
+    Gateway,
+    InMemoryCheckpointer,
+)
 
 
 def event(block: int, transaction_id: str) -> ChaincodeEvent:
@@ -41,6 +50,35 @@ def test_file_checkpointer_survives_a_restart(tmp_path: Path) -> None:
     restarted.checkpoint_block(2**63 + 5)
     assert json.loads(path.read_text()) == {"blockNumber": 2**63 + 6}
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_the_asyncio_file_checkpointer_writes_off_the_event_loop_to_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "listener.json"
+    writers: list[threading.Thread] = []
+    save = FileCheckpointer._save
+
+    def recording_save(self: FileCheckpointer, position: tuple[int | None, str | None]) -> None:
+        writers.append(threading.current_thread())
+        save(self, position)
+
+    monkeypatch.setattr(FileCheckpointer, "_save", recording_save)
+
+    async def listen() -> tuple[int | None, str | None]:
+        checkpointer = await AsyncFileCheckpointer.open(path)
+        assert isinstance(checkpointer, Checkpoint) and checkpointer.position == (None, None)
+        await checkpointer.checkpoint_chaincode_event(event(7, "tx-7"))
+        await checkpointer.checkpoint_block(8)
+        await checkpointer.checkpoint_transaction(9, "tx-9")
+        return checkpointer.position
+
+    assert asyncio.run(listen()) == (9, "tx-9")
+    assert len(writers) == 4 and threading.main_thread() not in writers  # creation and three checkpoints
+    restarted = FileCheckpointer(path)  # the same file as the blocking checkpointer's
+    assert (restarted.block_number, restarted.transaction_id) == (9, "tx-9")
+    with pytest.raises(OSError):  # a path that cannot be written fails when opened, as for FileCheckpointer
+        asyncio.run(AsyncFileCheckpointer.open(tmp_path / "missing-folder" / "cp.json"))
 
 
 def test_file_written_by_the_official_clients_is_read(tmp_path: Path) -> None:
