@@ -185,13 +185,15 @@ class AsyncFileCheckpointer:
     """A :class:`FileCheckpointer` for asyncio (as the official Node client's checkpointers are): its
     durable writes, and the first read, run in a worker thread, so the event loop never waits on the
     disk's fsync. Create it with ``await AsyncFileCheckpointer.open(path)``; it is a :class:`Checkpoint`
-    (give it as ``checkpoint=``), and its ``checkpoint_*`` methods are coroutines -- await each before
-    the next, as the events come. The file is the same as :class:`FileCheckpointer`'s."""
+    (give it as ``checkpoint=``), and its ``checkpoint_*`` methods are coroutines. Checkpoints started
+    without awaiting each (tasks, ``gather``) are written in the order they were started, so the file
+    never moves back. The file is the same as :class:`FileCheckpointer`'s."""
 
-    __slots__ = ("_file",)
+    __slots__ = ("_file", "_order")
 
     def __init__(self, file: FileCheckpointer) -> None:
         self._file = file
+        self._order = asyncio.Lock()  # FIFO: the worker threads write in the order the calls came
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> AsyncFileCheckpointer:
@@ -221,15 +223,16 @@ class AsyncFileCheckpointer:
 
     async def checkpoint_block(self, block_number: int) -> None:
         """Record, durably, that block ``block_number`` was fully processed."""
-        await asyncio.to_thread(self._file.checkpoint_block, block_number)
+        await self.checkpoint_transaction(block_number + 1, "")
 
     async def checkpoint_transaction(self, block_number: int, transaction_id: str) -> None:
         """Record, durably, progress up to ``transaction_id`` in ``block_number``."""
-        await asyncio.to_thread(self._file.checkpoint_transaction, block_number, transaction_id)
+        async with self._order:
+            await asyncio.to_thread(self._file.checkpoint_transaction, block_number, transaction_id)
 
     async def checkpoint_chaincode_event(self, event: ChaincodeEvent) -> None:
         """Record, durably, that ``event`` was processed."""
-        await asyncio.to_thread(self._file.checkpoint_chaincode_event, event)
+        await self.checkpoint_transaction(event.block_number, event.transaction_id)
 
 
 def _position(block_number: int, transaction_id: str) -> tuple[int, str | None]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.msp import identities_pb2
@@ -189,6 +190,8 @@ class GatewayBase:
             return own if creator is not None else None
         try:
             named = identities_pb2.SerializedIdentity.FromString(creator)
-            return X509Identity(named.mspid, named.id_bytes)
-        except (DecodeError, ValueError):
+            identity = X509Identity(named.mspid, named.id_bytes)
+            identity.certificate.public_key()  # a key cryptography cannot load: nothing to check with
+        except (DecodeError, ValueError, UnsupportedAlgorithm):
             return None
+        return identity

@@ -50,8 +50,9 @@ def new_ec_key(curve: ec.EllipticCurve | None = None) -> ec.EllipticCurvePrivate
     return ec.generate_private_key(curve or ec.SECP256R1())
 
 
-def prepared_envelope_payload(channel: str, transaction_id: str, result: bytes) -> bytes:
-    """The payload of an endorsed envelope as the gateway builds it, carrying ``result``."""
+def prepared_envelope_payload(channel: str, transaction_id: str, result: bytes, signature_header: bytes = b"") -> bytes:
+    """The payload of an endorsed envelope as the gateway builds it, carrying ``result`` (and the
+    proposal's ``signature_header``: its creator and nonce, as the gateway copies them)."""
     channel_header = common_pb2.ChannelHeader(
         type=common_pb2.ENDORSER_TRANSACTION, channel_id=channel, tx_id=transaction_id
     )
@@ -67,7 +68,9 @@ def prepared_envelope_payload(channel: str, transaction_id: str, result: bytes) 
         actions=[transaction_pb2.TransactionAction(header=b"", payload=action_payload.SerializeToString())]
     )
     payload = common_pb2.Payload(
-        header=common_pb2.Header(channel_header=channel_header.SerializeToString()),
+        header=common_pb2.Header(
+            channel_header=channel_header.SerializeToString(), signature_header=signature_header
+        ),
         data=transaction.SerializeToString(),
     )
     return serialize(payload)
@@ -135,7 +138,11 @@ class FakePeer:
             )
         if method.endswith("/Endorse"):
             endorse = gateway_pb2.EndorseRequest.FromString(request)
-            payload = prepared_envelope_payload(endorse.channel_id, endorse.transaction_id, self.result)
+            proposal = proposal_pb2.Proposal.FromString(endorse.proposed_transaction.proposal_bytes)
+            signature_header = common_pb2.Header.FromString(proposal.header).signature_header
+            payload = prepared_envelope_payload(
+                endorse.channel_id, endorse.transaction_id, self.result, signature_header
+            )
             return serialize(gateway_pb2.EndorseResponse(prepared_transaction=common_pb2.Envelope(payload=payload)))
         if method.endswith("/Submit"):
             return serialize(gateway_pb2.SubmitResponse())

@@ -81,6 +81,18 @@ def test_the_asyncio_file_checkpointer_writes_off_the_event_loop_to_the_same_fil
         asyncio.run(AsyncFileCheckpointer.open(tmp_path / "missing-folder" / "cp.json"))
 
 
+def test_asyncio_checkpoints_started_together_are_written_in_order(tmp_path: Path) -> None:
+    # a listener starting a checkpoint per event without awaiting it must not leave the file behind
+    async def burst() -> tuple[int | None, str | None]:
+        checkpointer = await AsyncFileCheckpointer.open(tmp_path / "cp.json")
+        await asyncio.gather(*(checkpointer.checkpoint_block(number) for number in range(40)))
+        return checkpointer.position
+
+    for _ in range(5):
+        assert asyncio.run(burst()) == (40, None)
+        assert json.loads((tmp_path / "cp.json").read_text()) == {"blockNumber": 40}
+
+
 def test_file_written_by_the_official_clients_is_read(tmp_path: Path) -> None:
     path = tmp_path / "node.json"
     path.write_text('{"blockNumber":"17","transactionId":"tx-node"}')  # the Node client writes a string

@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes as crypto_hashes
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import proposal_pb2
 
 from tests.unit.gateway.fakes import FakeChannel, FakePeer, make_certificate
 from tradefin.gateway import Gateway, SigningError, X509Identity, connect, hashes, new_private_key_signer
@@ -281,3 +286,36 @@ def test_a_signature_is_checked_against_the_creator_the_bytes_name_not_the_gatew
     offline.new_signed_commit(commit.bytes, sign_outside(other_key, commit.digest))
     with pytest.raises(ValueError, match=r"does not verify with the certificate of the Bank2MSP identity"):
         offline.new_signed_proposal(proposal.bytes, sign_outside(private_key, proposal.digest))  # the relay's key
+    # the endorsed transaction names the same creator: signed by it, accepted; by the relay's key, refused
+    endorsed = relayed.endorse()
+    with pytest.raises(ValueError, match=r"does not verify with the certificate of the Bank2MSP identity"):
+        offline.new_signed_transaction(endorsed.bytes, sign_outside(private_key, endorsed.digest))
+    transaction = offline.new_signed_transaction(endorsed.bytes, sign_outside(other_key, endorsed.digest))
+    assert transaction.transaction_id == proposal.transaction_id
+
+
+def test_a_creator_whose_key_cannot_be_loaded_is_left_to_fabric(offline: Gateway) -> None:
+    # a certificate that parses but names a curve cryptography does not know (P-256's OID ending .9, not
+    # .7): nothing to check a signature with here, and no UnsupportedAlgorithm escaping either
+    der = x509.load_pem_x509_certificate(make_certificate(ec.generate_private_key(ec.SECP256R1()))).public_bytes(
+        serialization.Encoding.DER
+    )
+    p256 = bytes.fromhex("06082a8648ce3d030107")
+    assert der.count(p256) == 1
+    odd = x509.load_der_x509_certificate(der.replace(p256, p256[:-1] + b"\x09"))
+    with pytest.raises(UnsupportedAlgorithm):
+        odd.public_key()
+    # a proposal naming that creator (built here: a gateway cannot be connected with such an identity)
+    proposed = gateway_pb2.ProposedTransaction.FromString(
+        offline.get_network("asia-europe").get_contract("tradefin", "kv").new_proposal("Put", ["k", "v"]).bytes
+    )
+    proposal = proposal_pb2.Proposal.FromString(proposed.proposal.proposal_bytes)
+    header = common_pb2.Header.FromString(proposal.header)
+    signature_header = common_pb2.SignatureHeader.FromString(header.signature_header)
+    signature_header.creator = identities_pb2.SerializedIdentity(
+        mspid="Bank2MSP", id_bytes=odd.public_bytes(serialization.Encoding.PEM)
+    ).SerializeToString()
+    header.signature_header = signature_header.SerializeToString()
+    proposal.header = header.SerializeToString()
+    proposed.proposal.proposal_bytes = proposal.SerializeToString()
+    assert offline.new_signed_proposal(proposed.SerializeToString(), b"sig").signature == b"sig"
