@@ -14,6 +14,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 
 from tradefin.gateway.cancellation import Cancellation, any_cancelled
@@ -34,6 +35,7 @@ __all__ = [
     "Pause",
     "Sign",
     "Signable",
+    "header_creator",
     "in_doubt_note",
     "serialize",
     "transaction_call",
@@ -102,6 +104,13 @@ class Admit:
 
 
 Effect = Call | Sign | Pause | Admit
+
+
+def header_creator(header: common_pb2.Header) -> bytes:
+    """The serialised creator (``msp.SerializedIdentity``) a message header's signature header names: the
+    identity whose signature Fabric checks (empty when there is none)."""
+    creator: bytes = common_pb2.SignatureHeader.FromString(header.signature_header).creator
+    return creator
 
 
 def in_doubt_note(submit: Call | None) -> str | None:

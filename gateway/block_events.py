@@ -22,7 +22,7 @@ from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import chaincode_event_pb2, events_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
-from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize
+from tradefin.gateway._flow import Context, Flow, Method, Signable, header_creator, serialize
 from tradefin.gateway.chaincode_events import MAX_BLOCK_NUMBER, ChaincodeEvent, EventsRequestData, start_position
 from tradefin.gateway.errors import BlockEventsError
 from tradefin.gateway.status import ValidationCode, validation_code_name
@@ -406,12 +406,13 @@ def new_block_events_request_data(
     return EventsRequestData(channel=channel, signed_part=serialize(payload))
 
 
-def block_events_request_data_from_bytes(envelope: bytes) -> tuple[EventsRequestData, bytes]:
-    """Rebuild a block events request from its ``common.Envelope`` bytes: its data and any signature."""
+def block_events_request_data_from_bytes(envelope: bytes) -> tuple[EventsRequestData, bytes, bytes]:
+    """Rebuild a block events request from its ``common.Envelope`` bytes: its data, any signature, and
+    the creator whose signature that is."""
     message = common_pb2.Envelope.FromString(envelope)
     header = common_pb2.Payload.FromString(message.payload).header
     channel = common_pb2.ChannelHeader.FromString(header.channel_header).channel_id
-    return EventsRequestData(channel=channel, signed_part=message.payload), message.signature
+    return EventsRequestData(channel=channel, signed_part=message.payload), message.signature, header_creator(header)
 
 
 class BlockEventsRequestBase(Signable[EventsRequestData], Generic[E]):

@@ -104,11 +104,13 @@ def new_chaincode_events_request_data(
     return EventsRequestData(channel=channel, signed_part=serialize(request))
 
 
-def events_request_data_from_bytes(signed_request: bytes) -> tuple[EventsRequestData, bytes]:
-    """Rebuild a request from ``gateway.SignedChaincodeEventsRequest`` bytes: its data and any signature."""
+def events_request_data_from_bytes(signed_request: bytes) -> tuple[EventsRequestData, bytes, bytes]:
+    """Rebuild a request from ``gateway.SignedChaincodeEventsRequest`` bytes: its data, any signature, and
+    the identity whose signature that is."""
     message = gateway_pb2.SignedChaincodeEventsRequest.FromString(signed_request)
     request = gateway_pb2.ChaincodeEventsRequest.FromString(message.request)
-    return EventsRequestData(channel=request.channel_id, signed_part=message.request), message.signature
+    data = EventsRequestData(channel=request.channel_id, signed_part=message.request)
+    return data, message.signature, request.identity
 
 
 def chaincode_events_from_response(response: bytes) -> list[ChaincodeEvent]:

@@ -43,12 +43,13 @@ def new_commit_data(context: Context, channel: str, transaction_id: str) -> Comm
     return CommitData(transaction_id=transaction_id, channel=channel, request=request)
 
 
-def commit_data_from_bytes(signed_request: bytes) -> tuple[CommitData, bytes]:
-    """Rebuild a commit from ``gateway.SignedCommitStatusRequest`` bytes: its data and any signature."""
+def commit_data_from_bytes(signed_request: bytes) -> tuple[CommitData, bytes, bytes]:
+    """Rebuild a commit from ``gateway.SignedCommitStatusRequest`` bytes: its data, any signature, and the
+    identity whose signature that is."""
     message = gateway_pb2.SignedCommitStatusRequest.FromString(signed_request)
     request = gateway_pb2.CommitStatusRequest.FromString(message.request)
     data = CommitData(transaction_id=request.transaction_id, channel=request.channel_id, request=message.request)
-    return data, message.signature
+    return data, message.signature, request.identity
 
 
 class CommitBase(Signable[CommitData]):

@@ -12,24 +12,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from fabric_protos.common import common_pb2
-from fabric_protos.gateway import gateway_pb2
 from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import proposal_pb2
 from google.protobuf.message import DecodeError
 
 from tradefin.gateway import hashes
 from tradefin.gateway._flow import Context, Signable
-from tradefin.gateway.block_events import block_events_request_data_from_bytes
-from tradefin.gateway.chaincode_events import events_request_data_from_bytes
-from tradefin.gateway.commit import commit_data_from_bytes
 from tradefin.gateway.endpoint import Endpoint
 from tradefin.gateway.hashes import Hash
 from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.options import ResubmitPolicy, Timeouts
-from tradefin.gateway.proposal import proposal_data_from_bytes
 from tradefin.gateway.signers import check_offline_signature
-from tradefin.gateway.transaction import transaction_data_from_bytes
 
 __all__ = ["GatewayBase", "checked_metadata", "connection_context", "new_context"]
 
@@ -84,34 +76,6 @@ def checked_metadata(metadata: Sequence[tuple[str, str | bytes]]) -> tuple[tuple
             raise ValueError(f"metadata value of {key!r} must be printable ASCII text (or use a -bin key)")
         checked.append((key, value))
     return tuple(checked)
-
-
-def signed_creator(parse: Callable[[bytes], tuple[Any, bytes]], serialized: bytes) -> bytes | None:
-    """The serialised creator (``msp.SerializedIdentity``) inside the bytes of a signable object, which
-    ``parse`` rebuilds: the identity whose signature Fabric checks. ``None`` for bytes it cannot read."""
-    try:
-        if parse is proposal_data_from_bytes:
-            signed = gateway_pb2.ProposedTransaction.FromString(serialized).proposal
-            header = common_pb2.Header.FromString(proposal_pb2.Proposal.FromString(signed.proposal_bytes).header)
-            return common_pb2.SignatureHeader.FromString(header.signature_header).creator or None
-        if parse is transaction_data_from_bytes:
-            return _envelope_creator(gateway_pb2.PreparedTransaction.FromString(serialized).envelope.payload)
-        if parse is commit_data_from_bytes:
-            signed_status = gateway_pb2.SignedCommitStatusRequest.FromString(serialized)
-            return gateway_pb2.CommitStatusRequest.FromString(signed_status.request).identity or None
-        if parse is events_request_data_from_bytes:
-            signed_events = gateway_pb2.SignedChaincodeEventsRequest.FromString(serialized)
-            return gateway_pb2.ChaincodeEventsRequest.FromString(signed_events.request).identity or None
-        if parse is block_events_request_data_from_bytes:
-            return _envelope_creator(common_pb2.Envelope.FromString(serialized).payload)
-    except DecodeError:
-        return None
-    return None
-
-
-def _envelope_creator(payload: bytes) -> bytes | None:
-    header = common_pb2.Payload.FromString(payload).header
-    return common_pb2.SignatureHeader.FromString(header.signature_header).creator or None
 
 
 def connection_context(
@@ -169,25 +133,26 @@ class GatewayBase:
     def _rebuild(
         self,
         signable_class: type[S],
-        parse: Callable[[bytes], tuple[Any, bytes]],
+        parse: Callable[[bytes], tuple[Any, bytes, bytes]],
         serialized: bytes,
         signature: bytes | None,
         **extra: Any,
     ) -> S:
-        data, embedded_signature = parse(serialized)
+        data, embedded_signature, creator = parse(serialized)
         rebuilt = signable_class(self._client, self._context, data, signature or embedded_signature or None, **extra)
         if signature:  # signed offline: by the creator the bytes name (Fabric checks it), over the digest
-            signer = self._creator_identity(signed_creator(parse, serialized))
+            signer = self._creator_identity(creator)
             if signer is not None:
                 check_offline_signature(signer, rebuilt.digest, signature, "the signature", "digest")
         return rebuilt
 
-    def _creator_identity(self, creator: bytes | None) -> X509Identity | None:
+    def _creator_identity(self, creator: bytes) -> X509Identity | None:
         """The identity a serialised creator names: this gateway's own, or another X.509 one (``None``
         when the bytes name none this client can check a signature with)."""
-        own = self._context.identity
-        if creator is None or creator == own.creator:
-            return own if creator is not None else None
+        if not creator:
+            return None
+        if creator == self._context.identity.creator:
+            return self._context.identity
         try:
             named = identities_pb2.SerializedIdentity.FromString(creator)
             identity = X509Identity(named.mspid, named.id_bytes)

@@ -21,7 +21,7 @@ from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 
-from tradefin.gateway._flow import Context, Flow, Method, Signable, serialize, transaction_call
+from tradefin.gateway._flow import Context, Flow, Method, Signable, header_creator, serialize, transaction_call
 from tradefin.gateway.errors import EndorseError, EvaluateError
 from tradefin.gateway.options import call_deadline
 from tradefin.gateway.transaction import TransactionBase, TransactionData, result_from_payload
@@ -115,8 +115,9 @@ def new_proposal_data(
     )
 
 
-def proposal_data_from_bytes(proposed_transaction: bytes) -> tuple[ProposalData, bytes]:
-    """Rebuild a proposal from ``gateway.ProposedTransaction`` bytes: its data and any signature in them."""
+def proposal_data_from_bytes(proposed_transaction: bytes) -> tuple[ProposalData, bytes, bytes]:
+    """Rebuild a proposal from ``gateway.ProposedTransaction`` bytes: its data, any signature in them,
+    and the creator whose signature that is."""
     message = gateway_pb2.ProposedTransaction.FromString(proposed_transaction)
     proposal = proposal_pb2.Proposal.FromString(message.proposal.proposal_bytes)
     header = common_pb2.Header.FromString(proposal.header)
@@ -127,7 +128,7 @@ def proposal_data_from_bytes(proposed_transaction: bytes) -> tuple[ProposalData,
         proposal_bytes=message.proposal.proposal_bytes,
         endorsing_orgs=tuple(message.endorsing_organizations),
     )
-    return data, message.proposal.signature
+    return data, message.proposal.signature, header_creator(header)
 
 
 class ProposalBase(Signable[ProposalData]):

@@ -17,7 +17,7 @@ from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf.message import DecodeError
 
-from tradefin.gateway._flow import Flow, Method, Signable, serialize, transaction_call
+from tradefin.gateway._flow import Flow, Method, Signable, header_creator, serialize, transaction_call
 from tradefin.gateway.commit import CommitBase, CommitData, SubmittedTransactionBase, new_commit_data
 from tradefin.gateway.errors import SigningError, SubmitError
 from tradefin.gateway.options import ResubmitPolicy, Timeouts, call_deadline
@@ -63,8 +63,9 @@ def result_from_payload(payload: bytes) -> bytes:
     raise ValueError(f"no chaincode response in the transaction envelope ({'; '.join(problems) or 'no actions'})")
 
 
-def transaction_data_from_bytes(prepared_transaction: bytes) -> tuple[TransactionData, bytes]:
-    """Rebuild a transaction from ``gateway.PreparedTransaction`` bytes: its data and any signature."""
+def transaction_data_from_bytes(prepared_transaction: bytes) -> tuple[TransactionData, bytes, bytes]:
+    """Rebuild a transaction from ``gateway.PreparedTransaction`` bytes: its data, any signature, and the
+    creator whose signature that is."""
     message = gateway_pb2.PreparedTransaction.FromString(prepared_transaction)
     payload = message.envelope.payload
     header = common_pb2.Payload.FromString(payload).header
@@ -75,7 +76,7 @@ def transaction_data_from_bytes(prepared_transaction: bytes) -> tuple[Transactio
         payload=payload,
         result=result_from_payload(payload),
     )
-    return data, message.envelope.signature
+    return data, message.envelope.signature, header_creator(header)
 
 
 class TransactionBase(Signable[TransactionData]):
