@@ -983,8 +983,13 @@ def preclude(
                 f"presentation is {state_name(presentation.stub.state)}: the issuing bank owes no decision on "
                 "it (it honoured it, examined the forwarded documents, or owes reimbursement already)"
             )
+        issuer_days, terms = calendars.of(issuing), credit.terms.terms
+        if not _past_issuer_deadline(presentation.record, issuer_days, tx, terms):
+            deadline = _issuer_deadline(presentation.record, issuer_days, terms)
+            raise invalid_state(f"the issuing bank may examine the forwarded documents until {deadline.isoformat()}")
         return _issuer_decides(
-            tx, credit, presentation, calendars, lc.LC_EVENT_TYPE_PRECLUDED, precluded=True, reason_code="ISSUING_BANK"
+            tx, credit, presentation, _edit(presentation), lc.LC_EVENT_TYPE_PRECLUDED, precluded=True,
+            reason_code="ISSUING_BANK",
         )
     examiner_days = calendars.of(presentation.stub.receiving_bank)
     _require_complete(presentation)
@@ -1074,9 +1079,8 @@ def examine_forwarded(
     after.stub.discrepancy_codes.extend(codes)
     late = bool(found) and _past_issuer_deadline(record, issuer_days, tx, presented_terms.terms)
     reason = _code_names(item.code for item in found)
-    return _issuer_decides(
-        tx, credit, presentation, calendars, lc.LC_EVENT_TYPE_EXAMINED, precluded=late, after=after, reason_code=reason
-    )
+    event = lc.LC_EVENT_TYPE_EXAMINED
+    return _issuer_decides(tx, credit, presentation, after, event, precluded=late, reason_code=reason)
 
 
 def _as_examined(position: lc.CreditPosition, record: lc.PresentationRecord) -> lc.CreditPosition:
@@ -1113,23 +1117,17 @@ def _issuer_decides(
     tx: Transaction,
     credit: CreditFile,
     presentation: PresentationFile,
-    calendars: CalendarBook,
+    after: PresentationFile,
     event_type: lc.LcEventType.ValueType,
     *,
     precluded: bool,
-    after: PresentationFile | None = None,
     reason_code: str = "",
 ) -> Transition[api.PresentationResponse]:
-    """Record the issuing bank's examination of forwarded documents (``after``) or its preclusion, and
-    move the sum it owes the honouring bank (``reimbursable``) with it."""
+    """Record the issuing bank's examination of forwarded documents or its preclusion (``precluded``:
+    its period is over), already in ``after``, and move the sum it owes the honouring bank
+    (``reimbursable``) with it."""
     issuing = credit.stub.issuing_bank.msp_id
-    if after is None:
-        after = _edit(presentation)
     if precluded:
-        issuer_days, terms = calendars.of(credit.stub.issuing_bank), credit.terms.terms
-        if not _past_issuer_deadline(presentation.record, issuer_days, tx, terms):
-            deadline = _issuer_deadline(presentation.record, issuer_days, terms)
-            raise invalid_state(f"the issuing bank may examine the forwarded documents until {deadline.isoformat()}")
         after.record.issuer_precluded = True
     owed_before = is_reimbursable(presentation.record, issuing)
     owed_after = is_reimbursable(after.record, issuing)
