@@ -709,16 +709,7 @@ def examine(
     after = _edit(presentation)
     if accepted is not None:
         after.record.presented_terms_seq = accepted.amendment.seq
-    after.record.examinations.append(
-        lc.Examination(
-            bank_msp_id=tx.caller.msp_id,
-            result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
-            discrepancies=found,
-            examined_on=from_date(examiner_days.local_date(tx.timestamp)),
-            terms_amendment_seq=terms_seq,
-            examiner_hash=tx.caller.identity_hash,
-        )
-    )
+    after.record.examinations.append(_examination(tx, found, examiner_days, terms_seq))
     if not found:
         after.stub.state = lc.PRESENTATION_STATE_COMPLYING
     elif _past_deadline(presentation, examiner_days, tx) and _bound_by_deadline(credit, presentation, examiner_days):
@@ -730,6 +721,21 @@ def examine(
     if accepted is not None:
         reason = f"AMENDMENT_{accepted.amendment.seq}_ACCEPTED"
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_EXAMINED, accepted=accepted, reason_code=reason)
+
+
+def _examination(
+    tx: Transaction, found: Sequence[lc.Discrepancy], days: BankingDays, terms_seq: int
+) -> lc.Examination:
+    """The caller's bank's examination, today at its place: COMPLYING, or DISCREPANT with ``found``,
+    against the terms as amended up to ``terms_seq``."""
+    return lc.Examination(
+        bank_msp_id=tx.caller.msp_id,
+        result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
+        discrepancies=found,
+        examined_on=from_date(days.local_date(tx.timestamp)),
+        terms_amendment_seq=terms_seq,
+        examiner_hash=tx.caller.identity_hash,
+    )
 
 
 def refuse(
@@ -1064,16 +1070,7 @@ def examine_forwarded(
     found = [*objective_discrepancies(basis, record), *request.discrepancies]
     issuer_days = calendars.of(issuing)
     after = _edit(presentation)
-    after.record.examinations.append(
-        lc.Examination(
-            bank_msp_id=issuing.msp_id,
-            result=lc.EXAMINATION_RESULT_DISCREPANT if found else lc.EXAMINATION_RESULT_COMPLYING,
-            discrepancies=found,
-            examined_on=from_date(issuer_days.local_date(tx.timestamp)),
-            terms_amendment_seq=presented_terms.amendment_seq,
-            examiner_hash=tx.caller.identity_hash,
-        )
-    )
+    after.record.examinations.append(_examination(tx, found, issuer_days, presented_terms.amendment_seq))
     codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
     del after.stub.discrepancy_codes[:]
     after.stub.discrepancy_codes.extend(codes)
