@@ -114,9 +114,9 @@ def header_creator(header: common_pb2.Header) -> bytes:
 
 
 def in_doubt_note(submit: Call | None) -> str | None:
-    """What to tell the caller of a flow cancelled after it made ``submit``, a Submit call (``None``:
-    it made none): the transaction may be with the orderer -- name it, so that its outcome can still be
-    found."""
+    """What to tell the caller of a flow cancelled after it made ``submit``, a Submit call that may have
+    reached an orderer (``None``: it made none, or each one was refused): the transaction may be with
+    the orderer -- name it, so that its outcome can still be found."""
     if submit is None:
         return None
     transaction_id = gateway_pb2.SubmitRequest.FromString(submit.request).transaction_id

@@ -67,7 +67,7 @@ from tradefin.gateway.identity import X509Identity
 from tradefin.gateway.network import NetworkBase
 from tradefin.gateway.options import ResubmitPolicy, Timeouts, call_deadline
 from tradefin.gateway.proposal import Argument, ProposalBase, proposal_data_from_bytes
-from tradefin.gateway.resolution import Resolution
+from tradefin.gateway.resolution import Resolution, never_sent
 from tradefin.gateway.status import Status
 from tradefin.gateway.transaction import TransactionBase, transaction_data_from_bytes
 
@@ -239,7 +239,8 @@ class _Driver:
         # cancellation scope, would double the driver's cost per call) and wakes the pauses
         in_flight = self._in_flight
         pause_scopes = scopes if self._closing is None else (*scopes, self._closing)
-        submit: Call | None = None  # the flow's Submit, once made: a cancellation leaves it in doubt
+        submit: Call | None = None  # the flow's Submit, once made
+        ordered = False  # whether a Submit may have reached an orderer: a cancellation then leaves it in doubt
         try:
             effect = next(flow)
             while True:
@@ -257,6 +258,9 @@ class _Driver:
                             effect = flow.throw(aborted)
                             continue
                     started = monotonic()
+                    ordered_before = ordered
+                    if call is submit:
+                        ordered = True  # in flight: it may reach an orderer whatever becomes of the call
                     try:
                         pending = unary[call.method](call.request, timeout=call.timeout, **options)
                         if in_flight is None:
@@ -277,6 +281,8 @@ class _Driver:
                         # refuses one on a closed channel with UsageError; a peer's own error keeps its code
                         ours = not isinstance(error, _grpc.RpcError) or _grpc.is_cancelled(error)
                         sent = not isinstance(error, _grpc.UsageError)
+                        if not sent:
+                            ordered = ordered_before
                         aborted = aborted_call_error(self._closed, scopes, sent) if ours else None
                         if aborted is not None:
                             effect = flow.throw(aborted)
@@ -284,11 +290,12 @@ class _Driver:
                             raise
                         else:
                             elapsed = monotonic() - started
-                            effect = flow.throw(
-                                _grpc.gateway_error(
-                                    error, elapsed=elapsed, timeout=call.timeout, what=_grpc.step_name(call.method)
-                                )
+                            failure = _grpc.gateway_error(
+                                error, elapsed=elapsed, timeout=call.timeout, what=_grpc.step_name(call.method)
                             )
+                            if call is submit and never_sent(failure):
+                                ordered = ordered_before  # refused: this copy reached no orderer
+                            effect = flow.throw(failure)
                         continue
                     if holding and call.method == Method.SUBMIT:
                         holding = False
@@ -307,7 +314,7 @@ class _Driver:
         except StopIteration as stop:
             return cast(T, stop.value)
         except asyncio.CancelledError as error:  # the task was cancelled (asyncio.wait_for, task.cancel())
-            note = in_doubt_note(submit)
+            note = in_doubt_note(submit) if ordered else None
             if note is not None:
                 error.add_note(note)
             raise
@@ -360,15 +367,20 @@ class EventStream(EventStreamBase[E]):
 
     __slots__ = ("_loop",)
 
+    @staticmethod
+    def _when_ended(call: Any, callback: Callable[[], None]) -> None:
+        call.add_done_callback(lambda _call: callback())
+
     def __init__(
         self,
         call: Any,
         read: Callable[[bytes], Sequence[E] | None],
         timeout: float | None = None,
         scopes: tuple[Cancellation, ...] = (),
+        opened: float | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
-        super().__init__(call, read, timeout, scopes)
+        super().__init__(call, read, timeout, scopes, opened)
 
     def _on_cancel(self) -> None:
         self._stopped = True  # iteration ends at once; the call is cancelled on its loop
@@ -532,8 +544,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = await self._client.run(self._signed_request_flow())
         scopes = active_cancellations()
+        opened = monotonic()  # the stream's deadline runs from here
         call = self._client.open_chaincode_events(request, timeout, scopes)
-        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes))
+        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes, opened))
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -552,8 +565,9 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             return None if event is None else (event,)
 
         scopes = active_cancellations()
+        opened = monotonic()  # the stream's deadline runs from here
         call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
-        return self._client.track(EventStream(call, read, timeout, scopes))
+        return self._client.track(EventStream(call, read, timeout, scopes, opened))
 
 
 class Contract(ContractBase):

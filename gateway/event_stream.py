@@ -42,6 +42,7 @@ class EventStreamBase(Generic[E]):
         "_buffer",
         "_call",
         "_closed",
+        "_ended_at",
         "_gateway_closed",
         "_read",
         "_release",
@@ -56,7 +57,10 @@ class EventStreamBase(Generic[E]):
         read: Callable[[bytes], Sequence[E] | None],
         timeout: float | None = None,
         scopes: tuple[Cancellation, ...] = (),
+        opened: float | None = None,
     ) -> None:
+        """``opened``: ``time.monotonic()`` just before the call was made (default: now), from which its
+        ``timeout`` runs."""
         self._call = call
         self._read = read
         self._buffer: deque[E] = deque()
@@ -64,10 +68,19 @@ class EventStreamBase(Generic[E]):
         self._closed = False
         self._gateway_closed = False
         self._timeout = timeout
-        self._started = monotonic()
+        self._started = monotonic() if opened is None else opened
+        # when the call ended, as gRPC reports it: a failure read later is judged against its own time
+        self._ended_at: list[float] = []
+        ended_at = self._ended_at  # the callback holds the list, not the stream (collected when dropped)
+        self._when_ended(call, lambda: ended_at.append(monotonic()))
         self._release: weakref.finalize[Any, Any] | None = None
         if scopes:
             self._bind(scopes)
+
+    @staticmethod
+    def _when_ended(call: Any, callback: Callable[[], None]) -> None:
+        """Have gRPC run ``callback`` when ``call`` ends (each front end's call type has its own way)."""
+        raise NotImplementedError
 
     def _bind(self, scopes: tuple[Cancellation, ...]) -> None:
         """Close the stream when one of ``scopes`` is cancelled, for as long as the stream lives."""
@@ -139,8 +152,9 @@ class EventStreamBase(Generic[E]):
         if self._stopped:
             return self._stop_error()
         self._ended()
-        # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED
-        elapsed = monotonic() - self._started
+        # a stream whose deadline passed may be reported CANCELLED (the peer resets it): say DEADLINE_EXCEEDED;
+        # its age is taken when it ended, not when the failure is read (an early reset read late is not one)
+        elapsed = (self._ended_at[0] if self._ended_at else monotonic()) - self._started
         return _grpc.gateway_error(error, elapsed=elapsed, timeout=self._timeout, what="the event stream")
 
 

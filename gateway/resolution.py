@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # transaction and commit import this module for their resolve
     from tradefin.gateway.commit import CommitBase
     from tradefin.gateway.transaction import TransactionBase
 
-__all__ = ["Outcome", "Resolution", "resolve_flow", "submit_once"]
+__all__ = ["Outcome", "Resolution", "never_sent", "resolve_flow", "submit_once"]
 
 _logger = logging.getLogger(__name__)
 
@@ -78,15 +78,16 @@ def _aborted(error: GatewayError) -> CallAborted | None:
 _ORDERER_REFUSED = "received unsuccessful response from orderer"
 
 
-def _refused(error: SubmitError) -> bool:
+def _refused(error: GatewayError) -> bool:
     """Whether the envelope was refused as it is -- by the gateway, or outright by an orderer -- so that
     sending it again gets the same answer."""
     return error.code in _NEVER_SENT or (error.code is GrpcCode.ABORTED and _ORDERER_REFUSED in error.message)
 
 
-def _never_sent(error: SubmitError) -> bool:
-    """Whether no orderer took the envelope: it was refused (:func:`_refused`), or the peer's
-    concurrency limiter turned the Submit away (a plain UNKNOWN error, before the gateway runs)."""
+def never_sent(error: GatewayError) -> bool:
+    """Whether a Submit that failed with ``error`` left the envelope with no orderer: it was refused
+    (:func:`_refused`), or the peer's concurrency limiter turned the Submit away (a plain UNKNOWN error,
+    before the gateway runs)."""
     return _refused(error) or "exceeding concurrency limit" in error.message
 
 
@@ -262,7 +263,7 @@ def resolve_flow(
                 if aborted is not None:
                     possibly_sent = possibly_sent or aborted.during_call
                     break
-                if not _never_sent(error):
+                if not never_sent(error):
                     _logger.info(
                         "transaction %s: submit failed (%s); probing its status", transaction_id, error.code.name
                     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from time import monotonic
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -287,6 +287,12 @@ class EventStream(EventStreamBase[E]):
 
     __slots__ = ()
 
+    @staticmethod
+    def _when_ended(call: Any, callback: Callable[[], None]) -> None:
+        # grpc.RpcContext's form: the call keeps the callback only; add_done_callback's would bind the
+        # call to itself, and a stream dropped unclosed would then never be collected and cancelled
+        call.add_callback(callback)
+
     def __iter__(self) -> Iterator[E]:
         return self
 
@@ -423,8 +429,9 @@ class ChaincodeEventsRequest(ChaincodeEventsRequestBase):
         """Sign (once) and open the stream; ``timeout`` bounds the whole stream (default: none)."""
         request = self._client.run(self._signed_request_flow())
         scopes = active_cancellations()
+        opened = monotonic()  # the stream's deadline runs from here
         call = self._client.open_chaincode_events(request, timeout, scopes)
-        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes))
+        return self._client.track(EventStream(call, chaincode_events_from_response, timeout, scopes, opened))
 
 
 class BlockEventsRequest(BlockEventsRequestBase[E]):
@@ -443,8 +450,9 @@ class BlockEventsRequest(BlockEventsRequestBase[E]):
             return None if event is None else (event,)
 
         scopes = active_cancellations()
+        opened = monotonic()  # the stream's deadline runs from here
         call = self._client.open_deliver(self._kind.method, envelope, timeout, scopes)
-        return self._client.track(EventStream(call, read, timeout, scopes))
+        return self._client.track(EventStream(call, read, timeout, scopes, opened))
 
 
 class Contract(ContractBase):

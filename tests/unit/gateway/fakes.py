@@ -173,6 +173,12 @@ class FakeStreamCall:
         self._error = error
         self.cancelled = False
 
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        return True  # the fake's failures are read as they happen: their time is the time they are read
+
+    def add_done_callback(self, callback: Callable[[Any], None]) -> None:
+        pass
+
     def __iter__(self) -> FakeStreamCall:
         return self
 

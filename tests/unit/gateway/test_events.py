@@ -446,6 +446,9 @@ def test_a_close_landing_during_a_read_drops_that_responses_events() -> None:
         def cancel(self) -> None:
             self.cancelled = True
 
+        def add_callback(self, callback: Any) -> bool:
+            return True
+
     call = CloseDuringRead()
     call.stream = EventStream(call, chaincode_events_from_response)
     assert list(call.stream) == []  # events not yet read are dropped, as close() says
@@ -469,6 +472,9 @@ def test_a_scoped_stream_collected_in_a_cycle_while_the_scope_cancels_does_not_h
 
         def cancel(self) -> None:
             pass
+
+        def add_callback(self, callback: Any) -> bool:
+            return True
 
     failures: list[BaseException] = []
 

@@ -38,6 +38,7 @@ from tradefin.gateway import (
     EvaluateError,
     GatewayError,
     GrpcCode,
+    ResubmitPolicy,
     TransactionInDoubtError,
     X509Identity,
     connect,
@@ -116,6 +117,9 @@ class PeerServer:
     events_per_response: int = 1  # chaincode events in the stream's one response
     status_waiting: threading.Event = field(default_factory=threading.Event)
     metadata: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (method, what the call carried)
+    submit_failure: tuple[grpc.StatusCode, str] | None = None  # every Submit fails so
+    events_failure: tuple[grpc.StatusCode, str] | None = None  # the events stream fails so after its response
+    submit_failed: threading.Event = field(default_factory=threading.Event)
 
     def when_status_waits(self, action: Callable[[], object]) -> threading.Thread:
         """A started thread that runs ``action`` once a held CommitStatus call is waiting."""
@@ -141,6 +145,10 @@ class PeerServer:
                 while context.is_active():
                     time.sleep(0.01)
                 return reply
+            if method == "/gateway.Gateway/Submit" and self.submit_failure is not None:
+                self.peer.handle(method, request, context.time_remaining())  # recorded
+                self.submit_failed.set()
+                context.abort(*self.submit_failure)
             if method == "/gateway.Gateway/Evaluate" and self.peer.result == b"slow":
                 time.sleep(0.5)
             if method == "/gateway.Gateway/Endorse" and self.peer.result == b"reject":
@@ -163,6 +171,8 @@ class PeerServer:
             for n in range(1, self.events_per_response + 1)
         ]
         yield serialize(gateway_pb2.ChaincodeEventsResponse(block_number=4, events=events))
+        if self.events_failure is not None:
+            context.abort(*self.events_failure)
         while context.is_active():
             time.sleep(0.01)
 
@@ -364,6 +374,85 @@ def test_a_cancelled_asyncio_submit_names_the_transaction_it_may_have_left_with_
             peer_server.hold_commit_status = False
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("failure", "may_commit"),
+    [
+        ((grpc.StatusCode.UNKNOWN, "exceeding concurrency limit"), False),  # the peer's limiter: not sent
+        ((grpc.StatusCode.UNAVAILABLE, "no orderer answered"), True),  # an orderer may have taken it
+    ],
+)
+def test_a_cancelled_asyncio_resolution_names_its_transaction_only_if_an_orderer_may_have_it(
+    server: tuple[PeerServer, Endpoint],
+    identity: X509Identity,
+    private_key: ec.EllipticCurvePrivateKey,
+    failure: tuple[grpc.StatusCode, str],
+    may_commit: bool,
+) -> None:
+    peer_server, endpoint = server
+    peer_server.submit_failure = failure
+    peer_server.hold_commit_status = True  # a probe after a Submit that may have gone waits here
+    policy = ResubmitPolicy(pause=30.0, probe_timeout=30.0)  # a refusal is followed by a long pause
+
+    async def scenario() -> None:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            contract = gateway.get_network("asia-europe").get_contract("tradefin")
+            submit = asyncio.ensure_future(contract.submit("Issue", resubmit=policy))
+            assert await asyncio.to_thread(peer_server.submit_failed.wait, 30)
+            if may_commit:
+                assert await asyncio.to_thread(peer_server.status_waiting.wait, 30)
+            else:
+                await asyncio.sleep(0.2)  # the flow is in its pause before the next Submit
+            submit.cancel()
+            with pytest.raises(asyncio.CancelledError) as caught:
+                await submit
+            notes = getattr(caught.value, "__notes__", [])
+            if may_commit:
+                assert len(notes) == 1 and "was sent for ordering before the cancellation and may commit" in notes[0]
+            else:
+                assert notes == []  # refused by the peer: nothing can commit, so nothing to look for
+            peer_server.hold_commit_status = False
+
+    asyncio.run(scenario())
+    assert peer_server.methods() == (["Endorse", "Submit", "CommitStatus"] if may_commit else ["Endorse", "Submit"])
+
+
+RESET = (grpc.StatusCode.INTERNAL, "Received RST_STREAM with error code 2")  # the peer's own reset
+
+
+def test_a_stream_reset_early_but_read_after_its_deadline_keeps_the_peers_error(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    # only a reset at or after the deadline is the deadline: this one came at once, and is read late
+    peer_server, endpoint = server
+    peer_server.events_failure = RESET
+    with connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+        events = gateway.get_network("asia-europe").chaincode_events("tradefin", timeout=0.5)
+        assert next(events).transaction_id == "tx-1"
+        time.sleep(1.0)
+        with pytest.raises(GatewayError) as caught:
+            next(events)
+    assert caught.value.code is GrpcCode.INTERNAL and "RST_STREAM" in caught.value.message
+
+
+def test_an_asyncio_stream_reset_early_but_read_after_its_deadline_keeps_the_peers_error(
+    server: tuple[PeerServer, Endpoint], identity: X509Identity, private_key: ec.EllipticCurvePrivateKey
+) -> None:
+    peer_server, endpoint = server
+    peer_server.events_failure = RESET
+
+    async def scenario() -> GatewayError:
+        async with gateway_aio.connect(endpoint, identity, new_private_key_signer(private_key)) as gateway:
+            events = await gateway.get_network("asia-europe").chaincode_events("tradefin", timeout=0.5)
+            assert (await anext(events)).transaction_id == "tx-1"
+            await asyncio.sleep(1.0)
+            with pytest.raises(GatewayError) as caught:
+                await anext(events)
+            return caught.value
+
+    error = asyncio.run(scenario())
+    assert error.code is GrpcCode.INTERNAL and "RST_STREAM" in error.message
 
 
 def test_cancelling_blocking_calls_from_another_thread(
