@@ -525,14 +525,23 @@ class ExamineForwardedRequest(google.protobuf.message.Message):
     """PRIVATE. The issuing bank examines documents a nominated or confirming bank honoured and forwarded
     to it (arts. 7c, 8c, 14b), against the credit's terms, by the presentation's
     `issuer_examination_deadline`: complying, it reimburses the honouring bank; discrepant in time, it
-    does not. Answer: PresentationResponse.
+    refuses them in one notice to the honouring bank (art. 16c-d; the record's `refusal`) and does not
+    reimburse unless it later accepts the applicant's waiver (art. 16b). Answer: PresentationResponse.
     """
 
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
     PRESENTATION_ID_FIELD_NUMBER: builtins.int
     DISCREPANCIES_FIELD_NUMBER: builtins.int
+    DISPOSAL_FIELD_NUMBER: builtins.int
+    NARRATIVE_FIELD_NUMBER: builtins.int
     presentation_id: builtins.str
+    disposal: tradefin.protos.letters_of_credit_pb2.RefusalDisposal.ValueType
+    """77B: what becomes of discrepant documents (HOLD, NOTIFY: pending the applicant's waiver, RETURN,
+    PREVINST). Required when the documents are refused; none when they comply.
+    """
+    narrative: builtins.str
+    """The refusal's narrative (up to 20 lines of 65 characters)."""
     @property
     def discrepancies(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[tradefin.protos.letters_of_credit_pb2.Discrepancy]:
         """The issuing bank's own findings, added to the objective checks. At most 70 (MT734 77J)."""
@@ -542,8 +551,10 @@ class ExamineForwardedRequest(google.protobuf.message.Message):
         *,
         presentation_id: builtins.str = ...,
         discrepancies: collections.abc.Iterable[tradefin.protos.letters_of_credit_pb2.Discrepancy] | None = ...,
+        disposal: tradefin.protos.letters_of_credit_pb2.RefusalDisposal.ValueType = ...,
+        narrative: builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["discrepancies", b"discrepancies", "presentation_id", b"presentation_id"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["discrepancies", b"discrepancies", "disposal", b"disposal", "narrative", b"narrative", "presentation_id", b"presentation_id"]) -> None: ...
 
 Global___ExamineForwardedRequest: typing_extensions.TypeAlias = ExamineForwardedRequest
 

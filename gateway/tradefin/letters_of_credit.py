@@ -473,18 +473,35 @@ class LettersOfCreditFlows(FlowsBase):
         return (yield from self._presentation_transition("Examine", request, presentation_id))
 
     def examine_forwarded(
-        self, presentation_id: str, discrepancies: Sequence[lc.Discrepancy] = ()
+        self,
+        presentation_id: str,
+        discrepancies: Sequence[lc.Discrepancy] = (),
+        *,
+        disposal: lc.RefusalDisposal.ValueType | str | None = None,
+        narrative: str = "",
     ) -> Flow[Committed[lc.PresentationStub]]:
         """The issuing bank examines documents a nominated or confirming bank honoured and forwarded to it
         (role ``examiner``; arts. 7c, 8c, 14b): the chaincode's objective checks against the credit's
         terms plus its own ``discrepancies``, by the presentation record's
-        ``issuer_examination_deadline``. Complying, it reimburses the honouring bank; discrepant in
-        time, it does not and the honouring bank bears the loss; discrepant only after that day, it is
-        precluded (art. 16f) and reimburses all the same. A confirming bank's honour on its own
-        preclusion is reimbursed only after this examination found the documents complying, or after
-        ``preclude`` recorded the issuing bank's silence past its period."""
+        ``issuer_examination_deadline``. Complying, it reimburses the honouring bank. Discrepant in
+        time, this is its one refusal notice to the honouring bank (the record's ``refusal``) and needs
+        a ``disposal`` of the documents (a number or a label): ``REFUSAL_DISPOSAL_HOLD`` or ``_NOTIFY``
+        keep them -- the issuing bank may then seek the applicant's waiver (:meth:`request_waiver`),
+        which once accepted makes the honouring bank reimbursable -- until they are sent back
+        (:meth:`return_documents`); ``_RETURN`` sends them back, the honouring bank bearing the drawing.
+        Discrepant only after that day, it is precluded (art. 16f) and reimburses all the same (no
+        disposal then). A confirming bank's honour on its own preclusion is reimbursed only after this
+        examination found the documents complying, or after ``preclude`` recorded the issuing bank's
+        silence past its period."""
         self._check(check_discrepancies, discrepancies)
-        request = api.ExamineForwardedRequest(presentation_id=presentation_id, discrepancies=discrepancies)
+        code = lc.REFUSAL_DISPOSAL_UNSPECIFIED
+        if disposal is not None:
+            code = enum_value(lc.RefusalDisposal, disposal, "disposal")
+            self._check(check_disposal, code)
+        self._check(validation.check_text, narrative, "narrative", lines=20, width=65)
+        request = api.ExamineForwardedRequest(
+            presentation_id=presentation_id, discrepancies=discrepancies, disposal=code, narrative=narrative
+        )
         return (yield from self._presentation_transition("ExamineForwarded", request, presentation_id))
 
     def refuse(
@@ -533,7 +550,9 @@ class LettersOfCreditFlows(FlowsBase):
         return (yield from self._presentation_transition("AcceptWaiver", request, presentation_id))
 
     def return_documents(self, presentation_id: str) -> Flow[Committed[lc.PresentationStub]]:
-        """Refused documents go back to the presenter (examining bank, or the presenter's instruction)."""
+        """Refused documents go back to the presenter (examining bank, or the presenter's instruction);
+        forwarded documents the issuing bank refused and holds go back to the bank that honoured them
+        (the issuing bank, or that bank's instruction), which then bears the drawing."""
         request = api.ReturnDocumentsRequest(presentation_id=presentation_id)
         return (yield from self._presentation_transition("ReturnDocuments", request, presentation_id))
 

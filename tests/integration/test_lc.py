@@ -577,8 +577,9 @@ def test_a_refusal_after_the_fifth_banking_day_is_too_late_and_the_presentation_
 def test_the_issuing_bank_examines_documents_the_nominated_bank_honoured_and_reimburses_only_those_that_comply(
     desk: Desk, banks: Banks
 ) -> None:
-    # Arts. 7c, 14b: bank2 honours as nominated bank and forwards the documents; bank1, the issuing bank,
-    # examines them within its own five banking days and owes only what complies.
+    # Arts. 7c, 14b, 16b-c: bank2 honours as nominated bank and forwards the documents; bank1, the issuing
+    # bank, examines them within its own five banking days and owes only what complies -- or what the
+    # applicant's waiver, once it accepted it, made good.
     lc_id = open_credit(desk, credit_terms(banks))[0].record.lc_id
     complying = present(desk, banks, lc_id, "30000.00").record.presentation_id
     discrepant = present(desk, banks, lc_id, "20000.00").record.presentation_id
@@ -593,11 +594,16 @@ def test_the_issuing_bank_examines_documents_the_nominated_bank_honoured_and_rei
     issuer = desk.client("bank1", "examiner")
     assert issuer.examine_forwarded(complying).record.state == lc.PRESENTATION_STATE_HONOURED
     mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="GOODS DESCRIPTION DIFFERS")
-    found = issuer.examine_forwarded(discrepant, [mismatch]).record
-    assert (found.state, list(found.discrepancy_codes)) == (
+    found = issuer.examine_forwarded(
+        discrepant, [mismatch], disposal="REFUSAL_DISPOSAL_NOTIFY", narrative="HELD PENDING THE APPLICANTS WAIVER"
+    ).record
+    assert (found.state, list(found.discrepancy_codes), found.disposal) == (
         lc.PRESENTATION_STATE_HONOURED,
         [lc.DISCREPANCY_CODE_INCONSISTENT_DATA],
+        lc.REFUSAL_DISPOSAL_NOTIFY,
     )
+    refusal = desk.client("bank2", "examiner").get_presentation(discrepant).record
+    assert refusal is not None and refusal.refusal.bank_msp_id == banks.issuing.msp_id  # the notice bank2 reads
     with pytest.raises(InvalidStateError) as again:
         issuer.examine_forwarded(complying)
     assert "examined these documents already" in again.value.reason
@@ -606,9 +612,17 @@ def test_the_issuing_bank_examines_documents_the_nominated_bank_honoured_and_rei
         treasury.reimburse(discrepant, money(USD, "20000.00"))
     assert "found the forwarded documents discrepant" in refused.value.reason
     assert treasury.reimburse(complying, money(USD, "30000.00")).record.state == lc.PRESENTATION_STATE_REIMBURSED
-
     balances = position(desk, lc_id)
     assert (balances.drawn, balances.reimbursable, balances.reimbursed) == (5_000_000, 3_000_000, 3_000_000)
+    assert desk.client("bank2", "advisor").get_credit(lc_id).open_presentations == 1  # held for the waiver
+
+    issuer.request_waiver(discrepant)
+    desk.client("bank1", "client-applicant").grant_waiver(discrepant)
+    waived = desk.client("bank1", "approver").accept_waiver(discrepant).record
+    assert (waived.state, waived.waiver) == (lc.PRESENTATION_STATE_HONOURED, lc.WAIVER_STATUS_ACCEPTED)
+    assert treasury.reimburse(discrepant, money(USD, "20000.00")).record.state == lc.PRESENTATION_STATE_REIMBURSED
+    balances = position(desk, lc_id)
+    assert (balances.drawn, balances.reimbursable, balances.reimbursed) == (5_000_000, 5_000_000, 5_000_000)
     assert desk.client("bank2", "advisor").get_credit(lc_id).open_presentations == 0
 
 

@@ -141,6 +141,24 @@ def awaits_issuer(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     )
 
 
+def refused_forwarded(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
+    """Whether the issuing bank refused documents another bank honoured and forwarded to it (its
+    examination found them discrepant in time: :func:`examine_forwarded`)."""
+    honoured_by = record.honour.bank_msp_id
+    return bool(honoured_by) and honoured_by != issuing_msp_id and record.refusal.bank_msp_id == issuing_msp_id
+
+
+def holds_forwarded(presentation: PresentationFile, issuing_msp_id: str) -> bool:
+    """The issuing bank refused forwarded documents and still holds them -- for the honouring bank's
+    instructions or the applicant's waiver -- with no waiver accepted yet: the honouring bank may still
+    be reimbursed (art. 16b-c)."""
+    return (
+        refused_forwarded(presentation.record, issuing_msp_id)
+        and presentation.stub.disposal in WAIVABLE_DISPOSALS
+        and presentation.record.waiver.status != lc.WAIVER_STATUS_ACCEPTED
+    )
+
+
 def examined_by(record: lc.PresentationRecord, msp_id: str) -> bool:
     """Whether the bank recorded an examination of the presentation."""
     return any(examination.bank_msp_id == msp_id for examination in record.examinations)
@@ -148,8 +166,8 @@ def examined_by(record: lc.PresentationRecord, msp_id: str) -> bool:
 
 def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
     """Returned, reimbursed, lapsed, or paid and owed no reimbursement (paid by the issuing bank itself,
-    or at the honouring bank's own risk once the issuing bank found the forwarded documents
-    discrepant): nothing left to do."""
+    or at the honouring bank's own risk once the issuing bank refused the forwarded documents and
+    no longer holds them for a waiver): nothing left to do."""
     state, record = presentation.stub.state, presentation.record
     if state in (lc.PRESENTATION_STATE_RETURNED, lc.PRESENTATION_STATE_REIMBURSED, lc.PRESENTATION_STATE_LAPSED):
         return True
@@ -157,6 +175,7 @@ def is_settled(presentation: PresentationFile, issuing_msp_id: str) -> bool:
         state in PAID_STATES
         and not is_reimbursable(record, issuing_msp_id)
         and not awaits_issuer(record, issuing_msp_id)
+        and not holds_forwarded(presentation, issuing_msp_id)
     )
 
 
@@ -844,16 +863,19 @@ def refuse(
 
 
 def _require_issuer_examines(credit: CreditFile, presentation: PresentationFile) -> None:
-    if presentation.stub.receiving_bank.msp_id != credit.stub.issuing_bank.msp_id:
+    issuing = credit.stub.issuing_bank.msp_id
+    if presentation.stub.receiving_bank.msp_id != issuing and not refused_forwarded(presentation.record, issuing):
         raise invalid_state("a waiver is sought by the issuing bank on documents it examines (art. 16b)")
 
 
-def _require_waivable(presentation: PresentationFile) -> None:
+def _require_waivable(credit: CreditFile, presentation: PresentationFile) -> None:
     stub = presentation.stub
     if stub.state == lc.PRESENTATION_STATE_DISCREPANT:
         return
     if stub.state == lc.PRESENTATION_STATE_REFUSED and stub.disposal in WAIVABLE_DISPOSALS:
         return
+    if stub.state in HONOURED_STATES and holds_forwarded(presentation, credit.stub.issuing_bank.msp_id):
+        return  # forwarded documents the issuing bank refused and holds
     raise invalid_state(
         f"presentation is {state_name(stub.state)}: a waiver needs discrepant documents the issuing bank still holds"
     )
@@ -866,7 +888,7 @@ def request_waiver(
     require_bank(tx.caller, credit.stub.issuing_bank, (Role.EXAMINER,), "requesting a waiver")
     issuer_days = calendars.of(credit.stub.issuing_bank)
     _require_issuer_examines(credit, presentation)
-    _require_waivable(presentation)
+    _require_waivable(credit, presentation)
     if presentation.stub.state == lc.PRESENTATION_STATE_DISCREPANT and _past_deadline(presentation, issuer_days, tx):
         raise deadline_passed("the examination period is over: the presentation is precluded, not waivable")
     if presentation.record.waiver.status:
@@ -884,7 +906,7 @@ def grant_waiver(
     """The applicant (a client of the issuing bank) waives the discrepancies (INV-LC-10)."""
     require_bank(tx.caller, credit.stub.issuing_bank, (Role.CLIENT_APPLICANT,), "waiving discrepancies")
     issuer_days = calendars.of(credit.stub.issuing_bank)
-    _require_waivable(presentation)
+    _require_waivable(credit, presentation)
     if presentation.record.waiver.status != lc.WAIVER_STATUS_REQUESTED:
         raise invalid_state("the issuing bank has not asked for a waiver (or it was already given)")
     after = _edit(presentation)
@@ -903,13 +925,16 @@ def accept_waiver(
     require_bank(tx.caller, credit.stub.issuing_bank, (Role.EXAMINER, Role.APPROVER), "accepting a waiver")
     issuer_days = calendars.of(credit.stub.issuing_bank)
     _require_issuer_examines(credit, presentation)
-    _require_waivable(presentation)
+    _require_waivable(credit, presentation)
     if presentation.record.waiver.status != lc.WAIVER_STATUS_GRANTED:
         raise invalid_state("the applicant has not waived the discrepancies")
     after = _edit(presentation)
     after.record.waiver.status = lc.WAIVER_STATUS_ACCEPTED
     after.record.waiver.accepted_on.CopyFrom(from_date(issuer_days.local_date(tx.timestamp)))
     after.stub.waiver = lc.WAIVER_STATUS_ACCEPTED
+    if refused_forwarded(presentation.record, credit.stub.issuing_bank.msp_id):
+        # already honoured by the bank that forwarded them: the issuing bank now owes it reimbursement
+        return _issuer_decides(tx, credit, presentation, after, lc.LC_EVENT_TYPE_WAIVER_ACCEPTED, precluded=False)
     after.stub.state = lc.PRESENTATION_STATE_WAIVED
     return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_WAIVER_ACCEPTED)
 
@@ -918,8 +943,23 @@ def return_documents(
     tx: Transaction, credit: CreditFile, presentation: PresentationFile, transfer: lc.TransferRecord | None
 ) -> Transition[api.PresentationResponse]:
     """Refused documents go back to the presenter (examining bank's act or presenter's instruction);
-    the reservation is released and a waiver can no longer take effect."""
+    the reservation is released and a waiver can no longer take effect. Forwarded documents the
+    issuing bank refused go back to the bank that honoured and forwarded them (the issuing bank's act
+    or that bank's instruction): the drawing stands, at the honouring bank's risk."""
     stub = presentation.stub
+    issuing = credit.stub.issuing_bank
+    if refused_forwarded(presentation.record, issuing.msp_id):
+        if is_bank(tx.caller, issuing):
+            require_bank(tx.caller, issuing, (Role.EXAMINER,), "returning forwarded documents")
+        else:
+            require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER, Role.APPROVER), "instructing the return")
+        if not holds_forwarded(presentation, issuing.msp_id):
+            raise invalid_state(
+                "the issuing bank no longer holds these forwarded documents (returned, or a waiver was accepted)"
+            )
+        after = _edit(presentation)
+        after.stub.disposal = lc.REFUSAL_DISPOSAL_RETURN
+        return _step(tx, credit, presentation, after, lc.LC_EVENT_TYPE_DOCUMENTS_RETURNED)
     if is_bank(tx.caller, stub.receiving_bank):
         require_bank(tx.caller, stub.receiving_bank, (Role.EXAMINER,), "returning documents")
     else:
@@ -1030,8 +1070,10 @@ def examine_forwarded(
     apply to it) and the balances when it was made. Complying: it reimburses the honouring bank.
     Discrepant: it does not, and the honouring bank bears the loss -- unless the issuing bank's period
     had passed, which precludes it (art. 16f): it reimburses all the same. Once only, and not after a
-    reimbursement (paying is taking the documents). Its finding is final here: no refusal notice to the
-    honouring bank is recorded, and no applicant's waiver (art. 16b) is sought on forwarded documents."""
+    reimbursement (paying is taking the documents). A discrepant finding in time is the issuing bank's
+    one refusal notice to the honouring bank (art. 16c-d, the record's ``refusal``), with a disposal
+    of the documents: held (HOLD, or NOTIFY: for the applicant's waiver, which the issuing bank may
+    seek, art. 16b, and which once accepted makes the honouring bank reimbursable), or returned."""
     issuing = credit.stub.issuing_bank
     require_bank(tx.caller, issuing, (Role.EXAMINER,), "examining forwarded documents")
     stub, record = presentation.stub, presentation.record
@@ -1067,14 +1109,49 @@ def examine_forwarded(
         presented_on=_presented_on(stub),
         days=calendars.of(stub.receiving_bank),
     )
+    check_text(request.narrative, "narrative", lines=20, width=65)
     found = [*objective_discrepancies(basis, record), *request.discrepancies]
     issuer_days = calendars.of(issuing)
+    late = bool(found) and _past_issuer_deadline(record, issuer_days, tx, presented_terms.terms)
+    refusing = bool(found) and not late
+    if refusing:
+        if not request.disposal:
+            raise invalid_input(
+                "disposal",
+                f"the documents are discrepant ({_code_names(item.code for item in found)}): the refusal states what "
+                "happens to them (77B)",
+            )
+        check_disposal(request.disposal)
+    elif late and (request.disposal or request.narrative):
+        deadline = _issuer_deadline(record, issuer_days, presented_terms.terms)
+        raise deadline_passed(
+            f"the issuing bank's period for these documents ended on {deadline.isoformat()}: it is precluded "
+            "from refusing them and reimburses them (art. 16f)"
+        )
+    elif request.disposal or request.narrative:
+        raise invalid_input(
+            "disposal" if request.disposal else "narrative", "the documents comply: there is nothing to refuse"
+        )
     after = _edit(presentation)
+    examined_on = issuer_days.local_date(tx.timestamp)
     after.record.examinations.append(_examination(tx, found, issuer_days, presented_terms.amendment_seq))
+    if refusing:
+        honoured = record.honour.amount
+        after.record.refusal.CopyFrom(
+            lc.RefusalNotice(
+                bank_msp_id=issuing.msp_id,
+                refused_on=from_date(examined_on),
+                utilisation_amount=honoured,
+                total_claimed=honoured,
+                discrepancies=found,
+                disposal=request.disposal,
+                narrative=request.narrative,
+            )
+        )
+        after.stub.disposal = request.disposal
     codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
     del after.stub.discrepancy_codes[:]
     after.stub.discrepancy_codes.extend(codes)
-    late = bool(found) and _past_issuer_deadline(record, issuer_days, tx, presented_terms.terms)
     reason = _code_names(item.code for item in found)
     event = lc.LC_EVENT_TYPE_EXAMINED
     return _issuer_decides(tx, credit, presentation, after, event, precluded=late, reason_code=reason)

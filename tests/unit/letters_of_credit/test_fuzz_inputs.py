@@ -732,7 +732,12 @@ def scenarios() -> tuple[Scenario, ...]:
         ),
         Scenario(
             "ExamineForwarded",
-            api.ExamineForwardedRequest(presentation_id=pres["honoured"], discrepancies=[MISMATCH]),
+            api.ExamineForwardedRequest(
+                presentation_id=pres["honoured"],
+                discrepancies=[MISMATCH],
+                disposal=lc.REFUSAL_DISPOSAL_NOTIFY,
+                narrative="DOCUMENTS HELD PENDING THE APPLICANT'S WAIVER",
+            ),
             (ISSUER, "examiner"),
             _only(ISSUER, "examiner"),
         ),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -88,7 +90,10 @@ ACTIONS = (
     "precluded_honour",
     "examine_forwarded",
     "issuer_silent",
+    "forwarded_waiver",
+    "forwarded_return",
 )
+FORWARDED_DISPOSALS = (lc.REFUSAL_DISPOSAL_HOLD, lc.REFUSAL_DISPOSAL_NOTIFY, lc.REFUSAL_DISPOSAL_RETURN)
 
 
 def _check_position(desk: Desk, lc_id: str, presentations: list[str]) -> None:
@@ -167,8 +172,24 @@ def test_inv_lc_04_and_11_balances_hold_under_any_sequence(steps: list[tuple[str
                 )
             elif action == "examine_forwarded" and target:
                 found = [LATE] if share % 2 else []
-                request = api.ExamineForwardedRequest(presentation_id=target, discrepancies=found)
+                disposal = FORWARDED_DISPOSALS[share % 3] if found else lc.REFUSAL_DISPOSAL_UNSPECIFIED
+                request = api.ExamineForwardedRequest(presentation_id=target, discrepancies=found, disposal=disposal)
                 desk.call(caller(ISSUER, "examiner"), desk.service.examine_forwarded, request)
+            elif action == "forwarded_waiver" and target:  # each step may fail: the sequence goes on
+                waiver_steps: tuple[tuple[str, Any, Any], ...] = (
+                    ("examiner", desk.service.request_waiver, api.RequestWaiverRequest),
+                    ("client-applicant", desk.service.grant_waiver, api.GrantWaiverRequest),
+                    ("approver", desk.service.accept_waiver, api.AcceptWaiverRequest),
+                )
+                for role, method, request_type in waiver_steps:
+                    with contextlib.suppress(LcRuleError):
+                        desk.call(caller(ISSUER, role), method, request_type(presentation_id=target))
+            elif action == "forwarded_return" and target:
+                desk.call(
+                    caller(ADVISER, "examiner"),
+                    desk.service.return_documents,
+                    api.ReturnDocumentsRequest(presentation_id=target),
+                )
             elif action == "issuer_silent" and target:
                 desk.at("2026-01-20")
                 desk.call(

@@ -77,7 +77,9 @@ def test_the_issuing_banks_discrepancies_on_forwarded_documents_are_bounded_like
     desk.honour(pid)
 
     def examine_forwarded(count: int) -> lc.PresentationStub:
-        request = api.ExamineForwardedRequest(presentation_id=pid, discrepancies=[OTHER] * count)
+        request = api.ExamineForwardedRequest(
+            presentation_id=pid, discrepancies=[OTHER] * count, disposal=lc.REFUSAL_DISPOSAL_HOLD
+        )
         return desk.call(caller(ISSUER, "examiner"), desk.service.examine_forwarded, request).presentation
 
     refused_as_invalid(desk, "discrepancies", 70, lambda: examine_forwarded(71))

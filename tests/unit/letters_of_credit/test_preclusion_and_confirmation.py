@@ -82,10 +82,22 @@ def preclude(desk: Desk, pid: str, who: Caller | None = None) -> lc.Presentation
 
 
 def examine_forwarded(
-    desk: Desk, pid: str, *found: lc.Discrepancy, who: Caller | None = None
+    desk: Desk,
+    pid: str,
+    *found: lc.Discrepancy,
+    who: Caller | None = None,
+    disposal: lc.RefusalDisposal.ValueType = lc.REFUSAL_DISPOSAL_UNSPECIFIED,
+    narrative: str = "",
 ) -> lc.PresentationStub:
-    request = api.ExamineForwardedRequest(presentation_id=pid, discrepancies=found)
+    request = api.ExamineForwardedRequest(
+        presentation_id=pid, discrepancies=found, disposal=disposal, narrative=narrative
+    )
     return desk.call(who or caller(ISSUER, "examiner"), desk.service.examine_forwarded, request).presentation
+
+
+def ask_waiver(desk: Desk, pid: str, who: Caller | None = None) -> lc.PresentationStub:
+    request = api.RequestWaiverRequest(presentation_id=pid)
+    return desk.call(who or caller(ISSUER, "examiner"), desk.service.request_waiver, request).presentation
 
 
 def confirmed_terms(desk: Desk, lc_id: str) -> lc.CreditTermsRecord | None:
@@ -151,13 +163,16 @@ def test_a_confirming_bank_precluded_on_discrepant_documents_honours_at_its_own_
     assert desk.stub(lc_id).open_presentations == 1
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: ConfirmerMSP honoured .*ExamineForwarded"):
         reimburse(desk, pid)
-    examined = examine_forwarded(desk.at("2025-12-30"), pid)
-    assert (examined.state, list(examined.discrepancy_codes)) == (
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: disposal: the documents are discrepant \(LATE_SHIP"):
+        examine_forwarded(desk.at("2025-12-30"), pid)  # a refusal says what becomes of the documents
+    examined = examine_forwarded(desk, pid, disposal=lc.REFUSAL_DISPOSAL_RETURN)
+    assert (examined.state, list(examined.discrepancy_codes), examined.disposal) == (
         lc.PRESENTATION_STATE_HONOURED,
         [lc.DISCREPANCY_CODE_LATE_SHIPMENT],
+        lc.REFUSAL_DISPOSAL_RETURN,
     )
     assert desk.position(lc_id).reimbursable == 0
-    assert desk.stub(lc_id).open_presentations == 0  # nothing owed: nothing left open
+    assert desk.stub(lc_id).open_presentations == 0  # returned to the confirming bank: nothing owed, nothing open
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank found the forwarded documents"):
         reimburse(desk, pid)
     # the credit closes: reimbursed == reimbursable
@@ -254,14 +269,109 @@ def test_the_issuing_bank_may_refuse_to_reimburse_a_nominated_bank_whose_documen
     desk.honour(pid)
     assert desk.position(lc_id).reimbursable == 10_000_000
     mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="INVOICE DESCRIPTION DIFFERS")
-    examined = examine_forwarded(desk.at("2025-12-05"), pid, mismatch)
+    examined = examine_forwarded(desk.at("2025-12-05"), pid, mismatch, disposal=lc.REFUSAL_DISPOSAL_HOLD)
     assert list(examined.discrepancy_codes) == [lc.DISCREPANCY_CODE_INCONSISTENT_DATA]
     assert desk.position(lc_id).reimbursable == 0
-    assert desk.stub(lc_id).open_presentations == 0  # the nominated bank bears it: settled
+    # one refusal notice to the nominated bank (art. 16c-d): every discrepancy, the disposal, the sum
+    refusal = desk.presentation(pid)[1].refusal
+    assert (refusal.bank_msp_id, refusal.disposal, refusal.refused_on) == (
+        ISSUER.msp_id,
+        lc.REFUSAL_DISPOSAL_HOLD,
+        date("2025-12-05"),
+    )
+    assert [item.code for item in refusal.discrepancies] == [lc.DISCREPANCY_CODE_INCONSISTENT_DATA]
+    assert refusal.total_claimed.minor_units == 10_000_000
+    assert desk.stub(lc_id).open_presentations == 1  # held for the nominated bank's instructions
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank examined these documents already"):
         examine_forwarded(desk, pid)
     with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank found the forwarded documents"):
         reimburse(desk, pid)
+    returned = desk.call(
+        caller(ADVISER, "examiner"), desk.service.return_documents, api.ReturnDocumentsRequest(presentation_id=pid)
+    ).presentation  # the nominated bank asks for them back: it bears the drawing
+    assert (returned.state, returned.disposal) == (lc.PRESENTATION_STATE_HONOURED, lc.REFUSAL_DISPOSAL_RETURN)
+    assert desk.stub(lc_id).open_presentations == 0
+    assert desk.position(lc_id).drawn == 10_000_000  # the drawing stands
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: a waiver needs"):
+        ask_waiver(desk, pid)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank no longer holds"):
+        desk.call(
+            caller(ISSUER, "examiner"), desk.service.return_documents, api.ReturnDocumentsRequest(presentation_id=pid)
+        )
+
+
+def _forwarded_and_refused(desk: Desk, disposal: lc.RefusalDisposal.ValueType) -> tuple[str, str]:
+    lc_id = desk.open_credit()
+    pid = desk.at("2025-12-03").present(lc_id)
+    desk.examine(pid)
+    desk.honour(pid)
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="INVOICE DESCRIPTION DIFFERS")
+    examine_forwarded(desk.at("2025-12-05"), pid, mismatch, disposal=disposal, narrative="HELD AT YOUR DISPOSAL")
+    return lc_id, pid
+
+
+def test_the_applicants_waiver_on_forwarded_documents_makes_the_nominated_bank_reimbursable() -> None:
+    desk = Desk()
+    lc_id, pid = _forwarded_and_refused(desk, lc.REFUSAL_DISPOSAL_NOTIFY)
+    assert desk.position(lc_id).reimbursable == 0
+    with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: requesting a waiver is reserved to"):
+        ask_waiver(desk, pid, caller(ADVISER, "examiner"))
+    ask_waiver(desk, pid)
+    desk.call(
+        caller(ISSUER, "client-applicant"), desk.service.grant_waiver, api.GrantWaiverRequest(presentation_id=pid)
+    )
+    accepted = desk.call(
+        caller(ISSUER, "approver"), desk.service.accept_waiver, api.AcceptWaiverRequest(presentation_id=pid)
+    ).presentation
+    # already honoured by the nominated bank: it stays so, and is now owed reimbursement
+    assert (accepted.state, accepted.waiver) == (lc.PRESENTATION_STATE_HONOURED, lc.WAIVER_STATUS_ACCEPTED)
+    assert desk.position(lc_id).reimbursable == 10_000_000
+    assert desk.stub(lc_id).open_presentations == 1
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: the issuing bank no longer holds"):
+        desk.call(
+            caller(ADVISER, "examiner"), desk.service.return_documents, api.ReturnDocumentsRequest(presentation_id=pid)
+        )
+    assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
+    assert desk.stub(lc_id).open_presentations == 0
+
+
+def test_documents_returned_before_the_waiver_is_accepted_leave_the_nominated_bank_unpaid() -> None:
+    desk = Desk()
+    lc_id, pid = _forwarded_and_refused(desk, lc.REFUSAL_DISPOSAL_NOTIFY)
+    ask_waiver(desk, pid)
+    desk.call(
+        caller(ISSUER, "client-applicant"), desk.service.grant_waiver, api.GrantWaiverRequest(presentation_id=pid)
+    )
+    desk.call(  # the issuing bank sends them back itself
+        caller(ISSUER, "examiner"), desk.service.return_documents, api.ReturnDocumentsRequest(presentation_id=pid)
+    )
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: a waiver needs"):
+        desk.call(caller(ISSUER, "approver"), desk.service.accept_waiver, api.AcceptWaiverRequest(presentation_id=pid))
+    assert (desk.position(lc_id).reimbursable, desk.stub(lc_id).open_presentations) == (0, 0)
+
+
+def test_a_refusal_of_forwarded_documents_states_a_disposal_in_time_and_nothing_when_they_comply() -> None:
+    desk = Desk()
+    lc_id = desk.open_credit()
+    complying = desk.at("2025-12-03").present(lc_id, "40000.00")
+    desk.examine(complying)
+    desk.honour(complying, "40000.00")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: disposal: the documents comply"):
+        examine_forwarded(desk, complying, disposal=lc.REFUSAL_DISPOSAL_HOLD)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: narrative: the documents comply"):
+        examine_forwarded(desk, complying, narrative="REFUSED")
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="INVOICE DESCRIPTION DIFFERS")
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: disposal: a refusal states what happens"):
+        examine_forwarded(desk, complying, mismatch, disposal=99)  # type: ignore[arg-type]
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_INPUT: narrative"):
+        examine_forwarded(desk, complying, mismatch, disposal=lc.REFUSAL_DISPOSAL_HOLD, narrative="X" * 66)
+    with pytest.raises(LcRuleError, match=r"^ERR_DEADLINE_PASSED: the issuing bank's period for these documents ended"):
+        examine_forwarded(desk.at("2026-01-07"), complying, mismatch, disposal=lc.REFUSAL_DISPOSAL_HOLD)
+    record = desk.presentation(complying)[1]
+    assert not record.HasField("refusal") and not record.examinations[1:]  # nothing written by the refused calls
+    precluded = examine_forwarded(desk, complying, mismatch)  # late and without a notice: precluded, it pays
+    assert precluded.disposal == lc.REFUSAL_DISPOSAL_UNSPECIFIED
+    assert desk.position(lc_id).reimbursable == 4_000_000
 
 
 def test_the_issuing_bank_examines_forwarded_documents_only_after_another_bank_honoured_and_before_paying() -> None:

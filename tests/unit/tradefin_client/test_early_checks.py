@@ -115,6 +115,10 @@ def _refuse(r: Any) -> Generator[object, Any, object]:
     )
 
 
+def _examine_forwarded(r: Any) -> Generator[object, Any, object]:
+    return _lc().examine_forwarded(r.presentation_id, r.discrepancies, disposal=r.disposal, narrative=r.narrative)
+
+
 def _propose_amendment(r: Any) -> Generator[object, Any, object]:
     return _lc().propose_amendment(
         r.lc_id,
@@ -397,11 +401,10 @@ CHECKS: tuple[EarlyCheck, ...] = (
         for field in ("discrepancies[0].text", "discrepancies[1].doc_ref", "discrepancies[0].code")
     ),
     *(
-        EarlyCheck(
-            "lc:ExamineForwarded", field, lambda r: _lc().examine_forwarded(r.presentation_id, r.discrepancies)
-        )
-        for field in ("discrepancies[0].text", "discrepancies[0].doc_ref", "discrepancies[0].code")
+        EarlyCheck("lc:ExamineForwarded", field, _examine_forwarded)
+        for field in ("discrepancies[0].text", "discrepancies[0].doc_ref", "discrepancies[0].code", "narrative")
     ),
+    EarlyCheck("lc:ExamineForwarded", "disposal", _examine_forwarded, spelled=True),
     *(
         EarlyCheck(
             "lc:Reimburse",
