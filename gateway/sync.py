@@ -291,7 +291,8 @@ class EventStream(EventStreamBase[E]):
     def _when_ended(call: Any, callback: Callable[[], None]) -> None:
         # grpc.RpcContext's form: the call keeps the callback only; add_done_callback's would bind the
         # call to itself, and a stream dropped unclosed would then never be collected and cancelled
-        call.add_callback(callback)
+        if not call.add_callback(callback):  # the call ended already: now is as early as it can be known
+            callback()
 
     def __iter__(self) -> Iterator[E]:
         return self

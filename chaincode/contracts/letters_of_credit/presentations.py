@@ -1152,8 +1152,12 @@ def examine_forwarded(
     codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
     del after.stub.discrepancy_codes[:]
     after.stub.discrepancy_codes.extend(codes)
-    reason = _code_names(item.code for item in found)
-    event = lc.LC_EVENT_TYPE_EXAMINED
+    if refusing:  # the honouring bank's notice: the event says so, with the disposal as refuse's does
+        event, reason = lc.LC_EVENT_TYPE_REFUSED, lc.RefusalDisposal.Name(request.disposal).removeprefix(
+            "REFUSAL_DISPOSAL_"
+        )
+    else:
+        event, reason = lc.LC_EVENT_TYPE_EXAMINED, _code_names(item.code for item in found)
     return _issuer_decides(tx, credit, presentation, after, event, precluded=late, reason_code=reason)
 
 

@@ -414,9 +414,13 @@ class LettersOfCreditService:
         return await self._commit(presentations.accept_waiver(tx, credit_file, presentation, calendars))
 
     async def return_documents(self, tx: Transaction, request: api.ReturnDocumentsRequest) -> api.PresentationResponse:
-        """Return refused documents (examining bank, or on the presenter's instruction)."""
+        """Return refused documents (examining bank, or on the presenter's instruction). Their
+        fingerprints are released only when the presentation ends undrawn: forwarded documents the
+        issuing bank refused go back to the bank that honoured them, and still back that drawing."""
         credit_file, presentation, transfer, _ = await self._presentation_step(tx, request.presentation_id)
         transition = presentations.return_documents(tx, credit_file, presentation, transfer)
+        if transition.response.presentation.state != lc.PRESENTATION_STATE_RETURNED:
+            return await self._commit(transition)
         return await self._commit(await self._registry(tx, transition, presentation.record, hold=False))
 
     async def _registry(

@@ -520,3 +520,58 @@ def test_a_stream_opened_while_its_gateway_closes_is_closed_too() -> None:
     assert before.closed
     streams.add(after)  # type: ignore[type-var]
     assert after.closed
+
+
+class _EndedCall:
+    """A stream call that fails with ``error`` when read, and tells when it ended as grpcio does:
+    ``add_callback`` runs the callback at the end, or refuses it (False) once the call is over."""
+
+    def __init__(self, error: Exception, ended_before_opened: bool = False) -> None:
+        self.error = error
+        self.ended = ended_before_opened
+        self.callbacks: list[Any] = []
+
+    def add_callback(self, callback: Any) -> bool:
+        if self.ended:
+            return False
+        self.callbacks.append(callback)
+        return True
+
+    def end(self) -> None:
+        self.ended = True
+        for callback in self.callbacks:
+            callback()
+
+    def __next__(self) -> bytes:
+        raise self.error
+
+    def cancel(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("ended_at", "ended_before_opened", "expected"),
+    [
+        (100.2, False, GrpcCode.INTERNAL),  # the peer reset it early: its own error, however late it is read
+        (101.0, False, GrpcCode.DEADLINE_EXCEEDED),  # reset when the deadline came: the deadline
+        (101.5, False, GrpcCode.DEADLINE_EXCEEDED),
+        (100.2, True, GrpcCode.INTERNAL),  # over before the stream object existed: its time is then
+    ],
+)
+def test_a_streams_failure_is_judged_against_its_deadline_when_the_call_ended_not_when_read(
+    monkeypatch: pytest.MonkeyPatch, ended_at: float, ended_before_opened: bool, expected: GrpcCode
+) -> None:
+    from tradefin.gateway import event_stream
+    from tradefin.gateway.sync import EventStream
+
+    clock = [ended_at if ended_before_opened else 100.0]
+    monkeypatch.setattr(event_stream, "monotonic", lambda: clock[0])
+    reset = FakeRpcError(grpc.StatusCode.INTERNAL, "Received RST_STREAM with error code 2")
+    call = _EndedCall(reset, ended_before_opened)
+    stream: EventStream[Any] = EventStream(call, lambda response: [], 1.0, (), opened=100.0)  # deadline: 101.0
+    clock[0] = ended_at
+    call.end()
+    clock[0] = 250.0  # read long after
+    with pytest.raises(GatewayError) as caught:
+        next(stream)
+    assert caught.value.code is expected

@@ -313,6 +313,8 @@ def _forwarded_and_refused(desk: Desk, disposal: lc.RefusalDisposal.ValueType) -
 def test_the_applicants_waiver_on_forwarded_documents_makes_the_nominated_bank_reimbursable() -> None:
     desk = Desk()
     lc_id, pid = _forwarded_and_refused(desk, lc.REFUSAL_DISPOSAL_NOTIFY)
+    event = desk.ledger.last_event()  # what the nominated bank's app hears: a refusal, holding for a waiver
+    assert (event.type, event.object_id, event.reason_code) == (lc.LC_EVENT_TYPE_REFUSED, pid, "NOTIFY")
     assert desk.position(lc_id).reimbursable == 0
     with pytest.raises(LcRuleError, match=r"^ERR_UNAUTHORIZED: requesting a waiver is reserved to"):
         ask_waiver(desk, pid, caller(ADVISER, "examiner"))
@@ -333,6 +335,14 @@ def test_the_applicants_waiver_on_forwarded_documents_makes_the_nominated_bank_r
         )
     assert reimburse(desk, pid).state == lc.PRESENTATION_STATE_REIMBURSED
     assert desk.stub(lc_id).open_presentations == 0
+
+
+def test_forwarded_documents_refused_on_prior_instructions_leave_nothing_open() -> None:
+    desk = Desk()
+    lc_id, pid = _forwarded_and_refused(desk, lc.REFUSAL_DISPOSAL_PREVINST)
+    assert (desk.position(lc_id).reimbursable, desk.stub(lc_id).open_presentations) == (0, 0)
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: presentation is HONOURED: a waiver needs"):
+        ask_waiver(desk, pid)
 
 
 def test_documents_returned_before_the_waiver_is_accepted_leave_the_nominated_bank_unpaid() -> None:

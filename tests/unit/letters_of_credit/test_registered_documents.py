@@ -149,3 +149,25 @@ def test_documents_refused_with_return_are_released_at_once() -> None:
     )
     released = entry(desk, BILL)
     assert released is not None and (released.status, released.presented_under) == (cp.FINANCING_STATUS_RELEASED, "")
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["held-then-returned", "returned-at-once"])
+def test_forwarded_documents_the_issuing_bank_refuses_still_back_the_nominated_banks_drawing(held: bool) -> None:
+    desk = Desk()
+    first, second = _two_credits(desk)
+    pid = desk.at("2025-12-03").present(first, docs=fingerprinted())
+    desk.examine(pid)
+    desk.honour(pid)
+    mismatch = lc.Discrepancy(code=lc.DISCREPANCY_CODE_INCONSISTENT_DATA, text="INVOICE DESCRIPTION DIFFERS")
+    disposal = lc.REFUSAL_DISPOSAL_HOLD if held else lc.REFUSAL_DISPOSAL_RETURN
+    request = api.ExamineForwardedRequest(presentation_id=pid, discrepancies=[mismatch], disposal=disposal)
+    desk.at("2025-12-05").call(caller(ISSUER, "examiner"), desk.service.examine_forwarded, request)
+    if held:
+        desk.call(
+            caller(ADVISER, "examiner"), desk.service.return_documents, api.ReturnDocumentsRequest(presentation_id=pid)
+        )
+    assert desk.stub(first).open_presentations == 0 and desk.position(first).drawn == 10_000_000
+    held_entry = entry(desk, BILL)
+    assert held_entry is not None and held_entry.presented_under == presentation_commitment(desk.presentation(pid)[1])
+    with pytest.raises(LcRuleError, match=r"^ERR_DUPLICATE_FINANCING"):
+        desk.present(second, docs=fingerprinted(invoice=OTHER_INVOICE))  # the B/L still backs the drawing
