@@ -504,6 +504,19 @@ def test_a_presentation_honoured_before_the_ledger_kept_forwarded_documents_stay
         preclude(desk.at("2026-01-07"), pid)
 
 
+def test_a_discrepant_finding_on_forwarded_documents_made_before_refusal_notices_stays_settled() -> None:
+    # an earlier chaincode recorded the issuing bank's discrepant examination with no notice: final then
+    desk = Desk()
+    lc_id, pid = _forwarded_and_refused(desk, lc.REFUSAL_DISPOSAL_HOLD)
+    stub, record = desk.presentation(pid)
+    record.ClearField("refusal")
+    stub.disposal = lc.REFUSAL_DISPOSAL_UNSPECIFIED
+    assert is_settled(PresentationFile(stub, record), ISSUER.msp_id)
+    desk.ledger.state[(desk.stub(lc_id).collection, presentation_record_key(pid))] = record.SerializeToString()
+    with pytest.raises(LcRuleError, match=r"^ERR_INVALID_STATE: a waiver is sought by the issuing bank"):
+        ask_waiver(desk, pid)
+
+
 # ------------------------------------------------------------------------------------------------
 # Art. 10b / INV-LC-13: the confirming bank's terms
 
