@@ -119,22 +119,25 @@ def is_reimbursable(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     deadline, so a confirming bank's preclusion does not bind the issuing bank (and a nominated bank
     is never precluded). The issuing bank is precluded on a presentation made to it, which it honours
     itself: nothing to reimburse."""
-    honoured_by = record.honour.bank_msp_id
-    if not honoured_by or honoured_by == issuing_msp_id:
+    if not _honoured_by_another(record, issuing_msp_id):
         return False
     if record.waiver.status == lc.WAIVER_STATUS_ACCEPTED or record.issuer_precluded:
         return True
     return bool(record.examinations) and record.examinations[-1].result == lc.EXAMINATION_RESULT_COMPLYING
 
 
+def _honoured_by_another(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
+    """Honoured by a bank other than the issuing bank, which forwards the documents to it."""
+    honoured_by = record.honour.bank_msp_id
+    return bool(honoured_by) and honoured_by != issuing_msp_id
+
+
 def awaits_issuer(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     """Honoured by another bank on documents nobody found complying (a confirming bank's preclusion),
     and the issuing bank has neither examined the forwarded documents nor been precluded from refusing
     them: whether it reimburses is still open (arts. 8c, 16f)."""
-    honoured_by = record.honour.bank_msp_id
     return (
-        bool(honoured_by)
-        and honoured_by != issuing_msp_id
+        _honoured_by_another(record, issuing_msp_id)
         and record.HasField("forwarded_at")  # not a record older than this examination
         and not is_reimbursable(record, issuing_msp_id)
         and not examined_by(record, issuing_msp_id)
@@ -144,8 +147,7 @@ def awaits_issuer(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
 def refused_forwarded(record: lc.PresentationRecord, issuing_msp_id: str) -> bool:
     """Whether the issuing bank refused documents another bank honoured and forwarded to it (its
     examination found them discrepant in time: :func:`examine_forwarded`)."""
-    honoured_by = record.honour.bank_msp_id
-    return bool(honoured_by) and honoured_by != issuing_msp_id and record.refusal.bank_msp_id == issuing_msp_id
+    return _honoured_by_another(record, issuing_msp_id) and record.refusal.bank_msp_id == issuing_msp_id
 
 
 def holds_forwarded(presentation: PresentationFile, issuing_msp_id: str) -> bool:
@@ -858,8 +860,13 @@ def refuse(
         lc.LC_EVENT_TYPE_REFUSED,
         position=position,
         transfer=updated_transfer,
-        reason_code=lc.RefusalDisposal.Name(request.disposal).removeprefix("REFUSAL_DISPOSAL_"),
+        reason_code=_disposal_code(request.disposal),
     )
+
+
+def _disposal_code(disposal: lc.RefusalDisposal.ValueType) -> str:
+    """A refusal's disposal as its event's reason code (``HOLD``, ``RETURN``, ...)."""
+    return lc.RefusalDisposal.Name(disposal).removeprefix("REFUSAL_DISPOSAL_")
 
 
 def _require_issuer_examines(credit: CreditFile, presentation: PresentationFile) -> None:
@@ -1133,14 +1140,18 @@ def examine_forwarded(
             "disposal" if request.disposal else "narrative", "the documents comply: there is nothing to refuse"
         )
     after = _edit(presentation)
-    examined_on = issuer_days.local_date(tx.timestamp)
-    after.record.examinations.append(_examination(tx, found, issuer_days, presented_terms.amendment_seq))
-    if refusing:
+    examination = _examination(tx, found, issuer_days, presented_terms.amendment_seq)
+    after.record.examinations.append(examination)
+    codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
+    del after.stub.discrepancy_codes[:]
+    after.stub.discrepancy_codes.extend(codes)
+    event, reason = lc.LC_EVENT_TYPE_EXAMINED, _code_names(item.code for item in found)
+    if refusing:  # the honouring bank's notice: the event says so, with the disposal as refuse's does
         honoured = record.honour.amount
         after.record.refusal.CopyFrom(
             lc.RefusalNotice(
                 bank_msp_id=issuing.msp_id,
-                refused_on=from_date(examined_on),
+                refused_on=examination.examined_on,
                 utilisation_amount=honoured,
                 total_claimed=honoured,
                 discrepancies=found,
@@ -1149,15 +1160,7 @@ def examine_forwarded(
             )
         )
         after.stub.disposal = request.disposal
-    codes = sorted({*stub.discrepancy_codes, *(item.code for item in found)})
-    del after.stub.discrepancy_codes[:]
-    after.stub.discrepancy_codes.extend(codes)
-    if refusing:  # the honouring bank's notice: the event says so, with the disposal as refuse's does
-        event, reason = lc.LC_EVENT_TYPE_REFUSED, lc.RefusalDisposal.Name(request.disposal).removeprefix(
-            "REFUSAL_DISPOSAL_"
-        )
-    else:
-        event, reason = lc.LC_EVENT_TYPE_EXAMINED, _code_names(item.code for item in found)
+        event, reason = lc.LC_EVENT_TYPE_REFUSED, _disposal_code(request.disposal)
     return _issuer_decides(tx, credit, presentation, after, event, precluded=late, reason_code=reason)
 
 
